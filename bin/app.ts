@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// The CDK app: one FlavorStage per file in flavors/. The only place that reads context or env.
+import { App } from 'aws-cdk-lib';
+import * as path from 'path';
+import { FlavorsError } from '../lib/errors';
+import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
+import { checkAssemblyResidency, formatViolation } from '../lib/residency/check-assembly';
+import { addFlavorStages, type AccountMap } from '../stacks/flavors-app';
+
+function main(): void {
+  const app = new App();
+  const flavorsDir = path.resolve(app.node.tryGetContext('flavorsDir') ?? path.join(__dirname, '..', 'flavors'));
+  const accounts: AccountMap = app.node.tryGetContext('accounts') ?? {};
+  const flavors = loadFlavorsOrThrow(flavorsDir);
+  const { stageRegions } = addFlavorStages(app, flavors, accounts);
+  const assembly = app.synth();
+  const violations = checkAssemblyResidency(assembly, stageRegions);
+  if (violations.length > 0) {
+    throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${violations.map(formatViolation).join('\n')}`);
+  }
+}
+
+try {
+  main();
+} catch (err) {
+  if (err instanceof FlavorsError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,42 @@
+import { FlavorError } from '../errors';
+import { FLAVOR_DEFAULTS } from './defaults';
+import type { Flavor, FlavorSpec } from './types';
+import { validateFlavorSpec } from './validate';
+
+/**
+ * Declares a flavor. Validates everything that can be checked without other flavors and throws one
+ * `FlavorError` listing every problem; fills in the defaults of `FLAVOR_DEFAULTS`.
+ *
+ * @example export default defineFlavor({ name: 'germany-belgium', residency: { countries: ['DE', 'BE'] }, ... })
+ */
+export function defineFlavor(spec: FlavorSpec): Flavor {
+  const problems = validateFlavorSpec(spec);
+  if (problems.some((p) => p.severity === 'error')) {
+    throw new FlavorError(problems, typeof spec?.name === 'string' ? spec.name : undefined);
+  }
+  const primary = spec.regions.find((r) => r.role === 'primary')!;
+  return {
+    name: spec.name,
+    description: spec.description ?? '',
+    residency: spec.residency,
+    regions: spec.regions.map((r) => ({ region: r.region, role: r.role })),
+    primaryRegion: primary.region,
+    fallbackRegions: spec.regions.filter((r) => r.role === 'fallback').map((r) => r.region),
+    databases: { ...(spec.databases ?? {}) },
+    backup: { ...FLAVOR_DEFAULTS.backup, ...spec.backup },
+    failover: { ...FLAVOR_DEFAULTS.failover, ...spec.failover },
+    warnings: problems.filter((p) => p.severity === 'warning'),
+  };
+}
+
+/** True when the value looks like what `defineFlavor` returns (used to check a file's default export). */
+export function isFlavor(value: unknown): value is Flavor {
+  const v = value as Partial<Flavor> | undefined;
+  return typeof v === 'object' && v !== null && typeof v.name === 'string' && Array.isArray(v.regions)
+    && typeof v.primaryRegion === 'string' && Array.isArray(v.warnings);
+}
+
+/** Every region of the flavor, primary first. */
+export function flavorRegions(flavor: Flavor): string[] {
+  return [flavor.primaryRegion, ...flavor.fallbackRegions];
+}

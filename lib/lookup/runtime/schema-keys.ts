@@ -1,0 +1,31 @@
+/**
+ * Key layout of the global lookup table (single-table design). Shared by the lookup service, the
+ * admin CLI and the ops tools (failover fencing), so it lives in one place. Plain strings only: no
+ * AWS SDK or CDK import here.
+ *
+ * | item   | pk                 | sk              | gsi1pk (index `byFlavor`) | gsi1sk          |
+ * | ------ | ------------------ | --------------- | ------------------------- | --------------- |
+ * | client | `CLIENT#<clientId>`| `CLIENT`        | —                         | —               |
+ * | space  | `SPACE#<spaceId>`  | `SPACE`         | `FLAVOR#<flavor>`         | `SPACE#<id>`    |
+ * | grant  | `SPACE#<spaceId>`  | `GRANT#<userId>`| —                         | —               |
+ *
+ * A space and a user's grant share a partition, so the route handler reads both in one
+ * BatchGetItem. Every space of a flavor is one Query on `byFlavor` (failover fences them all).
+ * Space items carry `epoch` (number): the fencing token every failover and move increments with a
+ * conditional write.
+ */
+export const LOOKUP_TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  flavorIndex: 'byFlavor',
+  flavorIndexPartitionKey: 'gsi1pk',
+  flavorIndexSortKey: 'gsi1sk',
+} as const;
+
+/** Default table name; the stacks and the CLI take another by parameter. */
+export const DEFAULT_LOOKUP_TABLE_NAME = 'flavors-lookup';
+
+export const clientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' });
+export const spaceKey = (spaceId: string) => ({ pk: `SPACE#${spaceId}`, sk: 'SPACE' });
+export const grantKey = (spaceId: string, userId: string) => ({ pk: `SPACE#${spaceId}`, sk: `GRANT#${userId}` });
+export const flavorIndexKey = (flavor: string, spaceId: string) => ({ gsi1pk: `FLAVOR#${flavor}`, gsi1sk: `SPACE#${spaceId}` });

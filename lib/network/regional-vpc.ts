@@ -1,0 +1,112 @@
+import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { FlavorsError } from '../errors';
+import { regionInfo } from '../flavor/regions';
+import { REGIONAL_VPC_DEFAULTS, REGIONAL_VPC_INTERFACE_ENDPOINTS } from './defaults';
+
+export interface RegionalVpcProps {
+  /**
+   * Availability zones to spread over.
+   * @default the region catalog's zones of the stack's region. Put the VPC in a `PinnedAzStack`
+   * (or a stack overriding `availabilityZones`) so that CDK does not look zones up either.
+   */
+  readonly availabilityZones?: readonly string[];
+  /** @default '10.0.0.0/16' */
+  readonly cidr?: string;
+  /** NAT gateways for the private (egress) subnets. @default one per availability zone */
+  readonly natGateways?: number;
+  /** Key that encrypts the flow-log group. @default flow logs are encrypted with CloudWatch Logs' own key */
+  readonly flowLogKey?: kms.IKey;
+  /** @default one year */
+  readonly flowLogRetention?: logs.RetentionDays;
+}
+
+/** Subnet group names, so other constructs select subnets by intent. */
+export const SUBNET_GROUPS = { public: 'Public', private: 'Private', database: 'Database' } as const;
+
+/**
+ * A VPC for one flavor region: public, private (NAT egress) and isolated database subnets in fixed
+ * AZs, VPC flow logs of all traffic, S3/DynamoDB gateway endpoints and SSM/KMS/Logs interface
+ * endpoints so database nodes in isolated subnets need no internet route.
+ */
+export class RegionalVpc extends Construct {
+  /** The underlying VPC, for constructs that take an `ec2.IVpc`. */
+  readonly vpc: ec2.Vpc;
+  /** Isolated subnets for database nodes (no route to the internet). */
+  readonly databaseSubnets: ec2.SubnetSelection;
+  readonly flowLogGroup: logs.LogGroup;
+  /** Security group of the interface endpoints (admits HTTPS from the VPC). */
+  readonly endpointSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: RegionalVpcProps = {}) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const azs = props.availabilityZones ?? this.catalogAzs(stack);
+    if (azs.length < 2) {
+      throw new FlavorsError('VPC_AZS_TOO_FEW', `RegionalVpc ${this.node.path}: availabilityZones needs at least 2 zones for multi-AZ databases, got ${azs.length}.`);
+    }
+    const natGateways = props.natGateways ?? azs.length;
+    if (!Token.isUnresolved(natGateways) && (natGateways < 1 || natGateways > azs.length)) {
+      throw new FlavorsError('VPC_NAT_GATEWAYS_INVALID', `RegionalVpc ${this.node.path}: natGateways must be from 1 to ${azs.length}, got ${natGateways}.`);
+    }
+
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetention ?? REGIONAL_VPC_DEFAULTS.flowLogRetention,
+      encryptionKey: props.flowLogKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.vpc = new ec2.Vpc(this, 'Resource', {
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? REGIONAL_VPC_DEFAULTS.cidr),
+      availabilityZones: [...azs],
+      natGateways,
+      restrictDefaultSecurityGroup: true,
+      subnetConfiguration: [
+        { name: SUBNET_GROUPS.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: REGIONAL_VPC_DEFAULTS.publicSubnetMask, mapPublicIpOnLaunch: false },
+        { name: SUBNET_GROUPS.private, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: REGIONAL_VPC_DEFAULTS.privateSubnetMask },
+        { name: SUBNET_GROUPS.database, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: REGIONAL_VPC_DEFAULTS.databaseSubnetMask },
+      ],
+      flowLogs: {
+        All: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+          trafficType: REGIONAL_VPC_DEFAULTS.flowLogTrafficType,
+        },
+      },
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+    });
+    this.databaseSubnets = { subnetGroupName: SUBNET_GROUPS.database };
+
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Interface endpoints: HTTPS from inside the VPC only',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    for (const [name, service] of Object.entries(REGIONAL_VPC_INTERFACE_ENDPOINTS)) {
+      this.vpc.addInterfaceEndpoint(name, {
+        service,
+        privateDnsEnabled: true,
+        securityGroups: [this.endpointSecurityGroup],
+        subnets: { subnetGroupName: SUBNET_GROUPS.private },
+      });
+    }
+  }
+
+  private catalogAzs(stack: Stack): readonly string[] {
+    if (Token.isUnresolved(stack.region)) {
+      throw new FlavorsError('VPC_REGION_UNRESOLVED',
+        `RegionalVpc ${this.node.path}: the stack has no explicit region; give the stack an env with a region or pass availabilityZones.`);
+    }
+    const info = regionInfo(stack.region);
+    if (!info) {
+      throw new FlavorsError('VPC_REGION_UNKNOWN', `RegionalVpc ${this.node.path}: region '${stack.region}' is not in the region catalog; pass availabilityZones.`);
+    }
+    return info.availabilityZones;
+  }
+}

@@ -1,0 +1,26 @@
+import { Tags, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { Flavor, RegionRole } from '../lib/flavor/types';
+import { RegionalVpc } from '../lib/network/regional-vpc';
+import { PinnedAzStack } from '../lib/network/pinned-az-stack';
+
+export interface RegionStackProps extends StackProps {
+  readonly flavor: Flavor;
+  readonly role: RegionRole;
+}
+
+/** One flavor region: network (and, as the product grows, keys, databases and snapshot policies). Wiring only. */
+export class RegionStack extends PinnedAzStack {
+  readonly flavor: Flavor;
+  readonly role: RegionRole;
+  readonly network: RegionalVpc;
+
+  constructor(scope: Construct, id: string, props: RegionStackProps) {
+    super(scope, id, { terminationProtection: true, ...props });
+    this.flavor = props.flavor;
+    this.role = props.role;
+    Tags.of(this).add('flavors:flavor', props.flavor.name);
+    Tags.of(this).add('flavors:region-role', props.role);
+    this.network = new RegionalVpc(this, 'Network');
+  }
+}
