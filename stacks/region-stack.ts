@@ -1,4 +1,4 @@
-import { Tags, type StackProps } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Flavor, RegionRole } from '../lib/flavor/types';
 import { RegionalVpc } from '../lib/network/regional-vpc';
@@ -16,11 +16,14 @@ export class RegionStack extends PinnedAzStack {
   readonly network: RegionalVpc;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
-    super(scope, id, { terminationProtection: true, ...props });
+    // Stack tags: CloudFormation propagates them to every resource that supports tags.
+    super(scope, id, {
+      terminationProtection: true,
+      ...props,
+      tags: { ...props.tags, 'flavors:flavor': props.flavor.name, 'flavors:region-role': props.role },
+    });
     this.flavor = props.flavor;
     this.role = props.role;
-    Tags.of(this).add('flavors:flavor', props.flavor.name);
-    Tags.of(this).add('flavors:region-role', props.role);
     this.network = new RegionalVpc(this, 'Network');
   }
 }

@@ -28,8 +28,10 @@ export function listFlavorFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** The compiler's own words, without native backtraces: the first lines, whitespace collapsed. */
 function firstLines(message: string): string {
-  return message.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 3).join(' ');
+  return message.split(/Stack backtrace:|Caused by:/)[0]
+    .split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 3).join(' ');
 }
 
 /**
@@ -48,8 +50,10 @@ export function loadFlavorFile(file: string): { flavor?: Flavor; problems: FileP
     // Flavor files are TypeScript loaded at run time; require is how the active loader (tsx, jest) hooks in.
     mod = require(abs);
   } catch (err) {
-    if (err instanceof FlavorError) return { problems: err.problems.map(at) };
-    const message = err instanceof Error ? firstLines(err.message).replace(abs, path.basename(abs)) : String(err);
+    if (err instanceof FlavorError) return { problems: err.problems.map((p) => at(p)) };
+    // Errors thrown by a loader may come from another realm (jest's vm), so no instanceof Error here.
+    const raw = typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
+    const message = firstLines(raw);
     return { problems: [at({ code: 'FLAVOR_FILE_UNLOADABLE', path: '', severity: 'error', message: `cannot load the file: ${message}. Fix the syntax or the import it names.` })] };
   }
   const flavor = mod.default;

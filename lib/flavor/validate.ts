@@ -159,10 +159,7 @@ function checkDatabases(c: Collector, databases: unknown): void {
       c.error(`${path}.platform`, 'FLAVOR_DB_PLATFORM_UNKNOWN', `platform '${String(platform)}' must be 'ec2', 'rds' or 'k8s'.`);
       continue;
     }
-    const engines: readonly string[] = ENGINES_BY_PLATFORM[platform];
-    if (!engines.includes(db.engine as string)) {
-      c.error(`${path}.engine`, 'FLAVOR_DB_ENGINE_UNSUPPORTED', `engine '${String(db.engine)}' is not available on ${platform}; use ${engines.join(' or ')}.`);
-    }
+    checkEngine(c, path, platform, db.engine);
     if (platform === 'ec2') checkEc2Database(c, path, db);
     else if (platform === 'rds') checkRdsDatabase(c, path, db);
     else checkK8sDatabase(c, path, db);
@@ -175,8 +172,27 @@ function checkDatabases(c: Collector, databases: unknown): void {
  */
 export function validateEc2Database(db: Obj, path = ''): Problem[] {
   const c = new Collector();
+  checkEngine(c, path, 'ec2', db.engine);
   checkEc2Database(c, path, db, false);
   return c.problems;
+}
+
+/**
+ * Validates the fields of an `rds` database given in code (e.g. `ManagedDatabase` props), with the
+ * very same rules as a flavor file. `path` prefixes the field paths of the problems.
+ */
+export function validateRdsDatabase(db: Obj, path = ''): Problem[] {
+  const c = new Collector();
+  checkEngine(c, path, 'rds', db.engine);
+  checkRdsDatabase(c, path, db, false);
+  return c.problems;
+}
+
+function checkEngine(c: Collector, path: string, platform: keyof typeof ENGINES_BY_PLATFORM, engine: unknown): void {
+  const engines: readonly string[] = ENGINES_BY_PLATFORM[platform];
+  if (!engines.includes(engine as string)) {
+    c.error(join(path, 'engine'), 'FLAVOR_DB_ENGINE_UNSUPPORTED', `engine '${String(engine)}' is not available on ${platform}; use ${engines.join(' or ')}.`);
+  }
 }
 
 function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): void {
@@ -219,15 +235,15 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   }
 }
 
-function checkRdsDatabase(c: Collector, path: string, db: Obj): void {
-  c.closed(db, path, ['platform', 'engine', 'instanceType', 'storageGiB']);
+function checkRdsDatabase(c: Collector, path: string, db: Obj, closed = true): void {
+  if (closed) c.closed(db, path, ['platform', 'engine', 'instanceType', 'storageGiB']);
   if (typeof db.instanceType !== 'string' || !RDS_R5_INSTANCE_CLASS.test(db.instanceType)) {
-    c.error(`${path}.instanceType`, 'FLAVOR_DB_INSTANCE_TYPE_INVALID',
+    c.error(join(path, 'instanceType'), 'FLAVOR_DB_INSTANCE_TYPE_INVALID',
       `instanceType '${String(db.instanceType)}' is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`);
   }
   const size = db.storageGiB;
   if (!isPositiveInt(size) || size < RDS_STORAGE.minGiB || size > RDS_STORAGE.maxGiB) {
-    c.error(`${path}.storageGiB`, 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from ${RDS_STORAGE.minGiB} to ${RDS_STORAGE.maxGiB}, got ${String(size)}.`);
+    c.error(join(path, 'storageGiB'), 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from ${RDS_STORAGE.minGiB} to ${RDS_STORAGE.maxGiB}, got ${String(size)}.`);
   }
 }
 

@@ -29,3 +29,16 @@ export const clientKey = (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 
 export const spaceKey = (spaceId: string) => ({ pk: `SPACE#${spaceId}`, sk: 'SPACE' });
 export const grantKey = (spaceId: string, userId: string) => ({ pk: `SPACE#${spaceId}`, sk: `GRANT#${userId}` });
 export const flavorIndexKey = (flavor: string, spaceId: string) => ({ gsi1pk: `FLAVOR#${flavor}`, gsi1sk: `SPACE#${spaceId}` });
+
+/**
+ * Attribute names of a space item, relied on by the ops tools (fencing bumps `epoch` with a
+ * condition on its current value; failover rewrites `homeRegion`).
+ */
+export const SPACE_ATTRIBUTES = {
+  spaceId: 'spaceId',
+  clientId: 'clientId',
+  flavor: 'flavor',
+  homeRegion: 'homeRegion',
+  /** Number. Incremented by every failover and move; writers carrying an older epoch are rejected. */
+  epoch: 'epoch',
+} as const;

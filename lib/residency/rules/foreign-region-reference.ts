@@ -3,7 +3,7 @@ import type { CfnResourceJson, ResidencyContext, ResidencyFinding, ResidencyRule
 
 // A region name not followed by another digit: matches `ap-southeast-2` in an ARN, an endpoint
 // service name or an AZ (`ap-southeast-2a`), but not `us-east-1` inside `us-east-10`.
-const REGION_PATTERN = new RegExp(`(?<![a-z0-9-])(${[...ALL_REGION_NAMES].sort((a, b) => b.length - a.length).join('|')})(?![0-9])`, 'g');
+const REGION_PATTERN = new RegExp(`(?<![a-z0-9])(${[...ALL_REGION_NAMES].sort((a, b) => b.length - a.length).join('|')})(?![0-9])`, 'g');
 
 /** Every region name mentioned in a string. */
 export function regionsMentioned(text: string): string[] {

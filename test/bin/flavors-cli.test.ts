@@ -1,0 +1,109 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT, runFlavors } from '../helpers/run-cli';
+
+const STACK_TRACE = /\n\s+at .+\(.+:\d+:\d+\)/;
+
+describe('flavors list', () => {
+  test('prints each flavor with its regions, roles and residency', () => {
+    const { status, stdout, stderr } = runFlavors(['list']);
+    expect(status).toBe(0);
+    expect(stderr).toBe('');
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^FLAVOR\s+RESIDENCY\s+REGIONS$/);
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^germany-belgium\s+DE, BE\s+eu-central-1 \(primary\)$/),
+      expect.stringMatching(/^global\s+global\s+us-east-1 \(primary\), eu-west-1 \(fallback\), ap-southeast-1 \(fallback\)$/),
+      expect.stringMatching(/^us-australia\s+US, AU\s+us-east-1 \(primary\), ap-southeast-2 \(fallback\)$/),
+    ]));
+  });
+
+  test('--json gives machine-readable output', () => {
+    const { status, stdout } = runFlavors(['list', '--json']);
+    expect(status).toBe(0);
+    const flavors = JSON.parse(stdout);
+    expect(flavors.find((f: { name: string }) => f.name === 'us-australia')).toEqual(expect.objectContaining({
+      residency: { countries: ['US', 'AU'] },
+      regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
+    }));
+  });
+});
+
+describe('flavors validate', () => {
+  test('validates all flavors: warnings only → exit 0', () => {
+    const { status, stdout } = runFlavors(['validate']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('flavors/germany-belgium.ts: regions: FLAVOR_SINGLE_REGION: warning: single-region flavor');
+    expect(stdout.trim().split('\n').pop()).toMatch(/^\d+ flavor file\(s\) checked: 0 error\(s\), 1 warning\(s\)$/);
+  });
+
+  test('validates one file', () => {
+    const { status, stdout } = runFlavors(['validate', 'flavors/us-australia.ts']);
+    expect(status).toBe(0);
+    expect(stdout.trim()).toBe('1 flavor file(s) checked: 0 error(s), 0 warning(s)');
+  });
+
+  test('a bad file prints file: path: CODE: message for every problem and exits 1 without a stack trace', () => {
+    const { status, stdout, stderr } = runFlavors(['validate', 'test/fixtures/flavors/region-outside-residency.ts', 'test/fixtures/flavors/db-instance-type-invalid.ts']);
+    expect(status).toBe(1);
+    expect(stdout).toContain('test/fixtures/flavors/region-outside-residency.ts: regions[1].region: FLAVOR_REGION_OUTSIDE_RESIDENCY: eu-west-1 is in IE, outside residency [US, AU]');
+    expect(stdout).toContain("test/fixtures/flavors/db-instance-type-invalid.ts: databases.ledger.instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType 'm5.xlarge' is not an R5 type");
+    expect(stdout).toContain('2 flavor file(s) checked: 2 error(s), 0 warning(s)');
+    expect(stdout + stderr).not.toMatch(STACK_TRACE);
+  });
+
+  test.each([
+    ['test/fixtures/flavors/syntax-error.ts', 'FLAVOR_FILE_UNLOADABLE: cannot load the file: Transform failed'],
+    ['test/fixtures/flavors/no-default-export.ts', 'FLAVOR_FILE_NO_DEFAULT_EXPORT: the file must `export default defineFlavor({...})`'],
+    ['flavors/does-not-exist.ts', 'FLAVOR_FILE_NOT_FOUND: file does not exist'],
+  ])('%s → one clear line, exit 1, no stack trace', (file, expected) => {
+    const { status, stdout, stderr } = runFlavors(['validate', file]);
+    expect(status).toBe(1);
+    expect(stdout).toContain(`${file}: ${expected}`);
+    expect(stdout + stderr).not.toMatch(STACK_TRACE);
+  });
+
+  test('a new file in flavors/ is discovered with no registry to edit', () => {
+    // Given a copy of the project's flavors folder with one more flavor
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-'));
+    try {
+      const flavorsDir = path.join(dir, 'flavors');
+      fs.mkdirSync(flavorsDir);
+      const lib = path.join(ROOT, 'lib', 'flavor').split(path.sep).join('/');
+      fs.writeFileSync(path.join(flavorsDir, 'canada.ts'), `import { defineFlavor } from '${lib}';
+export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
+  regions: [{ region: 'ca-central-1', role: 'primary' }, { region: 'ca-west-1', role: 'fallback' }] });
+`);
+      // When the CLI runs there
+      const list = runFlavors(['list'], { cwd: dir });
+      const validate = runFlavors(['validate'], { cwd: dir });
+      // Then the flavor is listed and valid
+      expect(list.stdout).toMatch(/canada\s+CA\s+ca-central-1 \(primary\), ca-west-1 \(fallback\)/);
+      expect(validate.status).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('usage', () => {
+  test('an unknown command is one clear error line and exit 1', () => {
+    const { status, stderr } = runFlavors(['deploy-everything']);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^error CLI_UNKNOWN_COMMAND: unknown command 'deploy-everything'\./);
+  });
+
+  test('an unknown option names the option', () => {
+    const { status, stderr } = runFlavors(['list', '--colour']);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: Unknown option '--colour'/);
+  });
+
+  test('--help lists the commands', () => {
+    const { status, stdout } = runFlavors(['--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('flavors list');
+    expect(stdout).toContain('flavors validate');
+  });
+});
