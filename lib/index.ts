@@ -13,3 +13,7 @@ export { REGIONAL_VPC_DEFAULTS, REGIONAL_VPC_INTERFACE_ENDPOINTS } from './netwo
 
 // Residency proof
 export * from './residency';
+export * from './nag-suppressions';
+
+// Kubernetes path (cdk8s charts)
+export * from './k8s';

@@ -1,0 +1,32 @@
+/** Defaults of the Kubernetes path; lib/k8s/README.md lists them in "Default settings". */
+export const K8S_DEFAULTS = {
+  /** The EBS CSI driver every regional cluster runs. */
+  csiDriver: 'ebs.csi.aws.com',
+  volumeType: 'gp3',
+  /** Snapshots and volumes are kept when a claim or snapshot object is deleted. */
+  reclaimPolicy: 'Retain',
+  /** WaitForFirstConsumer binds a volume in the AZ its pod lands in. */
+  volumeBindingMode: 'WaitForFirstConsumer',
+  /** Spread instances over zones; `required` refuses to co-locate two instances in one AZ. */
+  topologyKey: 'topology.kubernetes.io/zone',
+  podAntiAffinityType: 'required',
+  /** The replication user CloudNativePG creates for streaming replicas. */
+  replicationUser: 'streaming_replica',
+  /** Private DNS suffix under which each region's database services are reachable from the others. */
+  internalZone: 'db.flavors.internal',
+} as const;
+
+/** Namespace holding one flavor's database clusters on a regional Kubernetes cluster. */
+export function flavorNamespace(flavor: string): string {
+  return `flavor-${flavor}`;
+}
+
+/** Host of a database's read-write service in a region, as the other regions reach it. */
+export function regionalDatabaseHost(database: string, region: string, flavor: string): string {
+  return `${database}-rw.${region}.${flavor}.${K8S_DEFAULTS.internalZone}`;
+}
+
+/** Kubernetes names are DNS labels: `ledgerArchive` → `ledger-archive`. */
+export function k8sName(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

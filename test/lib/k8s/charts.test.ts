@@ -1,0 +1,105 @@
+import { Testing } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { defineFlavor } from '../../../lib/flavor/define-flavor';
+import { flavorManifestApps, synthFlavorManifests } from '../../../lib/k8s/flavor-manifests';
+import { PostgresClusterChart } from '../../../lib/k8s/postgres-cluster-chart';
+import { StorageChart } from '../../../lib/k8s/storage-chart';
+import { regionsMentioned } from '../../../lib/residency/rules/foreign-region-reference';
+
+const usAustralia = defineFlavor({
+  name: 'us-australia',
+  residency: { countries: ['US', 'AU'] },
+  regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
+  databases: {
+    content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },
+    ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5.large', nodes: 3, volume: { sizeGiB: 100 } },
+  },
+  backup: { intervalHours: 4 },
+});
+
+function cluster(region: string) {
+  const chart = new PostgresClusterChart(Testing.app(), 'db', {
+    flavor: 'us-australia', database: 'contentArchive', region, primaryRegion: 'us-east-1', instances: 3, storageGiB: 200,
+    storageClassName: 'sc', snapshotClassName: 'snap', backupIntervalHours: 4,
+  });
+  const [clusterObj, backup] = Testing.synth(chart);
+  return { chart, clusterObj, backup };
+}
+
+describe('StorageChart', () => {
+  test('an encrypted gp3 class on the flavor key, retained, with no namespace on cluster-scoped objects', () => {
+    const [sc, snap] = Testing.synth(new StorageChart(Testing.app(), 'storage', { flavor: 'us-australia', kmsKeyArn: 'arn:aws:kms:us-east-1:1:alias/flavors/us-australia' }));
+    expect(sc.kind).toBe('StorageClass');
+    expect(sc.metadata.namespace).toBeUndefined();
+    expect(sc.provisioner).toBe('ebs.csi.aws.com');
+    expect(sc.reclaimPolicy).toBe('Retain');
+    expect(sc.parameters).toEqual(expect.objectContaining({ type: 'gp3', encrypted: 'true', kmsKeyId: 'arn:aws:kms:us-east-1:1:alias/flavors/us-australia' }));
+    expect(snap.kind).toBe('VolumeSnapshotClass');
+    expect(snap.metadata.namespace).toBeUndefined();
+    expect(snap.deletionPolicy).toBe('Retain');
+  });
+});
+
+describe('PostgresClusterChart', () => {
+  test('primary region: initdb, instances spread over zones, snapshot backups on the flavor interval', () => {
+    const { clusterObj, backup } = cluster('us-east-1');
+    expect(clusterObj.metadata).toEqual(expect.objectContaining({ name: 'content-archive', namespace: 'flavor-us-australia' }));
+    expect(clusterObj.spec.instances).toBe(3);
+    expect(clusterObj.spec.storage).toEqual({ size: '200Gi', storageClass: 'sc' });
+    expect(clusterObj.spec.affinity).toEqual({ enablePodAntiAffinity: true, topologyKey: 'topology.kubernetes.io/zone', podAntiAffinityType: 'required' });
+    expect(clusterObj.spec.bootstrap).toEqual({ initdb: { database: 'app', owner: 'app' } });
+    expect(clusterObj.spec.replica).toBeUndefined();
+    expect(backup.kind).toBe('ScheduledBackup');
+    expect(backup.spec).toEqual(expect.objectContaining({ schedule: '0 0 */4 * * *', method: 'volumeSnapshot', cluster: { name: 'content-archive' } }));
+  });
+
+  test('fallback region: a replica cluster streaming from the primary region over TLS', () => {
+    const { chart, clusterObj } = cluster('ap-southeast-2');
+    expect(chart.isReplica).toBe(true);
+    expect(clusterObj.spec.replica).toEqual({ enabled: true, source: 'content-archive-us-east-1' });
+    expect(clusterObj.spec.bootstrap).toEqual({ pg_basebackup: { source: 'content-archive-us-east-1' } });
+    expect(clusterObj.spec.externalClusters[0].connectionParameters).toEqual({
+      host: 'content-archive-rw.us-east-1.us-australia.db.flavors.internal', user: 'streaming_replica', dbname: 'postgres', sslmode: 'verify-full',
+    });
+  });
+
+  test('invalid sizes are refused with every problem', () => {
+    expect(() => new PostgresClusterChart(Testing.app(), 'db', {
+      flavor: 'f', database: 'd', region: 'us-east-1', primaryRegion: 'us-east-1', instances: 0, storageGiB: 0,
+      storageClassName: 'sc', snapshotClassName: 'snap', backupIntervalHours: 5,
+    })).toThrow('PostgresClusterChart f/d: instances must be a positive integer, got 0; storageGiB must be a positive integer, got 0; backupIntervalHours must be one of 1, 2, 3, 4, 6, 8, 12, 24, got 5.');
+  });
+});
+
+describe('flavor manifests', () => {
+  test('one app per flavor region, only for k8s databases', () => {
+    const apps = flavorManifestApps({ flavor: usAustralia, account: '333333333333', outdir: '/unused' });
+    expect([...apps.keys()]).toEqual(['us-east-1', 'ap-southeast-2']);
+    const names = apps.get('us-east-1')!.charts.map((c) => c.node.id);
+    expect(names).toEqual(['storage', 'db-content']);
+  });
+
+  test('a flavor without k8s databases emits nothing', () => {
+    const flavor = defineFlavor({ name: 'no-k8s', residency: 'global', regions: [{ region: 'us-east-1', role: 'primary' }] });
+    expect(flavorManifestApps({ flavor, account: '1', outdir: '/unused' }).size).toBe(0);
+  });
+
+  test('written under <outdir>/<flavor>/<region>/ and naming no region outside the flavor', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-'));
+    try {
+      expect(synthFlavorManifests({ flavor: usAustralia, account: '333333333333', outdir })).toEqual(['us-east-1', 'ap-southeast-2']);
+      for (const region of ['us-east-1', 'ap-southeast-2']) {
+        const dir = path.join(outdir, 'us-australia', region);
+        const files = fs.readdirSync(dir);
+        expect(files.sort()).toEqual(['db-content.yaml', 'storage.yaml']);
+        const text = files.map((f) => fs.readFileSync(path.join(dir, f), 'utf-8')).join('\n');
+        expect(text).toContain(`kmsKeyId: arn:aws:kms:${region}:333333333333:alias/flavors/us-australia`);
+        expect(new Set(regionsMentioned(text))).toEqual(new Set(region === 'us-east-1' ? ['us-east-1'] : ['us-east-1', 'ap-southeast-2']));
+      }
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
