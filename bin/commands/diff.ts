@@ -1,0 +1,74 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { FlavorsError } from '../../lib/errors';
+import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown } from '../../lib/ops/pr-diff';
+import { readCdkContext } from '../cdk-context';
+import type { CliIo } from '../cli-io';
+
+export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace]   per-flavor Markdown diff of base vs working tree';
+
+function git(cwd: string, args: string[]): string {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf-8' });
+  if (r.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `git ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+  return r.stdout;
+}
+
+/** Synthesizes the app of a source tree offline into `outdir`; returns false when the tree has no app yet. */
+function synthTree(dir: string, outdir: string, env: Readonly<Record<string, string | undefined>>, label: string): boolean {
+  if (!fs.existsSync(path.join(dir, 'bin', 'app.ts'))) return false;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(dir, 'bin', 'app.ts')], {
+    cwd: dir,
+    encoding: 'utf-8',
+    env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(readCdkContext(dir)) },
+  });
+  if (result.status !== 0) {
+    const reason = result.stderr.trim().split('\n').slice(0, 5).join('\n');
+    throw new FlavorsError('DIFF_SYNTH_FAILED', `synth of ${label} failed:\n${reason}`);
+  }
+  return true;
+}
+
+export async function diffCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { base: { type: 'string' }, out: { type: 'string' }, 'fail-on-replace': { type: 'boolean', default: false } },
+  });
+  if (!values.base) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--base <git-ref> is required, e.g. --base origin/main.\nusage: ${DIFF_USAGE}`);
+  const top = git(io.cwd, ['rev-parse', '--show-toplevel']).trim();
+  const commit = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${values.base}^{commit}`], { cwd: top, encoding: 'utf-8' });
+  if (commit.status !== 0) {
+    throw new FlavorsError('DIFF_BASE_UNKNOWN', `'${values.base}' is not a commit in this repository; fetch it first (git fetch origin) or pass another ref.`);
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-diff-'));
+  try {
+    // The base tree comes from git itself (no checkout of the working tree is touched) and reuses
+    // this tree's node_modules: a PR that changes dependencies is diffed with the head's versions.
+    const baseDir = path.join(work, 'base');
+    fs.mkdirSync(baseDir);
+    const archive = spawnSync('git', ['archive', '--format=tar', commit.stdout.trim()], { cwd: top, maxBuffer: 1 << 30 });
+    if (archive.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `git archive ${values.base} failed.`);
+    const untar = spawnSync('tar', ['-x', '-C', baseDir], { input: archive.stdout });
+    if (untar.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `extracting ${values.base} failed: ${untar.stderr.toString().trim()}`);
+    fs.symlinkSync(path.join(top, 'node_modules'), path.join(baseDir, 'node_modules'), 'dir');
+
+    const baseOut = path.join(work, 'base.out');
+    const headOut = path.join(work, 'head.out');
+    synthTree(baseDir, baseOut, io.env, values.base);
+    synthTree(top, headOut, io.env, 'the working tree');
+    const diffs = diffStages(readStageTemplates(baseOut), readStageTemplates(headOut));
+    const markdown = renderDiffMarkdown(diffs, values.base);
+    if (values.out) fs.writeFileSync(path.resolve(io.cwd, values.out), markdown);
+    else io.out(markdown.trimEnd());
+    const danger = dangerousChanges(diffs);
+    if (danger.length > 0) {
+      io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
+      if (values['fail-on-replace']) return 1;
+    }
+    return 0;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

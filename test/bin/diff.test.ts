@@ -1,0 +1,55 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT, runFlavors } from '../helpers/run-cli';
+
+describe('flavors diff', () => {
+  let repo: string;
+
+  beforeAll(() => {
+    // Given a clone of this repository (its committed HEAD is the base)
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-diff-test-'));
+    expect(spawnSync('git', ['clone', '--quiet', ROOT, repo]).status).toBe(0);
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+  });
+
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  test('a region dropped from a flavor and a new flavor show up per flavor, with stateful removals called out', () => {
+    // When a PR drops ap-southeast-1 from global and adds a flavor
+    const global = path.join(repo, 'flavors', 'global.ts');
+    fs.writeFileSync(global, fs.readFileSync(global, 'utf-8').replace("    { region: 'ap-southeast-1', role: 'fallback' },\n", ''));
+    fs.writeFileSync(path.join(repo, 'flavors', 'canada.ts'), `import { defineFlavor } from '../lib/flavor';
+export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
+  regions: [{ region: 'ca-central-1', role: 'primary' }, { region: 'ca-west-1', role: 'fallback' }] });
+`);
+    const out = path.join(repo, 'diff.md');
+    const { status, stderr } = runFlavors(['diff', '--base', 'HEAD', '--out', out], { cwd: repo, timeoutMs: 120000 });
+    // Then the Markdown summary names both flavors and the data that would be lost
+    expect(status).toBe(0);
+    const markdown = fs.readFileSync(out, 'utf-8');
+    expect(markdown).toMatch(/^## flavors diff against `HEAD`/);
+    expect(markdown).toMatch(/\| `canada` \| added \| [1-9]\d* \| 0 \| 0 \| 0 \|/);
+    expect(markdown).toMatch(/\| `global` \| changed \| 0 \| \d+ \| \d+ \| [1-9]\d* \|/);
+    expect(markdown).toMatch(/\| `us-australia` \| unchanged \| 0 \| 0 \| 0 \| 0 \|/);
+    expect(markdown).toContain('> [!CAUTION]');
+    expect(markdown).toMatch(/- \*\*removed\*\* `AWS::Logs::LogGroup` `\w+` in `global-ap-southeast-1`/);
+    expect(stderr).toMatch(/stateful resource\(s\) would be replaced or removed/);
+
+    // And --fail-on-replace turns that into exit 1 for CI gates
+    expect(runFlavors(['diff', '--base', 'HEAD', '--out', out, '--fail-on-replace'], { cwd: repo, timeoutMs: 120000 }).status).toBe(1);
+  });
+
+  test('an unknown base is one clear error', () => {
+    const { status, stderr } = runFlavors(['diff', '--base', 'no-such-branch'], { cwd: repo });
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^error DIFF_BASE_UNKNOWN: 'no-such-branch' is not a commit in this repository/);
+  });
+
+  test('--base is required', () => {
+    const { status, stderr } = runFlavors(['diff'], { cwd: repo });
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: --base <git-ref> is required/);
+  });
+});
