@@ -5,12 +5,14 @@ import { processIo, type CliIo, type Command } from './cli-io';
 import { diffCommand, DIFF_USAGE } from './commands/diff';
 import { k8sCommand, K8S_USAGE } from './commands/k8s';
 import { listCommand, LIST_USAGE } from './commands/list';
+import { scpCommand, SCP_USAGE } from './commands/scp';
 import { validateCommand, VALIDATE_USAGE } from './commands/validate';
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   diff: { run: diffCommand, usage: DIFF_USAGE },
   k8s: { run: k8sCommand, usage: K8S_USAGE },
   list: { run: listCommand, usage: LIST_USAGE },
+  scp: { run: scpCommand, usage: SCP_USAGE },
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
 };
 

@@ -107,3 +107,18 @@ describe('usage', () => {
     expect(stdout).toContain('flavors validate');
   });
 });
+
+describe('flavors scp', () => {
+  test('prints the service control policy of a flavor as JSON', () => {
+    const { status, stdout } = runFlavors(['scp', 'germany-belgium']);
+    expect(status).toBe(0);
+    const policy = JSON.parse(stdout);
+    expect(policy.Statement[0].Condition.StringNotEquals['aws:RequestedRegion']).toEqual(['eu-central-1']);
+  });
+
+  test('an unknown flavor lists the known ones', () => {
+    const { status, stderr } = runFlavors(['scp', 'atlantis']);
+    expect(status).toBe(1);
+    expect(stderr).toMatch(/^error CLI_FLAVOR_UNKNOWN: no flavor 'atlantis'; known flavors: germany-belgium, global, us-australia/);
+  });
+});
