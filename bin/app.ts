@@ -1,20 +1,24 @@
 #!/usr/bin/env node
-// The CDK app: one FlavorStage per file in flavors/. The only place that reads context or env.
+// The CDK app: one FlavorStage per file in flavors/ and the control plane. The only place that reads context or env.
 import { App } from 'aws-cdk-lib';
 import * as path from 'path';
 import { FlavorsError } from '../lib/errors';
 import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
 import { checkAssemblyResidency, formatViolation } from '../lib/residency/check-assembly';
-import { addFlavorStages, type AccountMap } from '../stacks/flavors-app';
+import { parseDnsContext } from '../stacks/flavor-dns-stack';
+import { addControlPlane, addFlavorStages, controlPlaneSettings, isFlavorRoutingMetadata, type AccountMap } from '../stacks/flavors-app';
 
 function main(): void {
   const app = new App();
   const flavorsDir = path.resolve(app.node.tryGetContext('flavorsDir') ?? path.join(__dirname, '..', 'flavors'));
   const accounts: AccountMap = app.node.tryGetContext('accounts') ?? {};
   const flavors = loadFlavorsOrThrow(flavorsDir);
-  const { stageRegions } = addFlavorStages(app, flavors, accounts);
+  const dns = parseDnsContext(app.node.tryGetContext('dns'));
+  const { stageRegions } = addFlavorStages(app, flavors, accounts, dns);
+  const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
   const assembly = app.synth();
-  const violations = checkAssemblyResidency(assembly, stageRegions);
+  const violations = checkAssemblyResidency(assembly, { ...stageRegions, ...controlPlane.stageRegions })
+    .filter((v) => !isFlavorRoutingMetadata(v));
   if (violations.length > 0) {
     throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${violations.map(formatViolation).join('\n')}`);
   }

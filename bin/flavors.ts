@@ -7,6 +7,13 @@ import { k8sCommand, K8S_USAGE } from './commands/k8s';
 import { listCommand, LIST_USAGE } from './commands/list';
 import { scpCommand, SCP_USAGE } from './commands/scp';
 import { validateCommand, VALIDATE_USAGE } from './commands/validate';
+import { clientCommand, CLIENT_USAGE } from './commands/client';
+import { devTokenCommand, DEV_TOKEN_USAGE } from './commands/dev-token';
+import { grantCommand, GRANT_USAGE } from './commands/grant';
+import { lookupCommand, LOOKUP_USAGE } from './commands/lookup';
+import { spaceCommand, SPACE_USAGE } from './commands/space';
+import { drCommand, DR_USAGE } from './commands/dr';
+import { failoverCommand, FAILOVER_USAGE } from './commands/failover';
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   diff: { run: diffCommand, usage: DIFF_USAGE },
@@ -14,6 +21,13 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: listCommand, usage: LIST_USAGE },
   scp: { run: scpCommand, usage: SCP_USAGE },
   validate: { run: validateCommand, usage: VALIDATE_USAGE },
+  lookup: { run: lookupCommand, usage: LOOKUP_USAGE },
+  client: { run: clientCommand, usage: CLIENT_USAGE },
+  space: { run: spaceCommand, usage: SPACE_USAGE },
+  grant: { run: grantCommand, usage: GRANT_USAGE },
+  dr: { run: drCommand, usage: DR_USAGE },
+  failover: { run: failoverCommand, usage: FAILOVER_USAGE },
+  'dev-token': { run: devTokenCommand, usage: DEV_TOKEN_USAGE },
 };
 
 export function usage(): string {

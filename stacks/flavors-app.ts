@@ -2,7 +2,11 @@ import type { App } from 'aws-cdk-lib';
 import { FlavorsError } from '../lib/errors';
 import { flavorRegions } from '../lib/flavor/define-flavor';
 import type { Flavor } from '../lib/flavor/types';
-import type { StageRegions } from '../lib/residency/check-assembly';
+import type { LookupIdentityProvider } from '../lib/lookup/lookup-service';
+import type { AssemblyViolation, StageRegions } from '../lib/residency/check-assembly';
+import { foreignRegionReference } from '../lib/residency/rules/foreign-region-reference';
+import { CONTROL_PLANE_STAGE_NAME, ControlPlaneStage } from './control-plane-stage';
+import type { DnsZoneConfig } from './flavor-dns-stack';
 import { FlavorStage } from './flavor-stage';
 
 /** Accounts per flavor name; `default` serves any flavor not listed, so a new flavor file needs no other edit. */
@@ -18,9 +22,74 @@ export function accountFor(accounts: AccountMap, name: string): string {
 }
 
 /** Adds one FlavorStage per flavor and returns what the residency check needs. Wiring only. */
-export function addFlavorStages(app: App, flavors: readonly Flavor[], accounts: AccountMap): { stages: FlavorStage[]; stageRegions: StageRegions } {
-  const stages = flavors.map((flavor) => new FlavorStage(app, { flavor, account: accountFor(accounts, flavor.name) }));
+export function addFlavorStages(app: App, flavors: readonly Flavor[], accounts: AccountMap, dns?: DnsZoneConfig): { stages: FlavorStage[]; stageRegions: StageRegions } {
+  const stages = flavors.map((flavor) => new FlavorStage(app, { flavor, account: accountFor(accounts, flavor.name), dns }));
   const stageRegions: Record<string, readonly string[]> = {};
   for (const flavor of flavors) stageRegions[flavor.name] = flavorRegions(flavor);
   return { stages, stageRegions };
+}
+
+/** cdk.json context `controlPlane`, checked for shape (the stage checks the values). */
+export interface ControlPlaneSettings {
+  readonly regions?: readonly string[];
+  readonly hostedZoneId: string;
+  readonly zoneName: string;
+  readonly identity: LookupIdentityProvider;
+  /** DNS zone of the flavor endpoints. @default context `dns.zoneName`, else `zoneName` */
+  readonly endpointZone?: string;
+}
+
+const CONTROL_PLANE_EXAMPLE = '{ "regions": ["us-east-1", "eu-central-1", "ap-southeast-2"], "hostedZoneId": "Z…", "zoneName": "flavors.example.com", '
+  + '"identity": { "issuer": "https://login.example.com/", "jwksUrl": "https://login.example.com/.well-known/jwks.json" } }';
+
+/** Reads cdk.json context `controlPlane`; every shape problem is reported at once, naming its field. */
+export function controlPlaneSettings(raw: unknown): ControlPlaneSettings {
+  const fail = (problems: string[]) => new FlavorsError('APP_CONTROL_PLANE_INVALID',
+    `cdk.json context 'controlPlane' is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nExpected e.g. ${CONTROL_PLANE_EXAMPLE}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(['it is missing or not an object']);
+  const r = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const str = (v: unknown, field: string, optional = false) => {
+    if (v === undefined && optional) return;
+    if (typeof v !== 'string' || v.trim() === '') problems.push(`controlPlane.${field} must be a non-empty string`);
+  };
+  if (r.regions !== undefined && (!Array.isArray(r.regions) || r.regions.some((x) => typeof x !== 'string'))) problems.push('controlPlane.regions must be a list of region names');
+  str(r.hostedZoneId, 'hostedZoneId');
+  str(r.zoneName, 'zoneName');
+  str(r.endpointZone, 'endpointZone', true);
+  const identity = r.identity as Record<string, unknown> | undefined;
+  if (typeof identity !== 'object' || identity === null) problems.push('controlPlane.identity must be an object with issuer and jwksUrl');
+  else {
+    str(identity.issuer, 'identity.issuer');
+    str(identity.jwksUrl, 'identity.jwksUrl');
+    str(identity.audience, 'identity.audience', true);
+  }
+  if (problems.length > 0) throw fail(problems);
+  return r as unknown as ControlPlaneSettings;
+}
+
+/**
+ * Adds the ControlPlaneStage (lookup table and service) and returns its residency declaration:
+ * the control-plane regions. Wiring only.
+ */
+export function addControlPlane(app: App, flavors: readonly Flavor[], accounts: AccountMap, settings: ControlPlaneSettings, flavorZoneName?: string): { stage: ControlPlaneStage; stageRegions: StageRegions } {
+  const stage = new ControlPlaneStage(app, {
+    account: accountFor(accounts, CONTROL_PLANE_STAGE_NAME),
+    regions: settings.regions,
+    zone: { hostedZoneId: settings.hostedZoneId, zoneName: settings.zoneName },
+    flavors,
+    identity: settings.identity,
+    endpointZone: settings.endpointZone ?? flavorZoneName,
+  });
+  return { stage, stageRegions: { [CONTROL_PLANE_STAGE_NAME]: stage.regions } };
+}
+
+/**
+ * The control plane's one sanctioned mention of regions outside its own: the lookup function's
+ * `LOOKUP_FLAVORS` variable, the routing table of every flavor. It places nothing anywhere; it is
+ * generated from the flavor files, so each region in it is a flavor region, proven by that
+ * flavor's own Stage. Every other finding in the control plane stands.
+ */
+export function isFlavorRoutingMetadata(v: AssemblyViolation): boolean {
+  return v.stage === CONTROL_PLANE_STAGE_NAME && v.ruleId === foreignRegionReference.id && v.location === 'Properties/Environment/Variables/LOOKUP_FLAVORS';
 }

@@ -1,12 +1,21 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { snapshotCopyDestinations } from '../lib/backup/copy-destinations';
+import { CrossRegionSnapshotCopy } from '../lib/backup/cross-region-snapshot-copy';
+import { DbNodeFleet } from '../lib/database/db-node-fleet';
+import { ManagedDatabase } from '../lib/database/managed-database';
+import { FlavorsError } from '../lib/errors';
+import { flavorRegions } from '../lib/flavor/define-flavor';
 import type { Flavor, RegionRole } from '../lib/flavor/types';
+import { FlavorKey } from '../lib/keys/flavor-key';
 import { RegionalVpc } from '../lib/network/regional-vpc';
 import { PinnedAzStack } from '../lib/network/pinned-az-stack';
 
 export interface RegionStackProps extends StackProps {
   readonly flavor: Flavor;
   readonly role: RegionRole;
+  /** The stack of the flavor's primary region; required in a fallback region (its key and RDS primaries are replicated here). */
+  readonly primary?: RegionStack;
 }
 
 /** One flavor region: network (and, as the product grows, keys, databases and snapshot policies). Wiring only. */
@@ -14,16 +23,89 @@ export class RegionStack extends PinnedAzStack {
   readonly flavor: Flavor;
   readonly role: RegionRole;
   readonly network: RegionalVpc;
+  /** The flavor key of this region: the multi-Region primary, or its replica in a fallback region. */
+  readonly key: FlavorKey;
+  /** `ec2` databases of the flavor, keyed by name: the live cluster in the primary region, warm standbys elsewhere. */
+  readonly fleets: ReadonlyMap<string, DbNodeFleet>;
+  /** `rds` databases of the flavor, keyed by name: primaries in the primary region, cross-region read replicas elsewhere. */
+  readonly managedDatabases: ReadonlyMap<string, ManagedDatabase>;
+  /** DLM snapshots of the fleets' data volumes, copied only to the flavor's regions; absent without `ec2` databases. */
+  readonly snapshots?: CrossRegionSnapshotCopy;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     // Stack tags: CloudFormation propagates them to every resource that supports tags.
     super(scope, id, {
       terminationProtection: true,
+      // A fallback stack reads the primary key's and RDS primaries' ARNs from the primary region's stack.
+      crossRegionReferences: true,
       ...props,
       tags: { ...props.tags, 'flavors:flavor': props.flavor.name, 'flavors:region-role': props.role },
     });
     this.flavor = props.flavor;
     this.role = props.role;
     this.network = new RegionalVpc(this, 'Network');
+    if (props.role === 'fallback' && !props.primary) {
+      throw new FlavorsError('REGION_STACK_PRIMARY_MISSING', `${this.node.path}: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.`);
+    }
+    this.key = new FlavorKey(this, 'Key', {
+      flavor: props.flavor,
+      primaryKeyArn: props.primary?.key.keyArn,
+      dlmRoleArns: [CrossRegionSnapshotCopy.roleArnPattern(this, props.flavor.name)],
+    });
+    this.fleets = this.addFleets();
+    if (this.fleets.size > 0) {
+      this.snapshots = new CrossRegionSnapshotCopy(this, 'Snapshots', {
+        flavorName: props.flavor.name,
+        intervalHours: props.flavor.backup.intervalHours,
+        retain: props.flavor.backup.retain,
+        copyTargets: snapshotCopyDestinations(props.flavor, this.region).map((region) => ({ region, encryptionKeyArn: this.key.arnIn(region) })),
+        sourceEncryptionKeyArn: this.key.keyArn,
+        allowedRegions: flavorRegions(props.flavor),
+      });
+    }
+    this.managedDatabases = this.addManagedDatabases(props.primary);
+  }
+
+  private addFleets(): Map<string, DbNodeFleet> {
+    const fleets = new Map<string, DbNodeFleet>();
+    for (const [name, db] of Object.entries(this.flavor.databases)) {
+      if (db.platform !== 'ec2') continue;
+      fleets.set(name, new DbNodeFleet(this, name, {
+        vpc: this.network.vpc,
+        vpcSubnets: this.network.databaseSubnets,
+        clientCidr: this.network.cidr,
+        engine: db.engine,
+        instanceType: db.instanceType,
+        nodes: db.nodes,
+        volume: db.volume,
+        key: this.key.key,
+        role: this.role,
+        flavorName: this.flavor.name,
+        databaseName: name,
+      }));
+    }
+    return fleets;
+  }
+
+  // `k8s` databases are not CloudFormation: lib/k8s emits their manifests.
+  private addManagedDatabases(primary: RegionStack | undefined): Map<string, ManagedDatabase> {
+    const databases = new Map<string, ManagedDatabase>();
+    for (const [name, db] of Object.entries(this.flavor.databases)) {
+      if (db.platform !== 'rds') continue;
+      const source = primary?.managedDatabases.get(name);
+      databases.set(name, new ManagedDatabase(this, name, {
+        vpc: this.network.vpc,
+        vpcSubnets: this.network.databaseSubnets,
+        clientCidr: this.network.cidr,
+        engine: db.engine,
+        instanceType: db.instanceType,
+        storageGiB: db.storageGiB,
+        key: this.key.key,
+        replicaOf: source ? { instanceArn: source.instanceArn, region: primary!.region } : undefined,
+        flavorName: this.flavor.name,
+        databaseName: name,
+      }));
+    }
+    return databases;
   }
 }

@@ -35,6 +35,11 @@ export const SUBNET_GROUPS = { public: 'Public', private: 'Private', database: '
 export class RegionalVpc extends Construct {
   /** The underlying VPC, for constructs that take an `ec2.IVpc`. */
   readonly vpc: ec2.Vpc;
+  /**
+   * The VPC's CIDR block as given (a literal unless a token was passed), for security-group rules
+   * that checkers such as cdk-nag can read; `vpc.vpcCidrBlock` is only known at deploy time.
+   */
+  readonly cidr: string;
   /** Isolated subnets for database nodes (no route to the internet). */
   readonly databaseSubnets: ec2.SubnetSelection;
   readonly flowLogGroup: logs.LogGroup;
@@ -59,8 +64,9 @@ export class RegionalVpc extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.cidr = props.cidr ?? REGIONAL_VPC_DEFAULTS.cidr;
     this.vpc = new ec2.Vpc(this, 'Resource', {
-      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? REGIONAL_VPC_DEFAULTS.cidr),
+      ipAddresses: ec2.IpAddresses.cidr(this.cidr),
       availabilityZones: [...azs],
       natGateways,
       restrictDefaultSecurityGroup: true,
@@ -87,12 +93,14 @@ export class RegionalVpc extends Construct {
       description: 'Interface endpoints: HTTPS from inside the VPC only',
       allowAllOutbound: false,
     });
-    this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
     for (const [name, service] of Object.entries(REGIONAL_VPC_INTERFACE_ENDPOINTS)) {
       this.vpc.addInterfaceEndpoint(name, {
         service,
         privateDnsEnabled: true,
         securityGroups: [this.endpointSecurityGroup],
+        // The security group above already admits HTTPS from the VPC (a literal CIDR cdk-nag can check).
+        open: false,
         subnets: { subnetGroupName: SUBNET_GROUPS.private },
       });
     }

@@ -1,8 +1,14 @@
 import { foreignRegionReference } from './rules/foreign-region-reference';
+import { globalTableReplicaRegion } from './rules/global-table-replica-region';
+import { dlmCopyTargetRegion } from './rules/dlm-copy-target-region';
+import { route53FailoverTarget } from './rules/route53-failover-target';
+import { rdsBackupReplicationRegion } from './rules/rds-backup-replication-region';
+import { kmsReplicaRegion } from './rules/kms-replica-region';
+import { rdsReplicaSource } from './rules/rds-replica-source';
 import type { CfnResourceJson, ResidencyContext, ResidencyRule } from './rules/rule';
 
 /** The rules every flavor template is checked against; issue-specific rules are appended here. */
-export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference];
+export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource];
 
 export interface TemplateViolation {
   readonly ruleId: string;

@@ -41,4 +41,15 @@ export const SPACE_ATTRIBUTES = {
   homeRegion: 'homeRegion',
   /** Number. Incremented by every failover and move; writers carrying an older epoch are rejected. */
   epoch: 'epoch',
+  /** Map: the space's policy override (`regions`/`countries` lists of strings, `backupIntervalHours`, `backupRetain`, `dnsFailover`). */
+  policy: 'policy',
+  /** Map, same shape: a copy of the client's policy override, so a route needs one read. */
+  clientPolicy: 'clientPolicy',
 } as const;
+
+/**
+ * The failover lock of a flavor (ops tools, `flavors failover --execute`): at most one item per
+ * flavor, `FLAVOR#<flavor>` / `FAILOVER_LOCK`, with `owner` (failover id), `target` and `startedAt`.
+ * It has no index keys, so it never appears in `byFlavor`.
+ */
+export const failoverLockKey = (flavor: string) => ({ pk: `FLAVOR#${flavor}`, sk: 'FAILOVER_LOCK' });

@@ -1,0 +1,17 @@
+import { parseArgs } from 'util';
+import { FlavorsError } from '../../lib/errors';
+import { grantSpace } from '../../lib/lookup/runtime/admin';
+import type { CliIo } from '../cli-io';
+import { STORE_OPTIONS, STORE_USAGE, withAdmin } from './lookup-admin';
+
+export const GRANT_USAGE = `flavors grant <userId> <spaceId> ${STORE_USAGE}   let a user route to a space (idempotent)`;
+
+export async function grantCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: STORE_OPTIONS });
+  const [userId, spaceId, ...extra] = positionals;
+  if (!userId || !spaceId || extra.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected: ${GRANT_USAGE}`);
+  const { grant, created } = await withAdmin(values, io, ({ admin }) => grantSpace(admin, { userId, spaceId }));
+  if (values.json) io.out(JSON.stringify({ ...grant, created }));
+  else io.out(created ? `granted ${grant.userId} space ${grant.spaceId}` : `${grant.userId} already holds a grant on ${grant.spaceId}; nothing written`);
+  return 0;
+}

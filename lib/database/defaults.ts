@@ -1,0 +1,68 @@
+import { Duration } from 'aws-cdk-lib';
+import type { DatabaseEngine, RegionRole } from '../flavor/types';
+
+/** Secure defaults of DbNodeFleet; lib/database/README.md "Default settings" lists them. */
+export const DB_NODE_FLEET_DEFAULTS = {
+  role: 'primary' as RegionRole,
+  /**
+   * Amazon Linux 2023, resolved by EC2 from this public SSM parameter when an instance launches.
+   * The template holds only the parameter name: synth needs no lookup, and a newer AMI never
+   * replaces running nodes (it applies to nodes launched later).
+   */
+  machineImageParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+  rootDeviceName: '/dev/xvda',
+  rootVolumeSizeGiB: 30,
+  /** Where the data volume is mounted on every node. */
+  dataMountPoint: '/data',
+  /** File-system label of the data volume: a volume restored from a snapshot mounts the same way. */
+  dataFsLabel: 'flavorsdata',
+  /** The data volume is attached after the instance starts; user data waits this long for it. */
+  dataDeviceWaitSeconds: 900,
+  /** Keep I/O suspended when EBS finds a volume possibly inconsistent, so an operator (or failover) decides. */
+  autoEnableIo: false,
+  detailedMonitoring: true,
+  terminationProtection: true,
+  /** Length of the generated engine password (letters and digits only: it goes through shell and SQL). */
+  passwordLength: 32,
+};
+
+/** A TCP port range; `from === to` for a single port. */
+export interface PortRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What clients (anywhere in the VPC) and other nodes of the same fleet connect to, per engine. */
+export const ENGINE_PORTS: Readonly<Record<DatabaseEngine, { readonly client: readonly PortRange[]; readonly cluster: readonly PortRange[] }>> = {
+  postgres: { client: [{ from: 5432, to: 5432 }], cluster: [] },
+  mysql: { client: [{ from: 3306, to: 3306 }], cluster: [] },
+  // https://docs.couchbase.com/server/current/install/install-ports.html
+  couchbase: {
+    client: [{ from: 8091, to: 8097 }, { from: 11207, to: 11207 }, { from: 11210, to: 11210 }, { from: 18091, to: 18097 }],
+    cluster: [
+      { from: 4369, to: 4369 }, { from: 9100, to: 9105 }, { from: 9110, to: 9118 }, { from: 9120, to: 9124 },
+      { from: 9130, to: 9130 }, { from: 9140, to: 9140 }, { from: 9999, to: 9999 }, { from: 11209, to: 11209 },
+      { from: 11280, to: 11280 }, { from: 21100, to: 21100 },
+    ],
+  },
+};
+
+/** Secure defaults of ManagedDatabase; lib/database/README.md "Default settings" lists them. */
+export const MANAGED_DATABASE_DEFAULTS = {
+  multiAz: true,
+  storageType: 'gp3',
+  backupRetention: Duration.days(14),
+  performanceInsightsRetentionDays: 7,
+  /** RDS creates, stores (in Secrets Manager, encrypted with the flavor key) and rotates the master password. */
+  masterUsername: 'flavors_admin',
+  /** Major versions; RDS picks the newest minor version and upgrades minor versions automatically. */
+  engineVersion: { postgres: '16', mysql: '8.4' },
+  parameterGroupFamily: { postgres: 'postgres16', mysql: 'mysql8.4' },
+  port: { postgres: 5432, mysql: 3306 },
+  /** Clients must use TLS. */
+  parameters: {
+    postgres: { 'rds.force_ssl': '1' },
+    mysql: { require_secure_transport: 'ON' },
+  } as Readonly<Record<'postgres' | 'mysql', Readonly<Record<string, string>>>>,
+  cloudwatchLogsExports: { postgres: ['postgresql', 'upgrade'], mysql: ['error', 'general', 'slowquery'] },
+};

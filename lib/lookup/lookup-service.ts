@@ -1,0 +1,318 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import { FlavorsError } from '../errors';
+import { suppressNag } from '../nag-suppressions';
+import type { Flavor } from '../flavor/types';
+import { LOOKUP_SERVICE_DEFAULTS, LOOKUP_TABLE_DEFAULTS } from './defaults';
+import { LOOKUP_DEFAULTS } from './runtime/defaults';
+import { lookupFlavorsEnvValue } from './runtime/flavor-config';
+
+/**
+ * The Lambda entry point of the service: `runtime/lambda.ts`, exporting `handler` (`lambda.js` when
+ * this module runs from the compiled package, which ships no TypeScript sources).
+ */
+export const LOOKUP_SERVICE_ENTRY = ['lambda.ts', 'lambda.js'].map((f) => path.join(__dirname, 'runtime', f)).find((f) => fs.existsSync(f))
+  ?? path.join(__dirname, 'runtime', 'lambda.ts');
+
+/** The paths the service answers (GET only); see `runtime/route-handler.ts`. */
+export const LOOKUP_SERVICE_ROUTES: readonly string[] = ['/v1/spaces/{spaceId}/route', '/.well-known/jwks.json'];
+
+/** Who signs the identity tokens callers send as `Authorization: Bearer`. */
+export interface LookupIdentityProvider {
+  /** `iss` of the identity tokens. */
+  readonly issuer: string;
+  /** `https://` URL of the issuer's JWKS. */
+  readonly jwksUrl: string;
+  /** `aud` the identity tokens must carry. @default not checked */
+  readonly audience?: string;
+}
+
+export interface LookupServiceProps {
+  /** Name of the global lookup table; the service reads the replica in its own region. @default 'flavors-lookup' */
+  readonly tableName?: string;
+  /** The key encrypting the table replica in this region (DynamoDB decrypts with the caller's `kms:Decrypt`). */
+  readonly tableKey: kms.IKey;
+  /** Public hosted zone the service name, its certificate validation and latency record go into. */
+  readonly hostedZone: route53.IHostedZone;
+  /** Host label of the service name, shared by every region: `<recordName>.<zone>`. @default 'lookup' */
+  readonly recordName?: string;
+  /** Flavors the service routes to (`loadFlavorsOrThrow`); their routing data goes into the function's environment. */
+  readonly flavors: readonly Flavor[];
+  /** The identity provider whose tokens callers present. */
+  readonly identity: LookupIdentityProvider;
+  /** DNS zone of the flavor endpoints the tokens are for (`https://<region>.<flavor>.<zone>`). @default the hosted zone's name */
+  readonly endpointZone?: string;
+  /** `iss` of the flavor tokens. @default 'flavors-lookup' (the runtime's default) */
+  readonly tokenIssuer?: string;
+  /** Lifetime of a flavor token, 1 to 300 seconds. @default 300 (the runtime's default) */
+  readonly tokenTtlSeconds?: number;
+  /** Alias of the token-signing key in this region. @default 'alias/flavors/lookup-signing' */
+  readonly signingKeyAlias?: string;
+  /** @default 512 */
+  readonly memorySizeMiB?: number;
+  /** Retention of the function and access logs. @default one year */
+  readonly logRetention?: logs.RetentionDays;
+  /** Steady-state requests per second of this region's API. @default 500 */
+  readonly throttleRateLimit?: number;
+  /** Burst of this region's API. @default 1000 */
+  readonly throttleBurstLimit?: number;
+  /** 5xx responses per minute (3 minutes in a row) that take this region out of DNS. @default 25 */
+  readonly unhealthy5xxPerMinute?: number;
+}
+
+/**
+ * The lookup service in one control-plane region: a Lambda function (nodejs22.x, arm64, bundled
+ * offline by the local esbuild) behind an HTTP API on the shared name `<recordName>.<zone>` (a
+ * latency record for this region, withdrawn while the region answers with 5xx) and on this
+ * region's own name `<region>.<recordName>.<zone>`.
+ * Guarantees: the function may only read this region's replica of the table (BatchGetItem) and
+ * sign with this region's ECC_NIST_P256 key; logs are encrypted, retained for a bounded time and
+ * carry no caller IP; the API is throttled and reachable only through its custom domains (TLS 1.2).
+ */
+export class LookupService extends Construct {
+  /** The service function. */
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  /** Asymmetric key the service signs flavor tokens with (the private half never leaves KMS). */
+  readonly signingKey: kms.Key;
+  /** Key encrypting the function and access log groups. */
+  readonly logKey: kms.Key;
+  readonly api: apigwv2.HttpApi;
+  /** The latency-routed service name, e.g. `lookup.flavors.example.com`. */
+  readonly serviceName: string;
+  /** This region's own name, e.g. `eu-central-1.lookup.flavors.example.com` (its JWKS, diagnostics). */
+  readonly regionalServiceName: string;
+  /** Withdraws this region from the latency record while its API answers with 5xx. */
+  readonly healthCheck: route53.HealthCheck;
+
+  constructor(scope: Construct, id: string, props: LookupServiceProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const region = stack.region;
+    const d = LOOKUP_SERVICE_DEFAULTS;
+    const tableName = props.tableName ?? LOOKUP_TABLE_DEFAULTS.tableName;
+    const recordName = props.recordName ?? d.recordName;
+    const memorySize = props.memorySizeMiB ?? d.memorySizeMiB;
+    const rateLimit = props.throttleRateLimit ?? d.throttleRateLimit;
+    const burstLimit = props.throttleBurstLimit ?? d.throttleBurstLimit;
+    const unhealthy5xx = props.unhealthy5xxPerMinute ?? d.unhealthy5xxPerMinute;
+    this.validate(props, { region, recordName, memorySize, rateLimit, burstLimit, unhealthy5xx });
+    this.serviceName = `${recordName}.${props.hostedZone.zoneName}`;
+    this.regionalServiceName = `${region}.${this.serviceName}`;
+    const retention = props.logRetention ?? d.logRetention;
+
+    this.signingKey = new kms.Key(this, 'SigningKey', {
+      description: 'flavors: signs lookup-service flavor tokens (ES256) in this region',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      alias: props.signingKeyAlias ?? d.signingKeyAlias,
+      pendingWindow: d.keyPendingWindow,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.logKey = new kms.Key(this, 'LogKey', {
+      description: 'flavors: encrypts the lookup service function and access logs in this region',
+      enableKeyRotation: true,
+      pendingWindow: d.keyPendingWindow,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs uses the key on behalf of this account's log groups in this region only.
+    this.logKey.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }));
+    const functionLogs = new logs.LogGroup(this, 'FunctionLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
+
+    this.role = this.createRole(stack, tableName, props.tableKey, functionLogs);
+    this.function = new nodejs.NodejsFunction(this, 'Resource', {
+      entry: LOOKUP_SERVICE_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: d.timeout,
+      role: this.role,
+      logGroup: functionLogs,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: this.environment(props, tableName),
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The pinned AWS SDK is bundled, not the runtime's copy: what the tests ran is what runs.
+        bundleAwsSDK: true,
+      },
+    });
+
+    suppressNag(this.function, [{ id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.' }]);
+
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: `flavors lookup service (${region})`,
+      createDefaultStage: false,
+      disableExecuteApiEndpoint: true,
+    });
+    // Only the service's two paths reach the function; anything else is API Gateway's 404.
+    const integration = new HttpLambdaIntegration('Lookup', this.function);
+    for (const routePath of LOOKUP_SERVICE_ROUTES) {
+      for (const route of this.api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.GET], integration })) {
+        suppressNag(route, [{ id: 'AwsSolutions-APIG4', reason: 'The function authenticates every route request itself (bearer identity token: issuer, audience, signature, expiry) so that 401/403/404 keep the service\'s no-existence-leak semantics; the JWKS path is public by design.' }]);
+      }
+    }
+
+    const certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: this.serviceName,
+      subjectAlternativeNames: [this.regionalServiceName],
+      validation: acm.CertificateValidation.fromDns(props.hostedZone),
+    });
+    const sharedDomain = this.domain('DomainName', this.serviceName, certificate);
+    const regionalDomain = this.domain('RegionalDomainName', this.regionalServiceName, certificate);
+    const stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      throttle: { rateLimit, burstLimit },
+      domainMapping: { domainName: sharedDomain },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        // No source IP or user agent: routing needs neither, and they would be personal data.
+        format: apigw.AccessLogFormat.custom(JSON.stringify({
+          requestId: '$context.requestId',
+          time: '$context.requestTime',
+          routeKey: '$context.routeKey',
+          status: '$context.status',
+          latencyMs: '$context.responseLatency',
+          integrationError: '$context.integrationErrorMessage',
+          responseLength: '$context.responseLength',
+        })),
+      },
+    });
+    new apigwv2.ApiMapping(this, 'RegionalMapping', { api: this.api, domainName: regionalDomain, stage });
+
+    const alarm = new cloudwatch.Alarm(this, 'ServerErrorAlarm', {
+      alarmDescription: `flavors lookup service in ${region} answers with 5xx; Route 53 withdraws the region from ${this.serviceName}`,
+      metric: stage.metricServerError({ period: Duration.minutes(1) }),
+      threshold: unhealthy5xx,
+      evaluationPeriods: d.unhealthyEvaluationMinutes,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
+      type: route53.HealthCheckType.CLOUDWATCH_METRIC,
+      alarmIdentifier: { region, name: alarm.alarmName },
+      insufficientDataHealthStatus: route53.InsufficientDataHealthStatusEnum.LAST_KNOWN_STATUS,
+    });
+    new route53.ARecord(this, 'LatencyRecord', {
+      zone: props.hostedZone,
+      recordName: this.serviceName,
+      target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(sharedDomain.regionalDomainName, sharedDomain.regionalHostedZoneId)),
+      region,
+      setIdentifier: `lookup-${region}`,
+      healthCheck: this.healthCheck,
+    });
+    new route53.ARecord(this, 'RegionalRecord', {
+      zone: props.hostedZone,
+      recordName: this.regionalServiceName,
+      target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(regionalDomain.regionalDomainName, regionalDomain.regionalHostedZoneId)),
+    });
+  }
+
+  private domain(id: string, name: string, certificate: acm.ICertificate): apigwv2.DomainName {
+    return new apigwv2.DomainName(this, id, {
+      domainName: name,
+      certificate,
+      endpointType: apigwv2.EndpointType.REGIONAL,
+      securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+    });
+  }
+
+  /** Exactly what lambda.ts documents, on this region's resources only. */
+  private createRole(stack: Stack, tableName: string, tableKey: kms.IKey, functionLogs: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: "flavors lookup service: read this region's lookup table replica, sign with this region's key, write its logs",
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadLookupTableReplica',
+      actions: ['dynamodb:BatchGetItem'],
+      resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName })],
+    }));
+    // The table is encrypted with a customer-managed key: DynamoDB decrypts with the caller's permission.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DecryptLookupTableThroughDynamoDb',
+      actions: ['kms:Decrypt', 'kms:DescribeKey'],
+      resources: [tableKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SignFlavorTokens',
+      actions: ['kms:Sign', 'kms:GetPublicKey'],
+      resources: [this.signingKey.keyArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [functionLogs.logGroupArn],
+    }));
+    return role;
+  }
+
+  /** The variables lambda.ts reads (see its header). */
+  private environment(props: LookupServiceProps, tableName: string): Record<string, string> {
+    const env: Record<string, string> = {
+      LOOKUP_TABLE_NAME: tableName,
+      LOOKUP_FLAVORS: lookupFlavorsEnvValue(props.flavors),
+      LOOKUP_SIGNING_KEY_ID: this.signingKey.keyArn,
+      LOOKUP_IDENTITY_ISSUER: props.identity.issuer,
+      LOOKUP_IDENTITY_JWKS_URL: props.identity.jwksUrl,
+      LOOKUP_ENDPOINT_ZONE: props.endpointZone ?? props.hostedZone.zoneName,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (props.identity.audience !== undefined) env.LOOKUP_IDENTITY_AUDIENCE = props.identity.audience;
+    if (props.tokenIssuer !== undefined) env.LOOKUP_TOKEN_ISSUER = props.tokenIssuer;
+    if (props.tokenTtlSeconds !== undefined) env.LOOKUP_TOKEN_TTL_SECONDS = String(props.tokenTtlSeconds);
+    return env;
+  }
+
+  private validate(props: LookupServiceProps, v: { region: string; recordName: string; memorySize: number; rateLimit: number; burstLimit: number; unhealthy5xx: number }): void {
+    const problems: string[] = [];
+    if (Token.isUnresolved(v.region)) problems.push('the stack needs an explicit env region: the latency record is keyed by it');
+    if (!Token.isUnresolved(v.recordName) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v.recordName)) {
+      problems.push(`recordName must be one DNS label (a-z, 0-9, '-'), got '${v.recordName}'`);
+    }
+    if (!props.identity.issuer.trim()) problems.push('identity.issuer must not be empty');
+    if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) problems.push(`identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
+    const range = (name: string, value: number | undefined, min: number, max: number) => {
+      if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
+        problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+      }
+    };
+    range('memorySizeMiB', v.memorySize, 128, 10240);
+    range('throttleRateLimit', v.rateLimit, 1, 10000);
+    range('throttleBurstLimit', v.burstLimit, 1, 5000);
+    range('unhealthy5xxPerMinute', v.unhealthy5xx, 1, 1000000);
+    range('tokenTtlSeconds', props.tokenTtlSeconds, 1, LOOKUP_DEFAULTS.maxTokenTtlSeconds);
+    if (problems.length > 0) {
+      throw new FlavorsError('LOOKUP_SERVICE_INVALID', `LookupService ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    }
+  }
+}

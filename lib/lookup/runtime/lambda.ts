@@ -1,0 +1,123 @@
+/**
+ * Entry point of the lookup service's Lambda function (runtime `nodejs22.x`, bundled by esbuild):
+ * `export const handler`. It takes API Gateway HTTP API events (payload format 2.0) and Lambda
+ * function URL events, which have the same shape.
+ *
+ * This file is the function's `bin/`: the ONLY place of the runtime that reads environment
+ * variables. Everything below it takes values and SDK clients as parameters.
+ *
+ * | variable                   | required | meaning                                                                    |
+ * | -------------------------- | -------- | -------------------------------------------------------------------------- |
+ * | `LOOKUP_TABLE_NAME`        | yes      | the global lookup table (the replica in the function's region is used)      |
+ * | `LOOKUP_FLAVORS`           | yes      | `lookupFlavorsEnvValue(flavors)` from `./flavor-config` (JSON, ≤ 3 KB)      |
+ * | `LOOKUP_SIGNING_KEY_ID`    | yes      | KMS key id or ARN: asymmetric `ECC_NIST_P256`, usage `SIGN_VERIFY`          |
+ * | `LOOKUP_IDENTITY_ISSUER`   | yes      | `iss` of the callers' identity tokens                                       |
+ * | `LOOKUP_IDENTITY_JWKS_URL` | yes      | `https://` URL of that issuer's JWKS (fetched once, then cached)            |
+ * | `LOOKUP_IDENTITY_AUDIENCE` | no       | `aud` identity tokens must carry; unchecked when unset                      |
+ * | `LOOKUP_ENDPOINT_ZONE`     | yes      | DNS zone of flavor endpoints: tokens are for `https://<region>.<flavor>.<zone>` |
+ * | `LOOKUP_TOKEN_ISSUER`      | no       | `iss` of flavor tokens; default `flavors-lookup`                            |
+ * | `LOOKUP_TOKEN_TTL_SECONDS` | no       | flavor token lifetime, 1–300; default 300                                   |
+ *
+ * `AWS_REGION` is set by Lambda and read by the SDK clients. Permissions the function needs:
+ * `dynamodb:BatchGetItem` on the table; `kms:Sign` and `kms:GetPublicKey` on the signing key.
+ * Nothing else (no writes: the admin CLI writes records).
+ *
+ * A missing or invalid variable does not crash the function: every request then answers 500
+ * `LOOKUP_MISCONFIGURED` and the reason is logged once, naming the variable.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { JWTVerifyGetKey } from 'jose';
+import { FlavorsError } from '../../errors';
+import { LOOKUP_DEFAULTS } from './defaults';
+import { createLookupDynamoClient } from './dynamo-client';
+import { parseLookupFlavors } from './flavor-config';
+import { IdentityVerifier, remoteIdentityJwks } from './identity';
+import { KmsSigner } from './kms-signer';
+import { createLookupHandler, errorResponse, type LookupHandler, type LookupLogEntry, type LookupResponse } from './route-handler';
+import { LookupStore } from './store';
+
+/** The fields of an HTTP API (2.0) / function URL event the service reads. */
+export interface LambdaHttpEvent {
+  readonly rawPath?: string;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly requestContext?: { readonly http?: { readonly method?: string; readonly path?: string } };
+}
+
+export interface LambdaHttpResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  readonly isBase64Encoded: false;
+}
+
+/** Clients and hooks the function builds itself in AWS; tests pass their own. */
+export interface LambdaDependencies {
+  readonly dynamo?: DynamoDBClient;
+  readonly kms?: KMSClient;
+  readonly identityJwks?: JWTVerifyGetKey;
+  readonly log?: (entry: LookupLogEntry) => void;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new FlavorsError('LOOKUP_CONFIG_MISSING', `environment variable ${name} is not set.`);
+  return value;
+}
+
+function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLogEntry) => void): LookupHandler {
+  const tableName = required(env, 'LOOKUP_TABLE_NAME');
+  const flavors = parseLookupFlavors(env.LOOKUP_FLAVORS);
+  const keyId = required(env, 'LOOKUP_SIGNING_KEY_ID');
+  const issuer = required(env, 'LOOKUP_IDENTITY_ISSUER');
+  const jwksUrl = required(env, 'LOOKUP_IDENTITY_JWKS_URL');
+  if (!jwksUrl.startsWith('https://')) throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_IDENTITY_JWKS_URL must be an https:// URL.');
+  const endpointZone = required(env, 'LOOKUP_ENDPOINT_ZONE');
+  const ttlText = env.LOOKUP_TOKEN_TTL_SECONDS?.trim();
+  const tokenTtlSeconds = ttlText ? Number(ttlText) : LOOKUP_DEFAULTS.tokenTtlSeconds;
+  return createLookupHandler({
+    store: new LookupStore({ client: deps.dynamo ?? createLookupDynamoClient(), tableName }),
+    flavors,
+    identity: new IdentityVerifier({ issuer, audience: env.LOOKUP_IDENTITY_AUDIENCE?.trim() || undefined, jwks: deps.identityJwks ?? remoteIdentityJwks(jwksUrl) }),
+    signer: new KmsSigner({ client: deps.kms ?? new KMSClient({}), keyId }),
+    endpointZone,
+    tokenIssuer: env.LOOKUP_TOKEN_ISSUER?.trim() || undefined,
+    tokenTtlSeconds,
+    log,
+  });
+}
+
+const jsonLog = (entry: LookupLogEntry) => console.error(JSON.stringify({ level: 'error', ...entry }));
+
+/** Builds the Lambda handler from an environment (tests pass a plain object). */
+export function createLambdaHandler(env: Env, deps: LambdaDependencies = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
+  const log = deps.log ?? jsonLog;
+  let handler: LookupHandler | undefined;
+  let misconfigured: FlavorsError | undefined;
+  try {
+    handler = buildHandler(env, deps, log);
+  } catch (err) {
+    misconfigured = err instanceof FlavorsError ? err : new FlavorsError('LOOKUP_CONFIG_INVALID', String(err));
+  }
+  let logged = false;
+  const toResult = (r: LookupResponse): LambdaHttpResult => ({ statusCode: r.status, headers: r.headers, body: r.body, isBase64Encoded: false });
+
+  return async (event) => {
+    if (!handler) {
+      if (!logged) log({ code: misconfigured!.code, message: misconfigured!.message });
+      logged = true;
+      return toResult(errorResponse(500, 'LOOKUP_MISCONFIGURED', 'the lookup service is misconfigured; the operators have been told.'));
+    }
+    const response = await handler({
+      method: event.requestContext?.http?.method ?? 'GET',
+      path: event.rawPath ?? event.requestContext?.http?.path ?? '/',
+      headers: event.headers ?? {},
+    });
+    return toResult(response);
+  };
+}
+
+/** The function's handler: configured from this process's environment once per execution environment. */
+export const handler = createLambdaHandler(process.env);

@@ -1,0 +1,209 @@
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { makeFailoverCommand } from '../../bin/commands/failover';
+import type { ClientsFor } from '../../lib/ops/aws-clients';
+import { FailoverStateStore } from '../../lib/ops/failover-state';
+import { bufferIo, runWithoutCredentials } from '../lib/ops/cli-helpers';
+import { awsError, testClients, type FakeAws } from '../lib/ops/fake-aws';
+import { buildWorld, FALLBACK, NOW, PRIMARY, seedSpaces, startDynalite, type WorldOptions } from '../lib/ops/world';
+import { ROOT } from '../helpers/run-cli';
+
+jest.setTimeout(60000);
+
+let store: { endpoint: string; close: () => Promise<void> };
+let aws: FakeAws;
+let mocks: { restore: () => void } | undefined;
+let clientsFor: ClientsFor;
+let dynamodb: DynamoDBClient;
+let stateDir: string;
+let table: string;
+let seq = 0;
+let interrupt: (() => void) | undefined;
+
+beforeAll(async () => { store = await startDynalite(); });
+afterAll(async () => { await store.close(); });
+
+beforeEach(async () => {
+  clientsFor = testClients(store.endpoint);
+  dynamodb = clientsFor(PRIMARY).dynamodb;
+  seq += 1;
+  table = `flavors-lookup-cli-${seq}`;
+  await seedSpaces(dynamodb, table);
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-state-'));
+  interrupt = undefined;
+});
+
+afterEach(() => {
+  mocks?.restore();
+  fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+function world(options: WorldOptions = {}): void {
+  aws = buildWorld(options);
+  mocks = aws.install();
+}
+
+let ids = 0;
+const failover = makeFailoverCommand({
+  clientsFor: (region) => clientsFor(region),
+  credentials: () => async () => ({}),
+  now: () => NOW,
+  sleep: async () => {},
+  poll: { attempts: 10, delayMs: 1 },
+  onInterrupt: (handler) => { interrupt = handler; return () => { interrupt = undefined; }; },
+  newFailoverId: () => `fo-cli-${++ids}`,
+});
+
+// The zone and lookup region come from the repository's cdk.json (dns.hostedZoneId, controlPlane.regions).
+const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, ...extra];
+
+async function epoch(spaceId: string): Promise<number> {
+  const out = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `SPACE#${spaceId}` }, sk: { S: 'SPACE' } }, ConsistentRead: true }));
+  return Number(out.Item!.epoch.N);
+}
+
+describe('flavors failover (plan)', () => {
+  test('prints a numbered plan and changes nothing', async () => {
+    world();
+    const { io, out, err } = bufferIo();
+    await expect(failover(args(), io)).resolves.toBe(0);
+    expect(out[0]).toBe('Failover plan for us-australia: us-east-1 -> ap-southeast-2; RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate)');
+    expect(out.filter((l) => /^ {2}[1-4]\. /.test(l)).map((l) => l.trim().slice(0, 2))).toEqual(['1.', '2.', '3.', '4.']);
+    expect(out.at(-1)).toBe('Nothing was changed. Rerun with --execute to carry out this plan.');
+    expect(err).toEqual([]);
+    expect(aws.calls.filter((c) => !/^(Describe|List|Get)/.test(c.command))).toEqual([]);
+    expect(await epoch('s-alpha')).toBe(3);
+    expect(fs.readdirSync(stateDir)).toEqual([]);
+  });
+
+  test('refuses a region outside the flavor and the current primary', async () => {
+    world();
+    const { io } = bufferIo();
+    await expect(failover(['us-australia', '--to', 'eu-west-1', '--state-dir', stateDir], io)).rejects.toMatchObject({ code: 'FAILOVER_TARGET_OUTSIDE_FLAVOR' });
+    expect(aws.calls).toEqual([]);
+    await expect(failover(['us-australia', '--to', PRIMARY, '--table-name', table, '--state-dir', stateDir, '--execute'], io)).rejects.toMatchObject({ code: 'FAILOVER_TARGET_IS_PRIMARY' });
+    expect(await epoch('s-alpha')).toBe(3);
+  });
+
+  test('refuses data older than the RPO, even with --execute, unless --accept-data-loss', async () => {
+    // Given copies 5 hours old
+    world({ snapshotAgeMinutes: 300 });
+
+    // When executed without accepting data loss: refused with the reason, nothing done
+    const refused = bufferIo();
+    await expect(failover(args('--execute'), refused.io)).resolves.toBe(1);
+    expect(refused.err).toEqual([expect.stringMatching(/^error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO \(ledger node 0: snap-c0new is 5h old;/)]);
+    expect(await epoch('s-alpha')).toBe(3);
+    expect(aws.count('CreateVolume')).toBe(0);
+
+    // When planned with --accept-data-loss: a warning, and the plan passes
+    const accepted = bufferIo();
+    await expect(failover(args('--accept-data-loss'), accepted.io)).resolves.toBe(0);
+    expect(accepted.err).toEqual([expect.stringMatching(/^warning FAILOVER_DATA_TOO_OLD: accepted with --accept-data-loss: /)]);
+  });
+
+  test('needs a hosted zone: FAILOVER_NO_HOSTED_ZONE without --hosted-zone-id or cdk.json', async () => {
+    world();
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-nozone-'));
+    try {
+      const { io } = bufferIo(elsewhere);
+      await expect(failover([...args(), '--dir', path.join(ROOT, 'flavors')], io)).rejects.toMatchObject({ code: 'FAILOVER_NO_HOSTED_ZONE' });
+    } finally {
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('flavors failover --execute', () => {
+  test('runs every step, logs progress and leaves a finished state file', async () => {
+    world();
+    const { io, out } = bufferIo();
+    await expect(failover(args('--execute'), io)).resolves.toBe(0);
+    expect(out).toContain(`failover fo-cli-${ids} started; progress in ${path.join(stateDir, 'failover-us-australia.json')}`);
+    for (const step of ['[1/4 fence]', '[2/4 restore]', '[3/4 dns]', '[4/4 verify]']) expect(out.some((l) => l.includes(step) && l.endsWith(': done'))).toBe(true);
+    expect(out.at(-1)).toBe('Next: make ap-southeast-2 the primary in flavors/us-australia.ts before the next deploy, or a deploy points DNS back at us-east-1.');
+    expect(new FailoverStateStore(stateDir, 'us-australia').read()).toMatchObject({ status: 'done', to: FALLBACK });
+    expect(await epoch('s-alpha')).toBe(4);
+    // DNS now names Sydney first: a second failover to it is refused
+    await expect(failover(args(), bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_TARGET_IS_PRIMARY' });
+  });
+
+  test('a failure in step 2, then the same command resumes and does nothing twice', async () => {
+    // Given a restore that fails on the second node
+    world();
+    let attaches = 0;
+    aws.onCall = (c) => { if (c === 'AttachVolume' && ++attaches === 2) throw awsError('InternalError', 'attach failed (injected)'); };
+    await expect(failover(args('--execute'), bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_STEP_FAILED', message: expect.stringContaining('rerun the same command to resume, or --abort') });
+
+    // When the plan is asked for meanwhile, it shows the failover in progress
+    const shown = bufferIo();
+    await expect(failover(args(), shown.io)).resolves.toBe(0);
+    expect(shown.out).toEqual(expect.arrayContaining(['  1. fence: done', expect.stringMatching(/^ {2}2\. restore: failed \(InternalError: attach failed \(injected\)\)$/), '  3. dns: pending']));
+    // and another target is refused while it is
+    await expect(failover(['us-australia', '--to', PRIMARY, '--state-dir', stateDir], bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_IN_PROGRESS' });
+
+    // When the same command runs again
+    const resumed = bufferIo();
+    await expect(failover(args('--execute'), resumed.io)).resolves.toBe(0);
+
+    // Then it resumed the same failover and finished without repeating anything
+    expect(resumed.out[0]).toMatch(/^resuming failover fo-cli-\d+ of us-australia to ap-southeast-2$/);
+    expect(aws.count('CreateVolume')).toBe(3);
+    expect(aws.count('PromoteReadReplica')).toBe(1);
+    expect(await epoch('s-alpha')).toBe(4);
+  });
+
+  test('Ctrl-C: finishes the current item, saves the state and exits 130; a rerun finishes', async () => {
+    world();
+    aws.onCall = (c) => { if (c === 'CreateVolume') interrupt?.(); };
+    const first = bufferIo();
+    await expect(failover(args('--execute'), first.io)).resolves.toBe(130);
+    expect(first.err).toEqual([
+      'Ctrl-C: finishing the current item, then stopping (press again to exit at once).',
+      `error FAILOVER_INTERRUPTED: interrupted; progress saved in ${path.join(stateDir, 'failover-us-australia.json')}. Rerun the same command to resume, or --abort.`,
+    ]);
+    expect(aws.count('CreateVolume')).toBe(1);
+    aws.onCall = undefined;
+    await expect(failover(args('--execute'), bufferIo().io)).resolves.toBe(0);
+    expect(aws.count('CreateVolume')).toBe(3);
+  });
+
+  test('--abort ends a failed failover; a new failover can then start', async () => {
+    // Given a failover that failed in step 2
+    world();
+    let creates = 0;
+    aws.onCall = (c) => { if (c === 'CreateVolume' && ++creates === 2) throw awsError('InsufficientVolumeCapacity', 'no capacity (injected)'); };
+    await expect(failover(args('--execute'), bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_STEP_FAILED' });
+    const failedId = new FailoverStateStore(stateDir, 'us-australia').read()!.failoverId;
+
+    // When aborted
+    const aborted = bufferIo();
+    await expect(failover(['us-australia', '--abort', '--state-dir', stateDir], aborted.io)).resolves.toBe(0);
+    expect(aborted.out[0]).toBe(`failover ${failedId} of us-australia (us-east-1 -> ap-southeast-2) aborted; nothing was undone.`);
+    expect(aborted.out.join('\n')).toContain('lock: released');
+    await expect(failover(['us-australia', '--abort', '--state-dir', stateDir], bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_NOTHING_TO_ABORT' });
+
+    // Then a new failover to the same target completes the move, and the old state is kept aside
+    aws.onCall = undefined;
+    await expect(failover(args('--execute'), bufferIo().io)).resolves.toBe(0);
+    expect(fs.readdirSync(stateDir).sort()).toEqual([`failover-us-australia-${failedId}.json`, 'failover-us-australia.json']);
+    expect(await epoch('s-alpha')).toBe(5);
+  });
+});
+
+describe('the real CLI without AWS credentials', () => {
+  test('failover says so in one line and exits 1', () => {
+    const { status, stdout, stderr } = runWithoutCredentials(['failover', 'us-australia', '--to', FALLBACK, '--execute']);
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error OPS_NO_CREDENTIALS: no AWS credentials found .*; configure a profile or AWS_\* variables$/)]);
+  });
+
+  test('a target outside the flavor is refused before credentials are needed', () => {
+    const { status, stderr } = runWithoutCredentials(['failover', 'us-australia', '--to', 'eu-central-1']);
+    expect(status).toBe(1);
+    expect(stderr.trim()).toBe('error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor us-australia (us-east-1, ap-southeast-2); its data may only move between those.');
+  });
+});

@@ -1,0 +1,264 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { FlavorsError } from '../../../lib/errors';
+import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
+import { LOOKUP_SERVICE_ENTRY, LOOKUP_SERVICE_ROUTES, LookupService, type LookupServiceProps } from '../../../lib/lookup/lookup-service';
+import { parseLookupFlavors } from '../../../lib/lookup/runtime/flavor-config';
+import { testApp } from '../../helpers/cdk-app';
+
+const ACCOUNT = '444444444444';
+const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', '..', 'flavors'));
+const IDENTITY = { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json' };
+// Most tests skip bundling (it is asserted once, below): the template is what they check.
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+type Overrides = Partial<Omit<LookupServiceProps, 'tableKey' | 'hostedZone'>>;
+
+function build(overrides: Overrides = {}, context: Record<string, unknown> = NO_BUNDLING, region = 'eu-central-1') {
+  const app = testApp(context);
+  const stack = new Stack(app, 'Service', { env: { account: ACCOUNT, region } });
+  const tableKey = new kms.Key(stack, 'TableKey');
+  const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' });
+  const service = new LookupService(stack, 'LookupService', { tableKey, hostedZone, flavors: FLAVORS, identity: IDENTITY, ...overrides });
+  return { app, stack, service };
+}
+
+function errorOf(overrides: Overrides): string {
+  try {
+    build(overrides);
+  } catch (err) {
+    expect((err as FlavorsError).code).toBe('LOOKUP_SERVICE_INVALID');
+    return (err as Error).message;
+  }
+  throw new Error('expected LookupService to throw');
+}
+
+/** lambda.ts documents its variables in a table in its header: `| \`NAME\` | yes/no | meaning |`. */
+function documentedVariables(): { name: string; required: boolean }[] {
+  const header = fs.readFileSync(LOOKUP_SERVICE_ENTRY, 'utf-8');
+  return [...header.matchAll(/^ \* \| `([A-Z_]+)`\s*\| (yes|no)\s*\|/gm)].map((m) => ({ name: m[1], required: m[2] === 'yes' }));
+}
+
+describe('LookupService', () => {
+  const { stack, service } = build({ identity: { ...IDENTITY, audience: 'flavors-lookup' } });
+  const template = Template.fromStack(stack);
+  const fn = () => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties;
+
+  test('a nodejs22.x arm64 function running lambda.ts with JSON logs into its own log group', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 10,
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: Match.stringLikeRegexp('^LookupServiceFunctionLogs') } },
+    });
+    expect(fs.existsSync(LOOKUP_SERVICE_ENTRY)).toBe(true);
+  });
+
+  test("sets every variable lambda.ts requires, and only variables it documents", () => {
+    const documented = documentedVariables();
+    expect(documented.length).toBeGreaterThanOrEqual(5);
+    const env = fn().Environment.Variables as Record<string, unknown>;
+    for (const v of documented.filter((d) => d.required)) expect(Object.keys(env)).toContain(v.name);
+    const ours = Object.keys(env).filter((k) => k !== 'NODE_OPTIONS');
+    expect(ours.filter((k) => !documented.some((d) => d.name === k))).toEqual([]);
+    expect(env).toEqual(expect.objectContaining({
+      LOOKUP_TABLE_NAME: 'flavors-lookup',
+      LOOKUP_SIGNING_KEY_ID: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] },
+      LOOKUP_IDENTITY_ISSUER: IDENTITY.issuer,
+      LOOKUP_IDENTITY_JWKS_URL: IDENTITY.jwksUrl,
+      LOOKUP_IDENTITY_AUDIENCE: 'flavors-lookup',
+      LOOKUP_ENDPOINT_ZONE: 'flavors.example.com',
+    }));
+  });
+
+  test('the flavors in the environment parse back to the flavors it was given', () => {
+    const parsed = parseLookupFlavors(fn().Environment.Variables.LOOKUP_FLAVORS);
+    expect(parsed.map((f) => [f.name, f.primaryRegion, f.fallbackRegions])).toEqual(FLAVORS.map((f) => [f.name, f.primaryRegion, f.fallbackRegions]));
+  });
+
+  test('the role may read only this region\'s table replica, decrypt it only through DynamoDB, sign only with its key, write only its logs', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'ReadLookupTableReplica', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/flavors-lookup` },
+      { Sid: 'DecryptLookupTableThroughDynamoDb', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TableKey/), 'Arn'] }, Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } } },
+      { Sid: 'SignFlavorTokens', Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] } },
+      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceFunctionLogs/), 'Arn'] } },
+    ]);
+    // No managed policies: nothing beyond the statements above.
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  test('signs with a retained ECC_NIST_P256 key of this region', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }),
+      DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/flavors/lookup-signing' });
+    expect(service.signingKey.keyArn).toBeDefined();
+  });
+
+  test('function and access logs are encrypted with a rotating key, kept one year, retained', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(2);
+    for (const group of groups) {
+      expect(group.Properties.RetentionInDays).toBe(365);
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceLogKey/), 'Arn'] });
+      expect(group.DeletionPolicy).toBe('Retain');
+    }
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logs.eu-central-1.amazonaws.com' } })]) },
+    });
+  });
+
+  test('only GET on the two service paths reaches the function, and only through the custom domains', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(LOOKUP_SERVICE_ROUTES.map((p) => `GET ${p}`).sort());
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', DisableExecuteApiEndpoint: true });
+  });
+
+  test('the stage is throttled and logs access without caller IP or user agent', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LookupServiceAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+    const stageResource = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    expect(stageResource.Properties.AccessLogSettings.Format).not.toMatch(/sourceIp|userAgent/);
+  });
+
+  test('the shared and the regional name, TLS 1.2, with one DNS-validated certificate', () => {
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'lookup.flavors.example.com',
+      SubjectAlternativeNames: ['eu-central-1.lookup.flavors.example.com'],
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: Match.arrayWith([{ DomainName: 'lookup.flavors.example.com', HostedZoneId: 'Z0000000000000EXAMPLE' }]),
+    });
+    const domains = Object.values(template.findResources('AWS::ApiGatewayV2::DomainName')).map((d) => d.Properties);
+    expect(domains.map((d) => d.DomainName).sort()).toEqual(['eu-central-1.lookup.flavors.example.com', 'lookup.flavors.example.com']);
+    for (const d of domains) expect(d.DomainNameConfigurations).toEqual([expect.objectContaining({ EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' })]);
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 2);
+    expect(service.serviceName).toBe('lookup.flavors.example.com');
+    expect(service.regionalServiceName).toBe('eu-central-1.lookup.flavors.example.com');
+  });
+
+  test('a latency record for this region, withdrawn by a health check on the 5xx alarm', () => {
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'lookup.flavors.example.com.', Type: 'A', Region: 'eu-central-1', SetIdentifier: 'lookup-eu-central-1',
+      HostedZoneId: 'Z0000000000000EXAMPLE', HealthCheckId: { Ref: Match.stringLikeRegexp('^LookupServiceHealthCheck') },
+      AliasTarget: Match.objectLike({ DNSName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LookupServiceDomainName'), 'RegionalDomainName'] } }),
+    });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'eu-central-1.lookup.flavors.example.com.', Type: 'A', SetIdentifier: Match.absent() });
+    template.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: Match.objectLike({ Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'eu-central-1', Name: { Ref: Match.stringLikeRegexp('^LookupServiceServerErrorAlarm') } }, InsufficientDataHealthStatus: 'LastKnownStatus' }),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Sum', Period: 60, Threshold: 25, EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('options reach the template', () => {
+    const { stack: s } = build({ recordName: 'route', memorySizeMiB: 1024, throttleRateLimit: 50, throttleBurstLimit: 100, endpointZone: 'eu.example.org', tokenIssuer: 'https://route.example.com', tokenTtlSeconds: 120, tableName: 'lookup-staging' });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 1024,
+      Environment: { Variables: Match.objectLike({ LOOKUP_TABLE_NAME: 'lookup-staging', LOOKUP_ENDPOINT_ZONE: 'eu.example.org', LOOKUP_TOKEN_ISSUER: 'https://route.example.com', LOOKUP_TOKEN_TTL_SECONDS: '120' }) },
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 } });
+    t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'route.flavors.example.com' });
+    t.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Resource: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/lookup-staging` })]) } });
+  });
+
+  test('the optional variables are left out when not configured', () => {
+    const { stack: s } = build();
+    const env = Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(Object.keys(env)).not.toEqual(expect.arrayContaining(['LOOKUP_IDENTITY_AUDIENCE']));
+    expect(env.LOOKUP_TOKEN_ISSUER).toBeUndefined();
+    expect(env.LOOKUP_TOKEN_TTL_SECONDS).toBeUndefined();
+  });
+});
+
+describe('LookupService bundling', () => {
+  test('bundles lambda.ts once with the local esbuild (no Docker), minified with a source map and the AWS SDK inside', () => {
+    // Given an app that bundles (no bundling-stacks override) — the one test that pays for esbuild —
+    // and a Docker command that cannot run, so any attempt to bundle in a container fails the synth
+    const docker = process.env.CDK_DOCKER;
+    process.env.CDK_DOCKER = '/nonexistent/docker-must-not-run';
+    let built: ReturnType<typeof build> | undefined;
+    let assembly: ReturnType<ReturnType<typeof build>['app']['synth']> | undefined;
+    try {
+      built = build({}, {});
+      // When
+      assembly = built.app.synth();
+    } finally {
+      if (docker === undefined) delete process.env.CDK_DOCKER;
+      else process.env.CDK_DOCKER = docker;
+    }
+    // Then the function's asset is a staged directory holding the bundle
+    const assets = fs.readdirSync(assembly!.directory).filter((d) => d.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    const dir = path.join(assembly!.directory, assets[0]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+    const bundle = fs.readFileSync(path.join(dir, 'index.js'), 'utf-8');
+    // (booleans, not string matchers: a failure must not print 600 KB of bundle)
+    expect(bundle.length).toBeGreaterThan(10_000);
+    expect(bundle.includes('TrentService')).toBe(true); // the KMS API's target prefix: the SDK client is bundled
+    expect(/require\("@aws-sdk\/client-/.test(bundle)).toBe(false); // ... and not left to the runtime's copy
+    expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000); // minified: long lines
+
+    // And the bundle runs with the environment the template gives it: configured (401, not the
+    // 500 of a misconfigured function), without touching AWS
+    const env = Template.fromStack(built!.stack).toJSON().Resources;
+    const variables = Object.values(env as Record<string, { Type: string; Properties: { Environment: { Variables: Record<string, unknown> } } }>)
+      .find((r) => r.Type === 'AWS::Lambda::Function')!.Properties.Environment.Variables;
+    const literal = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'arn:aws:kms:eu-central-1:444444444444:key/test']));
+    const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(dir, 'index.js'))}).handler({ rawPath: '/v1/spaces/space-1/route', requestContext: { http: { method: 'GET' } }, headers: {} }).then((r) => process.stdout.write(JSON.stringify(r)))`], {
+      encoding: 'utf-8', timeout: 30_000,
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-central-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true', ...literal },
+    });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(expect.objectContaining({ statusCode: 401 }));
+  });
+});
+
+describe('LookupService validation', () => {
+  test('recordName must be one DNS label', () => {
+    expect(errorOf({ recordName: 'Lookup.Api' })).toContain("recordName must be one DNS label (a-z, 0-9, '-'), got 'Lookup.Api'");
+  });
+
+  test('identity issuer and JWKS URL', () => {
+    expect(errorOf({ identity: { issuer: ' ', jwksUrl: 'http://login.example.com/jwks' } })).toBe([
+      'LookupService Service/LookupService:',
+      '  - identity.issuer must not be empty',
+      "  - identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
+    ].join('\n'));
+  });
+
+  test.each([
+    ['memorySizeMiB', 64, 128, 10240],
+    ['throttleRateLimit', 0, 1, 10000],
+    ['throttleBurstLimit', 5001, 1, 5000],
+    ['unhealthy5xxPerMinute', 0.5, 1, 1000000],
+    ['tokenTtlSeconds', 301, 1, 300],
+  ] as const)('%s %p is out of range', (name, value, min, max) => {
+    expect(errorOf({ [name]: value })).toContain(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  });
+
+  test('a region-agnostic stack is refused', () => {
+    const stack = new Stack(testApp(NO_BUNDLING), 'Agnostic');
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'flavors.example.com' });
+    expect(() => new LookupService(stack, 'LookupService', { tableKey: new kms.Key(stack, 'K'), hostedZone, flavors: FLAVORS, identity: IDENTITY }))
+      .toThrow(/the stack needs an explicit env region/);
+  });
+});

@@ -1,0 +1,106 @@
+import germanyBelgium from '../../../flavors/germany-belgium';
+import { DB_DATA_ROLE, DB_TAGS } from '../../../lib/database/tags';
+import { drStatus, formatDrReport } from '../../../lib/ops/dr-status';
+import { testClients, type FakeAws } from './fake-aws';
+import { buildWorld, FALLBACK, FLAVOR, NOW, PRIMARY, type WorldOptions } from './world';
+
+let aws: FakeAws;
+let mocks: { restore: () => void } | undefined;
+
+function world(options: WorldOptions = {}): FakeAws {
+  aws = buildWorld(options);
+  mocks = aws.install();
+  return aws;
+}
+
+afterEach(() => mocks?.restore());
+
+const status = (primary = PRIMARY) => drStatus(FLAVOR, { clientsFor: testClients(), primary, primarySource: 'flavor-file', now: NOW });
+
+describe('drStatus', () => {
+  test('fresh snapshots, copies and replicated backups meet the RPO', async () => {
+    // Given snapshots 30 minutes old, copied to Sydney, and RDS backups restorable to 10 minutes ago
+    world();
+
+    // When checked
+    const report = await status();
+
+    // Then every restore point is listed per database and region, all within the 3h RPO
+    expect(report.breaches).toBe(0);
+    expect(report.rpo.minutes).toBe(180);
+    expect(report.rows.map((r) => [r.database, r.region, r.kind, r.resource, r.newest, r.ageMinutes, r.status])).toEqual([
+      ['ledger', PRIMARY, 'snapshot', 'vol-p0 node 0', 'snap-p0new', 30, 'met'],
+      ['ledger', PRIMARY, 'snapshot', 'vol-p1 node 1', 'snap-p1new', 30, 'met'],
+      ['ledger', PRIMARY, 'snapshot', 'vol-p2 node 2', 'snap-p2new', 30, 'met'],
+      ['ledger', FALLBACK, 'copy', 'copy of node 0', 'snap-c0new', 30, 'met'],
+      ['ledger', FALLBACK, 'copy', 'copy of node 1', 'snap-c1new', 30, 'met'],
+      ['ledger', FALLBACK, 'copy', 'copy of node 2', 'snap-c2new', 30, 'met'],
+      ['reports', PRIMARY, 'instance', 'reports-primary', undefined, undefined, 'info'],
+      ['reports', FALLBACK, 'replica', 'reports-replica', 'restorable', 10, 'met'],
+    ]);
+    expect(report.skipped).toEqual([expect.objectContaining({ database: 'content', platform: 'k8s' })]);
+    // Snapshots are listed as our own, with filters, never the account-wide public list
+    expect(aws.calls.filter((c) => c.command === 'DescribeSnapshots').every((c) => JSON.stringify(c.input.OwnerIds) === '["self"]')).toBe(true);
+  });
+
+  test('old copies, a missing copy and missing replicated backups are breaches', async () => {
+    // Given snapshots 4 hours old, node 2 never copied, and no replicated RDS backups
+    world({ snapshotAgeMinutes: 240, missingCopyNode: '2' });
+    aws.rdsRegion(FALLBACK).backups = [];
+
+    // When checked
+    const report = await status();
+
+    // Then each is a breach with its reason
+    const row = (region: string, resource: string) => report.rows.find((r) => r.region === region && r.resource === resource)!;
+    expect(row(PRIMARY, 'vol-p0 node 0')).toMatchObject({ ageMinutes: 240, status: 'breached' });
+    expect(row(FALLBACK, 'copy of node 2')).toMatchObject({ status: 'breached', note: 'no copy' });
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', note: 'replica reports-replica replicating; no replicated automated backups' });
+    expect(report.breaches).toBe(7);
+    expect(formatDrReport(report).at(-1)).toBe('RPO BREACHED: 7 restore point(s) missing or older than 3h');
+  });
+
+  test('a replica that stopped replicating is a breach even with fresh backups', async () => {
+    world();
+    aws.rdsRegion(FALLBACK).instances[0].StatusInfos = [{ StatusType: 'read replication', Status: 'error', Normal: false }];
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', note: 'replica reports-replica error', ageMinutes: 10 });
+  });
+
+  test('an undeployed database is a breach, not a silent pass', async () => {
+    world();
+    aws.region(PRIMARY).volumes.clear();
+    const report = await status();
+    expect(report.rows.filter((r) => r.database === 'ledger')).toEqual([
+      expect.objectContaining({ status: 'breached', note: `no data volumes tagged ${DB_TAGS.flavor}=us-australia, ${DB_TAGS.database}=ledger, ${DB_TAGS.role}=${DB_DATA_ROLE}` }),
+    ]);
+  });
+
+  test('a region that cannot be read is reported as a breach with the error', async () => {
+    world();
+    aws.onCall = () => {
+      const last = aws.calls[aws.calls.length - 1];
+      if (last.region === FALLBACK && last.service === 'ec2') throw Object.assign(new Error('Request has expired'), { name: 'RequestExpired' });
+    };
+    const report = await status();
+    expect(report.rows.find((r) => r.region === FALLBACK && r.kind === 'copy')).toMatchObject({ status: 'breached', note: 'could not check: RequestExpired: Request has expired' });
+  });
+
+  test('a single-region flavor has no copies and an RPO without copy time', async () => {
+    // Given germany-belgium: one region, no copy destinations, and no databases deployed
+    world();
+    const report = await drStatus(germanyBelgium, { clientsFor: testClients(), primary: 'eu-central-1', primarySource: 'flavor-file', now: NOW });
+    expect(report.rpo).toMatchObject({ copyMinutes: 0, minutes: germanyBelgium.backup.intervalHours * 60 + 60 });
+    expect(report.rows.some((r) => r.kind === 'copy')).toBe(false);
+  });
+
+  test('formatDrReport prints a table, the primary and its source, and the verdict', async () => {
+    world();
+    const lines = formatDrReport(await status());
+    expect(lines[0]).toBe('us-australia: primary us-east-1 (flavor file); RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate); checked 2025-06-01T12:00:00.000Z');
+    expect(lines[1]).toMatch(/^DATABASE +REGION +KIND +RESOURCE +NEWEST +DATA TIME +AGE +RPO +NOTE$/);
+    expect(lines.find((l) => l.includes('snap-c1new'))).toMatch(/^ledger +ap-southeast-2 +copy +copy of node 1 +snap-c1new +2025-06-01T11:30:00.000Z +30m +MET/);
+    expect(lines).toContain('content (k8s): not checked: CloudNativePG replica clusters; check them on the Kubernetes side (lib/k8s)');
+    expect(lines.at(-1)).toBe('RPO met');
+  });
+});

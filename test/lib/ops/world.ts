@@ -1,0 +1,124 @@
+// The us-australia flavor as deployed, in the fake AWS account: three ledger nodes per region
+// (live in us-east-1, standby in ap-southeast-2), hourly snapshots copied to Sydney, the reports
+// RDS instance with its Sydney replica, the failover records, and a lookup table (dynalite) with
+// the flavor's spaces.
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Tag } from '@aws-sdk/client-ec2';
+import * as http from 'http';
+import { SNAPSHOT_TAGS } from '../../../lib/backup/defaults';
+import { DB_DATA_DEVICE, DB_DATA_ROLE, DB_TAGS } from '../../../lib/database/tags';
+import type { Flavor } from '../../../lib/flavor/types';
+import { spaceItem } from '../../../lib/lookup/runtime/records';
+import { ensureLookupTable } from '../../../lib/lookup/runtime/table';
+import usAustralia from '../../../flavors/us-australia';
+import { FakeAws } from './fake-aws';
+
+export const FLAVOR: Flavor = usAustralia;
+export const PRIMARY = 'us-east-1';
+export const FALLBACK = 'ap-southeast-2';
+export const NOW = new Date('2025-06-01T12:00:00Z');
+export const TABLE = 'flavors-lookup';
+export const ZONE_ID = 'Z0000000000000EXAMPLE';
+export const LOOKUP = { tableName: TABLE, region: PRIMARY };
+export const SYDNEY_KEY = 'arn:aws:kms:ap-southeast-2:333333333333:key/mrk-0123456789abcdef';
+export const VIRGINIA_KEY = 'arn:aws:kms:us-east-1:333333333333:key/mrk-0123456789abcdef';
+export const PRIMARY_DB_ARN = 'arn:aws:rds:us-east-1:333333333333:db:reports-primary';
+
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60000);
+const tags = (t: Record<string, string>): Tag[] => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+
+export interface WorldOptions {
+  /** Age of the newest primary snapshot (and of the copies' data), minutes. @default 30 */
+  readonly snapshotAgeMinutes?: number;
+  /** Leave node 2's copies out of Sydney. */
+  readonly missingCopyNode?: string;
+  /** Age of the latest restorable time of the replicated RDS backups. @default 10 */
+  readonly rdsBackupAgeMinutes?: number;
+}
+
+export function buildWorld(options: WorldOptions = {}): FakeAws {
+  const aws = new FakeAws();
+  const age = options.snapshotAgeMinutes ?? 30;
+  for (const [region, role, prefix] of [[PRIMARY, 'primary', 'p'], [FALLBACK, 'fallback', 'f']] as const) {
+    const r = aws.region(region);
+    for (let n = 0; n < 3; n++) {
+      const az = `${region}${'abc'[n]}`;
+      const base = { [DB_TAGS.flavor]: FLAVOR.name, [DB_TAGS.database]: 'ledger', [DB_TAGS.regionRole]: role, [DB_TAGS.node]: String(n) };
+      const volumeId = `vol-${prefix}${n}`;
+      r.instances.set(`i-${prefix}${n}`, { InstanceId: `i-${prefix}${n}`, AvailabilityZone: az, State: 'running', Tags: tags(base), devices: { '/dev/xvda': `vol-root-${prefix}${n}`, [DB_DATA_DEVICE]: volumeId } });
+      r.volumes.set(volumeId, {
+        VolumeId: volumeId, AvailabilityZone: az, State: 'in-use', Size: 500, Encrypted: true, KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY,
+        Tags: tags({ ...base, [DB_TAGS.role]: DB_DATA_ROLE, 'flavors:snapshot-target': `${FLAVOR.name}/db-data`, Name: `ledger-${n}` }),
+        Attachments: [{ InstanceId: `i-${prefix}${n}`, Device: DB_DATA_DEVICE, State: 'attached' }],
+      });
+      // Every region's policy snapshots its own data volumes (the standby's are empty).
+      const snapTags = { ...base, [DB_TAGS.role]: DB_DATA_ROLE, [SNAPSHOT_TAGS.sourceRegion]: region, [SNAPSHOT_TAGS.policyFlavor]: FLAVOR.name };
+      for (const [suffix, m] of [['old', age + 60], ['new', age]] as const) {
+        r.snapshots.set(`snap-${prefix}${n}${suffix}`, {
+          SnapshotId: `snap-${prefix}${n}${suffix}`, StartTime: minutesAgo(region === PRIMARY ? m : 5), State: 'completed', Tags: tags(snapTags), VolumeId: volumeId,
+          Encrypted: true, KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY, VolumeSize: 500,
+        });
+      }
+    }
+  }
+  // Copies of the primary's snapshots in Sydney: tags carried over, dated by their source.
+  const sydney = aws.region(FALLBACK);
+  for (let n = 0; n < 3; n++) {
+    if (options.missingCopyNode === String(n)) continue;
+    for (const [suffix, m] of [['old', age + 60], ['new', age]] as const) {
+      const source = aws.region(PRIMARY).snapshots.get(`snap-p${n}${suffix}`)!;
+      sydney.snapshots.set(`snap-c${n}${suffix}`, {
+        SnapshotId: `snap-c${n}${suffix}`, StartTime: minutesAgo(m - 10), State: 'completed', VolumeId: 'vol-ffffffff',
+        Tags: structuredClone(source.Tags), Description: `[Copied ${source.SnapshotId} from ${PRIMARY}] Created for policy: policy-0abc schedule: us-australia every 1h`,
+        Encrypted: true, KmsKeyId: SYDNEY_KEY, VolumeSize: 500,
+      });
+    }
+  }
+
+  const dbTags = tags({ [DB_TAGS.flavor]: FLAVOR.name, [DB_TAGS.database]: 'reports' });
+  aws.rdsRegion(PRIMARY).instances.push({ DBInstanceIdentifier: 'reports-primary', DBInstanceArn: PRIMARY_DB_ARN, DBInstanceStatus: 'available', TagList: dbTags });
+  aws.rdsRegion(FALLBACK).instances.push({
+    DBInstanceIdentifier: 'reports-replica', DBInstanceArn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica', DBInstanceStatus: 'available',
+    ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN, StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }], TagList: dbTags,
+  });
+  aws.rdsRegion(FALLBACK).backups.push({
+    DBInstanceArn: PRIMARY_DB_ARN, DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-2:333333333333:auto-backup:ab-1', Status: 'replicating',
+    RestoreWindow: { LatestTime: minutesAgo(options.rdsBackupAgeMinutes ?? 10) },
+  });
+
+  const record = (region: string, failover: 'PRIMARY' | 'SECONDARY') => ({
+    Name: 'us-australia.flavors.example.com.', Type: 'CNAME' as const, TTL: 60, SetIdentifier: `us-australia-${region}`, Failover: failover,
+    HealthCheckId: `hc-${region}`, ResourceRecords: [{ Value: `${region}.us-australia.flavors.example.com` }],
+  });
+  aws.zone.records = [record(PRIMARY, 'PRIMARY'), record(FALLBACK, 'SECONDARY')];
+  return aws;
+}
+
+/** The flavor's spaces; `s-pinned` may only live in us-east-1 (its policy says so). */
+export const SPACES = ['s-alpha', 's-bravo', 's-charlie', 's-delta', 's-pinned'];
+
+export async function seedSpaces(dynamodb: DynamoDBClient, tableName = TABLE, epoch = 3): Promise<void> {
+  await ensureLookupTable(dynamodb, tableName);
+  for (const spaceId of SPACES) {
+    await dynamodb.send(new PutItemCommand({
+      TableName: tableName,
+      Item: spaceItem({ spaceId, clientId: 'c-bank', flavor: FLAVOR.name, homeRegion: PRIMARY, epoch, ...(spaceId === 's-pinned' ? { policy: { regions: [PRIMARY] } } : {}) }),
+    }));
+  }
+  // A space of another flavor: a failover of us-australia must not touch it.
+  await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: spaceItem({ spaceId: 's-elsewhere', clientId: 'c-other', flavor: 'global', homeRegion: PRIMARY, epoch: 7 }) }));
+}
+
+/** dynalite on 127.0.0.1, port chosen by the system; close it in `finally`. */
+export async function startDynalite(): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  // dynalite has no types; it returns an http.Server.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require('dynalite') as (options: Record<string, number>) => http.Server;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),
+  };
+}

@@ -1,0 +1,91 @@
+import { Aspects, Stage } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { flavorRegions } from '../../lib/flavor/define-flavor';
+import type { Flavor } from '../../lib/flavor/types';
+import { regionsMentioned } from '../../lib/residency/rules/foreign-region-reference';
+import germanyBelgium from '../../flavors/germany-belgium';
+import globalFlavor from '../../flavors/global';
+import usAustralia from '../../flavors/us-australia';
+import { FlavorDnsStack, parseDnsContext } from '../../stacks/flavor-dns-stack';
+import { FlavorStage } from '../../stacks/flavor-stage';
+import { testApp } from '../helpers/cdk-app';
+
+const ZONE = { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' };
+
+function dnsStack(flavor: Flavor, nag = false) {
+  const stage = new Stage(testApp(), flavor.name);
+  if (nag) Aspects.of(stage).add(new AwsSolutionsChecks());
+  const stack = new FlavorDnsStack(stage, 'Dns', { env: { account: '333333333333', region: flavor.primaryRegion }, flavor, zone: ZONE });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+describe('FlavorDnsStack', () => {
+  test.each([usAustralia, globalFlavor, germanyBelgium])('$name: deployed in the primary region with termination protection', (flavor) => {
+    const { stack } = dnsStack(flavor);
+    expect(stack.region).toBe(flavor.primaryRegion);
+    expect(stack.terminationProtection).toBe(true);
+  });
+
+  test.each([usAustralia, globalFlavor, germanyBelgium])('$name: every DNS target and health check names only flavor regions', (flavor) => {
+    // Given the synthesized DNS stack
+    const { template } = dnsStack(flavor);
+    const records = Object.values(template.findResources('AWS::Route53::RecordSet'));
+    const checks = Object.values(template.findResources('AWS::Route53::HealthCheck'));
+    // Then each record points at a regional endpoint of the flavor or at the next name of its chain
+    const targets = records.flatMap((r) => r.Properties.ResourceRecords as string[]);
+    for (const target of targets) {
+      const named = regionsMentioned(target);
+      if (named.length === 0) expect(target).toMatch(new RegExp(`^fallback-\\d+\\.${flavor.name}\\.flavors\\.example\\.com$`));
+      else expect(flavorRegions(flavor)).toEqual(expect.arrayContaining(named));
+    }
+    // And every region of the flavor is reachable: one record per region
+    expect(targets.flatMap(regionsMentioned).sort()).toEqual(flavorRegions(flavor).sort());
+    const fqdns = checks.map((c) => c.Properties.HealthCheckConfig.FullyQualifiedDomainName).filter(Boolean);
+    expect(fqdns.flatMap(regionsMentioned).sort()).toEqual(flavorRegions(flavor).sort());
+    for (const check of checks) expect(check.Properties.HealthCheckConfig.Regions).toBeUndefined();
+  });
+
+  test('germany-belgium (dns manual, one region): one simple record, no failover', () => {
+    const { template } = dnsStack(germanyBelgium);
+    template.resourceCountIs('AWS::Route53::RecordSet', 1);
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'germany-belgium.flavors.example.com', Failover: Match.absent() });
+  });
+
+  test('us-australia: the flavor endpoint fails over from us-east-1 to ap-southeast-2', () => {
+    const { template } = dnsStack(usAustralia);
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'PRIMARY', ResourceRecords: ['us-east-1.us-australia.flavors.example.com'] });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'SECONDARY', ResourceRecords: ['ap-southeast-2.us-australia.flavors.example.com'] });
+  });
+
+  test.each([usAustralia, globalFlavor, germanyBelgium])('$name: cdk-nag AwsSolutions finds no unsuppressed error or warning', (flavor) => {
+    const { stack } = dnsStack(flavor, true);
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+});
+
+describe('FlavorStage wiring', () => {
+  test('with a zone the stage holds <flavor>-dns in the primary region; without one, no DNS stack', () => {
+    const withDns = new FlavorStage(testApp(), { flavor: usAustralia, account: '333333333333', dns: ZONE });
+    expect(withDns.dnsStack).toMatchObject({ stackName: 'us-australia-dns', region: 'us-east-1', account: '333333333333' });
+    expect(new FlavorStage(testApp(), { flavor: usAustralia, account: '333333333333' }).dnsStack).toBeUndefined();
+  });
+});
+
+describe('parseDnsContext', () => {
+  test('absent context: no DNS stack', () => {
+    expect(parseDnsContext(undefined)).toBeUndefined();
+  });
+
+  test('reads the zone and drops a trailing dot', () => {
+    expect(parseDnsContext({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com.' })).toEqual(ZONE);
+  });
+
+  test('names every bad field', () => {
+    expect(() => parseDnsContext({ hostedZoneId: 'zone-1', zoneName: 'Not A Domain' })).toThrow(
+      "cdk.json context 'dns': hostedZoneId 'zone-1' must be a Route 53 hosted zone id such as 'Z0000000000000EXAMPLE'; zoneName 'Not A Domain' must be a lower-case domain name such as 'flavors.example.com'.");
+    expect(() => parseDnsContext('flavors.example.com')).toThrow(expect.objectContaining({ code: 'APP_DNS_INVALID' }));
+  });
+});
