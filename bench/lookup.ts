@@ -2,7 +2,7 @@
 // embedded store it reads (GetItem through the SDK) measured in the same run, so the ratio stays
 // meaningful on a shared machine whose absolute speed swings. Prints JSON lines.
 //
-//   npm run bench:lookup [-- --requests 10000 --rounds 1]
+//   npm run bench:lookup [-- --requests 10000 --rounds 3]
 //
 // The service runs in its own process (`flavors lookup serve --port 0 --store-port 0 --json`), as it
 // would on a machine of its own; this process only generates load.
@@ -100,55 +100,65 @@ function httpGetter(url: string, token: string, maxSockets: number): { get: () =
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '1' } } });
+  const { values } = parseArgs({ options: { requests: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } } });
   const requests = Number(values.requests);
   const rounds = Number(values.rounds);
+  if (!(Number.isInteger(requests) && requests >= 100 && Number.isInteger(rounds) && rounds >= 1)) {
+    throw new Error('--requests must be an integer ≥ 100 and --rounds an integer ≥ 1');
+  }
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-bench-lookup-'));
   let server: { child: ChildProcess } | undefined;
-  const store = { client: undefined as ReturnType<typeof createLookupDynamoClient> | undefined };
+  let storeClient: ReturnType<typeof createLookupDynamoClient> | undefined;
   const agents: http.Agent[] = [];
   try {
     const started = await startServer(stateDir);
     server = started;
     const { ready } = started;
     const routeUrl = `${ready.url}/v1/spaces/${ready.sample.spaceId}/route`;
-    store.client = createLookupDynamoClient({ endpoint: ready.storeUrl, maxSockets: 64 });
+    const client = createLookupDynamoClient({ endpoint: ready.storeUrl, maxSockets: 64 });
+    storeClient = client;
     const key = keyItem(spaceKey(ready.sample.spaceId));
-    const getItem = () => store.client!.send(new GetItemCommand({ TableName: ready.tableName, Key: key, ConsistentRead: true })).then((o) => o.Item !== undefined, () => false);
+    const getItem = () => client.send(new GetItemCommand({ TableName: ready.tableName, Key: key, ConsistentRead: true })).then((o) => o.Item !== undefined, () => false);
     const service = httpGetter(routeUrl, ready.sampleToken, 64);
     agents.push(service.agent);
 
     // Warm both paths (JIT, sockets, the service's key caches) before measuring.
     for (let i = 0; i < 500; i++) { await getItem(); await service.get(); }
 
-    const best = new Map<string, Result>();
+    // Ratios are taken within a round (service and store measured back to back under the same
+    // machine load); with several rounds the summary reports the median round.
+    const rows: { s1: Result; v1: Result; s32: Result; v32: Result }[] = [];
     for (let round = 0; round < rounds; round++) {
+      const results = new Map<string, Result>();
       for (const concurrency of [1, 32]) {
         const n = concurrency === 1 ? Math.max(500, Math.floor(requests / 5)) : requests;
         for (const [target, one] of [['store', getItem], ['service', service.get]] as const) {
           const result = await measure(target, concurrency, n, one);
           console.log(JSON.stringify({ bench: 'lookup', round, ...result }));
-          const id = `${target}@${concurrency}`;
-          const prev = best.get(id);
-          if (!prev || result.rps > prev.rps) best.set(id, result);
+          results.set(`${target}@${concurrency}`, result);
         }
       }
+      rows.push({ s1: results.get('store@1')!, v1: results.get('service@1')!, s32: results.get('store@32')!, v32: results.get('service@32')! });
     }
-    const s1 = best.get('store@1')!, v1 = best.get('service@1')!, s32 = best.get('store@32')!, v32 = best.get('service@32')!;
-    const throughputRatio = Math.round((v32.rps / s32.rps) * 100) / 100;
-    const p99Ratio = Math.round((v1.p99_ms / s1.p99_ms) * 100) / 100;
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const r2 = (v: number) => Math.round(v * 100) / 100;
+    const throughputRatio = r2(median(rows.map((r) => r.v32.rps / r.s32.rps)));
+    const p99Ratio = r2(median(rows.map((r) => r.v1.p99_ms / r.s1.p99_ms)));
+    const pick = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
+    const summary = {
+      service_p50_ms_c1: pick((r) => r.v1.p50_ms), service_p99_ms_c1: pick((r) => r.v1.p99_ms), service_rps_c32: pick((r) => r.v32.rps),
+      store_p50_ms_c1: pick((r) => r.s1.p50_ms), store_p99_ms_c1: pick((r) => r.s1.p99_ms), store_rps_c32: pick((r) => r.s32.rps),
+    };
     console.log(JSON.stringify({
-      bench: 'lookup', summary: true, cpus: os.cpus().length, load1: Math.round(os.loadavg()[0] * 100) / 100,
-      service_p99_ms_c1: v1.p99_ms, service_p50_ms_c1: v1.p50_ms, service_rps_c32: v32.rps,
-      store_p99_ms_c1: s1.p99_ms, store_rps_c32: s32.rps,
+      bench: 'lookup', summary: true, rounds, cpus: os.cpus().length, load1: r2(os.loadavg()[0]), ...summary,
       throughput_ratio_c32: throughputRatio, p99_ratio_c1: p99Ratio,
       aim_throughput_ratio_ge_0_5: throughputRatio >= 0.5, aim_p99_within_2x_store: p99Ratio <= 2,
-      target_p99_le_5ms_c1: v1.p99_ms <= 5, target_rps_ge_1500_c32: v32.rps >= 1500,
-      errors: [s1, v1, s32, v32].reduce((sum, r) => sum + r.errors, 0),
+      target_p99_le_5ms_c1: summary.service_p99_ms_c1 <= 5, target_rps_ge_1500_c32: summary.service_rps_c32 >= 1500,
+      errors: rows.reduce((sum, r) => sum + r.s1.errors + r.v1.errors + r.s32.errors + r.v32.errors, 0),
     }));
   } finally {
     for (const agent of agents) agent.destroy();
-    store.client?.destroy();
+    storeClient?.destroy();
     if (server && server.child.exitCode === null) {
       const exited = new Promise((resolve) => server!.child.once('exit', resolve));
       server.child.kill('SIGINT');

@@ -6,7 +6,7 @@ import { FlavorsError } from '../lib/errors';
 import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
 import { checkAssemblyResidency, formatViolation } from '../lib/residency/check-assembly';
 import { parseDnsContext } from '../stacks/flavor-dns-stack';
-import { addControlPlane, addFlavorStages, controlPlaneSettings, isFlavorRoutingMetadata, type AccountMap } from '../stacks/flavors-app';
+import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap } from '../stacks/flavors-app';
 
 function main(): void {
   const app = new App();
@@ -17,8 +17,7 @@ function main(): void {
   const { stageRegions } = addFlavorStages(app, flavors, accounts, dns);
   const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
   const assembly = app.synth();
-  const violations = checkAssemblyResidency(assembly, { ...stageRegions, ...controlPlane.stageRegions })
-    .filter((v) => !isFlavorRoutingMetadata(v));
+  const violations = checkAssemblyResidency(assembly, { ...stageRegions, ...controlPlane.stageRegions });
   if (violations.length > 0) {
     throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${violations.map(formatViolation).join('\n')}`);
   }

@@ -3,8 +3,7 @@ import { FlavorsError } from '../lib/errors';
 import { flavorRegions } from '../lib/flavor/define-flavor';
 import type { Flavor } from '../lib/flavor/types';
 import type { LookupIdentityProvider } from '../lib/lookup/lookup-service';
-import type { AssemblyViolation, StageRegions } from '../lib/residency/check-assembly';
-import { foreignRegionReference } from '../lib/residency/rules/foreign-region-reference';
+import type { StageRegions } from '../lib/residency/check-assembly';
 import { CONTROL_PLANE_STAGE_NAME, ControlPlaneStage } from './control-plane-stage';
 import type { DnsZoneConfig } from './flavor-dns-stack';
 import { FlavorStage } from './flavor-stage';
@@ -82,14 +81,4 @@ export function addControlPlane(app: App, flavors: readonly Flavor[], accounts: 
     endpointZone: settings.endpointZone ?? flavorZoneName,
   });
   return { stage, stageRegions: { [CONTROL_PLANE_STAGE_NAME]: stage.regions } };
-}
-
-/**
- * The control plane's one sanctioned mention of regions outside its own: the lookup function's
- * `LOOKUP_FLAVORS` variable, the routing table of every flavor. It places nothing anywhere; it is
- * generated from the flavor files, so each region in it is a flavor region, proven by that
- * flavor's own Stage. Every other finding in the control plane stands.
- */
-export function isFlavorRoutingMetadata(v: AssemblyViolation): boolean {
-  return v.stage === CONTROL_PLANE_STAGE_NAME && v.ruleId === foreignRegionReference.id && v.location === 'Properties/Environment/Variables/LOOKUP_FLAVORS';
 }

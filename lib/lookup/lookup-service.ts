@@ -9,7 +9,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
@@ -19,7 +18,8 @@ import { suppressNag } from '../nag-suppressions';
 import type { Flavor } from '../flavor/types';
 import { LOOKUP_SERVICE_DEFAULTS, LOOKUP_TABLE_DEFAULTS } from './defaults';
 import { LOOKUP_DEFAULTS } from './runtime/defaults';
-import { lookupFlavorsEnvValue } from './runtime/flavor-config';
+import { bundleLookupService } from './lookup-bundle';
+import { lookupFlavorsJson } from './runtime/flavor-config';
 
 /**
  * The Lambda entry point of the service: `runtime/lambda.ts`, exporting `handler` (`lambda.js` when
@@ -85,7 +85,7 @@ export interface LookupServiceProps {
  */
 export class LookupService extends Construct {
   /** The service function. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   /** Asymmetric key the service signs flavor tokens with (the private half never leaves KMS). */
   readonly signingKey: kms.Key;
@@ -143,9 +143,12 @@ export class LookupService extends Construct {
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
 
     this.role = this.createRole(stack, tableName, props.tableKey, functionLogs);
-    this.function = new nodejs.NodejsFunction(this, 'Resource', {
-      entry: LOOKUP_SERVICE_ENTRY,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Resource', {
+      // Bundled in-process with the local esbuild and cached by content (see lookup-bundle.ts): the
+      // pinned AWS SDK is inside, and the flavors' routing table is compiled in, not put in the
+      // 4 KB environment (see lambda.ts).
+      code: lambda.Code.fromAsset(bundleLookupService({ entry: LOOKUP_SERVICE_ENTRY, flavorsJson: lookupFlavorsJson(props.flavors) })),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
@@ -154,15 +157,6 @@ export class LookupService extends Construct {
       logGroup: functionLogs,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: this.environment(props, tableName),
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // The pinned AWS SDK is bundled, not the runtime's copy: what the tests ran is what runs.
-        bundleAwsSDK: true,
-      },
     });
 
     suppressNag(this.function, [{ id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.' }]);
@@ -280,7 +274,6 @@ export class LookupService extends Construct {
   private environment(props: LookupServiceProps, tableName: string): Record<string, string> {
     const env: Record<string, string> = {
       LOOKUP_TABLE_NAME: tableName,
-      LOOKUP_FLAVORS: lookupFlavorsEnvValue(props.flavors),
       LOOKUP_SIGNING_KEY_ID: this.signingKey.keyArn,
       LOOKUP_IDENTITY_ISSUER: props.identity.issuer,
       LOOKUP_IDENTITY_JWKS_URL: props.identity.jwksUrl,

@@ -3,25 +3,20 @@ import { Aspects } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FlavorsError } from '../../lib/errors';
-import { flavorRegions } from '../../lib/flavor/define-flavor';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
-import { regionsMentioned } from '../../lib/residency/rules/foreign-region-reference';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { checkSuppressionReason, type NagSuppression } from '../../lib/nag-suppressions';
 import { CONTROL_PLANE_STAGE_NAME, ControlPlaneStage, type ControlPlaneStageProps } from '../../stacks/control-plane-stage';
-import { addControlPlane, controlPlaneSettings, isFlavorRoutingMetadata } from '../../stacks/flavors-app';
+import { addControlPlane, controlPlaneSettings } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
 const ACCOUNTS = CDK_CONTEXT.accounts as Record<string, string>;
 const SETTINGS = controlPlaneSettings(CDK_CONTEXT.controlPlane);
 const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2'];
-// Bundling is asserted in the LookupService test; here the templates are what matters.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-
 describe('ControlPlaneStage', () => {
   // Given the control plane as bin/app.ts wires it from cdk.json, with cdk-nag on the stage
-  const app = testApp(NO_BUNDLING);
+  const app = testApp();
   const { stage, stageRegions } = addControlPlane(app, FLAVORS, ACCOUNTS, SETTINGS);
   Aspects.of(stage).add(new AwsSolutionsChecks());
   // When it synthesizes (which also runs the checks)
@@ -107,22 +102,17 @@ describe('ControlPlaneStage', () => {
     for (const s of suppressions) expect(() => checkSuppressionReason(s)).not.toThrow();
   });
 
-  test('residency: the only mention of a region outside the control plane is the flavors\' routing table, naming flavor regions only', () => {
-    const violations = checkAssemblyResidency(assembly, stageRegions);
-    expect(violations.length).toBeGreaterThan(0);
-    expect(violations.filter((v) => !isFlavorRoutingMetadata(v))).toEqual([]);
-    const everyFlavorRegion = new Set(FLAVORS.flatMap(flavorRegions));
+  test('residency: the control plane names no region outside its own (the flavors\' routing table is in the code, not the template)', () => {
+    expect(checkAssemblyResidency(assembly, stageRegions)).toEqual([]);
     for (const artifact of nested.stacks) {
       const fn = Object.values(artifact.template.Resources as Record<string, { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }>)
         .find((r) => r.Type === 'AWS::Lambda::Function')!;
-      const mentioned = regionsMentioned(fn.Properties.Environment.Variables.LOOKUP_FLAVORS);
-      expect(mentioned.length).toBeGreaterThan(0);
-      for (const region of mentioned) expect(everyFlavorRegion.has(region)).toBe(true);
+      expect(fn.Properties.Environment.Variables.LOOKUP_FLAVORS).toBeUndefined();
     }
   });
 
-  test('the exemption is that one variable: a table replica outside the control plane still fails', () => {
-    const narrow = checkAssemblyResidency(assembly, { [CONTROL_PLANE_STAGE_NAME]: ['us-east-1', 'eu-central-1'] }).filter((v) => !isFlavorRoutingMetadata(v));
+  test('a table replica outside the control plane fails the residency check', () => {
+    const narrow = checkAssemblyResidency(assembly, { [CONTROL_PLANE_STAGE_NAME]: ['us-east-1', 'eu-central-1'] });
     expect(narrow.map((v) => v.ruleId)).toEqual(expect.arrayContaining(['RES_STACK_REGION', 'RES_GLOBAL_TABLE_REPLICA_REGION', 'RES_FOREIGN_REGION']));
   });
 
@@ -140,8 +130,8 @@ describe('ControlPlaneStage options and validation', () => {
   };
 
   test('defaults to the three control-plane regions; other regions and the home come from props', () => {
-    expect(new ControlPlaneStage(testApp(NO_BUNDLING), base).regions).toEqual(REGIONS);
-    const stage = new ControlPlaneStage(testApp(NO_BUNDLING), { ...base, regions: ['eu-central-1', 'eu-west-1'], endpointZone: 'endpoints.example.com' });
+    expect(new ControlPlaneStage(testApp(), base).regions).toEqual(REGIONS);
+    const stage = new ControlPlaneStage(testApp(), { ...base, regions: ['eu-central-1', 'eu-west-1'], endpointZone: 'endpoints.example.com' });
     const home = Template.fromStack(stage.regionStacks.get('eu-central-1')!);
     const [table] = Object.values(home.findResources('AWS::DynamoDB::GlobalTable'));
     expect(table.Properties.Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['eu-central-1', 'eu-west-1']);
@@ -151,7 +141,7 @@ describe('ControlPlaneStage options and validation', () => {
 
   test('every problem at once, naming the field', () => {
     const props = { ...base, account: '4444', regions: ['us-east-1', 'mars-north-1', 'us-east-1'], zone: { hostedZoneId: 'example', zoneName: 'Flavors.Example.com.' } };
-    expect(() => new ControlPlaneStage(testApp(NO_BUNDLING), props)).toThrow(new FlavorsError('CONTROL_PLANE_INVALID', [
+    expect(() => new ControlPlaneStage(testApp(), props)).toThrow(new FlavorsError('CONTROL_PLANE_INVALID', [
       'ControlPlaneStage:',
       "  - account must be a 12-digit AWS account id, got '4444'",
       "  - regions[1] 'mars-north-1' is not a region of the catalog",
@@ -162,7 +152,7 @@ describe('ControlPlaneStage options and validation', () => {
   });
 
   test('no regions at all', () => {
-    expect(() => new ControlPlaneStage(testApp(NO_BUNDLING), { ...base, regions: [] })).toThrow(/regions needs at least one region/);
+    expect(() => new ControlPlaneStage(testApp(), { ...base, regions: [] })).toThrow(/regions needs at least one region/);
   });
 });
 
@@ -187,7 +177,7 @@ describe('controlPlaneSettings (cdk.json context)', () => {
   });
 
   test('endpoint zone: the flavors\' DNS zone (context dns) unless controlPlane.endpointZone says otherwise', () => {
-    const { stage } = addControlPlane(testApp(NO_BUNDLING), FLAVORS, ACCOUNTS, SETTINGS, 'endpoints.example.net');
+    const { stage } = addControlPlane(testApp(), FLAVORS, ACCOUNTS, SETTINGS, 'endpoints.example.net');
     Template.fromStack(stage.regionStacks.get('us-east-1')!).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LOOKUP_ENDPOINT_ZONE: 'endpoints.example.net' }) },
     });

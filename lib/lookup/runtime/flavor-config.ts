@@ -2,25 +2,19 @@ import { FlavorError, FlavorsError } from '../../errors';
 import { defineFlavor } from '../../flavor/define-flavor';
 import type { Flavor, FlavorSpec } from '../../flavor/types';
 
-/** Lambda allows 4 KB of environment in total; the flavors must leave room for the other variables. */
-export const MAX_FLAVORS_ENV_BYTES = 3072;
-
 /**
  * What the lookup service needs of each flavor (name, residency, regions, backup, failover), as
- * the JSON value of lambda.ts's `LOOKUP_FLAVORS` variable. Databases are left out: routing does not
- * need them and the environment is small. Throws when the flavors do not fit.
+ * JSON. `LookupService` compiles it into the function's bundle (Lambda's 4 KB environment holds a
+ * dozen flavors, not fifty); `LOOKUP_FLAVORS` in the environment overrides it for local runs and
+ * tests. Databases are left out: routing does not need them.
  */
-export function lookupFlavorsEnvValue(flavors: readonly Flavor[]): string {
+export function lookupFlavorsJson(flavors: readonly Flavor[]): string {
   const specs: FlavorSpec[] = flavors.map((f) => ({
     name: f.name, residency: f.residency, regions: f.regions,
     backup: { intervalHours: f.backup.intervalHours, retain: f.backup.retain, copyTo: f.backup.copyTo },
     failover: f.failover,
   }));
-  const value = JSON.stringify(specs);
-  if (Buffer.byteLength(value) > MAX_FLAVORS_ENV_BYTES) {
-    throw new FlavorsError('LOOKUP_FLAVORS_TOO_LARGE', `the flavors' routing data is ${Buffer.byteLength(value)} bytes; the lookup function's environment allows ${MAX_FLAVORS_ENV_BYTES}.`);
-  }
-  return value;
+  return JSON.stringify(specs);
 }
 
 /**
@@ -28,12 +22,12 @@ export function lookupFlavorsEnvValue(flavors: readonly Flavor[]): string {
  * refuses a broken configuration instead of routing with it.
  */
 export function parseLookupFlavors(value: string | undefined): Flavor[] {
-  if (!value) throw new FlavorsError('LOOKUP_CONFIG_MISSING', 'LOOKUP_FLAVORS is not set; it holds the JSON of lookupFlavorsEnvValue(flavors).');
+  if (!value) throw new FlavorsError('LOOKUP_CONFIG_MISSING', 'LOOKUP_FLAVORS is not set and no flavors were bundled; it holds the JSON of lookupFlavorsJson(flavors).');
   let specs: unknown;
   try {
     specs = JSON.parse(value);
   } catch {
-    throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_FLAVORS is not JSON; it holds the JSON of lookupFlavorsEnvValue(flavors).');
+    throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_FLAVORS is not JSON; it holds the JSON of lookupFlavorsJson(flavors).');
   }
   if (!Array.isArray(specs) || specs.length === 0) throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_FLAVORS must be a non-empty JSON array of flavors.');
   try {

@@ -9,7 +9,7 @@
  * | variable                   | required | meaning                                                                    |
  * | -------------------------- | -------- | -------------------------------------------------------------------------- |
  * | `LOOKUP_TABLE_NAME`        | yes      | the global lookup table (the replica in the function's region is used)      |
- * | `LOOKUP_FLAVORS`           | yes      | `lookupFlavorsEnvValue(flavors)` from `./flavor-config` (JSON, ≤ 3 KB)      |
+ * | `LOOKUP_FLAVORS`           | no       | overrides the flavors `LookupService` compiles into the bundle (`lookupFlavorsJson`) |
  * | `LOOKUP_SIGNING_KEY_ID`    | yes      | KMS key id or ARN: asymmetric `ECC_NIST_P256`, usage `SIGN_VERIFY`          |
  * | `LOOKUP_IDENTITY_ISSUER`   | yes      | `iss` of the callers' identity tokens                                       |
  * | `LOOKUP_IDENTITY_JWKS_URL` | yes      | `https://` URL of that issuer's JWKS (fetched once, then cached)            |
@@ -119,5 +119,14 @@ export function createLambdaHandler(env: Env, deps: LambdaDependencies = {}): (e
   };
 }
 
+/**
+ * The flavors' routing data, compiled into the bundle by `LookupService` (esbuild `define`):
+ * Lambda's 4 KB environment cannot hold fifty flavors. Undeclared outside a bundle.
+ */
+declare const LOOKUP_FLAVORS_BUNDLED: string | undefined;
+
 /** The function's handler: configured from this process's environment once per execution environment. */
-export const handler = createLambdaHandler(process.env);
+export const handler = createLambdaHandler({
+  LOOKUP_FLAVORS: typeof LOOKUP_FLAVORS_BUNDLED === 'string' ? LOOKUP_FLAVORS_BUNDLED : undefined,
+  ...process.env,
+});

@@ -6,20 +6,18 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { FlavorsError } from '../../../lib/errors';
+import { defineFlavor } from '../../../lib/flavor/define-flavor';
 import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 import { LOOKUP_SERVICE_ENTRY, LOOKUP_SERVICE_ROUTES, LookupService, type LookupServiceProps } from '../../../lib/lookup/lookup-service';
-import { parseLookupFlavors } from '../../../lib/lookup/runtime/flavor-config';
+import { lookupFlavorsJson, parseLookupFlavors } from '../../../lib/lookup/runtime/flavor-config';
 import { testApp } from '../../helpers/cdk-app';
 
 const ACCOUNT = '444444444444';
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', '..', 'flavors'));
 const IDENTITY = { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json' };
-// Most tests skip bundling (it is asserted once, below): the template is what they check.
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-
 type Overrides = Partial<Omit<LookupServiceProps, 'tableKey' | 'hostedZone'>>;
 
-function build(overrides: Overrides = {}, context: Record<string, unknown> = NO_BUNDLING, region = 'eu-central-1') {
+function build(overrides: Overrides = {}, context: Record<string, unknown> = {}, region = 'eu-central-1') {
   const app = testApp(context);
   const stack = new Stack(app, 'Service', { env: { account: ACCOUNT, region } });
   const tableKey = new kms.Key(stack, 'TableKey');
@@ -79,9 +77,19 @@ describe('LookupService', () => {
     }));
   });
 
-  test('the flavors in the environment parse back to the flavors it was given', () => {
-    const parsed = parseLookupFlavors(fn().Environment.Variables.LOOKUP_FLAVORS);
-    expect(parsed.map((f) => [f.name, f.primaryRegion, f.fallbackRegions])).toEqual(FLAVORS.map((f) => [f.name, f.primaryRegion, f.fallbackRegions]));
+  test('the flavors are compiled into the code, not put in the 4 KB environment', () => {
+    expect(fn().Environment.Variables.LOOKUP_FLAVORS).toBeUndefined();
+  });
+
+  test('fifty flavors fit: the routing table has no environment size limit', () => {
+    const many = Array.from({ length: 50 }, (_, i) => defineFlavor({
+      name: `gen-${i}`, residency: 'global',
+      regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'eu-west-1', role: 'fallback' }, { region: 'ap-southeast-2', role: 'fallback' }],
+    }));
+    const { stack } = build({ flavors: many });
+    const variables = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    expect(JSON.stringify(variables).length).toBeLessThan(4096);
+    expect(parseLookupFlavors(lookupFlavorsJson(many))).toHaveLength(50);
   });
 
   test('the role may read only this region\'s table replica, decrypt it only through DynamoDB, sign only with its key, write only its logs', () => {
@@ -191,7 +199,7 @@ describe('LookupService', () => {
 
 describe('LookupService bundling', () => {
   test('bundles lambda.ts once with the local esbuild (no Docker), minified with a source map and the AWS SDK inside', () => {
-    // Given an app that bundles (no bundling-stacks override) — the one test that pays for esbuild —
+    // Given a synth (bundling runs in-process with the local esbuild, cached by content)
     // and a Docker command that cannot run, so any attempt to bundle in a container fails the synth
     const docker = process.env.CDK_DOCKER;
     process.env.CDK_DOCKER = '/nonexistent/docker-must-not-run';
@@ -216,6 +224,7 @@ describe('LookupService bundling', () => {
     expect(bundle.includes('TrentService')).toBe(true); // the KMS API's target prefix: the SDK client is bundled
     expect(/require\("@aws-sdk\/client-/.test(bundle)).toBe(false); // ... and not left to the runtime's copy
     expect(bundle.length / bundle.split('\n').length).toBeGreaterThan(2000); // minified: long lines
+    for (const flavor of FLAVORS) expect(bundle.includes(flavor.name)).toBe(true); // the routing table is compiled in
 
     // And the bundle runs with the environment the template gives it: configured (401, not the
     // 500 of a misconfigured function), without touching AWS
@@ -256,7 +265,7 @@ describe('LookupService validation', () => {
   });
 
   test('a region-agnostic stack is refused', () => {
-    const stack = new Stack(testApp(NO_BUNDLING), 'Agnostic');
+    const stack = new Stack(testApp(), 'Agnostic');
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'flavors.example.com' });
     expect(() => new LookupService(stack, 'LookupService', { tableKey: new kms.Key(stack, 'K'), hostedZone, flavors: FLAVORS, identity: IDENTITY }))
       .toThrow(/the stack needs an explicit env region/);
