@@ -23,7 +23,7 @@ export { kmsReplicaRegion } from './residency/rules/kms-replica-region';
 export { rdsReplicaSource } from './residency/rules/rds-replica-source';
 
 // Lookup service (runtime: flavor services verify tokens with verifyFlavorToken)
-export { verifyFlavorToken, FlavorTokenError, FLAVOR_TOKEN_TYPE, type FlavorTokenClaims, type VerifyFlavorTokenOptions } from './lookup/runtime/flavor-token';
+export { verifyFlavorToken, combinedJwks, lookupJwksUrl, FlavorTokenError, FLAVOR_TOKEN_TYPE, type FlavorTokenClaims, type VerifyFlavorTokenOptions } from './lookup/runtime/flavor-token';
 export type { ClientRecord, SpaceRecord, GrantRecord } from './lookup/runtime/records';
 export type { SpaceRoute } from './lookup/runtime/space-route';
 export { LOOKUP_ERROR_CODES, type LookupRequest, type LookupResponse, type LookupHandler } from './lookup/runtime/route-handler';

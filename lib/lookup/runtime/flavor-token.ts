@@ -1,4 +1,4 @@
-import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
 import type { FlavorTokenSigner } from './signer';
@@ -77,6 +77,33 @@ export interface VerifyFlavorTokenOptions {
   readonly clockToleranceSeconds?: number;
   /** Verification time (tests). @default now */
   readonly currentDate?: Date;
+}
+
+/** The JWKS URL of the lookup service in one control-plane region (`<region>.<record>.<zone>`). */
+export function lookupJwksUrl(region: string, zoneName: string, recordName = 'lookup'): string {
+  return `https://${region}.${recordName}.${zoneName.replace(/\.$/, '')}/.well-known/jwks.json`;
+}
+
+/**
+ * One key set over several JWKS: each control-plane region signs with its own KMS key, and a
+ * token may come from any of them, so a flavor service trusts the keys of every region. Each set
+ * is asked in turn for the token's `kid`; the first that has it verifies. Pass remote sets
+ * (`createRemoteJWKSet`, cached by jose) or JWKS URLs.
+ */
+export function combinedJwks(sets: readonly (string | JWTVerifyGetKey)[]): JWTVerifyGetKey {
+  if (sets.length === 0) throw new FlavorsError('FLAVOR_TOKEN_JWKS_MISSING', 'combinedJwks needs at least one key set (a JWKS URL per control-plane region).');
+  const getKeys = sets.map((s) => (typeof s === 'string' ? createRemoteJWKSet(new URL(s)) : s));
+  return async (header, token) => {
+    let lastError: unknown;
+    for (const getKey of getKeys) {
+      try {
+        return await getKey(header, token);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  };
 }
 
 const localSets = new WeakMap<JSONWebKeySet, JWTVerifyGetKey>();

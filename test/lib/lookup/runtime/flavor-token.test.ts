@@ -1,5 +1,5 @@
 import { createLocalJWKSet, importJWK, SignJWT, type JSONWebKeySet } from 'jose';
-import { FlavorTokenError, issueFlavorToken, verifyFlavorToken, type IssueFlavorTokenInput } from '../../../../lib/lookup/runtime/flavor-token';
+import { combinedJwks, FlavorTokenError, issueFlavorToken, lookupJwksUrl, verifyFlavorToken, type IssueFlavorTokenInput } from '../../../../lib/lookup/runtime/flavor-token';
 import { generateEs256KeyPair, LocalKeySigner } from '../../../../lib/lookup/runtime/signer';
 
 const NOW = 1_800_000_000;
@@ -88,5 +88,28 @@ describe('flavor tokens', () => {
 
   test.each(['', 'not-a-jwt', 'a.b.c'])('rejects garbage %j', async (garbage) => {
     await expect(code(verify(garbage))).resolves.toBe('FLAVOR_TOKEN_INVALID');
+  });
+});
+
+describe('keys of every control-plane region', () => {
+  test('a token signed in any region verifies against the combined key sets; an unknown key does not', async () => {
+    // Given three regions, each signing with its own key
+    const signers = await Promise.all(['use1', 'euc1', 'apse2'].map((kid) => LocalKeySigner.generate(kid)));
+    const sets = await Promise.all(signers.map(async (s) => createLocalJWKSet({ keys: [await s.publicJwk()] })));
+    const jwks = combinedJwks(sets);
+    // When a token comes from any of them
+    for (const signer of signers) {
+      const { token } = await issueFlavorToken(signer, INPUT);
+      // Then it verifies
+      await expect(verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10) })).resolves.toEqual(expect.objectContaining({ epoch: 4 }));
+    }
+    const stranger = await LocalKeySigner.generate('stranger');
+    const { token } = await issueFlavorToken(stranger, INPUT);
+    await expect(verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10) })).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_INVALID' });
+  });
+
+  test('regional JWKS URLs and an empty list', () => {
+    expect(lookupJwksUrl('eu-central-1', 'flavors.example.com.')).toBe('https://eu-central-1.lookup.flavors.example.com/.well-known/jwks.json');
+    expect(() => combinedJwks([])).toThrow('combinedJwks needs at least one key set');
   });
 });
