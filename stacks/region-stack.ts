@@ -18,7 +18,7 @@ export interface RegionStackProps extends StackProps {
   readonly primary?: RegionStack;
 }
 
-/** One flavor region: network (and, as the product grows, keys, databases and snapshot policies). Wiring only. */
+/** One flavor region: network, the flavor key (primary or replica), databases and their snapshot policy. Wiring only. */
 export class RegionStack extends PinnedAzStack {
   readonly flavor: Flavor;
   readonly role: RegionRole;
