@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -11,6 +12,8 @@ export interface RegionClients {
   readonly rds: RDSClient;
   readonly route53: Route53Client;
   readonly dynamodb: DynamoDBClient;
+  /** Read-only: the RDS replicas' `ReplicaLag` metric. */
+  readonly cloudwatch: CloudWatchClient;
 }
 
 /**
@@ -33,6 +36,7 @@ export function createAwsClients(): ClientsFor {
         rds: new RDSClient({ region }),
         route53,
         dynamodb: new DynamoDBClient({ region }),
+        cloudwatch: new CloudWatchClient({ region }),
       };
       cache.set(region, clients);
     }

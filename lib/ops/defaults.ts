@@ -18,6 +18,8 @@ export const OPS_DEFAULTS = {
   fenceCheckpointEvery: 25,
   /** Rounds of re-reading the flavor's spaces after fencing, to catch spaces created meanwhile. */
   fenceRounds: 3,
+  /** How far back `ReplicaLag` datapoints are read; a replica with none this recent is not trusted. */
+  replicaLagWindowMinutes: 10,
 } as const;
 
 /** Tags the failover puts on what it creates or replaces, so a rerun finds them. */

@@ -1,15 +1,15 @@
 import type { Flavor } from '../flavor/types';
 import type { ClientsFor } from './aws-clients';
 import { copiesInRegion, findVolumes, newestByNode, newestByVolume, snapshotsOfVolumes } from './ec2-inventory';
-import { findRdsInstances, replicatedBackups } from './rds-inventory';
+import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { copyRegions, describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
 
 /**
  * `flavors dr status`: for every database of a flavor, per region, the newest restore point and
  * whether it is within the RPO. EC2 databases: the newest snapshot of each data volume in the
  * primary and its newest copy in each copy region. RDS: the primary instance, and per fallback the
- * read replica's replication state and the latest restorable time of the automated backups
- * replicated there (the RPO measure: replica lag itself is a CloudWatch metric).
+ * read replica: its data is as of the newest `ReplicaLag` datapoint minus the lag while replication
+ * is normal (or replicated automated backups, when fresher); see `replicaFreshness`.
  */
 
 export type DrRowStatus = 'met' | 'breached' | 'info';
@@ -21,7 +21,7 @@ export interface DrRow {
   readonly kind: 'snapshot' | 'copy' | 'instance' | 'replica';
   /** What was checked: a volume (`vol-… node 0`) or a DB instance. */
   readonly resource: string;
-  /** The newest restore point: a snapshot id, or `restorable` for RDS backups. */
+  /** The newest restore point: a snapshot id, or for RDS the measure (`replica-lag`, `replicated-backups`). */
   readonly newest?: string;
   /** ISO time the newest restore point's data comes from. */
   readonly dataTime?: string;
@@ -127,17 +127,16 @@ async function rdsRows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
     : { ...base, region: primary, kind: 'instance', resource: '-', status: 'breached', note: `no DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}` });
   for (const region of copyRegions(flavor, primary)) {
     try {
-      const rds = clientsFor(region).rds;
-      const replica = (await findRdsInstances(rds, region, flavor.name, database)).find((i) => i.replicaSource);
+      const clients = clientsFor(region);
+      const replica = (await findRdsInstances(clients.rds, region, flavor.name, database)).find((i) => i.replicaSource);
       const arns = [source?.arn, replica?.replicaSource].filter((a): a is string => !!a);
-      const latest = (await replicatedBackups(rds, arns)).map((b) => b.latestRestorableTime).filter((t): t is Date => !!t).sort((a, b) => b.getTime() - a.getTime())[0];
-      const replication = replica ? `replica ${replica.identifier} ${replica.replication?.status ?? replica.status}` : 'no read replica';
-      const healthy = replica && (replica.replication?.normal ?? replica.status === 'available');
-      if (!latest) {
-        rows.push({ ...base, region, kind: 'replica', resource: replica?.identifier ?? '-', status: 'breached', note: `${replication}; no replicated automated backups` });
+      const fresh = await replicaFreshness(clients, replica, arns, now);
+      if (!fresh.dataTime) {
+        rows.push({ ...base, region, kind: 'replica', resource: replica?.identifier ?? '-', status: 'breached', note: `${fresh.note}; nothing shows how recent the data is` });
       } else {
-        const a = aged(latest, now, rpo);
-        rows.push({ ...base, region, kind: 'replica', resource: replica?.identifier ?? '-', newest: 'restorable', ...a, status: healthy ? a.status : 'breached', note: replication });
+        const a = aged(fresh.dataTime, now, rpo);
+        // A replica that does not replicate is what failover would promote: stale whatever the backups say.
+        rows.push({ ...base, region, kind: 'replica', resource: replica?.identifier ?? '-', newest: fresh.measure, ...a, status: fresh.healthy ? a.status : 'breached', note: fresh.note });
       }
     } catch (err) {
       rows.push({ ...base, region, kind: 'replica', resource: '-', status: 'breached', note: `could not check: ${errorText(err)}` });

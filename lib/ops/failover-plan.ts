@@ -7,7 +7,7 @@ import type { ClientsFor } from './aws-clients';
 import { describeChanges, hostedZoneName, planDnsSwitch, readEndpointRecords, recordOrder } from './dns-records';
 import { copiesInRegion, findNodes, findVolumes, newestByNode, snapshotsOfVolumes, type SnapshotInfo } from './ec2-inventory';
 import { listFlavorSpaces, spaceAllowsRegion } from './fencing';
-import { findRdsInstances, replicatedBackups } from './rds-inventory';
+import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
 
 /** Where the lookup table is written: one region, so conditional writes are atomic. */
@@ -39,9 +39,13 @@ export interface ReplicaPromotionPlan {
   readonly replicaId: string;
   /** Replication state of the replica (`replicating`, `error`, …), or `standalone` when already promoted. */
   readonly replication: string;
-  /** ISO latest restorable time of the automated backups replicated into the target. */
-  readonly latestRestorableTime?: string;
+  /** ISO time the replica's data is from (replica lag, or replicated backups when fresher). */
+  readonly dataTime?: string;
+  /** Which measure gave `dataTime`. */
+  readonly measure?: 'replica-lag' | 'replicated-backups';
   readonly ageMinutes?: number;
+  /** Replication state and measures, for a person. */
+  readonly note?: string;
 }
 
 export interface FailoverRefusal {
@@ -161,7 +165,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   const tooOld = [
     ...restores.filter((r) => r.ageMinutes > rpo.minutes).map((r) => `${r.database} node ${r.node}: ${r.snapshotId} is ${formatMinutes(r.ageMinutes)} old`),
     ...promotions.filter((p) => p.replication !== 'standalone' && (p.ageMinutes === undefined || p.ageMinutes > rpo.minutes))
-      .map((p) => p.ageMinutes === undefined ? `${p.database}: no replicated automated backup in ${target} shows how recent the replica's data is` : `${p.database}: backups restorable only to ${formatMinutes(p.ageMinutes)} ago`),
+      .map((p) => p.ageMinutes === undefined ? `${p.database}: nothing in ${target} shows how recent the replica's data is (${p.note})` : `${p.database}: replica data is ${formatMinutes(p.ageMinutes)} old (${p.note})`),
   ];
   if (tooOld.length > 0) {
     refuse('FAILOVER_DATA_TOO_OLD', `the newest data in ${target} is older than the ${formatMinutes(rpo.minutes)} RPO (${tooOld.join('; ')}); pass --accept-data-loss to fail over anyway and lose the writes since then.`, true);
@@ -233,14 +237,13 @@ async function planPromotion(options: PlanFailoverOptions, from: string, databas
   } catch (err) {
     warnings.push(`could not read ${database} in ${from} (${errorText(err)})`);
   }
-  const backups = await replicatedBackups(clientsFor(target).rds, [...sourceArns]);
-  const latest = backups.map((b) => b.latestRestorableTime).filter((t): t is Date => t !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
+  const fresh = await replicaFreshness(clientsFor(target), replica, [...sourceArns], now);
   if (replica.replication && !replica.replication.normal) {
     warnings.push(`${database}: replica ${replica.identifier} replication is ${replica.replication.status}${replica.replication.message ? ` (${replica.replication.message})` : ''}`);
   }
   return {
     database, replicaId: replica.identifier, replication: replica.replication?.status ?? replica.status,
-    latestRestorableTime: latest?.toISOString(), ageMinutes: latest ? minutesBetween(latest, now) : undefined,
+    dataTime: fresh.dataTime?.toISOString(), measure: fresh.measure, ageMinutes: fresh.dataTime ? minutesBetween(fresh.dataTime, now) : undefined, note: fresh.note,
   };
 }
 
@@ -262,7 +265,7 @@ export function formatPlan(plan: FailoverPlan): string[] {
   for (const p of plan.promotions) {
     lines.push(p.replication === 'standalone'
       ? `     ${p.database}: ${p.replicaId} is already standalone; nothing to promote.`
-      : `     ${p.database}: promote read replica ${p.replicaId} (replication ${p.replication}; ${p.latestRestorableTime ? `replicated backups restorable to ${p.latestRestorableTime}, ${formatMinutes(p.ageMinutes!)} ago` : 'no replicated backups found'}).`);
+      : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old, by ${p.measure}` : 'data age unknown'}).`);
   }
   for (const s of plan.skipped) lines.push(`     ${s.database} (${s.platform}): skipped: ${s.reason}.`);
   if (plan.restores.length + plan.promotions.length + plan.skipped.length === 0) lines.push('     no databases.');

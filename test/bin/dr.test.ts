@@ -22,7 +22,7 @@ describe('flavors dr status', () => {
     // cdk.json names the hosted zone, so the primary comes from the DNS records
     expect(out[0]).toMatch(/^us-australia: primary us-east-1 \(Route 53 PRIMARY record\); RPO 3h/);
     expect(out.some((l) => /^ledger +ap-southeast-2 +copy +copy of node 0 +snap-c0new .* 30m +MET$/.test(l))).toBe(true);
-    expect(out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +restorable .* 10m +MET +replica reports-replica replicating$/.test(l))).toBe(true);
+    expect(out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +replica-lag .* 1m +MET +replica reports-replica replicating; lag 20 s$/.test(l))).toBe(true);
     expect(out.at(-1)).toBe('RPO met');
     expect(err).toEqual([]);
   });

@@ -18,8 +18,8 @@ afterEach(() => mocks?.restore());
 const status = (primary = PRIMARY) => drStatus(FLAVOR, { clientsFor: testClients(), primary, primarySource: 'flavor-file', now: NOW });
 
 describe('drStatus', () => {
-  test('fresh snapshots, copies and replicated backups meet the RPO', async () => {
-    // Given snapshots 30 minutes old, copied to Sydney, and RDS backups restorable to 10 minutes ago
+  test('fresh snapshots, copies and a replica with little lag meet the RPO', async () => {
+    // Given snapshots 30 minutes old, copied to Sydney, and an RDS replica 20 s behind a minute ago
     world();
 
     // When checked
@@ -36,17 +36,16 @@ describe('drStatus', () => {
       ['ledger', FALLBACK, 'copy', 'copy of node 1', 'snap-c1new', 30, 'met'],
       ['ledger', FALLBACK, 'copy', 'copy of node 2', 'snap-c2new', 30, 'met'],
       ['reports', PRIMARY, 'instance', 'reports-primary', undefined, undefined, 'info'],
-      ['reports', FALLBACK, 'replica', 'reports-replica', 'restorable', 10, 'met'],
+      ['reports', FALLBACK, 'replica', 'reports-replica', 'replica-lag', 1, 'met'],
     ]);
     expect(report.skipped).toEqual([expect.objectContaining({ database: 'content', platform: 'k8s' })]);
     // Snapshots are listed as our own, with filters, never the account-wide public list
     expect(aws.calls.filter((c) => c.command === 'DescribeSnapshots').every((c) => JSON.stringify(c.input.OwnerIds) === '["self"]')).toBe(true);
   });
 
-  test('old copies, a missing copy and missing replicated backups are breaches', async () => {
-    // Given snapshots 4 hours old, node 2 never copied, and no replicated RDS backups
-    world({ snapshotAgeMinutes: 240, missingCopyNode: '2' });
-    aws.rdsRegion(FALLBACK).backups = [];
+  test('old copies, a missing copy and a replica without lag data are breaches', async () => {
+    // Given snapshots 4 hours old, node 2 never copied, and no recent ReplicaLag datapoint
+    world({ snapshotAgeMinutes: 240, missingCopyNode: '2', rdsReplicaLagSeconds: null });
 
     // When checked
     const report = await status();
@@ -55,16 +54,40 @@ describe('drStatus', () => {
     const row = (region: string, resource: string) => report.rows.find((r) => r.region === region && r.resource === resource)!;
     expect(row(PRIMARY, 'vol-p0 node 0')).toMatchObject({ ageMinutes: 240, status: 'breached' });
     expect(row(FALLBACK, 'copy of node 2')).toMatchObject({ status: 'breached', note: 'no copy' });
-    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', note: 'replica reports-replica replicating; no replicated automated backups' });
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min; nothing shows how recent the data is' });
     expect(report.breaches).toBe(7);
     expect(formatDrReport(report).at(-1)).toBe('RPO BREACHED: 7 restore point(s) missing or older than 3h');
   });
 
   test('a replica that stopped replicating is a breach even with fresh backups', async () => {
-    world();
+    world({ rdsBackupAgeMinutes: 10 });
     aws.rdsRegion(FALLBACK).instances[0].StatusInfos = [{ StatusType: 'read replication', Status: 'error', Normal: false }];
     const report = await status();
-    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', note: 'replica reports-replica error', ageMinutes: 10 });
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'breached', newest: 'replicated-backups', ageMinutes: 10, note: 'replica reports-replica error; lag 20 s; replicated backups to 2025-06-01T11:50:00.000Z',
+    });
+  });
+
+  test('a replica lagging more than the RPO is a breach', async () => {
+    world({ rdsReplicaLagSeconds: 4 * 3600 });
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', newest: 'replica-lag', ageMinutes: 241 });
+    expect(report.breaches).toBe(1);
+  });
+
+  test('replicated automated backups count when a team enables them and they are fresher', async () => {
+    world({ rdsBackupAgeMinutes: 5, rdsReplicaLagSeconds: 3600 });
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'met', newest: 'replicated-backups', ageMinutes: 5 });
+  });
+
+  test('the lag is read from CloudWatch for the replica in its own region', async () => {
+    world();
+    await status();
+    const reads = aws.calls.filter((c) => c.command === 'GetMetricStatistics');
+    expect(reads).toEqual([expect.objectContaining({ service: 'cloudwatch', region: FALLBACK, input: expect.objectContaining({
+      Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'reports-replica' }], Statistics: ['Maximum'],
+    }) })]);
   });
 
   test('an undeployed database is a breach, not a silent pass', async () => {

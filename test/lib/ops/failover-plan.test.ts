@@ -45,7 +45,10 @@ describe('planFailover', () => {
       ['2', 'i-f2', 'vol-f2', 'snap-c2new', 'source-snapshot-start', 30],
     ]);
     expect(p.restores[0]).toMatchObject({ availabilityZone: 'ap-southeast-2a', iops: 6000, throughputMiBps: 250, kmsKeyId: expect.stringContaining(':ap-southeast-2:') });
-    expect(p.promotions).toEqual([{ database: 'reports', replicaId: 'reports-replica', replication: 'replicating', latestRestorableTime: '2025-06-01T11:50:00.000Z', ageMinutes: 10 }]);
+    expect(p.promotions).toEqual([{
+      database: 'reports', replicaId: 'reports-replica', replication: 'replicating', dataTime: '2025-06-01T11:58:40.000Z', measure: 'replica-lag', ageMinutes: 1,
+      note: 'replica reports-replica replicating; lag 20 s',
+    }]);
     expect(p.skipped).toEqual([expect.objectContaining({ database: 'content', platform: 'k8s' })]);
     expect(p.dns).toMatchObject({ name: 'us-australia.flavors.example.com', order: [FALLBACK, PRIMARY] });
     expect(aws.calls.filter((c) => !/^(Describe|List|Get)/.test(c.command))).toEqual([]);
@@ -60,7 +63,7 @@ describe('planFailover', () => {
     expect(text).toContain('1 space(s) keep home us-east-1: their policy excludes ap-southeast-2 (s-pinned)');
     expect(text).toContain('  2. Restore data in ap-southeast-2:');
     expect(text).toContain('ledger node 1: new encrypted gp3 volume (500 GiB, 6000 IOPS, 250 MiB/s) in ap-southeast-2b from snap-c1new (data of 2025-06-01T11:30:00.000Z, 30m old); stop i-f1, detach vol-f1, attach at /dev/sdf, start.');
-    expect(text).toContain('reports: promote read replica reports-replica (replication replicating; replicated backups restorable to 2025-06-01T11:50:00.000Z, 10m ago).');
+    expect(text).toContain('reports: promote read replica reports-replica (replica reports-replica replicating; lag 20 s; data of 2025-06-01T11:58:40.000Z, 1m old, by replica-lag).');
     expect(text).toContain('content (k8s): skipped');
     expect(text).toContain('  3. Switch DNS: us-australia.flavors.example.com (zone Z0000000000000EXAMPLE) sends clients to ap-southeast-2, then us-east-1; wait until Route 53 reports INSYNC.');
     expect(text).toContain('UPSERT us-australia.flavors.example.com PRIMARY -> ap-southeast-2');
@@ -97,8 +100,8 @@ describe('planFailover', () => {
   });
 
   test('data older than the RPO is refused unless data loss is accepted', async () => {
-    // Given snapshots 4 hours old and RDS backups restorable only to 5 hours ago
-    world({ snapshotAgeMinutes: 240, rdsBackupAgeMinutes: 300 });
+    // Given snapshots 4 hours old and an RDS replica 5 hours behind
+    world({ snapshotAgeMinutes: 240, rdsReplicaLagSeconds: 5 * 3600 });
 
     // When planned
     const p = await plan();
@@ -106,10 +109,17 @@ describe('planFailover', () => {
     // Then FAILOVER_DATA_TOO_OLD names every stale restore point, and --accept-data-loss lifts it
     expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
     expect(p.refusals[0].message).toContain('ledger node 0: snap-c0new is 4h old');
-    expect(p.refusals[0].message).toContain('reports: backups restorable only to 5h ago');
+    expect(p.refusals[0].message).toMatch(/reports: replica data is 5h\S* old \(replica reports-replica replicating; lag 18000 s\)/);
     expect(p.refusals[0].message).toContain('pass --accept-data-loss');
     expect(blockingRefusals(p, false)).toHaveLength(1);
     expect(blockingRefusals(p, true)).toEqual([]);
+  });
+
+  test('a replica with no recent lag datapoint is too old to trust without --accept-data-loss', async () => {
+    world({ rdsReplicaLagSeconds: null });
+    const p = await plan();
+    expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
+    expect(p.refusals[0].message).toContain("reports: nothing in ap-southeast-2 shows how recent the replica's data is (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min)");
   });
 
   test('a node without a copy cannot be restored: FAILOVER_NO_RESTORE_POINT is not overridable', async () => {

@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 // An in-memory model of the EC2, RDS and Route 53 calls the ops tools make, installed behind
 // aws-sdk-client-mock. State changes take one "tick" (one Describe call) to complete, so the
 // tools' waiting loops are exercised; failures can be injected per command.
@@ -106,6 +107,8 @@ export class FakeEc2Region {
 export interface FakeRdsRegion {
   instances: FakeDb[];
   backups: FakeBackup[];
+  /** `ReplicaLag` datapoints (CloudWatch, AWS/RDS) by DB instance identifier. */
+  replicaLag: Record<string, { Timestamp: Date; Maximum: number }[]>;
   pending: { ticks: number; apply: () => void }[];
 }
 
@@ -146,7 +149,7 @@ export class FakeAws {
   /** Command name → errors to throw on the next calls (consumed in order). */
   readonly failures = new Map<string, Error[]>();
   /** Every command sent, in order: `<region> <CommandName>`. */
-  readonly calls: { service: 'ec2' | 'rds' | 'route53'; region: string; command: string; input: Record<string, unknown> }[] = [];
+  readonly calls: { service: 'ec2' | 'rds' | 'route53' | 'cloudwatch'; region: string; command: string; input: Record<string, unknown> }[] = [];
   /** Called (and awaited) before every command; tests use it to press Ctrl-C or change the world at a chosen moment. */
   onCall?: (command: string, input: Record<string, unknown>) => void | Promise<void>;
 
@@ -155,7 +158,7 @@ export class FakeAws {
   }
 
   rdsRegion(region: string): FakeRdsRegion {
-    return (this.rds[region] ??= { instances: [], backups: [], pending: [] });
+    return (this.rds[region] ??= { instances: [], backups: [], replicaLag: {}, pending: [] });
   }
 
   failNext(command: string, err: Error): void {
@@ -168,7 +171,7 @@ export class FakeAws {
     return this.calls.filter((c) => c.command === command && (region === undefined || c.region === region)).length;
   }
 
-  private async enter(service: 'ec2' | 'rds' | 'route53', region: string, command: string, input: Record<string, unknown>): Promise<void> {
+  private async enter(service: 'ec2' | 'rds' | 'route53' | 'cloudwatch', region: string, command: string, input: Record<string, unknown>): Promise<void> {
     this.calls.push({ service, region, command, input });
     await this.onCall?.(command, input);
     const queued = this.failures.get(command);
@@ -181,11 +184,12 @@ export class FakeAws {
     const ec2 = mockClient(EC2Client);
     const rds = mockClient(RDSClient);
     const r53 = mockClient(Route53Client);
+    const cw = mockClient(CloudWatchClient);
     const on = <I extends object>(mock: { on: (c: never) => { callsFake: (f: (input: I, getClient: () => { config: { region: () => Promise<string> } }) => unknown) => unknown } },
       command: { name: string }, handler: (region: string, input: I) => unknown) => {
       mock.on(command as never).callsFake(async (input: I, getClient: () => { config: { region: () => Promise<string> } }) => {
         const region = await getClient().config.region();
-        const service = mock === (ec2 as unknown) ? 'ec2' : mock === (rds as unknown) ? 'rds' : 'route53';
+        const service = mock === (ec2 as unknown) ? 'ec2' : mock === (rds as unknown) ? 'rds' : mock === (cw as unknown) ? 'cloudwatch' : 'route53';
         await this.enter(service, region, command.name.replace(/Command$/, ''), input as Record<string, unknown>);
         return handler(region, input);
       });
@@ -203,6 +207,11 @@ export class FakeAws {
     on(rds, DescribeDBInstancesCommand, (r, input: { DBInstanceIdentifier?: string }) => this.describeDbs(r, input));
     on(rds, PromoteReadReplicaCommand, (r, input: { DBInstanceIdentifier: string }) => this.promote(r, input.DBInstanceIdentifier));
     on(rds, DescribeDBInstanceAutomatedBackupsCommand, (r) => ({ DBInstanceAutomatedBackups: this.rdsRegion(r).backups }));
+    on(cw, GetMetricStatisticsCommand, (r, input: { MetricName: string; Dimensions: { Name: string; Value: string }[]; StartTime: Date; EndTime: Date }) => {
+      const id = input.Dimensions.find((d) => d.Name === 'DBInstanceIdentifier')?.Value ?? '';
+      const points = input.MetricName === 'ReplicaLag' ? this.rdsRegion(r).replicaLag[id] ?? [] : [];
+      return { Datapoints: points.filter((p) => p.Timestamp >= input.StartTime && p.Timestamp <= input.EndTime).map((p) => ({ ...p })) };
+    });
     on(r53, GetHostedZoneCommand, (_r, input: { Id: string }) => {
       if (input.Id !== this.zone.id) throw awsError('NoSuchHostedZone', `No hosted zone found with ID: ${input.Id}`);
       return { HostedZone: { Id: `/hostedzone/${this.zone.id}`, Name: this.zone.name } };
@@ -223,7 +232,7 @@ export class FakeAws {
       this.zone.healthCheckUpdates.push({ HealthCheckId: input.HealthCheckId, ChildHealthChecks: input.ChildHealthChecks });
       return { HealthCheck: { Id: input.HealthCheckId } };
     });
-    return { ec2, rds, r53, restore: () => { ec2.restore(); rds.restore(); r53.restore(); } };
+    return { ec2, rds, r53, cw, restore: () => { ec2.restore(); rds.restore(); r53.restore(); cw.restore(); } };
   }
 
   private describeVolumes(region: string, input: { Filters?: Filter[]; VolumeIds?: string[] }) {
@@ -401,6 +410,7 @@ export function testClients(dynamoEndpoint?: string): ClientsFor {
         rds: new RDSClient({ region, credentials: FAKE_CREDENTIALS }),
         route53: new Route53Client({ region: 'us-east-1', credentials: FAKE_CREDENTIALS }),
         dynamodb: new DynamoDBClient({ region, credentials: FAKE_CREDENTIALS, ...(dynamoEndpoint ? { endpoint: dynamoEndpoint, maxAttempts: 1 } : {}) }),
+        cloudwatch: new CloudWatchClient({ region, credentials: FAKE_CREDENTIALS }),
       };
       cache.set(region, c);
     }

@@ -32,8 +32,13 @@ export interface WorldOptions {
   readonly snapshotAgeMinutes?: number;
   /** Leave node 2's copies out of Sydney. */
   readonly missingCopyNode?: string;
-  /** Age of the latest restorable time of the replicated RDS backups. @default 10 */
+  /**
+   * Age of the latest restorable time of RDS backups replicated into the fallback. @default none:
+   * the data plane does not enable backup replication (lib/database/README.md)
+   */
   readonly rdsBackupAgeMinutes?: number;
+  /** The fallback replica's newest `ReplicaLag`, seconds, taken a minute ago; `null` for no datapoint. @default 20 */
+  readonly rdsReplicaLagSeconds?: number | null;
 }
 
 export function buildWorld(options: WorldOptions = {}): FakeAws {
@@ -81,10 +86,14 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
     DBInstanceIdentifier: 'reports-replica', DBInstanceArn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica', DBInstanceStatus: 'available',
     ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN, StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }], TagList: dbTags,
   });
-  aws.rdsRegion(FALLBACK).backups.push({
-    DBInstanceArn: PRIMARY_DB_ARN, DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-2:333333333333:auto-backup:ab-1', Status: 'replicating',
-    RestoreWindow: { LatestTime: minutesAgo(options.rdsBackupAgeMinutes ?? 10) },
-  });
+  if (options.rdsBackupAgeMinutes !== undefined) {
+    aws.rdsRegion(FALLBACK).backups.push({
+      DBInstanceArn: PRIMARY_DB_ARN, DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-2:333333333333:auto-backup:ab-1', Status: 'replicating',
+      RestoreWindow: { LatestTime: minutesAgo(options.rdsBackupAgeMinutes) },
+    });
+  }
+  const lag = options.rdsReplicaLagSeconds === undefined ? 20 : options.rdsReplicaLagSeconds;
+  if (lag !== null) aws.rdsRegion(FALLBACK).replicaLag['reports-replica'] = [{ Timestamp: minutesAgo(1), Maximum: lag }];
 
   const record = (region: string, failover: 'PRIMARY' | 'SECONDARY') => ({
     Name: 'us-australia.flavors.example.com.', Type: 'CNAME' as const, TTL: 60, SetIdentifier: `us-australia-${region}`, Failover: failover,
