@@ -11,8 +11,9 @@ import {
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 import { FlavorsError } from '../errors';
-import { resolvePolicy, type PolicyLevel, type PolicyOverride } from '../flavor/policy';
+import { resolvePolicy, type PolicyLevel } from '../flavor/policy';
 import type { Flavor } from '../flavor/types';
+import { spaceFromItem, type SpaceRecord } from '../lookup/runtime/records';
 import { failoverLockKey, LOOKUP_TABLE_KEYS, SPACE_ATTRIBUTES, spaceKey } from '../lookup/runtime/schema-keys';
 
 /**
@@ -53,43 +54,14 @@ export interface LookupTableRef {
   readonly tableName: string;
 }
 
-/** What fencing reads of a space. */
-export interface SpaceState {
-  readonly spaceId: string;
-  readonly clientId: string;
-  readonly flavor: string;
-  readonly homeRegion: string;
-  readonly epoch: number;
-  readonly policy?: PolicyOverride;
-  readonly clientPolicy?: PolicyOverride;
-}
+/** What fencing reads of a space: the lookup service's own record, parsed by its closed schema. */
+export type SpaceState = SpaceRecord;
 
 type Item = Record<string, AttributeValue>;
 const keyOf = (key: Readonly<Record<string, string>>): Item => Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }]));
 const { flavor: FLAVOR, homeRegion: HOME, epoch: EPOCH } = SPACE_ATTRIBUTES;
 
-function strings(value: AttributeValue | undefined): string[] | undefined {
-  return value?.L?.map((v) => v.S).filter((v): v is string => v !== undefined);
-}
-
-function policyOf(value: AttributeValue | undefined): PolicyOverride | undefined {
-  const m = value?.M;
-  if (!m) return undefined;
-  return { regions: strings(m.regions), countries: strings(m.countries) };
-}
-
-function spaceOf(item: Item): SpaceState {
-  const pk = item[LOOKUP_TABLE_KEYS.partitionKey]?.S ?? '';
-  return {
-    spaceId: item[SPACE_ATTRIBUTES.spaceId]?.S ?? pk.replace(/^SPACE#/, ''),
-    clientId: item[SPACE_ATTRIBUTES.clientId]?.S ?? '',
-    flavor: item[FLAVOR]?.S ?? '',
-    homeRegion: item[HOME]?.S ?? '',
-    epoch: Number(item[EPOCH]?.N ?? Number.NaN),
-    policy: policyOf(item.policy),
-    clientPolicy: policyOf(item.clientPolicy),
-  };
-}
+const spaceOf = (item: Item): SpaceState => spaceFromItem(item);
 
 /** Every space of the flavor from the `byFlavor` index (eventually consistent; epochs are re-read before writing). */
 export async function listFlavorSpaces(table: LookupTableRef, flavor: string): Promise<SpaceState[]> {
