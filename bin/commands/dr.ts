@@ -10,7 +10,7 @@ import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 export const DR_USAGE = 'flavors dr status <flavor> [--json] [--hosted-zone-id Z…] [--state-dir .flavors] [--dir flavors]   '
-  + 'newest snapshot and copy per database and region vs the RPO; exit 1 on breach';
+  + 'newest snapshot, copy and RDS replica lag per database and region vs the RPO; exit 1 on breach';
 
 /** `flavors dr status <flavor>`; `deps` lets tests pass mocked SDK clients and a fixed clock. */
 export function makeDrCommand(deps: OpsDeps = {}): Command {

@@ -18,8 +18,13 @@ export const OPS_DEFAULTS = {
   fenceCheckpointEvery: 25,
   /** Rounds of re-reading the flavor's spaces after fencing, to catch spaces created meanwhile. */
   fenceRounds: 3,
-  /** How far back `ReplicaLag` datapoints are read; a replica with none this recent is not trusted. */
+  /** How far back `ReplicaLag` datapoints are read (RDS publishes one a minute). */
   replicaLagWindowMinutes: 10,
+  /**
+   * The newest `ReplicaLag` datapoint may be this old at most: an older one says nothing about the
+   * replica now (the metric stops when replication or the instance stops), so its lag counts as unknown.
+   */
+  replicaLagMaxAgeMinutes: 5,
 } as const;
 
 /** Tags the failover puts on what it creates or replaces, so a rerun finds them. */

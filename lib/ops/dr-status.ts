@@ -9,7 +9,8 @@ import { copyRegions, describeRpo, formatMinutes, minutesBetween, rpoOf, type Rp
  * whether it is within the RPO. EC2 databases: the newest snapshot of each data volume in the
  * primary and its newest copy in each copy region. RDS: the primary instance, and per fallback the
  * read replica: its data is as of the newest `ReplicaLag` datapoint minus the lag while replication
- * is normal (or replicated automated backups, when fresher); see `replicaFreshness`.
+ * is normal and the datapoint recent (or replicated automated backups, when fresher); a replica whose
+ * lag is unknown is a breach. See `replicaFreshness`.
  */
 
 export type DrRowStatus = 'met' | 'breached' | 'info';
@@ -125,18 +126,21 @@ async function rdsRows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
   rows.push(source
     ? { ...base, region: primary, kind: 'instance', resource: source.identifier, status: source.status === 'available' ? 'info' : 'breached', note: `status ${source.status}` }
     : { ...base, region: primary, kind: 'instance', resource: '-', status: 'breached', note: `no DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}` });
-  for (const region of copyRegions(flavor, primary)) {
+  // Every other region of the flavor holds a read replica (stacks/region-stack.ts), whatever
+  // backup.copyTo says about snapshot copies.
+  for (const region of [flavor.primaryRegion, ...flavor.fallbackRegions].filter((r) => r !== primary)) {
     try {
       const clients = clientsFor(region);
       const replica = (await findRdsInstances(clients.rds, region, flavor.name, database)).find((i) => i.replicaSource);
       const arns = [source?.arn, replica?.replicaSource].filter((a): a is string => !!a);
       const fresh = await replicaFreshness(clients, replica, arns, now);
+      const resource = replica?.identifier ?? '-';
       if (!fresh.dataTime) {
-        rows.push({ ...base, region, kind: 'replica', resource: replica?.identifier ?? '-', status: 'breached', note: `${fresh.note}; nothing shows how recent the data is` });
+        rows.push({ ...base, region, kind: 'replica', resource, status: 'breached', note: `${fresh.note}; nothing shows how recent the data is` });
       } else {
         const a = aged(fresh.dataTime, now, rpo);
-        // A replica that does not replicate is what failover would promote: stale whatever the backups say.
-        rows.push({ ...base, region, kind: 'replica', resource: replica?.identifier ?? '-', newest: fresh.measure, ...a, status: fresh.healthy ? a.status : 'breached', note: fresh.note });
+        // A replica whose lag is unknown is what failover would promote: a breach whatever the backups say.
+        rows.push({ ...base, region, kind: 'replica', resource, newest: fresh.measure, ...a, status: fresh.problem ? 'breached' : a.status, note: fresh.note });
       }
     } catch (err) {
       rows.push({ ...base, region, kind: 'replica', resource: '-', status: 'breached', note: `could not check: ${errorText(err)}` });

@@ -39,12 +39,18 @@ export interface ReplicaPromotionPlan {
   readonly replicaId: string;
   /** Replication state of the replica (`replicating`, `error`, …), or `standalone` when already promoted. */
   readonly replication: string;
-  /** ISO time the replica's data is from (replica lag, or replicated backups when fresher). */
+  /** The newest `ReplicaLag` datapoint, seconds (negative: RDS reports replication not running). */
+  readonly lagSeconds?: number;
+  /** ISO time of that datapoint. */
+  readonly lagAt?: string;
+  /**
+   * ISO time the replica's data is from (`lagAt − lagSeconds`); unset when its lag is unknown
+   * (replication not normal, no recent datapoint). Replicated backups never set it: the promotion
+   * does not use them.
+   */
   readonly dataTime?: string;
-  /** Which measure gave `dataTime`. */
-  readonly measure?: 'replica-lag' | 'replicated-backups';
   readonly ageMinutes?: number;
-  /** Replication state and measures, for a person. */
+  /** Replication state, lag, replicated backups and why the lag is unknown, for a person. */
   readonly note?: string;
 }
 
@@ -165,7 +171,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   const tooOld = [
     ...restores.filter((r) => r.ageMinutes > rpo.minutes).map((r) => `${r.database} node ${r.node}: ${r.snapshotId} is ${formatMinutes(r.ageMinutes)} old`),
     ...promotions.filter((p) => p.replication !== 'standalone' && (p.ageMinutes === undefined || p.ageMinutes > rpo.minutes))
-      .map((p) => p.ageMinutes === undefined ? `${p.database}: nothing in ${target} shows how recent the replica's data is (${p.note})` : `${p.database}: replica data is ${formatMinutes(p.ageMinutes)} old (${p.note})`),
+      .map((p) => p.ageMinutes === undefined ? `${p.database}: the age of replica ${p.replicaId}'s data is unknown (${p.note})` : `${p.database}: replica ${p.replicaId}'s data is ${formatMinutes(p.ageMinutes)} old (${p.note})`),
   ];
   if (tooOld.length > 0) {
     refuse('FAILOVER_DATA_TOO_OLD', `the newest data in ${target} is older than the ${formatMinutes(rpo.minutes)} RPO (${tooOld.join('; ')}); pass --accept-data-loss to fail over anyway and lose the writes since then.`, true);
@@ -241,9 +247,15 @@ async function planPromotion(options: PlanFailoverOptions, from: string, databas
   if (replica.replication && !replica.replication.normal) {
     warnings.push(`${database}: replica ${replica.identifier} replication is ${replica.replication.status}${replica.replication.message ? ` (${replica.replication.message})` : ''}`);
   }
+  // The promotion gives the replica's data; backups replicated into the target are a separate restore point.
+  if (fresh.backupsRestorableTo && (!fresh.replicaDataTime || fresh.backupsRestorableTo > fresh.replicaDataTime)) {
+    warnings.push(`${database}: automated backups replicated into ${target} are restorable to ${fresh.backupsRestorableTo.toISOString()}, more recent than what the promotion of ${replica.identifier} gives; `
+      + 'the failover does not restore from them (a point-in-time restore by hand can)');
+  }
   return {
     database, replicaId: replica.identifier, replication: replica.replication?.status ?? replica.status,
-    dataTime: fresh.dataTime?.toISOString(), measure: fresh.measure, ageMinutes: fresh.dataTime ? minutesBetween(fresh.dataTime, now) : undefined, note: fresh.note,
+    lagSeconds: fresh.lag?.lagSeconds, lagAt: fresh.lag?.at.toISOString(),
+    dataTime: fresh.replicaDataTime?.toISOString(), ageMinutes: fresh.replicaDataTime ? minutesBetween(fresh.replicaDataTime, now) : undefined, note: fresh.note,
   };
 }
 
@@ -265,7 +277,7 @@ export function formatPlan(plan: FailoverPlan): string[] {
   for (const p of plan.promotions) {
     lines.push(p.replication === 'standalone'
       ? `     ${p.database}: ${p.replicaId} is already standalone; nothing to promote.`
-      : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old, by ${p.measure}` : 'data age unknown'}).`);
+      : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old` : 'data age unknown'}).`);
   }
   for (const s of plan.skipped) lines.push(`     ${s.database} (${s.platform}): skipped: ${s.reason}.`);
   if (plan.restores.length + plan.promotions.length + plan.skipped.length === 0) lines.push('     no databases.');

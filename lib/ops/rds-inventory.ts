@@ -10,11 +10,16 @@ import { OPS_DEFAULTS } from './defaults';
 
 /**
  * Read-only RDS queries. Instances are found by the flavor and database tags (`TagList` of
- * DescribeDBInstances). How recent the data of a fallback region is comes from its cross-region
- * read replica: the newest `ReplicaLag` datapoint (CloudWatch, `AWS/RDS`), trusted only while the
- * replica's `read replication` state is normal and the datapoint is recent. Automated backups
- * replicated into the region (off in the data plane's default wiring, see lib/database/README.md)
- * count too when a team enables them: the fresher of the two measures wins.
+ * DescribeDBInstances).
+ *
+ * How recent the data of a fallback region is comes from its cross-region read replica, because
+ * that is what the data plane builds (it does not turn on automated-backup replication: the
+ * destination key does not exist at the primary stack's first deploy, lib/database/README.md) and
+ * what a failover promotes. The measure is the newest `ReplicaLag` datapoint (CloudWatch `AWS/RDS`,
+ * Maximum per minute): the replica's data is as of `datapoint time − lag`. It is trusted only while
+ * the replica's `read replication` state (StatusInfos) is normal and the datapoint is at most
+ * OPS_DEFAULTS.replicaLagMaxAgeMinutes old; otherwise the replica's data age is unknown. Automated
+ * backups replicated into the region count as a second restore point when a team enables them.
  */
 
 export interface RdsInstance {
@@ -95,8 +100,9 @@ export async function replicatedBackups(rds: RDSClient, sourceInstanceArns: read
 }
 
 export interface ReplicaLag {
+  /** Seconds behind the source; negative (-1) when RDS reports that replication is not running. */
   readonly lagSeconds: number;
-  /** When CloudWatch took the datapoint. */
+  /** When CloudWatch took the datapoint (the start of its one-minute period). */
   readonly at: Date;
 }
 
@@ -107,47 +113,89 @@ export async function replicaLag(cloudwatch: CloudWatchClient, replicaId: string
     StartTime: new Date(now.getTime() - windowMinutes * 60_000), EndTime: now, Period: 60, Statistics: ['Maximum'],
   }));
   const newest = (out.Datapoints ?? [])
-    .filter((d): d is typeof d & { Timestamp: Date; Maximum: number } => d.Timestamp !== undefined && typeof d.Maximum === 'number' && d.Maximum >= 0)
+    .filter((d): d is typeof d & { Timestamp: Date; Maximum: number } => d.Timestamp !== undefined && typeof d.Maximum === 'number')
     .sort((a, b) => b.Timestamp.getTime() - a.Timestamp.getTime())[0];
   return newest ? { lagSeconds: newest.Maximum, at: newest.Timestamp } : undefined;
 }
 
 /** How recent a fallback region's copy of an RDS database is. */
 export interface ReplicaFreshness {
-  /** The time the region's newest data comes from; undefined when nothing proves it. */
+  /**
+   * The time the read replica's data comes from (`datapoint time − ReplicaLag`); set only while the
+   * replica can be trusted. This is what a promotion gives.
+   */
+  readonly replicaDataTime?: Date;
+  /** The newest `ReplicaLag` datapoint in the window, trusted or not. */
+  readonly lag?: ReplicaLag;
+  /** The latest restorable time of automated backups replicated into the region, when a team turned that on. */
+  readonly backupsRestorableTo?: Date;
+  /** The fresher of `replicaDataTime` and `backupsRestorableTo`: the region's newest restore point. */
   readonly dataTime?: Date;
   /** Which measure gave `dataTime`. */
   readonly measure?: 'replica-lag' | 'replicated-backups';
-  /** Replication state and measures, for a person. */
+  /**
+   * Why the replica's data time is unknown (no replica, replication not normal, no recent or a
+   * negative `ReplicaLag`, CloudWatch unreadable); undefined when the replica is trusted.
+   */
+  readonly problem?: string;
+  /** Replication state, measures and any problem, for a person. */
   readonly note: string;
-  /** The replica replicates normally (false also when there is no replica). */
-  readonly healthy: boolean;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** The replica's data time by its lag, or why it is unknown. */
+async function lagMeasure(cloudwatch: CloudWatchClient, replica: RdsInstance | undefined, now: Date):
+  Promise<{ dataTime?: Date; lag?: ReplicaLag; facts: string[]; problem?: string }> {
+  if (!replica?.replicaSource) return { facts: [], problem: replica ? `${replica.identifier} is not a read replica` : 'no read replica' };
+  const state = replica.replication;
+  const facts = [`replica ${replica.identifier} ${state?.status ?? replica.status}${state?.message ? ` (${state.message})` : ''}`];
+  // Without a `read replication` entry (RDS leaves it out at times) the instance status is all there is.
+  const normal = state ? state.normal : replica.status === 'available';
+  let lag: ReplicaLag | undefined;
+  let unreadable: string | undefined;
+  try {
+    lag = await replicaLag(cloudwatch, replica.identifier, now);
+  } catch (err) {
+    unreadable = `could not read ReplicaLag (${errorText(err)}): lag unknown`;
+  }
+  if (lag && lag.lagSeconds >= 0) facts.push(`lag ${Math.round(lag.lagSeconds)} s`);
+  if (!normal) return { lag, facts, problem: `replication state ${state?.status ?? replica.status} is not normal` };
+  if (unreadable) return { facts, problem: unreadable };
+  if (!lag) return { facts, problem: `no ReplicaLag datapoint in the last ${OPS_DEFAULTS.replicaLagWindowMinutes} min: lag unknown` };
+  if (lag.lagSeconds < 0) return { lag, facts, problem: `ReplicaLag ${lag.lagSeconds} at ${lag.at.toISOString()}: RDS reports replication not running` };
+  const maxAge = OPS_DEFAULTS.replicaLagMaxAgeMinutes;
+  if (now.getTime() - lag.at.getTime() > maxAge * 60_000) {
+    return { lag, facts, problem: `newest ReplicaLag datapoint is from ${lag.at.toISOString()}, more than ${maxAge} min ago: lag now unknown` };
+  }
+  // The datapoint's own time, not now: the replica had applied everything up to `at − lag` then and
+  // can only have moved forward since, so this never overstates how recent its data is.
+  return { dataTime: new Date(lag.at.getTime() - lag.lagSeconds * 1000), lag, facts };
 }
 
 /**
- * The freshness of a region's RDS data: `datapoint time − ReplicaLag` of its read replica when
- * replication is normal, or the latest restorable time of automated backups replicated into the
- * region (from `sourceArns`), whichever is later.
+ * The freshness of a region's RDS data. The read replica's data time is `datapoint time − ReplicaLag`,
+ * trusted only while its `read replication` state is normal and the datapoint is recent
+ * (OPS_DEFAULTS.replicaLagMaxAgeMinutes); automated backups replicated into the region (from
+ * `sourceArns`) give a second restore point, and the fresher of the two is the region's newest.
  */
 export async function replicaFreshness(clients: { rds: RDSClient; cloudwatch: CloudWatchClient }, replica: RdsInstance | undefined,
   sourceArns: readonly string[], now: Date): Promise<ReplicaFreshness> {
-  const notes: string[] = [replica ? `replica ${replica.identifier} ${replica.replication?.status ?? replica.status}` : 'no read replica'];
-  const healthy = !!replica && !!replica.replicaSource && (replica.replication?.normal ?? replica.status === 'available');
-  const candidates: { time: Date; measure: ReplicaFreshness['measure'] }[] = [];
-  if (replica?.replicaSource) {
-    const lag = await replicaLag(clients.cloudwatch, replica.identifier, now);
-    if (!lag) notes.push(`no ReplicaLag datapoint in the last ${OPS_DEFAULTS.replicaLagWindowMinutes} min`);
-    else {
-      notes.push(`lag ${Math.round(lag.lagSeconds)} s`);
-      if (healthy) candidates.push({ time: new Date(lag.at.getTime() - lag.lagSeconds * 1000), measure: 'replica-lag' });
-    }
-  }
-  const backups = (await replicatedBackups(clients.rds, sourceArns)).map((b) => b.latestRestorableTime).filter((t): t is Date => t !== undefined);
-  if (backups.length > 0) {
-    const latest = backups.sort((a, b) => b.getTime() - a.getTime())[0];
-    notes.push(`replicated backups to ${latest.toISOString()}`);
-    candidates.push({ time: latest, measure: 'replicated-backups' });
-  }
+  const measured = await lagMeasure(clients.cloudwatch, replica, now);
+  const notes = [...measured.facts];
+  if (measured.problem) notes.push(measured.problem);
+  const restorable = (await replicatedBackups(clients.rds, sourceArns)).map((b) => b.latestRestorableTime).filter((t): t is Date => t !== undefined);
+  const backupsRestorableTo = restorable.sort((a, b) => b.getTime() - a.getTime())[0];
+  if (backupsRestorableTo) notes.push(`replicated backups to ${backupsRestorableTo.toISOString()}`);
+  const candidates = [
+    ...(measured.dataTime ? [{ time: measured.dataTime, measure: 'replica-lag' as const }] : []),
+    ...(backupsRestorableTo ? [{ time: backupsRestorableTo, measure: 'replicated-backups' as const }] : []),
+  ];
   const best = candidates.sort((a, b) => b.time.getTime() - a.time.getTime())[0];
-  return { dataTime: best?.time, measure: best?.measure, note: notes.join('; '), healthy };
+  return {
+    replicaDataTime: measured.dataTime, lag: measured.lag, backupsRestorableTo, dataTime: best?.time, measure: best?.measure,
+    problem: measured.problem, note: notes.join('; '),
+  };
 }

@@ -34,6 +34,20 @@ describe('flavors dr status', () => {
     expect(out.at(-1)).toMatch(/^RPO BREACHED: 6 restore point\(s\) missing or older than 3h$/);
   });
 
+  test('a replica lagging more than the RPO, or not replicating, is a breach: exit 1 with the reason in its row', async () => {
+    world({ rdsReplicaLagSeconds: 4 * 3600 });
+    const lagging = bufferIo();
+    await expect(dr(['status', 'us-australia'], lagging.io)).resolves.toBe(1);
+    expect(lagging.out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +replica-lag .* 4h1m +BREACHED +replica reports-replica replicating; lag 14400 s$/.test(l))).toBe(true);
+    expect(lagging.out.at(-1)).toBe('RPO BREACHED: 1 restore point(s) missing or older than 3h');
+
+    mocks?.restore();
+    world({ rdsReplicationError: 'Replication has stopped.' });
+    const broken = bufferIo();
+    await expect(dr(['status', 'us-australia'], broken.io)).resolves.toBe(1);
+    expect(broken.out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +- +- +- +BREACHED +replica reports-replica error \(Replication has stopped\.\); lag 20 s; replication state error is not normal; nothing shows how recent the data is$/.test(l))).toBe(true);
+  });
+
   test('--json prints the report as JSON', async () => {
     world();
     const { io, out } = bufferIo();

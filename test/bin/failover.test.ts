@@ -104,6 +104,43 @@ describe('flavors failover (plan)', () => {
     expect(accepted.err).toEqual([expect.stringMatching(/^warning FAILOVER_DATA_TOO_OLD: accepted with --accept-data-loss: /)]);
   });
 
+  test('shows the replica\'s lag in the plan', async () => {
+    world({ rdsReplicaLagSeconds: 45 });
+    const { io, out } = bufferIo();
+    await expect(failover(args(), io)).resolves.toBe(0);
+    expect(out).toContain('     reports: promote read replica reports-replica (replica reports-replica replicating; lag 45 s; data of 2025-06-01T11:58:15.000Z, 1m old).');
+  });
+
+  test('a replica lagging more than the RPO is not promoted without --accept-data-loss', async () => {
+    // Given fresh snapshot copies but the RDS replica 4 hours behind
+    world({ rdsReplicaLagSeconds: 4 * 3600 });
+
+    // When executed: refused naming the replica and its lag, nothing fenced or promoted
+    const refused = bufferIo();
+    await expect(failover(args('--execute'), refused.io)).resolves.toBe(1);
+    expect(refused.err).toEqual([
+      "error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO (reports: replica reports-replica's data is 4h1m old "
+        + '(replica reports-replica replicating; lag 14400 s)); pass --accept-data-loss to fail over anyway and lose the writes since then.',
+    ]);
+    expect(await epoch('s-alpha')).toBe(3);
+    expect(aws.count('PromoteReadReplica')).toBe(0);
+
+    // When executed with --accept-data-loss: the replica is promoted and the failover finishes
+    const accepted = bufferIo();
+    await expect(failover(args('--execute', '--accept-data-loss'), accepted.io)).resolves.toBe(0);
+    expect(accepted.err[0]).toMatch(/^warning FAILOVER_DATA_TOO_OLD: accepted with --accept-data-loss: .*reports: replica reports-replica's data is 4h1m old/);
+    expect(aws.count('PromoteReadReplica')).toBe(1);
+    expect(await epoch('s-alpha')).toBe(4);
+  });
+
+  test('a replica without a recent lag datapoint is refused with the reason', async () => {
+    world({ rdsReplicaLagSeconds: null });
+    const { io, err } = bufferIo();
+    await expect(failover(args('--execute'), io)).resolves.toBe(1);
+    expect(err).toEqual([expect.stringContaining("reports: the age of replica reports-replica's data is unknown (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)")]);
+    expect(aws.count('PromoteReadReplica')).toBe(0);
+  });
+
   test('needs a hosted zone: FAILOVER_NO_HOSTED_ZONE without --hosted-zone-id or cdk.json', async () => {
     world();
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-nozone-'));

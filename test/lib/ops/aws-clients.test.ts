@@ -1,7 +1,9 @@
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { assertAwsCredentials, createAwsClients } from '../../../lib/ops/aws-clients';
 import { FlavorsError } from '../../../lib/errors';
+import { mockClient } from 'aws-sdk-client-mock';
 
 describe('assertAwsCredentials', () => {
   test('passes when the provider chain resolves', async () => {
@@ -33,5 +35,21 @@ describe('createAwsClients', () => {
     expect(clientsFor('us-east-1').route53).toBe(sydney.route53);
     expect(sydney.route53).toBeInstanceOf(Route53Client);
     expect(await sydney.route53.config.region()).toBe('us-east-1');
+  });
+
+  test('a CloudWatch client per region, replaceable by aws-sdk-client-mock like the others', async () => {
+    const clientsFor = createAwsClients();
+    const sydney = clientsFor('ap-southeast-2');
+    expect(sydney.cloudwatch).toBeInstanceOf(CloudWatchClient);
+    expect(await sydney.cloudwatch.config.region()).toBe('ap-southeast-2');
+    expect(await clientsFor('us-east-1').cloudwatch.config.region()).toBe('us-east-1');
+    const cloudwatch = mockClient(CloudWatchClient);
+    try {
+      cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 7 }] });
+      await expect(sydney.cloudwatch.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', StartTime: new Date(0), EndTime: new Date(60_000), Period: 60 })))
+        .resolves.toMatchObject({ Datapoints: [{ Maximum: 7 }] });
+    } finally {
+      cloudwatch.restore();
+    }
   });
 });

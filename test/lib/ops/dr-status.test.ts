@@ -1,7 +1,7 @@
 import germanyBelgium from '../../../flavors/germany-belgium';
 import { DB_DATA_ROLE, DB_TAGS } from '../../../lib/database/tags';
 import { drStatus, formatDrReport } from '../../../lib/ops/dr-status';
-import { testClients, type FakeAws } from './fake-aws';
+import { awsError, testClients, type FakeAws } from './fake-aws';
 import { buildWorld, FALLBACK, FLAVOR, NOW, PRIMARY, type WorldOptions } from './world';
 
 let aws: FakeAws;
@@ -54,18 +54,37 @@ describe('drStatus', () => {
     const row = (region: string, resource: string) => report.rows.find((r) => r.region === region && r.resource === resource)!;
     expect(row(PRIMARY, 'vol-p0 node 0')).toMatchObject({ ageMinutes: 240, status: 'breached' });
     expect(row(FALLBACK, 'copy of node 2')).toMatchObject({ status: 'breached', note: 'no copy' });
-    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'breached', note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min; nothing shows how recent the data is' });
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'breached', note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown; nothing shows how recent the data is',
+    });
     expect(report.breaches).toBe(7);
     expect(formatDrReport(report).at(-1)).toBe('RPO BREACHED: 7 restore point(s) missing or older than 3h');
   });
 
   test('a replica that stopped replicating is a breach even with fresh backups', async () => {
-    world({ rdsBackupAgeMinutes: 10 });
-    aws.rdsRegion(FALLBACK).instances[0].StatusInfos = [{ StatusType: 'read replication', Status: 'error', Normal: false }];
+    // Given replication in error (the last lag datapoint still says 20 s) and backups replicated 10 minutes ago
+    world({ rdsBackupAgeMinutes: 10, rdsReplicationError: 'Replication has stopped.' });
+
+    // When checked
     const report = await status();
+
+    // Then the backups are shown, but the replica failover would promote makes it a breach
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'breached', newest: 'replicated-backups', ageMinutes: 10, note: 'replica reports-replica error; lag 20 s; replicated backups to 2025-06-01T11:50:00.000Z',
+      status: 'breached', newest: 'replicated-backups', ageMinutes: 10,
+      note: 'replica reports-replica error (Replication has stopped.); lag 20 s; replication state error is not normal; replicated backups to 2025-06-01T11:50:00.000Z',
     });
+    expect(report.breaches).toBe(1);
+  });
+
+  test('a replica with little lag meets the RPO by its lag alone: no backup replication needed', async () => {
+    // Given the data plane's wiring: a read replica 2 minutes behind, no replicated backups
+    world({ rdsReplicaLagSeconds: 120 });
+    const report = await status();
+    // Then its data is as of the datapoint (a minute ago) minus the lag
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'met', newest: 'replica-lag', dataTime: '2025-06-01T11:57:00.000Z', ageMinutes: 3, note: 'replica reports-replica replicating; lag 120 s',
+    });
+    expect(aws.calls.filter((c) => c.command === 'DescribeDBInstanceAutomatedBackups')).toHaveLength(1);
   });
 
   test('a replica lagging more than the RPO is a breach', async () => {
@@ -75,10 +94,72 @@ describe('drStatus', () => {
     expect(report.breaches).toBe(1);
   });
 
+  test('a lag datapoint older than 5 minutes says nothing about now: a breach with the reason', async () => {
+    // Given the newest datapoint is 6 minutes old (the metric stops when replication or the instance stops)
+    world({ rdsReplicaLagAgeMinutes: 6 });
+    const report = await status();
+    const row = report.rows.find((r) => r.kind === 'replica')!;
+    expect(row).toMatchObject({
+      status: 'breached',
+      note: 'replica reports-replica replicating; lag 20 s; newest ReplicaLag datapoint is from 2025-06-01T11:54:00.000Z, more than 5 min ago: lag now unknown; nothing shows how recent the data is',
+    });
+    expect([row.newest, row.dataTime, row.ageMinutes]).toEqual([undefined, undefined, undefined]);
+  });
+
+  test('a datapoint exactly 5 minutes old is still recent', async () => {
+    world({ rdsReplicaLagAgeMinutes: 5 });
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'met', ageMinutes: 5 });
+  });
+
+  test('ReplicaLag -1 (RDS: replication not running) is a breach', async () => {
+    world({ rdsReplicaLagSeconds: -1 });
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'breached', note: expect.stringContaining('ReplicaLag -1 at 2025-06-01T11:59:00.000Z: RDS reports replication not running'),
+    });
+  });
+
+  test('without a lag datapoint, fresh replicated backups still do not make the replica a pass', async () => {
+    world({ rdsReplicaLagSeconds: null, rdsBackupAgeMinutes: 10 });
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'breached', newest: 'replicated-backups', ageMinutes: 10,
+      note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
+    });
+  });
+
+  test('CloudWatch that cannot be read leaves the lag unknown: a breach naming the error', async () => {
+    world({ rdsBackupAgeMinutes: 10 });
+    aws.failNext('GetMetricStatistics', awsError('AccessDenied', 'not authorized to perform: cloudwatch:GetMetricStatistics'));
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'breached', newest: 'replicated-backups',
+      note: 'replica reports-replica replicating; could not read ReplicaLag (AccessDenied: not authorized to perform: cloudwatch:GetMetricStatistics): lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
+    });
+  });
+
   test('replicated automated backups count when a team enables them and they are fresher', async () => {
     world({ rdsBackupAgeMinutes: 5, rdsReplicaLagSeconds: 3600 });
     const report = await status();
-    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'met', newest: 'replicated-backups', ageMinutes: 5 });
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
+      status: 'met', newest: 'replicated-backups', ageMinutes: 5, note: 'replica reports-replica replicating; lag 3600 s; replicated backups to 2025-06-01T11:55:00.000Z',
+    });
+  });
+
+  test('the replica lag wins when it is fresher than the replicated backups', async () => {
+    world({ rdsBackupAgeMinutes: 30 });
+    const report = await status();
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ status: 'met', newest: 'replica-lag', ageMinutes: 1 });
+  });
+
+  test('every fallback region is checked for its replica, whatever backup.copyTo says about snapshot copies', async () => {
+    // Given a flavor that copies no snapshots (the read replica in Sydney exists all the same)
+    world();
+    const noCopies = { ...FLAVOR, backup: { ...FLAVOR.backup, copyTo: [] } };
+    const report = await drStatus(noCopies, { clientsFor: testClients(), primary: PRIMARY, primarySource: 'flavor-file', now: NOW });
+    expect(report.rows.some((r) => r.kind === 'copy')).toBe(false);
+    expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({ region: FALLBACK, resource: 'reports-replica', status: 'met' });
   });
 
   test('the lag is read from CloudWatch for the replica in its own region', async () => {
@@ -86,7 +167,8 @@ describe('drStatus', () => {
     await status();
     const reads = aws.calls.filter((c) => c.command === 'GetMetricStatistics');
     expect(reads).toEqual([expect.objectContaining({ service: 'cloudwatch', region: FALLBACK, input: expect.objectContaining({
-      Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'reports-replica' }], Statistics: ['Maximum'],
+      Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'reports-replica' }], Statistics: ['Maximum'], Period: 60,
+      StartTime: new Date('2025-06-01T11:50:00Z'), EndTime: NOW,
     }) })]);
   });
 

@@ -46,8 +46,8 @@ describe('planFailover', () => {
     ]);
     expect(p.restores[0]).toMatchObject({ availabilityZone: 'ap-southeast-2a', iops: 6000, throughputMiBps: 250, kmsKeyId: expect.stringContaining(':ap-southeast-2:') });
     expect(p.promotions).toEqual([{
-      database: 'reports', replicaId: 'reports-replica', replication: 'replicating', dataTime: '2025-06-01T11:58:40.000Z', measure: 'replica-lag', ageMinutes: 1,
-      note: 'replica reports-replica replicating; lag 20 s',
+      database: 'reports', replicaId: 'reports-replica', replication: 'replicating', lagSeconds: 20, lagAt: '2025-06-01T11:59:00.000Z',
+      dataTime: '2025-06-01T11:58:40.000Z', ageMinutes: 1, note: 'replica reports-replica replicating; lag 20 s',
     }]);
     expect(p.skipped).toEqual([expect.objectContaining({ database: 'content', platform: 'k8s' })]);
     expect(p.dns).toMatchObject({ name: 'us-australia.flavors.example.com', order: [FALLBACK, PRIMARY] });
@@ -63,7 +63,7 @@ describe('planFailover', () => {
     expect(text).toContain('1 space(s) keep home us-east-1: their policy excludes ap-southeast-2 (s-pinned)');
     expect(text).toContain('  2. Restore data in ap-southeast-2:');
     expect(text).toContain('ledger node 1: new encrypted gp3 volume (500 GiB, 6000 IOPS, 250 MiB/s) in ap-southeast-2b from snap-c1new (data of 2025-06-01T11:30:00.000Z, 30m old); stop i-f1, detach vol-f1, attach at /dev/sdf, start.');
-    expect(text).toContain('reports: promote read replica reports-replica (replica reports-replica replicating; lag 20 s; data of 2025-06-01T11:58:40.000Z, 1m old, by replica-lag).');
+    expect(text).toContain('reports: promote read replica reports-replica (replica reports-replica replicating; lag 20 s; data of 2025-06-01T11:58:40.000Z, 1m old).');
     expect(text).toContain('content (k8s): skipped');
     expect(text).toContain('  3. Switch DNS: us-australia.flavors.example.com (zone Z0000000000000EXAMPLE) sends clients to ap-southeast-2, then us-east-1; wait until Route 53 reports INSYNC.');
     expect(text).toContain('UPSERT us-australia.flavors.example.com PRIMARY -> ap-southeast-2');
@@ -109,17 +109,61 @@ describe('planFailover', () => {
     // Then FAILOVER_DATA_TOO_OLD names every stale restore point, and --accept-data-loss lifts it
     expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
     expect(p.refusals[0].message).toContain('ledger node 0: snap-c0new is 4h old');
-    expect(p.refusals[0].message).toMatch(/reports: replica data is 5h\S* old \(replica reports-replica replicating; lag 18000 s\)/);
+    expect(p.refusals[0].message).toContain("reports: replica reports-replica's data is 5h1m old (replica reports-replica replicating; lag 18000 s)");
     expect(p.refusals[0].message).toContain('pass --accept-data-loss');
     expect(blockingRefusals(p, false)).toHaveLength(1);
     expect(blockingRefusals(p, true)).toEqual([]);
+  });
+
+  test('a replica lagging less than the RPO may be promoted', async () => {
+    // Given a replica 2 hours behind (RPO 3h)
+    world({ rdsReplicaLagSeconds: 2 * 3600 });
+    const p = await plan();
+    expect(p.refusals).toEqual([]);
+    expect(p.promotions[0]).toMatchObject({ lagSeconds: 7200, ageMinutes: 121 });
+    expect(formatPlan(p).join('\n')).toContain('promote read replica reports-replica (replica reports-replica replicating; lag 7200 s; data of 2025-06-01T09:59:00.000Z, 2h1m old).');
   });
 
   test('a replica with no recent lag datapoint is too old to trust without --accept-data-loss', async () => {
     world({ rdsReplicaLagSeconds: null });
     const p = await plan();
     expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
-    expect(p.refusals[0].message).toContain("reports: nothing in ap-southeast-2 shows how recent the replica's data is (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min)");
+    expect(p.refusals[0].message).toContain("reports: the age of replica reports-replica's data is unknown (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)");
+    expect([p.promotions[0].lagSeconds, p.promotions[0].dataTime, p.promotions[0].ageMinutes]).toEqual([undefined, undefined, undefined]);
+    expect(formatPlan(p).join('\n')).toContain('data age unknown).');
+  });
+
+  test('a replica whose replication is in error is refused even with fresh replicated backups: the promotion does not use them', async () => {
+    // Given replication in error and backups replicated to 10 minutes ago
+    world({ rdsReplicationError: 'Replication has stopped.', rdsBackupAgeMinutes: 10 });
+
+    // When planned
+    const p = await plan();
+
+    // Then FAILOVER_DATA_TOO_OLD (lifted only by --accept-data-loss), and warnings say why and what the backups offer
+    expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
+    expect(p.refusals[0].message).toContain("reports: the age of replica reports-replica's data is unknown (replica reports-replica error (Replication has stopped.); lag 20 s; replication state error is not normal;");
+    expect(blockingRefusals(p, true)).toEqual([]);
+    expect(p.warnings).toEqual([
+      'reports: replica reports-replica replication is error (Replication has stopped.)',
+      expect.stringMatching(/^reports: automated backups replicated into ap-southeast-2 are restorable to 2025-06-01T11:50:00.000Z, more recent than what the promotion of reports-replica gives; /),
+    ]);
+  });
+
+  test('fresher replicated backups do not lift the refusal of a replica lagging more than the RPO', async () => {
+    world({ rdsReplicaLagSeconds: 4 * 3600, rdsBackupAgeMinutes: 5 });
+    const p = await plan();
+    expect(p.refusals.map((r) => r.code)).toEqual(['FAILOVER_DATA_TOO_OLD']);
+    expect(p.refusals[0].message).toContain("reports: replica reports-replica's data is 4h1m old");
+    expect(p.promotions[0]).toMatchObject({ dataTime: '2025-06-01T07:59:00.000Z', ageMinutes: 241 });
+  });
+
+  test('the lag is read in the target region for the replica being promoted', async () => {
+    world();
+    await plan();
+    expect(aws.calls.filter((c) => c.command === 'GetMetricStatistics')).toEqual([
+      expect.objectContaining({ service: 'cloudwatch', region: FALLBACK, input: expect.objectContaining({ Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'reports-replica' }] }) }),
+    ]);
   });
 
   test('a node without a copy cannot be restored: FAILOVER_NO_RESTORE_POINT is not overridable', async () => {

@@ -1,7 +1,7 @@
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-// An in-memory model of the EC2, RDS and Route 53 calls the ops tools make, installed behind
-// aws-sdk-client-mock. State changes take one "tick" (one Describe call) to complete, so the
+// An in-memory model of the EC2, RDS, CloudWatch and Route 53 calls the ops tools make, installed
+// behind aws-sdk-client-mock. State changes take one "tick" (one Describe call) to complete, so the
 // tools' waiting loops are exercised; failures can be injected per command.
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeSnapshotsCommand,
   DescribeVolumesCommand, DetachVolumeCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, type Filter, type Tag,
@@ -58,7 +58,7 @@ export interface FakeDb {
   DBInstanceArn: string;
   DBInstanceStatus: string;
   ReadReplicaSourceDBInstanceIdentifier?: string;
-  StatusInfos?: { StatusType: string; Status: string; Normal: boolean }[];
+  StatusInfos?: { StatusType: string; Status: string; Normal: boolean; Message?: string }[];
   TagList: Tag[];
   KmsKeyId?: string;
 }
@@ -207,10 +207,12 @@ export class FakeAws {
     on(rds, DescribeDBInstancesCommand, (r, input: { DBInstanceIdentifier?: string }) => this.describeDbs(r, input));
     on(rds, PromoteReadReplicaCommand, (r, input: { DBInstanceIdentifier: string }) => this.promote(r, input.DBInstanceIdentifier));
     on(rds, DescribeDBInstanceAutomatedBackupsCommand, (r) => ({ DBInstanceAutomatedBackups: this.rdsRegion(r).backups }));
-    on(cw, GetMetricStatisticsCommand, (r, input: { MetricName: string; Dimensions: { Name: string; Value: string }[]; StartTime: Date; EndTime: Date }) => {
+    on(cw, GetMetricStatisticsCommand, (r, input: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[]; StartTime: Date; EndTime: Date; Statistics?: string[] }) => {
       const id = input.Dimensions.find((d) => d.Name === 'DBInstanceIdentifier')?.Value ?? '';
-      const points = input.MetricName === 'ReplicaLag' ? this.rdsRegion(r).replicaLag[id] ?? [] : [];
-      return { Datapoints: points.filter((p) => p.Timestamp >= input.StartTime && p.Timestamp <= input.EndTime).map((p) => ({ ...p })) };
+      const points = input.Namespace === 'AWS/RDS' && input.MetricName === 'ReplicaLag' ? this.rdsRegion(r).replicaLag[id] ?? [] : [];
+      // CloudWatch returns only the statistics asked for.
+      return { Datapoints: points.filter((p) => p.Timestamp >= input.StartTime && p.Timestamp <= input.EndTime)
+        .map((p) => ({ Timestamp: p.Timestamp, ...(input.Statistics?.includes('Maximum') ? { Maximum: p.Maximum } : {}), Unit: 'Seconds' })) };
     });
     on(r53, GetHostedZoneCommand, (_r, input: { Id: string }) => {
       if (input.Id !== this.zone.id) throw awsError('NoSuchHostedZone', `No hosted zone found with ID: ${input.Id}`);

@@ -37,8 +37,12 @@ export interface WorldOptions {
    * the data plane does not enable backup replication (lib/database/README.md)
    */
   readonly rdsBackupAgeMinutes?: number;
-  /** The fallback replica's newest `ReplicaLag`, seconds, taken a minute ago; `null` for no datapoint. @default 20 */
+  /** The fallback replica's newest `ReplicaLag`, seconds; `null` for no datapoint. @default 20 */
   readonly rdsReplicaLagSeconds?: number | null;
+  /** How long ago CloudWatch took that datapoint, minutes. @default 1 */
+  readonly rdsReplicaLagAgeMinutes?: number;
+  /** The fallback replica's `read replication` state is `error` with this message. @default replicating normally */
+  readonly rdsReplicationError?: string;
 }
 
 export function buildWorld(options: WorldOptions = {}): FakeAws {
@@ -84,7 +88,10 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
   aws.rdsRegion(PRIMARY).instances.push({ DBInstanceIdentifier: 'reports-primary', DBInstanceArn: PRIMARY_DB_ARN, DBInstanceStatus: 'available', TagList: dbTags });
   aws.rdsRegion(FALLBACK).instances.push({
     DBInstanceIdentifier: 'reports-replica', DBInstanceArn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica', DBInstanceStatus: 'available',
-    ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN, StatusInfos: [{ StatusType: 'read replication', Status: 'replicating', Normal: true }], TagList: dbTags,
+    ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN, TagList: dbTags,
+    StatusInfos: [options.rdsReplicationError === undefined
+      ? { StatusType: 'read replication', Status: 'replicating', Normal: true }
+      : { StatusType: 'read replication', Status: 'error', Normal: false, Message: options.rdsReplicationError }],
   });
   if (options.rdsBackupAgeMinutes !== undefined) {
     aws.rdsRegion(FALLBACK).backups.push({
@@ -93,7 +100,11 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
     });
   }
   const lag = options.rdsReplicaLagSeconds === undefined ? 20 : options.rdsReplicaLagSeconds;
-  if (lag !== null) aws.rdsRegion(FALLBACK).replicaLag['reports-replica'] = [{ Timestamp: minutesAgo(1), Maximum: lag }];
+  if (lag !== null) {
+    const at = options.rdsReplicaLagAgeMinutes ?? 1;
+    // An older datapoint too, so the tools must pick the newest.
+    aws.rdsRegion(FALLBACK).replicaLag['reports-replica'] = [{ Timestamp: minutesAgo(at), Maximum: lag }, { Timestamp: minutesAgo(at + 1), Maximum: 5 }];
+  }
 
   const record = (region: string, failover: 'PRIMARY' | 'SECONDARY') => ({
     Name: 'us-australia.flavors.example.com.', Type: 'CNAME' as const, TTL: 60, SetIdentifier: `us-australia-${region}`, Failover: failover,
