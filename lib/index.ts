@@ -19,8 +19,6 @@ export * from './database/managed-database';
 export { DB_NODE_FLEET_DEFAULTS, MANAGED_DATABASE_DEFAULTS, ENGINE_PORTS, type PortRange } from './database/defaults';
 export * from './database/tags';
 export { ENGINE_USER_DATA, nodeUserDataCommands, type EngineNode, type EngineUserData } from './database/engines';
-export { kmsReplicaRegion } from './residency/rules/kms-replica-region';
-export { rdsReplicaSource } from './residency/rules/rds-replica-source';
 
 // Lookup service (runtime: flavor services verify tokens with verifyFlavorToken)
 export { verifyFlavorToken, combinedJwks, lookupJwksUrl, FlavorTokenError, FLAVOR_TOKEN_TYPE, type FlavorTokenClaims, type VerifyFlavorTokenOptions } from './lookup/runtime/flavor-token';
@@ -34,7 +32,6 @@ export * from './lookup/global-lookup-table';
 export * from './lookup/lookup-table-key';
 export * from './lookup/lookup-service';
 export { DEFAULT_CONTROL_PLANE_REGIONS, LOOKUP_TABLE_DEFAULTS, LOOKUP_SERVICE_DEFAULTS } from './lookup/defaults';
-export { globalTableReplicaRegion } from './residency/rules/global-table-replica-region';
 
 // DR and failover
 export * from './backup/cross-region-snapshot-copy';
@@ -46,9 +43,6 @@ export * from './failover/regional-failover';
 export * from './failover/failover-records';
 export * from './failover/endpoint-names';
 export { FAILOVER_DEFAULTS } from './failover/defaults';
-export { dlmCopyTargetRegion } from './residency/rules/dlm-copy-target-region';
-export { route53FailoverTarget } from './residency/rules/route53-failover-target';
-export { rdsBackupReplicationRegion } from './residency/rules/rds-backup-replication-region';
 
 // Ops: dr status and failover (SDK clients are parameters; bin/flavors.ts creates real ones)
 export { checkWriteEpoch, type FencingDecision } from './ops/fencing';

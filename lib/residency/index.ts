@@ -1,5 +1,11 @@
 export * from './rules/rule';
 export * from './rules/foreign-region-reference';
+export { kmsReplicaRegion } from './rules/kms-replica-region';
+export { rdsReplicaSource } from './rules/rds-replica-source';
+export { rdsBackupReplicationRegion } from './rules/rds-backup-replication-region';
+export { dlmCopyTargetRegion } from './rules/dlm-copy-target-region';
+export { route53FailoverTarget } from './rules/route53-failover-target';
+export { globalTableReplicaRegion } from './rules/global-table-replica-region';
 export * from './check-template';
 export * from './check-assembly';
 export * from './scp';
