@@ -66,7 +66,10 @@ describe('connect', () => {
 
   test('Given a wrong password, When connected, Then CONNECTION_FAILED names the key and never the password', async () => {
     const url = pg.url('ledger').replace('flavors-test-pw', 'wrong-secret-xyz');
-    const err = await connect(ref, url).catch((e: unknown) => e as Error & { code: string });
+    const err = (await connect(ref, url).then(
+      () => new Error('connected'),
+      (e: unknown) => e,
+    )) as Error & { code: string };
     expect(err).toMatchObject({ code: 'CONNECTION_FAILED' });
     expect(err.message).toContain('global/us-east-1/ledger');
     expect(err.message).not.toContain('wrong-secret-xyz');
