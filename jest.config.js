@@ -1,13 +1,13 @@
 /**
- * `npm test` runs every `*.test.ts` except the bounded load tests (`*.load.test.ts`), which run in
- * `npm run test:load` (jest.load.config.js; CI runs both).
+ * `npm test` runs every `*.test.ts` except the bounded load tests (`*.load.test.ts`, `npm run test:load`) and the
+ * packed-package tests (`*.package.test.ts`, `npm run test:package`); CI runs all three.
  * @type {import('jest').Config}
  */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.load\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.(load|package)\\.test\\.ts$'],
   // Both cores: jest's default (cores − 1) runs one file at a time on a 2-core machine.
   maxWorkers: '100%',
   // swc strips types only; `tsc --noEmit` runs as its own step of `npm test`.

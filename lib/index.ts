@@ -20,11 +20,10 @@ export { DB_NODE_FLEET_DEFAULTS, MANAGED_DATABASE_DEFAULTS, ENGINE_PORTS, type P
 export * from './database/tags';
 export { ENGINE_USER_DATA, nodeUserDataCommands, type EngineNode, type EngineUserData } from './database/engines';
 
-// Lookup service (runtime: flavor services verify tokens with verifyFlavorToken)
-export { verifyFlavorToken, combinedJwks, lookupJwksUrl, FlavorTokenError, FLAVOR_TOKEN_TYPE, type FlavorTokenClaims, type VerifyFlavorTokenOptions } from './lookup/runtime/flavor-token';
+// Lookup service records (types only: the runtime, verifyFlavorToken included, is `flavors-cdk/lookup-runtime`)
 export type { ClientRecord, SpaceRecord, GrantRecord } from './lookup/runtime/records';
 export type { SpaceRoute } from './lookup/runtime/space-route';
-export { LOOKUP_ERROR_CODES, type LookupRequest, type LookupResponse, type LookupHandler } from './lookup/runtime/route-handler';
+export type { FlavorTokenClaims, VerifyFlavorTokenOptions } from './lookup/runtime/flavor-token';
 export type { FlavorTokenSigner } from './lookup/runtime/signer';
 
 // Lookup service infrastructure
@@ -44,19 +43,12 @@ export * from './failover/failover-records';
 export * from './failover/endpoint-names';
 export { FAILOVER_DEFAULTS } from './failover/defaults';
 
-// Ops: dr status and failover (SDK clients are parameters; bin/flavors.ts creates real ones)
-export { checkWriteEpoch, type FencingDecision } from './ops/fencing';
-export { drStatus, formatDrReport, type DrReport, type DrRow, type DrStatusOptions } from './ops/dr-status';
-export { planFailover, formatPlan, blockingRefusals, assertTargetInFlavor, type FailoverPlan, type FailoverRefusal, type PlanFailoverOptions } from './ops/failover-plan';
-export { runFailover, abortFailover, FailoverInterrupted, type FailoverRunDeps } from './ops/failover-executor';
-export { FailoverStateStore, newFailoverState, newFailoverId, type FailoverState } from './ops/failover-state';
-export { resolvePrimary, type CurrentPrimary } from './ops/current-primary';
-export { createAwsClients, assertAwsCredentials, type ClientsFor, type RegionClients } from './ops/aws-clients';
-export { OPS_DEFAULTS, FAILOVER_TAGS, REPLACED_DATA_ROLE } from './ops/defaults';
-
 // Residency proof
 export * from './residency';
 export * from './nag-suppressions';
 
-// Kubernetes path (cdk8s charts)
-export * from './k8s';
+// Elsewhere, so that this entry loads no AWS SDK client, esbuild, cdk8s or jose:
+//   flavors-cdk/ops             dr status, failover, space moves, schema rollouts, dev replicas
+//   flavors-cdk/lookup-runtime  the lookup service runtime, verifyFlavorToken, records
+//   flavors-cdk/k8s             cdk8s charts (CloudNativePG, storage)
+//   flavors-cdk/fence           the data plane's epoch fence

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import * as esbuild from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -39,6 +39,9 @@ function sourceFingerprint(entry: string): string {
  * folder and renamed into place, so the cache never holds half a bundle.
  */
 export function bundleLookupService(options: LookupBundleOptions): string {
+  // Loaded on first bundle, not at import: `import 'flavors-cdk'` must not cost a team esbuild.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof Esbuild;
   const cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'flavors-cdk-bundles');
   const key = createHash('sha256')
     .update(esbuild.version).update('\0').update(options.flavorsJson).update('\0').update(sourceFingerprint(options.entry))
