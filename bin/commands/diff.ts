@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
-import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown } from '../../lib/ops/pr-diff';
+import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown } from '../../lib/diff/pr-diff';
 import { readCdkContext } from '../cdk-context';
 import type { CliIo } from '../cli-io';
 

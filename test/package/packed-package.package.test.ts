@@ -8,7 +8,6 @@ import { ROOT } from '../helpers/run-cli';
 
 /** What `import 'flavors-cdk'` must never cost a team: SDK clients, esbuild, cdk8s, jose, pg. */
 const HEAVY = /node_modules\/(@aws-sdk\/client-[^/]+|esbuild|cdk8s|jose|pg|dynalite)\//;
-const ENTRIES = ['flavors-cdk', 'flavors-cdk/ops', 'flavors-cdk/lookup-runtime', 'flavors-cdk/k8s', 'flavors-cdk/fence'] as const;
 
 let project: string;
 

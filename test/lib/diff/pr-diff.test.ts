@@ -1,4 +1,4 @@
-import { dangerousChanges, diffStack, diffStages, renderDiffMarkdown, type StageTemplates } from '../../../lib/ops/pr-diff';
+import { dangerousChanges, diffStack, diffStages, renderDiffMarkdown, type StageTemplates } from '../../../lib/diff/pr-diff';
 
 const volume = (size: number) => ({
   Resources: { LedgerData0: { Type: 'AWS::EC2::Volume', Properties: { AvailabilityZone: 'us-east-1a', Size: size, Encrypted: true }, DeletionPolicy: 'Retain' } },
