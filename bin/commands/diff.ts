@@ -4,11 +4,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
-import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown } from '../../lib/diff/pr-diff';
+import { deployMatrix } from '../../lib/diff/deploy-matrix';
+import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown, type StageDiff } from '../../lib/diff/pr-diff';
+import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
+import { DEFAULT_CONTROL_PLANE_REGIONS } from '../../lib/lookup/defaults';
+import { CONTROL_PLANE_STAGE_NAME } from '../../stacks/control-plane-stage';
 import { readCdkContext } from '../cdk-context';
 import type { CliIo } from '../cli-io';
 
-export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace]   per-flavor Markdown diff of base vs working tree';
+export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
 
 function git(cwd: string, args: string[]): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf-8' });
@@ -31,6 +35,17 @@ function synthTree(dir: string, outdir: string, env: Readonly<Record<string, str
   return true;
 }
 
+/**
+ * The deploy workflow's plan (`--matrix`): the control plane, then each flavor of the working tree
+ * with its primary region and whether its change needs an approval (lib/diff/deploy-matrix.ts).
+ */
+function writeDeployMatrix(file: string, diffs: readonly StageDiff[], flavorsDir: string, cwd: string): void {
+  const stages = loadFlavorsOrThrow(flavorsDir).map((f) => ({ stage: f.name, region: f.primaryRegion }));
+  const controlPlane = readCdkContext(cwd).controlPlane as { regions?: unknown } | undefined;
+  const regions = Array.isArray(controlPlane?.regions) ? (controlPlane.regions as string[]) : DEFAULT_CONTROL_PLANE_REGIONS;
+  fs.writeFileSync(file, `${JSON.stringify(deployMatrix(diffs, stages, { stage: CONTROL_PLANE_STAGE_NAME, region: regions[0] }), null, 2)}\n`);
+}
+
 /** Stateful replacements or removals fail the command only when the caller asked (`--fail-on-replace`). */
 export function diffExitCode(dangerousCount: number, failOnReplace: boolean): number {
   return dangerousCount > 0 && failOnReplace ? 1 : 0;
@@ -39,7 +54,10 @@ export function diffExitCode(dangerousCount: number, failOnReplace: boolean): nu
 export async function diffCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
-    options: { base: { type: 'string' }, out: { type: 'string' }, 'fail-on-replace': { type: 'boolean', default: false } },
+    options: {
+      base: { type: 'string' }, out: { type: 'string' }, 'fail-on-replace': { type: 'boolean', default: false },
+      matrix: { type: 'string' }, dir: { type: 'string', default: 'flavors' },
+    },
   });
   if (!values.base) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--base <git-ref> is required, e.g. --base origin/main.\nusage: ${DIFF_USAGE}`);
   const top = git(io.cwd, ['rev-parse', '--show-toplevel']).trim();
@@ -67,6 +85,7 @@ export async function diffCommand(args: readonly string[], io: CliIo): Promise<n
     const markdown = renderDiffMarkdown(diffs, values.base);
     if (values.out) fs.writeFileSync(path.resolve(io.cwd, values.out), markdown);
     else io.out(markdown.trimEnd());
+    if (values.matrix) writeDeployMatrix(path.resolve(io.cwd, values.matrix), diffs, path.resolve(io.cwd, values.dir), io.cwd);
     const danger = dangerousChanges(diffs);
     if (danger.length > 0) io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
     return diffExitCode(danger.length, values['fail-on-replace'] === true);
