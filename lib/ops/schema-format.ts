@@ -57,7 +57,7 @@ export function formatApplyPlan(statuses: readonly TargetStatus[], migrations: r
         : `${versionOf(state.appliedVersion)} -> ${top}: ${retried.length > 0 ? `retry ${names(retried)}${state.pending.length > 0 ? ', then ' : ''}` : ''}${names(state.pending)}`;
     return `  ${i + 1}. ${targetLabel(s.target)}${s.target.canary ? ' [canary]' : ''}: ${what}`;
   });
-  return [`apply order (canary first, then by name):`, ...lines];
+  return [`apply order (${statuses.some((s) => s.target.canary) ? 'canary first, then ' : ''}by name):`, ...lines];
 }
 
 /** How many migrations an apply would run, and on how many flavors. */

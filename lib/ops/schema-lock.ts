@@ -48,7 +48,7 @@ export async function releaseSchemaLock(client: Client, database: string): Promi
 
 async function lockHolder(client: Client, key: string): Promise<LockHolder | undefined> {
   const { rows } = await client.query<{ pid: number; application_name: string; client_addr: string | null; backend_start: Date }>(
-    `SELECT a.pid, a.application_name, a.client_addr::text AS client_addr, a.backend_start
+    `SELECT a.pid, a.application_name, host(a.client_addr) AS client_addr, a.backend_start
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -116,7 +116,7 @@ function unfinishedProblem({ entry, migration, diagnosis }: Unfinished, context:
   const retry = retryCommand(context, entry.version);
   if (context.retry === entry.version) {
     if (diagnosis.kind !== 'invalid-index') return undefined;
-    return { code: 'SCHEMA_INVALID_INDEX', message: `${what}; index ${diagnosis.index} is still there and INVALID, and building it again would leave it so: drop it first with DROP INDEX CONCURRENTLY ${diagnosis.index}; then run ${retry}.` };
+    return { code: 'SCHEMA_INVALID_INDEX', message: `${what}; index ${diagnosis.index} is still there and INVALID (a new build would stop at it): drop it first with DROP INDEX CONCURRENTLY ${diagnosis.index}, then run ${retry}.` };
   }
   return { code: 'SCHEMA_MIGRATION_UNFINISHED', message: `${what}; ${resolution(diagnosis)}, then run ${retry}.` };
 }
@@ -125,7 +125,7 @@ function unfinishedProblem({ entry, migration, diagnosis }: Unfinished, context:
 export function resolution(diagnosis: UnfinishedDiagnosis): string {
   switch (diagnosis.kind) {
     case 'invalid-index':
-      return `index ${diagnosis.index} is INVALID (the build stopped part-way; queries do not use it but writes still maintain it): drop it with DROP INDEX CONCURRENTLY ${diagnosis.index}`;
+      return `index ${diagnosis.index} is INVALID (the build stopped part-way; queries do not use it but writes still maintain it): fix what made the build fail, drop it with DROP INDEX CONCURRENTLY ${diagnosis.index}`;
     case 'valid-index':
       return `index ${diagnosis.index} exists and is valid, so the build completed but its end was not recorded: check it is the index the file defines, drop it with DROP INDEX CONCURRENTLY ${diagnosis.index} (or, if the file says IF NOT EXISTS, keep it)`;
     case 'no-index':

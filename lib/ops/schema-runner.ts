@@ -92,7 +92,7 @@ async function runInTransaction(client: Client, history: SchemaHistory, migratio
     const hint = /cannot run inside a transaction block/.test(errorText(err))
       ? ` If it must run outside a transaction, make '${NO_TRANSACTION_MARKER}' its first line.`
       : '';
-    throw migrationFailed(migration, err, `rolled back: nothing of it was applied; fix the file and rerun to resume from it.${hint}`);
+    throw migrationFailed(migration, err, `Rolled back: nothing of it was applied; fix the cause (the file, if it was applied nowhere yet, or the data) and rerun the same command to resume from it.${hint}`);
   }
 }
 
@@ -103,7 +103,7 @@ async function runOutsideTransaction(client: Client, history: SchemaHistory, mig
     await client.query(migration.sql);
   } catch (err) {
     const diagnosis = await diagnoseUnfinished(client, migration).catch((): UnfinishedDiagnosis => ({ kind: 'unknown' }));
-    throw migrationFailed(migration, err, `it ran outside a transaction and stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`);
+    throw migrationFailed(migration, err, `It ran outside a transaction and stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`);
   }
   const durationMs = Math.round(performance.now() - start);
   // `IF NOT EXISTS` skips an INVALID index of the same name without a word: only a valid index counts as built.
@@ -121,9 +121,10 @@ function errorText(err: unknown): string {
 
 /** The database's own words, its SQLSTATE and the line of the file the error points at. */
 function migrationFailed(migration: Migration, err: unknown, next: string): FlavorsError {
-  const pgError = err as { code?: unknown; position?: unknown };
+  const pgError = err as { code?: unknown; position?: unknown; detail?: unknown };
   const sqlState = typeof pgError.code === 'string' ? ` (SQLSTATE ${pgError.code})` : '';
+  const detail = typeof pgError.detail === 'string' ? ` ${pgError.detail}` : '';
   const position = Number(pgError.position);
   const line = Number.isInteger(position) && position > 0 ? ` at line ${migration.sql.slice(0, position - 1).split('\n').length}` : '';
-  return new FlavorsError('SCHEMA_MIGRATION_FAILED', `${migration.file} failed${line}: ${errorText(err)}${sqlState}; ${next}`);
+  return new FlavorsError('SCHEMA_MIGRATION_FAILED', `${migration.file} failed${line}: ${errorText(err)}${sqlState}.${detail} ${next}`);
 }

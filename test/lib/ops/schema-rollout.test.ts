@@ -69,7 +69,7 @@ describe('applySchema', () => {
     const failure = applySchema(targets(), world.migrations(), world.resolve, { log: (l) => lines.push(l) });
     await expect(failure).rejects.toMatchObject({
       code: 'SCHEMA_MIGRATION_FAILED',
-      message: expect.stringMatching(/^global \(us-east-1\): .*0002_entries\.sql failed: relation "entries" already exists \(SQLSTATE 42P07\); rolled back: nothing of it was applied; fix the file and rerun to resume from it\.\nflavors done: germany-belgium; not reached: us-australia\.$/),
+      message: expect.stringMatching(/^global \(us-east-1\): .*0002_entries\.sql failed: relation "entries" already exists \(SQLSTATE 42P07\)\. Rolled back: nothing of it was applied; fix the cause \(the file, if it was applied nowhere yet, or the data\) and rerun the same command to resume from it\.\nflavors done: germany-belgium; not reached: us-australia\.$/),
     });
     expect(lines.at(-1)).toBe('global (us-east-1): 0001_accounts.sql applied in ' + lines.at(-1)!.split(' in ')[1]);
     expect(await historyOf(pg, world.db['germany-belgium'])).toEqual(['1:finished', '2:finished', '3:finished']);

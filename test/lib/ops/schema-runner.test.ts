@@ -94,7 +94,7 @@ describe('no-transaction migrations', () => {
     const first = await failure(apply());
     expect(first.code).toBe('SCHEMA_MIGRATION_FAILED');
     expect(first.message).toContain('0002_transfer_unique.sql failed: could not create unique index "entries_transfer_uq"');
-    expect(first.message).toContain('it ran outside a transaction and stays recorded as started: index entries_transfer_uq is INVALID');
+    expect(first.message).toContain('It ran outside a transaction and stays recorded as started: index entries_transfer_uq is INVALID');
     expect(first.message).toContain('drop it with DROP INDEX CONCURRENTLY entries_transfer_uq, then run flavors schema apply ledger --flavor global --retry 2 --execute.');
     expect(await historyOf(pg, db())).toEqual(['1:finished', '2:started']);
 
@@ -140,7 +140,7 @@ describe('no-transaction migrations', () => {
   test('Given a transactional migration with a syntax error on line 3 or a concurrent index without the marker, When applied, Then the error names the line or the marker and nothing stays', async () => {
     await world.reset({ '0001_bad.sql': '-- two tables\nCREATE TABLE a (x int);\nCREATE TABEL b (y int);\n' });
     const syntax = await failure(apply());
-    expect(syntax.message).toContain('0001_bad.sql failed at line 3: syntax error at or near "TABEL" (SQLSTATE 42601); rolled back');
+    expect(syntax.message).toContain('0001_bad.sql failed at line 3: syntax error at or near "TABEL" (SQLSTATE 42601). Rolled back');
     expect(await historyOf(pg, db())).toEqual([]);
     expect(await pg.query(db(), "SELECT to_regclass('a') IS NULL AS gone")).toEqual([{ gone: true }]);
 
