@@ -93,7 +93,7 @@ export function schemaProblems(state: SchemaState, context: ProblemContext): Sch
   for (const migration of state.outOfOrder) {
     problems.push({
       code: 'SCHEMA_OUT_OF_ORDER',
-      message: `${migration.file} is pending but the database already has a higher version (${formatVersion(state.appliedVersion ?? migration.version)}); renumber it above every applied migration.`,
+      message: `${migration.file} is new but the database already records a higher version (applied: ${formatVersion(state.appliedVersion ?? 0)}); renumber it above every recorded migration, or it would run after changes that were written without it.`,
     });
   }
   for (const unfinished of state.unfinished) {
