@@ -60,6 +60,22 @@ describe('the schema lock', () => {
     await expect(apply()).resolves.toEqual([expect.objectContaining({ applied: [] })]);
   });
 
+  test('Given the connection is cut inside 0002\'s transaction, When rerun, Then 0002 left nothing behind and the rerun applies it and 0003', async () => {
+    const run = failure(apply());
+    let pid: number | undefined;
+    for (let i = 0; i < 200 && pid === undefined; i += 1) {
+      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'", [APPLY_APPLICATION_NAME]);
+      pid = rows[0]?.pid;
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    await pg.query(db(), 'SELECT pg_terminate_backend($1)', [pid]);
+    expect(await run).toMatchObject({ code: 'SCHEMA_MIGRATION_FAILED', message: expect.stringContaining('0002_slow.sql failed') });
+    expect(await historyOf(pg, db())).toEqual(['1:finished']);
+    expect(await pg.query(db(), 'SELECT what FROM trace')).toEqual([]);
+    await apply();
+    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual(['0002 start', '0002 end', '0003']);
+  });
+
   test('Given another session holds the advisory lock of ledger, When an apply starts, Then it refuses and touches nothing until the lock is let go', async () => {
     const { Client } = await import('pg');
     const holder = new Client({ connectionString: world.connections.get('global/us-east-1/ledger') });
@@ -113,6 +129,36 @@ describe('no-transaction migrations', () => {
     await apply(2);
     expect(await historyOf(pg, db())).toEqual(['1:finished', '2:finished']);
     expect(await pg.query(db(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'entries_transfer_uq'::regclass")).toEqual([{ indisvalid: true }]);
+  });
+
+  test('Given the apply\'s connection is cut while its concurrent index build waits, When status runs and the index is dropped and retried, Then the dead run was never taken as done', async () => {
+    await world.reset({ '0001_entries.sql': 'CREATE TABLE entries (entry_id int PRIMARY KEY, transfer_id int NOT NULL);\n' });
+    await apply();
+    world.write({ '0002_transfer_unique.sql': DUPLICATES['0002_transfer_unique.sql'] });
+    const { Client } = await import('pg');
+    const reader = new Client({ connectionString: world.connections.get('global/us-east-1/ledger') });
+    await reader.connect();
+    // An open snapshot makes CREATE INDEX CONCURRENTLY wait in its last phase, with the index INVALID.
+    await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await reader.query('SELECT count(*) FROM entries');
+    const run = failure(apply());
+    let pid: number | undefined;
+    for (let i = 0; i < 300 && pid === undefined; i += 1) {
+      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%CREATE UNIQUE INDEX%' AND wait_event_type = 'Lock'", [APPLY_APPLICATION_NAME]);
+      pid = rows[0]?.pid;
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(pid).toBeDefined();
+    await pg.query(db(), 'SELECT pg_terminate_backend($1)', [pid]);
+    expect((await run).code).toBe('SCHEMA_MIGRATION_FAILED');
+    await reader.query('COMMIT');
+    await reader.end();
+
+    expect(await historyOf(pg, db())).toEqual(['1:finished', '2:started']);
+    expect((await status()).state.unfinished.map((u) => u.diagnosis)).toEqual([{ kind: 'invalid-index', index: 'entries_transfer_uq' }]);
+    await pg.query(db(), 'DROP INDEX CONCURRENTLY entries_transfer_uq');
+    await apply(2);
+    expect(await historyOf(pg, db())).toEqual(['1:finished', '2:finished']);
   });
 
   test('Given IF NOT EXISTS and an INVALID index of that name left from before, When applied, Then the skipped build is not taken as done', async () => {
