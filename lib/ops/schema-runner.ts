@@ -67,7 +67,7 @@ export async function applyMigrations(client: Client, migrations: readonly Migra
     for (const migration of [...retried, ...state.pending]) {
       const durationMs = migration.noTransaction
         ? await runOutsideTransaction(client, history, migration, retried.includes(migration), context)
-        : await runInTransaction(client, history, migration);
+        : await runInTransaction(client, history, migration, context);
       applied.push({ migration, durationMs });
       log(`${migration.name} applied in ${durationMs} ms${migration.noTransaction ? ' (no transaction)' : ''}`);
     }
@@ -78,17 +78,23 @@ export async function applyMigrations(client: Client, migrations: readonly Migra
   }
 }
 
-async function runInTransaction(client: Client, history: SchemaHistory, migration: Migration): Promise<number> {
+async function runInTransaction(client: Client, history: SchemaHistory, migration: Migration, context: ProblemContext): Promise<number> {
   await client.query('BEGIN');
+  let committing = false;
   try {
     const start = performance.now();
     await client.query(migration.sql);
     const durationMs = Math.round(performance.now() - start);
     await history.insertFinished(migration, durationMs);
+    committing = true;
     await client.query('COMMIT');
     return durationMs;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (committing && !(err as { code?: unknown }).code) {
+      // A connection lost during COMMIT leaves the outcome unknown here; the history row knows it.
+      throw migrationFailed(migration, err, `The connection failed during COMMIT, so whether it committed is unknown here: 'flavors schema status ${context.database}' shows it (its history row commits with it); rerun to go on either way.`);
+    }
     const hint = /cannot run inside a transaction block/.test(errorText(err))
       ? ` If it must run outside a transaction, make '${NO_TRANSACTION_MARKER}' its first line.`
       : '';
