@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => CommandEntry> = {
   dr: () => { const m = require('./commands/dr') as typeof import('./commands/dr'); return { run: m.drCommand, usage: m.DR_USAGE }; },
   failover: () => { const m = require('./commands/failover') as typeof import('./commands/failover'); return { run: m.failoverCommand, usage: m.FAILOVER_USAGE }; },
   'dev-token': () => { const m = require('./commands/dev-token') as typeof import('./commands/dev-token'); return { run: m.devTokenCommand, usage: m.DEV_TOKEN_USAGE }; },
+  schema: () => { const m = require('./commands/schema') as typeof import('./commands/schema'); return { run: m.schemaCommand, usage: m.SCHEMA_USAGE }; },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
