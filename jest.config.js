@@ -1,13 +1,14 @@
 /**
  * `npm test` runs every `*.test.ts` except the bounded load tests (`*.load.test.ts`, `npm run test:load`) and the
- * packed-package tests (`*.package.test.ts`, `npm run test:package`); CI runs all three.
+ * packed-package tests (`*.package.test.ts`, `npm run test:package`) and the end-to-end tests through real
+ * processes (`*.e2e.test.ts`, `npm run test:e2e`); CI runs all four.
  * @type {import('jest').Config}
  */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.(load|package)\\.test\\.ts$'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.(load|package|e2e)\\.test\\.ts$'],
   // Both cores: jest's default (cores − 1) runs one file at a time on a 2-core machine.
   maxWorkers: '100%',
   // swc strips types only; `tsc --noEmit` runs as its own step of `npm test`.
