@@ -110,10 +110,11 @@ export function renderLiteral(value: LiteralValue, quote = "'"): string {
   return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${renderLiteral(v, quote)}`).join(', ')} }`;
 }
 
-/** Applies non-overlapping edits to the text they were computed on. */
+/** Applies non-overlapping edits to the text they were computed on; insertions at one position keep their order. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  const order = edits.map((e, i) => ({ e, i })).sort((a, b) => b.e.start - a.e.start || b.i - a.i);
+  for (const { e } of order) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
 
