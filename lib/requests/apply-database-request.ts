@@ -69,7 +69,7 @@ export function applyDatabaseRequest(options: DatabaseRequestOptions): DatabaseR
   const before = fs.readFileSync(file, 'utf-8');
   const change = planDatabaseRequest(shownAs, before, flavor, request);
   const after = applyEdits(before, change.edits);
-  const checked = checkFlavorText(file, after, { shownAs, write: !target, check: expectOnly(flavor, change) });
+  const checked = checkFlavorText(file, after, { shownAs, write: !target, check: expectOnly(flavor, change), basedOn: before });
   if (checked.problems.some((p) => p.severity === 'error')) throw new RequestValidationError(shownAs, checked.problems);
   const commit = target ? commitOnNewBranch(target, after, `flavors db ${describeChange(change)}`) : undefined;
   let retained: RetainedResource[] = [];

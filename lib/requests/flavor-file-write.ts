@@ -1,6 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { FlavorsError } from '../errors';
 import { loadFlavorFile, type FileProblem } from '../flavor/load-flavors';
 import type { Flavor } from '../flavor/types';
 
@@ -20,6 +21,8 @@ export interface CandidateOptions {
   readonly write?: boolean;
   /** A last check of the loaded flavor before anything is written; throwing stops the write. */
   readonly check?: (flavor: Flavor) => void;
+  /** The file's text the edit was computed from: if the file changed since (another edit), nothing is written. */
+  readonly basedOn?: string;
 }
 
 /**
@@ -38,6 +41,9 @@ export function checkFlavorText(file: string, text: string, options: CandidateOp
     if (!flavor || problems.some((p) => p.severity === 'error')) return { problems, written: false };
     options.check?.(flavor);
     if (!options.write) return { flavor, problems, written: false };
+    if (options.basedOn !== undefined && fs.readFileSync(file, 'utf-8') !== options.basedOn) {
+      throw new FlavorsError('DB_FILE_CHANGED', `${options.shownAs ?? file} changed while the request ran (another edit?); nothing was written, run the command again.`);
+    }
     fs.chmodSync(temp, fs.statSync(file).mode & 0o7777);
     fs.renameSync(temp, file);
     return { flavor, problems, written: true };
