@@ -38,19 +38,24 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     expect(git(copies.root, 'status', '--porcelain')).toBe('M flavors/us-australia.ts');
   });
 
-  test('Given an add that fails validation, when db add runs, then its problem lines are exactly what flavors validate prints for that text, and nothing is written', () => {
+  test('Given an add that fails validation, when db add runs, then its problem lines are exactly what flavors validate prints for that text, and nothing is written', async () => {
     const before = copies.read('global');
     const args = ['search', '--platform', 'rds', '--engine', 'couchbase', '--instance-type', 'db.m5.large', '--no-infra-diff'];
-    const { status, stdout, stderr } = db('add', 'global', ...args);
+    const { status, stdout, stderr } = await runInProcess(['db', 'add', 'global', ...args], copies.root);
     expect(status).toBe(1);
     expect(stderr).toBe('error DB_REQUEST_INVALID: the edited flavors/global.ts does not validate (FLAVOR_DB_ENGINE_UNSUPPORTED, FLAVOR_DB_INSTANCE_TYPE_INVALID); nothing was written.\n');
     expect(copies.read('global')).toBe(before);
     expect(fs.readdirSync(copies.dir).filter((f) => f.startsWith('_'))).toEqual([]);
-    // When the same entry is written by hand, flavors validate prints the same lines
-    fs.writeFileSync(copies.file('global'), before.replace('storageGiB: 200 },\n', "storageGiB: 200 },\n    search: { platform: 'rds', engine: 'couchbase', instanceType: 'db.m5.large', storageGiB: 100 },\n"));
-    const validate = runFlavors(['validate', 'flavors/global.ts'], { cwd: copies.root });
-    expect(validate.status).toBe(1);
-    expect(stdout).toBe(validate.stdout.split('\n').filter((l) => l.startsWith('flavors/global.ts:')).join('\n') + '\n');
+    // When the same entry is written by hand (in a fresh copy: this process has loaded the first one), flavors validate prints the same lines
+    const byHand = copyFlavors();
+    try {
+      fs.writeFileSync(byHand.file('global'), before.replace('storageGiB: 200 },\n', "storageGiB: 200 },\n    search: { platform: 'rds', engine: 'couchbase', instanceType: 'db.m5.large', storageGiB: 100 },\n"));
+      const validate = await runInProcess(['validate', 'flavors/global.ts'], byHand.root);
+      expect(validate.status).toBe(1);
+      expect(stdout).toBe(validate.stdout.split('\n').filter((l) => l.startsWith('flavors/global.ts:')).join('\n') + '\n');
+    } finally {
+      byHand.cleanup();
+    }
   });
 
   test('Given --branch, when db resize runs, then a new branch holds one commit with only that file and the checkout is as it was', () => {
