@@ -119,7 +119,15 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 }
 
 const lineStart = (text: string, pos: number) => text.lastIndexOf('\n', pos - 1) + 1;
-const lineEnd = (text: string, pos: number) => (text.indexOf('\n', pos) === -1 ? text.length : text.indexOf('\n', pos));
+/** End of the line holding `pos`, before its `\n` or `\r\n`. */
+function lineEnd(text: string, pos: number): number {
+  const n = text.indexOf('\n', pos);
+  if (n === -1) return text.length;
+  return text[n - 1] === '\r' ? n - 1 : n;
+}
+const nextLineStart = (text: string, pos: number) => (text.indexOf('\n', pos) === -1 ? text.length : text.indexOf('\n', pos) + 1);
+/** The file's own line ending, so a CRLF file stays CRLF. */
+const eolOf = (text: string) => (text.includes('\r\n') ? '\r\n' : '\n');
 /** Whitespace and comments only (what may follow an entry on its line without belonging to another). */
 const onlyTrivia = (s: string) => /^\s*(\/\/.*|\/\*.*?\*\/\s*)?$/.test(s);
 
@@ -151,7 +159,7 @@ function insertAfter(text: string, sf: ts.SourceFile, list: ts.NodeArray<ts.Obje
   } else {
     const rest = text.slice(afterEl, lineEnd(text, afterEl));
     const at = onlyTrivia(rest) ? lineEnd(text, afterEl) : afterEl;
-    edits.push({ start: at, end: at, text: `\n${indent}${render(indent)}${newComma}` });
+    edits.push({ start: at, end: at, text: `${eolOf(text)}${indent}${render(indent)}${newComma}` });
   }
   return edits;
 }
@@ -160,6 +168,7 @@ function insertAfter(text: string, sf: ts.SourceFile, list: ts.NodeArray<ts.Obje
 export function addDatabaseEdits(syntax: FlavorSyntax, text: string, name: string, value: LiteralValue): TextEdit[] {
   const { sf, flavor, databases, quote } = syntax;
   const entry = `${name}: ${renderLiteral(value, quote)}`;
+  const eol = eolOf(text);
   if (databases && databases.properties.length > 0) {
     return insertAfter(text, sf, databases.properties, databases.properties.length - 1, () => entry);
   }
@@ -169,13 +178,13 @@ export function addDatabaseEdits(syntax: FlavorSyntax, text: string, name: strin
     const indent = propIndent(syntax.databasesProperty!);
     const inner = text.slice(databases.getStart(sf) + 1, databases.end - 1);
     if (inner.trim() !== '') throw unsupported(sf.fileName, '`databases` holds only comments; add the first database by hand');
-    return [{ start: databases.getStart(sf) + 1, end: databases.end - 1, text: `\n${indent}${indent}${entry},\n${indent}` }];
+    return [{ start: databases.getStart(sf) + 1, end: databases.end - 1, text: `${eol}${indent}${indent}${entry},${eol}${indent}` }];
   }
   const props = flavor.properties;
   const anchor = props.findIndex((p) => propertyName(p, sf) === 'regions');
   if (props.length === 0) throw unsupported(sf.fileName, 'the flavor object is empty');
   return insertAfter(text, sf, props, anchor >= 0 ? anchor : props.length - 1,
-    (indent) => `databases: {\n${indent}${indent}${entry},\n${indent}}`);
+    (indent) => `databases: {${eol}${indent}${indent}${entry},${eol}${indent}}`);
 }
 
 /** Edits that set fields inside the database `name`, leaving every other character of the entry as it is. */
@@ -224,7 +233,7 @@ export function removeDatabaseEdits(syntax: FlavorSyntax, text: string, name: st
   const comma = isLast && !list.hasTrailingComma ? undefined : commaAfter(text, el.end);
   const end = comma ?? el.end;
   const ownLines = text.slice(lineStart(text, start), start).trim() === '' && onlyTrivia(text.slice(end, lineEnd(text, end)));
-  if (ownLines) return [{ start: lineStart(text, start), end: Math.min(lineEnd(text, end) + 1, text.length), text: '' }];
+  if (ownLines) return [{ start: lineStart(text, start), end: nextLineStart(text, end), text: '' }];
   if (comma !== undefined) return [{ start, end: end + /^[ \t]*/.exec(text.slice(end))![0].length, text: '' }];
   // Last of an inline list without trailing comma: take the comma before it with it.
   return [{ start: index > 0 ? list[index - 1].end : start, end: el.end, text: '' }];

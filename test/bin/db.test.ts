@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT, runFlavors, type CliResult } from '../helpers/run-cli';
-import { copyFlavors, git, type FlavorCopies } from '../lib/requests/flavor-copies';
+import { copyFlavors, git, type FlavorCopies } from '../helpers/flavor-copies';
 
 // bin/flavors.js (the spawned entry) sits next to flavors.ts and jest resolves `.js` first: name the source.
 const { runCli } = require('../../bin/flavors.ts') as typeof import('../../bin/flavors');

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { formatProblem, loadFlavorFile } from '../../../lib/flavor/load-flavors';
 import { applyDatabaseRequest, RequestValidationError } from '../../../lib/requests/apply-database-request';
 import type { DatabaseRequest } from '../../../lib/requests/database-request';
-import { copyFlavors, git, type FlavorCopies } from './flavor-copies';
+import { copyFlavors, git, type FlavorCopies } from '../../helpers/flavor-copies';
 
 function run(copies: FlavorCopies, flavorName: string, request: DatabaseRequest, branch?: string) {
   const file = copies.file(flavorName);

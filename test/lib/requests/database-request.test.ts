@@ -6,7 +6,7 @@ import type { Flavor } from '../../../lib/flavor/types';
 import { K8S_DATABASE_REQUEST_DEFAULTS } from '../../../lib/k8s/defaults';
 import { describeChange, parsePositiveInt, planDatabaseRequest, type DatabaseRequest } from '../../../lib/requests/database-request';
 import { applyEdits } from '../../../lib/requests/flavor-file-edit';
-import { ROOT } from './flavor-copies';
+import { ROOT } from '../../helpers/run-cli';
 
 const file = path.join(ROOT, 'flavors', 'us-australia.ts');
 const text = fs.readFileSync(file, 'utf-8');

@@ -3,7 +3,7 @@ import * as path from 'path';
 import {
   addDatabaseEdits, applyEdits, databaseNames, parseFlavorSyntax, removeDatabaseEdits, renderLiteral, setDatabaseFieldsEdits,
 } from '../../../lib/requests/flavor-file-edit';
-import { ROOT } from './flavor-copies';
+import { ROOT } from '../../helpers/run-cli';
 
 const real = (name: string) => fs.readFileSync(path.join(ROOT, 'flavors', `${name}.ts`), 'utf-8');
 const RDS = { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 };
@@ -61,6 +61,14 @@ describe('flavor file edits', () => {
   test('Given a file using double quotes, when a database is added, then its strings use double quotes too', () => {
     const before = real('global').replace(/'/g, '"');
     expect(add(before)).toContain('    search: { platform: "rds", engine: "postgres", instanceType: "db.r5.large", storageGiB: 100 },\n');
+  });
+
+  test('Given a file with CRLF line endings, when a database is added and another removed, then the new line ends in CRLF and the removal takes the whole line', () => {
+    const before = real('us-australia').replace(/\n/g, '\r\n');
+    const added = add(before);
+    expect(added).toBe(before.replace("storageGiB: 100 },\r\n  },", "storageGiB: 100 },\r\n    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\r\n  },"));
+    const removed = applyEdits(before, removeDatabaseEdits(parseFlavorSyntax(before, 'f.ts'), before, 'content'));
+    expect(removed).toBe(before.replace("    content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },\r\n", ''));
   });
 
   test('Given ledger spread over two lines with a comment inside, when two of its fields change, then only those two values change', () => {

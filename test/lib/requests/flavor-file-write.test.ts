@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { checkFlavorText } from '../../../lib/requests/flavor-file-write';
-import { copyFlavors, type FlavorCopies } from './flavor-copies';
+import { copyFlavors, type FlavorCopies } from '../../helpers/flavor-copies';
 
 describe('checkFlavorText', () => {
   let copies: FlavorCopies;

@@ -5,7 +5,7 @@ import { loadFlavorFile } from '../../../lib/flavor/load-flavors';
 import { retainedResources } from '../../../lib/requests/retained-resources';
 import { FlavorStage } from '../../../stacks/flavor-stage';
 import { testApp } from '../../helpers/cdk-app';
-import { ROOT } from './flavor-copies';
+import { ROOT } from '../../helpers/run-cli';
 
 describe('retainedResources names what the stacks really build', () => {
   const flavor = loadFlavorFile(path.join(ROOT, 'flavors', 'us-australia.ts')).flavor!;

@@ -2,8 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-
-export const ROOT = path.join(__dirname, '..', '..', '..');
+import { ROOT } from './run-cli';
 
 /** A temp folder `<root>/flavors` holding copies of the real flavor files; `<root>/lib` links to this repo's lib so their imports resolve. */
 export interface FlavorCopies {
