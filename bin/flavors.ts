@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => CommandEntry> = {
   failover: () => { const m = require('./commands/failover') as typeof import('./commands/failover'); return { run: m.failoverCommand, usage: m.FAILOVER_USAGE }; },
   'dev-token': () => { const m = require('./commands/dev-token') as typeof import('./commands/dev-token'); return { run: m.devTokenCommand, usage: m.DEV_TOKEN_USAGE }; },
   schema: () => { const m = require('./commands/schema') as typeof import('./commands/schema'); return { run: m.schemaCommand, usage: m.SCHEMA_USAGE }; },
+  db: () => { const m = require('./commands/db') as typeof import('./commands/db'); return { run: m.dbCommand, usage: m.DB_USAGE }; },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

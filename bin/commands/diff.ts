@@ -35,6 +35,56 @@ function synthTree(dir: string, outdir: string, env: Readonly<Record<string, str
   return true;
 }
 
+/** The top of the git work tree that holds `cwd`. */
+export function gitTopLevel(cwd: string): string {
+  return git(cwd, ['rev-parse', '--show-toplevel']).trim();
+}
+
+/** The commit a ref names; DIFF_BASE_UNKNOWN when there is none. */
+export function resolveCommit(top: string, ref: string): string {
+  const commit = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: top, encoding: 'utf-8' });
+  if (commit.status !== 0) {
+    throw new FlavorsError('DIFF_BASE_UNKNOWN', `'${ref}' is not a commit in this repository; fetch it first (git fetch origin) or pass another ref.`);
+  }
+  return commit.stdout.trim();
+}
+
+/** Extracts a commit's tree into `dir` with git itself (no checkout of the working tree is touched). */
+function extractCommit(top: string, commit: string, label: string, dir: string): void {
+  fs.mkdirSync(dir);
+  const archive = spawnSync('git', ['archive', '--format=tar', commit], { cwd: top, maxBuffer: 1 << 30 });
+  if (archive.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `git archive ${label} failed.`);
+  const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  if (untar.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `extracting ${label} failed: ${untar.stderr.toString().trim()}`);
+  // Reuses this tree's node_modules: a PR that changes dependencies is diffed with the head's versions.
+  fs.symlinkSync(path.join(top, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+}
+
+/**
+ * Synthesizes `base` and `head` offline and diffs them per Stage (flavor). Both are commit ids;
+ * `head` undefined means the working tree of `top`. Labels name them in errors.
+ */
+export function diffCommits(top: string, base: { commit: string; label: string }, head: { commit: string; label: string } | undefined,
+  env: Readonly<Record<string, string | undefined>>): StageDiff[] {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-diff-'));
+  try {
+    const baseDir = path.join(work, 'base');
+    extractCommit(top, base.commit, base.label, baseDir);
+    let headDir = top;
+    if (head) {
+      headDir = path.join(work, 'head');
+      extractCommit(top, head.commit, head.label, headDir);
+    }
+    const baseOut = path.join(work, 'base.out');
+    const headOut = path.join(work, 'head.out');
+    synthTree(baseDir, baseOut, env, base.label);
+    synthTree(headDir, headOut, env, head?.label ?? 'the working tree');
+    return diffStages(readStageTemplates(baseOut), readStageTemplates(headOut));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /**
  * The deploy workflow's plan (`--matrix`): the control plane, then each flavor of the working tree
  * with its primary region and whether its change needs an approval (lib/diff/deploy-matrix.ts).
@@ -60,36 +110,13 @@ export async function diffCommand(args: readonly string[], io: CliIo): Promise<n
     },
   });
   if (!values.base) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--base <git-ref> is required, e.g. --base origin/main.\nusage: ${DIFF_USAGE}`);
-  const top = git(io.cwd, ['rev-parse', '--show-toplevel']).trim();
-  const commit = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${values.base}^{commit}`], { cwd: top, encoding: 'utf-8' });
-  if (commit.status !== 0) {
-    throw new FlavorsError('DIFF_BASE_UNKNOWN', `'${values.base}' is not a commit in this repository; fetch it first (git fetch origin) or pass another ref.`);
-  }
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-diff-'));
-  try {
-    // The base tree comes from git itself (no checkout of the working tree is touched) and reuses
-    // this tree's node_modules: a PR that changes dependencies is diffed with the head's versions.
-    const baseDir = path.join(work, 'base');
-    fs.mkdirSync(baseDir);
-    const archive = spawnSync('git', ['archive', '--format=tar', commit.stdout.trim()], { cwd: top, maxBuffer: 1 << 30 });
-    if (archive.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `git archive ${values.base} failed.`);
-    const untar = spawnSync('tar', ['-x', '-C', baseDir], { input: archive.stdout });
-    if (untar.status !== 0) throw new FlavorsError('DIFF_GIT_FAILED', `extracting ${values.base} failed: ${untar.stderr.toString().trim()}`);
-    fs.symlinkSync(path.join(top, 'node_modules'), path.join(baseDir, 'node_modules'), 'dir');
-
-    const baseOut = path.join(work, 'base.out');
-    const headOut = path.join(work, 'head.out');
-    synthTree(baseDir, baseOut, io.env, values.base);
-    synthTree(top, headOut, io.env, 'the working tree');
-    const diffs = diffStages(readStageTemplates(baseOut), readStageTemplates(headOut));
-    const markdown = renderDiffMarkdown(diffs, values.base);
-    if (values.out) fs.writeFileSync(path.resolve(io.cwd, values.out), markdown);
-    else io.out(markdown.trimEnd());
-    if (values.matrix) writeDeployMatrix(path.resolve(io.cwd, values.matrix), diffs, path.resolve(io.cwd, values.dir), io.cwd);
-    const danger = dangerousChanges(diffs);
-    if (danger.length > 0) io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
-    return diffExitCode(danger.length, values['fail-on-replace'] === true);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  const top = gitTopLevel(io.cwd);
+  const diffs = diffCommits(top, { commit: resolveCommit(top, values.base), label: values.base }, undefined, io.env);
+  const markdown = renderDiffMarkdown(diffs, values.base);
+  if (values.out) fs.writeFileSync(path.resolve(io.cwd, values.out), markdown);
+  else io.out(markdown.trimEnd());
+  if (values.matrix) writeDeployMatrix(path.resolve(io.cwd, values.matrix), diffs, path.resolve(io.cwd, values.dir), io.cwd);
+  const danger = dangerousChanges(diffs);
+  if (danger.length > 0) io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
+  return diffExitCode(danger.length, values['fail-on-replace'] === true);
 }

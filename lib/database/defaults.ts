@@ -66,3 +66,24 @@ export const MANAGED_DATABASE_DEFAULTS = {
   } as Readonly<Record<'postgres' | 'mysql', Readonly<Record<string, string>>>>,
   cloudwatchLogsExports: { postgres: ['postgresql', 'upgrade'], mysql: ['error', 'general', 'slowquery'] },
 };
+
+/**
+ * What `flavors db add` writes into a flavor file for an `ec2` database when a flag is left out
+ * (lib/database/README.md "Default settings" says why). The constructs themselves have no such
+ * default: a flavor file always states size and count.
+ */
+export const EC2_DATABASE_REQUEST_DEFAULTS = {
+  /** The smallest R5 size (2 vCPU, 16 GiB): start small, `flavors db resize` grows it. */
+  instanceType: 'r5.large',
+  /** A primary and two standbys, one per AZ of the region's three. */
+  nodes: 3,
+  /** `volume.sizeGiB` of each node's gp3 data volume. */
+  volumeSizeGiB: 100,
+} as const;
+
+/** What `flavors db add` writes for an `rds` database when a flag is left out (README "Default settings"). */
+export const RDS_DATABASE_REQUEST_DEFAULTS = {
+  /** The smallest `db.r5` class; Multi-AZ is always on (MANAGED_DATABASE_DEFAULTS). */
+  instanceType: 'db.r5.large',
+  storageGiB: 100,
+} as const;

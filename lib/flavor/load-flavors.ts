@@ -38,10 +38,13 @@ function firstLines(message: string): string {
  * Loads one flavor file (TypeScript, through the running TS loader: tsx or jest) and returns its
  * flavor or the problems that stop it, never throwing: a file that does not compile, throws, or
  * does not default-export a `defineFlavor(...)` becomes a problem with a stable code.
+ *
+ * `reportAs` checks a candidate text saved under another name (e.g. an edit not yet written) as if it
+ * were that file: problems name it, and the flavor name must match its file name.
  */
-export function loadFlavorFile(file: string): { flavor?: Flavor; problems: FileProblem[] } {
+export function loadFlavorFile(file: string, reportAs: string = file): { flavor?: Flavor; problems: FileProblem[] } {
   const abs = path.resolve(file);
-  const at = (p: Problem): FileProblem => ({ file, ...p });
+  const at = (p: Problem): FileProblem => ({ file: reportAs, ...p });
   if (!fs.existsSync(abs)) {
     return { problems: [at({ code: 'FLAVOR_FILE_NOT_FOUND', path: '', severity: 'error', message: 'file does not exist; pass a path to a flavor file such as flavors/global.ts.' })] };
   }
@@ -61,7 +64,7 @@ export function loadFlavorFile(file: string): { flavor?: Flavor; problems: FileP
     return { problems: [at({ code: 'FLAVOR_FILE_NO_DEFAULT_EXPORT', path: '', severity: 'error', message: "the file must `export default defineFlavor({...})` (import { defineFlavor } from '../lib')." })] };
   }
   const problems = flavor.warnings.map(at);
-  const expected = path.basename(file, '.ts');
+  const expected = path.basename(reportAs, '.ts');
   if (flavor.name !== expected) {
     problems.push(at({ code: 'FLAVOR_NAME_FILE_MISMATCH', path: 'name', severity: 'error', message: `name '${flavor.name}' must equal the file name '${expected}'; rename the file or the flavor.` }));
   }

@@ -30,3 +30,11 @@ export function regionalDatabaseHost(database: string, region: string, flavor: s
 export function k8sName(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
+
+/** What `flavors db add` writes for a `k8s` database when a flag is left out (README "Default settings"). */
+export const K8S_DATABASE_REQUEST_DEFAULTS = {
+  /** A primary and two replicas: with `podAntiAffinityType: required` one per zone of three. */
+  instances: 3,
+  /** Size of each instance's claim on the gp3 StorageClass (expandable later, never shrinkable). */
+  storageGiB: 100,
+} as const;
