@@ -2,18 +2,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FlavorsError } from '../errors';
+import { addGrantGuard } from '../keys/grant-guard';
 import { suppressNag } from '../nag-suppressions';
 import type { Flavor } from '../flavor/types';
 import { LOOKUP_SERVICE_DEFAULTS, LOOKUP_TABLE_DEFAULTS } from './defaults';
@@ -31,14 +35,20 @@ export const LOOKUP_SERVICE_ENTRY = ['lambda.ts', 'lambda.js'].map((f) => path.j
 /** The paths the service answers (GET only); see `runtime/route-handler.ts`. */
 export const LOOKUP_SERVICE_ROUTES: readonly string[] = ['/v1/spaces/{spaceId}/route', '/.well-known/jwks.json'];
 
+/** The routes API Gateway lets through without an identity token: the public keys of the flavor tokens. */
+export const LOOKUP_SERVICE_PUBLIC_ROUTES: readonly string[] = ['/.well-known/jwks.json'];
+
 /** Who signs the identity tokens callers send as `Authorization: Bearer`. */
 export interface LookupIdentityProvider {
   /** `iss` of the identity tokens. */
   readonly issuer: string;
   /** `https://` URL of the issuer's JWKS. */
   readonly jwksUrl: string;
-  /** `aud` the identity tokens must carry. @default not checked */
-  readonly audience?: string;
+  /**
+   * `aud` the identity tokens must carry. Required: without it a token the issuer minted for any
+   * other application of the organisation would open the lookup service.
+   */
+  readonly audience: string;
 }
 
 export interface LookupServiceProps {
@@ -72,6 +82,11 @@ export interface LookupServiceProps {
   readonly throttleBurstLimit?: number;
   /** 5xx responses per minute (3 minutes in a row) that take this region out of DNS. @default 25 */
   readonly unhealthy5xxPerMinute?: number;
+  /**
+   * Topic the service's alarms notify (in ALARM and back to OK); subscribe the on-call to it.
+   * @default a topic of this service, encrypted with its log key, TLS-only
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -98,6 +113,8 @@ export class LookupService extends Construct {
   readonly regionalServiceName: string;
   /** Withdraws this region from the latency record while its API answers with 5xx. */
   readonly healthCheck: route53.HealthCheck;
+  /** Where the service's alarms go. */
+  readonly alarmTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: LookupServiceProps) {
     super(scope, id);
@@ -123,6 +140,7 @@ export class LookupService extends Construct {
       pendingWindow: d.keyPendingWindow,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    addGrantGuard(this.signingKey);
 
     this.logKey = new kms.Key(this, 'LogKey', {
       description: 'flavors: encrypts the lookup service function and access logs in this region',
@@ -139,6 +157,8 @@ export class LookupService extends Construct {
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
       },
     }));
+    addGrantGuard(this.logKey);
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(region);
     const functionLogs = new logs.LogGroup(this, 'FunctionLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
 
@@ -166,12 +186,25 @@ export class LookupService extends Construct {
       createDefaultStage: false,
       disableExecuteApiEndpoint: true,
     });
-    // Only the service's two paths reach the function; anything else is API Gateway's 404.
+    // Only the service's two paths reach the function; anything else is API Gateway's 404. API
+    // Gateway checks the identity token (issuer, audience, signature, expiry) before a route
+    // request reaches the function, which checks it again (the JWT authorizer is a gate, the
+    // function's check decides 401/403/404 without revealing whether a space exists).
     const integration = new HttpLambdaIntegration('Lookup', this.function);
+    const authorizer = new HttpJwtAuthorizer('IdentityAuthorizer', props.identity.issuer, {
+      jwtAudience: [props.identity.audience],
+      identitySource: ['$request.header.Authorization'],
+    });
     for (const routePath of LOOKUP_SERVICE_ROUTES) {
-      for (const route of this.api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.GET], integration })) {
-        suppressNag(route, [{ id: 'AwsSolutions-APIG4', reason: 'The function authenticates every route request itself (bearer identity token: issuer, audience, signature, expiry) so that 401/403/404 keep the service\'s no-existence-leak semantics; the JWKS path is public by design.' }]);
+      const isPublic = LOOKUP_SERVICE_PUBLIC_ROUTES.includes(routePath);
+      for (const route of this.api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.GET], integration, authorizer: isPublic ? undefined : authorizer })) {
+        if (isPublic) suppressNag(route, [{ id: 'AwsSolutions-APIG4', reason: 'The JWKS route serves the public keys that flavor services verify flavor tokens with; it must be readable without an identity token and returns nothing else.' }]);
       }
+    }
+    // API Gateway's invoke permissions name this account as well as the API: Control Tower's
+    // CT.LAMBDA.PR.2 reads only a literal SourceAccount or a local SourceArn.
+    for (const permission of this.api.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {
+      permission.sourceAccount = stack.account;
     }
 
     const certificate = new acm.Certificate(this, 'Certificate', {
@@ -210,6 +243,8 @@ export class LookupService extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    alarm.addOkAction(new cloudwatchActions.SnsAction(this.alarmTopic));
     this.healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
       type: route53.HealthCheckType.CLOUDWATCH_METRIC,
       alarmIdentifier: { region, name: alarm.alarmName },
@@ -227,6 +262,21 @@ export class LookupService extends Construct {
       zone: props.hostedZone,
       recordName: this.regionalServiceName,
       target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(regionalDomain.regionalDomainName, regionalDomain.regionalHostedZoneId)),
+    });
+  }
+
+  /** A TLS-only topic encrypted with the log key, which CloudWatch may use to publish alarms to it. */
+  private createAlarmTopic(region: string): sns.Topic {
+    this.logKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }));
+    return new sns.Topic(this, 'AlarmTopic', {
+      displayName: `flavors lookup service alarms (${region})`,
+      masterKey: this.logKey,
+      enforceSSL: true,
     });
   }
 
@@ -277,10 +327,10 @@ export class LookupService extends Construct {
       LOOKUP_SIGNING_KEY_ID: this.signingKey.keyArn,
       LOOKUP_IDENTITY_ISSUER: props.identity.issuer,
       LOOKUP_IDENTITY_JWKS_URL: props.identity.jwksUrl,
+      LOOKUP_IDENTITY_AUDIENCE: props.identity.audience,
       LOOKUP_ENDPOINT_ZONE: props.endpointZone ?? props.hostedZone.zoneName,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    if (props.identity.audience !== undefined) env.LOOKUP_IDENTITY_AUDIENCE = props.identity.audience;
     if (props.tokenIssuer !== undefined) env.LOOKUP_TOKEN_ISSUER = props.tokenIssuer;
     if (props.tokenTtlSeconds !== undefined) env.LOOKUP_TOKEN_TTL_SECONDS = String(props.tokenTtlSeconds);
     return env;
@@ -293,6 +343,9 @@ export class LookupService extends Construct {
       problems.push(`recordName must be one DNS label (a-z, 0-9, '-'), got '${v.recordName}'`);
     }
     if (!props.identity.issuer.trim()) problems.push('identity.issuer must not be empty');
+    if (typeof props.identity.audience !== 'string' || !props.identity.audience.trim()) {
+      problems.push('identity.audience is required: the `aud` the identity tokens of this service carry, e.g. \'flavors-lookup\'');
+    }
     if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) problems.push(`identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
     const range = (name: string, value: number | undefined, min: number, max: number) => {
       if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
