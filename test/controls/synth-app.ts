@@ -14,6 +14,8 @@ export interface SynthesizedStack {
   /** Deployed name, e.g. `us-australia-us-east-1`. */
   readonly stackName: string;
   readonly templatePath: string;
+  /** Errors, warnings and infos of the stack's constructs, from the same synthesis (no re-synth per stack). */
+  readonly messages: readonly { readonly level: string; readonly id: string; readonly data: string }[];
 }
 
 export interface SynthesizedApp {
@@ -45,12 +47,16 @@ export function synthesizeApp(perStage: (stage: Stage) => void = () => undefined
   const assembly = app.synth();
   const stacks = all.flatMap((stage) => {
     const nested = assembly.getNestedAssembly(stage.artifactId);
-    return stage.node.findAll().filter((c): c is Stack => c instanceof Stack).map((stack) => ({
-      stage: stage.stageName,
-      stack,
-      stackName: stack.stackName,
-      templatePath: path.join(nested.directory, nested.getStackArtifact(stack.artifactId).templateFile),
-    }));
+    return stage.node.findAll().filter((c): c is Stack => c instanceof Stack).map((stack) => {
+      const artifact = nested.getStackArtifact(stack.artifactId);
+      return {
+        stage: stage.stageName,
+        stack,
+        stackName: stack.stackName,
+        templatePath: path.join(nested.directory, artifact.templateFile),
+        messages: artifact.messages.map((m) => ({ level: m.level, id: m.id, data: String(m.entry.data) })),
+      };
+    });
   });
   return { app, stages: all, stacks, outdir, cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }) };
 }
