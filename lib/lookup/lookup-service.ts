@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -16,13 +14,13 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
 import { addGrantGuard } from '../keys/grant-guard';
 import { inPacks, suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
 import type { Flavor } from '../flavor/types';
 import { LOOKUP_SERVICE_DEFAULTS, LOOKUP_TABLE_DEFAULTS } from './defaults';
-import { LOOKUP_DEFAULTS } from './runtime/defaults';
 import { bundleLookupService } from './lookup-bundle';
+import { addLookupRoutes } from './lookup-routes';
+import { validateLookupServiceProps } from './lookup-service-validate';
 import { lookupFlavorsJson } from './runtime/flavor-config';
 
 /**
@@ -32,11 +30,7 @@ import { lookupFlavorsJson } from './runtime/flavor-config';
 export const LOOKUP_SERVICE_ENTRY = ['lambda.ts', 'lambda.js'].map((f) => path.join(__dirname, 'runtime', f)).find((f) => fs.existsSync(f))
   ?? path.join(__dirname, 'runtime', 'lambda.ts');
 
-/** The paths the service answers (GET only); see `runtime/route-handler.ts`. */
-export const LOOKUP_SERVICE_ROUTES: readonly string[] = ['/v1/spaces/{spaceId}/route', '/.well-known/jwks.json'];
-
-/** The routes API Gateway lets through without an identity token: the public keys of the flavor tokens. */
-export const LOOKUP_SERVICE_PUBLIC_ROUTES: readonly string[] = ['/.well-known/jwks.json'];
+export { LOOKUP_SERVICE_PUBLIC_ROUTES, LOOKUP_SERVICE_ROUTES } from './lookup-routes';
 
 /** Who signs the identity tokens callers send as `Authorization: Bearer`. */
 export interface LookupIdentityProvider {
@@ -127,7 +121,7 @@ export class LookupService extends Construct {
     const rateLimit = props.throttleRateLimit ?? d.throttleRateLimit;
     const burstLimit = props.throttleBurstLimit ?? d.throttleBurstLimit;
     const unhealthy5xx = props.unhealthy5xxPerMinute ?? d.unhealthy5xxPerMinute;
-    this.validate(props, { region, recordName, memorySize, rateLimit, burstLimit, unhealthy5xx });
+    validateLookupServiceProps(this.node.path, props, { region, recordName, memorySize, rateLimit, burstLimit, unhealthy5xx });
     this.serviceName = `${recordName}.${props.hostedZone.zoneName}`;
     this.regionalServiceName = `${region}.${this.serviceName}`;
     const retention = props.logRetention ?? d.logRetention;
@@ -192,26 +186,7 @@ export class LookupService extends Construct {
       createDefaultStage: false,
       disableExecuteApiEndpoint: true,
     });
-    // Only the service's two paths reach the function; anything else is API Gateway's 404. API
-    // Gateway checks the identity token (issuer, audience, signature, expiry) before a route
-    // request reaches the function, which checks it again (the JWT authorizer is a gate, the
-    // function's check decides 401/403/404 without revealing whether a space exists).
-    const integration = new HttpLambdaIntegration('Lookup', this.function);
-    const authorizer = new HttpJwtAuthorizer('IdentityAuthorizer', props.identity.issuer, {
-      jwtAudience: [props.identity.audience],
-      identitySource: ['$request.header.Authorization'],
-    });
-    for (const routePath of LOOKUP_SERVICE_ROUTES) {
-      const isPublic = LOOKUP_SERVICE_PUBLIC_ROUTES.includes(routePath);
-      for (const route of this.api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.GET], integration, authorizer: isPublic ? undefined : authorizer })) {
-        if (isPublic) suppressNag(route, [{ id: 'AwsSolutions-APIG4', reason: 'The JWKS route serves the public keys that flavor services verify flavor tokens with; it must be readable without an identity token and returns nothing else.' }]);
-      }
-    }
-    // API Gateway's invoke permissions name this account as well as the API: Control Tower's
-    // CT.LAMBDA.PR.2 reads only a literal SourceAccount or a local SourceArn.
-    for (const permission of this.api.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {
-      permission.sourceAccount = stack.account;
-    }
+    addLookupRoutes(this.api, this.function, props.identity, stack.account);
 
     const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: this.serviceName,
@@ -340,31 +315,5 @@ export class LookupService extends Construct {
     if (props.tokenIssuer !== undefined) env.LOOKUP_TOKEN_ISSUER = props.tokenIssuer;
     if (props.tokenTtlSeconds !== undefined) env.LOOKUP_TOKEN_TTL_SECONDS = String(props.tokenTtlSeconds);
     return env;
-  }
-
-  private validate(props: LookupServiceProps, v: { region: string; recordName: string; memorySize: number; rateLimit: number; burstLimit: number; unhealthy5xx: number }): void {
-    const problems: string[] = [];
-    if (Token.isUnresolved(v.region)) problems.push('the stack needs an explicit env region: the latency record is keyed by it');
-    if (!Token.isUnresolved(v.recordName) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v.recordName)) {
-      problems.push(`recordName must be one DNS label (a-z, 0-9, '-'), got '${v.recordName}'`);
-    }
-    if (!props.identity.issuer.trim()) problems.push('identity.issuer must not be empty');
-    if (typeof props.identity.audience !== 'string' || !props.identity.audience.trim()) {
-      problems.push('identity.audience is required: the `aud` the identity tokens of this service carry, e.g. \'flavors-lookup\'');
-    }
-    if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) problems.push(`identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
-    const range = (name: string, value: number | undefined, min: number, max: number) => {
-      if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
-        problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-      }
-    };
-    range('memorySizeMiB', v.memorySize, 128, 10240);
-    range('throttleRateLimit', v.rateLimit, 1, 10000);
-    range('throttleBurstLimit', v.burstLimit, 1, 5000);
-    range('unhealthy5xxPerMinute', v.unhealthy5xx, 1, 1000000);
-    range('tokenTtlSeconds', props.tokenTtlSeconds, 1, LOOKUP_DEFAULTS.maxTokenTtlSeconds);
-    if (problems.length > 0) {
-      throw new FlavorsError('LOOKUP_SERVICE_INVALID', `LookupService ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
   }
 }
