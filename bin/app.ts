@@ -27,7 +27,8 @@ try {
   main();
 } catch (err) {
   if (err instanceof FlavorsError) {
-    process.stderr.write(`${err.message}\n`);
+    // The same one-line form as the flavors CLI: the stable code first, then what to do.
+    process.stderr.write(`error ${err.code}: ${err.message}\n`);
     process.exit(1);
   }
   throw err;

@@ -13,6 +13,7 @@ export { REGIONAL_VPC_DEFAULTS, REGIONAL_VPC_INTERFACE_ENDPOINTS } from './netwo
 
 // Data plane
 export * from './keys/flavor-key';
+export * from './keys/grant-guard';
 export { FLAVOR_KEY_DEFAULTS } from './keys/defaults';
 export * from './database/db-node-fleet';
 export * from './database/managed-database';

@@ -39,7 +39,7 @@ export interface ControlPlaneSettings {
 }
 
 const CONTROL_PLANE_EXAMPLE = '{ "regions": ["us-east-1", "eu-central-1", "ap-southeast-2"], "hostedZoneId": "Z…", "zoneName": "flavors.example.com", '
-  + '"identity": { "issuer": "https://login.example.com/", "jwksUrl": "https://login.example.com/.well-known/jwks.json" } }';
+  + '"identity": { "issuer": "https://login.example.com/", "jwksUrl": "https://login.example.com/.well-known/jwks.json", "audience": "flavors-lookup" } }';
 
 /** Reads cdk.json context `controlPlane`; every shape problem is reported at once, naming its field. */
 export function controlPlaneSettings(raw: unknown): ControlPlaneSettings {
@@ -57,11 +57,14 @@ export function controlPlaneSettings(raw: unknown): ControlPlaneSettings {
   str(r.zoneName, 'zoneName');
   str(r.endpointZone, 'endpointZone', true);
   const identity = r.identity as Record<string, unknown> | undefined;
-  if (typeof identity !== 'object' || identity === null) problems.push('controlPlane.identity must be an object with issuer and jwksUrl');
+  if (typeof identity !== 'object' || identity === null) problems.push('controlPlane.identity must be an object with issuer, jwksUrl and audience');
   else {
     str(identity.issuer, 'identity.issuer');
     str(identity.jwksUrl, 'identity.jwksUrl');
-    str(identity.audience, 'identity.audience', true);
+    if (typeof identity.audience !== 'string' || identity.audience.trim() === '') {
+      problems.push('controlPlane.identity.audience is required: the deployed lookup service (API Gateway\'s JWT authorizer and the function) '
+        + 'accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none');
+    }
   }
   if (problems.length > 0) throw fail(problems);
   return r as unknown as ControlPlaneSettings;

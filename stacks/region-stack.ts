@@ -43,7 +43,6 @@ export class RegionStack extends PinnedAzStack {
     });
     this.flavor = props.flavor;
     this.role = props.role;
-    this.network = new RegionalVpc(this, 'Network');
     if (props.role === 'fallback' && !props.primary) {
       throw new FlavorsError('REGION_STACK_PRIMARY_MISSING', `${this.node.path}: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.`);
     }
@@ -52,6 +51,8 @@ export class RegionStack extends PinnedAzStack {
       primaryKeyArn: props.primary?.key.keyArn,
       dlmRoleArns: [CrossRegionSnapshotCopy.roleArnPattern(this, props.flavor.name)],
     });
+    // The flow logs stay in the flavor and under its key, like the data they describe.
+    this.network = new RegionalVpc(this, 'Network', { flowLogKey: this.key.key });
     this.fleets = this.addFleets();
     if (this.fleets.size > 0) {
       this.snapshots = new CrossRegionSnapshotCopy(this, 'Snapshots', {

@@ -5,7 +5,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { FlavorsError, type Problem } from '../errors';
 import { DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN } from '../flavor/defaults';
 import { regionInfo } from '../flavor/regions';
-import { suppressNag } from '../nag-suppressions';
+import { suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
 import { regionsMentioned } from '../residency/rules/foreign-region-reference';
 import { DbDataSnapshotTags, snapshotTargetTag } from './db-data-snapshot-tags';
 import { DLM_MAX_COPY_RETAIN_DAYS, SNAPSHOT_COPY_DEFAULTS, SNAPSHOT_ROLE_PATH_PREFIX, SNAPSHOT_TAGS } from './defaults';
@@ -197,6 +197,7 @@ export class CrossRegionSnapshotCopy extends Construct {
     });
     const snapshots = (region: string): string => stack.formatArn({ service: 'ec2', region, account: '', resource: 'snapshot', resourceName: '*' });
     const allSnapshots = [stack.region, ...targets.map((t) => t.region)].map(snapshots);
+    const volumes = stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' });
     const tagCondition = { StringEquals: { [`aws:ResourceTag/${this.targetTag.key}`]: this.targetTag.value } };
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'Describe',
@@ -206,7 +207,7 @@ export class CrossRegionSnapshotCopy extends Construct {
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'SnapshotTargetVolumes',
       actions: ['ec2:CreateSnapshot'],
-      resources: [stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' })],
+      resources: [volumes],
       conditions: tagCondition,
     }));
     role.addToPolicy(new iam.PolicyStatement({
@@ -242,7 +243,9 @@ export class CrossRegionSnapshotCopy extends Construct {
     suppressNag(role.node.findChild('DefaultPolicy'), [{
       id: 'AwsSolutions-IAM5',
       reason: 'EC2 Describe* calls support no resource ARNs; snapshot ARNs are only known after DLM creates them, so they are scoped by region (the flavor regions) and deletion and volume access by the flavor target tag.',
+      appliesTo: ['Resource::*', `Resource::${volumes}`, ...allSnapshots.map((arn) => `Resource::${arn}`)],
     }]);
+    suppressInlineRolePolicy(role.node.findChild('DefaultPolicy'));
     return role;
   }
 }

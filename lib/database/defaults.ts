@@ -21,6 +21,12 @@ export const DB_NODE_FLEET_DEFAULTS = {
   /** Keep I/O suspended when EBS finds a volume possibly inconsistent, so an operator (or failover) decides. */
   autoEnableIo: false,
   detailedMonitoring: true,
+  /**
+   * R5 variants whose Nitro network encrypts traffic between instances (Control Tower CT.EC2.PR.19):
+   * replication between nodes is encrypted by the hardware as well as by the engine's TLS. Other
+   * R5 types work, with a synth warning.
+   */
+  inTransitEncryptionFamilies: ['r5n', 'r5dn'] as readonly string[],
   terminationProtection: true,
   /** Length of the generated engine password (letters and digits only: it goes through shell and SQL). */
   passwordLength: 32,
@@ -55,16 +61,31 @@ export const MANAGED_DATABASE_DEFAULTS = {
   performanceInsightsRetentionDays: 7,
   /** RDS creates, stores (in Secrets Manager, encrypted with the flavor key) and rotates the master password. */
   masterUsername: 'flavors_admin',
-  /** Major versions; RDS picks the newest minor version and upgrades minor versions automatically. */
-  engineVersion: { postgres: '16', mysql: '8.4' },
+  /**
+   * Pinned minor versions the RDS API accepts for new instances (a bare major such as '16' resolves
+   * to whatever minor RDS offers that day, and cfn-lint flags it as deprecated). Minor upgrades
+   * are then applied by RDS in the maintenance window (`autoMinorVersionUpgrade`); bump these
+   * when a pinned version nears the end of its standard support.
+   */
+  engineVersion: { postgres: '16.11', mysql: '8.4.7' },
+  /** Major version of each engine: the option group and parameter group are per major. */
+  majorEngineVersion: { postgres: '16', mysql: '8.4' },
   parameterGroupFamily: { postgres: 'postgres16', mysql: 'mysql8.4' },
+  /** Enhanced Monitoring: OS metrics every minute (CloudWatch alarms and operators see CPU steal, memory, I/O queues). */
+  monitoringIntervalSeconds: 60,
+  /**
+   * MySQL audit log (RDS's MariaDB Audit Plugin): who connected, and schema and privilege changes.
+   * Not every query: query text can carry customer data, which would then leave the database.
+   */
+  mysqlAuditEvents: 'CONNECT,QUERY_DDL,QUERY_DCL',
   port: { postgres: 5432, mysql: 3306 },
   /** Clients must use TLS. */
   parameters: {
     postgres: { 'rds.force_ssl': '1' },
     mysql: { require_secure_transport: 'ON' },
   } as Readonly<Record<'postgres' | 'mysql', Readonly<Record<string, string>>>>,
-  cloudwatchLogsExports: { postgres: ['postgresql', 'upgrade'], mysql: ['error', 'general', 'slowquery'] },
+  /** Every log type the engine can export: what Control Tower's CT.RDS.PR.14 asks for. */
+  cloudwatchLogsExports: { postgres: ['postgresql', 'upgrade'], mysql: ['audit', 'error', 'general', 'slowquery'] },
 };
 
 /**
@@ -73,8 +94,8 @@ export const MANAGED_DATABASE_DEFAULTS = {
  * default: a flavor file always states size and count.
  */
 export const EC2_DATABASE_REQUEST_DEFAULTS = {
-  /** The smallest R5 size (2 vCPU, 16 GiB): start small, `flavors db resize` grows it. */
-  instanceType: 'r5.large',
+  /** The smallest R5 size with in-transit encryption (2 vCPU, 16 GiB): start small, `flavors db resize` grows it. */
+  instanceType: 'r5n.large',
   /** A primary and two standbys, one per AZ of the region's three. */
   nodes: 3,
   /** `volume.sizeGiB` of each node's gp3 data volume. */

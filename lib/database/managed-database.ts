@@ -1,12 +1,13 @@
 import { Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { FlavorError, type Problem } from '../errors';
 import { regionInfo } from '../flavor/regions';
 import { validateRdsDatabase } from '../flavor/validate';
-import { suppressNag } from '../nag-suppressions';
+import { inPacks, suppressNag } from '../nag-suppressions';
 import { MANAGED_DATABASE_DEFAULTS as D } from './defaults';
 import { selectDatabaseSubnets } from './subnets';
 import { DB_TAGS } from './tags';
@@ -125,6 +126,18 @@ export class ManagedDatabase extends Construct {
       parameters: { ...D.parameters[props.engine] },
     });
 
+    const monitoringRole = new iam.Role(this, 'MonitoringRole', {
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+      description: `flavors ${this.node.path}: RDS Enhanced Monitoring publishes OS metrics`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+    });
+    suppressNag(monitoringRole, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents for Enhanced Monitoring; it only writes the RDSOSMetrics log group.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
+    }]);
+    const optionGroup = props.engine === 'mysql' ? this.mysqlAuditOptionGroup() : undefined;
+
     const common: rds.CfnDBInstanceProps = {
       dbInstanceClass: props.instanceType,
       dbSubnetGroupName: subnetGroup.subnetGroupName,
@@ -144,6 +157,9 @@ export class ManagedDatabase extends Construct {
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
       enableCloudwatchLogsExports: [...D.cloudwatchLogsExports[props.engine]],
+      monitoringInterval: D.monitoringIntervalSeconds,
+      monitoringRoleArn: monitoringRole.roleArn,
+      optionGroupName: optionGroup?.ref,
       port: String(this.port),
     };
 
@@ -156,12 +172,9 @@ export class ManagedDatabase extends Construct {
       });
       // A read replica cannot take a final snapshot: keep it on delete instead, with what it still uses.
       this.resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      parameterGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      this.securityGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      suppressNag(this.resource, [{
-        id: 'AwsSolutions-RDS2',
-        reason: 'A read replica inherits storage encryption from its source (StorageEncrypted must be left out); KmsKeyId encrypts it with the flavor key of this region.',
-      }]);
+      for (const used of [parameterGroup, this.securityGroup, monitoringRole, optionGroup]) used?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      const inherited = 'A read replica inherits storage encryption from its source (StorageEncrypted must be left out); KmsKeyId encrypts it with the flavor key of this region.';
+      suppressNag(this.resource, [{ id: 'AwsSolutions-RDS2', reason: inherited }, ...inPacks('RDSStorageEncrypted', inherited)]);
     } else {
       this.resource = new rds.CfnDBInstance(this, 'Resource', {
         ...common,
@@ -179,6 +192,9 @@ export class ManagedDatabase extends Construct {
       this.masterUserSecretArn = this.resource.attrMasterUserSecretSecretArn;
     }
     suppressNag(this.resource, [{
+      id: 'NIST.800.53.R5-RDSInBackupPlan',
+      reason: 'RDS automated backups (14 days, point-in-time restore, a final snapshot on delete) and the cross-region read replica in the flavor\'s fallback region are the backup; AWS Backup would add a second copy outside the flavor\'s own plan.',
+    }, {
       id: 'AwsSolutions-RDS11',
       reason: 'The engine default port is kept so standard clients and drivers work unchanged; the security group admits it from inside the VPC only and TLS plus IAM authentication are required.',
     }]);
@@ -187,6 +203,19 @@ export class ManagedDatabase extends Construct {
 
     if (props.flavorName) Tags.of(this).add(DB_TAGS.flavor, props.flavorName);
     Tags.of(this).add(DB_TAGS.database, databaseName);
+  }
+
+  /** RDS's MariaDB Audit Plugin, so the `audit` log MySQL exports has content. */
+  private mysqlAuditOptionGroup(): rds.CfnOptionGroup {
+    return new rds.CfnOptionGroup(this, 'Options', {
+      engineName: 'mysql',
+      majorEngineVersion: D.majorEngineVersion.mysql,
+      optionGroupDescription: `flavors ${this.node.path}: audit log`,
+      optionConfigurations: [{
+        optionName: 'MARIADB_AUDIT_PLUGIN',
+        optionSettings: [{ name: 'SERVER_AUDIT_EVENTS', value: D.mysqlAuditEvents }],
+      }],
+    });
   }
 
   private validate(stack: Stack, props: ManagedDatabaseProps): void {

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
 import { FlavorError, type Problem } from '../errors';
 import { FLAVOR_KEY_DEFAULTS, KEY_USAGE_ACTIONS } from './defaults';
+import { grantGuardStatement } from './grant-guard';
 
 /** The parts of a flavor a key needs: a `Flavor` from `defineFlavor` fits as it is. */
 export interface FlavorKeyFlavor {
@@ -136,7 +137,9 @@ export class FlavorKey extends Construct {
 
   /**
    * Account administrators manage the key; principals of the account use it only through EBS, RDS
-   * and Secrets Manager in the flavor's regions; DLM roles create and copy encrypted snapshots.
+   * and Secrets Manager in the flavor's regions; DLM roles create and copy encrypted snapshots;
+   * CloudWatch Logs encrypts this account's log groups of this region (the VPC flow logs); nobody
+   * creates a grant that is not for an AWS resource.
    */
   private keyPolicy(stack: Stack, dlmRoleArns: readonly string[]): iam.PolicyDocument {
     const viaServices = this.flavorRegions.flatMap((region) =>
@@ -171,6 +174,14 @@ export class FlavorKey extends Construct {
           resources: ['*'],
           conditions: { StringEquals: inAccount, ArnLike: { 'aws:PrincipalArn': [...dlmRoleArns] } },
         }),
+        new iam.PolicyStatement({
+          sid: 'LogGroupsOfThisRegion',
+          principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+          actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+          resources: ['*'],
+          conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+        }),
+        grantGuardStatement(),
       ],
     });
   }

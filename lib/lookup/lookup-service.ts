@@ -1,24 +1,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
-import { suppressNag } from '../nag-suppressions';
+import { addGrantGuard } from '../keys/grant-guard';
+import { inPacks, suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
 import type { Flavor } from '../flavor/types';
 import { LOOKUP_SERVICE_DEFAULTS, LOOKUP_TABLE_DEFAULTS } from './defaults';
-import { LOOKUP_DEFAULTS } from './runtime/defaults';
 import { bundleLookupService } from './lookup-bundle';
+import { addLookupRoutes } from './lookup-routes';
+import { validateLookupServiceProps } from './lookup-service-validate';
 import { lookupFlavorsJson } from './runtime/flavor-config';
 
 /**
@@ -28,8 +30,7 @@ import { lookupFlavorsJson } from './runtime/flavor-config';
 export const LOOKUP_SERVICE_ENTRY = ['lambda.ts', 'lambda.js'].map((f) => path.join(__dirname, 'runtime', f)).find((f) => fs.existsSync(f))
   ?? path.join(__dirname, 'runtime', 'lambda.ts');
 
-/** The paths the service answers (GET only); see `runtime/route-handler.ts`. */
-export const LOOKUP_SERVICE_ROUTES: readonly string[] = ['/v1/spaces/{spaceId}/route', '/.well-known/jwks.json'];
+export { LOOKUP_SERVICE_PUBLIC_ROUTES, LOOKUP_SERVICE_ROUTES } from './lookup-routes';
 
 /** Who signs the identity tokens callers send as `Authorization: Bearer`. */
 export interface LookupIdentityProvider {
@@ -37,8 +38,11 @@ export interface LookupIdentityProvider {
   readonly issuer: string;
   /** `https://` URL of the issuer's JWKS. */
   readonly jwksUrl: string;
-  /** `aud` the identity tokens must carry. @default not checked */
-  readonly audience?: string;
+  /**
+   * `aud` the identity tokens must carry. Required: without it a token the issuer minted for any
+   * other application of the organisation would open the lookup service.
+   */
+  readonly audience: string;
 }
 
 export interface LookupServiceProps {
@@ -72,6 +76,11 @@ export interface LookupServiceProps {
   readonly throttleBurstLimit?: number;
   /** 5xx responses per minute (3 minutes in a row) that take this region out of DNS. @default 25 */
   readonly unhealthy5xxPerMinute?: number;
+  /**
+   * Topic the service's alarms notify (in ALARM and back to OK); subscribe the on-call to it.
+   * @default a topic of this service, encrypted with its log key, TLS-only
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -98,6 +107,8 @@ export class LookupService extends Construct {
   readonly regionalServiceName: string;
   /** Withdraws this region from the latency record while its API answers with 5xx. */
   readonly healthCheck: route53.HealthCheck;
+  /** Where the service's alarms go. */
+  readonly alarmTopic: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: LookupServiceProps) {
     super(scope, id);
@@ -110,7 +121,7 @@ export class LookupService extends Construct {
     const rateLimit = props.throttleRateLimit ?? d.throttleRateLimit;
     const burstLimit = props.throttleBurstLimit ?? d.throttleBurstLimit;
     const unhealthy5xx = props.unhealthy5xxPerMinute ?? d.unhealthy5xxPerMinute;
-    this.validate(props, { region, recordName, memorySize, rateLimit, burstLimit, unhealthy5xx });
+    validateLookupServiceProps(this.node.path, props, { region, recordName, memorySize, rateLimit, burstLimit, unhealthy5xx });
     this.serviceName = `${recordName}.${props.hostedZone.zoneName}`;
     this.regionalServiceName = `${region}.${this.serviceName}`;
     const retention = props.logRetention ?? d.logRetention;
@@ -123,6 +134,7 @@ export class LookupService extends Construct {
       pendingWindow: d.keyPendingWindow,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    addGrantGuard(this.signingKey);
 
     this.logKey = new kms.Key(this, 'LogKey', {
       description: 'flavors: encrypts the lookup service function and access logs in this region',
@@ -139,6 +151,8 @@ export class LookupService extends Construct {
         ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
       },
     }));
+    addGrantGuard(this.logKey);
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(region);
     const functionLogs = new logs.LogGroup(this, 'FunctionLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
 
@@ -159,20 +173,20 @@ export class LookupService extends Construct {
       environment: this.environment(props, tableName),
     });
 
-    suppressNag(this.function, [{ id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.' }]);
+    suppressNag(this.function, [
+      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.' },
+      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'The API stage throttle (500 requests/s, burst 1000 per region) bounds the function\'s concurrency; reserving concurrency would take it from the account pool and add a second limit to keep in step.' },
+      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'API Gateway invokes the function synchronously; a failed request is answered to the caller with 5xx and counted by the alarm, there is no event to keep in a dead-letter queue.' },
+      ...inPacks('LambdaInsideVPC', 'The function reads DynamoDB and KMS over their public AWS endpoints with IAM auth and reaches no private resource; a VPC would add NAT or endpoints and cold-start cost and protect nothing (lib/lookup/README.md).'),
+    ]);
+    suppressInlineRolePolicy(this.role.node.findChild('DefaultPolicy'));
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: `flavors lookup service (${region})`,
       createDefaultStage: false,
       disableExecuteApiEndpoint: true,
     });
-    // Only the service's two paths reach the function; anything else is API Gateway's 404.
-    const integration = new HttpLambdaIntegration('Lookup', this.function);
-    for (const routePath of LOOKUP_SERVICE_ROUTES) {
-      for (const route of this.api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.GET], integration })) {
-        suppressNag(route, [{ id: 'AwsSolutions-APIG4', reason: 'The function authenticates every route request itself (bearer identity token: issuer, audience, signature, expiry) so that 401/403/404 keep the service\'s no-existence-leak semantics; the JWKS path is public by design.' }]);
-      }
-    }
+    addLookupRoutes(this.api, this.function, props.identity, stack.account);
 
     const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: this.serviceName,
@@ -210,6 +224,8 @@ export class LookupService extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    alarm.addOkAction(new cloudwatchActions.SnsAction(this.alarmTopic));
     this.healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
       type: route53.HealthCheckType.CLOUDWATCH_METRIC,
       alarmIdentifier: { region, name: alarm.alarmName },
@@ -227,6 +243,21 @@ export class LookupService extends Construct {
       zone: props.hostedZone,
       recordName: this.regionalServiceName,
       target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(regionalDomain.regionalDomainName, regionalDomain.regionalHostedZoneId)),
+    });
+  }
+
+  /** A TLS-only topic encrypted with the log key, which CloudWatch may use to publish alarms to it. */
+  private createAlarmTopic(region: string): sns.Topic {
+    this.logKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }));
+    return new sns.Topic(this, 'AlarmTopic', {
+      displayName: `flavors lookup service alarms (${region})`,
+      masterKey: this.logKey,
+      enforceSSL: true,
     });
   }
 
@@ -277,35 +308,12 @@ export class LookupService extends Construct {
       LOOKUP_SIGNING_KEY_ID: this.signingKey.keyArn,
       LOOKUP_IDENTITY_ISSUER: props.identity.issuer,
       LOOKUP_IDENTITY_JWKS_URL: props.identity.jwksUrl,
+      LOOKUP_IDENTITY_AUDIENCE: props.identity.audience,
       LOOKUP_ENDPOINT_ZONE: props.endpointZone ?? props.hostedZone.zoneName,
       NODE_OPTIONS: '--enable-source-maps',
     };
-    if (props.identity.audience !== undefined) env.LOOKUP_IDENTITY_AUDIENCE = props.identity.audience;
     if (props.tokenIssuer !== undefined) env.LOOKUP_TOKEN_ISSUER = props.tokenIssuer;
     if (props.tokenTtlSeconds !== undefined) env.LOOKUP_TOKEN_TTL_SECONDS = String(props.tokenTtlSeconds);
     return env;
-  }
-
-  private validate(props: LookupServiceProps, v: { region: string; recordName: string; memorySize: number; rateLimit: number; burstLimit: number; unhealthy5xx: number }): void {
-    const problems: string[] = [];
-    if (Token.isUnresolved(v.region)) problems.push('the stack needs an explicit env region: the latency record is keyed by it');
-    if (!Token.isUnresolved(v.recordName) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v.recordName)) {
-      problems.push(`recordName must be one DNS label (a-z, 0-9, '-'), got '${v.recordName}'`);
-    }
-    if (!props.identity.issuer.trim()) problems.push('identity.issuer must not be empty');
-    if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) problems.push(`identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
-    const range = (name: string, value: number | undefined, min: number, max: number) => {
-      if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
-        problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-      }
-    };
-    range('memorySizeMiB', v.memorySize, 128, 10240);
-    range('throttleRateLimit', v.rateLimit, 1, 10000);
-    range('throttleBurstLimit', v.burstLimit, 1, 5000);
-    range('unhealthy5xxPerMinute', v.unhealthy5xx, 1, 1000000);
-    range('tokenTtlSeconds', props.tokenTtlSeconds, 1, LOOKUP_DEFAULTS.maxTokenTtlSeconds);
-    if (problems.length > 0) {
-      throw new FlavorsError('LOOKUP_SERVICE_INVALID', `LookupService ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
   }
 }

@@ -2,6 +2,7 @@ import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { FlavorsError } from '../errors';
+import { addGrantGuard } from '../keys/grant-guard';
 import { LOOKUP_TABLE_DEFAULTS } from './defaults';
 
 export interface LookupTableKeyProps {
@@ -44,6 +45,7 @@ export class LookupTableKey extends Construct {
       pendingWindow: LOOKUP_TABLE_DEFAULTS.keyPendingWindow,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    addGrantGuard(this.key);
     this.alias = new kms.Alias(this, 'Alias', { aliasName, targetKey: this.key });
   }
 }

@@ -1,10 +1,12 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FlavorsError } from '../errors';
 import { regionInfo } from '../flavor/regions';
+import { inPacks, suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
 import { REGIONAL_VPC_DEFAULTS, REGIONAL_VPC_INTERFACE_ENDPOINTS } from './defaults';
 
 export interface RegionalVpcProps {
@@ -87,6 +89,11 @@ export class RegionalVpc extends Construct {
       },
     });
     this.databaseSubnets = { subnetGroupName: SUBNET_GROUPS.database };
+    for (const subnet of this.vpc.publicSubnets) {
+      suppressNag(subnet.node.findChild('DefaultRoute'), inPacks('VPCNoUnrestrictedRouteToIGW',
+        'Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the NAT gateways (and nothing else) that give the private subnets egress; database subnets have no such route.'));
+    }
+    for (const policy of this.vpc.node.findAll().filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy)) suppressInlineRolePolicy(policy);
 
     this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,

@@ -1,11 +1,8 @@
 import * as path from 'path';
-import { Aspects } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FlavorsError } from '../../lib/errors';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
-import { checkSuppressionReason, type NagSuppression } from '../../lib/nag-suppressions';
 import { CONTROL_PLANE_STAGE_NAME, ControlPlaneStage, type ControlPlaneStageProps } from '../../stacks/control-plane-stage';
 import { addControlPlane, controlPlaneSettings } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
@@ -15,14 +12,12 @@ const ACCOUNTS = CDK_CONTEXT.accounts as Record<string, string>;
 const SETTINGS = controlPlaneSettings(CDK_CONTEXT.controlPlane);
 const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2'];
 describe('ControlPlaneStage', () => {
-  // Given the control plane as bin/app.ts wires it from cdk.json, with cdk-nag on the stage
+  // Given the control plane as bin/app.ts wires it from cdk.json (cdk-nag: test/controls/nag.test.ts)
   const app = testApp();
   const { stage, stageRegions } = addControlPlane(app, FLAVORS, ACCOUNTS, SETTINGS);
-  Aspects.of(stage).add(new AwsSolutionsChecks());
-  // When it synthesizes (which also runs the checks)
+  // When it synthesizes
   const assembly = app.synth();
   const nested = assembly.getNestedAssembly(stage.artifactId);
-  const stacks = [...stage.regionStacks.values()];
   const templateOf = (region: string) => Template.fromStack(stage.regionStacks.get(region)!);
 
   test('a stage named control-plane with one stack per control-plane region, the table home first', () => {
@@ -81,27 +76,6 @@ describe('ControlPlaneStage', () => {
     });
   });
 
-  test('no unsuppressed cdk-nag AwsSolutions error or warning in any stack', () => {
-    for (const stack of stacks) {
-      const findings = [
-        ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-        ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
-      ];
-      expect(findings.map((f) => `${stack.stackName} ${f.id}: ${String(f.entry.data).split('\n')[0]}`)).toEqual([]);
-    }
-  });
-
-  test('the suppressions are the two the design needs, each with a specific reason', () => {
-    const suppressions: NagSuppression[] = [];
-    for (const artifact of nested.stacks) {
-      for (const resource of Object.values(artifact.template.Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress?: NagSuppression[] } } }>)) {
-        suppressions.push(...(resource.Metadata?.cdk_nag?.rules_to_suppress ?? []));
-      }
-    }
-    expect([...new Set(suppressions.map((s) => s.id))].sort()).toEqual(['AwsSolutions-APIG4', 'AwsSolutions-L1']);
-    for (const s of suppressions) expect(() => checkSuppressionReason(s)).not.toThrow();
-  });
-
   test('residency: the control plane names no region outside its own (the flavors\' routing table is in the code, not the template)', () => {
     expect(checkAssemblyResidency(assembly, stageRegions)).toEqual([]);
     for (const artifact of nested.stacks) {
@@ -126,7 +100,7 @@ describe('ControlPlaneStage options and validation', () => {
     account: '444444444444',
     zone: { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' },
     flavors: FLAVORS,
-    identity: { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json' },
+    identity: { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json', audience: 'flavors-lookup' },
   };
 
   test('defaults to the three control-plane regions; other regions and the home come from props', () => {
@@ -174,6 +148,17 @@ describe('controlPlaneSettings (cdk.json context)', () => {
         '  - controlPlane.identity.jwksUrl must be a non-empty string',
       ].join('\n')),
     }));
+  });
+
+  test('the deployed control plane needs an identity audience: cdk.json names it, and its absence is an error naming the key', () => {
+    expect(SETTINGS.identity.audience).toBe('flavors-lookup');
+    const { issuer, jwksUrl } = SETTINGS.identity;
+    for (const identity of [{ issuer, jwksUrl }, { issuer, jwksUrl, audience: ' ' }]) {
+      expect(() => controlPlaneSettings({ ...(CDK_CONTEXT.controlPlane as object), identity })).toThrow(expect.objectContaining({
+        code: 'APP_CONTROL_PLANE_INVALID',
+        message: expect.stringContaining("cdk.json context 'controlPlane' is invalid:\n  - controlPlane.identity.audience is required: the deployed lookup service"),
+      }));
+    }
   });
 
   test('endpoint zone: the flavors\' DNS zone (context dns) unless controlPlane.endpointZone says otherwise', () => {

@@ -13,7 +13,7 @@
  * | `LOOKUP_SIGNING_KEY_ID`    | yes      | KMS key id or ARN: asymmetric `ECC_NIST_P256`, usage `SIGN_VERIFY`          |
  * | `LOOKUP_IDENTITY_ISSUER`   | yes      | `iss` of the callers' identity tokens                                       |
  * | `LOOKUP_IDENTITY_JWKS_URL` | yes      | `https://` URL of that issuer's JWKS (fetched once, then cached)            |
- * | `LOOKUP_IDENTITY_AUDIENCE` | no       | `aud` identity tokens must carry; unchecked when unset                      |
+ * | `LOOKUP_IDENTITY_AUDIENCE` | yes      | `aud` identity tokens must carry (only the local dev server runs without one) |
  * | `LOOKUP_ENDPOINT_ZONE`     | yes      | DNS zone of flavor endpoints: tokens are for `https://<region>.<flavor>.<zone>` |
  * | `LOOKUP_TOKEN_ISSUER`      | no       | `iss` of flavor tokens; default `flavors-lookup`                            |
  * | `LOOKUP_TOKEN_TTL_SECONDS` | no       | flavor token lifetime, 1–300; default 300                                   |
@@ -73,6 +73,8 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
   const keyId = required(env, 'LOOKUP_SIGNING_KEY_ID');
   const issuer = required(env, 'LOOKUP_IDENTITY_ISSUER');
   const jwksUrl = required(env, 'LOOKUP_IDENTITY_JWKS_URL');
+  // In AWS a token minted for another application of the issuer must not open the service.
+  const audience = required(env, 'LOOKUP_IDENTITY_AUDIENCE');
   if (!jwksUrl.startsWith('https://')) throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_IDENTITY_JWKS_URL must be an https:// URL.');
   const endpointZone = required(env, 'LOOKUP_ENDPOINT_ZONE');
   const ttlText = env.LOOKUP_TOKEN_TTL_SECONDS?.trim();
@@ -80,7 +82,7 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
   return createLookupHandler({
     store: new LookupStore({ client: deps.dynamo ?? createLookupDynamoClient(), tableName }),
     flavors,
-    identity: new IdentityVerifier({ issuer, audience: env.LOOKUP_IDENTITY_AUDIENCE?.trim() || undefined, jwks: deps.identityJwks ?? remoteIdentityJwks(jwksUrl) }),
+    identity: new IdentityVerifier({ issuer, audience, jwks: deps.identityJwks ?? remoteIdentityJwks(jwksUrl) }),
     signer: new KmsSigner({ client: deps.kms ?? new KMSClient({}), keyId }),
     endpointZone,
     tokenIssuer: env.LOOKUP_TOKEN_ISSUER?.trim() || undefined,

@@ -231,6 +231,15 @@ describe('DbNodeFleet', () => {
     Annotations.fromStack(Stack.of(f)).hasWarning('/S/Ledger', Match.stringLikeRegexp('all 2 nodes are in us-east-1a'));
   });
 
+  test('an R5 type without Nitro in-transit encryption earns a warning naming the r5n size; r5n and r5dn do not', () => {
+    const { fleet: plain } = fleet({ instanceType: 'r5.2xlarge' });
+    Annotations.fromStack(Stack.of(plain)).hasWarning('/S/Ledger', Match.stringLikeRegexp('r5.2xlarge does not encrypt traffic between instances.*e.g. r5n.2xlarge'));
+    for (const instanceType of ['r5n.large', 'r5dn.xlarge']) {
+      const { fleet: encrypted } = fleet({ instanceType });
+      expect(Annotations.fromStack(Stack.of(encrypted)).findWarning('/S/Ledger', Match.stringLikeRegexp('in-transit|encrypt traffic'))).toEqual([]);
+    }
+  });
+
   describe('validation (the flavor model\'s rules, every problem at once)', () => {
     test.each(['m5.large', 'r6g.large', 'r5.huge', 'db.r5.large'])('instance type %s is refused', (instanceType) => {
       expect(problemsOf({ instanceType }).message).toBe(

@@ -30,9 +30,9 @@ describe('ManagedDatabase primary (postgres, defaults)', () => {
   const { stack, db: d, template } = db();
   const key = { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReportsKey'), 'Arn'] };
 
-  test('Multi-AZ PostgreSQL 16 on the given db.r5 class with gp3 storage encrypted with the key', () => {
+  test('Multi-AZ PostgreSQL 16 (a pinned minor version RDS accepts) on the given db.r5 class with gp3 storage encrypted with the key', () => {
     template.hasResourceProperties('AWS::RDS::DBInstance', {
-      Engine: 'postgres', EngineVersion: '16', DBInstanceClass: 'db.r5.large', MultiAZ: true,
+      Engine: 'postgres', EngineVersion: '16.11', DBInstanceClass: 'db.r5.large', MultiAZ: true,
       StorageType: 'gp3', AllocatedStorage: '100', StorageEncrypted: true, KmsKeyId: key,
     });
   });
@@ -52,6 +52,15 @@ describe('ManagedDatabase primary (postgres, defaults)', () => {
       PerformanceInsightsKMSKeyId: key,
       EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
     });
+  });
+
+  test('Enhanced Monitoring every minute through a role only RDS monitoring can assume', () => {
+    template.hasResourceProperties('AWS::RDS::DBInstance', { MonitoringInterval: 60, MonitoringRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReportsMonitoringRole'), 'Arn'] } });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'monitoring.rds.amazonaws.com' } })] },
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole']] }],
+    });
+    template.resourceCountIs('AWS::RDS::OptionGroup', 0);
   });
 
   test('RDS manages the master password in Secrets Manager, encrypted with the key; none is in the template', () => {
@@ -95,9 +104,17 @@ describe('ManagedDatabase primary (postgres, defaults)', () => {
   });
 });
 
-test('mysql: MySQL 8.4 with TLS required and its own logs', () => {
+test('mysql: MySQL 8.4 with TLS required and every log it can export, audit included', () => {
   const { template } = db({ engine: 'mysql' });
-  template.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'mysql', EngineVersion: '8.4', Port: '3306', EnableCloudwatchLogsExports: ['error', 'general', 'slowquery'] });
+  template.hasResourceProperties('AWS::RDS::DBInstance', {
+    Engine: 'mysql', EngineVersion: '8.4.7', Port: '3306', EnableCloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery'],
+    OptionGroupName: { Ref: Match.stringLikeRegexp('^ReportsOptions') },
+  });
+  // The audit log has content: connections and schema and privilege changes, not query text (customer data)
+  template.hasResourceProperties('AWS::RDS::OptionGroup', {
+    EngineName: 'mysql', MajorEngineVersion: '8.4',
+    OptionConfigurations: [{ OptionName: 'MARIADB_AUDIT_PLUGIN', OptionSettings: [{ Name: 'SERVER_AUDIT_EVENTS', Value: 'CONNECT,QUERY_DDL,QUERY_DCL' }] }],
+  });
   template.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'mysql8.4', Parameters: { require_secure_transport: 'ON' } });
 });
 

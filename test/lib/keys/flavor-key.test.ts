@@ -103,6 +103,19 @@ describe('FlavorKey in a fallback region', () => {
     expect(policy.match(/[a-z]{2}-[a-z]+-\d/g)!.every((r) => ['us-east-1', 'ap-southeast-2'].includes(r))).toBe(true);
   });
 
+  test.each([['primary', 'us-east-1', 'AWS::KMS::Key', {}], ['replica', 'ap-southeast-2', 'AWS::KMS::ReplicaKey', { primaryKeyArn: PRIMARY_ARN }]] as const)(
+    'the %s lets CloudWatch Logs of its own region encrypt this account\'s log groups, and denies grants not for AWS resources', (_kind, region, type, props) => {
+      const { template: t } = keyIn(region, props);
+      const [resource] = Object.values(t.findResources(type));
+      expect(resource.Properties.KeyPolicy.Statement).toEqual(expect.arrayContaining([
+        expect.objectContaining({
+          Sid: 'LogGroupsOfThisRegion', Effect: 'Allow', Principal: { Service: `logs.${region}.amazonaws.com` },
+          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:333333333333:log-group:*` } },
+        }),
+        expect.objectContaining({ Sid: 'DenyGrantsNotForAwsResources', Effect: 'Deny', Action: 'kms:CreateGrant' }),
+      ]));
+    });
+
   test('exposes the replica as an IKey for other constructs', () => {
     expect(Stack.of(key).resolve(key.key.keyArn)).toEqual({ 'Fn::GetAtt': ['Key961B73FD', 'Arn'] });
     expect(Stack.of(key).resolve(key.keyId)).toEqual({ 'Fn::GetAtt': ['Key961B73FD', 'KeyId'] });

@@ -5,6 +5,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { FlavorsError } from '../../../lib/errors';
 import { defineFlavor } from '../../../lib/flavor/define-flavor';
 import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
@@ -14,7 +15,7 @@ import { testApp } from '../../helpers/cdk-app';
 
 const ACCOUNT = '444444444444';
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', '..', 'flavors'));
-const IDENTITY = { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json' };
+const IDENTITY = { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json', audience: 'flavors-lookup' };
 type Overrides = Partial<Omit<LookupServiceProps, 'tableKey' | 'hostedZone'>>;
 
 function build(overrides: Overrides = {}, context: Record<string, unknown> = {}, region = 'eu-central-1') {
@@ -43,7 +44,7 @@ function documentedVariables(): { name: string; required: boolean }[] {
 }
 
 describe('LookupService', () => {
-  const { stack, service } = build({ identity: { ...IDENTITY, audience: 'flavors-lookup' } });
+  const { stack, service } = build();
   const template = Template.fromStack(stack);
   const fn = () => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties;
 
@@ -134,6 +135,51 @@ describe('LookupService', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', DisableExecuteApiEndpoint: true });
   });
 
+  test('API Gateway checks the identity token (issuer and audience) on the route; only the JWKS route is public', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: IDENTITY.issuer, Audience: ['flavors-lookup'] },
+    });
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+    const byKey = Object.fromEntries(routes.map((r) => [r.RouteKey, r]));
+    expect(byKey['GET /v1/spaces/{spaceId}/route']).toEqual(expect.objectContaining({ AuthorizationType: 'JWT', AuthorizerId: { Ref: expect.stringMatching(/IdentityAuthorizer/) } }));
+    expect(byKey['GET /.well-known/jwks.json'].AuthorizerId).toBeUndefined();
+  });
+
+  test('API Gateway may invoke the function for this API and this account only', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).map((p) => p.Properties);
+    expect(permissions).toHaveLength(LOOKUP_SERVICE_ROUTES.length);
+    for (const p of permissions) expect(p).toEqual(expect.objectContaining({ Principal: 'apigateway.amazonaws.com', SourceAccount: ACCOUNT, SourceArn: expect.anything() }));
+  });
+
+  test('the 5xx alarm notifies an encrypted, TLS-only topic in ALARM and OK', () => {
+    const [topicId] = Object.keys(template.findResources('AWS::SNS::Topic'));
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LookupServiceLogKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topicId }], OKActions: [{ Ref: topicId }] });
+    template.hasResourceProperties('AWS::KMS::Key', { KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchAlarmsPublishToEncryptedTopic', Principal: { Service: 'cloudwatch.amazonaws.com' } })]) } });
+    // Given a topic of the caller's, the alarm notifies it and the service creates none
+    const own = new Stack(testApp(), 'Own', { env: { account: ACCOUNT, region: 'eu-central-1' } });
+    const topic = new sns.Topic(own, 'OnCall');
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(own, 'Zone', { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' });
+    new LookupService(own, 'LookupService', { tableKey: new kms.Key(own, 'TableKey'), hostedZone, flavors: FLAVORS, identity: IDENTITY, alarmTopic: topic });
+    const t = Template.fromStack(own);
+    t.resourceCountIs('AWS::SNS::Topic', 1);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: own.getLogicalId(topic.node.defaultChild as sns.CfnTopic) }] });
+  });
+
+  test('no key of the service lets anyone create a grant that is not for an AWS resource', () => {
+    const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('LookupService')).map(([, k]) => k);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key.Properties.KeyPolicy.Statement).toEqual(expect.arrayContaining([{
+        Sid: 'DenyGrantsNotForAwsResources', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      }]));
+    }
+  });
+
   test('the stage is throttled and logs access without caller IP or user agent', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -191,7 +237,7 @@ describe('LookupService', () => {
   test('the optional variables are left out when not configured', () => {
     const { stack: s } = build();
     const env = Object.values(Template.fromStack(s).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
-    expect(Object.keys(env)).not.toEqual(expect.arrayContaining(['LOOKUP_IDENTITY_AUDIENCE']));
+    expect(env.LOOKUP_IDENTITY_AUDIENCE).toBe('flavors-lookup');
     expect(env.LOOKUP_TOKEN_ISSUER).toBeUndefined();
     expect(env.LOOKUP_TOKEN_TTL_SECONDS).toBeUndefined();
   });
@@ -246,10 +292,11 @@ describe('LookupService validation', () => {
     expect(errorOf({ recordName: 'Lookup.Api' })).toContain("recordName must be one DNS label (a-z, 0-9, '-'), got 'Lookup.Api'");
   });
 
-  test('identity issuer and JWKS URL', () => {
-    expect(errorOf({ identity: { issuer: ' ', jwksUrl: 'http://login.example.com/jwks' } })).toBe([
+  test('identity issuer, audience and JWKS URL', () => {
+    expect(errorOf({ identity: { issuer: ' ', jwksUrl: 'http://login.example.com/jwks', audience: '' } })).toBe([
       'LookupService Service/LookupService:',
       '  - identity.issuer must not be empty',
+      "  - identity.audience is required: the `aud` the identity tokens of this service carry, e.g. 'flavors-lookup'",
       "  - identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
     ].join('\n'));
   });

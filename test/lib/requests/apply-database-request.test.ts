@@ -34,7 +34,7 @@ describe('applyDatabaseRequest on copies of the real flavor files', () => {
       '--- a/flavors/germany-belgium.ts',
       '+++ b/flavors/germany-belgium.ts',
       '@@ -11,6 +11,7 @@',
-      "     ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5.large', nodes: 3,",
+      "     ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5n.large', nodes: 3,",
       "       volume: { sizeGiB: 200, type: 'gp3' } },",
       "     reports: { platform: 'rds', engine: 'mysql', instanceType: 'db.r5.large', storageGiB: 100 },",
       "+    search: { platform: 'k8s', engine: 'postgres', instances: 2, storageGiB: 100 },",

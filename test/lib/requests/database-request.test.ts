@@ -24,7 +24,7 @@ const refusal = (request: DatabaseRequest) => {
 describe('planDatabaseRequest', () => {
   test.each([
     ['ec2', { platform: 'ec2', engine: 'postgres', instanceType: EC2_DATABASE_REQUEST_DEFAULTS.instanceType, nodes: EC2_DATABASE_REQUEST_DEFAULTS.nodes, volume: { sizeGiB: EC2_DATABASE_REQUEST_DEFAULTS.volumeSizeGiB } },
-      ['instanceType r5.large (default for ec2, lib/database/defaults.ts)', 'nodes 3 (default for ec2, lib/database/defaults.ts)', 'volume.sizeGiB 100 (default for ec2, lib/database/defaults.ts)']],
+      ['instanceType r5n.large (default for ec2, lib/database/defaults.ts)', 'nodes 3 (default for ec2, lib/database/defaults.ts)', 'volume.sizeGiB 100 (default for ec2, lib/database/defaults.ts)']],
     ['rds', { platform: 'rds', engine: 'postgres', instanceType: RDS_DATABASE_REQUEST_DEFAULTS.instanceType, storageGiB: RDS_DATABASE_REQUEST_DEFAULTS.storageGiB },
       ['instanceType db.r5.large (default for rds, lib/database/defaults.ts)', 'storageGiB 100 (default for rds, lib/database/defaults.ts)']],
     ['k8s', { platform: 'k8s', engine: 'postgres', instances: K8S_DATABASE_REQUEST_DEFAULTS.instances, storageGiB: K8S_DATABASE_REQUEST_DEFAULTS.storageGiB },

@@ -75,10 +75,10 @@ describe('flavor file edits', () => {
     const before = real('global').replace("nodes: 3,\n", "nodes: 3, // one per AZ\n");
     const syntax = parseFlavorSyntax(before, 'global.ts');
     const after = applyEdits(before, setDatabaseFieldsEdits(syntax, before, 'ledger', [
-      { path: ['instanceType'], value: 'r5.2xlarge' },
+      { path: ['instanceType'], value: 'r5n.2xlarge' },
       { path: ['volume', 'sizeGiB'], value: 800 },
     ]));
-    expect(after).toBe(before.replace("instanceType: 'r5.xlarge'", "instanceType: 'r5.2xlarge'").replace('sizeGiB: 500,', 'sizeGiB: 800,'));
+    expect(after).toBe(before.replace("instanceType: 'r5n.xlarge'", "instanceType: 'r5n.2xlarge'").replace('sizeGiB: 500,', 'sizeGiB: 800,'));
     expect(after).toContain('// one per AZ');
   });
 

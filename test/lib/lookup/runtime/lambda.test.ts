@@ -7,6 +7,7 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { mockClient } from 'aws-sdk-client-mock';
 import * as esbuild from 'esbuild';
 import { createLocalJWKSet } from 'jose';
+import { LOOKUP_DEFAULTS } from '../../../../lib/lookup/runtime/defaults';
 import { DevIdentityIssuer } from '../../../../lib/lookup/runtime/dev-identity';
 import { lookupFlavorsJson, parseLookupFlavors } from '../../../../lib/lookup/runtime/flavor-config';
 import { verifyFlavorToken } from '../../../../lib/lookup/runtime/flavor-token';
@@ -22,6 +23,7 @@ const ENV = {
   LOOKUP_SIGNING_KEY_ID: KEY_ARN,
   LOOKUP_IDENTITY_ISSUER: 'flavors-dev-identity',
   LOOKUP_IDENTITY_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+  LOOKUP_IDENTITY_AUDIENCE: LOOKUP_DEFAULTS.devIdentityAudience,
   LOOKUP_ENDPOINT_ZONE: 'flavors.corp.example',
 };
 
@@ -77,6 +79,7 @@ describe('lambda entry point', () => {
     ['an invalid flavor', { LOOKUP_FLAVORS: '[{"name":"x","residency":"global","regions":[]}]' }, 'LOOKUP_CONFIG_INVALID', /LOOKUP_FLAVORS holds an invalid flavor/],
     ['a plain-http JWKS URL', { LOOKUP_IDENTITY_JWKS_URL: 'http://idp.example/jwks' }, 'LOOKUP_CONFIG_INVALID', 'LOOKUP_IDENTITY_JWKS_URL must be an https:// URL.'],
     ['a token lifetime over 5 minutes', { LOOKUP_TOKEN_TTL_SECONDS: '3600' }, 'LOOKUP_TOKEN_TTL_INVALID', /from 1 to 300, not 3600/],
+    ['a missing identity audience', { LOOKUP_IDENTITY_AUDIENCE: undefined }, 'LOOKUP_CONFIG_MISSING', 'environment variable LOOKUP_IDENTITY_AUDIENCE is not set.'],
     ['a missing endpoint zone', { LOOKUP_ENDPOINT_ZONE: ' ' }, 'LOOKUP_CONFIG_MISSING', 'environment variable LOOKUP_ENDPOINT_ZONE is not set.'],
   ])('%s: every request answers 500 LOOKUP_MISCONFIGURED, the reason is logged once', async (_name, over, code, message) => {
     const logs: LookupLogEntry[] = [];

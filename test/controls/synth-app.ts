@@ -1,0 +1,62 @@
+import { App, Stack, type Stage } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
+import { parseDnsContext } from '../../stacks/flavor-dns-stack';
+import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap } from '../../stacks/flavors-app';
+import { CDK_CONTEXT } from '../helpers/cdk-app';
+
+/** One synthesized stack: where its template is on disk, and the construct it came from. */
+export interface SynthesizedStack {
+  readonly stage: string;
+  readonly stack: Stack;
+  /** Deployed name, e.g. `us-australia-us-east-1`. */
+  readonly stackName: string;
+  readonly templatePath: string;
+  /** Errors, warnings and infos of the stack's constructs, from the same synthesis (no re-synth per stack). */
+  readonly messages: readonly { readonly level: string; readonly id: string; readonly data: string }[];
+}
+
+export interface SynthesizedApp {
+  readonly app: App;
+  /** Every flavor Stage and the control plane, as `bin/app.ts` builds them. */
+  readonly stages: readonly Stage[];
+  readonly stacks: readonly SynthesizedStack[];
+  /** The cloud assembly folder (a temp folder); `cleanup()` removes it. */
+  readonly outdir: string;
+  cleanup(): void;
+}
+
+/**
+ * Synthesizes the whole app — every flavor in flavors/ plus the control plane, from cdk.json's
+ * context, with the builders bin/app.ts uses — into a temp folder, so checkers that read
+ * templates on disk (cfn-guard) see exactly what `cdk synth` writes. `perStage` runs on each
+ * Stage before synthesis (cdk-nag packs must be added per Stage: App-level aspects stop at Stages).
+ */
+export function synthesizeApp(perStage: (stage: Stage) => void = () => undefined): SynthesizedApp {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-controls-'));
+  const app = new App({ context: CDK_CONTEXT, outdir, analyticsReporting: false });
+  const flavors = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
+  const accounts = CDK_CONTEXT.accounts as AccountMap;
+  const dns = parseDnsContext(CDK_CONTEXT.dns);
+  const { stages } = addFlavorStages(app, flavors, accounts, dns);
+  const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(CDK_CONTEXT.controlPlane), dns?.zoneName);
+  const all: Stage[] = [...stages, controlPlane.stage];
+  all.forEach(perStage);
+  const assembly = app.synth();
+  const stacks = all.flatMap((stage) => {
+    const nested = assembly.getNestedAssembly(stage.artifactId);
+    return stage.node.findAll().filter((c): c is Stack => c instanceof Stack).map((stack) => {
+      const artifact = nested.getStackArtifact(stack.artifactId);
+      return {
+        stage: stage.stageName,
+        stack,
+        stackName: stack.stackName,
+        templatePath: path.join(nested.directory, artifact.templateFile),
+        messages: artifact.messages.map((m) => ({ level: m.level, id: m.id, data: String(m.entry.data) })),
+      };
+    });
+  });
+  return { app, stages: all, stacks, outdir, cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }) };
+}
