@@ -14,6 +14,7 @@ import { lookupCommand, LOOKUP_USAGE } from './commands/lookup';
 import { spaceCommand, SPACE_USAGE } from './commands/space';
 import { drCommand, DR_USAGE } from './commands/dr';
 import { failoverCommand, FAILOVER_USAGE } from './commands/failover';
+import { devReplicaCommand, DEV_REPLICA_USAGE } from './commands/dev-replica';
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   diff: { run: diffCommand, usage: DIFF_USAGE },
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   dr: { run: drCommand, usage: DR_USAGE },
   failover: { run: failoverCommand, usage: FAILOVER_USAGE },
   'dev-token': { run: devTokenCommand, usage: DEV_TOKEN_USAGE },
+  'dev-replica': { run: devReplicaCommand, usage: DEV_REPLICA_USAGE },
 };
 
 export function usage(): string {

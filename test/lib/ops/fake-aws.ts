@@ -14,6 +14,7 @@ import {
   UpdateHealthCheckCommand, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClientsFor } from '../../../lib/ops/aws-clients';
 
@@ -413,6 +414,7 @@ export function testClients(dynamoEndpoint?: string): ClientsFor {
         route53: new Route53Client({ region: 'us-east-1', credentials: FAKE_CREDENTIALS }),
         dynamodb: new DynamoDBClient({ region, credentials: FAKE_CREDENTIALS, ...(dynamoEndpoint ? { endpoint: dynamoEndpoint, maxAttempts: 1 } : {}) }),
         cloudwatch: new CloudWatchClient({ region, credentials: FAKE_CREDENTIALS }),
+        secretsmanager: new SecretsManagerClient({ region, credentials: FAKE_CREDENTIALS }),
       };
       cache.set(region, c);
     }
