@@ -99,7 +99,8 @@ export async function deleteEc2DevNode(ec2: EC2Client, ids: { instanceIds: reado
       throw err;
     });
     if (!v) continue;
-    await pollUntil(`${id} detached`, async () => ((await volume(ec2, id))?.State === 'available' ? true : undefined), poll);
+    // A volume that failed to create (`error`) can be deleted as it is; an attached one once its node is gone.
+    await pollUntil(`${id} detached`, async () => (['available', 'error'].includes((await volume(ec2, id))?.State ?? '') ? true : undefined), poll);
     await ec2.send(new DeleteVolumeCommand({ VolumeId: id }));
     log(`deleted ${id}`);
   }

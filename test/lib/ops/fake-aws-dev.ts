@@ -187,7 +187,7 @@ export class FakeDevAws {
     const r = this.aws.region(region);
     const v = r.volumes.get(id);
     if (!v) throw awsError('InvalidVolume.NotFound', `The volume '${id}' does not exist.`);
-    if (v.State !== 'available') throw awsError('VolumeInUse', `Volume ${id} is ${v.State}`);
+    if (v.State !== 'available' && v.State !== 'error') throw awsError('VolumeInUse', `Volume ${id} is ${v.State}`);
     r.volumes.delete(id);
     return {};
   }
