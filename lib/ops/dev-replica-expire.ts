@@ -37,7 +37,8 @@ export async function expireDevReplicas(regions: readonly string[], now: Date, d
       const of = (type: string) => replica.resources.filter((r) => r.type === type).map((r) => r.id);
       for (const arn of of('secret')) await deleteLogin(clients.secretsmanager, arn);
       if (of('instance').length + of('volume').length > 0) await deleteEc2DevNode(clients.ec2, { instanceIds: of('instance'), volumeIds: of('volume') }, deps.poll, deps.log);
-      for (const id of of('db-instance')) await deleteRdsDevCopy(clients.rds, id, deps.log);
+      const dbs = replica.resources.filter((r) => r.type === 'db-instance' && r.state !== 'deleting').map((r) => r.id);
+      for (const id of dbs) await deleteRdsDevCopy(clients.rds, id, deps.log);
       if (deps.kubeFor && replica.resources.some((r) => r.type.startsWith('k8s-'))) await deleteK8sDevCluster(deps.kubeFor(replica.region), replica.replicaId, deps.log);
       deps.log(`expired ${replica.replicaId} (${replica.region}, expired ${replica.expiresAt})`);
     } catch (err) {

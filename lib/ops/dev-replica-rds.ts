@@ -80,7 +80,7 @@ export async function deleteRdsDevCopy(rds: RDSClient, id: string, log: (l: stri
   } catch (err) {
     if (err instanceof Error && err.name === 'DBInstanceNotFoundFault') return;
     // Already being deleted: nothing more to do.
-    if (err instanceof Error && err.name === 'InvalidDBInstanceStateFault' && /deleting/i.test(err.message)) return;
+    if (err instanceof Error && err.name === 'InvalidDBInstanceStateFault' && /being deleted|deleting/i.test(err.message)) return;
     throw err;
   }
 }
