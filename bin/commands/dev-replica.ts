@@ -1,3 +1,5 @@
+import { Yaml } from 'cdk8s';
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
@@ -14,7 +16,7 @@ import { realSleep, type PollOptions } from '../../lib/ops/poll';
 import type { CliIo, Command } from '../cli-io';
 import { loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
-export const DEV_REPLICA_USAGE = 'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] [--mask <file.sql>] [--execute] [--json] [--kube-context {region}] | '
+export const DEV_REPLICA_USAGE = 'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] [--mask <file.sql>] [--execute] [--json] [--kube-context {region}] [--k8s-out <file.yaml>] | '
   + 'dev-replica list [--flavor <f>] [--json] [--kube-context {region}] | dev-replica expire [--dry-run] [--kube-context {region}]   '
   + 'a masked dev copy of a database from its newest backup, in the same region; plan by default';
 
@@ -37,7 +39,7 @@ export interface DevReplicaDeps extends OpsDeps {
 const OPTIONS = {
   region: { type: 'string' }, ttl: { type: 'string' }, owner: { type: 'string' }, mask: { type: 'string' },
   execute: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, flavor: { type: 'string' },
-  'dry-run': { type: 'boolean', default: false }, 'kube-context': { type: 'string' }, dir: { type: 'string', default: 'flavors' },
+  'dry-run': { type: 'boolean', default: false }, 'kube-context': { type: 'string' }, 'k8s-out': { type: 'string' }, dir: { type: 'string', default: 'flavors' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -80,6 +82,19 @@ async function create(flavorName: string, database: string, values: Values, deps
   await assertAwsCredentials(credentials(request.region), deps.credentialTimeoutMs);
   const plan = await planDevReplica(request, { clientsFor, kubeFor: deps.kubeFor, ec2Port: deps.ec2Port });
   if (!values.json) for (const line of formatDevPlan(plan)) io.out(line);
+  if (plan.platform === 'k8s') {
+    // The manifests as YAML, for review or GitOps; the login Secret is made (and applied) only by --execute.
+    const yaml = Yaml.stringify(...plan.manifests);
+    if (values['k8s-out']) {
+      fs.writeFileSync(path.resolve(io.cwd, values['k8s-out']), yaml);
+      if (!values.json) io.out(`  manifests written to ${values['k8s-out']} (without the login Secret ${plan.replicaId}-login, which --execute creates)`);
+    } else if (!values.json) {
+      io.out('  manifests:');
+      for (const line of yaml.trimEnd().split('\n')) io.out(`    ${line}`);
+    }
+  } else if (values['k8s-out']) {
+    throw new FlavorsError('CLI_BAD_ARGUMENTS', `--k8s-out is for k8s databases; ${database} runs on ${plan.platform}.`);
+  }
   if (!values.execute) {
     if (values.json) io.out(JSON.stringify({ plan }, null, 2));
     else io.out('Nothing was created. Rerun with --execute to create it.');

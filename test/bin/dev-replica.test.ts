@@ -141,3 +141,21 @@ describe('flavors dev-replica list and expire', () => {
     expect(after.out).toEqual(['No dev replicas.']);
   });
 });
+
+describe('flavors dev-replica create (k8s manifests)', () => {
+  test('Given --k8s-out, when planning a k8s copy, then the manifests are written as YAML without any password and nothing is applied', async () => {
+    const { io, out } = bufferIo(cwd);
+    const file = path.join(cwd, 'content-dev.yaml');
+    try {
+      await expect(devReplica()(['create', 'us-australia', 'content', '--region', PRIMARY, '--ttl', '8h', '--k8s-out', 'content-dev.yaml'], io)).resolves.toBe(0);
+      const yaml = fs.readFileSync(file, 'utf-8');
+      expect(yaml.split('\n---\n').map((d) => /^kind: (\w+)$/m.exec(d)?.[1])).toEqual(['Namespace', 'VolumeSnapshotContent', 'VolumeSnapshot', 'Cluster']);
+      expect(yaml).toContain('snapshotHandle: snap-k8s-p-content-backup-2');
+      expect(yaml).not.toMatch(/password/i);
+      expect(out).toContain('  manifests written to content-dev.yaml (without the login Secret dev-content-202506011200-ab12-login, which --execute creates)');
+      expect(world.kube[PRIMARY].calls.filter((c) => c.startsWith('apply'))).toEqual([]);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+});
