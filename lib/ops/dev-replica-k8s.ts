@@ -1,6 +1,6 @@
 import { FlavorsError } from '../errors';
 import { KUBE_KINDS, type KubeClient, type KubeObject } from './dev-replica-kube';
-import { DEV_REPLICA_LABELS, loginSecret, loginSecretName } from './dev-replica-manifests';
+import { DEV_REPLICA_LABELS, loginSecret } from './dev-replica-manifests';
 import type { K8sDevPlan } from './dev-replica-plan';
 import { pollUntil, type PollOptions } from './poll';
 
@@ -37,5 +37,3 @@ export async function deleteK8sDevCluster(kube: KubeClient, replicaId: string, l
     }
   }
 }
-
-export { loginSecretName };

@@ -61,7 +61,8 @@ function runKubectl(binary: string): Run {
         resolve(stdout);
       }
     });
-    if (stdin !== undefined) child.stdin?.end(stdin);
+    // Always close stdin: an auth plugin or prompt waiting on it would otherwise hang the run.
+    child.stdin?.end(stdin ?? '');
   });
 }
 
