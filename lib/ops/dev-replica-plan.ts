@@ -104,7 +104,7 @@ export async function planDevReplica(req: DevReplicaRequest, deps: PlanDeps): Pr
     ...common, platform: 'rds', source, instanceClass: D.rdsInstanceClass, securityGroupId,
     subnetGroup: { name: devSubnetGroupName(req.flavor.name), subnetIds: subnets.map((s) => s.subnetId) },
     // RDS keeps the master user of the source and stores a new password in a secret it manages.
-    secretName: `(managed by RDS for ${req.replicaId})`, user: D.rdsMasterUsername, dbname: D.pgDatabase,
+    secretName: `(managed by RDS for ${req.replicaId})`, user: D.rdsMasterUsername, dbname: spec.engine === 'postgres' ? D.pgDatabase : 'mysql',
     port: D.port[spec.engine],
   };
 }
