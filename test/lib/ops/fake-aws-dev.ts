@@ -15,7 +15,7 @@ import {
   type CreateSecretCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { awsError, type FakeAws, type FakeDb } from './fake-aws';
+import { awsError, byTag, matches, type FakeAws, type FakeDb } from './fake-aws';
 
 export interface FakeSubnet { SubnetId: string; AvailabilityZone: string; VpcId: string; Tags: Tag[] }
 export interface FakeSecurityGroup { GroupId: string; VpcId: string; Tags: Tag[] }
@@ -28,18 +28,6 @@ export type BootEvent =
 
 type Service = 'ec2' | 'rds' | 'secretsmanager';
 type Mock = { on: (c: never) => { callsFake: (f: (input: never, getClient: () => { config: { region: () => Promise<string> } }) => unknown) => unknown } };
-
-function matches(filters: readonly Filter[] | undefined, get: (name: string) => string[] | undefined): boolean {
-  for (const f of filters ?? []) {
-    const have = get(f.Name!);
-    if (have === undefined) throw new Error(`fake EC2: unsupported filter ${f.Name}`);
-    if (!have.some((v) => f.Values!.includes(v))) return false;
-  }
-  return true;
-}
-
-const byTag = (tags: readonly Tag[], name: string): string[] | undefined => (name === 'tag-key' ? tags.map((t) => t.Key!)
-  : name.startsWith('tag:') ? tags.filter((t) => t.Key === name.slice(4)).map((t) => t.Value!) : undefined);
 
 export class FakeDevAws {
   readonly subnets: Record<string, FakeSubnet[]> = {};

@@ -146,7 +146,7 @@ export function awsError(name: string, message: string): Error {
 
 const tagValue = (tags: readonly Tag[], key: string) => tags.find((t) => t.Key === key)?.Value;
 
-function matches(filters: readonly Filter[] | undefined, get: (name: string) => string[] | undefined): boolean {
+export function matches(filters: readonly Filter[] | undefined, get: (name: string) => string[] | undefined): boolean {
   for (const f of filters ?? []) {
     const have = get(f.Name!);
     if (have === undefined) throw new Error(`fake EC2: unsupported filter ${f.Name}`);
@@ -155,7 +155,7 @@ function matches(filters: readonly Filter[] | undefined, get: (name: string) => 
   return true;
 }
 
-const byTag = (tags: readonly Tag[], name: string) => (name === 'tag-key' ? tags.map((t) => t.Key!)
+export const byTag = (tags: readonly Tag[], name: string) => (name === 'tag-key' ? tags.map((t) => t.Key!)
   : name.startsWith('tag:') ? [tagValue(tags, name.slice(4))].filter((v): v is string => v !== undefined) : undefined);
 
 const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
