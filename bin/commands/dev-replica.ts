@@ -17,7 +17,7 @@ import type { CliIo, Command } from '../cli-io';
 import { loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 export const DEV_REPLICA_USAGE = 'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] [--mask <file.sql>] [--execute] [--json] [--kube-context {region}] [--k8s-out <file.yaml>] | '
-  + 'dev-replica list [--flavor <f>] [--json] [--kube-context {region}] | dev-replica expire [--dry-run] [--kube-context {region}]   '
+  + 'dev-replica list [--flavor <f>] [--json] [--kube-context {region}] | dev-replica expire [--flavor <f>] [--dry-run] [--kube-context {region}]   '
   + 'a masked dev copy of a database from its newest backup, in the same region; plan by default';
 
 /** What tests inject besides the ops deps: a fake Kubernetes, the copy's port and TLS, fixed ids. */
@@ -125,7 +125,7 @@ async function inventory(sub: 'list' | 'expire', values: Values, deps: DevReplic
   const dryRun = values['dry-run']!;
   const result = await expireDevReplicas(regions, now(), dryRun, {
     clientsFor, kubeFor: deps.kubeFor, log: io.out, poll: { sleep: deps.sleep ?? realSleep, ...deps.poll },
-  });
+  }, values.flavor);
   if (dryRun) {
     io.out(result.expired.length === 0 ? 'No dev replica is past its expiry.' : `Would delete ${result.expired.length} expired dev replica(s):`);
     for (const line of result.expired.length > 0 ? formatDevReplicas(result.expired, now()) : []) io.out(line);

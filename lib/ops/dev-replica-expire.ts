@@ -23,10 +23,10 @@ export interface ExpireResult {
 /**
  * Deletes every dev replica past its `flavors:expires-at`: nodes (then their volumes), DB instances
  * without a final snapshot, login secrets without a recovery window, and k8s dev clusters with
- * their objects. Only what `listDevReplicas` found by the dev-replica tag is touched.
+ * their objects. Only what `listDevReplicas` finds by the dev-replica tag (and `flavor`, if given) is touched.
  */
-export async function expireDevReplicas(regions: readonly string[], now: Date, dryRun: boolean, deps: ExpireDeps): Promise<ExpireResult> {
-  const all = await listDevReplicas(regions, undefined, deps);
+export async function expireDevReplicas(regions: readonly string[], now: Date, dryRun: boolean, deps: ExpireDeps, flavor?: string): Promise<ExpireResult> {
+  const all = await listDevReplicas(regions, flavor, deps);
   const expired = all.filter((r) => isExpired(r, now));
   const kept = all.filter((r) => !isExpired(r, now));
   const failed: { replica: DevReplicaInfo; error: string }[] = [];

@@ -97,6 +97,13 @@ describe('expireDevReplicas', () => {
     expect(world.aws.region(PRIMARY).violations).toEqual([]);
   });
 
+  test('Given a flavor, when expired, then replicas of other flavors are left alone', async () => {
+    seed();
+    const result = await expireDevReplicas(REGIONS, NOW, false, deps(), 'global');
+    expect(result.expired).toEqual([]);
+    expect(world.aws.calls.filter((c) => !/^(Describe|List|Get)/.test(c.command))).toEqual([]);
+  });
+
   test('Given a deletion that fails, when expired, then that replica is reported and the others are still deleted', async () => {
     seed();
     world.aws.failNext('DeleteDBInstance', Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
