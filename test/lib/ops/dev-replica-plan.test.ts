@@ -60,6 +60,18 @@ describe('planDevReplica (EC2)', () => {
     await expect(plan('ledger', PRIMARY)).rejects.toMatchObject({ code: 'DEV_REPLICA_NO_SUBNETS' });
   });
 
+  test('Given private subnets of the flavor in two VPCs, when planned, then DEV_REPLICA_SUBNETS_AMBIGUOUS', async () => {
+    setup();
+    world.dev.subnets[PRIMARY].push({ SubnetId: 'subnet-stray', AvailabilityZone: 'us-east-1b', VpcId: 'vpc-stray', Tags: [{ Key: 'flavors:flavor', Value: 'us-australia' }, { Key: 'aws-cdk:subnet-name', Value: 'Private' }] });
+    await expect(plan('ledger', PRIMARY)).rejects.toMatchObject({ code: 'DEV_REPLICA_SUBNETS_AMBIGUOUS', message: expect.stringContaining('vpc-p, vpc-stray') });
+  });
+
+  test('Given the newest snapshot is unencrypted, when planned, then DEV_REPLICA_SNAPSHOT_UNENCRYPTED', async () => {
+    setup();
+    world.aws.region(PRIMARY).snapshots.get('snap-p0new')!.Encrypted = false;
+    await expect(plan('ledger', PRIMARY)).rejects.toMatchObject({ code: 'DEV_REPLICA_SNAPSHOT_UNENCRYPTED' });
+  });
+
   test('Given the database has no security group, when planned, then DEV_REPLICA_NO_SECURITY_GROUP', async () => {
     setup();
     world.dev.securityGroups[PRIMARY] = world.dev.securityGroups[PRIMARY].filter((g) => g.GroupId !== SG[PRIMARY].ledger);

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DB_NODE_FLEET_DEFAULTS, ENGINE_PORTS, MANAGED_DATABASE_DEFAULTS } from '../../../lib/database/defaults';
 import germanyBelgium from '../../../flavors/germany-belgium';
+import { defineFlavor } from '../../../lib/flavor';
 import { Testing } from 'cdk8s';
 import { StorageChart } from '../../../lib/k8s/storage-chart';
 import { FLAVOR_KEY_DEFAULTS } from '../../../lib/keys/defaults';
@@ -54,6 +55,14 @@ describe('devReplicaRequest', () => {
     [{ maskFile: 'empty.sql' }, 'DEV_REPLICA_MASK_EMPTY', '--mask empty.sql is empty; an empty mask would hand out unmasked data. Write the masking SQL or leave --mask out.'],
   ])('Given %p, then %s', (over, code, message) => {
     expect(() => devReplicaRequest(input(over))).toThrow(expect.objectContaining({ code, message }));
+  });
+
+  test('Given an ec2 MySQL fleet, then DEV_REPLICA_ENGINE_UNSUPPORTED', () => {
+    const flavor = defineFlavor({
+      name: 'mysql-fleet', residency: 'global', regions: [{ region: 'us-east-1', role: 'primary' }],
+      databases: { orders: { platform: 'ec2', engine: 'mysql', instanceType: 'r5.large', nodes: 1, volume: { sizeGiB: 100 } } },
+    });
+    expect(() => devReplicaRequest(input({ flavor, database: 'orders' }))).toThrow(expect.objectContaining({ code: 'DEV_REPLICA_ENGINE_UNSUPPORTED' }));
   });
 
   test('Given a mask for a MySQL database, then DEV_REPLICA_MASK_ENGINE', () => {
