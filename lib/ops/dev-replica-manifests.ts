@@ -1,10 +1,12 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { K8S_DEFAULTS } from '../k8s/defaults';
 import { DEV_REPLICA_TAGS } from '../database/tags';
 import { KUBE_KINDS, type KubeObject } from './dev-replica-kube';
 import type { K8sSnapshotSource } from './dev-replica-source';
 
 /**
- * The objects of a k8s dev replica, in apply order. A VolumeSnapshot can only restore into its own
+ * The objects of a k8s dev replica. A VolumeSnapshot can only restore into its own
  * namespace, so the production snapshot is re-bound in the dev namespace the way static snapshot
  * provisioning works: a VolumeSnapshotContent naming the same EBS snapshot (`deletionPolicy:
  * Retain`, so deleting the dev objects never deletes the production snapshot) and a VolumeSnapshot
@@ -43,36 +45,52 @@ function meta(input: ManifestInput, name: string, namespace?: string, extraAnnot
   };
 }
 
-export function devClusterManifests(input: ManifestInput, storageGiB: number): KubeObject[] {
-  const { replicaId: id, namespace } = input;
-  const snapshotClass = `flavors-${input.flavor}-snapshots`;
-  return [
-    { apiVersion: KUBE_KINDS.namespace.apiVersion, kind: 'Namespace', metadata: { name: namespace, labels: { [DEV_REPLICA_LABELS.flavor]: input.flavor } } },
-    {
-      apiVersion: KUBE_KINDS.volumeSnapshotContent.apiVersion, kind: 'VolumeSnapshotContent', metadata: meta(input, id),
+export interface DevClusterChartProps extends ManifestInput {
+  /** Size of the recovered volume when the snapshot does not say (the flavor file's `storageGiB`). */
+  readonly storageGiB: number;
+}
+
+/**
+ * The objects of one k8s dev replica as a cdk8s chart (the style of lib/k8s): the dev namespace,
+ * the re-bound snapshot (content + VolumeSnapshot) and the recovering Cluster. No chart namespace:
+ * cdk8s would stamp it on the cluster-scoped objects; each object names its own.
+ */
+export class DevClusterChart extends Chart {
+  constructor(scope: Construct, id: string, props: DevClusterChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { replicaId: name, namespace } = props;
+    const snapshotClass = `flavors-${props.flavor}-snapshots`;
+    new ApiObject(this, 'Namespace', { apiVersion: KUBE_KINDS.namespace.apiVersion, kind: 'Namespace', metadata: { name: namespace, labels: { [DEV_REPLICA_LABELS.flavor]: props.flavor } } });
+    new ApiObject(this, 'SnapshotContent', {
+      apiVersion: KUBE_KINDS.volumeSnapshotContent.apiVersion, kind: 'VolumeSnapshotContent', metadata: meta(props, name),
       spec: {
         deletionPolicy: 'Retain', driver: K8S_DEFAULTS.csiDriver, volumeSnapshotClassName: snapshotClass,
-        source: { snapshotHandle: input.snapshot.snapshotHandle }, volumeSnapshotRef: { name: id, namespace },
+        source: { snapshotHandle: props.snapshot.snapshotHandle }, volumeSnapshotRef: { name, namespace },
       },
-    },
-    {
-      apiVersion: KUBE_KINDS.volumeSnapshot.apiVersion, kind: 'VolumeSnapshot', metadata: meta(input, id, namespace, { ...input.snapshot.annotations }),
-      spec: { volumeSnapshotClassName: snapshotClass, source: { volumeSnapshotContentName: id } },
-    },
-    {
-      apiVersion: KUBE_KINDS.cluster.apiVersion, kind: 'Cluster', metadata: meta(input, id, namespace),
+    });
+    new ApiObject(this, 'Snapshot', {
+      apiVersion: KUBE_KINDS.volumeSnapshot.apiVersion, kind: 'VolumeSnapshot', metadata: meta(props, name, namespace, { ...props.snapshot.annotations }),
+      spec: { volumeSnapshotClassName: snapshotClass, source: { volumeSnapshotContentName: name } },
+    });
+    new ApiObject(this, 'Cluster', {
+      apiVersion: KUBE_KINDS.cluster.apiVersion, kind: 'Cluster', metadata: meta(props, name, namespace),
       spec: {
         instances: 1,
-        storage: { size: input.snapshot.restoreSizeGi ?? `${storageGiB}Gi`, storageClass: `flavors-${input.flavor}-gp3` },
+        storage: { size: props.snapshot.restoreSizeGi ?? `${props.storageGiB}Gi`, storageClass: `flavors-${props.flavor}-gp3` },
         bootstrap: {
           recovery: {
-            volumeSnapshots: { storage: { name: id, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
-            database: input.dbname, owner: input.user, secret: { name: loginSecretName(id) },
+            volumeSnapshots: { storage: { name, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
+            database: props.dbname, owner: props.user, secret: { name: loginSecretName(name) },
           },
         },
       },
-    },
-  ];
+    });
+  }
+}
+
+/** The chart's objects in apply order (nothing is written to disk). */
+export function devClusterManifests(input: ManifestInput, storageGiB: number): KubeObject[] {
+  return new DevClusterChart(new App(), 'dev-replica', { ...input, storageGiB }).toJson() as KubeObject[];
 }
 
 /** The login Secret CloudNativePG sets the owner's password from; built only at execution, never printed. */

@@ -4,10 +4,7 @@ import * as path from 'path';
 import { DB_NODE_FLEET_DEFAULTS, ENGINE_PORTS, MANAGED_DATABASE_DEFAULTS } from '../../../lib/database/defaults';
 import germanyBelgium from '../../../flavors/germany-belgium';
 import { defineFlavor } from '../../../lib/flavor';
-import { Testing } from 'cdk8s';
-import { StorageChart } from '../../../lib/k8s/storage-chart';
 import { FLAVOR_KEY_DEFAULTS } from '../../../lib/keys/defaults';
-import { devClusterManifests } from '../../../lib/ops/dev-replica-manifests';
 import { DEV_REPLICA_DEFAULTS } from '../../../lib/ops/dev-replica-defaults';
 import { flavorKeyAlias } from '../../../lib/ops/dev-replica-network';
 import { devReplicaRequest, newReplicaId, parseTtl } from '../../../lib/ops/dev-replica-request';
@@ -88,13 +85,6 @@ describe('defaults copied to keep aws-cdk-lib out of the ops tools', () => {
     expect(DEV_REPLICA_DEFAULTS.rdsMasterUsername).toBe(MANAGED_DATABASE_DEFAULTS.masterUsername);
     expect(DEV_REPLICA_DEFAULTS.port).toEqual({ postgres: ENGINE_PORTS.postgres.client[0].from, mysql: MANAGED_DATABASE_DEFAULTS.port.mysql });
     expect(flavorKeyAlias('x')).toBe(`${FLAVOR_KEY_DEFAULTS.aliasPrefix}x`);
-  });
-  test('Then the dev Cluster and snapshot use the flavor\'s StorageChart classes (encrypted with its key)', () => {
-    const storage = new StorageChart(Testing.app(), 'storage', { flavor: 'x', kmsKeyArn: 'arn:aws:kms:us-east-1:1:alias/flavors/x' });
-    const snapshot = { namespace: 'flavor-x', name: 's', createdAt: NOW, snapshotHandle: 'snap-1', annotations: {} };
-    const [, content, , cluster] = devClusterManifests({ replicaId: 'dev-a', flavor: 'x', database: 'a', owner: 'o', expiresAt: NOW, namespace: 'flavors-dev-x', user: 'app', dbname: 'app', snapshot }, 10);
-    expect((content.spec as { volumeSnapshotClassName: string }).volumeSnapshotClassName).toBe(storage.snapshotClassName);
-    expect((cluster.spec as { storage: { storageClass: string; size: string } }).storage).toEqual({ storageClass: storage.storageClassName, size: '10Gi' });
   });
 });
 
