@@ -20,3 +20,20 @@ export const DB_DATA_ROLE = 'db-data';
 
 /** Device name of the data volume on every database node. */
 export const DB_DATA_DEVICE = '/dev/sdf';
+
+/**
+ * Tags of dev replicas (`flavors dev-replica`). `list` and `expire` find replicas by these alone.
+ * A dev replica carries `flavors:flavor` but never `flavors:database` or `flavors:role`: the ops
+ * tools find a database's nodes, volumes and RDS instances by those, and a dev copy must never be
+ * mistaken for one (nor be picked up by the snapshot policy).
+ */
+export const DEV_REPLICA_TAGS = {
+  /** The replica id (`dev-<database>-<time>-<random>`); its presence marks a dev replica. */
+  replica: 'flavors:dev-replica',
+  /** The database the replica copies (the key in the flavor file). */
+  source: 'flavors:dev-replica-source',
+  /** Who asked for it (`--owner`, default the caller's user name). */
+  owner: 'flavors:owner',
+  /** ISO 8601 time after which `flavors dev-replica expire` deletes it. */
+  expiresAt: 'flavors:expires-at',
+} as const;

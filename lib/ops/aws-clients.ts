@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FlavorsError } from '../errors';
 import { OPS_DEFAULTS } from './defaults';
 
@@ -14,6 +15,8 @@ export interface RegionClients {
   readonly dynamodb: DynamoDBClient;
   /** Read-only: the RDS replicas' `ReplicaLag` metric. */
   readonly cloudwatch: CloudWatchClient;
+  /** Dev replicas: the hand-out login of a copy (created, read for masking, deleted on expiry). */
+  readonly secretsmanager: SecretsManagerClient;
 }
 
 /**
@@ -37,6 +40,7 @@ export function createAwsClients(): ClientsFor {
         route53,
         dynamodb: new DynamoDBClient({ region }),
         cloudwatch: new CloudWatchClient({ region }),
+        secretsmanager: new SecretsManagerClient({ region }),
       };
       cache.set(region, clients);
     }

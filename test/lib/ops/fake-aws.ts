@@ -14,6 +14,7 @@ import {
   UpdateHealthCheckCommand, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { ClientsFor } from '../../../lib/ops/aws-clients';
 
@@ -39,6 +40,8 @@ export interface FakeInstance {
   Tags: Tag[];
   /** Device name → volume id. */
   devices: Record<string, string>;
+  /** Set on instances launched by RunInstances (dev replicas). */
+  PrivateIpAddress?: string;
 }
 
 export interface FakeSnapshot {
@@ -61,13 +64,26 @@ export interface FakeDb {
   StatusInfos?: { StatusType: string; Status: string; Normal: boolean; Message?: string }[];
   TagList: Tag[];
   KmsKeyId?: string;
+  /** Point-in-time restore window end; absent when automated backups are off (and on read replicas). */
+  LatestRestorableTime?: Date;
+  EarliestRestorableTime?: Date;
+  Engine?: string;
+  DBInstanceClass?: string;
+  Endpoint?: { Address: string; Port: number };
+  MasterUserSecret?: { SecretArn: string; KmsKeyId?: string };
+  DBSubnetGroup?: { DBSubnetGroupName: string };
+  VpcSecurityGroups?: { VpcSecurityGroupId: string }[];
+  MultiAZ?: boolean;
+  PubliclyAccessible?: boolean;
+  DeletionProtection?: boolean;
 }
 
 export interface FakeBackup {
   DBInstanceArn: string;
   DBInstanceAutomatedBackupsArn: string;
   Status: string;
-  RestoreWindow: { LatestTime: Date };
+  RestoreWindow: { LatestTime: Date; EarliestTime?: Date };
+  KmsKeyId?: string;
 }
 
 export class FakeEc2Region {
@@ -75,6 +91,8 @@ export class FakeEc2Region {
   readonly instances = new Map<string, FakeInstance>();
   readonly snapshots = new Map<string, FakeSnapshot>();
   readonly tokens = new Map<string, string>();
+  /** KMS aliases of the region → key ARN; a volume asked for with an unknown alias ends in state `error`, as in EBS. */
+  readonly aliases = new Map<string, string>();
   /** Pending state changes: applied when `ticks` reaches 0 (one tick per Describe call). */
   readonly pending: { ticks: number; apply: () => void }[] = [];
   /** Problems a real region would refuse or regret (e.g. detaching a data volume from a running node). */
@@ -128,7 +146,7 @@ export function awsError(name: string, message: string): Error {
 
 const tagValue = (tags: readonly Tag[], key: string) => tags.find((t) => t.Key === key)?.Value;
 
-function matches(filters: readonly Filter[] | undefined, get: (name: string) => string[] | undefined): boolean {
+export function matches(filters: readonly Filter[] | undefined, get: (name: string) => string[] | undefined): boolean {
   for (const f of filters ?? []) {
     const have = get(f.Name!);
     if (have === undefined) throw new Error(`fake EC2: unsupported filter ${f.Name}`);
@@ -137,7 +155,8 @@ function matches(filters: readonly Filter[] | undefined, get: (name: string) => 
   return true;
 }
 
-const byTag = (tags: readonly Tag[], name: string) => (name.startsWith('tag:') ? [tagValue(tags, name.slice(4))].filter((v): v is string => v !== undefined) : undefined);
+export const byTag = (tags: readonly Tag[], name: string) => (name === 'tag-key' ? tags.map((t) => t.Key!)
+  : name.startsWith('tag:') ? [tagValue(tags, name.slice(4))].filter((v): v is string => v !== undefined) : undefined);
 
 const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
@@ -149,7 +168,7 @@ export class FakeAws {
   /** Command name → errors to throw on the next calls (consumed in order). */
   readonly failures = new Map<string, Error[]>();
   /** Every command sent, in order: `<region> <CommandName>`. */
-  readonly calls: { service: 'ec2' | 'rds' | 'route53' | 'cloudwatch'; region: string; command: string; input: Record<string, unknown> }[] = [];
+  readonly calls: { service: 'ec2' | 'rds' | 'route53' | 'cloudwatch' | 'secretsmanager'; region: string; command: string; input: Record<string, unknown> }[] = [];
   /** Called (and awaited) before every command; tests use it to press Ctrl-C or change the world at a chosen moment. */
   onCall?: (command: string, input: Record<string, unknown>) => void | Promise<void>;
 
@@ -265,6 +284,7 @@ export class FakeAws {
       Reservations: instances.map((i) => ({
         Instances: [{
           InstanceId: i.InstanceId, Placement: { AvailabilityZone: i.AvailabilityZone }, State: { Name: i.State }, Tags: structuredClone(i.Tags),
+          ...(i.PrivateIpAddress ? { PrivateIpAddress: i.PrivateIpAddress } : {}),
           BlockDeviceMappings: Object.entries(i.devices).map(([DeviceName, VolumeId]) => ({ DeviceName, Ebs: { VolumeId, Status: 'attached' } })),
         }],
       })),
@@ -277,16 +297,21 @@ export class FakeAws {
     if (token && r.tokens.has(token)) return { VolumeId: r.tokens.get(token), State: r.volumes.get(r.tokens.get(token)!)!.State };
     const snap = r.snapshots.get(input.SnapshotId as string);
     if (!snap) throw awsError('InvalidSnapshot.NotFound', `snapshot ${input.SnapshotId as string} not found in ${region}`);
+    if (snap.State !== 'completed') throw awsError('IncorrectState', `snapshot ${snap.SnapshotId} is ${snap.State}`);
+    if (typeof input.AvailabilityZone !== 'string' || !new RegExp(`^${region}[a-z]$`).test(input.AvailabilityZone)) {
+      throw awsError('InvalidParameterValue', `availability zone ${String(input.AvailabilityZone)} is not in ${region}`);
+    }
     if (!input.Encrypted) r.violations.push(`unencrypted volume from ${snap.SnapshotId}`);
+    const alias = typeof input.KmsKeyId === 'string' && (input.KmsKeyId as string).startsWith('alias/') ? input.KmsKeyId as string : undefined;
     const id = r.nextId('vol');
     const tags = ((input.TagSpecifications as { Tags: Tag[] }[] | undefined)?.[0]?.Tags ?? []).map((t) => ({ ...t }));
     r.volumes.set(id, {
       VolumeId: id, AvailabilityZone: input.AvailabilityZone as string, State: 'creating', Size: snap.VolumeSize, Encrypted: true,
-      KmsKeyId: (input.KmsKeyId as string | undefined) ?? snap.KmsKeyId, SnapshotId: snap.SnapshotId, VolumeType: input.VolumeType as string,
+      KmsKeyId: alias ? r.aliases.get(alias) ?? alias : (input.KmsKeyId as string | undefined) ?? snap.KmsKeyId, SnapshotId: snap.SnapshotId, VolumeType: input.VolumeType as string,
       Iops: input.Iops as number, Throughput: input.Throughput as number, Tags: tags, Attachments: [],
     });
     if (token) r.tokens.set(token, id);
-    r.later(() => { r.volumes.get(id)!.State = 'available'; });
+    r.later(() => { r.volumes.get(id)!.State = alias && !r.aliases.has(alias) ? 'error' : 'available'; });
     return { VolumeId: id, State: 'creating' };
   }
 
@@ -413,6 +438,7 @@ export function testClients(dynamoEndpoint?: string): ClientsFor {
         route53: new Route53Client({ region: 'us-east-1', credentials: FAKE_CREDENTIALS }),
         dynamodb: new DynamoDBClient({ region, credentials: FAKE_CREDENTIALS, ...(dynamoEndpoint ? { endpoint: dynamoEndpoint, maxAttempts: 1 } : {}) }),
         cloudwatch: new CloudWatchClient({ region, credentials: FAKE_CREDENTIALS }),
+        secretsmanager: new SecretsManagerClient({ region, credentials: FAKE_CREDENTIALS }),
       };
       cache.set(region, c);
     }
