@@ -16,15 +16,16 @@ export interface Tokens {
   mint(claims: { space?: string; region: string; epoch: number; flavor?: string }): Promise<string>;
 }
 
-export async function tokens(): Promise<Tokens> {
+/** A local signer and the trust that verifies its tokens for `flavor`. */
+export async function tokens(flavor = FLAVOR): Promise<Tokens> {
   const signer = await LocalKeySigner.generate('fence-test');
   const jwks: JSONWebKeySet = { keys: [await signer.publicJwk()] };
   return {
-    trust: { flavor: FLAVOR, jwks },
-    async mint({ space = SPACE, region, epoch, flavor = FLAVOR }) {
+    trust: { flavor, jwks },
+    async mint({ space = SPACE, region, epoch, flavor: tokenFlavor = flavor }) {
       const { token } = await issueFlavorToken(signer, {
-        issuer: 'flavors-lookup', audience: `https://${region}.${flavor}.flavors.example.com`, subject: 'teller-7',
-        space, flavor, region, epoch, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),
+        issuer: 'flavors-lookup', audience: `https://${region}.${tokenFlavor}.flavors.example.com`, subject: 'teller-7',
+        space, flavor: tokenFlavor, region, epoch, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),
       });
       return token;
     },
