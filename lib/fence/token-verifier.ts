@@ -26,6 +26,12 @@ export interface FlavorTokenTrust {
   readonly issuer?: string;
   /** Verification time (tests). @default now */
   readonly currentDate?: () => Date;
+  /**
+   * Verified tokens remembered (by their exact text, until they expire), so a client's repeated
+   * requests with one token cost one signature check. 0 turns the cache off.
+   * @default 10000
+   */
+  readonly cacheSize?: number;
 }
 
 /**
@@ -34,22 +40,41 @@ export interface FlavorTokenTrust {
  * and the foreign-region guard needs a valid token of another region to redirect it.
  */
 export function flavorTokenVerifier(trust: FlavorTokenTrust): (token: string) => Promise<FlavorTokenClaims> {
+  const cacheSize = trust.cacheSize ?? 10_000;
+  const cache = new Map<string, FlavorTokenClaims>();
+  const now = () => (trust.currentDate?.() ?? new Date()).getTime() / 1000;
   return async (token) => {
-    let region: unknown;
-    try {
-      region = decodeJwt(token).region;
-    } catch {
-      throw new FenceError('FENCE_TOKEN_INVALID', 'the flavor token is not a JWT; ask the lookup service for a route and token.');
+    const known = cache.get(token);
+    if (known) {
+      // Same bytes, same signature: only time can make it invalid.
+      if (known.exp > now()) return known;
+      cache.delete(token);
     }
-    try {
-      // The region is the token's own (checked by the caller); epoch 1 is the lowest there is, so no epoch is refused here.
-      return await verifyFlavorToken(token, {
-        flavor: trust.flavor, region: typeof region === 'string' ? region : '', currentEpoch: 1, jwks: trust.jwks,
-        audience: trust.audience, issuer: trust.issuer, currentDate: trust.currentDate?.(),
-      });
-    } catch (err) {
-      if (err instanceof FlavorTokenError) throw new FenceError('FENCE_TOKEN_INVALID', `${err.code}: ${err.message}`);
-      throw err;
+    const claims = await verifyOnce(trust, token);
+    if (cacheSize > 0) {
+      // Oldest first out (a Map iterates in insertion order).
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+      cache.set(token, claims);
     }
+    return claims;
   };
+}
+
+async function verifyOnce(trust: FlavorTokenTrust, token: string): Promise<FlavorTokenClaims> {
+  let region: unknown;
+  try {
+    region = decodeJwt(token).region;
+  } catch {
+    throw new FenceError('FENCE_TOKEN_INVALID', 'the flavor token is not a JWT; ask the lookup service for a route and token.');
+  }
+  try {
+    // The region is the token's own (checked by the caller); epoch 1 is the lowest there is, so no epoch is refused here.
+    return Object.freeze(await verifyFlavorToken(token, {
+      flavor: trust.flavor, region: typeof region === 'string' ? region : '', currentEpoch: 1, jwks: trust.jwks,
+      audience: trust.audience, issuer: trust.issuer, currentDate: trust.currentDate?.(),
+    }));
+  } catch (err) {
+    if (err instanceof FlavorTokenError) throw new FenceError('FENCE_TOKEN_INVALID', `${err.code}: ${err.message}`);
+    throw err;
+  }
 }

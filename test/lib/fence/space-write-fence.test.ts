@@ -1,7 +1,7 @@
 // The write fence on a real PostgreSQL: each refusal code, checks before the callback, rollback of
 // the callback's own error, and the table's guard against lowering an epoch.
 import { Pool } from 'pg';
-import { FENCE_DDL, FenceError, installFence, SpaceWriteFence } from '../../../lib/fence';
+import { FENCE_DDL, FenceError, flavorTokenVerifier, installFence, SpaceWriteFence } from '../../../lib/fence';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { debit, LEDGER_DDL, REGION_A, REGION_B, resetLedger, SPACE, tokens, type Tokens } from './fence-fixtures';
 
@@ -13,6 +13,7 @@ let fence: SpaceWriteFence;
 beforeAll(async () => {
   pg = await startPg({ databases: ['a', 'bare'] });
   pool = new Pool({ connectionString: pg.url('a'), max: 4 });
+  pool.on('error', () => undefined);
   await installFence(pool);
   await installFence(pool); // idempotent
   await pool.query(LEDGER_DDL);
@@ -45,6 +46,7 @@ describe('SpaceWriteFence.write', () => {
   ])('Given a token for %s, When it writes, Then it is refused with %s and nothing commits', async (_what, code, claims) => {
     const work = jest.fn(debit(60));
     expect(await codeOf(fence.write(await t.mint(claims), work))).toBe(code);
+    expect(work).not.toHaveBeenCalled();
     expect(await balance()).toBe(100);
   });
 
@@ -114,6 +116,24 @@ describe('SpaceWriteFence.write', () => {
     const f = new SpaceWriteFence({ pool, region: REGION_A, verify: (tok) => ({ space: SPACE, region: REGION_A, epoch: Number(tok) }) });
     expect(await codeOf(f.write('1', debit(10)))).toBe('FENCE_STALE_EPOCH');
     expect(await codeOf(f.write('2', debit(10)))).toBe('accepted');
+  });
+});
+
+describe('flavorTokenVerifier', () => {
+  test('Given a verified token, When it comes again, Then the cached claims are used until the token expires, then it is refused', async () => {
+    let now = new Date();
+    const verify = flavorTokenVerifier({ ...t.trust, currentDate: () => now });
+    const token = await t.mint({ region: REGION_A, epoch: 2 });
+    const first = await verify(token);
+    expect(await verify(token)).toBe(first);
+    now = new Date(first.exp * 1000 + 60_000);
+    await expect(verify(token)).rejects.toMatchObject({ code: 'FENCE_TOKEN_INVALID', message: expect.stringContaining('FLAVOR_TOKEN_EXPIRED') });
+  });
+
+  test('Given a cache of one, When two tokens alternate, Then each is verified again and both stay valid', async () => {
+    const verify = flavorTokenVerifier({ ...t.trust, cacheSize: 1 });
+    const [x, y] = [await t.mint({ region: REGION_A, epoch: 2 }), await t.mint({ region: REGION_B, epoch: 2 })];
+    for (const token of [x, y, x, y]) await expect(verify(token)).resolves.toMatchObject({ epoch: 2 });
   });
 });
 
