@@ -11,6 +11,9 @@ import type { Flavor } from '../../../lib/flavor/types';
 import { spaceItem } from '../../../lib/lookup/runtime/records';
 import { ensureLookupTable } from '../../../lib/lookup/runtime/table';
 import usAustralia from '../../../flavors/us-australia';
+import { FENCE_DDL } from '../../../lib/fence';
+import { connectionResolver, type ConnectionResolver } from '../../../lib/ops/connections';
+import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { FakeAws } from './fake-aws';
 
 export const FLAVOR: Flavor = usAustralia;
@@ -153,5 +156,44 @@ export async function startDynalite(): Promise<{ endpoint: string; close: () => 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),
+  };
+}
+
+/** The flavor's PostgreSQL databases (ledger, reports) in both regions, as connections-file keys. */
+export const FENCE_DATABASES = {
+  [`${FLAVOR.name}/${PRIMARY}/ledger`]: 'use1_ledger',
+  [`${FLAVOR.name}/${PRIMARY}/reports`]: 'use1_reports',
+  [`${FLAVOR.name}/${FALLBACK}/ledger`]: 'apse2_ledger',
+  [`${FLAVOR.name}/${FALLBACK}/reports`]: 'apse2_reports',
+} as const;
+
+/** A connections map for plans that never connect (the URLs point nowhere). */
+export const PLAN_ONLY_CONNECTIONS = connectionResolver(new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, `postgresql://flavors:plan-only@127.0.0.1:9/${db}`])));
+
+export interface FenceDatabases {
+  readonly pg: EmbeddedPg;
+  /** Connections-file content: key → URL. */
+  readonly map: Map<string, string>;
+  readonly connections: ConnectionResolver;
+  /** `flavors_fence` rows of one database (by its key), space → epoch/home. */
+  fences(key: keyof typeof FENCE_DATABASES): Promise<Record<string, { epoch: number; home: string }>>;
+  /** Empties every fence table. */
+  reset(): Promise<void>;
+}
+
+/** Starts the flavor's four PostgreSQL databases (real, embedded) with the fence installed; stop `pg` in afterAll. */
+export async function startFenceDatabases(): Promise<FenceDatabases> {
+  const pg = await startPg({ databases: Object.values(FENCE_DATABASES) });
+  for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, FENCE_DDL);
+  const map = new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, pg.url(db)]));
+  return {
+    pg, map, connections: connectionResolver(map),
+    async fences(key) {
+      const rows = await pg.query<{ space_id: string; epoch: string; home_region: string }>(FENCE_DATABASES[key], 'SELECT space_id, epoch, home_region FROM flavors_fence');
+      return Object.fromEntries(rows.map((r) => [r.space_id, { epoch: Number(r.epoch), home: r.home_region }]));
+    },
+    async reset() {
+      for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, 'DELETE FROM flavors_fence');
+    },
   };
 }
