@@ -7,7 +7,7 @@ import type { ClientsFor } from '../../lib/ops/aws-clients';
 import { FailoverStateStore } from '../../lib/ops/failover-state';
 import { bufferIo, runWithoutCredentials } from '../lib/ops/cli-helpers';
 import { awsError, testClients, type FakeAws } from '../lib/ops/fake-aws';
-import { buildWorld, FALLBACK, NOW, PRIMARY, seedSpaces, startDynalite, type WorldOptions } from '../lib/ops/world';
+import { buildWorld, FALLBACK, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, type FenceDatabases, type WorldOptions } from '../lib/ops/world';
 import { ROOT } from '../helpers/run-cli';
 
 jest.setTimeout(60000);
@@ -22,8 +22,20 @@ let table: string;
 let seq = 0;
 let interrupt: (() => void) | undefined;
 
-beforeAll(async () => { store = await startDynalite(); });
-afterAll(async () => { await store.close(); });
+let dbs: FenceDatabases;
+let connectionsFile: string;
+
+beforeAll(async () => {
+  store = await startDynalite();
+  dbs = await startFenceDatabases();
+  connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-conn-')), 'connections.json');
+  fs.writeFileSync(connectionsFile, JSON.stringify(Object.fromEntries(dbs.map)));
+});
+afterAll(async () => {
+  await store.close();
+  await dbs?.pg.stop();
+  fs.rmSync(path.dirname(connectionsFile), { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   clientsFor = testClients(store.endpoint);
@@ -33,6 +45,7 @@ beforeEach(async () => {
   await seedSpaces(dynamodb, table);
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-state-'));
   interrupt = undefined;
+  await dbs.reset();
 });
 
 afterEach(() => {
@@ -57,7 +70,7 @@ const failover = makeFailoverCommand({
 });
 
 // The zone and lookup region come from the repository's cdk.json (dns.hostedZoneId, controlPlane.regions).
-const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, ...extra];
+const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', connectionsFile, ...extra];
 
 async function epoch(spaceId: string): Promise<number> {
   const out = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `SPACE#${spaceId}` }, sk: { S: 'SPACE' } }, ConsistentRead: true }));
