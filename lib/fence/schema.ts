@@ -33,6 +33,17 @@ $$;
 DROP TRIGGER IF EXISTS ${FENCE_TABLE}_never_lower ON ${FENCE_TABLE};
 CREATE TRIGGER ${FENCE_TABLE}_never_lower BEFORE UPDATE ON ${FENCE_TABLE}
   FOR EACH ROW EXECUTE FUNCTION ${FENCE_TABLE}_never_lower();
+
+-- A fenced write's entry in one statement: the shared lock, then the row. A VOLATILE function takes
+-- a new snapshot for each statement it runs, so the read sees every bump committed before the lock
+-- was granted (a single SELECT calling the lock would read with a snapshot from before the wait).
+CREATE OR REPLACE FUNCTION ${FENCE_TABLE}_enter(lock_key bigint, space text)
+  RETURNS TABLE (epoch bigint, home_region text) LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(lock_key);
+  RETURN QUERY SELECT f.epoch, f.home_region FROM ${FENCE_TABLE} f WHERE f.space_id = space;
+END;
+$$;
 `;
 
 /**
@@ -45,9 +56,10 @@ export function fenceLockKey(spaceId: string): string {
   return digest.readBigInt64BE(0).toString();
 }
 
-/** A missing fence table becomes one `FENCE_NOT_INSTALLED` line; any other error passes unchanged. */
+/** A missing fence table (or entry function) becomes one `FENCE_NOT_INSTALLED` line; any other error passes unchanged. */
 export function fenceTableError(err: unknown): unknown {
-  if ((err as { code?: unknown } | null)?.code === '42P01' && err instanceof Error && err.message.includes(FENCE_TABLE)) {
+  const code = (err as { code?: unknown } | null)?.code;
+  if ((code === '42P01' || code === '42883') && err instanceof Error && err.message.includes(FENCE_TABLE)) {
     return new FenceError('FENCE_NOT_INSTALLED', `${FENCE_TABLE} does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.`);
   }
   return err;

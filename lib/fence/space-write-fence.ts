@@ -66,12 +66,11 @@ export class SpaceWriteFence<C extends FenceClaims = FenceClaims> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      // One round trip: begin, wait for the space's fence in shared mode, then read the row. The read is
-      // its own statement so that its READ COMMITTED snapshot is taken after the lock is granted, i.e.
-      // after any bump that held it has committed.
-      const results = (await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock_shared(${fenceLockKey(claims.space)}); `
-        + `SELECT epoch, home_region FROM ${FENCE_TABLE} WHERE space_id = ${client.escapeLiteral(claims.space)}`)) as unknown as QueryResult<{ epoch: string; home_region: string }>[];
-      this.check(claims, results[2].rows[0]);
+      // One round trip: begin, then wait for the space's fence in shared mode and read its row
+      // (flavors_fence_enter reads after the lock is granted, i.e. after any bump that held it committed).
+      const results = (await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED; `
+        + `SELECT epoch, home_region FROM ${FENCE_TABLE}_enter(${fenceLockKey(claims.space)}, ${client.escapeLiteral(claims.space)})`)) as unknown as QueryResult<{ epoch: string; home_region: string }>[];
+      this.check(claims, results[1].rows[0]);
       const result = await work(client, claims);
       const commit = await client.query('COMMIT');
       // COMMIT of a failed transaction answers ROLLBACK instead of failing: the work caught an SQL error.

@@ -103,7 +103,8 @@ describe('bumpFenceEpoch', () => {
       }
     };
     const writers = Array.from({ length: 8 }, writer);
-    await sleep(300);
+    // Let the stream get going (however slow the machine is today) before the bump comes.
+    for (let waited = 0; committed < 40 && waited < 5000; waited += 10) await sleep(10);
     const before = committed;
     const started = performance.now();
     await bumpFenceEpoch(pool, SPACE, 2, REGION_A);
@@ -112,10 +113,10 @@ describe('bumpFenceEpoch', () => {
     stop = true;
     await Promise.all(writers);
     // The stream was really running when the bump came, and went on at the new epoch after it.
-    expect(before).toBeGreaterThan(50);
+    expect(before).toBeGreaterThanOrEqual(40);
     expect(refused).toBeGreaterThan(0);
     expect(committed).toBeGreaterThan(before);
     expect(ms).toBeLessThan(1000);
-    console.log(`bump under ${before} writes in 300 ms of continuous writing: ${ms.toFixed(1)} ms`);
+    console.log(`bump under a continuous stream of 8 writers (${before} writes before it): ${ms.toFixed(1)} ms`);
   });
 });
