@@ -28,6 +28,8 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
 const REGION = 'us-east-1';
+/** Writers of the starvation case: enough, holding long enough, that their share locks always overlap. */
+const STREAM_WRITERS = 16;
 const FLAVOR = 'us-australia';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,7 +71,7 @@ async function measureFor(seconds: number, write: (space: string) => Promise<voi
   return committed / seconds;
 }
 
-/** How long a bump waits while `CONCURRENCY` writers hold the fence for 20 ms each, back to back (writers stop after 3 s). */
+/** How long a bump waits while STREAM_WRITERS writers hold the fence for 50 ms each, back to back (writers stop after 3 s). */
 async function bumpUnderStream(pool: Pool, mode: 'row FOR SHARE' | 'advisory shared'): Promise<{ waitMs: number; starved: boolean }> {
   let stop = false;
   const writer = async () => {
@@ -79,14 +81,14 @@ async function bumpUnderStream(pool: Pool, mode: 'row FOR SHARE' | 'advisory sha
         await client.query('BEGIN');
         if (mode === 'row FOR SHARE') await client.query("SELECT epoch FROM flavors_fence WHERE space_id = 's-hot' FOR SHARE");
         else await client.query("SELECT pg_advisory_xact_lock_shared(hashtext('s-hot'))");
-        await client.query('SELECT pg_sleep(0.02)');
+        await client.query('SELECT pg_sleep(0.05)');
         await client.query('COMMIT');
       } finally {
         client.release();
       }
     }
   };
-  const writers = Array.from({ length: CONCURRENCY }, writer);
+  const writers = Array.from({ length: STREAM_WRITERS }, writer);
   await sleep(300);
   const started = performance.now();
   const bump = mode === 'row FOR SHARE'
@@ -105,7 +107,7 @@ async function bumpUnderStream(pool: Pool, mode: 'row FOR SHARE' | 'advisory sha
 
 async function main(): Promise<void> {
   const pg = await startPg({ databases: ['bench'], postgresFlags: values.fsync ? ['-c', 'fsync=on'] : [] });
-  const pool = new Pool({ connectionString: pg.url('bench'), max: 2 * CONCURRENCY + 2 });
+  const pool = new Pool({ connectionString: pg.url('bench'), max: Math.max(2 * CONCURRENCY, STREAM_WRITERS) + 2 });
   // pool.end() resolves before the last sockets close; the server stopping then is not an error.
   pool.on('error', () => undefined);
   try {
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
 
     await pool.query("INSERT INTO flavors_fence (space_id, epoch, home_region) VALUES ('s-hot', 1, $1)", [REGION]);
     for (const mode of ['row FOR SHARE', 'advisory shared'] as const) {
-      console.log(JSON.stringify({ case: 'bump-under-stream', writers: CONCURRENCY, writer_hold_ms: 20, mode, ...(await bumpUnderStream(pool, mode)) }));
+      console.log(JSON.stringify({ case: 'bump-under-stream', writers: STREAM_WRITERS, writer_hold_ms: 50, mode, ...(await bumpUnderStream(pool, mode)) }));
     }
   } finally {
     await pool.end();
