@@ -54,9 +54,12 @@ export interface DbFenceContext {
   readonly now: () => Date;
   readonly save: () => void;
   readonly log: (line: string) => void;
+  /** Throws once the operator pressed Ctrl-C (state saved). */
+  readonly checkStop: () => void;
 }
 
 const TOKEN_LIFETIME_MS = (LOOKUP_DEFAULTS.maxTokenTtlSeconds + LOOKUP_DEFAULTS.clockToleranceSeconds) * 1000;
+const TOKEN_WAIT_SLICE_MS = 5000;
 
 function errorText(err: unknown): string {
   return err instanceof FlavorsError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -149,7 +152,11 @@ export async function fenceTargets(ctx: DbFenceContext): Promise<void> {
     const waitMs = new Date(ctx.state.oldTokensExpireAt).getTime() - ctx.now().getTime();
     if (waitMs > 0) {
       ctx.log(`${unfenced.map((p) => p.database).join(', ')} in ${ctx.from} not fenced in the database: waiting ${Math.ceil(waitMs / 1000)} s until tokens of the old epoch expire (${ctx.state.oldTokensExpireAt})`);
-      await ctx.sleep(waitMs);
+      // In slices, so Ctrl-C is honoured during the wait; a rerun waits only for what is left.
+      for (let left = waitMs; left > 0; left -= TOKEN_WAIT_SLICE_MS) {
+        ctx.checkStop();
+        await ctx.sleep(Math.min(TOKEN_WAIT_SLICE_MS, left));
+      }
     }
   }
   for (const plan of ctx.plans) {

@@ -140,7 +140,7 @@ function dbFenceContext(run: Run, step: FailoverStepName): DbFenceContext {
   return {
     flavor: state.flavor, from: state.from, to: state.to, plans: state.plan.databases ?? [], spaces, state: state.dbFence,
     connections: run.deps.connections ?? connectionResolver(new Map()), sourceEc2: run.deps.clientsFor(state.from).ec2,
-    poll: run.poll, sleep: run.poll.sleep, now: run.now, save: run.save, log: (line) => run.log(step, line),
+    poll: run.poll, sleep: run.poll.sleep, now: run.now, save: run.save, log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
   };
 }
 
