@@ -4,6 +4,7 @@ import { FlavorsError } from '../../lib/errors';
 import type { Flavor } from '../../lib/flavor/types';
 import { DEFAULT_LOOKUP_TABLE_NAME } from '../../lib/lookup/runtime/schema-keys';
 import { assertAwsCredentials } from '../../lib/ops/aws-clients';
+import { connectionResolver, DEFAULT_CONNECTIONS_FILE, loadConnectionsFile, type ConnectionResolver } from '../../lib/ops/connections';
 import { OPS_DEFAULTS } from '../../lib/ops/defaults';
 import { abortFailover, FailoverInterrupted, runFailover } from '../../lib/ops/failover-executor';
 import { assertTargetInFlavor, blockingRefusals, formatPlan, planFailover } from '../../lib/ops/failover-plan';
@@ -12,8 +13,8 @@ import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, loadFlavorByName, readCdkContext, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 export const FAILOVER_USAGE = 'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] '
-  + '[--table-name flavors-lookup] [--lookup-region us-east-1] [--state-dir .flavors] [--dir flavors]   '
-  + 'plan (default) or execute a failover: fence, restore, switch DNS, verify; resumable';
+  + '[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--state-dir .flavors] [--dir flavors]   '
+  + 'plan (default) or execute a failover: fence (lookup table and databases), restore, switch DNS, verify; resumable';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
@@ -65,9 +66,12 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
         'table-name': { type: 'string', default: DEFAULT_LOOKUP_TABLE_NAME },
         'lookup-region': { type: 'string' },
         'state-dir': { type: 'string', default: OPS_DEFAULTS.stateDir },
+        connections: { type: 'string' },
         dir: { type: 'string', default: 'flavors' },
       },
     });
+    // The default file may be absent (then every database connection is missing); a file named on the command line must exist.
+    const connections = connectionResolver(loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined }));
     if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one flavor name.\nusage: ${FAILOVER_USAGE}`);
     const flavor = loadFlavorByName(positionals[0], values.dir!, io);
     const store = new FailoverStateStore(path.resolve(io.cwd, values['state-dir']!), flavor.name);
@@ -102,7 +106,7 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
         io.out('Nothing was changed. Rerun with --execute to resume it, or --abort to end it.');
         return 0;
       }
-      return execute(flavor, existing, store, deps, io);
+      return execute(flavor, existing, store, deps, io, connections);
     }
 
     const hostedZoneId = hostedZoneIdFrom(values['hosted-zone-id'], io);
@@ -111,7 +115,7 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
     }
     const lookup = { tableName: values['table-name']!, region: lookupRegionFrom(values['lookup-region'], io) };
     await assertAwsCredentials(resolved.credentials(target), deps.credentialTimeoutMs);
-    const plan = await planFailover({ flavor, target, clientsFor: resolved.clientsFor, lookup, hostedZoneId, now: resolved.now() });
+    const plan = await planFailover({ flavor, target, clientsFor: resolved.clientsFor, lookup, hostedZoneId, now: resolved.now(), connections });
     for (const line of formatPlan(plan)) io.out(line);
     const acceptDataLoss = values['accept-data-loss']!;
     const blocking = blockingRefusals(plan, acceptDataLoss);
@@ -132,14 +136,14 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
       const state = newFailoverState(plan, (deps.newFailoverId ?? newFailoverId)(now), acceptDataLoss, now);
       store.write(state, now);
       io.out(`failover ${state.failoverId} started; progress in ${store.file}`);
-      return await runLocked(flavor, state, store, deps, io);
+      return await runLocked(flavor, state, store, deps, io, connections);
     } finally {
       lock.release();
     }
   };
 }
 
-async function execute(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: OpsDeps, io: CliIo): Promise<number> {
+async function execute(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: OpsDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
   const lock = store.lock((deps.now ?? (() => new Date()))());
   try {
     // Read again under the lock: another run may have moved it on.
@@ -148,13 +152,13 @@ async function execute(flavor: Flavor, state: FailoverState, store: FailoverStat
       throw new FlavorsError('FAILOVER_IN_PROGRESS', `${store.file} changed while starting (now ${fresh ? `${fresh.failoverId} ${fresh.status}` : 'gone'}); rerun.`);
     }
     io.out(`resuming failover ${fresh.failoverId} of ${flavor.name} to ${fresh.to}`);
-    return await runLocked(flavor, fresh, store, deps, io);
+    return await runLocked(flavor, fresh, store, deps, io, connections);
   } finally {
     lock.release();
   }
 }
 
-async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: OpsDeps, io: CliIo): Promise<number> {
+async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: OpsDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
   const resolved = resolveOpsDeps(deps);
   await assertAwsCredentials(resolved.credentials(state.to), deps.credentialTimeoutMs);
   let stop = false;
@@ -164,9 +168,13 @@ async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverSt
   });
   try {
     await runFailover(state, flavor, {
-      clientsFor: resolved.clientsFor, store, log: io.out, now: resolved.now, sleep: deps.sleep, poll: deps.poll, shouldStop: () => stop,
+      clientsFor: resolved.clientsFor, store, log: io.out, now: resolved.now, sleep: deps.sleep, poll: deps.poll, shouldStop: () => stop, connections,
     });
     io.out(`Next: make ${state.to} the primary in flavors/${flavor.name}.ts before the next deploy, or a deploy points DNS back at ${state.from}.`);
+    const cut = Object.entries(state.dbFence.source).filter(([, x]) => x.revoked.some((r) => !r.reauthorized));
+    if (cut.length > 0) {
+      io.out(`The database port of ${cut.map(([db]) => db).join(', ')} in ${state.from} stays closed (rules recorded in ${store.file}); open it again only once that data is rebuilt from ${state.to}.`);
+    }
     return 0;
   } catch (err) {
     if (err instanceof FailoverInterrupted) {

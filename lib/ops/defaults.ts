@@ -25,6 +25,13 @@ export const OPS_DEFAULTS = {
    * replica now (the metric stops when replication or the instance stops), so its lag counts as unknown.
    */
   replicaLagMaxAgeMinutes: 5,
+  /**
+   * The failover's write fence in the databases (lib/fence): how long connecting to the old
+   * primary may take before it counts as not answering (and its ingress is cut).
+   */
+  dbFenceConnectTimeoutMs: 5000,
+  /** PostgreSQL's client port on the EC2 fleet (lib/database ENGINE_PORTS.postgres): the ingress cut when the old primary does not answer. */
+  postgresPort: 5432,
 } as const;
 
 /** Tags the failover puts on what it creates or replaces, so a rerun finds them. */

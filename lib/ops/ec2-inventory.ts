@@ -162,6 +162,8 @@ export interface DbNode {
   readonly state: string;
   /** Volume attached at each device name. */
   readonly devices: Readonly<Record<string, string>>;
+  /** Security groups of the instance. */
+  readonly securityGroupIds: readonly string[];
 }
 
 /** Database nodes (instances tagged flavor + database) in the region that are not terminated. */
@@ -180,6 +182,7 @@ export async function findNodes(ec2: EC2Client, region: string, flavor: string, 
         instanceId: i.InstanceId!, region, node: tagsOf(i.Tags)[DB_TAGS.node] ?? '?', availabilityZone: i.Placement?.AvailabilityZone ?? '',
         state: i.State?.Name ?? 'unknown',
         devices: Object.fromEntries((i.BlockDeviceMappings ?? []).filter((m) => m.DeviceName && m.Ebs?.VolumeId).map((m) => [m.DeviceName!, m.Ebs!.VolumeId!])),
+        securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
       });
     }
     NextToken = page.NextToken;

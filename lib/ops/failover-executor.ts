@@ -9,6 +9,8 @@ import { findNodes } from './ec2-inventory';
 import {
   acquireFailoverLock, bumpSpaceEpoch, listFlavorSpaces, readSpaces, releaseFailoverLock, spaceAllowsRegion, type LookupTableRef,
 } from './fencing';
+import { connectionResolver, type ConnectionResolver } from './connections';
+import { checkTargetFences, fenceOldPrimary, fenceTargets, reauthorizeIngress, type DbFenceContext } from './failover-db-fence';
 import { FAILOVER_STEPS, restoreKey, type FailoverState, type FailoverStateStore, type FailoverStepName } from './failover-state';
 import { realSleep, type PollOptions, type Sleep } from './poll';
 import { getRdsInstance } from './rds-inventory';
@@ -34,11 +36,13 @@ export interface FailoverRunDeps {
   readonly poll?: { readonly attempts?: number; readonly delayMs?: number };
   /** Asked between items; true once the operator pressed Ctrl-C. */
   readonly shouldStop?: () => boolean;
+  /** Database connections for the write fence (`--connections`). @default none: every database connection is missing */
+  readonly connections?: ConnectionResolver;
 }
 
 const TITLES: Record<FailoverStepName, string> = {
-  fence: 'fence writers (bump space epochs)',
-  restore: 'restore data',
+  fence: 'fence writers (bump space epochs in the lookup table and the old primary\'s databases)',
+  restore: 'restore data, then fence the target\'s databases',
   dns: 'switch DNS',
   verify: 'verify',
 };
@@ -128,6 +132,18 @@ export async function runFailover(state: FailoverState, flavor: Flavor, deps: Fa
 
 const STEPS: Record<FailoverStepName, (run: Run) => Promise<void>> = { fence, restore, dns, verify };
 
+/** What the database fence needs of a run: the fenced spaces with their new epoch and home. */
+function dbFenceContext(run: Run, step: FailoverStepName): DbFenceContext {
+  const { state } = run;
+  const spaces = Object.entries(state.fence.spaces).filter(([, s]) => s.status === 'done')
+    .map(([spaceId, s]) => ({ spaceId, epoch: s.target, homeRegion: s.keepHome ? state.from : state.to }));
+  return {
+    flavor: state.flavor, from: state.from, to: state.to, plans: state.plan.databases ?? [], spaces, state: state.dbFence,
+    connections: run.deps.connections ?? connectionResolver(new Map()), sourceEc2: run.deps.clientsFor(state.from).ec2,
+    poll: run.poll, sleep: run.poll.sleep, now: run.now, save: run.save, log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
+  };
+}
+
 async function fence(run: Run): Promise<void> {
   const { state, flavor, table } = run;
   const spaces = state.fence.spaces;
@@ -170,6 +186,12 @@ async function fence(run: Run): Promise<void> {
     const done = Object.values(spaces).filter((s) => s.status === 'done');
     run.log('fence', `${done.length} space(s) at their new epoch (${done.filter((s) => !s.keepHome).length} now homed in ${state.to})`);
   }
+  await fenceOldPrimary(dbFenceContext(run, 'fence'));
+  if (state.steps.restore.status === 'done') {
+    // Fencing again after verify found new spaces: the target takes writes already, so its fences follow at once.
+    state.dbFence.target = {};
+    await fenceTargets(dbFenceContext(run, 'fence'));
+  }
 }
 
 async function restore(run: Run): Promise<void> {
@@ -195,6 +217,8 @@ async function restore(run: Run): Promise<void> {
     run.save();
     run.log('restore', `${item.database}: ${item.replicaId} is standalone`);
   }
+  run.checkStop();
+  await fenceTargets(dbFenceContext(run, 'restore'));
 }
 
 function endpoint(run: Run): EndpointLocation {
@@ -254,13 +278,15 @@ async function verify(run: Run): Promise<void> {
     const db = await getRdsInstance(rds, state.to, item.replicaId);
     if (!db || db.replicaSource || db.status !== 'available') problems.push(`${item.database}: ${item.replicaId} is ${db ? `${db.status}${db.replicaSource ? ', still a replica' : ''}` : 'gone'}`);
   }
+  problems.push(...await checkTargetFences(dbFenceContext(run, 'verify')));
   const at = endpoint(run);
   const primary = primaryFromRecords(await readEndpointRecords(route53, at), at);
   if (primary !== state.to) problems.push(`DNS: ${state.plan.dns.name} sends clients to ${primary ?? 'no single region'} first, not ${state.to}`);
 
   if (problems.length > 0) throw new FlavorsError('FAILOVER_VERIFY_FAILED', `${problems.length} check(s) failed: ${problems.join('; ')}.`);
   const fenced = Object.values(state.fence.spaces).filter((s) => s.status === 'done').length;
-  run.log('verify', `${fenced} space(s) fenced, ${state.plan.restores.length} volume(s) in use, ${state.plan.promotions.length} replica(s) standalone, DNS PRIMARY ${state.to}`);
+  run.log('verify', `${fenced} space(s) fenced, ${(state.plan.databases ?? []).length} target database fence(s) at the new epochs, ${state.plan.restores.length} volume(s) in use, `
+    + `${state.plan.promotions.length} replica(s) standalone, DNS PRIMARY ${state.to}`);
 }
 
 /**
@@ -271,6 +297,8 @@ async function verify(run: Run): Promise<void> {
 export async function abortFailover(state: FailoverState, deps: Pick<FailoverRunDeps, 'clientsFor' | 'store' | 'now'>): Promise<string[]> {
   const now = deps.now ?? (() => new Date());
   const released = await releaseFailoverLock(lookupTable(state, deps.clientsFor), state.flavor, state.failoverId);
+  // The old primary's ingress comes back: an abort leaves the flavor as it was, apart from fences (which stay safe).
+  const ingress = await reauthorizeIngress(state.dbFence, deps.clientsFor(state.from).ec2, () => deps.store.write(state, now()));
   for (const step of FAILOVER_STEPS) {
     if (state.steps[step].status === 'running') state.steps[step] = { ...state.steps[step], status: 'failed', error: 'aborted' };
   }
@@ -279,9 +307,12 @@ export async function abortFailover(state: FailoverState, deps: Pick<FailoverRun
   const fenced = Object.values(state.fence.spaces).filter((s) => s.status === 'done');
   const restored = Object.values(state.restore.volumes).filter((v) => v.done).length;
   return [
-    `failover ${state.failoverId} of ${state.flavor} (${state.from} -> ${state.to}) aborted; nothing was undone.`,
+    `failover ${state.failoverId} of ${state.flavor} (${state.from} -> ${state.to}) aborted; nothing was undone${ingress.length > 0 ? ' but the ingress cut on the old primary' : ''}.`,
     `  fence: ${fenced.length} space(s) at a new epoch, ${fenced.filter((s) => !s.keepHome).length} homed in ${state.to}; writers of ${state.from} with the old epoch stay rejected.`,
     `  restore: ${restored}/${state.plan.restores.length} volume(s) swapped, ${Object.keys(state.restore.promoted).length}/${state.plan.promotions.length} replica(s) promoted.`,
+    `  databases: ${Object.entries(state.dbFence.source).map(([db, x]) => `${db} in ${state.from} ${x.status}`).join(', ') || 'no fence bumped in the old primary'}; `
+      + `${Object.values(state.dbFence.target).filter((x) => x.done).length}/${(state.plan.databases ?? []).length} target database(s) fenced.`,
+    ...ingress,
     `  dns: ${state.steps.dns.status === 'done' ? `${state.to} is PRIMARY` : 'unchanged'}.`,
     `  lock: ${released ? 'released' : 'not held by this failover'}. To finish the move, run a new failover to ${state.to}.`,
   ];

@@ -4,8 +4,10 @@ import { flavorEndpointName } from '../failover/endpoint-names';
 import { GP3 } from '../flavor/defaults';
 import type { Flavor } from '../flavor/types';
 import type { ClientsFor } from './aws-clients';
+import type { ConnectionResolver } from './connections';
 import { describeChanges, hostedZoneName, planDnsSwitch, readEndpointRecords, recordOrder } from './dns-records';
 import { copiesInRegion, findNodes, findVolumes, newestByNode, snapshotsOfVolumes, type SnapshotInfo } from './ec2-inventory';
+import { formatDbFences, planDbFences, type DbFencePlan } from './failover-db-fence-plan';
 import { listFlavorSpaces, spaceAllowsRegion } from './fencing';
 import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
@@ -75,6 +77,8 @@ export interface FailoverPlan {
   };
   readonly restores: readonly VolumeRestorePlan[];
   readonly promotions: readonly ReplicaPromotionPlan[];
+  /** The write fence in each PostgreSQL database (old primary: best effort or ingress cut; target: before it takes writes). */
+  readonly databases: readonly DbFencePlan[];
   readonly skipped: readonly { readonly database: string; readonly platform: string; readonly reason: string }[];
   readonly dns: {
     readonly hostedZoneId: string;
@@ -99,6 +103,8 @@ export interface PlanFailoverOptions {
   readonly now: Date;
   /** @default the backup construct's estimate (SNAPSHOT_COPY_DEFAULTS.estimatedCopyMinutes) */
   readonly estimatedCopyMinutes?: number;
+  /** Database connections (`--connections`), for the write fence. @default none: the target's fence cannot be bumped, a refusal */
+  readonly connections?: ConnectionResolver;
 }
 
 /** Refuses a target that is not one of the flavor's regions; needs no AWS access. */
@@ -158,7 +164,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   const skipped: { database: string; platform: string; reason: string }[] = [];
   for (const [database, spec] of Object.entries(flavor.databases)) {
     if (spec.platform === 'k8s') {
-      skipped.push({ database, platform: 'k8s', reason: 'CloudNativePG replica clusters are promoted on the Kubernetes side (lib/k8s), not by this tool' });
+      skipped.push({ database, platform: 'k8s', reason: 'CloudNativePG replica clusters are promoted on the Kubernetes side (lib/k8s), not by this tool; bump its flavors_fence there (bumpFenceEpoch) before it takes writes' });
     } else if (spec.platform === 'ec2') {
       const planned = await planVolumes(options, from, database, { iops: spec.volume.iops ?? GP3.minIops, throughputMiBps: spec.volume.throughputMiBps ?? GP3.minThroughputMiBps }, refuse, warnings);
       restores.push(...planned);
@@ -167,6 +173,8 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
       if (promotion) promotions.push(promotion);
     }
   }
+
+  const databases = await planDbFences({ flavor, from, target, clientsFor, connections: options.connections }, refuse, warnings);
 
   const tooOld = [
     ...restores.filter((r) => r.ageMinutes > rpo.minutes).map((r) => `${r.database} node ${r.node}: ${r.snapshotId} is ${formatMinutes(r.ageMinutes)} old`),
@@ -180,7 +188,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   return {
     flavor: flavor.name, from, to: target, rpo, createdAt: now.toISOString(), lookup: options.lookup,
     spaces: { total: spaces.length, pinned },
-    restores, promotions, skipped,
+    restores, promotions, databases, skipped,
     dns,
     refusals, warnings,
   };
@@ -268,6 +276,8 @@ export function formatPlan(plan: FailoverPlan): string[] {
   if (plan.spaces.pinned.length > 0) {
     lines.push(`     ${plan.spaces.pinned.length} space(s) keep home ${plan.from}: their policy excludes ${plan.to} (${plan.spaces.pinned.slice(0, 10).join(', ')}${plan.spaces.pinned.length > 10 ? ', …' : ''}); they take no writes until ${plan.from} is back.`);
   }
+  const dbFences = formatDbFences(plan.databases ?? [], plan.from, plan.to);
+  if (dbFences.fence.length > 0) lines.push(`     Then the old primary's databases (best effort; the failover goes on either way):`, ...dbFences.fence);
   lines.push(`  2. Restore data in ${plan.to}:`);
   for (const r of plan.restores) {
     lines.push(`     ${r.database} node ${r.node}: new encrypted gp3 volume (${r.sizeGiB} GiB, ${r.iops} IOPS, ${r.throughputMiBps} MiB/s) in ${r.availabilityZone} from ${r.snapshotId} `
@@ -281,6 +291,7 @@ export function formatPlan(plan: FailoverPlan): string[] {
   }
   for (const s of plan.skipped) lines.push(`     ${s.database} (${s.platform}): skipped: ${s.reason}.`);
   if (plan.restores.length + plan.promotions.length + plan.skipped.length === 0) lines.push('     no databases.');
+  if (dbFences.target.length > 0) lines.push(`     Then fence the target's databases:`, ...dbFences.target);
   lines.push(`  3. Switch DNS: ${plan.dns.name} (zone ${plan.dns.hostedZoneId}) sends clients to ${plan.dns.order.join(', then ') || '?'}; wait until Route 53 reports INSYNC.`);
   for (const c of plan.dns.changes) lines.push(`     ${c}`);
   lines.push(`  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, replicas standalone, ${plan.to} PRIMARY in DNS.`);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FlavorsError } from '../errors';
+import type { DbFenceState } from './failover-db-fence';
 import type { FailoverPlan } from './failover-plan';
 
 /**
@@ -54,6 +55,8 @@ export interface FailoverState {
   /** Keyed `<database>/<node>`. */
   restore: { volumes: Record<string, VolumeRestoreProgress>; promoted: Record<string, boolean> };
   dns: { changeId?: string };
+  /** The write fence in the databases (lib/fence), including the ingress rules revoked on the old primary. */
+  dbFence: DbFenceState;
 }
 
 export function newFailoverState(plan: FailoverPlan, failoverId: string, acceptDataLoss: boolean, now: Date): FailoverState {
@@ -65,6 +68,7 @@ export function newFailoverState(plan: FailoverPlan, failoverId: string, acceptD
     fence: { spaces: {} },
     restore: { volumes: {}, promoted: {} },
     dns: {},
+    dbFence: { source: {}, target: {} },
   };
 }
 
@@ -122,6 +126,8 @@ export class FailoverStateStore {
     if (state?.version !== 1 || state.flavor !== this.flavor || !state.steps || !state.plan) {
       throw new FlavorsError('FAILOVER_STATE_CORRUPT', `${this.file} is not a version 1 failover state of ${this.flavor}; move it away to start over.`);
     }
+    // Written before the database fence existed: nothing of it was done yet.
+    state.dbFence ??= { source: {}, target: {} };
     return state;
   }
 

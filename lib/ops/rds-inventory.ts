@@ -34,6 +34,10 @@ export interface RdsInstance {
   /** ARNs of this instance's automated backups replicated to other regions. */
   readonly backupReplications: readonly string[];
   readonly kmsKeyId?: string;
+  /** The instance's VPC security groups. */
+  readonly securityGroupIds: readonly string[];
+  /** The port clients connect to. */
+  readonly port?: number;
 }
 
 function toInstance(db: DBInstance, region: string): RdsInstance {
@@ -44,6 +48,8 @@ function toInstance(db: DBInstance, region: string): RdsInstance {
     replication: replication ? { status: replication.Status ?? 'unknown', normal: replication.Normal ?? false, message: replication.Message } : undefined,
     backupReplications: (db.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn!).filter(Boolean),
     kmsKeyId: db.KmsKeyId,
+    securityGroupIds: (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean),
+    port: db.Endpoint?.Port ?? db.DbInstancePort,
   };
 }
 

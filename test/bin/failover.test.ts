@@ -7,7 +7,7 @@ import type { ClientsFor } from '../../lib/ops/aws-clients';
 import { FailoverStateStore } from '../../lib/ops/failover-state';
 import { bufferIo, runWithoutCredentials } from '../lib/ops/cli-helpers';
 import { awsError, testClients, type FakeAws } from '../lib/ops/fake-aws';
-import { buildWorld, FALLBACK, NOW, PRIMARY, seedSpaces, startDynalite, type WorldOptions } from '../lib/ops/world';
+import { buildWorld, FALLBACK, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, type FenceDatabases, type WorldOptions } from '../lib/ops/world';
 import { ROOT } from '../helpers/run-cli';
 
 jest.setTimeout(60000);
@@ -22,8 +22,20 @@ let table: string;
 let seq = 0;
 let interrupt: (() => void) | undefined;
 
-beforeAll(async () => { store = await startDynalite(); });
-afterAll(async () => { await store.close(); });
+let dbs: FenceDatabases;
+let connectionsFile: string;
+
+beforeAll(async () => {
+  store = await startDynalite();
+  dbs = await startFenceDatabases();
+  connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-conn-')), 'connections.json');
+  fs.writeFileSync(connectionsFile, JSON.stringify(Object.fromEntries(dbs.map)));
+});
+afterAll(async () => {
+  await store.close();
+  await dbs?.pg.stop();
+  fs.rmSync(path.dirname(connectionsFile), { recursive: true, force: true });
+});
 
 beforeEach(async () => {
   clientsFor = testClients(store.endpoint);
@@ -33,6 +45,7 @@ beforeEach(async () => {
   await seedSpaces(dynamodb, table);
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-state-'));
   interrupt = undefined;
+  await dbs.reset();
 });
 
 afterEach(() => {
@@ -57,7 +70,7 @@ const failover = makeFailoverCommand({
 });
 
 // The zone and lookup region come from the repository's cdk.json (dns.hostedZoneId, controlPlane.regions).
-const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, ...extra];
+const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', connectionsFile, ...extra];
 
 async function epoch(spaceId: string): Promise<number> {
   const out = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `SPACE#${spaceId}` }, sk: { S: 'SPACE' } }, ConsistentRead: true }));
@@ -150,6 +163,38 @@ describe('flavors failover (plan)', () => {
     } finally {
       fs.rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+});
+
+describe('flavors failover --connections', () => {
+  test('without a connection for the target databases, the plan is refused and names the keys to add', async () => {
+    world();
+    const { io, err } = bufferIo();
+    const noConnections = ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', path.join(stateDir, 'empty.json')];
+    fs.writeFileSync(path.join(stateDir, 'empty.json'), '{}');
+    await expect(failover([...noConnections, '--execute'], io)).resolves.toBe(1);
+    expect(err).toEqual([
+      'error FAILOVER_DB_FENCE_NO_CONNECTION: ledger: no connection for us-australia/ap-southeast-2/ledger; its flavors_fence must be bumped before ap-southeast-2 takes writes: add "us-australia/ap-southeast-2/ledger": "postgresql://…" to the connections file (--connections).',
+      'error FAILOVER_DB_FENCE_NO_CONNECTION: reports: no connection for us-australia/ap-southeast-2/reports; its flavors_fence must be bumped before ap-southeast-2 takes writes: add "us-australia/ap-southeast-2/reports": "postgresql://…" to the connections file (--connections).',
+    ]);
+    expect(await epoch('s-alpha')).toBe(3);
+  });
+
+  test('a connections file named on the command line must exist', async () => {
+    world();
+    await expect(failover(args('--connections', path.join(stateDir, 'nope.json')), bufferIo().io)).rejects.toMatchObject({ code: 'CONNECTIONS_FILE_MISSING' });
+  });
+
+  test('an old primary that does not answer has its database port closed, and the command says it stays closed', async () => {
+    world();
+    const file = path.join(stateDir, 'down.json');
+    const map = Object.fromEntries(dbs.map);
+    for (const db of ['ledger', 'reports']) map[`us-australia/${PRIMARY}/${db}`] = 'postgresql://flavors:pw@127.0.0.1:9/gone';
+    fs.writeFileSync(file, JSON.stringify(map));
+    const { io, out } = bufferIo();
+    await expect(failover(['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', file, '--execute'], io)).resolves.toBe(0);
+    expect(out.at(-1)).toBe(`The database port of ledger, reports in us-east-1 stays closed (rules recorded in ${path.join(stateDir, 'failover-us-australia.json')}); open it again only once that data is rebuilt from ap-southeast-2.`);
+    expect(aws.count('RevokeSecurityGroupIngress', PRIMARY)).toBe(2);
   });
 });
 

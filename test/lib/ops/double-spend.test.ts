@@ -12,7 +12,7 @@ import { runFailover } from '../../../lib/ops/failover-executor';
 import { planFailover } from '../../../lib/ops/failover-plan';
 import { FailoverStateStore, newFailoverState } from '../../../lib/ops/failover-state';
 import { testClients } from './fake-aws';
-import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, seedSpaces, startDynalite, ZONE_ID } from './world';
+import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, ZONE_ID } from './world';
 
 async function mint(key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'], region: string, epoch: number): Promise<string> {
   return new SignJWT({ space: 's-alpha', flavor: FLAVOR.name, region, epoch })
@@ -24,6 +24,7 @@ async function mint(key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey
 
 test('after failover, a write carrying the old epoch is rejected by the fencing check and by verifyFlavorToken', async () => {
   const store = await startDynalite();
+  const dbs = await startFenceDatabases();
   const aws = buildWorld();
   const mocks = aws.install();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-bank-'));
@@ -39,9 +40,9 @@ test('after failover, a write carrying the old epoch is rejected by the fencing 
     expect(checkWriteEpoch(3, 3)).toEqual({ accepted: true });
 
     // When the flavor fails over to Sydney
-    const plan = await planFailover({ flavor: FLAVOR, target: FALLBACK, clientsFor, lookup: LOOKUP, hostedZoneId: ZONE_ID, now: NOW });
+    const plan = await planFailover({ flavor: FLAVOR, target: FALLBACK, clientsFor, lookup: LOOKUP, hostedZoneId: ZONE_ID, now: NOW, connections: dbs.connections });
     const stateStore = new FailoverStateStore(dir, FLAVOR.name);
-    await runFailover(newFailoverState(plan, 'fo-bank', false, NOW), FLAVOR, { clientsFor, store: stateStore, log: () => {}, now: () => NOW, sleep: async () => {} });
+    await runFailover(newFailoverState(plan, 'fo-bank', false, NOW), FLAVOR, { clientsFor, store: stateStore, log: () => {}, now: () => NOW, sleep: async () => {}, connections: dbs.connections });
     const item = (await clientsFor(PRIMARY).dynamodb.send(new GetItemCommand({ TableName: LOOKUP.tableName, Key: { pk: { S: 'SPACE#s-alpha' }, sk: { S: 'SPACE' } }, ConsistentRead: true }))).Item!;
     const currentEpoch = Number(item.epoch.N);
     expect(currentEpoch).toBe(4);
@@ -60,5 +61,6 @@ test('after failover, a write carrying the old epoch is rejected by the fencing 
     mocks.restore();
     fs.rmSync(dir, { recursive: true, force: true });
     await store.close();
+    await dbs.pg.stop();
   }
 });

@@ -13,7 +13,7 @@ import { abortFailover, FailoverInterrupted, runFailover } from '../../../lib/op
 import { blockingRefusals, planFailover, type FailoverPlan } from '../../../lib/ops/failover-plan';
 import { FailoverStateStore, newFailoverState, type FailoverState } from '../../../lib/ops/failover-state';
 import { awsError, testClients, type FakeAws } from './fake-aws';
-import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, SPACES, startDynalite, SYDNEY_KEY, TABLE, ZONE_ID, seedSpaces } from './world';
+import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, SPACES, startDynalite, startFenceDatabases, SYDNEY_KEY, TABLE, ZONE_ID, seedSpaces, type FenceDatabases } from './world';
 
 jest.setTimeout(30000);
 
@@ -27,12 +27,16 @@ let logs: string[];
 let tableSeq = 0;
 let lookup = LOOKUP;
 
+let dbs: FenceDatabases;
+
 beforeAll(async () => {
   store = await startDynalite();
+  dbs = await startFenceDatabases();
 });
 
 afterAll(async () => {
   await store.close();
+  await dbs?.pg.stop();
 });
 
 beforeEach(async () => {
@@ -46,6 +50,7 @@ beforeEach(async () => {
   await seedSpaces(dynamodb, lookup.tableName);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-failover-'));
   logs = [];
+  await dbs.reset();
 });
 
 afterEach(() => {
@@ -59,7 +64,7 @@ async function space(id: string): Promise<{ epoch: number; homeRegion: string }>
 }
 
 async function plan(): Promise<FailoverPlan> {
-  const p = await planFailover({ flavor: FLAVOR, target: FALLBACK, clientsFor, lookup, hostedZoneId: ZONE_ID, now: NOW });
+  const p = await planFailover({ flavor: FLAVOR, target: FALLBACK, clientsFor, lookup, hostedZoneId: ZONE_ID, now: NOW, connections: dbs.connections });
   expect(blockingRefusals(p, false)).toEqual([]);
   return p;
 }
@@ -72,7 +77,7 @@ async function start(id = 'fo-test-1', stateDir = dir): Promise<{ state: Failove
 }
 
 function deps(stateStore: FailoverStateStore, extra: { shouldStop?: () => boolean } = {}) {
-  return { clientsFor, store: stateStore, log: (l: string) => logs.push(l), now: () => NOW, sleep: async () => {}, poll: { attempts: 10, delayMs: 1 }, ...extra };
+  return { clientsFor, store: stateStore, log: (l: string) => logs.push(l), now: () => NOW, sleep: async () => {}, poll: { attempts: 10, delayMs: 1 }, connections: dbs.connections, ...extra };
 }
 
 function failOnCall(command: string, nth: number): void {

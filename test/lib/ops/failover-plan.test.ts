@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { spaceItem } from '../../../lib/lookup/runtime/records';
 import { assertTargetInFlavor, blockingRefusals, formatPlan, planFailover } from '../../../lib/ops/failover-plan';
 import { awsError, testClients, type FakeAws } from './fake-aws';
-import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, SPACES, ZONE_ID, type WorldOptions } from './world';
+import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PLAN_ONLY_CONNECTIONS, PRIMARY, SPACES, ZONE_ID, type WorldOptions } from './world';
 
 const dynamo = mockClient(DynamoDBClient);
 let aws: FakeAws;
@@ -25,7 +25,7 @@ beforeEach(() => {
 afterEach(() => mocks?.restore());
 afterAll(() => dynamo.restore());
 
-const plan = (target = FALLBACK) => planFailover({ flavor: FLAVOR, target, clientsFor: testClients(), lookup: LOOKUP, hostedZoneId: ZONE_ID, now: NOW });
+const plan = (target = FALLBACK) => planFailover({ flavor: FLAVOR, target, clientsFor: testClients(), lookup: LOOKUP, hostedZoneId: ZONE_ID, now: NOW, connections: PLAN_ONLY_CONNECTIONS });
 
 describe('planFailover', () => {
   test('reads everything a failover touches and changes nothing', async () => {

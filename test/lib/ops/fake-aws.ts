@@ -3,8 +3,9 @@
 // tools' waiting loops are exercised; failures can be injected per command.
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  AttachVolumeCommand, CreateTagsCommand, CreateVolumeCommand, DeleteTagsCommand, DescribeInstancesCommand, DescribeSnapshotsCommand,
-  DescribeVolumesCommand, DetachVolumeCommand, EC2Client, StartInstancesCommand, StopInstancesCommand, type Filter, type Tag,
+  AttachVolumeCommand, AuthorizeSecurityGroupIngressCommand, CreateTagsCommand, CreateVolumeCommand, DeleteTagsCommand, DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, RevokeSecurityGroupIngressCommand,
+  StartInstancesCommand, StopInstancesCommand, type Filter, type IpPermission, type Tag,
 } from '@aws-sdk/client-ec2';
 import {
   DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient,
@@ -42,6 +43,19 @@ export interface FakeInstance {
   devices: Record<string, string>;
   /** Set on instances launched by RunInstances (dev replicas). */
   PrivateIpAddress?: string;
+  /** Ids of the security groups of the instance's network interface. */
+  SecurityGroups?: string[];
+}
+
+/**
+ * A VPC security group. Ingress is kept one rule per permission (one protocol and port range, one
+ * source), as AWS counts rules; Describe returns them in that form, which is valid IpPermissions.
+ */
+export interface FakeSecurityGroup {
+  GroupId: string;
+  GroupName: string;
+  VpcId: string;
+  IpPermissions: IpPermission[];
 }
 
 export interface FakeSnapshot {
@@ -72,7 +86,7 @@ export interface FakeDb {
   Endpoint?: { Address: string; Port: number };
   MasterUserSecret?: { SecretArn: string; KmsKeyId?: string };
   DBSubnetGroup?: { DBSubnetGroupName: string };
-  VpcSecurityGroups?: { VpcSecurityGroupId: string }[];
+  VpcSecurityGroups?: { VpcSecurityGroupId: string; Status?: string }[];
   MultiAZ?: boolean;
   PubliclyAccessible?: boolean;
   DeletionProtection?: boolean;
@@ -90,6 +104,7 @@ export class FakeEc2Region {
   readonly volumes = new Map<string, FakeVolume>();
   readonly instances = new Map<string, FakeInstance>();
   readonly snapshots = new Map<string, FakeSnapshot>();
+  readonly securityGroups = new Map<string, FakeSecurityGroup>();
   readonly tokens = new Map<string, string>();
   /** KMS aliases of the region → key ARN; a volume asked for with an unknown alias ends in state `error`, as in EBS. */
   readonly aliases = new Map<string, string>();
@@ -158,6 +173,22 @@ export function matches(filters: readonly Filter[] | undefined, get: (name: stri
 export const byTag = (tags: readonly Tag[], name: string) => (name === 'tag-key' ? tags.map((t) => t.Key!)
   : name.startsWith('tag:') ? [tagValue(tags, name.slice(4))].filter((v): v is string => v !== undefined) : undefined);
 
+/** One permission per source, as AWS counts rules. */
+function singleRules(permissions: readonly IpPermission[]): IpPermission[] {
+  return permissions.flatMap((p) => {
+    const base = { IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort };
+    return [
+      ...(p.IpRanges ?? []).map((x) => ({ ...base, IpRanges: [x] })),
+      ...(p.Ipv6Ranges ?? []).map((x) => ({ ...base, Ipv6Ranges: [x] })),
+      ...(p.UserIdGroupPairs ?? []).map((x) => ({ ...base, UserIdGroupPairs: [x] })),
+      ...(p.PrefixListIds ?? []).map((x) => ({ ...base, PrefixListIds: [x] })),
+    ];
+  });
+}
+
+const ruleKey = (p: IpPermission) => JSON.stringify([p.IpProtocol, p.FromPort ?? null, p.ToPort ?? null, p.IpRanges?.[0]?.CidrIp ?? null, p.Ipv6Ranges?.[0]?.CidrIpv6 ?? null,
+  p.UserIdGroupPairs?.[0]?.GroupId ?? null, p.PrefixListIds?.[0]?.PrefixListId ?? null]);
+
 const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
 /** A whole fake AWS account: per-region EC2 and RDS, one hosted zone. */
@@ -169,6 +200,8 @@ export class FakeAws {
   readonly failures = new Map<string, Error[]>();
   /** Every command sent, in order: `<region> <CommandName>`. */
   readonly calls: { service: 'ec2' | 'rds' | 'route53' | 'cloudwatch' | 'secretsmanager'; region: string; command: string; input: Record<string, unknown> }[] = [];
+  /** Regions whose API does not answer (every call there fails as an unreachable endpoint would). */
+  readonly unreachable = new Set<string>();
   /** Called (and awaited) before every command; tests use it to press Ctrl-C or change the world at a chosen moment. */
   onCall?: (command: string, input: Record<string, unknown>) => void | Promise<void>;
 
@@ -193,6 +226,7 @@ export class FakeAws {
   private async enter(service: 'ec2' | 'rds' | 'route53' | 'cloudwatch', region: string, command: string, input: Record<string, unknown>): Promise<void> {
     this.calls.push({ service, region, command, input });
     await this.onCall?.(command, input);
+    if (this.unreachable.has(region) && service !== 'route53') throw awsError('TimeoutError', `connect ETIMEDOUT ${service}.${region}.amazonaws.com:443 (injected)`);
     const queued = this.failures.get(command);
     const err = queued?.shift();
     if (err) throw err;
@@ -223,6 +257,9 @@ export class FakeAws {
     on(ec2, AttachVolumeCommand, (r, input: { VolumeId: string; InstanceId: string; Device: string }) => this.attach(r, input));
     on(ec2, CreateTagsCommand, (r, input: { Resources: string[]; Tags: Tag[] }) => this.tag(r, input.Resources, input.Tags, false));
     on(ec2, DeleteTagsCommand, (r, input: { Resources: string[]; Tags: Tag[] }) => this.tag(r, input.Resources, input.Tags, true));
+    on(ec2, DescribeSecurityGroupsCommand, (r, input: { GroupIds?: string[] }) => this.describeSecurityGroups(r, input.GroupIds ?? []));
+    on(ec2, RevokeSecurityGroupIngressCommand, (r, input: { GroupId: string; IpPermissions: IpPermission[] }) => this.revokeIngress(r, input.GroupId, input.IpPermissions));
+    on(ec2, AuthorizeSecurityGroupIngressCommand, (r, input: { GroupId: string; IpPermissions: IpPermission[] }) => this.authorizeIngress(r, input.GroupId, input.IpPermissions));
     on(rds, DescribeDBInstancesCommand, (r, input: { DBInstanceIdentifier?: string }) => this.describeDbs(r, input));
     on(rds, PromoteReadReplicaCommand, (r, input: { DBInstanceIdentifier: string }) => this.promote(r, input.DBInstanceIdentifier));
     on(rds, DescribeDBInstanceAutomatedBackupsCommand, (r) => ({ DBInstanceAutomatedBackups: this.rdsRegion(r).backups }));
@@ -285,10 +322,46 @@ export class FakeAws {
         Instances: [{
           InstanceId: i.InstanceId, Placement: { AvailabilityZone: i.AvailabilityZone }, State: { Name: i.State }, Tags: structuredClone(i.Tags),
           ...(i.PrivateIpAddress ? { PrivateIpAddress: i.PrivateIpAddress } : {}),
+          SecurityGroups: (i.SecurityGroups ?? []).map((id) => ({ GroupId: id, GroupName: r.securityGroups.get(id)?.GroupName })),
           BlockDeviceMappings: Object.entries(i.devices).map(([DeviceName, VolumeId]) => ({ DeviceName, Ebs: { VolumeId, Status: 'attached' } })),
         }],
       })),
     };
+  }
+
+  private describeSecurityGroups(region: string, ids: string[]) {
+    const r = this.region(region);
+    const missing = ids.filter((id) => !r.securityGroups.has(id));
+    if (missing.length > 0) throw awsError('InvalidGroup.NotFound', `The security group '${missing[0]}' does not exist`);
+    return { SecurityGroups: structuredClone(ids.map((id) => r.securityGroups.get(id)!)) };
+  }
+
+  private group(region: string, id: string): FakeSecurityGroup {
+    const sg = this.region(region).securityGroups.get(id);
+    if (!sg) throw awsError('InvalidGroup.NotFound', `The security group '${id}' does not exist`);
+    return sg;
+  }
+
+  /** AWS revokes the rules that match exactly and answers the others as UnknownIpPermissions, without an error. */
+  private revokeIngress(region: string, id: string, permissions: IpPermission[]) {
+    const sg = this.group(region, id);
+    const unknown: IpPermission[] = [];
+    for (const rule of singleRules(permissions)) {
+      const at = sg.IpPermissions.findIndex((p) => ruleKey(p) === ruleKey(rule));
+      if (at < 0) unknown.push(rule);
+      else sg.IpPermissions.splice(at, 1);
+    }
+    return { Return: true, ...(unknown.length > 0 ? { UnknownIpPermissions: unknown } : {}) };
+  }
+
+  /** A rule that exists already fails the whole call (InvalidPermission.Duplicate), as in AWS. */
+  private authorizeIngress(region: string, id: string, permissions: IpPermission[]) {
+    const sg = this.group(region, id);
+    const rules = singleRules(permissions);
+    const dup = rules.find((rule) => sg.IpPermissions.some((p) => ruleKey(p) === ruleKey(rule)));
+    if (dup) throw awsError('InvalidPermission.Duplicate', `the specified rule ${ruleKey(dup)} already exists`);
+    sg.IpPermissions.push(...rules);
+    return { Return: true };
   }
 
   private createVolume(region: string, input: Record<string, never>) {

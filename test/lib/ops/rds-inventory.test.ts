@@ -12,7 +12,7 @@ const clients = () => ({ rds: new RDSClient({ region: 'ap-southeast-2' }), cloud
 
 const replica = (replication: RdsInstance['replication'] = { status: 'replicating', normal: true }): RdsInstance => ({
   identifier: 'reports-replica', arn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica', region: 'ap-southeast-2', status: 'available',
-  replicaSource: SOURCE_ARN, replication, backupReplications: [],
+  replicaSource: SOURCE_ARN, replication, backupReplications: [], securityGroupIds: [],
 });
 
 beforeEach(() => {

@@ -11,6 +11,9 @@ import type { Flavor } from '../../../lib/flavor/types';
 import { spaceItem } from '../../../lib/lookup/runtime/records';
 import { ensureLookupTable } from '../../../lib/lookup/runtime/table';
 import usAustralia from '../../../flavors/us-australia';
+import { FENCE_DDL } from '../../../lib/fence';
+import { connectionResolver, type ConnectionResolver } from '../../../lib/ops/connections';
+import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { FakeAws } from './fake-aws';
 
 export const FLAVOR: Flavor = usAustralia;
@@ -50,11 +53,20 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
   const age = options.snapshotAgeMinutes ?? 30;
   for (const [region, role, prefix] of [[PRIMARY, 'primary', 'p'], [FALLBACK, 'fallback', 'f']] as const) {
     const r = aws.region(region);
+    // The fleet's group admits PostgreSQL and the metrics exporter from the VPC; the RDS group admits the app tier's group.
+    const cidr = region === PRIMARY ? '10.1.0.0/16' : '10.2.0.0/16';
+    r.securityGroups.set(`sg-ledger-${prefix}`, { GroupId: `sg-ledger-${prefix}`, GroupName: 'ledger-nodes', VpcId: `vpc-${prefix}`, IpPermissions: [
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: cidr, Description: 'postgres from the VPC' }] },
+      { IpProtocol: 'tcp', FromPort: 9100, ToPort: 9100, IpRanges: [{ CidrIp: cidr }] },
+    ] });
+    r.securityGroups.set(`sg-reports-${prefix}`, { GroupId: `sg-reports-${prefix}`, GroupName: 'reports-db', VpcId: `vpc-${prefix}`, IpPermissions: [
+      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: `sg-app-${prefix}`, UserId: '333333333333' }] },
+    ] });
     for (let n = 0; n < 3; n++) {
       const az = `${region}${'abc'[n]}`;
       const base = { [DB_TAGS.flavor]: FLAVOR.name, [DB_TAGS.database]: 'ledger', [DB_TAGS.regionRole]: role, [DB_TAGS.node]: String(n) };
       const volumeId = `vol-${prefix}${n}`;
-      r.instances.set(`i-${prefix}${n}`, { InstanceId: `i-${prefix}${n}`, AvailabilityZone: az, State: 'running', Tags: tags(base), devices: { '/dev/xvda': `vol-root-${prefix}${n}`, [DB_DATA_DEVICE]: volumeId } });
+      r.instances.set(`i-${prefix}${n}`, { InstanceId: `i-${prefix}${n}`, AvailabilityZone: az, State: 'running', Tags: tags(base), devices: { '/dev/xvda': `vol-root-${prefix}${n}`, [DB_DATA_DEVICE]: volumeId }, SecurityGroups: [`sg-ledger-${prefix}`] });
       r.volumes.set(volumeId, {
         VolumeId: volumeId, AvailabilityZone: az, State: 'in-use', Size: 500, Encrypted: true, KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY,
         Tags: tags({ ...base, [DB_TAGS.role]: DB_DATA_ROLE, 'flavors:snapshot-target': `${FLAVOR.name}/db-data`, Name: `ledger-${n}` }),
@@ -85,10 +97,14 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
   }
 
   const dbTags = tags({ [DB_TAGS.flavor]: FLAVOR.name, [DB_TAGS.database]: 'reports' });
-  aws.rdsRegion(PRIMARY).instances.push({ DBInstanceIdentifier: 'reports-primary', DBInstanceArn: PRIMARY_DB_ARN, DBInstanceStatus: 'available', TagList: dbTags });
+  aws.rdsRegion(PRIMARY).instances.push({
+    DBInstanceIdentifier: 'reports-primary', DBInstanceArn: PRIMARY_DB_ARN, DBInstanceStatus: 'available', TagList: dbTags,
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-reports-p', Status: 'active' }], Endpoint: { Address: 'reports-primary.c0.us-east-1.rds.amazonaws.com', Port: 5432 },
+  });
   aws.rdsRegion(FALLBACK).instances.push({
     DBInstanceIdentifier: 'reports-replica', DBInstanceArn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica', DBInstanceStatus: 'available',
     ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN, TagList: dbTags,
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-reports-f', Status: 'active' }], Endpoint: { Address: 'reports-replica.c0.ap-southeast-2.rds.amazonaws.com', Port: 5432 },
     StatusInfos: [options.rdsReplicationError === undefined
       ? { StatusType: 'read replication', Status: 'replicating', Normal: true }
       : { StatusType: 'read replication', Status: 'error', Normal: false, Message: options.rdsReplicationError }],
@@ -140,5 +156,44 @@ export async function startDynalite(): Promise<{ endpoint: string; close: () => 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),
+  };
+}
+
+/** The flavor's PostgreSQL databases (ledger, reports) in both regions, as connections-file keys. */
+export const FENCE_DATABASES = {
+  [`${FLAVOR.name}/${PRIMARY}/ledger`]: 'use1_ledger',
+  [`${FLAVOR.name}/${PRIMARY}/reports`]: 'use1_reports',
+  [`${FLAVOR.name}/${FALLBACK}/ledger`]: 'apse2_ledger',
+  [`${FLAVOR.name}/${FALLBACK}/reports`]: 'apse2_reports',
+} as const;
+
+/** A connections map for plans that never connect (the URLs point nowhere). */
+export const PLAN_ONLY_CONNECTIONS = connectionResolver(new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, `postgresql://flavors:plan-only@127.0.0.1:9/${db}`])));
+
+export interface FenceDatabases {
+  readonly pg: EmbeddedPg;
+  /** Connections-file content: key → URL. */
+  readonly map: Map<string, string>;
+  readonly connections: ConnectionResolver;
+  /** `flavors_fence` rows of one database (by its key), space → epoch/home. */
+  fences(key: keyof typeof FENCE_DATABASES): Promise<Record<string, { epoch: number; home: string }>>;
+  /** Empties every fence table. */
+  reset(): Promise<void>;
+}
+
+/** Starts the flavor's four PostgreSQL databases (real, embedded) with the fence installed; stop `pg` in afterAll. */
+export async function startFenceDatabases(): Promise<FenceDatabases> {
+  const pg = await startPg({ databases: Object.values(FENCE_DATABASES) });
+  for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, FENCE_DDL);
+  const map = new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, pg.url(db)]));
+  return {
+    pg, map, connections: connectionResolver(map),
+    async fences(key) {
+      const rows = await pg.query<{ space_id: string; epoch: string; home_region: string }>(FENCE_DATABASES[key], 'SELECT space_id, epoch, home_region FROM flavors_fence');
+      return Object.fromEntries(rows.map((r) => [r.space_id, { epoch: Number(r.epoch), home: r.home_region }]));
+    },
+    async reset() {
+      for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, 'DELETE FROM flavors_fence');
+    },
   };
 }
