@@ -5,6 +5,9 @@ import { LOOKUP_DEFAULTS } from './defaults';
 import { certifyKey, type KeyCertificateClaims } from './key-certificate';
 import type { FlavorTokenSigner } from './signer';
 
+/** How far a certificate's window starts before the moment it is made. */
+export const CERTIFICATE_BACKDATE_SECONDS = 60;
+
 /** A short-lived key that signs flavor tokens locally, with the root's certificate tokens carry. */
 export interface CertifiedSigningKey {
   /** The key's RFC 7638 thumbprint: the tokens' `kid`. */
@@ -107,11 +110,13 @@ export class DelegatedSigner {
 
   private async certify(): Promise<CertifiedSigningKey> {
     const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const notBefore = Math.floor(this.clock() / 1000);
+    const issuedAt = Math.floor(this.clock() / 1000);
     this.certifications++;
     const { certificate, claims } = await certifyKey(this.props.root, {
       issuer: this.props.issuer, region: this.props.region, publicJwk: publicKey.export({ format: 'jwk' }) as JWK,
-      notBefore, lifetimeSeconds: this.lifetime,
+      // Backdated: a request that read the clock a moment before the certification started (or
+      // waited seconds for a throttled KMS) still stamps its token inside the window.
+      issuedAt, notBefore: issuedAt - CERTIFICATE_BACKDATE_SECONDS, lifetimeSeconds: this.lifetime,
     });
     this.props.log?.({ code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}` });
     return {

@@ -47,7 +47,9 @@ export interface CertifyKeyInput {
   readonly region: string;
   /** The public half of the key to certify (EC P-256). */
   readonly publicJwk: JWK;
-  /** Seconds since the epoch. */
+  /** When the certificate is made (seconds since the epoch). */
+  readonly issuedAt: number;
+  /** Start of the validity window (seconds since the epoch); the window lasts `lifetimeSeconds`. */
   readonly notBefore: number;
   readonly lifetimeSeconds: number;
 }
@@ -67,7 +69,7 @@ export async function certifyKey(root: FlavorTokenSigner, input: CertifyKeyInput
   const jwk = { kty: 'EC' as const, crv: 'P-256' as const, x, y };
   const claims: KeyCertificateClaims = {
     iss: input.issuer, sub: ecThumbprint(jwk), region: input.region, jwk,
-    iat: input.notBefore, nbf: input.notBefore, exp: input.notBefore + input.lifetimeSeconds,
+    iat: input.issuedAt, nbf: input.notBefore, exp: input.notBefore + input.lifetimeSeconds,
   };
   const header = { alg: 'ES256', typ: KEY_CERTIFICATE_TYPE, kid: root.keyId };
   const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;

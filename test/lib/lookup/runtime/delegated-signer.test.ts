@@ -35,24 +35,24 @@ describe('DelegatedSigner', () => {
     const s = signer();
     const keys = await Promise.all(Array.from({ length: 50 }, () => s.keyFor(now, now + 300)));
     expect(new Set(keys.map((k) => k.keyId)).size).toBe(1);
-    for (let t = 0; t < 3600 - 900; t += 60) {
+    for (let t = 0; t < 3600 - 60 - 900; t += 60) {
       now = T0 + t;
       await s.keyFor(now, now + 300);
     }
     expect([root.calls, s.certifications]).toEqual([1, 1]);
-    expect(logs).toEqual([{ code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/^token-signing key \S+ certified by root key root for eu-central-1, valid 2027-01-15T08:00:00.000Z to 2027-01-15T09:00:00.000Z$/) }]);
+    expect(logs).toEqual([{ code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/^token-signing key \S+ certified by root key root for eu-central-1, valid 2027-01-15T07:59:00.000Z to 2027-01-15T08:59:00.000Z$/) }]);
   });
 
   test('inside the renewal window the current key keeps signing while a new one is certified in the background', async () => {
     const s = signer();
     const first = await s.keyFor(now, now + 300);
-    now = T0 + 3600 - 900;
+    now = T0 + 3540 - 900;
     // The request is served by the old key at once; the new key arrives behind it
     expect((await s.keyFor(now, now + 300)).keyId).toBe(first.keyId);
     await flush();
     const second = await s.keyFor(now, now + 300);
     expect(second.keyId).not.toBe(first.keyId);
-    expect(second.claims).toMatchObject({ nbf: now, exp: now + 3600 });
+    expect(second.claims).toMatchObject({ iat: now, nbf: now - 60, exp: now - 60 + 3600 });
     expect(root.calls).toBe(2);
   });
 
@@ -60,7 +60,7 @@ describe('DelegatedSigner', () => {
     const s = signer();
     const first = await s.keyFor(now, now + 300);
     root.failing = true;
-    now = T0 + 3600 - 900;
+    now = T0 + 3540 - 900;
     expect((await s.keyFor(now, now + 300)).keyId).toBe(first.keyId);
     await flush();
     expect(logs.at(-1)).toMatchObject({ code: 'LOOKUP_SIGNING_KEY_RENEWAL_FAILED', message: expect.stringContaining('Rate exceeded') });
@@ -79,11 +79,11 @@ describe('DelegatedSigner', () => {
     const s = signer();
     await s.keyFor(now, now + 300);
     root.failing = true;
-    now = T0 + 3600 - 299;
+    now = T0 + 3540 - 299;
     await expect(s.keyFor(now, now + 300)).rejects.toThrow('Rate exceeded');
     root.failing = false;
     const fresh = await s.keyFor(now, now + 300);
-    expect(fresh.claims.exp).toBe(now + 3600);
+    expect(fresh.claims.exp).toBe(now + 3540);
   });
 
   test('tokens signed with its keys verify against the root\'s JWKS', async () => {

@@ -50,7 +50,7 @@ describe('flavor tokens', () => {
     expect(header).toEqual({ alg: 'ES256', typ: 'flavor+jwt', kid: key.keyId, cert: key.certificate });
     const certHeader = JSON.parse(Buffer.from(key.certificate.split('.')[0], 'base64url').toString());
     expect(certHeader).toEqual({ alg: 'ES256', typ: 'flavor-key+jwt', kid: 'root-euc1' });
-    expect(key.claims).toMatchObject({ iss: 'flavors-lookup', sub: key.keyId, region: 'eu-central-1', nbf: NOW, exp: NOW + 3600 });
+    expect(key.claims).toMatchObject({ iss: 'flavors-lookup', sub: key.keyId, region: 'eu-central-1', iat: NOW, nbf: NOW - 60, exp: NOW + 3540 });
     await expect(verify(token, { audience: INPUT.audience, issuer: 'flavors-lookup', space: 's-acme-1' })).resolves.toEqual(claims);
   });
 
@@ -90,7 +90,7 @@ describe('flavor tokens', () => {
   });
 
   test('rejects a correctly signed and certified token claiming a lifetime over 5 minutes', async () => {
-    await expect(code(verify(signByHand(key, {}, { ...CLAIMS, exp: NOW + 3600 })))).resolves.toBe('FLAVOR_TOKEN_LIFETIME_TOO_LONG');
+    await expect(code(verify(signByHand(key, {}, { ...CLAIMS, exp: NOW + 3500 })))).resolves.toBe('FLAVOR_TOKEN_LIFETIME_TOO_LONG');
   });
 
   test('accepts a jose key set function (e.g. createRemoteJWKSet) as well as a JWKS document', async () => {
@@ -139,30 +139,30 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
   });
 
   test('a leaked key used after its certificate expired is refused, even with a fresh token', async () => {
-    // Given a key certified at NOW for one hour, and its private half in an attacker's hands
+    // Given a key certified at NOW for one hour (from NOW - 60 s), and its private half in an attacker's hands
     const leaked = await certifiedBy(root);
     // When, two hours later, the attacker signs a token that is itself well within its lifetime
     const later = NOW + 7200;
     const { token } = await issueFlavorToken(leaked, { ...INPUT, now: later });
     // Then the certificate, not the token, is what refuses it
-    await expect(reason(verify(token, { currentDate: AT(later + 10) }))).resolves.toBe(`FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token's signing key certificate expired at ${AT(NOW + 3600).toISOString()}.`);
+    await expect(reason(verify(token, { currentDate: AT(later + 10) }))).resolves.toBe(`FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token's signing key certificate expired at ${AT(NOW + 3540).toISOString()}.`);
   });
 
   test('a token reaching past its key\'s certificate, or signed before it, is refused', async () => {
     const key = await certifiedBy(root);
-    const late = await issueFlavorToken(key, { ...INPUT, now: NOW + 3600 - 100 });
-    await expect(reason(verify(late.token, { currentDate: AT(NOW + 3600 - 90) }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key\'s certificate.');
-    const early = await issueFlavorToken(key, { ...INPUT, now: NOW - 60 });
+    const late = await issueFlavorToken(key, { ...INPUT, now: NOW + 3540 - 100 });
+    await expect(reason(verify(late.token, { currentDate: AT(NOW + 3540 - 90) }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key\'s certificate.');
+    const early = await issueFlavorToken(key, { ...INPUT, now: NOW - 61 });
     await expect(reason(verify(early.token, { currentDate: AT(NOW) }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key\'s certificate.');
   });
 
   test('a certificate longer than verifiers accept (a root misused to mint a long-lived key) is refused', async () => {
     const pair = await generateEs256KeyPair('k');
-    const { certificate, claims } = await certifyKey(root, { issuer: 'flavors-lookup', region: 'eu-central-1', publicJwk: pair.publicJwk, notBefore: NOW, lifetimeSeconds: 14_400 });
+    const { certificate, claims } = await certifyKey(root, { issuer: 'flavors-lookup', region: 'eu-central-1', publicJwk: pair.publicJwk, issuedAt: NOW, notBefore: NOW, lifetimeSeconds: 14_400 });
     const token = await forge(pair.privateJwk, { kid: claims.sub, cert: certificate }, CLAIMS);
     await expect(reason(verify(token))).resolves.toBe('accepted');
     await expect(reason(verify(token, { maxKeyCertificateSeconds: 3600 }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the token\'s key certificate is valid for 14400 s; at most 3600 s are accepted.');
-    await expect(certifyKey(root, { issuer: 'flavors-lookup', region: 'eu-central-1', publicJwk: pair.publicJwk, notBefore: NOW, lifetimeSeconds: 14_401 }))
+    await expect(certifyKey(root, { issuer: 'flavors-lookup', region: 'eu-central-1', publicJwk: pair.publicJwk, issuedAt: NOW, notBefore: NOW, lifetimeSeconds: 14_401 }))
       .rejects.toThrow('a signing key is certified for 1 to 14400 seconds, not 14401.');
   });
 
@@ -190,7 +190,7 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
   test('revocation: keys certified before the cut-off are refused, keys certified after it are accepted', async () => {
     const before = await issueFlavorToken(await certifiedBy(root, NOW - 60), INPUT);
     const after = await issueFlavorToken(await certifiedBy(root, NOW), INPUT);
-    const cutOff = AT(NOW - 30);
+    const cutOff = AT(NOW - 30); // the first key was certified at NOW - 60, the second at NOW
     await expect(reason(verify(before.token, { keysCertifiedAfter: cutOff }))).resolves.toMatch(/^FLAVOR_TOKEN_UNTRUSTED_KEY: .* before the revocation cut-off\.$/);
     await expect(reason(verify(after.token, { keysCertifiedAfter: cutOff }))).resolves.toBe('accepted');
   });
