@@ -34,8 +34,8 @@ export interface DelegatedSignerProps {
   readonly retryAfterSeconds?: number;
   /** Milliseconds since the epoch. @default Date.now */
   readonly clock?: () => number;
-  /** Told about every new key (its id and validity, for the audit log) and every failed background renewal. */
-  readonly log?: (event: { readonly code: string; readonly message: string }) => void;
+  /** Told about every new key (`info`: its id and validity, for the audit log) and every failed background renewal. */
+  readonly log?: (event: { readonly level?: 'info'; readonly code: string; readonly message: string }) => void;
 }
 
 /**
@@ -118,7 +118,7 @@ export class DelegatedSigner {
       // waited seconds for a throttled KMS) still stamps its token inside the window.
       issuedAt, notBefore: issuedAt - CERTIFICATE_BACKDATE_SECONDS, lifetimeSeconds: this.lifetime,
     });
-    this.props.log?.({ code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}` });
+    this.props.log?.({ level: 'info', code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}` });
     return {
       keyId: claims.sub, certificate, claims,
       sign: (signingInput) => crypto.sign('sha256', signingInput, { key: privateKey, dsaEncoding: 'ieee-p1363' }),

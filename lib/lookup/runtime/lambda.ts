@@ -87,7 +87,7 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
   const signer = new DelegatedSigner({
     root: new KmsSigner({ client: deps.kms ?? new KMSClient({ maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts }), keyId }),
     region: env.AWS_REGION?.trim() || 'unknown', issuer: tokenIssuer,
-    log: (event) => log(event.code === 'LOOKUP_SIGNING_KEY_CERTIFIED' ? { level: 'info', ...event } : event),
+    log,
   });
   const handler = createLookupHandler({
     store: new LookupStore({ client: deps.dynamo ?? createLookupDynamoClient(), tableName }),

@@ -119,7 +119,7 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
   const log = props.log ?? (() => undefined);
   const signer = props.signer instanceof DelegatedSigner ? props.signer : new DelegatedSigner({
     root: props.signer, region: props.region ?? 'local', issuer, clock,
-    log: (event) => log(event.code === 'LOOKUP_SIGNING_KEY_CERTIFIED' ? { level: 'info', ...event } : event),
+    log,
   });
   const unavailable = (code: string, message: string) => errorResponse(503, code, message, { 'retry-after': retryAfter });
 

@@ -22,7 +22,7 @@ class CountingRoot implements FlavorTokenSigner {
 describe('DelegatedSigner', () => {
   let root: CountingRoot;
   let now: number;
-  const logs: { code: string; message: string }[] = [];
+  const logs: { level?: string; code: string; message: string }[] = [];
   const signer = () => new DelegatedSigner({ root, region: 'eu-central-1', issuer: 'flavors-lookup', clock: () => now * 1000, log: (e) => logs.push(e) });
   beforeEach(async () => {
     root = new CountingRoot(await LocalKeySigner.generate('root'));
@@ -40,7 +40,7 @@ describe('DelegatedSigner', () => {
       await s.keyFor(now, now + 300);
     }
     expect([root.calls, s.certifications]).toEqual([1, 1]);
-    expect(logs).toEqual([{ code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/^token-signing key \S+ certified by root key root for eu-central-1, valid 2027-01-15T07:59:00.000Z to 2027-01-15T08:59:00.000Z$/) }]);
+    expect(logs).toEqual([{ level: 'info', code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/^token-signing key \S+ certified by root key root for eu-central-1, valid 2027-01-15T07:59:00.000Z to 2027-01-15T08:59:00.000Z$/) }]);
   });
 
   test('inside the renewal window the current key keeps signing while a new one is certified in the background', async () => {
