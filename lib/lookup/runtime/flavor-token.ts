@@ -157,9 +157,14 @@ function keySet(jwks: JSONWebKeySet | JWTVerifyGetKey): JWTVerifyGetKey {
   return set;
 }
 
-/** Certificates already checked against a key set: one root signature check per key, not per token. */
-const checkedCertificates = new WeakMap<JWTVerifyGetKey, Map<string, Promise<VerifiedKeyCertificate>>>();
+/**
+ * Certificates already checked against a key set: one root signature check per key and minute, not
+ * per token. Re-checked after a minute, so a root key removed from a fetched key set stops
+ * vouching for the certificates it signed once the set is refetched.
+ */
+const checkedCertificates = new WeakMap<JWTVerifyGetKey, Map<string, { readonly at: number; readonly checked: Promise<VerifiedKeyCertificate> }>>();
 const CHECKED_CERTIFICATES_MAX = 1000;
+const CHECKED_CERTIFICATE_MS = 60_000;
 
 function checkedCertificate(certificate: string, roots: JWTVerifyGetKey, maxLifetime: number): Promise<VerifiedKeyCertificate> {
   let cache = checkedCertificates.get(roots);
@@ -168,14 +173,15 @@ function checkedCertificate(certificate: string, roots: JWTVerifyGetKey, maxLife
     checkedCertificates.set(roots, cache);
   }
   const key = `${maxLifetime}:${certificate}`;
-  let checked = cache.get(key);
-  if (!checked) {
-    if (cache.size >= CHECKED_CERTIFICATES_MAX) cache.delete(cache.keys().next().value!);
-    checked = verifyKeyCertificate(certificate, roots, maxLifetime);
-    // A refused certificate is not remembered: the key set may learn a new root key later.
-    checked.catch(() => cache!.delete(key));
-    cache.set(key, checked);
-  }
+  const now = Date.now();
+  const entry = cache.get(key);
+  if (entry && now - entry.at < CHECKED_CERTIFICATE_MS) return entry.checked;
+  cache.delete(key);
+  if (cache.size >= CHECKED_CERTIFICATES_MAX) cache.delete(cache.keys().next().value!);
+  const checked = verifyKeyCertificate(certificate, roots, maxLifetime);
+  // A refused certificate is not remembered: the key set may learn a new root key later.
+  checked.catch(() => cache!.delete(key));
+  cache.set(key, { at: now, checked });
   return checked;
 }
 

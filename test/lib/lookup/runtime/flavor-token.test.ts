@@ -187,6 +187,26 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
     await expect(reason(verify(token))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token\'s kid is not the key its certificate certifies.');
   });
 
+  test('revocation: a root removed from a fetched key set stops vouching within a minute, even for certificates seen before', async () => {
+    // Given a key set that a verifier refetches (a function, like createRemoteJWKSet) and a token it accepted
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'], now: Date.now() });
+    try {
+      let keys = jwks.keys;
+      const fetched = (...args: Parameters<ReturnType<typeof createLocalJWKSet>>) => createLocalJWKSet({ keys })(...args);
+      const { token } = await issueFlavorToken(await certifiedBy(root), INPUT);
+      await expect(reason(verify(token, { jwks: fetched }))).resolves.toBe('accepted');
+      // When the region's root is removed from the set
+      keys = [];
+      // Then the certificate checked a moment ago still counts for up to a minute, and not after it
+      jest.advanceTimersByTime(30_000);
+      await expect(reason(verify(token, { jwks: fetched }))).resolves.toBe('accepted');
+      jest.advanceTimersByTime(31_000);
+      await expect(reason(verify(token, { jwks: fetched }))).resolves.toMatch(/^FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by a root key/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('revocation: keys certified before the cut-off are refused, keys certified after it are accepted', async () => {
     const before = await issueFlavorToken(await certifiedBy(root, NOW - 60), INPUT);
     const after = await issueFlavorToken(await certifiedBy(root, NOW), INPUT);
