@@ -105,7 +105,8 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
   return handler;
 }
 
-const jsonLog = (entry: LookupLogEntry) => console.error(JSON.stringify({ level: 'error', ...entry }));
+// Lambda's JSON log format takes the level from the console method: key certifications are info.
+const jsonLog = (entry: LookupLogEntry) => (entry.level === 'info' ? console.info : console.error)(JSON.stringify({ level: 'error', ...entry }));
 
 /** Builds the Lambda handler from an environment (tests pass a plain object). */
 export function createLambdaHandler(env: Env, deps: LambdaDependencies = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {

@@ -51,7 +51,7 @@ describe('lambda entry point', () => {
   });
   afterAll(() => { dynamo.restore(); kms.restore(); fs.rmSync(stateDir, { recursive: true, force: true }); });
   const handlerFor = (env: Record<string, string | undefined>, log?: (e: LookupLogEntry) => void) =>
-    createLambdaHandler(env, { dynamo: dynamoClient, kms: kmsClient, identityJwks: createLocalJWKSet(issuer.jwks()), log });
+    createLambdaHandler(env, { dynamo: dynamoClient, kms: kmsClient, identityJwks: createLocalJWKSet(issuer.jwks()), log: log ?? (() => undefined) });
 
   test('routes an HTTP API event and signs the token with KMS', async () => {
     const handler = handlerFor(ENV);
