@@ -89,14 +89,18 @@ export interface LookupServiceProps {
  * latency record for this region, withdrawn while the region answers with 5xx) and on this
  * region's own name `<region>.<recordName>.<zone>`.
  * Guarantees: the function may only read this region's replica of the table (BatchGetItem) and
- * sign with this region's ECC_NIST_P256 key; logs are encrypted, retained for a bounded time and
+ * sign with this region's ECC_NIST_P256 key (ECDSA_SHA_256, RAW: certificates of its own
+ * short-lived token-signing keys, not tokens); logs are encrypted, retained for a bounded time and
  * carry no caller IP; the API is throttled and reachable only through its custom domains (TLS 1.2).
  */
 export class LookupService extends Construct {
   /** The service function. */
   readonly function: lambda.Function;
   readonly role: iam.Role;
-  /** Asymmetric key the service signs flavor tokens with (the private half never leaves KMS). */
+  /**
+   * The region's root of trust for flavor tokens (asymmetric, the private half never leaves KMS):
+   * it certifies the function's short-lived token-signing keys, once per key.
+   */
   readonly signingKey: kms.Key;
   /** Key encrypting the function and access log groups. */
   readonly logKey: kms.Key;
@@ -127,7 +131,7 @@ export class LookupService extends Construct {
     const retention = props.logRetention ?? d.logRetention;
 
     this.signingKey = new kms.Key(this, 'SigningKey', {
-      description: 'flavors: signs lookup-service flavor tokens (ES256) in this region',
+      description: 'flavors: root of trust of lookup-service flavor tokens in this region (certifies short-lived ES256 signing keys)',
       keySpec: kms.KeySpec.ECC_NIST_P256,
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       alias: props.signingKeyAlias ?? d.signingKeyAlias,
@@ -288,9 +292,17 @@ export class LookupService extends Construct {
       resources: [tableKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
     }));
+    // KMS certifies the function's short-lived token-signing keys (one Sign per key, not per
+    // token): only the one algorithm and RAW messages, as KmsSigner sends them.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SignFlavorTokens',
-      actions: ['kms:Sign', 'kms:GetPublicKey'],
+      sid: 'CertifyTokenSigningKeys',
+      actions: ['kms:Sign'],
+      resources: [this.signingKey.keyArn],
+      conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PublishRootPublicKey',
+      actions: ['kms:GetPublicKey'],
       resources: [this.signingKey.keyArn],
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({

@@ -23,6 +23,23 @@ export const LOOKUP_DEFAULTS = {
   tokenTtlSeconds: 300,
   /** Upper bound of a flavor token's lifetime; a longer configuration is rejected. */
   maxTokenTtlSeconds: 300,
+  /**
+   * Lifetime of a token-signing key: each execution environment generates one, has the region's
+   * root key (KMS) certify it, and signs tokens with it locally until it is renewed.
+   */
+  signingKeyLifetimeSeconds: 3600,
+  /**
+   * A key is renewed in the background this long before its certificate ends; tokens keep being
+   * signed with it meanwhile (it still covers a full token lifetime), so the root key (KMS) may be
+   * unavailable this long minus one token lifetime before a request waits for it.
+   */
+  signingKeyRenewBeforeSeconds: 900,
+  /** After a failed background renewal, the next one is tried this much later. */
+  signingKeyRetryAfterSeconds: 10,
+  /** Verifiers refuse key certificates valid for longer than this (a leaked or mis-issued one stays short-lived). */
+  maxKeyCertificateSeconds: 14_400,
+  /** Root signer (KMS) client: attempts per call, with the SDK's backoff; absorbs throttling when many environments start at once. */
+  kmsMaxAttempts: 5,
   /** DNS zone under which flavor endpoints live: `https://<region>.<flavor>.<zone>`. */
   endpointZone: 'flavors.example.com',
   /** `Retry-After` (seconds) of a 503 when the store fails. */

@@ -1,7 +1,10 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify,
+  type JSONWebKeySet, type JWTVerifyGetKey,
+} from 'jose';
 import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
-import type { FlavorTokenSigner } from './signer';
+import { KeyCertificateError, verifyKeyCertificate, type VerifiedKeyCertificate } from './key-certificate';
 
 /** `typ` header of flavor tokens: an identity token can never pass as one, nor the reverse. */
 export const FLAVOR_TOKEN_TYPE = 'flavor+jwt';
@@ -37,11 +40,35 @@ export interface IssueFlavorTokenInput {
   readonly now: number;
 }
 
-const encoder = new TextEncoder();
+/**
+ * What signs a token: a key id, the signature, and — for every token a verifier will accept — the
+ * root's certificate of the key (`CertifiedSigningKey` of a `DelegatedSigner`). A key without a
+ * certificate (a root signer used directly) yields tokens `verifyFlavorToken` refuses.
+ */
+export interface TokenSigningKey {
+  readonly keyId: string;
+  readonly certificate?: string;
+  sign(signingInput: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
 
-/** Builds and signs a flavor token (ES256 JWS compact serialization). */
-export async function issueFlavorToken(signer: FlavorTokenSigner, input: IssueFlavorTokenInput): Promise<{ token: string; claims: FlavorTokenClaims }> {
+// The encoded header is the same for every token of a key (it carries the ~500-byte certificate):
+// encoded once per key, not per token.
+const encodedHeaders = new WeakMap<TokenSigningKey, { readonly keyId: string; readonly value: string }>();
+function encodedHeader(key: TokenSigningKey): string {
+  const cached = encodedHeaders.get(key);
+  if (cached?.keyId === key.keyId) return cached.value;
+  const header = key.certificate === undefined
+    ? { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: key.keyId }
+    : { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: key.keyId, cert: key.certificate };
+  const value = b64url(JSON.stringify(header));
+  encodedHeaders.set(key, { keyId: key.keyId, value });
+  return value;
+}
+
+/** Builds and signs a flavor token (ES256 JWS compact serialization; header `cert` when the key is certified). */
+export async function issueFlavorToken(signer: TokenSigningKey, input: IssueFlavorTokenInput): Promise<{ token: string; claims: FlavorTokenClaims }> {
   if (!(input.ttlSeconds > 0 && input.ttlSeconds <= LOOKUP_DEFAULTS.maxTokenTtlSeconds)) {
     throw new FlavorsError('LOOKUP_TOKEN_TTL_INVALID', `a flavor token lives 1 to ${LOOKUP_DEFAULTS.maxTokenTtlSeconds} seconds, not ${input.ttlSeconds}.`);
   }
@@ -49,9 +76,8 @@ export async function issueFlavorToken(signer: FlavorTokenSigner, input: IssueFl
     iss: input.issuer, aud: input.audience, sub: input.subject, space: input.space, flavor: input.flavor,
     region: input.region, epoch: input.epoch, iat: input.now, exp: input.now + input.ttlSeconds,
   };
-  const header = { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: signer.keyId };
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const signature = await signer.sign(encoder.encode(signingInput));
+  const signingInput = `${encodedHeader(signer)}.${b64url(JSON.stringify(claims))}`;
+  const signature = await signer.sign(Buffer.from(signingInput));
   return { token: `${signingInput}.${b64url(signature)}`, claims };
 }
 
@@ -65,7 +91,12 @@ export interface VerifyFlavorTokenOptions {
   readonly region: string;
   /** The space's current fencing epoch as the verifying service knows it; older tokens are refused. */
   readonly currentEpoch: number;
-  /** The lookup service's public keys: a JWKS document or a jose key set (e.g. `createRemoteJWKSet`). */
+  /**
+   * The lookup service's root keys (one per control-plane region: its KMS public key), as a JWKS
+   * document (pinned) or a jose key set (e.g. `combinedJwks` of every region's JWKS URL). A token
+   * is accepted only when its `cert` header is a certificate by one of these keys for the key that
+   * signed it.
+   */
   readonly jwks: JSONWebKeySet | JWTVerifyGetKey;
   /** When given, `aud` must equal it (the service's own endpoint URL). */
   readonly audience?: string;
@@ -75,6 +106,14 @@ export interface VerifyFlavorTokenOptions {
   readonly space?: string;
   /** @default LOOKUP_DEFAULTS.clockToleranceSeconds */
   readonly clockToleranceSeconds?: number;
+  /**
+   * Revocation: tokens whose signing key was certified before this instant are refused (after a
+   * suspected leak of a signing key, set it to the incident time and replace the functions'
+   * execution environments). @default no cut-off
+   */
+  readonly keysCertifiedAfter?: Date;
+  /** Key certificates valid for longer are refused. @default LOOKUP_DEFAULTS.maxKeyCertificateSeconds */
+  readonly maxKeyCertificateSeconds?: number;
   /** Verification time (tests). @default now */
   readonly currentDate?: Date;
 }
@@ -119,15 +158,66 @@ function keySet(jwks: JSONWebKeySet | JWTVerifyGetKey): JWTVerifyGetKey {
 }
 
 /**
- * Verifies a flavor token for a flavor service: ES256 signature by a key of `jwks`, not expired, a
- * lifetime of at most 5 minutes, and issued for this flavor, this region and an epoch no older than
- * `currentEpoch` (a token from before a failover or move is refused). Returns the claims or throws
- * a `FlavorTokenError` whose code says which check failed.
+ * Certificates already checked against a key set: one root signature check per key and minute, not
+ * per token. Re-checked after a minute, so a root key removed from a fetched key set stops
+ * vouching for the certificates it signed once the set is refetched.
+ */
+const checkedCertificates = new WeakMap<JWTVerifyGetKey, Map<string, { readonly at: number; readonly checked: Promise<VerifiedKeyCertificate> }>>();
+const CHECKED_CERTIFICATES_MAX = 1000;
+const CHECKED_CERTIFICATE_MS = 60_000;
+
+function checkedCertificate(certificate: string, roots: JWTVerifyGetKey, maxLifetime: number): Promise<VerifiedKeyCertificate> {
+  let cache = checkedCertificates.get(roots);
+  if (!cache) {
+    cache = new Map();
+    checkedCertificates.set(roots, cache);
+  }
+  const key = `${maxLifetime}:${certificate}`;
+  const now = Date.now();
+  const entry = cache.get(key);
+  if (entry && now - entry.at < CHECKED_CERTIFICATE_MS) return entry.checked;
+  cache.delete(key);
+  if (cache.size >= CHECKED_CERTIFICATES_MAX) cache.delete(cache.keys().next().value!);
+  const checked = verifyKeyCertificate(certificate, roots, maxLifetime);
+  // A refused certificate is not remembered: the key set may learn a new root key later.
+  checked.catch(() => cache!.delete(key));
+  cache.set(key, { at: now, checked });
+  return checked;
+}
+
+const untrusted = (message: string) => new FlavorTokenError('FLAVOR_TOKEN_UNTRUSTED_KEY', message);
+
+/**
+ * Verifies a flavor token for a flavor service. The chain first: the token's `cert` header must be
+ * a key certificate signed by a root key of `jwks` (a key in `jwks` signing tokens directly is not
+ * enough), for the key named by `kid`, issued by the token's issuer, covering the token's whole
+ * lifetime and not revoked by `keysCertifiedAfter` (`FLAVOR_TOKEN_UNTRUSTED_KEY`). Then the token:
+ * ES256 signature by the certified key, not expired, a lifetime of at most 5 minutes, and issued
+ * for this flavor, this region and an epoch no older than `currentEpoch` (a token from before a
+ * failover or move is refused). Returns the claims or throws a `FlavorTokenError` whose code says
+ * which check failed.
  */
 export async function verifyFlavorToken(token: string, options: VerifyFlavorTokenOptions): Promise<FlavorTokenClaims> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new FlavorTokenError('FLAVOR_TOKEN_INVALID', 'the flavor token was refused (not a JWT).');
+  }
+  if (typeof header.cert !== 'string') throw untrusted('the flavor token carries no key certificate: its signing key is not certified by the lookup service.');
+  let certified: VerifiedKeyCertificate;
+  try {
+    certified = await checkedCertificate(header.cert, keySet(options.jwks), options.maxKeyCertificateSeconds ?? LOOKUP_DEFAULTS.maxKeyCertificateSeconds);
+  } catch (err) {
+    if (err instanceof KeyCertificateError) throw untrusted(err.message);
+    throw err;
+  }
+  const cert = certified.claims;
+  if (header.kid !== cert.sub) throw untrusted('the flavor token\'s kid is not the key its certificate certifies.');
+
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, keySet(options.jwks), {
+    ({ payload } = await jwtVerify(token, certified.publicKey, {
       algorithms: ['ES256'],
       typ: FLAVOR_TOKEN_TYPE,
       requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp'],
@@ -145,6 +235,16 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
   if (typeof space !== 'string' || typeof flavor !== 'string' || typeof region !== 'string' || !Number.isSafeInteger(epoch)
     || typeof iat !== 'number' || typeof exp !== 'number' || typeof payload.aud !== 'string') {
     throw new FlavorTokenError('FLAVOR_TOKEN_INVALID', 'the flavor token lacks space, flavor, region, epoch or a single audience.');
+  }
+  // The token must lie inside its key's certificate: a key used after its certificate ended (a
+  // leaked key, replayed later) signs nothing a verifier accepts, even with a fresh iat/exp.
+  if (payload.iss !== cert.iss) throw untrusted(`the flavor token's signing key is certified for issuer ${cert.iss}, not ${String(payload.iss)}.`);
+  const now = Math.floor((options.currentDate ?? new Date()).getTime() / 1000);
+  const tolerance = options.clockToleranceSeconds ?? LOOKUP_DEFAULTS.clockToleranceSeconds;
+  if (now > cert.exp + tolerance) throw untrusted(`the flavor token's signing key certificate expired at ${new Date(cert.exp * 1000).toISOString()}.`);
+  if (iat < cert.nbf || exp > cert.exp) throw untrusted('the flavor token was signed outside its signing key\'s certificate.');
+  if (options.keysCertifiedAfter && cert.iat * 1000 < options.keysCertifiedAfter.getTime()) {
+    throw untrusted(`the flavor token's signing key was certified at ${new Date(cert.iat * 1000).toISOString()}, before the revocation cut-off.`);
   }
   if (exp - iat > LOOKUP_DEFAULTS.maxTokenTtlSeconds) {
     throw new FlavorTokenError('FLAVOR_TOKEN_LIFETIME_TOO_LONG', `the flavor token lives ${exp - iat} s; at most ${LOOKUP_DEFAULTS.maxTokenTtlSeconds} s are accepted.`);

@@ -57,9 +57,10 @@ export function derToJoseSignature(der: Uint8Array, size = 32): Uint8Array {
 export const KMS_MAX_RAW_MESSAGE_BYTES = 4096;
 
 /**
- * Signs flavor tokens with an asymmetric KMS key (`ECDSA_SHA_256`, the message sent RAW so KMS
- * computes the SHA-256 itself): the private key never leaves KMS. Needs `kms:Sign` and
- * `kms:GetPublicKey` on the key.
+ * The root of trust in AWS: an asymmetric KMS key (`ECDSA_SHA_256`, the message sent RAW so KMS
+ * computes the SHA-256 itself) that certifies the service's short-lived token-signing keys, once
+ * per key (`DelegatedSigner`), never per token. The private key never leaves KMS. Needs `kms:Sign`
+ * and `kms:GetPublicKey` on the key.
  */
 export class KmsSigner implements FlavorTokenSigner {
   readonly keyId: string;

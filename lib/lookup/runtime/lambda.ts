@@ -18,9 +18,14 @@
  * | `LOOKUP_TOKEN_ISSUER`      | no       | `iss` of flavor tokens; default `flavors-lookup`                            |
  * | `LOOKUP_TOKEN_TTL_SECONDS` | no       | flavor token lifetime, 1–300; default 300                                   |
  *
- * `AWS_REGION` is set by Lambda and read by the SDK clients. Permissions the function needs:
- * `dynamodb:BatchGetItem` on the table; `kms:Sign` and `kms:GetPublicKey` on the signing key.
- * Nothing else (no writes: the admin CLI writes records).
+ * `AWS_REGION` is set by Lambda and read by the SDK clients; it is also written into the
+ * certificates of the function's token-signing keys. Permissions the function needs:
+ * `dynamodb:BatchGetItem` on the table; `kms:Sign` (ECDSA_SHA_256, RAW) and `kms:GetPublicKey` on
+ * the signing key. Nothing else (no writes: the admin CLI writes records).
+ *
+ * KMS is the root of trust, not on the request path: each execution environment generates its own
+ * ES256 key at start, has the KMS key certify it once (one `Sign`, started during the init phase),
+ * and signs tokens locally; see `delegated-signer.ts` and the README's "Token signing".
  *
  * A missing or invalid variable does not crash the function: every request then answers 500
  * `LOOKUP_MISCONFIGURED` and the reason is logged once, naming the variable.
@@ -30,6 +35,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import type { JWTVerifyGetKey } from 'jose';
 import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
+import { DelegatedSigner } from './delegated-signer';
 import { createLookupDynamoClient } from './dynamo-client';
 import { parseLookupFlavors } from './flavor-config';
 import { IdentityVerifier, remoteIdentityJwks } from './identity';
@@ -79,19 +85,30 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
   const endpointZone = required(env, 'LOOKUP_ENDPOINT_ZONE');
   const ttlText = env.LOOKUP_TOKEN_TTL_SECONDS?.trim();
   const tokenTtlSeconds = ttlText ? Number(ttlText) : LOOKUP_DEFAULTS.tokenTtlSeconds;
-  return createLookupHandler({
+  const tokenIssuer = env.LOOKUP_TOKEN_ISSUER?.trim() || LOOKUP_DEFAULTS.tokenIssuer;
+  const signer = new DelegatedSigner({
+    root: new KmsSigner({ client: deps.kms ?? new KMSClient({ maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts }), keyId }),
+    region: env.AWS_REGION?.trim() || 'unknown', issuer: tokenIssuer,
+    log,
+  });
+  const handler = createLookupHandler({
     store: new LookupStore({ client: deps.dynamo ?? createLookupDynamoClient(), tableName }),
     flavors,
     identity: new IdentityVerifier({ issuer, audience, jwks: deps.identityJwks ?? remoteIdentityJwks(jwksUrl) }),
-    signer: new KmsSigner({ client: deps.kms ?? new KMSClient({}), keyId }),
+    signer,
     endpointZone,
-    tokenIssuer: env.LOOKUP_TOKEN_ISSUER?.trim() || undefined,
+    tokenIssuer,
     tokenTtlSeconds,
     log,
   });
+  // Certify the first key during the init phase, before a request waits for it. A failure is not
+  // lost: the first request that needs the key asks KMS again, and answers 503 if that fails too.
+  signer.renew().catch(() => undefined);
+  return handler;
 }
 
-const jsonLog = (entry: LookupLogEntry) => console.error(JSON.stringify({ level: 'error', ...entry }));
+// Lambda's JSON log format takes the level from the console method: key certifications are info.
+const jsonLog = (entry: LookupLogEntry) => (entry.level === 'info' ? console.info : console.error)(JSON.stringify({ level: 'error', ...entry }));
 
 /** Builds the Lambda handler from an environment (tests pass a plain object). */
 export function createLambdaHandler(env: Env, deps: LambdaDependencies = {}): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {

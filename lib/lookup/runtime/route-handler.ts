@@ -1,6 +1,7 @@
 import { FlavorsError, PolicyError } from '../../errors';
 import type { Flavor } from '../../flavor/types';
 import { LOOKUP_DEFAULTS } from './defaults';
+import { DelegatedSigner } from './delegated-signer';
 import { issueFlavorToken } from './flavor-token';
 import { IdentityError, IdentityUnavailableError, type IdentityVerifier } from './identity';
 import { idRule, isValidId } from './ids';
@@ -40,8 +41,10 @@ export const LOOKUP_ERROR_CODES = {
   signerUnavailable: 'LOOKUP_SIGNER_UNAVAILABLE',
 } as const;
 
-/** A server-side event worth logging (5xx answers); never contains tokens. */
+/** A server-side event worth logging (5xx answers, signing-key changes); never contains tokens. */
 export interface LookupLogEntry {
+  /** `info` for signing-key certifications (an audit trail); anything else is an error. @default error */
+  readonly level?: 'info';
   readonly code: string;
   readonly message: string;
   readonly spaceId?: string;
@@ -52,7 +55,14 @@ export interface LookupHandlerProps {
   /** Every flavor the service routes to (loaded by the CLI, or from lambda.ts's environment). */
   readonly flavors: readonly Flavor[];
   readonly identity: IdentityVerifier;
-  readonly signer: FlavorTokenSigner;
+  /**
+   * The root of trust of flavor tokens (KMS in AWS, a local key in development), or a
+   * `DelegatedSigner` over it. A root is wrapped in a `DelegatedSigner`: it certifies a short-lived
+   * key once, and tokens are signed locally with that key (no root call per request).
+   */
+  readonly signer: FlavorTokenSigner | DelegatedSigner;
+  /** Control-plane region written into key certificates. @default 'local' */
+  readonly region?: string;
   /** @default LOOKUP_DEFAULTS.endpointZone */
   readonly endpointZone?: string;
   /** `iss` of flavor tokens. @default LOOKUP_DEFAULTS.tokenIssuer */
@@ -107,6 +117,10 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
   const retryAfter = String(props.retryAfterSeconds ?? LOOKUP_DEFAULTS.retryAfterSeconds);
   const clock = props.clock ?? Date.now;
   const log = props.log ?? (() => undefined);
+  const signer = props.signer instanceof DelegatedSigner ? props.signer : new DelegatedSigner({
+    root: props.signer, region: props.region ?? 'local', issuer, clock,
+    log,
+  });
   const unavailable = (code: string, message: string) => errorResponse(503, code, message, { 'retry-after': retryAfter });
 
   async function route(rawId: string, headers: LookupRequest['headers']): Promise<LookupResponse> {
@@ -161,9 +175,10 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
 
     let issued;
     try {
-      issued = await issueFlavorToken(props.signer, {
+      const now = Math.floor(clock() / 1000);
+      issued = await issueFlavorToken(await signer.keyFor(now, now + ttl), {
         issuer, audience: spaceRoute.endpoint, subject: userId, space: spaceId, flavor: spaceRoute.flavor,
-        region: spaceRoute.homeRegion, epoch: spaceRoute.epoch, ttlSeconds: ttl, now: Math.floor(clock() / 1000),
+        region: spaceRoute.homeRegion, epoch: spaceRoute.epoch, ttlSeconds: ttl, now,
       });
     } catch (err) {
       log({ code: LOOKUP_ERROR_CODES.signerUnavailable, message: err instanceof Error ? err.message : String(err), spaceId });
@@ -179,7 +194,7 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
 
   async function jwks(): Promise<LookupResponse> {
     try {
-      return json(200, { keys: [await props.signer.publicJwk()] }, { 'cache-control': 'public, max-age=300' });
+      return json(200, { keys: [await signer.rootJwk()] }, { 'cache-control': 'public, max-age=300' });
     } catch (err) {
       log({ code: LOOKUP_ERROR_CODES.signerUnavailable, message: err instanceof Error ? err.message : String(err) });
       return unavailable(LOOKUP_ERROR_CODES.signerUnavailable, 'the signing keys are unavailable; retry later.');

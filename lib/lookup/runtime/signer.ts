@@ -3,12 +3,13 @@ import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { FlavorsError } from '../../errors';
 
 /**
- * Signs flavor tokens with ES256. The JWT itself is assembled by `issueFlavorToken`; a signer only
- * turns the JWS signing input into a JOSE signature (r‖s, 64 bytes), so a local key and KMS are
- * interchangeable.
+ * The root of trust of flavor tokens: an ES256 key (KMS in AWS, a local key in development) that
+ * certifies the short-lived keys tokens are signed with (`DelegatedSigner`, `certifyKey`). A
+ * signer only turns a JWS signing input into a JOSE signature (r‖s, 64 bytes), so a local key and
+ * KMS are interchangeable. Its public key is what the service's JWKS publishes.
  */
 export interface FlavorTokenSigner {
-  /** The `kid` header of every token it signs; the JWKS lists the public key under this id. */
+  /** The `kid` of the certificates it signs; the JWKS lists the public key under this id. */
   readonly keyId: string;
   /** ES256 signature of `signingInput` (`base64url(header).base64url(payload)`), as r‖s. */
   sign(signingInput: Uint8Array): Promise<Uint8Array>;
@@ -35,8 +36,8 @@ export async function generateEs256KeyPair(keyId: string): Promise<LocalKeyPairJ
 }
 
 /**
- * A local ES256 key: development and tests. The private key is imported once (jose) and signs
- * synchronously with Node's crypto, so a route request spends no time importing or queueing.
+ * A local ES256 root key: development and tests (it stands in for KMS). The private key is
+ * imported once (jose) and signs with Node's crypto.
  */
 export class LocalKeySigner implements FlavorTokenSigner {
   /** A signer over a fresh random key. */

@@ -93,13 +93,17 @@ describe('LookupService', () => {
     expect(parseLookupFlavors(lookupFlavorsJson(many))).toHaveLength(50);
   });
 
-  test('the role may read only this region\'s table replica, decrypt it only through DynamoDB, sign only with its key, write only its logs', () => {
+  test('the role may read only this region\'s table replica, decrypt it only through DynamoDB, sign only RAW ECDSA_SHA_256 with its key, write only its logs', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     expect(policies).toHaveLength(1);
     expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
       { Sid: 'ReadLookupTableReplica', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/flavors-lookup` },
       { Sid: 'DecryptLookupTableThroughDynamoDb', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TableKey/), 'Arn'] }, Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } } },
-      { Sid: 'SignFlavorTokens', Effect: 'Allow', Action: ['kms:GetPublicKey', 'kms:Sign'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] } },
+      {
+        Sid: 'CertifyTokenSigningKeys', Effect: 'Allow', Action: 'kms:Sign', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] },
+        Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+      },
+      { Sid: 'PublishRootPublicKey', Effect: 'Allow', Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] } },
       { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceFunctionLogs/), 'Arn'] } },
     ]);
     // No managed policies: nothing beyond the statements above.

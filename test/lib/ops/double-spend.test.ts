@@ -3,10 +3,11 @@
 // the old token must be rejected, while Sydney accepts writes at the new epoch only.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import * as fs from 'fs';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import * as os from 'os';
 import * as path from 'path';
-import { FLAVOR_TOKEN_TYPE, verifyFlavorToken } from '../../../lib/lookup/runtime/flavor-token';
+import { DelegatedSigner, type CertifiedSigningKey } from '../../../lib/lookup/runtime/delegated-signer';
+import { issueFlavorToken, verifyFlavorToken } from '../../../lib/lookup/runtime/flavor-token';
+import { LocalKeySigner } from '../../../lib/lookup/runtime/signer';
 import { checkWriteEpoch } from '../../../lib/ops/fencing';
 import { runFailover } from '../../../lib/ops/failover-executor';
 import { planFailover } from '../../../lib/ops/failover-plan';
@@ -14,12 +15,12 @@ import { FailoverStateStore, newFailoverState } from '../../../lib/ops/failover-
 import { testClients } from './fake-aws';
 import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, ZONE_ID } from './world';
 
-async function mint(key: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'], region: string, epoch: number): Promise<string> {
-  return new SignJWT({ space: 's-alpha', flavor: FLAVOR.name, region, epoch })
-    .setProtectedHeader({ alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: 'k1' })
-    .setIssuer('flavors-lookup').setAudience(`https://${region}.us-australia.flavors.example.com`).setSubject('teller-7')
-    .setIssuedAt(Math.floor(NOW.getTime() / 1000)).setExpirationTime(Math.floor(NOW.getTime() / 1000) + 300)
-    .sign(key);
+/** A token as the lookup service issues it: signed by a short-lived key its root key certified. */
+async function mint(key: CertifiedSigningKey, region: string, epoch: number): Promise<string> {
+  return (await issueFlavorToken(key, {
+    issuer: 'flavors-lookup', audience: `https://${region}.us-australia.flavors.example.com`, subject: 'teller-7',
+    space: 's-alpha', flavor: FLAVOR.name, region, epoch, ttlSeconds: 300, now: Math.floor(NOW.getTime() / 1000),
+  })).token;
 }
 
 test('after failover, a write carrying the old epoch is rejected by the fencing check and by verifyFlavorToken', async () => {
@@ -32,9 +33,11 @@ test('after failover, a write carrying the old epoch is rejected by the fencing 
     // Given s-alpha homed in us-east-1 at epoch 3, and a teller there holding a token for epoch 3
     const clientsFor = testClients(store.endpoint);
     await seedSpaces(clientsFor(PRIMARY).dynamodb);
-    const { privateKey, publicKey } = await generateKeyPair('ES256');
-    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' } as JWK] };
-    const oldToken = await mint(privateKey, PRIMARY, 3);
+    const root = await LocalKeySigner.generate('k1');
+    const nowSeconds = Math.floor(NOW.getTime() / 1000);
+    const key = await new DelegatedSigner({ root, region: 'us-east-1', issuer: 'flavors-lookup', clock: () => NOW.getTime() }).keyFor(nowSeconds, nowSeconds + 300);
+    const jwks = { keys: [await root.publicJwk()] };
+    const oldToken = await mint(key, PRIMARY, 3);
     const verify = (token: string, region: string, currentEpoch: number) => verifyFlavorToken(token, { flavor: FLAVOR.name, region, currentEpoch, jwks, currentDate: NOW });
     await expect(verify(oldToken, PRIMARY, 3)).resolves.toMatchObject({ epoch: 3 });
     expect(checkWriteEpoch(3, 3)).toEqual({ accepted: true });
@@ -54,7 +57,7 @@ test('after failover, a write carrying the old epoch is rejected by the fencing 
     // …and the same token cannot be replayed in Sydney either
     await expect(verify(oldToken, FALLBACK, currentEpoch)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_WRONG_REGION' });
     // Sydney accepts the payment once, with a token for the new epoch
-    const newToken = await mint(privateKey, FALLBACK, currentEpoch);
+    const newToken = await mint(key, FALLBACK, currentEpoch);
     await expect(verify(newToken, FALLBACK, currentEpoch)).resolves.toMatchObject({ epoch: 4, region: FALLBACK });
     expect(checkWriteEpoch(currentEpoch, 4)).toEqual({ accepted: true });
   } finally {

@@ -3,6 +3,7 @@ import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { issueFlavorToken, verifyFlavorToken } from '../../../../lib/lookup/runtime/flavor-token';
+import { DelegatedSigner } from '../../../../lib/lookup/runtime/delegated-signer';
 import { derToJoseSignature, KmsSigner } from '../../../../lib/lookup/runtime/kms-signer';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/mrk-0123456789abcdef';
@@ -53,19 +54,26 @@ describe('KmsSigner', () => {
   });
   afterAll(() => kms.restore());
 
-  test('signs a flavor token that verifies against the JWKS built from GetPublicKey', async () => {
-    const signer = new KmsSigner({ client: new KMSClient({ region: 'us-east-1' }), keyId: KEY_ARN });
-    expect(signer.keyId).toBe('mrk-0123456789abcdef');
-    const { token } = await issueFlavorToken(signer, {
-      issuer: 'flavors-lookup', audience: 'https://us-east-1.global.flavors.example.com', subject: 'u-1', space: 's-acme-1',
-      flavor: 'global', region: 'us-east-1', epoch: 2, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),
-    });
-    const jwk = await signer.publicJwk();
+  test('certifies a token-signing key with one Sign; its tokens verify against the JWKS built from GetPublicKey', async () => {
+    const root = new KmsSigner({ client: new KMSClient({ region: 'us-east-1' }), keyId: KEY_ARN });
+    expect(root.keyId).toBe('mrk-0123456789abcdef');
+    const signer = new DelegatedSigner({ root, region: 'us-east-1', issuer: 'flavors-lookup' });
+    const now = Math.floor(Date.now() / 1000);
+    const key = await signer.keyFor(now, now + 300);
+    const tokens = await Promise.all(['s-acme-1', 's-acme-2', 's-acme-3'].map((space) => issueFlavorToken(key, {
+      issuer: 'flavors-lookup', audience: 'https://us-east-1.global.flavors.example.com', subject: 'u-1', space,
+      flavor: 'global', region: 'us-east-1', epoch: 2, ttlSeconds: 300, now,
+    })));
+    const jwk = await root.publicJwk();
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', kid: 'mrk-0123456789abcdef', alg: 'ES256', use: 'sig' });
-    await expect(verifyFlavorToken(token, { flavor: 'global', region: 'us-east-1', currentEpoch: 2, jwks: { keys: [jwk] } })).resolves.toMatchObject({ space: 's-acme-1' });
+    for (const { token, claims } of tokens) {
+      await expect(verifyFlavorToken(token, { flavor: 'global', region: 'us-east-1', currentEpoch: 2, jwks: { keys: [jwk] } })).resolves.toMatchObject({ space: claims.space });
+    }
+    // One KMS call for three tokens: KMS signed the key's certificate, RAW, and nothing else
+    expect(kms.commandCalls(SignCommand)).toHaveLength(1);
     const sign = kms.commandCalls(SignCommand)[0].args[0].input;
     expect(sign).toMatchObject({ KeyId: KEY_ARN, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' });
-    expect(Buffer.from(sign.Message!).toString()).toBe(token.split('.').slice(0, 2).join('.'));
+    expect(Buffer.from(sign.Message!).toString()).toBe(key.certificate.split('.').slice(0, 2).join('.'));
   });
 
   test('reads the public key once', async () => {

@@ -37,13 +37,14 @@ describe('lambda entry point', () => {
   const dynamo = mockClient(dynamoClient);
   const kms = mockClient(kmsClient);
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kmsSign = (input: { Message: Uint8Array }) => ({ Signature: crypto.sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }) });
   let issuer: DevIdentityIssuer;
   const stateDir = tempDir('lambda');
   beforeAll(async () => { issuer = await DevIdentityIssuer.load(stateDir); });
   beforeEach(() => {
     dynamo.reset();
     kms.reset();
-    kms.on(SignCommand).callsFake((input) => ({ Signature: crypto.sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }) }));
+    kms.on(SignCommand).callsFake(kmsSign);
     kms.on(GetPublicKeyCommand).resolves({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'], PublicKey: publicKey.export({ format: 'der', type: 'spki' }) });
     dynamo.on(BatchGetItemCommand).resolves({ Responses: { 'flavors-lookup': [
       spaceItem({ spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'us-australia', homeRegion: 'ap-southeast-2', epoch: 5 }),
@@ -52,7 +53,7 @@ describe('lambda entry point', () => {
   });
   afterAll(() => { dynamo.restore(); kms.restore(); fs.rmSync(stateDir, { recursive: true, force: true }); });
   const handlerFor = (env: Record<string, string | undefined>, log?: (e: LookupLogEntry) => void) =>
-    createLambdaHandler(env, { dynamo: dynamoClient, kms: kmsClient, identityJwks: createLocalJWKSet(issuer.jwks()), log });
+    createLambdaHandler(env, { dynamo: dynamoClient, kms: kmsClient, identityJwks: createLocalJWKSet(issuer.jwks()), log: log ?? (() => undefined) });
 
   test('routes an HTTP API event and signs the token with KMS', async () => {
     const handler = handlerFor(ENV);
@@ -64,6 +65,30 @@ describe('lambda entry point', () => {
     const jwks = JSON.parse((await handler(event('/.well-known/jwks.json'))).body);
     await expect(verifyFlavorToken(body.token, { flavor: 'us-australia', region: 'ap-southeast-2', currentEpoch: 5, jwks })).resolves.toMatchObject({ iss: 'flavors-lookup', sub: 'user-acme' });
     expect(kms.commandCalls(SignCommand)[0].args[0].input.KeyId).toBe(KEY_ARN);
+  });
+
+  test('KMS is off the request path: the key is certified once, at init, and 100 routes make no further KMS call', async () => {
+    // Given a freshly started execution environment (its init phase asks KMS to certify its key)
+    const logs: LookupLogEntry[] = [];
+    const handler = handlerFor({ ...ENV, AWS_REGION: 'eu-west-1' }, (e) => logs.push(e));
+    const token = await issuer.mint('user-acme');
+    // When it serves 100 route requests
+    for (let i = 0; i < 100; i++) expect((await handler(event('/v1/spaces/s-acme-1/route', token))).statusCode).toBe(200);
+    // Then KMS signed exactly once (the certificate), and the certification is in the audit log
+    expect(kms.commandCalls(SignCommand)).toHaveLength(1);
+    expect(logs).toEqual([{ level: 'info', code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/certified by root key mrk-abc for eu-west-1, valid /) }]);
+  });
+
+  test('KMS throttling at start-up: the request answers 503 with Retry-After, the next one succeeds', async () => {
+    kms.on(SignCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).callsFake(kmsSign);
+    const logs: LookupLogEntry[] = [];
+    const handler = handlerFor(ENV, (e) => logs.push(e));
+    const token = await issuer.mint('user-acme');
+    const first = await handler(event('/v1/spaces/s-acme-1/route', token));
+    expect([first.statusCode, first.headers['retry-after'], JSON.parse(first.body).error.code]).toEqual([503, '1', 'LOOKUP_SIGNER_UNAVAILABLE']);
+    expect(logs).toContainEqual(expect.objectContaining({ code: 'LOOKUP_SIGNER_UNAVAILABLE', message: 'Rate exceeded' }));
+    expect((await handler(event('/v1/spaces/s-acme-1/route', token))).statusCode).toBe(200);
   });
 
   test('maps the method and answers errors as JSON', async () => {
