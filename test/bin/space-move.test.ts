@@ -169,6 +169,11 @@ describe('flavors space move (refusals)', () => {
     }
   });
 
+  test('a table without the space column that references the space rows (the purge could not delete them)', async () => {
+    await fx.pg.query(SOURCE_DB, 'CREATE TABLE audit (space text, account uuid, FOREIGN KEY (space, account) REFERENCES accounts (space_id, id))');
+    await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_REFERENCED_FROM_OUTSIDE', /ledger: public\.audit -> public\.accounts: a table without space_id references a table of space s-move/);
+  });
+
   test('a database missing from the connections file, and one that is unreachable: the key, never the password', async () => {
     const partial = path.join(fx.dir, 'partial.json');
     fs.writeFileSync(partial, JSON.stringify({ 'global/us-east-1/ledger': fx.pg.url(SOURCE_DB), 'global/us-east-1/content': fx.pg.url(CONTENT_DB) }));
