@@ -1,4 +1,5 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import type { JSONWebKeySet } from 'jose';
 import * as path from 'path';
@@ -16,7 +17,8 @@ import { readSpace } from '../../lib/ops/space-move-lookup';
 import {
   CONTENT_DB, countRows, dump, freshLookup, MOVING, NOW, RESIDENT, resetData, SOURCE_DB, STAYING, startMoveFixture, TARGET_DB, USER, ZONE, type MoveFixture,
 } from '../lib/ops/move-fixture';
-import { ROOT } from '../helpers/run-cli';
+import { freePort } from '../helpers/embedded-pg';
+import { ROOT, type CliResult } from '../helpers/run-cli';
 
 jest.setTimeout(30000);
 
@@ -285,5 +287,36 @@ describe('flavors space move --execute', () => {
     const resumed = await move([MOVING, '--to', 'germany-belgium', '--execute']);
     expect(resumed.code).toBe(0);
     expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
+  });
+});
+
+/** The real CLI, spawned without blocking this process (dynalite answers from here). */
+function runFlavorsAsync(args: readonly string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'flavors.js'), ...args], {
+      cwd: ROOT, env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('flavors space move through the real CLI', () => {
+  test('the plan prints without a password, and an unreachable store is one line with what to do', async () => {
+    const common = ['--table', table.tableName, '--connections', fx.connectionsFile, '--state-dir', stateDir];
+    const plan = await runFlavorsAsync(['space', 'move', MOVING, '--to', 'germany-belgium', '--store', fx.storeUrl, ...common]);
+    expect([plan.status, plan.stderr]).toEqual([0, '']);
+    expect(plan.stdout).toContain('public.transfers: 4000 rows');
+    expect(plan.stdout).not.toContain(PASSWORD);
+
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const down = await runFlavorsAsync(['space', 'move', MOVING, '--to', 'germany-belgium', '--store', closed, ...common]);
+    expect(down.status).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`^error LOOKUP_STORE_UNREACHABLE: the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.\\n$`));
+    expect(down.stdout).toBe('');
   });
 });

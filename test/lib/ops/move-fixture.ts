@@ -54,6 +54,8 @@ const DUMP = [
 export interface MoveFixture {
   readonly pg: EmbeddedPg;
   readonly dynamodb: DynamoDBClient;
+  /** The dynalite URL (`--store`). */
+  readonly storeUrl: string;
   readonly flavors: readonly Flavor[];
   /** A folder with `connections.json` (and state files under `state/`). */
   readonly dir: string;
@@ -88,7 +90,7 @@ export async function startMoveFixture(): Promise<MoveFixture> {
   const dynamodb = createLookupDynamoClient({ endpoint: dynalite.endpoint, maxAttempts: 1 });
   const started = pg;
   return {
-    pg, dynamodb, dir, connectionsFile,
+    pg, dynamodb, dir, connectionsFile, storeUrl: dynalite.endpoint,
     flavors: loadFlavorsOrThrow(path.join(ROOT, 'flavors')),
     resolve: connectionResolver(loadConnectionsFile(connectionsFile, { required: true })),
     close: async () => {
