@@ -215,8 +215,8 @@ async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse
     for (const t of tables) {
       const other = theirs.get(t.name);
       const missing = other ? t.columns.filter((col) => !other.columns.includes(col)) : [];
-      if (!other) refuse('MOVE_TARGET_SCHEMA_MISMATCH', `${c.database}: table ${t.name} (with ${c.spaceColumn}) does not exist in ${c.to.name}; apply the schema there first.`);
-      else if (missing.length > 0) refuse('MOVE_TARGET_SCHEMA_MISMATCH', `${c.database}: table ${t.name} in ${c.to.name} lacks column(s) ${missing.join(', ')}; apply the schema there first.`);
+      if (!other) refuse('MOVE_TARGET_SCHEMA_MISMATCH', `${c.database}: table ${t.name} (with ${c.spaceColumn}) does not exist in ${c.to.name}, so space ${c.space} cannot move there; apply the schema first.`);
+      else if (missing.length > 0) refuse('MOVE_TARGET_SCHEMA_MISMATCH', `${c.database}: table ${t.name} in ${c.to.name} lacks column(s) ${missing.join(', ')}, so space ${c.space} cannot move there; apply the schema first.`);
       else if (await countRows(tdb, t, c.spaceColumn, c.space) > 0) present.push(t.name);
     }
     if (present.length > 0) {

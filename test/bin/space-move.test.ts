@@ -171,6 +171,11 @@ describe('flavors space move (refusals)', () => {
     }
   });
 
+  test('a target table without a column the source has', async () => {
+    await fx.pg.query(TARGET_DB, 'ALTER TABLE transfers DROP COLUMN note');
+    await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_SCHEMA_MISMATCH', /ledger: table public\.transfers in germany-belgium lacks column\(s\) note, so space s-move cannot move there/);
+  });
+
   test('a table without the space column that references the space rows (the purge could not delete them)', async () => {
     await fx.pg.query(SOURCE_DB, 'CREATE TABLE audit (space text, account uuid, FOREIGN KEY (space, account) REFERENCES accounts (space_id, id))');
     await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_REFERENCED_FROM_OUTSIDE', /ledger: public\.audit -> public\.accounts: a table without space_id references a table of space s-move/);
