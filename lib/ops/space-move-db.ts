@@ -204,3 +204,19 @@ export async function connectForMove(ref: DatabaseRef, resolve: ConnectionResolv
   }
   return client;
 }
+
+/**
+ * Runs `fn` with a client of the database (closed afterwards). A database error that is not one of
+ * ours becomes `MOVE_DATABASE_FAILED` naming the connections key (never the URL).
+ */
+export async function withDatabase<T>(ref: DatabaseRef, resolve: ConnectionResolver, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connectForMove(ref, resolve);
+  try {
+    return await fn(client);
+  } catch (err) {
+    if (err instanceof FlavorsError) throw err;
+    throw new FlavorsError('MOVE_DATABASE_FAILED', `${connectionKey(ref)}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,8 +1,7 @@
-import type { Client } from 'pg';
 import { FlavorsError } from '../errors';
 import type { ConnectionResolver, DatabaseRef } from './connections';
 import { acquireMoveLock, releaseMoveLock, type LookupTableRef, type MoveLockOwner } from './fencing';
-import { checksumRows, connectForMove, copySpaceRows, deleteSpaceRows } from './space-move-db';
+import { checksumRows, copySpaceRows, deleteSpaceRows, withDatabase } from './space-move-db';
 import { fenceSpace, readSpace, spaceChanged, switchSpace, unfenceSpace } from './space-move-lookup';
 import type { MoveDatabasePlan } from './space-move-plan';
 import { MOVE_STEPS, type MoveState, type MoveStateStore, type MoveStepName } from './space-move-state';
@@ -64,16 +63,6 @@ export function moveLockOwner(state: MoveState): MoveLockOwner {
 }
 
 const notStarted = (state: MoveState) => MOVE_STEPS.every((s) => state.steps[s].status === 'pending' || state.steps[s].status === 'skipped');
-
-/** Runs `fn` with a client of the database, closed afterwards whatever happens. */
-async function withDb<T>(ref: DatabaseRef, resolve: ConnectionResolver, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connectForMove(ref, resolve);
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 /** Databases whose rows go to the target (`--data copy` and at least one table with the column). */
 const copied = (state: MoveState): (MoveDatabasePlan & { target: DatabaseRef })[] =>
@@ -152,7 +141,7 @@ async function copy(run: Run): Promise<void> {
     if (state.copied[d.database]) continue;
     run.checkStop();
     run.log('copy', `${d.database}: ${d.tables.length} table(s) to ${d.target.flavor}/${d.target.region}`);
-    const rows = await withDb(d.source, deps.resolve, (source) => withDb(d.target, deps.resolve, (target) =>
+    const rows = await withDatabase(d.source, deps.resolve, (source) => withDatabase(d.target, deps.resolve, (target) =>
       copySpaceRows(source, target, d.tables, state.plan.spaceColumn, state.spaceId, (table, n) => run.log('copy', `${d.database}: ${table}: ${n} row(s)`))));
     state.copied[d.database] = rows;
     run.save();
@@ -163,7 +152,7 @@ async function verify(run: Run): Promise<void> {
   const { state, deps } = run;
   const { spaceColumn } = state.plan;
   for (const d of copied(state)) {
-    const mismatch = await withDb(d.source, deps.resolve, (source) => withDb(d.target, deps.resolve, async (target) => {
+    const mismatch = await withDatabase(d.source, deps.resolve, (source) => withDatabase(d.target, deps.resolve, async (target) => {
       for (const t of d.tables) {
         const [a, b] = await Promise.all([checksumRows(source, t, spaceColumn, state.spaceId), checksumRows(target, t, spaceColumn, state.spaceId)]);
         if (a.rows !== b.rows || a.sum !== b.sum) return `${d.database}: table ${t.name}: source ${a.rows} row(s) checksum ${a.sum}, target ${b.rows} row(s) checksum ${b.sum}`;
@@ -197,7 +186,7 @@ async function purge(run: Run): Promise<void> {
   for (const d of state.plan.databases) {
     if (d.tables.length === 0 || state.purged[d.database]) continue;
     run.checkStop();
-    state.purged[d.database] = await withDb(d.source, deps.resolve, (source) => deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId));
+    state.purged[d.database] = await withDatabase(d.source, deps.resolve, (source) => deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId));
     run.save();
     const n = Object.values(state.purged[d.database]).reduce((a, b) => a + b, 0);
     run.log('purge', `${d.database}: ${n} row(s) deleted from ${d.source.flavor}/${d.source.region}`);
@@ -212,7 +201,7 @@ async function purge(run: Run): Promise<void> {
 async function removeCopies(state: MoveState, deps: MoveRunDeps): Promise<number> {
   let removed = 0;
   for (const d of copied(state)) {
-    const deleted = await withDb(d.target, deps.resolve, (target) => deleteSpaceRows(target, d.tables, state.plan.spaceColumn, state.spaceId));
+    const deleted = await withDatabase(d.target, deps.resolve, (target) => deleteSpaceRows(target, d.tables, state.plan.spaceColumn, state.spaceId));
     removed += Object.values(deleted).reduce((a, b) => a + b, 0);
   }
   return removed;

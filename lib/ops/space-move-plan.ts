@@ -6,7 +6,7 @@ import { resolveSpacePolicy } from '../lookup/runtime/space-route';
 import { LookupStore } from '../lookup/runtime/store';
 import type { ConnectionResolver, DatabaseRef } from './connections';
 import { readFailoverLock, readMoveLock, type LookupTableRef } from './fencing';
-import { assertColumnName, connectForMove, countRows, readLayout, type SpaceTable } from './space-move-db';
+import { assertColumnName, countRows, readLayout, withDatabase, type SpaceTable } from './space-move-db';
 import { readSpace } from './space-move-lookup';
 
 /** `copy` moves the rows; `none` starts the space empty in the target and purges the source. */
@@ -182,20 +182,15 @@ interface DatabaseContext {
 
 async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse: (code: string, message: string) => void): Promise<MoveDatabasePlan> {
   const source: DatabaseRef = { flavor: c.from.name, region: c.homeRegion, database: c.database };
-  const db = await connectForMove(source, options.resolve);
-  let tables: MoveTablePlan[];
-  let untouched: readonly string[];
-  try {
+  const { tables, untouched } = await withDatabase(source, options.resolve, async (db) => {
     const layout = await readLayout(db, c.spaceColumn);
-    tables = [];
-    for (const t of layout.tables) tables.push({ ...t, rows: await countRows(db, t, c.spaceColumn, c.space) });
-    untouched = layout.others;
+    const counted: MoveTablePlan[] = [];
+    for (const t of layout.tables) counted.push({ ...t, rows: await countRows(db, t, c.spaceColumn, c.space) });
     for (const ref of layout.referencedFromOutside) {
       refuse('MOVE_REFERENCED_FROM_OUTSIDE', `${c.database}: ${ref}: a table without ${c.spaceColumn} references a table of space ${c.space}; its rows could not be purged. Add ${c.spaceColumn} to it or drop the key.`);
     }
-  } finally {
-    await db.end().catch(() => undefined);
-  }
+    return { tables: counted, untouched: layout.others };
+  });
   const rows = tables.reduce((n, t) => n + t.rows, 0);
   if (c.data === 'none' || tables.length === 0) return { database: c.database, source, tables, untouched };
 
@@ -208,8 +203,7 @@ async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse
     return { database: c.database, source, tables, untouched };
   }
   const target: DatabaseRef = { flavor: c.to.name, region: c.toHome, database: c.database };
-  const tdb = await connectForMove(target, options.resolve);
-  try {
+  await withDatabase(target, options.resolve, async (tdb) => {
     const theirs = new Map((await readLayout(tdb, c.spaceColumn)).tables.map((t) => [t.name, t]));
     const present: string[] = [];
     for (const t of tables) {
@@ -223,8 +217,6 @@ async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse
       refuse('MOVE_TARGET_HAS_ROWS', `${c.database}: ${present.join(', ')} in ${c.to.name} already hold rows of space ${c.space} that no earlier attempt of this move wrote; `
         + 'find out where they came from and delete them before moving.');
     }
-  } finally {
-    await tdb.end().catch(() => undefined);
-  }
+  });
   return { database: c.database, source, target, tables, untouched };
 }
