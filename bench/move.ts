@@ -107,7 +107,8 @@ async function main(): Promise<void> {
       // Back to the start: the rows return to the source, the target is emptied.
       await pg.query(TARGET, 'TRUNCATE transfers, accounts');
       await seed(pg, rows);
-      console.log(JSON.stringify({ round, plain_copy_s: plain[round], move_s: moves[round], move_copy_step_s: copySteps[round] }));
+      const steps = Object.fromEntries(['fence', 'copy', 'verify', 'switch', 'purge'].map((step) => [`${step}_s`, Number(marks[`${step}-done`] - marks[`${step}-started`]) / 1e9]));
+      console.log(JSON.stringify({ round, plain_copy_s: plain[round], move_s: moves[round], ...steps }));
     }
     const plainRps = rows / median(plain);
     const moveRps = rows / median(moves);

@@ -116,7 +116,7 @@ export async function countRows(client: Client, t: SpaceTable, spaceColumn: stri
 /** Row count and checksum of the space's rows, computed by the server (nothing is fetched). */
 export async function checksumRows(client: Client, t: SpaceTable, spaceColumn: string, spaceId: string): Promise<TableChecksum> {
   const { rows } = await client.query<{ n: string; sum: string }>(`
-    SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(r::text), 1, 16))::bit(64)::bigint::numeric), 0)::text AS sum
+    SELECT count(*) AS n, coalesce(sum(('x' || md5(r::text))::bit(64)::bigint::numeric), 0)::text AS sum
     FROM (${selectRows(client, t, spaceColumn, spaceId)}) r`);
   return { rows: Number(rows[0].n), sum: rows[0].sum };
 }
