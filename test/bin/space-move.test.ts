@@ -39,8 +39,11 @@ beforeAll(async () => {
   jwks = { keys: [await signer.publicJwk()] };
 });
 afterAll(async () => { await fx?.close(); });
+/** Set by a test that changes rows or schema: the next test starts from fresh copies of the databases. */
+let dirty = true;
 beforeEach(async () => {
-  await resetData(fx.pg);
+  if (dirty) await resetData(fx.pg);
+  dirty = false;
   table = await freshLookup(fx);
   stateDir = path.join(fx.dir, `state-${++seq}`);
 });
@@ -157,11 +160,13 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('rows of the space already in the target, named by table', async () => {
+    dirty = true;
     await fx.pg.query(TARGET_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
     await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_HAS_ROWS', /ledger: public\.accounts in germany-belgium already hold rows of space s-move/);
   });
 
   test('a target flavor lacking a database that holds the space rows (lifted by --data none)', async () => {
+    dirty = true;
     await fx.pg.query(CONTENT_DB, 'CREATE TABLE notes (space_id text, body text); INSERT INTO notes VALUES ($1, \'hello\')'.replace('$1', `'${MOVING}'`));
     try {
       await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_DATABASE_MISSING', /flavor germany-belgium has no PostgreSQL database content, which holds 1 row\(s\) of space s-move/);
@@ -172,11 +177,13 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target table without a column the source has', async () => {
+    dirty = true;
     await fx.pg.query(TARGET_DB, 'ALTER TABLE transfers DROP COLUMN note');
     await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_SCHEMA_MISMATCH', /ledger: table public\.transfers in germany-belgium lacks column\(s\) note, so space s-move cannot move there/);
   });
 
   test('a table without the space column that references the space rows (the purge could not delete them)', async () => {
+    dirty = true;
     await fx.pg.query(SOURCE_DB, 'CREATE TABLE audit (space text, account uuid, FOREIGN KEY (space, account) REFERENCES accounts (space_id, id))');
     await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_REFERENCED_FROM_OUTSIDE', /ledger: public\.audit -> public\.accounts: a table without space_id references a table of space s-move/);
   });
@@ -198,6 +205,7 @@ describe('flavors space move (refusals)', () => {
 
 describe('flavors space move --execute', () => {
   test('Given 10,000 rows in three related tables, when moved, then the target holds them byte-identical, the sibling is untouched and the route answers the target', async () => {
+    dirty = true;
     const moved = await dump(fx.pg, SOURCE_DB, MOVING);
     const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
     const resident = await dump(fx.pg, TARGET_DB, RESIDENT);
@@ -236,6 +244,7 @@ describe('flavors space move --execute', () => {
   });
 
   test('Given --data none --accept-data-loss, when executed, then the space starts empty in the target and its source rows are purged', async () => {
+    dirty = true;
     const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
     const r = await move([MOVING, '--to', 'germany-belgium', '--data', 'none', '--accept-data-loss', '--execute']);
     expect(r.code).toBe(0);
@@ -248,6 +257,7 @@ describe('flavors space move --execute', () => {
   });
 
   test('Given Ctrl-C after the copy, then the space answers 503 SPACE_MOVING; --abort removes the copies and reactivates it at a new epoch', async () => {
+    dirty = true;
     const original = await dump(fx.pg, SOURCE_DB, MOVING);
     const before = await route();
     const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], { onLog: (l) => { if (l.includes('copy the rows: done')) interrupt?.(); } });
@@ -285,6 +295,7 @@ describe('flavors space move --execute', () => {
   });
 
   test('--abort after the switch is refused: the space already lives in the target', async () => {
+    dirty = true;
     const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], { onLog: (l) => { if (l.includes('switch the space to the target flavor: done')) interrupt?.(); } });
     expect(r.code).toBe(130);
     const aborted = await move([MOVING, '--abort']);
@@ -311,17 +322,21 @@ function runFlavorsAsync(args: readonly string[]): Promise<CliResult> {
 }
 
 describe('flavors space move through the real CLI', () => {
-  test('the plan prints without a password, and an unreachable store is one line with what to do', async () => {
-    const common = ['--table', table.tableName, '--connections', fx.connectionsFile, '--state-dir', stateDir];
-    const plan = await runFlavorsAsync(['space', 'move', MOVING, '--to', 'germany-belgium', '--store', fx.storeUrl, ...common]);
+  test('the plan prints through bin/flavors.js, without a password', async () => {
+    const plan = await runFlavorsAsync(['space', 'move', MOVING, '--to', 'germany-belgium', '--store', fx.storeUrl,
+      '--table', table.tableName, '--connections', fx.connectionsFile, '--state-dir', stateDir]);
     expect([plan.status, plan.stderr]).toEqual([0, '']);
     expect(plan.stdout).toContain('public.transfers: 4000 rows');
     expect(plan.stdout).not.toContain(PASSWORD);
+  });
 
+  test('an unreachable store is one line with what to do', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const down = await runFlavorsAsync(['space', 'move', MOVING, '--to', 'germany-belgium', '--store', closed, ...common]);
-    expect(down.status).toBe(1);
-    expect(down.stderr).toMatch(new RegExp(`^error LOOKUP_STORE_UNREACHABLE: the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.\\n$`));
-    expect(down.stdout).toBe('');
+    const err: string[] = [];
+    const io: CliIo = { out: () => undefined, err: (l) => err.push(l), cwd: ROOT, env: {} };
+    const args = [MOVING, '--to', 'germany-belgium', '--store', closed, '--connections', fx.connectionsFile, '--state-dir', stateDir];
+    await expect(makeSpaceMoveCommand({ fallback: async () => undefined })(args, io)).rejects.toMatchObject({
+      code: 'LOOKUP_STORE_UNREACHABLE', message: expect.stringMatching(new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`)),
+    });
   });
 });
