@@ -131,11 +131,21 @@ async function deleteRows(client: Client, tables: readonly SpaceTable[], spaceCo
   return deleted;
 }
 
-/** Deletes the space's rows from every table in one transaction (children first). */
-export async function deleteSpaceRows(client: Client, tables: readonly SpaceTable[], spaceColumn: string, spaceId: string): Promise<Record<string, number>> {
+/**
+ * Deletes the space's rows from every table in one transaction (children first). With `expected`
+ * (rows per table), a different count rolls everything back and throws `MOVE_PURGE_MISMATCH`: rows
+ * that were never copied are never deleted.
+ */
+export async function deleteSpaceRows(client: Client, tables: readonly SpaceTable[], spaceColumn: string, spaceId: string,
+  expected?: Readonly<Record<string, number>>): Promise<Record<string, number>> {
   await client.query('BEGIN');
   try {
     const deleted = await deleteRows(client, tables, spaceColumn, spaceId);
+    const off = expected ? tables.filter((t) => deleted[t.name] !== (expected[t.name] ?? 0)) : [];
+    if (off.length > 0) {
+      throw new FlavorsError('MOVE_PURGE_MISMATCH', `${off.map((t) => `${t.name} holds ${deleted[t.name]} row(s) of space ${spaceId}, ${expected![t.name] ?? 0} were copied`).join('; ')}: `
+        + 'rows were written after the fence. Nothing was purged; copy those rows to the target by hand, then rerun.');
+    }
     await client.query('COMMIT');
     return deleted;
   } catch (err) {

@@ -186,7 +186,9 @@ async function purge(run: Run): Promise<void> {
   for (const d of state.plan.databases) {
     if (d.tables.length === 0 || state.purged[d.database]) continue;
     run.checkStop();
-    state.purged[d.database] = await withDatabase(d.source, deps.resolve, (source) => deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId));
+    // With --data copy, exactly the copied rows may go: a row written after the fence was never copied.
+    const expected = d.target && state.plan.data === 'copy' ? state.copied[d.database] ?? {} : undefined;
+    state.purged[d.database] = await withDatabase(d.source, deps.resolve, (source) => deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId, expected));
     run.save();
     const n = Object.values(state.purged[d.database]).reduce((a, b) => a + b, 0);
     run.log('purge', `${d.database}: ${n} row(s) deleted from ${d.source.flavor}/${d.source.region}`);

@@ -122,6 +122,19 @@ describe('runMove', () => {
     expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
   });
 
+  test('Given a row written to the source after the copy, when the purge runs, then it deletes nothing and names the table', async () => {
+    const { state, store } = await start();
+    const stopAfterSwitch = () => logs.some((l) => l.includes('switch the space to the target flavor: done'));
+    await expect(runMove(state, deps(store, { shouldStop: stopAfterSwitch }))).rejects.toBeInstanceOf(MoveInterrupted);
+    await fx.pg.query(SOURCE_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
+
+    await expect(runMove(store.read()!, deps(store))).rejects.toMatchObject({
+      code: 'MOVE_PURGE_MISMATCH', message: expect.stringContaining('public.accounts holds 1001 row(s) of space s-move, 1000 were copied: rows were written after the fence. Nothing was purged'),
+    });
+    expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(10001);
+    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
+  });
+
   test('the sibling space of the same client is byte-identical and its record untouched after the move', async () => {
     const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
     const { state, store } = await start();
