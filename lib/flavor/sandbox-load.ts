@@ -93,7 +93,8 @@ export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
       const report = reported.get(i);
       if (report) {
         const { outcome, attempts } = report;
-        outcomes[entry.index] = outcome.kind === 'value' && attempts.length > 0 ? { kind: 'side-effect', message: `${attempts.join(', ')} was refused` } : outcome;
+        // A refused attempt is the fact that matters, even when the file caught the refusal and went on (or then hung).
+        outcomes[entry.index] = attempts.length > 0 && outcome.kind !== 'side-effect' ? { kind: 'side-effect', message: `${attempts.join(', ')} was refused` } : outcome;
       } else if (i < next) {
         next = i;
         outcomes[entry.index] = ending === 'timeout' && started.has(i) ? { kind: 'timeout' }
