@@ -24,7 +24,7 @@ let runnerCode: string | undefined;
 function runnerProgram(): string {
   runnerCode ??= esbuild.buildSync({
     entryPoints: [sourceOf('sandbox-runner')], bundle: true, platform: 'node', format: 'iife', target: 'node20', write: false, logLevel: 'silent',
-  }).outputFiles[0].text;
+  }).outputFiles![0].text;
   return runnerCode;
 }
 
@@ -32,13 +32,25 @@ function runnerProgram(): string {
  * One flavor file and what it imports, as one CommonJS program. Packages stay imports (and the
  * sandbox refuses them), except `flavors-cdk`, which is this library's flavor model.
  */
+const BUNDLE_OPTIONS: esbuild.BuildOptions = {
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
+  packages: 'external', alias: { 'flavors-cdk': sourceOf('index') },
+};
+
+/** Bundles every file in one esbuild run (fast); when one does not build, each file alone (to name the one). */
+function bundleAll(files: readonly string[]): ({ code: string } | { error: string })[] {
+  try {
+    const result = esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: files.map((file, i) => ({ in: file, out: `f${i}` })), outdir: '/flavor-bundles' });
+    const byPath = new Map(result.outputFiles!.map((o) => [o.path, o.text]));
+    return files.map((_, i) => ({ code: byPath.get(path.join('/flavor-bundles', `f${i}.js`))! }));
+  } catch {
+    return files.map(bundle);
+  }
+}
+
 function bundle(file: string): { code: string } | { error: string } {
   try {
-    const result = esbuild.buildSync({
-      entryPoints: [file], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
-      packages: 'external', alias: { 'flavors-cdk': sourceOf('index') },
-    });
-    return { code: result.outputFiles[0].text };
+    return { code: esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: [file] }).outputFiles![0].text };
   } catch (err) {
     const first = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
     const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
@@ -81,8 +93,9 @@ function runChild(files: readonly { file: string; code: string }[]): { reported:
 export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
   const outcomes: LoadOutcome[] = new Array(files.length);
   let pending: { index: number; file: string; code: string }[] = [];
+  const bundles = files.length > 0 ? bundleAll(files) : [];
   files.forEach((file, index) => {
-    const bundled = bundle(file);
+    const bundled = bundles[index];
     if ('error' in bundled) outcomes[index] = { kind: 'unbundlable', message: bundled.error };
     else pending.push({ index, file, code: bundled.code });
   });

@@ -16,7 +16,7 @@ let attempts: string[] = [];
 function denied(what: string): never {
   attempts.push(what);
   const error = new Error(`${what} is not allowed while a flavor file is loaded`);
-  (error as Error & { code: string }).code = 'FLAVOR_SANDBOX_DENIED';
+  (error as Error & { code: string }).code = 'SANDBOX_DENIED';
   throw error;
 }
 
@@ -61,7 +61,7 @@ function describeThrown(thrown: unknown): SandboxOutcome {
       .map((p) => ({ code: text(p.code, 80), path: text(p.path, 200), message: text(p.message), severity: p.severity === 'warning' ? 'warning' as const : 'error' as const }));
     return { kind: 'flavor-error', problems };
   }
-  const sideEffect = code === 'FLAVOR_SANDBOX_DENIED' || code === 'ERR_ACCESS_DENIED';
+  const sideEffect = code === 'SANDBOX_DENIED' || code === 'ERR_ACCESS_DENIED';
   return { kind: sideEffect ? 'side-effect' : 'threw', message };
 }
 
