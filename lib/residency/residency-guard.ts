@@ -110,10 +110,10 @@ export class ResidencyGuard implements IAspect {
   private checkReferences(resource: CfnResource, type: string, references: ReadonlySet<Reference>): void {
     const own = Stack.of(resource);
     for (const ref of references) {
-      const target = Stack.of(ref.target);
-      if (target === own || Token.isUnresolved(target.region) || this.allowedRegions.includes(target.region)) continue;
-      this.error(resource, type, 'RES_CROSS_REGION_REFERENCE',
-        `references ${ref.target.node.path} of stack ${target.stackName} in ${target.region}, outside ${this.outside()}`,
+      const target = stackOf(ref.target);
+      if (!target || target === own || this.allowedRegions.includes(target.region)) continue;
+      const where = Token.isUnresolved(target.region) ? 'which has no explicit region' : `in ${target.region}, outside ${this.outside()}`;
+      this.error(resource, type, 'RES_CROSS_REGION_REFERENCE', `references ${ref.target.node.path} of stack ${target.stackName}, ${where}`,
         "Reference values only between stacks of the flavor's own regions.");
     }
   }
@@ -124,6 +124,15 @@ export class ResidencyGuard implements IAspect {
 
   private error(node: IConstruct, type: string, ruleId: string, message: string, fix: string): void {
     Annotations.of(node).addError(`${RESIDENCY_VIOLATION}: ${type} ${node.node.path}: ${message} [${ruleId}, flavor ${this.flavorName}]. ${fix}`);
+  }
+}
+
+/** The stack a reference points into; undefined for a target outside any stack (nothing regional). */
+function stackOf(target: IConstruct): Stack | undefined {
+  try {
+    return Stack.of(target);
+  } catch {
+    return undefined;
   }
 }
 

@@ -94,7 +94,7 @@ describe('ResidencyGuard', () => {
     new sns.Topic(stack, 'Copy', { displayName: topic.topicName });
     // Then the consuming resource is flagged with the producer's path and region
     expect(errorsOf(stack)).toEqual([expect.stringMatching(
-      /^RESIDENCY_VIOLATION: AWS::SNS::Topic Team\/Copy\/Resource: references Abroad\/Topic\/Resource of stack Abroad in eu-west-1, outside the regions of flavor us-australia .*\[RES_CROSS_REGION_REFERENCE/,
+      /^RESIDENCY_VIOLATION: AWS::SNS::Topic Team\/Copy\/Resource: references Abroad\/Topic\/Resource of stack Abroad, in eu-west-1, outside the regions of flavor us-australia .*\[RES_CROSS_REGION_REFERENCE/,
     )]);
   });
 
