@@ -86,7 +86,15 @@ function evaluate(file: string, code: string, timeoutMs: number): SandboxOutcome
 
 function emit(record: object): void {
   // Synchronous: if the parent kills this process for time, every finished file is already reported.
-  fs.writeSync(1, `${SANDBOX_LINE_PREFIX}${JSON.stringify(record)}\n`);
+  let rest = Buffer.from(`${SANDBOX_LINE_PREFIX}${JSON.stringify(record)}\n`);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(fs.writeSync(1, rest));
+    } catch (err) {
+      // A pipe set to non-blocking answers EAGAIN while the parent has not read yet: try again.
+      if ((err as { code?: unknown }).code !== 'EAGAIN') throw err;
+    }
+  }
 }
 
 closeNetwork();
