@@ -8,6 +8,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import usAustralia from '../../../flavors/us-australia';
+import * as packageEntry from '../../../lib';
 import { RESIDENCY_VIOLATION, ResidencyGuard } from '../../../lib/residency/residency-guard';
 import { parseDnsContext } from '../../../stacks/flavor-dns-stack';
 import { FlavorStage } from '../../../stacks/flavor-stage';
@@ -27,6 +28,11 @@ const errorsOf = (stack: Stack): string[] =>
   Annotations.fromStack(stack).findError('*', Match.anyValue()).map((m) => String(m.entry.data));
 
 describe('ResidencyGuard', () => {
+  test('is exported from the package entry, with its code', () => {
+    expect(packageEntry.ResidencyGuard).toBe(ResidencyGuard);
+    expect(packageEntry.RESIDENCY_VIOLATION).toBe('RESIDENCY_VIOLATION');
+  });
+
   test('a compliant FlavorStage (every database platform, DNS, cross-region key and replica references) gets no annotation', () => {
     // Given us-australia as `cdk synth` builds it; FlavorStage applies the guard itself
     const app = testApp();
