@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import * as path from 'path';
 import { FlavorsError } from '../lib/errors';
 import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
-import { checkAssemblyResidency, formatViolation } from '../lib/residency/check-assembly';
+import { checkAssemblyResidency, formatViolation, residencyGuardErrors } from '../lib/residency/check-assembly';
 import { parseDnsContext } from '../stacks/flavor-dns-stack';
 import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap } from '../stacks/flavors-app';
 
@@ -17,9 +17,12 @@ function main(): void {
   const { stageRegions } = addFlavorStages(app, flavors, accounts, dns);
   const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
   const assembly = app.synth();
+  // Two nets: the ResidencyGuard of each FlavorStage (error annotations, at synth) and this check of
+  // the written templates. Both are printed: the CLI would not show the annotations once this fails.
+  const guardErrors = residencyGuardErrors(assembly);
   const violations = checkAssemblyResidency(assembly, { ...stageRegions, ...controlPlane.stageRegions });
-  if (violations.length > 0) {
-    throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${violations.map(formatViolation).join('\n')}`);
+  if (guardErrors.length > 0 || violations.length > 0) {
+    throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${[...guardErrors, ...violations.map(formatViolation)].join('\n')}`);
   }
 }
 

@@ -5,6 +5,7 @@ export * from './errors';
 
 // Flavor model (no AWS dependency)
 export * from './flavor';
+export * from './flavor/load-flavors';
 
 // Network
 export * from './network/regional-vpc';

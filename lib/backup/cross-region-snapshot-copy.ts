@@ -49,6 +49,8 @@ export interface CrossRegionSnapshotCopyProps {
   readonly tagVolumesInStack?: boolean;
 }
 
+/** EC2 actions that create a snapshot and may tag it in the same call (`ec2:CreateAction`). */
+const SNAPSHOT_CREATE_ACTIONS = ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot'] as const;
 const DLM_NAME = /^[0-9A-Za-z _-]+$/;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key\/.+$/;
@@ -216,9 +218,24 @@ export class CrossRegionSnapshotCopy extends Construct {
       resources: [snapshots(stack.region)],
     }));
     role.addToPolicy(new iam.PolicyStatement({
-      sid: 'CopyAndTagSnapshots',
-      actions: ['ec2:CopySnapshot', 'ec2:CreateTags'],
+      sid: 'CopySnapshots',
+      actions: ['ec2:CopySnapshot'],
       resources: allSnapshots,
+    }));
+    // AWS's managed DLM policy lets CreateTags touch every snapshot. Unconditioned, this role could put
+    // the target tag on a foreign snapshot and so make it deletable by DeleteOwnSnapshots: tags may
+    // only be written while DLM creates or copies a snapshot, or on snapshots that already are ours.
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'TagSnapshotsAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: allSnapshots,
+      conditions: { StringEquals: { 'ec2:CreateAction': [...SNAPSHOT_CREATE_ACTIONS] } },
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'TagOwnSnapshots',
+      actions: ['ec2:CreateTags'],
+      resources: allSnapshots,
+      conditions: tagCondition,
     }));
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'DeleteOwnSnapshots',

@@ -1,7 +1,7 @@
 import { FlavorError } from '../errors';
 import { FLAVOR_DEFAULTS } from './defaults';
 import type { Flavor, FlavorSpec } from './types';
-import { validateFlavorSpec } from './validate';
+import { checkFlavorSpec } from './validate';
 
 /**
  * Declares a flavor. Validates everything that can be checked without other flavors and throws one
@@ -9,11 +9,16 @@ import { validateFlavorSpec } from './validate';
  *
  * @example export default defineFlavor({ name: 'germany-belgium', residency: { countries: ['DE', 'BE'] }, ... })
  */
-export function defineFlavor(spec: FlavorSpec): Flavor {
-  const problems = validateFlavorSpec(spec);
+export function defineFlavor(input: FlavorSpec): Flavor {
+  // Built from the checked plain-data copy: a getter or proxy in the file cannot answer differently later.
+  const { data, problems } = checkFlavorSpec(input);
   if (problems.some((p) => p.severity === 'error')) {
-    throw new FlavorError(problems, typeof spec?.name === 'string' ? spec.name : undefined);
+    const name = (data as { name?: unknown } | undefined)?.name;
+    throw new FlavorError(problems, typeof name === 'string' ? name : undefined);
   }
+  // Valid data is JSON (finite numbers, strings, plain objects and lists): the round trip gives
+  // ordinary objects in place of the copy's prototype-less ones.
+  const spec = JSON.parse(JSON.stringify(data)) as FlavorSpec;
   const primary = spec.regions.find((r) => r.role === 'primary')!;
   return {
     name: spec.name,
