@@ -1,18 +1,18 @@
-import { FlavorError } from '../errors';
+import { FlavorDefinitionError } from '../errors';
 import { FLAVOR_DEFAULTS } from './defaults';
 import type { Flavor, FlavorSpec } from './types';
 import { validateFlavorSpec } from './validate';
 
 /**
  * Declares a flavor. Validates everything that can be checked without other flavors and throws one
- * `FlavorError` listing every problem; fills in the defaults of `FLAVOR_DEFAULTS`.
+ * `FlavorDefinitionError` listing every problem; fills in the defaults of `FLAVOR_DEFAULTS`.
  *
  * @example export default defineFlavor({ name: 'germany-belgium', residency: { countries: ['DE', 'BE'] }, ... })
  */
 export function defineFlavor(spec: FlavorSpec): Flavor {
   const problems = validateFlavorSpec(spec);
   if (problems.some((p) => p.severity === 'error')) {
-    throw new FlavorError(problems, typeof spec?.name === 'string' ? spec.name : undefined);
+    throw new FlavorDefinitionError(problems, typeof spec?.name === 'string' ? spec.name : undefined);
   }
   const primary = spec.regions.find((r) => r.role === 'primary')!;
   return {

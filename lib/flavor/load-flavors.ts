@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FlavorError, type Problem } from '../errors';
+import { FlavorDefinitionError, type Problem } from '../errors';
 import { isFlavor } from './define-flavor';
 import type { Flavor } from './types';
 
@@ -50,7 +50,7 @@ export function loadFlavorFile(file: string): { flavor?: Flavor; problems: FileP
     // Flavor files are TypeScript loaded at run time; require is how the active loader (tsx, jest) hooks in.
     mod = require(abs);
   } catch (err) {
-    if (err instanceof FlavorError) return { problems: err.problems.map((p) => at(p)) };
+    if (err instanceof FlavorDefinitionError) return { problems: err.problems.map((p) => at(p)) };
     // Errors thrown by a loader may come from another realm (jest's vm), so no instanceof Error here.
     const raw = typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
     const message = firstLines(raw);
@@ -88,12 +88,12 @@ export function loadFlavorFiles(files: readonly string[]): LoadResult {
   return { flavors, problems };
 }
 
-/** Loads every flavor of a folder; throws one `FlavorError` naming each file's problems if any has an error. */
+/** Loads every flavor of a folder; throws one `FlavorDefinitionError` naming each file's problems if any has an error. */
 export function loadFlavorsOrThrow(dir: string): Flavor[] {
   const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir));
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
-    throw new FlavorError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));
+    throw new FlavorDefinitionError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));
   }
   return flavors.map((f) => f.flavor);
 }
