@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { FlavorError, type Problem } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from '../flavor/regions';
 import { validateRdsDatabase } from '../flavor/validate';
 import { suppressNag } from '../nag-suppressions';
@@ -190,9 +190,10 @@ export class ManagedDatabase extends Construct {
   }
 
   private validate(stack: Stack, props: ManagedDatabaseProps): void {
-    const problems: Problem[] = validateRdsDatabase({ engine: props.engine, instanceType: props.instanceType, storageGiB: props.storageGiB })
-      .filter((p) => !Token.isUnresolved((props as unknown as Record<string, unknown>)[p.path]));
-    const error = (path: string, code: string, message: string) => problems.push({ path, code, message, severity: 'error' });
+    const problems = new Problems();
+    problems.add(validateRdsDatabase({ engine: props.engine, instanceType: props.instanceType, storageGiB: props.storageGiB })
+      .filter((p) => !Token.isUnresolved((props as unknown as Record<string, unknown>)[p.path])));
+    const error = problems.error.bind(problems);
     const here = Token.isUnresolved(stack.region) ? undefined : stack.region;
     for (const [path, region] of [['replicaOf.region', props.replicaOf?.region], ['backupReplication.region', props.backupReplication?.region]] as const) {
       if (region === undefined || Token.isUnresolved(region)) continue;
@@ -206,7 +207,6 @@ export class ManagedDatabase extends Construct {
     if (retention !== undefined && !Token.isUnresolved(retention) && (retention < 1 || retention > 35)) {
       error('backupRetention', 'RDS_BACKUP_RETENTION_INVALID', `backupRetention must be from 1 to 35 days, got ${retention}.`);
     }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) throw new FlavorError(errors, `ManagedDatabase ${this.node.path}`);
+    problems.throwIfAny(`ManagedDatabase ${this.node.path}`);
   }
 }

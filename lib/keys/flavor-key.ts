@@ -2,7 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
-import { FlavorError, type Problem } from '../errors';
+import { Problems } from '../problems';
 import { FLAVOR_KEY_DEFAULTS, KEY_USAGE_ACTIONS } from './defaults';
 
 /** The parts of a flavor a key needs: a `Flavor` from `defineFlavor` fits as it is. */
@@ -102,10 +102,10 @@ export class FlavorKey extends Construct {
   /** This key's ARN in another region of the flavor (the replica there, or the primary). */
   arnIn(region: string): string {
     if (!this.flavorRegions.includes(region)) {
-      throw new FlavorError([{
-        code: 'KEY_REGION_OUTSIDE_FLAVOR', path: 'region', severity: 'error',
-        message: `${region} is not a region of this flavor (${this.flavorRegions.join(', ')}); the key has no replica there and never will.`,
-      }], `FlavorKey ${this.node.path}`);
+      const problems = new Problems();
+      problems.error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
+        `${region} is not a region of this flavor (${this.flavorRegions.join(', ')}); the key has no replica there and never will.`);
+      problems.throwIfAny(`FlavorKey ${this.node.path}`);
     }
     return FlavorKey.arnInRegion(this, this.keyId, region);
   }
@@ -115,8 +115,8 @@ export class FlavorKey extends Construct {
   }
 
   private validate(stack: Stack, props: FlavorKeyProps): void {
-    const problems: Problem[] = [];
-    const error = (path: string, code: string, message: string) => problems.push({ path, code, message, severity: 'error' });
+    const problems = new Problems();
+    const error = problems.error.bind(problems);
     if (Token.isUnresolved(stack.region)) {
       error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
     } else if (!this.flavorRegions.includes(stack.region)) {
@@ -131,7 +131,7 @@ export class FlavorKey extends Construct {
     if (props.pendingWindow && !Token.isUnresolved(props.pendingWindow.toDays()) && (props.pendingWindow.toDays() < 7 || props.pendingWindow.toDays() > 30)) {
       error('pendingWindow', 'KEY_PENDING_WINDOW_INVALID', `pendingWindow must be from 7 to 30 days, got ${props.pendingWindow.toDays()}.`);
     }
-    if (problems.length > 0) throw new FlavorError(problems, `FlavorKey ${this.node.path}`);
+    problems.throwIfAny(`FlavorKey ${this.node.path}`);
   }
 
   /**
