@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
+import { Problems } from '../problems';
 import { suppressNag } from '../nag-suppressions';
 import type { Flavor } from '../flavor/types';
 import { LOOKUP_SERVICE_DEFAULTS, LOOKUP_TABLE_DEFAULTS } from './defaults';
@@ -287,16 +287,16 @@ export class LookupService extends Construct {
   }
 
   private validate(props: LookupServiceProps, v: { region: string; recordName: string; memorySize: number; rateLimit: number; burstLimit: number; unhealthy5xx: number }): void {
-    const problems: string[] = [];
-    if (Token.isUnresolved(v.region)) problems.push('the stack needs an explicit env region: the latency record is keyed by it');
+    const problems = new Problems();
+    if (Token.isUnresolved(v.region)) problems.error('', 'LOOKUP_SERVICE_INVALID', 'the stack needs an explicit env region: the latency record is keyed by it');
     if (!Token.isUnresolved(v.recordName) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(v.recordName)) {
-      problems.push(`recordName must be one DNS label (a-z, 0-9, '-'), got '${v.recordName}'`);
+      problems.error('recordName', 'LOOKUP_SERVICE_INVALID', `recordName must be one DNS label (a-z, 0-9, '-'), got '${v.recordName}'`);
     }
-    if (!props.identity.issuer.trim()) problems.push('identity.issuer must not be empty');
-    if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) problems.push(`identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
+    if (!props.identity.issuer.trim()) problems.error('identity.issuer', 'LOOKUP_SERVICE_INVALID', 'identity.issuer must not be empty');
+    if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) problems.error('identity.jwksUrl', 'LOOKUP_SERVICE_INVALID', `identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
     const range = (name: string, value: number | undefined, min: number, max: number) => {
       if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
-        problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+        problems.error(name, 'LOOKUP_SERVICE_INVALID', `${name} must be a whole number from ${min} to ${max}, got ${value}`);
       }
     };
     range('memorySizeMiB', v.memorySize, 128, 10240);
@@ -304,8 +304,6 @@ export class LookupService extends Construct {
     range('throttleBurstLimit', v.burstLimit, 1, 5000);
     range('unhealthy5xxPerMinute', v.unhealthy5xx, 1, 1000000);
     range('tokenTtlSeconds', props.tokenTtlSeconds, 1, LOOKUP_DEFAULTS.maxTokenTtlSeconds);
-    if (problems.length > 0) {
-      throw new FlavorsError('LOOKUP_SERVICE_INVALID', `LookupService ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
+    problems.throwIfAny(`LookupService ${this.node.path}`);
   }
 }

@@ -248,9 +248,8 @@ describe('LookupService validation', () => {
 
   test('identity issuer and JWKS URL', () => {
     expect(errorOf({ identity: { issuer: ' ', jwksUrl: 'http://login.example.com/jwks' } })).toBe([
-      'LookupService Service/LookupService:',
-      '  - identity.issuer must not be empty',
-      "  - identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
+      'LookupService Service/LookupService: identity.issuer: LOOKUP_SERVICE_INVALID: identity.issuer must not be empty',
+      "LookupService Service/LookupService: identity.jwksUrl: LOOKUP_SERVICE_INVALID: identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
     ].join('\n'));
   });
 
