@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import * as path from 'path';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { checkSuppressionReason, type NagSuppression } from '../../lib/nag-suppressions';
+import { accountResolver } from '../../bin/context';
 import { addFlavorStages } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
@@ -12,7 +13,7 @@ const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
 describe('cdk-nag AwsSolutions on every flavor stage', () => {
   // Given every real flavor, with the checks added to each Stage (App-level aspects do not reach into Stages)
   const app = testApp();
-  const { stages } = addFlavorStages(app, FLAVORS, CDK_CONTEXT.accounts as Record<string, string>);
+  const { stages } = addFlavorStages(app, FLAVORS, accountResolver(CDK_CONTEXT.accounts));
   for (const stage of stages) Aspects.of(stage).add(new AwsSolutionsChecks());
   // When the app synthesizes (which runs the aspects)
   app.synth();
