@@ -12,6 +12,15 @@ export interface FlavorKeyFlavor {
   readonly fallbackRegions: readonly string[];
 }
 
+/** What `FlavorKey.fromKeyAttributes` needs: the flavor (its regions) and the multi-Region key id. */
+export interface FlavorKeyAttributes {
+  readonly flavor: FlavorKeyFlavor;
+  /** The key id, the same in every region of the flavor (`mrk-…`; `FlavorKey.keyId` of the primary stack). */
+  readonly keyId: string;
+}
+
+const MULTI_REGION_KEY_ID = /^mrk-[0-9a-f]{32}$/;
+
 export interface FlavorKeyProps {
   /** The flavor the key belongs to: its name (alias) and its regions (the only places a replica may exist). */
   readonly flavor: FlavorKeyFlavor;
@@ -46,6 +55,28 @@ export class FlavorKey extends Construct {
    */
   static arnInRegion(scope: IConstruct, keyId: string, region: string): string {
     return Stack.of(scope).formatArn({ service: 'kms', region, resource: 'key', resourceName: keyId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  }
+
+  /**
+   * The flavor key in the region of `scope`'s stack, as another team's stack sees it: a `kms.IKey`
+   * to pass to encrypted resources and to grant on (`grantEncryptDecrypt`, `grantDecrypt`). Refuses
+   * a stack outside the flavor's regions, where the key has no replica and never will.
+   */
+  static fromKeyAttributes(scope: Construct, id: string, attrs: FlavorKeyAttributes): kms.IKey {
+    const stack = Stack.of(scope);
+    const regions = [attrs.flavor.primaryRegion, ...attrs.flavor.fallbackRegions];
+    const problems = new Problems();
+    if (Token.isUnresolved(stack.region)) {
+      problems.error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
+    } else if (!regions.includes(stack.region)) {
+      problems.error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
+        `the stack is in ${stack.region}, outside the flavor's regions (${regions.join(', ')}); a flavor key exists only there.`);
+    }
+    if (!Token.isUnresolved(attrs.keyId) && !MULTI_REGION_KEY_ID.test(attrs.keyId)) {
+      problems.error('keyId', 'KEY_ID_INVALID', `'${attrs.keyId}' is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.`);
+    }
+    problems.throwIfAny(`FlavorKey.fromKeyAttributes ${scope.node.path}/${id}`);
+    return kms.Key.fromKeyArn(scope, id, FlavorKey.arnInRegion(scope, attrs.keyId, stack.region));
   }
 
   /** The key of this region (primary or replica), for constructs taking a `kms.IKey`. */
@@ -97,6 +128,15 @@ export class FlavorKey extends Construct {
       this.key = key;
     }
     new kms.CfnAlias(this, 'Alias', { aliasName: this.aliasName, targetKeyId: this.keyId });
+  }
+
+  /**
+   * Lets `grantee` encrypt and decrypt with the key in this region directly (the aws-cdk
+   * `kms.Key.grantEncryptDecrypt` actions), e.g. an application's own envelope encryption of
+   * flavor data; the key policy delegates to IAM policies of the account.
+   */
+  grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantEncryptDecrypt(grantee);
   }
 
   /** This key's ARN in another region of the flavor (the replica there, or the primary). */
