@@ -1,5 +1,6 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { Problems } from '../problems';
@@ -37,6 +38,14 @@ export interface GlobalLookupTableProps {
   readonly pointInTimeRecoveryDays?: number;
 }
 
+/** What `GlobalLookupTable.fromTableAttributes` needs to reference the table from another stack. */
+export interface GlobalLookupTableAttributes {
+  /** @default 'flavors-lookup' */
+  readonly tableName?: string;
+  /** The key that encrypts the table in the importing stack's region; reads decrypt with it. */
+  readonly encryptionKey: kms.IKey;
+}
+
 /**
  * The global lookup table: a DynamoDB global table (TableV2, one CloudFormation resource for all
  * replicas) keyed by `LOOKUP_TABLE_KEYS` (`pk`/`sk`, index `byFlavor` on `gsi1pk`/`gsi1sk`). It
@@ -45,6 +54,20 @@ export interface GlobalLookupTableProps {
  * deletion, and a customer-managed key in every replica region (never a key of another region).
  */
 export class GlobalLookupTable extends Construct {
+  /**
+   * The lookup table as another stack sees it, in that stack's region (a global table has the same
+   * name in every replica region), for grants such as `grantReadData`. Readers need `kms:Decrypt`
+   * on the table's key in that region: pass it as `encryptionKey` (e.g.
+   * `kms.Key.fromKeyArn(this, 'LookupKey', arn)`; `LookupTableKey.aliasArnIn` names the alias).
+   */
+  static fromTableAttributes(scope: Construct, id: string, attrs: GlobalLookupTableAttributes): dynamodb.ITableV2 {
+    return dynamodb.TableV2.fromTableAttributes(scope, id, {
+      tableName: attrs.tableName ?? LOOKUP_TABLE_DEFAULTS.tableName,
+      encryptionKey: attrs.encryptionKey,
+      grantIndexPermissions: true,
+    });
+  }
+
   readonly table: dynamodb.TableV2;
   readonly tableName: string;
   /** Key of the table in the stack's region. */
@@ -81,6 +104,14 @@ export class GlobalLookupTable extends Construct {
       encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.encryptionKey, { ...replicaKeyArns }),
       replicas: this.replicaRegions.map((r) => ({ region: r })),
     });
+  }
+
+  /**
+   * Lets `grantee` read the table and its `byFlavor` index in this stack's region (GetItem,
+   * BatchGetItem, Query, Scan, DescribeTable, streams) and decrypt with its key there.
+   */
+  grantReadData(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
   }
 
   private validate(region: string, replicaKeyArns: Readonly<Record<string, string>>, pitrDays: number): void {
