@@ -20,8 +20,6 @@ export interface PolicyOverride {
   readonly dnsFailover?: FailoverMode;
 }
 
-export const POLICY_FIELDS: readonly (keyof PolicyOverride)[] = ['regions', 'countries', 'backupIntervalHours', 'backupRetain', 'dnsFailover'];
-
 /** One level below the flavor, e.g. `{ level: 'client', id: 'c-acme' }`. */
 export interface PolicyLevel {
   readonly level: 'client' | 'space';

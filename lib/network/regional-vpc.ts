@@ -16,7 +16,10 @@ export interface RegionalVpcProps {
   readonly availabilityZones?: readonly string[];
   /** @default '10.0.0.0/16' */
   readonly cidr?: string;
-  /** NAT gateways for the private (egress) subnets. @default one per availability zone */
+  /**
+   * NAT gateways for the private (egress) subnets.
+   * @default one per availability zone: an AZ outage does not cut the others' egress
+   */
   readonly natGateways?: number;
   /** Key that encrypts the flow-log group. @default flow logs are encrypted with CloudWatch Logs' own key */
   readonly flowLogKey?: kms.IKey;
