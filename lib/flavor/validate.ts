@@ -1,5 +1,6 @@
 import type { Problem } from '../errors';
 import { Problems } from '../problems';
+import { isObj, type Obj } from '../unknown-values';
 import { isCountryCode } from './countries';
 import {
   DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN, ENGINES_BY_PLATFORM, GP3,
@@ -12,9 +13,6 @@ export const FLAVOR_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Database keys become construct ids: camelCase identifiers. */
 export const DATABASE_NAME = /^[a-z][a-zA-Z0-9]{0,31}$/;
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 /** Collects problems for one flavor object; the building blocks below append to it. */

@@ -6,6 +6,7 @@ import type { PolicyOverride } from '../../flavor/policy';
 import { regionInfo } from '../../flavor/regions';
 import { FLAVOR_NAME } from '../../flavor/validate';
 import { Problems } from '../../problems';
+import { isObj, type Obj } from '../../unknown-values';
 import { idRule, isValidId, preview, type IdKind } from './ids';
 import { clientKey, flavorIndexKey, grantKey, spaceKey } from './schema-keys';
 
@@ -64,9 +65,6 @@ export class LookupRecordError extends PropsError {
     super(problems, what, problems[0]?.code ?? 'LOOKUP_RECORD_INVALID');
   }
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 class Checker extends Problems {
   get problems(): Problem[] {
