@@ -37,6 +37,6 @@ export function isFlavor(value: unknown): value is Flavor {
 }
 
 /** Every region of the flavor, primary first. */
-export function flavorRegions(flavor: Flavor): string[] {
+export function flavorRegions(flavor: Pick<Flavor, 'primaryRegion' | 'fallbackRegions'>): string[] {
   return [flavor.primaryRegion, ...flavor.fallbackRegions];
 }

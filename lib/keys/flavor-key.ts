@@ -2,6 +2,7 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
+import { flavorRegions } from '../flavor/define-flavor';
 import { Problems } from '../problems';
 import { FLAVOR_KEY_DEFAULTS, KEY_USAGE_ACTIONS } from './defaults';
 
@@ -64,7 +65,7 @@ export class FlavorKey extends Construct {
    */
   static fromKeyAttributes(scope: Construct, id: string, attrs: FlavorKeyAttributes): kms.IKey {
     const stack = Stack.of(scope);
-    const regions = [attrs.flavor.primaryRegion, ...attrs.flavor.fallbackRegions];
+    const regions = flavorRegions(attrs.flavor);
     const problems = new Problems();
     if (Token.isUnresolved(stack.region)) {
       problems.error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
@@ -93,7 +94,7 @@ export class FlavorKey extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { flavor } = props;
-    this.flavorRegions = [flavor.primaryRegion, ...flavor.fallbackRegions];
+    this.flavorRegions = flavorRegions(flavor);
     this.isReplica = stack.region !== flavor.primaryRegion;
     this.validate(stack, props);
 
