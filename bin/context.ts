@@ -30,7 +30,7 @@ export function readCdkContext(cwd: string): Record<string, unknown> {
 export type AccountMap = Readonly<Record<string, string>>;
 
 /** The account of a flavor (or of the control plane) from context `accounts`, checked to be 12 digits. */
-export function accountFor(accounts: AccountMap, name: string): string {
+function accountFor(accounts: AccountMap, name: string): string {
   const account = accounts[name] ?? accounts.default;
   if (!isAccountId(account)) {
     throw new FlavorsError('APP_ACCOUNT_MISSING',

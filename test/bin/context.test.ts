@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { accountFor, accountResolver, controlPlaneSettings, parseDnsContext, readCdkContext } from '../../bin/context';
+import { accountResolver, controlPlaneSettings, parseDnsContext, readCdkContext } from '../../bin/context';
 import { CDK_CONTEXT } from '../helpers/cdk-app';
 
 describe('readCdkContext', () => {
@@ -31,13 +31,13 @@ describe('readCdkContext', () => {
 
 describe('accounts', () => {
   test('Given a flavor without its own account, When resolved, Then default serves it', () => {
-    expect(accountFor({ default: '111111111111' }, 'new-flavor')).toBe('111111111111');
+    expect(accountResolver({ default: '111111111111' })('new-flavor')).toBe('111111111111');
     expect(accountResolver({ 'us-australia': '222222222222', default: '111111111111' })('us-australia')).toBe('222222222222');
   });
 
   test.each([[{ x: '12' }], [{}], [{ x: '1234567890123' }], [{ x: 123456789012 as unknown as string }]])(
     'Given accounts %p, When x is resolved, Then APP_ACCOUNT_MISSING says what to add', (accounts) => {
-      expect(() => accountFor(accounts, 'x')).toThrow(expect.objectContaining({
+      expect(() => accountResolver(accounts)('x')).toThrow(expect.objectContaining({
         code: 'APP_ACCOUNT_MISSING',
         message: `cdk.json context 'accounts' has no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
       }));
