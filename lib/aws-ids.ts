@@ -28,9 +28,14 @@ export function isZoneName(value: unknown): value is string {
   return typeof value === 'string' && ZONE_NAME.test(value);
 }
 
+/** A DNS name without the one trailing dot of its fully qualified form (`a.example.com.` → `a.example.com`). */
+export function withoutTrailingDot(name: string): string {
+  return name.endsWith('.') ? name.slice(0, -1) : name;
+}
+
 /** A zone name as a person may write it (one trailing dot allowed), without the dot; undefined when it is not a zone name. */
 export function zoneNameFromInput(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  const name = withoutTrailingDot(value);
   return isZoneName(name) ? name : undefined;
 }

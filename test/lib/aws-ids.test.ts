@@ -1,4 +1,4 @@
-import { isAccountId, isHostedZoneId, isZoneName, zoneNameFromInput } from '../../lib/aws-ids';
+import { isAccountId, isHostedZoneId, isZoneName, withoutTrailingDot, zoneNameFromInput } from '../../lib/aws-ids';
 
 describe('AWS identifiers', () => {
   test.each([['123456789012', true], ['12345678901', false], ['1234567890123', false], ['12345678901a', false], [123456789012, false]])(
@@ -19,4 +19,9 @@ describe('AWS identifiers', () => {
       expect(zoneNameFromInput(bad)).toBeUndefined();
     }
   });
+
+  test.each([['flavors.example.com.', 'flavors.example.com'], ['flavors.example.com', 'flavors.example.com'], ['a..', 'a.']])(
+    'Given %p, When the trailing dot is dropped, Then %p (one dot only, the fully qualified form)', (name, bare) => {
+      expect(withoutTrailingDot(name)).toBe(bare);
+    });
 });

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { withoutTrailingDot } from '../../aws-ids';
 import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
 import type { FlavorTokenSigner } from './signer';
@@ -81,7 +82,7 @@ export interface VerifyFlavorTokenOptions {
 
 /** The JWKS URL of the lookup service in one control-plane region (`<region>.<record>.<zone>`). */
 export function lookupJwksUrl(region: string, zoneName: string, recordName = 'lookup'): string {
-  return `https://${region}.${recordName}.${zoneName.replace(/\.$/, '')}/.well-known/jwks.json`;
+  return `https://${region}.${recordName}.${withoutTrailingDot(zoneName)}/.well-known/jwks.json`;
 }
 
 /**
