@@ -27,19 +27,20 @@ export function readCdkContext(cwd: string): Record<string, unknown> {
 }
 
 /** Accounts per flavor name; `default` serves any flavor not listed, so a new flavor file needs no other edit. */
-export type AccountMap = Readonly<Record<string, string>>;
+type AccountMap = Readonly<Record<string, string>>;
 
 /** The account of a flavor (or of the control plane) from context `accounts`, checked to be 12 digits. */
 function accountFor(accounts: AccountMap, name: string): string {
   const account = accounts[name] ?? accounts.default;
   if (!isAccountId(account)) {
-    throw new FlavorsError('APP_ACCOUNT_MISSING',
-      `cdk.json context 'accounts' has no 12-digit account for '${name}' and no 'default'; add "${name}": "<account id>" or "default".`);
+    const problems = new Problems();
+    problems.error(`accounts.${name}`, 'APP_ACCOUNT_MISSING', `no 12-digit account for '${name}' and no 'default'; add "${name}": "<account id>" or "default".`);
+    problems.throwIfAny("cdk.json context 'accounts'");
   }
-  return account;
+  return account as string;
 }
 
-/** `accountFor` over one context `accounts` value, for the stacks' wiring functions. */
+/** The account of each flavor name (and `control-plane`) from one context `accounts` value; `default` serves names not listed. */
 export function accountResolver(accounts: unknown): (name: string) => string {
   const map = (typeof accounts === 'object' && accounts !== null ? accounts : {}) as AccountMap;
   return (name) => accountFor(map, name);

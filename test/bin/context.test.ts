@@ -39,7 +39,7 @@ describe('accounts', () => {
     'Given accounts %p, When x is resolved, Then APP_ACCOUNT_MISSING says what to add', (accounts) => {
       expect(() => accountResolver(accounts)('x')).toThrow(expect.objectContaining({
         code: 'APP_ACCOUNT_MISSING',
-        message: `cdk.json context 'accounts' has no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
+        message: `cdk.json context 'accounts': accounts.x: APP_ACCOUNT_MISSING: no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
       }));
     });
 
