@@ -37,7 +37,7 @@ function accountFor(accounts: AccountMap, name: string): string {
     problems.error(`accounts.${name}`, 'APP_ACCOUNT_MISSING', `no 12-digit account for '${name}' and no 'default'; add "${name}": "<account id>" or "default".`);
     problems.throwIfAny("cdk.json context 'accounts'");
   }
-  return account as string;
+  return account;
 }
 
 /** The account of each flavor name (and `control-plane`) from one context `accounts` value; `default` serves names not listed. */

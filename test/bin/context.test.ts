@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { accountResolver, controlPlaneSettings, parseDnsContext, readCdkContext } from '../../bin/context';
 import { CDK_CONTEXT } from '../helpers/cdk-app';
+import { thrownBy } from '../helpers/thrown';
 
 describe('readCdkContext', () => {
   let dir: string;
@@ -22,10 +23,9 @@ describe('readCdkContext', () => {
 
   test('Given a broken cdk.json, When read, Then one coded line names the file', () => {
     fs.writeFileSync(path.join(dir, 'cdk.json'), '{ "context": ');
-    expect(() => readCdkContext(dir)).toThrow(expect.objectContaining({
-      code: 'CLI_CDK_JSON_INVALID',
-      message: expect.stringMatching(new RegExp(`^${path.join(dir, 'cdk.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON \\(.+\\); fix it or run from another folder\\.$`)),
-    }));
+    expect(thrownBy(() => readCdkContext(dir))).toMatchObject({ code: 'CLI_CDK_JSON_INVALID' });
+    const file = path.join(dir, 'cdk.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(() => readCdkContext(dir)).toThrow(new RegExp(`^${file} is not valid JSON \\(.+\\); fix it or run from another folder\\.$`));
   });
 });
 
@@ -37,14 +37,14 @@ describe('accounts', () => {
 
   test.each([[{ x: '12' }], [{}], [{ x: '1234567890123' }], [{ x: 123456789012 as unknown as string }]])(
     'Given accounts %p, When x is resolved, Then APP_ACCOUNT_MISSING says what to add', (accounts) => {
-      expect(() => accountResolver(accounts)('x')).toThrow(expect.objectContaining({
+      expect(thrownBy(() => accountResolver(accounts)('x'))).toMatchObject({
         code: 'APP_ACCOUNT_MISSING',
         message: `cdk.json context 'accounts': accounts.x: APP_ACCOUNT_MISSING: no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
-      }));
+      });
     });
 
   test('Given no accounts context at all, When a flavor is resolved, Then the same error', () => {
-    expect(() => accountResolver(undefined)('global')).toThrow(expect.objectContaining({ code: 'APP_ACCOUNT_MISSING' }));
+    expect(thrownBy(() => accountResolver(undefined)('global'))).toMatchObject({ code: 'APP_ACCOUNT_MISSING' });
   });
 });
 
@@ -60,14 +60,13 @@ describe('controlPlaneSettings', () => {
   });
 
   test('Given no controlPlane context, When read, Then one line says what to add', () => {
-    expect(() => controlPlaneSettings(undefined)).toThrow(expect.objectContaining({
-      code: 'APP_CONTROL_PLANE_INVALID',
-      message: expect.stringMatching(/^cdk\.json context 'controlPlane': controlPlane: APP_CONTROL_PLANE_INVALID: it is missing or not an object; add e\.g\. \{ "regions": /),
-    }));
+    expect(thrownBy(() => controlPlaneSettings(undefined))).toMatchObject({ code: 'APP_CONTROL_PLANE_INVALID' });
+    expect(() => controlPlaneSettings(undefined))
+      .toThrow(/^cdk\.json context 'controlPlane': controlPlane: APP_CONTROL_PLANE_INVALID: it is missing or not an object; add e\.g\. \{ "regions": /);
   });
 
   test('Given a bad shape, When read, Then every problem names its field', () => {
-    expect(() => controlPlaneSettings({ regions: 'us-east-1', zoneName: '', identity: { issuer: 'x' } })).toThrow(expect.objectContaining({
+    expect(thrownBy(() => controlPlaneSettings({ regions: 'us-east-1', zoneName: '', identity: { issuer: 'x' } }))).toMatchObject({
       code: 'APP_CONTROL_PLANE_INVALID',
       message: [
         "cdk.json context 'controlPlane': controlPlane.regions: APP_CONTROL_PLANE_INVALID: controlPlane.regions must be a list of region names.",
@@ -75,7 +74,7 @@ describe('controlPlaneSettings', () => {
         "cdk.json context 'controlPlane': controlPlane.zoneName: APP_CONTROL_PLANE_INVALID: controlPlane.zoneName must be a non-empty string.",
         "cdk.json context 'controlPlane': controlPlane.identity.jwksUrl: APP_CONTROL_PLANE_INVALID: controlPlane.identity.jwksUrl must be a non-empty string.",
       ].join('\n'),
-    }));
+    });
     expect(() => controlPlaneSettings({ hostedZoneId: 'Z1', zoneName: 'a.com', identity: null })).toThrow(
       "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: controlPlane.identity must be an object with issuer and jwksUrl.");
   });
@@ -93,13 +92,13 @@ describe('parseDnsContext', () => {
   });
 
   test('Given bad fields, When read, Then each is named', () => {
-    expect(() => parseDnsContext({ hostedZoneId: 'zone-1', zoneName: 'Not A Domain' })).toThrow(expect.objectContaining({
+    expect(thrownBy(() => parseDnsContext({ hostedZoneId: 'zone-1', zoneName: 'Not A Domain' }))).toMatchObject({
       code: 'APP_DNS_INVALID',
       message: [
         "cdk.json context 'dns': dns.hostedZoneId: APP_DNS_INVALID: 'zone-1' must be a Route 53 hosted zone id such as 'Z0000000000000EXAMPLE'.",
         "cdk.json context 'dns': dns.zoneName: APP_DNS_INVALID: 'Not A Domain' must be a lower-case domain name such as 'flavors.example.com'.",
       ].join('\n'),
-    }));
+    });
   });
 
   test('Given a string instead of an object, When read, Then the shape is named', () => {

@@ -1,5 +1,6 @@
 import { FlavorDefinitionError, FlavorsError, PolicyError, PropsError } from '../../lib/errors';
 import { Problems } from '../../lib/problems';
+import { thrownBy } from '../helpers/thrown';
 
 describe('Problems', () => {
   test('Given no problems, When throwIfAny, Then nothing is thrown', () => {
@@ -40,9 +41,9 @@ describe('Problems', () => {
   test('Given an explicit code and no source, When throwIfAny, Then the code is the error\'s and lines start at the path', () => {
     const problems = new Problems();
     problems.error('replicaRegions[0]', 'LOOKUP_TABLE_INVALID', "'x' is not a region.");
-    expect(() => problems.throwIfAny(undefined, 'LOOKUP_TABLE_INVALID')).toThrow(expect.objectContaining({
+    expect(thrownBy(() => problems.throwIfAny(undefined, 'LOOKUP_TABLE_INVALID'))).toMatchObject({
       code: 'LOOKUP_TABLE_INVALID', message: "replicaRegions[0]: LOOKUP_TABLE_INVALID: 'x' is not a region.",
-    }));
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { ManagedDatabase } from '../../../lib/database/managed-database';
 import { PinnedAzStack } from '../../../lib/network/pinned-az-stack';
 import { RegionalVpc } from '../../../lib/network/regional-vpc';
 import { testApp } from '../../helpers/cdk-app';
+import { thrownBy } from '../../helpers/thrown';
 
 describe('ManagedDatabase.grantConnect', () => {
   const stack = new PinnedAzStack(testApp(), 'S', { env: { account: '333333333333', region: 'us-east-1' } });
@@ -37,9 +38,9 @@ describe('ManagedDatabase.grantConnect', () => {
   });
 
   test.each(['*', 'app/*', '', 'Robert); DROP', '1user'])('Given user %p, When granted, Then the grant is refused with its code', (user) => {
-    expect(() => db.grantConnect(role, user)).toThrow(expect.objectContaining({
+    expect(thrownBy(() => db.grantConnect(role, user))).toMatchObject({
       code: 'RDS_DB_USER_INVALID',
       message: `ManagedDatabase S/Reports: dbUser: RDS_DB_USER_INVALID: '${user}' is not a database user name: 1 to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`,
-    }));
+    });
   });
 });

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { FlavorKey } from '../../../lib/keys/flavor-key';
 import { testApp } from '../../helpers/cdk-app';
+import { thrownBy } from '../../helpers/thrown';
 
 const FLAVOR = { name: 'us-australia', primaryRegion: 'us-east-1', fallbackRegions: ['ap-southeast-2'] };
 const KEY_ID = 'mrk-0123456789abcdef0123456789abcdef';
@@ -51,21 +52,21 @@ describe('FlavorKey.fromKeyAttributes', () => {
 
   test('Given a stack outside the flavor, When it imports the key, Then it is refused (the key never exists there)', () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: '333333333333', region: 'eu-west-1' } });
-    expect(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: KEY_ID })).toThrow(expect.objectContaining({
+    expect(thrownBy(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: KEY_ID }))).toMatchObject({
       code: 'KEY_REGION_OUTSIDE_FLAVOR',
       message: "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
-    }));
+    });
   });
 
   test('Given a region-agnostic stack and a single-Region key id, When imported, Then both problems are named', () => {
     const stack = new Stack(testApp(), 'Team');
-    expect(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })).toThrow(expect.objectContaining({
+    expect(thrownBy(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }))).toMatchObject({
       code: 'KEY_REGION_UNRESOLVED',
       message: [
         "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_UNRESOLVED: the stack has no explicit region; give it an env with one of the flavor's regions.",
         "FlavorKey.fromKeyAttributes Team/FlavorKey: keyId: KEY_ID_INVALID: '1234abcd-12ab-34cd-56ef-1234567890ab' is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.",
       ].join('\n'),
-    }));
+    });
   });
 
   test('Given a key id token (a cross-stack reference), When imported, Then it is accepted and the ARN carries it', () => {
