@@ -9,12 +9,12 @@ const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const ZONE_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** A 12-digit AWS account id. */
-export function isAccountId(value: unknown): value is string {
+export function isAccountId(value: unknown): boolean {
   return typeof value === 'string' && ACCOUNT_ID.test(value);
 }
 
 /** A Route 53 hosted zone id such as `Z0000000000000EXAMPLE`. */
-export function isHostedZoneId(value: unknown): value is string {
+export function isHostedZoneId(value: unknown): boolean {
   return typeof value === 'string' && HOSTED_ZONE_ID.test(value);
 }
 
@@ -24,7 +24,7 @@ export function isHostedZoneId(value: unknown): value is string {
  * context) are passed through `zoneNameFromInput`, and everything past that point has no dot, so
  * records and token audiences built from it are spelled one way.
  */
-export function isZoneName(value: unknown): value is string {
+export function isZoneName(value: unknown): boolean {
   return typeof value === 'string' && ZONE_NAME.test(value);
 }
 
