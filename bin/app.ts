@@ -5,17 +5,17 @@ import * as path from 'path';
 import { FlavorsError } from '../lib/errors';
 import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
 import { checkAssemblyResidency, formatViolation, residencyGuardErrors } from '../lib/residency/check-assembly';
-import { parseDnsContext } from '../stacks/flavor-dns-stack';
-import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap } from '../stacks/flavors-app';
+import { addControlPlane, addFlavorStages } from '../stacks/flavors-app';
+import { accountResolver, controlPlaneSettings, parseDnsContext } from './context';
 
 function main(): void {
   const app = new App();
   const flavorsDir = path.resolve(app.node.tryGetContext('flavorsDir') ?? path.join(__dirname, '..', 'flavors'));
-  const accounts: AccountMap = app.node.tryGetContext('accounts') ?? {};
+  const accountOf = accountResolver(app.node.tryGetContext('accounts'));
   const flavors = loadFlavorsOrThrow(flavorsDir);
   const dns = parseDnsContext(app.node.tryGetContext('dns'));
-  const { stageRegions } = addFlavorStages(app, flavors, accounts, dns);
-  const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
+  const { stageRegions } = addFlavorStages(app, flavors, accountOf, dns);
+  const controlPlane = addControlPlane(app, flavors, accountOf, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
   const assembly = app.synth();
   // Two nets: the ResidencyGuard of each FlavorStage (error annotations, at synth) and this check of
   // the written templates. Both are printed: the CLI would not show the annotations once this fails.

@@ -2,6 +2,7 @@
 
 // Errors
 export * from './errors';
+export * from './problems';
 
 // Flavor model (no AWS dependency)
 export * from './flavor';

@@ -70,6 +70,24 @@ describe('import graph', () => {
     expect(offenders).toEqual([]);
   });
 
+  /** What each area may not reach, through any chain of imports (README "Layout" says why). */
+  const FORBIDDEN: readonly (readonly [area: string, packages: readonly string[]])[] = [
+    ['lib/flavor/', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/errors.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/problems.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/aws-ids.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/unknown-values.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/lookup/runtime/', ['aws-cdk-lib', 'constructs', 'cdk8s', 'esbuild', 'pg']],
+    ['lib/ops/', ['aws-cdk-lib', 'constructs', 'cdk8s', 'esbuild']],
+  ];
+
+  test.each(FORBIDDEN)('Given %s, When its imports are followed, Then none of %j is reached', (area, packages) => {
+    const forbidden = (i: string) => packages.some((p) => (p.endsWith('/') ? i.startsWith(p) : i === p || i.startsWith(`${p}/`)));
+    const offenders = importsOf(area).flatMap(([file]) => [...reachable(file)]
+      .flatMap((f) => graph.get(f)!.filter(forbidden).map((i) => `${file} → ${f} → ${i}`)));
+    expect(offenders).toEqual([]);
+  });
+
   test('Given every project file, When imports are followed, Then there is no cycle', () => {
     const state = new Map<string, 'open' | 'done'>();
     const cycles: string[] = [];

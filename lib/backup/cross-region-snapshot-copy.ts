@@ -2,7 +2,8 @@ import { Annotations, ArnFormat, AspectPriority, Aspects, Stack, Token } from 'a
 import * as dlm from 'aws-cdk-lib/aws-dlm';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
-import { FlavorsError, type Problem } from '../errors';
+import type { Problem } from '../errors';
+import { Problems } from '../problems';
 import { DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN } from '../flavor/defaults';
 import { regionInfo } from '../flavor/regions';
 import { suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
@@ -138,8 +139,8 @@ export class CrossRegionSnapshotCopy extends Construct {
   }
 
   private validate(props: CrossRegionSnapshotCopyProps, sourceRegion: string, targets: readonly SnapshotCopyTarget[], startTime: string, copyRetainDays: number, estimatedCopyMinutes: number): void {
-    const problems: Problem[] = [];
-    const error = (path: string, code: string, message: string): void => { problems.push({ path, code, message, severity: 'error' }); };
+    const problems = new Problems();
+    const error = problems.error.bind(problems);
     if (!DLM_NAME.test(props.flavorName)) {
       error('flavorName', 'BACKUP_FLAVOR_NAME_INVALID', `'${props.flavorName}' cannot name a DLM policy; use letters, digits, spaces, '_' or '-'.`);
     }
@@ -178,12 +179,9 @@ export class CrossRegionSnapshotCopy extends Construct {
           error(`${path}.region`, 'BACKUP_COPY_REGION_DUPLICATE', `${t.region} is listed twice; list each copy region once.`);
         }
       }
-      problems.push(...checkKeyArn(t, path));
+      problems.add(checkKeyArn(t, path));
     });
-    if (problems.length > 0) {
-      throw new FlavorsError(problems[0].code,
-        `CrossRegionSnapshotCopy ${this.node.path}: invalid props:\n${problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.code}: ${p.message}`).join('\n')}`);
-    }
+    problems.throwIfAny(`CrossRegionSnapshotCopy ${this.node.path}`);
   }
 
   /**

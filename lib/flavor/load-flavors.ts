@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FlavorError, type Problem } from '../errors';
+import { FlavorDefinitionError, type Problem } from '../errors';
 import { defineFlavor, isFlavor } from './define-flavor';
 import { loadInSandbox, SANDBOX_DEFAULTS, type LoadOutcome } from './sandbox-load';
 import type { Flavor, FlavorSpec } from './types';
@@ -68,7 +68,7 @@ function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; probl
   try {
     flavor = defineFlavor(spec as unknown as FlavorSpec);
   } catch (err) {
-    if (err instanceof FlavorError) return { problems: err.problems.map(at) };
+    if (err instanceof FlavorDefinitionError) return { problems: err.problems.map(at) };
     throw err;
   }
   const problems = flavor.warnings.map(at);
@@ -127,12 +127,12 @@ export function loadFlavorFiles(files: readonly string[]): LoadResult {
   return { flavors, problems };
 }
 
-/** Loads every flavor of a folder; throws one `FlavorError` naming each file's problems if any has an error. */
+/** Loads every flavor of a folder; throws one `FlavorDefinitionError` naming each file's problems if any has an error. */
 export function loadFlavorsOrThrow(dir: string): Flavor[] {
   const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir));
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
-    throw new FlavorError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));
+    throw new FlavorDefinitionError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));
   }
   return flavors.map((f) => f.flavor);
 }

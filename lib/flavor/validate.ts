@@ -1,4 +1,6 @@
 import type { Problem } from '../errors';
+import { Problems } from '../problems';
+import { isObj, type Obj } from '../unknown-values';
 import { isCountryCode } from './countries';
 import {
   DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN, ENGINES_BY_PLATFORM, GP3,
@@ -12,19 +14,12 @@ export const FLAVOR_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Database keys become construct ids: camelCase identifiers. */
 export const DATABASE_NAME = /^[a-z][a-zA-Z0-9]{0,31}$/;
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 /** Collects problems for one flavor object; the building blocks below append to it. */
-class Collector {
-  readonly problems: Problem[] = [];
-  error(path: string, code: string, message: string): void {
-    this.problems.push({ code, path, message, severity: 'error' });
-  }
-  warn(path: string, code: string, message: string): void {
-    this.problems.push({ code, path, message, severity: 'warning' });
+class Collector extends Problems {
+  get problems(): Problem[] {
+    return [...this.all];
   }
   /** Rejects fields the format does not define (a typo would otherwise silently fall back to a default). */
   closed(obj: Obj, path: string, allowed: readonly string[]): void {
@@ -149,7 +144,7 @@ function checkRegions(c: Collector, regions: unknown, countries: Set<string> | u
   if (primaries === 0) c.error('regions', 'FLAVOR_PRIMARY_MISSING', "no region has role 'primary'; mark exactly one.");
   if (primaries > 1) c.error('regions', 'FLAVOR_PRIMARY_MULTIPLE', `${primaries} regions have role 'primary'; mark exactly one and make the others 'fallback'.`);
   if (regions.length === 1 && found.size === 1) {
-    c.warn('regions', 'FLAVOR_SINGLE_REGION',
+    c.warning('regions', 'FLAVOR_SINGLE_REGION',
       'single-region flavor: no cross-region DR is possible; data is protected by multi-AZ nodes and in-region snapshots only.');
   }
   return found;

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
+import { Problems } from '../problems';
 import { DLM_INTERVAL_HOURS } from '../flavor/defaults';
 import { flavorNamespace, K8S_DEFAULTS, k8sName, regionalDatabaseHost } from './defaults';
 
@@ -34,11 +34,11 @@ export class PostgresClusterChart extends Chart {
 
   constructor(scope: Construct, id: string, props: PostgresClusterChartProps) {
     super(scope, id, { namespace: flavorNamespace(props.flavor), disableResourceNameHashes: true });
-    const problems: string[] = [];
-    if (!Number.isInteger(props.instances) || props.instances < 1) problems.push(`instances must be a positive integer, got ${props.instances}`);
-    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) problems.push(`storageGiB must be a positive integer, got ${props.storageGiB}`);
-    if (!DLM_INTERVAL_HOURS.includes(props.backupIntervalHours)) problems.push(`backupIntervalHours must be one of ${DLM_INTERVAL_HOURS.join(', ')}, got ${props.backupIntervalHours}`);
-    if (problems.length > 0) throw new FlavorsError('K8S_CLUSTER_INVALID', `PostgresClusterChart ${props.flavor}/${props.database}: ${problems.join('; ')}.`);
+    const problems = new Problems();
+    if (!Number.isInteger(props.instances) || props.instances < 1) problems.error('instances', 'K8S_CLUSTER_INVALID', `instances must be a positive integer, got ${props.instances}`);
+    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) problems.error('storageGiB', 'K8S_CLUSTER_INVALID', `storageGiB must be a positive integer, got ${props.storageGiB}`);
+    if (!DLM_INTERVAL_HOURS.includes(props.backupIntervalHours)) problems.error('backupIntervalHours', 'K8S_CLUSTER_INVALID', `backupIntervalHours must be one of ${DLM_INTERVAL_HOURS.join(', ')}, got ${props.backupIntervalHours}`);
+    problems.throwIfAny(`PostgresClusterChart ${props.flavor}/${props.database}`);
 
     this.clusterName = k8sName(props.database);
     this.isReplica = props.region !== props.primaryRegion;

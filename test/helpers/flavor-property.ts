@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import * as fs from 'fs';
 import { flavorRegions, defineFlavor } from '../../lib/flavor/define-flavor';
 import { checkAssemblyResidency, formatViolation } from '../../lib/residency/check-assembly';
-import { parseDnsContext } from '../../stacks/flavor-dns-stack';
+import { parseDnsContext } from '../../bin/context';
 import { FlavorStage } from '../../stacks/flavor-stage';
 import { CDK_CONTEXT } from './cdk-app';
 import { isCountryCode } from '../../lib/flavor/countries';

@@ -1,10 +1,11 @@
+import { withoutTrailingDot } from '../../aws-ids';
 import { isObj } from './cfn-values';
 import { regionsMentioned } from './foreign-region-reference';
 import type { CfnResourceJson, ResidencyContext, ResidencyFinding, ResidencyRule } from './rule';
 
 type Obj = Record<string, unknown>;
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:]+)$/i;
-const bare = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+const bare = (name: string): string => withoutTrailingDot(name.toLowerCase());
 // A failover chain's levels are siblings (lib/failover endpoint-names): `fallback-<i>.<flavor>.<zone>`.
 const CHAIN_LEVEL = /^fallback-(\d+)\.(.+)$/;
 

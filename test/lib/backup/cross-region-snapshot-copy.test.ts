@@ -238,8 +238,11 @@ describe('CrossRegionSnapshotCopy', () => {
       }
       expect(error).toMatchObject({ code: 'BACKUP_INTERVAL_UNSUPPORTED' });
       const message = (error as Error).message;
-      expect(message).toContain('CrossRegionSnapshotCopy Backup/Snapshots: invalid props:');
-      for (const code of ['BACKUP_INTERVAL_UNSUPPORTED', 'BACKUP_RETAIN_INVALID', 'BACKUP_COPY_TO_SOURCE_REGION']) expect(message).toContain(code);
+      expect(message.split('\n').map((line) => line.split(': ').slice(0, 3).join(': '))).toEqual([
+        'CrossRegionSnapshotCopy Backup/Snapshots: intervalHours: BACKUP_INTERVAL_UNSUPPORTED',
+        'CrossRegionSnapshotCopy Backup/Snapshots: retain: BACKUP_RETAIN_INVALID',
+        'CrossRegionSnapshotCopy Backup/Snapshots: copyTargets[0].region: BACKUP_COPY_TO_SOURCE_REGION',
+      ]);
     });
   });
 });

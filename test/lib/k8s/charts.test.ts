@@ -69,7 +69,14 @@ describe('PostgresClusterChart', () => {
     expect(() => new PostgresClusterChart(Testing.app(), 'db', {
       flavor: 'f', database: 'd', region: 'us-east-1', primaryRegion: 'us-east-1', instances: 0, storageGiB: 0,
       storageClassName: 'sc', snapshotClassName: 'snap', backupIntervalHours: 5,
-    })).toThrow('PostgresClusterChart f/d: instances must be a positive integer, got 0; storageGiB must be a positive integer, got 0; backupIntervalHours must be one of 1, 2, 3, 4, 6, 8, 12, 24, got 5.');
+    })).toThrow(expect.objectContaining({
+      code: 'K8S_CLUSTER_INVALID',
+      message: [
+        'PostgresClusterChart f/d: instances: K8S_CLUSTER_INVALID: instances must be a positive integer, got 0',
+        'PostgresClusterChart f/d: storageGiB: K8S_CLUSTER_INVALID: storageGiB must be a positive integer, got 0',
+        'PostgresClusterChart f/d: backupIntervalHours: K8S_CLUSTER_INVALID: backupIntervalHours must be one of 1, 2, 3, 4, 6, 8, 12, 24, got 5',
+      ].join('\n'),
+    }));
   });
 });
 

@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import usAustralia from '../../../flavors/us-australia';
 import * as packageEntry from '../../../lib';
 import { RESIDENCY_VIOLATION, ResidencyGuard } from '../../../lib/residency/residency-guard';
-import { parseDnsContext } from '../../../stacks/flavor-dns-stack';
+import { parseDnsContext } from '../../../bin/context';
 import { FlavorStage } from '../../../stacks/flavor-stage';
 import { CDK_CONTEXT, testApp } from '../../helpers/cdk-app';
 
