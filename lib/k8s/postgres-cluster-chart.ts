@@ -2,6 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { FlavorsError } from '../errors';
 import { DLM_INTERVAL_HOURS } from '../flavor/defaults';
+import { databaseNetworkPolicy } from './database-network-policy';
 import { flavorNamespace, K8S_DEFAULTS, k8sName, regionalDatabaseHost } from './defaults';
 
 export interface PostgresClusterChartProps {
@@ -20,13 +21,18 @@ export interface PostgresClusterChartProps {
    * streaming from the primary region's cluster (seconds of RPO) and accepts no writes.
    */
   readonly primaryRegion: string;
+  /** Pod labels of the CDC connector allowed to read this database. @default no CDC access */
+  readonly cdcPodLabels?: Readonly<Record<string, string>>;
+  /** CIDRs of the flavor's other regions' clusters, allowed to stream from this one. @default none */
+  readonly replicationPeerCidrs?: readonly string[];
 }
 
 /**
  * A CloudNativePG cluster for one database of a flavor in one region: instances spread over AZs
  * (required anti-affinity), storage on the flavor's encrypted gp3 class, scheduled volume-snapshot
  * backups; in a fallback region a replica cluster bootstrapped from and streaming from the primary
- * region's cluster, so data only moves between the flavor's own regions.
+ * region's cluster, so data only moves between the flavor's own regions. A NetworkPolicy denies
+ * every ingress to the instances except the clients listed in `databaseNetworkPolicy`.
  */
 export class PostgresClusterChart extends Chart {
   readonly clusterName: string;
@@ -89,5 +95,7 @@ export class PostgresClusterChart extends Chart {
         immediate: true,
       },
     });
+
+    databaseNetworkPolicy(this, { clusterName: this.clusterName, labels, cdcPodLabels: props.cdcPodLabels, replicationPeerCidrs: props.replicationPeerCidrs });
   }
 }
