@@ -21,7 +21,7 @@ export async function cdcCommand(args: readonly string[], io: CliIo): Promise<nu
   if (positionals[0] !== 'prepare' || positionals.length !== 2 || !values.region) {
     throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected 'flavors cdc prepare <flavor> --region <region>'.\nusage: ${CDC_USAGE}`);
   }
-  const flavorsDir = path.resolve(io.cwd, values.dir!);
+  const flavorsDir = path.resolve(io.cwd, values.dir);
   if (!fs.existsSync(flavorsDir)) throw new FlavorsError('OPS_FLAVORS_DIR_MISSING', `${values.dir}/ does not exist; run from the repository root or pass --dir <folder of flavor files>.`);
   const flavor = loadFlavorsOrThrow(flavorsDir).find((f) => f.name === positionals[1]);
   if (!flavor) throw new FlavorsError('CLI_FLAVOR_UNKNOWN', `no flavor '${positionals[1]}' in ${values.dir}/; known flavors: run 'flavors list'.`);
@@ -30,7 +30,7 @@ export async function cdcCommand(args: readonly string[], io: CliIo): Promise<nu
   const resolve = connectionResolver(loadConnectionsFile(file, { required: values.connections !== undefined }));
   io.out(`${values.execute ? 'Preparing' : 'Plan for'} CDC of ${flavor.name} in ${values.region}${values.execute ? '' : ' (nothing changes without --execute)'}:`);
   for (const target of targets) {
-    const r = await prepareCdc(target, resolve, { execute: values.execute! });
+    const r = await prepareCdc(target, resolve, { execute: values.execute });
     const verb = (action: string) => (action === 'exists' ? 'exists' : values.execute ? 'created' : 'will be created');
     io.out(`  ${target.flavor}/${target.region}/${target.database}: publication ${target.names.publication} ${verb(r.publication)}; slot ${target.names.slot} (pgoutput) ${verb(r.slot)}`);
   }

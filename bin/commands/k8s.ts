@@ -39,8 +39,8 @@ export async function k8sCommand(args: readonly string[], io: CliIo): Promise<nu
   const accounts = (context.accounts ?? {}) as AccountMap;
   const k8s = k8sContext(context.k8s);
   const template = k8s.kafkaBootstrap;
-  const outdir = path.resolve(io.cwd, values.out!);
-  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir!));
+  const outdir = path.resolve(io.cwd, values.out);
+  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
   const written = synthFlavorManifests(flavors.map((flavor) => ({
     flavor,
     account: accountFor(accounts, flavor.name),

@@ -28,7 +28,7 @@ export function crdValidator(dir: string = SCHEMA_DIRS.find((d) => fs.existsSync
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, strictRequired: false });
   const compiled = new Map<string, ValidateFunction>();
   for (const [apiVersion, file] of Object.entries(SCHEMA_FILES)) {
-    const schema = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf-8'));
+    const schema = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf-8')) as { $id: string; definitions: Record<string, object> };
     ajv.addSchema(schema);
     for (const kind of Object.keys(schema.definitions).filter((k) => /^[A-Z]/.test(k))) {
       compiled.set(`${apiVersion}/${kind}`, ajv.getSchema(`${schema.$id}#/definitions/${kind}`)!);

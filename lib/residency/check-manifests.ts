@@ -32,16 +32,12 @@ const CLUSTER_LOCAL = /^[a-z0-9-]+$|\.svc(\.cluster\.local)?$/;
 // Connector settings that name where data is read from or written to (Debezium sources, sink connectors).
 const ADDRESS_KEY = /(bootstrap\.servers|hostname|\.host|\.url|\.uri|\.endpoint)$/;
 
+// `scheme://[user@]host…`, including nested schemes such as `jdbc:postgresql://`.
+const URL_HOST = /^[a-z][a-z0-9+.:-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]+)/i;
+
 /** The hosts of `host:port[,host:port]` or a URL. */
 function hostsOf(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
-    try {
-      if (part.includes('://')) return new URL(part).hostname;
-    } catch {
-      // not a URL: fall through to host:port
-    }
-    return part.replace(/:\d+$/, '');
-  });
+  return value.split(',').map((part) => part.trim()).filter(Boolean).map((part) => URL_HOST.exec(part)?.[1] ?? part.replace(/:\d+$/, ''));
 }
 
 function walkStrings(value: unknown, location: string, visit: (text: string, location: string) => void): void {

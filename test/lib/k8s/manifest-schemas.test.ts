@@ -18,10 +18,10 @@ function validateWithModels(manifests: readonly unknown[], dir: string, file: st
   fs.writeFileSync(input, JSON.stringify(manifests));
   const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'helpers', 'validate-k8s.mjs'), input], { cwd: ROOT, encoding: 'utf-8', timeout: 30000 });
   if (run.status !== 0) throw new Error(run.stderr);
-  return JSON.parse(run.stdout);
+  return JSON.parse(run.stdout) as ModelResult[];
 }
 
-const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 // Everything `flavors k8s synth` writes for the repository's flavors, with cross-region CIDRs set so
 // the optional NetworkPolicy rule is covered too.
