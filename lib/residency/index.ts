@@ -9,3 +9,4 @@ export { globalTableReplicaRegion } from './rules/global-table-replica-region';
 export * from './check-template';
 export * from './check-assembly';
 export * from './scp';
+export * from './check-manifests';

@@ -5,7 +5,18 @@ import { cdcNames } from '../../lib/k8s/cdc-names';
 import { flavorManifestApps, appManifests } from '../../lib/k8s/flavor-manifests';
 import usAustralia from '../../flavors/us-australia';
 import { startPg, type EmbeddedPg } from '../helpers/embedded-pg';
-import { runFlavors } from '../helpers/run-cli';
+import { ROOT, runFlavors, type CliResult } from '../helpers/run-cli';
+
+// bin/flavors.js (the spawned entry) sits next to flavors.ts and jest resolves `.js` first: name the source.
+const { runCli } = require('../../bin/flavors.ts') as typeof import('../../bin/flavors');
+
+/** The same CLI entry in this process: the --execute run spawns the real binary, the rest need no fresh process. */
+async function runInProcess(args: readonly string[]): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status = await runCli(args, { out: (l) => out.push(`${l}\n`), err: (l) => err.push(`${l}\n`), cwd: ROOT, env: { ...process.env } });
+  return { status, stdout: out.join(''), stderr: err.join('') };
+}
 
 // One logical and one replica-level server for the whole file; each CLI run is a real process.
 let logical: EmbeddedPg;
@@ -29,7 +40,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const prepare = (file: string, ...extra: string[]) => runFlavors(['cdc', 'prepare', 'us-australia', '--region', 'us-east-1', '--database', 'content', '--connections', path.join(dir, file), ...extra]);
+const args = (file: string, ...extra: string[]) => ['cdc', 'prepare', 'us-australia', '--region', 'us-east-1', '--database', 'content', '--connections', path.join(dir, file), ...extra];
+const prepare = (file: string, ...extra: string[]) => runInProcess(args(file, ...extra));
 
 describe('flavors cdc prepare', () => {
   test('Given the manifests, When naming the connector of content in us-east-1, Then they use cdcNames (one source of truth)', () => {
@@ -39,7 +51,7 @@ describe('flavors cdc prepare', () => {
   });
 
   test('Given a logical database, When planning, Then it says what it would create and creates nothing', async () => {
-    const { status, stdout } = prepare('logical.json');
+    const { status, stdout } = await prepare('logical.json');
     expect(status).toBe(0);
     expect(stdout).toContain(`publication ${names.publication} will be created; slot ${names.slot} (pgoutput) will be created`);
     expect(await logical.query('content', 'SELECT 1 FROM pg_publication')).toHaveLength(0);
@@ -47,7 +59,7 @@ describe('flavors cdc prepare', () => {
   });
 
   test('Given --execute, Then the connector\'s publication and pgoutput slot exist and a table change is visible through that slot', async () => {
-    const { status, stdout } = prepare('logical.json', '--execute');
+    const { status, stdout } = runFlavors(args('logical.json', '--execute'));
     expect(status).toBe(0);
     expect(stdout).toContain('created; slot');
     expect(await logical.query('content', 'SELECT puballtables FROM pg_publication WHERE pubname = $1', [names.publication])).toEqual([{ puballtables: true }]);
@@ -66,7 +78,7 @@ describe('flavors cdc prepare', () => {
 
   test('Given it already ran, When run again with --execute, Then it is a no-op', async () => {
     const before = await logical.query('content', 'SELECT slot_name, restart_lsn FROM pg_replication_slots');
-    const { status, stdout } = prepare('logical.json', '--execute');
+    const { status, stdout } = await prepare('logical.json', '--execute');
     expect(status).toBe(0);
     expect(stdout).toContain(`publication ${names.publication} exists; slot ${names.slot} (pgoutput) exists`);
     expect(await logical.query('content', 'SELECT slot_name, restart_lsn FROM pg_replication_slots')).toEqual(before);
@@ -74,7 +86,7 @@ describe('flavors cdc prepare', () => {
   });
 
   test('Given wal_level=replica, When executing, Then it refuses with CDC_WAL_LEVEL_NOT_LOGICAL and creates nothing', async () => {
-    const { status, stderr } = prepare('replica.json', '--execute');
+    const { status, stderr } = await prepare('replica.json', '--execute');
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error CDC_WAL_LEVEL_NOT_LOGICAL: us-australia\/us-east-1\/content: wal_level is 'replica'; set wal_level = logical/);
     expect(stderr).not.toContain('flavors-test-pw');
@@ -84,8 +96,8 @@ describe('flavors cdc prepare', () => {
   test.each([
     [['--region', 'eu-west-1'], /^error CDC_REGION_OUTSIDE_FLAVOR: --region eu-west-1 is not a region of us-australia/],
     [['--region', 'us-east-1', '--database', 'nope'], /^error CDC_DATABASE_UNKNOWN: --database nope/],
-  ])('Given bad arguments %j, Then one clear error', (extra, message) => {
-    const { status, stderr } = runFlavors(['cdc', 'prepare', 'us-australia', ...extra]);
+  ])('Given bad arguments %j, Then one clear error', async (extra, message) => {
+    const { status, stderr } = await runInProcess(['cdc', 'prepare', 'us-australia', ...extra]);
     expect(status).toBe(1);
     expect(stderr).toMatch(message);
   });

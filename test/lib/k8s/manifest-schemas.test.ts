@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { crdValidator } from '../../../lib/k8s/crd-schemas';
+import { crdValidator } from '../../helpers/crd-schemas';
 import { appManifests, flavorManifestApps } from '../../../lib/k8s/flavor-manifests';
 import type { K8sManifest } from '../../../lib/residency/check-manifests';
 import germanyBelgium from '../../../flavors/germany-belgium';

@@ -19,11 +19,10 @@ export interface CrdValidation {
   readonly errors: readonly string[];
 }
 
-// tsc does not copy JSON into dist/: the compiled module reads the schemas the package ships in lib/.
-const SCHEMA_DIRS = [path.join(__dirname, 'schemas'), path.join(__dirname, '..', '..', '..', 'lib', 'k8s', 'schemas')];
+const SCHEMA_DIR = path.join(__dirname, '..', '..', 'lib', 'k8s', 'schemas');
 
 /** A validator over the schemas in `lib/k8s/schemas/` (or `dir`). */
-export function crdValidator(dir: string = SCHEMA_DIRS.find((d) => fs.existsSync(d)) ?? SCHEMA_DIRS[0]): (manifest: { apiVersion?: unknown; kind?: unknown }) => CrdValidation {
+export function crdValidator(dir: string = SCHEMA_DIR): (manifest: { apiVersion?: unknown; kind?: unknown }) => CrdValidation {
   // `required` on free-form maps (labels, connector config) names keys the schema does not list, on purpose.
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, strictRequired: false });
   const compiled = new Map<string, ValidateFunction>();
