@@ -65,8 +65,18 @@ export async function prepareCdc(target: CdcTarget, resolve: ConnectionResolver,
     }
     const result: CdcPrepareResult = { target, publication: pub.rowCount ? 'exists' : 'create', slot: existing ? 'exists' : 'create', executed: options.execute };
     if (!options.execute) return result;
-    if (result.publication === 'create') await client.query(`CREATE PUBLICATION ${quoteIdent(publication)} FOR ALL TABLES`);
-    if (result.slot === 'create') await client.query('SELECT pg_create_logical_replication_slot($1, $2)', [slot, CDC_DEFAULTS.plugin]);
+    // A concurrent run may create either object between the check and here: duplicate_object (42710) is success.
+    const create = async (what: string, sql: string, params: unknown[] = []) => {
+      try {
+        await client.query(sql, params);
+      } catch (err) {
+        if ((err as { code?: string }).code === '42710') return;
+        const why = err instanceof Error ? err.message : String(err);
+        throw new FlavorsError('CDC_PREPARE_FAILED', `${key}: cannot create ${what}: ${why}; the connection's role needs superuser (RDS: rds_superuser) or REPLICATION and CREATE on the database. Run again once fixed: existing objects are kept.`);
+      }
+    };
+    if (result.publication === 'create') await create(`publication ${publication}`, `CREATE PUBLICATION ${quoteIdent(publication)} FOR ALL TABLES`);
+    if (result.slot === 'create') await create(`slot ${slot}`, 'SELECT pg_create_logical_replication_slot($1, $2)', [slot, CDC_DEFAULTS.plugin]);
     return result;
   } finally {
     await client.end().catch(() => undefined);
