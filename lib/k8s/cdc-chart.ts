@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CDC_DEFAULTS, cdcConnectName, cdcNames } from './cdc-names';
+import { CDC_DEFAULTS, cdcConnectName, cdcCredentialsSecret, cdcNames } from './cdc-names';
 import { flavorNamespace, k8sName, regionalDatabaseHost } from './defaults';
 
 /** One PostgreSQL database captured in a region. */
@@ -49,7 +49,7 @@ export class CdcChart extends Chart {
     this.connectName = cdcConnectName(props.flavor);
     this.connectPodLabels = { 'strimzi.io/cluster': this.connectName, 'strimzi.io/kind': 'KafkaConnect' };
     const labels = { 'flavors/flavor': props.flavor, 'flavors/region': props.region };
-    const secretVolume = (db: CdcDatabase) => `${k8sName(db.name)}-cdc-credentials`;
+    const secretVolume = (db: CdcDatabase) => cdcCredentialsSecret(db.name);
 
     new ApiObject(this, 'Connect', {
       apiVersion: 'kafka.strimzi.io/v1beta2',

@@ -62,3 +62,8 @@ export function cdcNames(flavor: string, region: string, database: string): CdcN
 export function cdcConnectName(flavor: string): string {
   return `${flavor}-cdc`;
 }
+
+/** Basic-auth secret (`username`, `password`) of a database's CDC role: the operator sets the role's password from it, Connect mounts it. */
+export function cdcCredentialsSecret(database: string): string {
+  return `${k8sName(database)}-cdc-credentials`;
+}

@@ -5,7 +5,7 @@ import { flavorRegions } from '../flavor/define-flavor';
 import type { Flavor, K8sDatabaseSpec } from '../flavor/types';
 import { checkManifestResidency, formatManifestViolation, type K8sManifest } from '../residency/check-manifests';
 import { CdcChart, type CdcDatabase } from './cdc-chart';
-import { regionalKafkaBootstrap } from './cdc-names';
+import { CDC_DEFAULTS, cdcCredentialsSecret, regionalKafkaBootstrap } from './cdc-names';
 import { PostgresClusterChart } from './postgres-cluster-chart';
 import { StorageChart } from './storage-chart';
 
@@ -60,6 +60,7 @@ export function flavorManifestApps(props: FlavorManifestsProps): Map<string, App
           snapshotClassName: storage.snapshotClassName,
           backupIntervalHours: flavor.backup.intervalHours,
           cdcPodLabels: cdc?.connectPodLabels,
+          cdcRole: cdc ? { name: CDC_DEFAULTS.databaseUser, passwordSecret: cdcCredentialsSecret(name) } : undefined,
           replicationPeerCidrs: peerCidrs,
         });
       }

@@ -23,6 +23,11 @@ export interface PostgresClusterChartProps {
   readonly primaryRegion: string;
   /** Pod labels of the CDC connector allowed to read this database. @default no CDC access */
   readonly cdcPodLabels?: Readonly<Record<string, string>>;
+  /**
+   * The login role of the CDC connector, declared so the operator creates it (REPLICATION, LOGIN)
+   * with the password of a basic-auth secret the connector mounts too. @default no CDC role
+   */
+  readonly cdcRole?: { readonly name: string; readonly passwordSecret: string };
   /** CIDRs of the flavor's other regions' clusters, allowed to stream from this one. @default none */
   readonly replicationPeerCidrs?: readonly string[];
 }
@@ -79,6 +84,10 @@ export class PostgresClusterChart extends Chart {
             }],
           }
           : { bootstrap: { initdb: { database: 'app', owner: 'app' } } }),
+        // A replica cluster receives roles through replication; only the primary region declares them.
+        ...(props.cdcRole && !this.isReplica
+          ? { managed: { roles: [{ name: props.cdcRole.name, ensure: 'present', login: true, replication: true, passwordSecret: { name: props.cdcRole.passwordSecret } }] } }
+          : {}),
       },
     });
 
