@@ -63,6 +63,8 @@ export class PostgresClusterChart extends Chart {
       spec: {
         instances: props.instances,
         primaryUpdateStrategy: 'unsupervised',
+        // Explicit, not the operator's default: CDC (pgoutput) needs logical decoding in every region a failover may promote.
+        postgresql: { parameters: { wal_level: 'logical' } },
         storage: { size: `${props.storageGiB}Gi`, storageClass: props.storageClassName },
         affinity: { enablePodAntiAffinity: true, topologyKey: K8S_DEFAULTS.topologyKey, podAntiAffinityType: K8S_DEFAULTS.podAntiAffinityType },
         backup: { volumeSnapshot: { className: props.snapshotClassName, online: true } },

@@ -47,6 +47,7 @@ describe('PostgresClusterChart', () => {
     const { clusterObj, backup } = cluster('us-east-1');
     expect(clusterObj.metadata).toEqual(expect.objectContaining({ name: 'content-archive', namespace: 'flavor-us-australia' }));
     expect(clusterObj.spec.instances).toBe(3);
+    expect(clusterObj.spec.postgresql).toEqual({ parameters: { wal_level: 'logical' } });
     expect(clusterObj.spec.storage).toEqual({ size: '200Gi', storageClass: 'sc' });
     expect(clusterObj.spec.affinity).toEqual({ enablePodAntiAffinity: true, topologyKey: 'topology.kubernetes.io/zone', podAntiAffinityType: 'required' });
     expect(clusterObj.spec.bootstrap).toEqual({ initdb: { database: 'app', owner: 'app' } });
