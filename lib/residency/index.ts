@@ -12,3 +12,4 @@ export * from './check-template';
 export * from './residency-guard';
 export * from './check-assembly';
 export * from './scp';
+export * from './check-manifests';
