@@ -1,5 +1,5 @@
 import { spawnSync } from 'child_process';
-import * as esbuild from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
 import { SANDBOX_LINE_PREFIX, type SandboxInput, type SandboxOutcome } from './sandbox-protocol';
@@ -22,7 +22,7 @@ const sourceOf = (name: string): string => [`${name}.ts`, `${name}.js`].map((f) 
 
 let runnerCode: string | undefined;
 function runnerProgram(): string {
-  runnerCode ??= esbuild.buildSync({
+  runnerCode ??= esbuildModule().buildSync({
     entryPoints: [sourceOf('sandbox-runner')], bundle: true, platform: 'node', format: 'iife', target: 'node20', write: false, logLevel: 'silent',
   }).outputFiles![0].text;
   return runnerCode;
@@ -32,15 +32,19 @@ function runnerProgram(): string {
  * One flavor file and what it imports, as one CommonJS program. Packages stay imports (and the
  * sandbox refuses them), except `flavors-cdk`, which is this library's flavor model.
  */
-const BUNDLE_OPTIONS: esbuild.BuildOptions = {
+const BUNDLE_OPTIONS: Esbuild.BuildOptions = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
   packages: 'external', alias: { 'flavors-cdk': sourceOf('index') },
 };
 
+// Loaded on first use: `import 'flavors-cdk'` (which exports the loader) must not cost a team esbuild.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const esbuildModule = (): typeof Esbuild => require('esbuild') as typeof Esbuild;
+
 /** Bundles every file in one esbuild run (fast); when one does not build, each file alone (to name the one). */
 function bundleAll(files: readonly string[]): ({ code: string } | { error: string })[] {
   try {
-    const result = esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: files.map((file, i) => ({ in: file, out: `f${i}` })), outdir: '/flavor-bundles' });
+    const result = esbuildModule().buildSync({ ...BUNDLE_OPTIONS, entryPoints: files.map((file, i) => ({ in: file, out: `f${i}` })), outdir: '/flavor-bundles' });
     const byPath = new Map(result.outputFiles!.map((o) => [o.path, o.text]));
     return files.map((_, i) => ({ code: byPath.get(path.join('/flavor-bundles', `f${i}.js`))! }));
   } catch {
@@ -50,7 +54,7 @@ function bundleAll(files: readonly string[]): ({ code: string } | { error: strin
 
 function bundle(file: string): { code: string } | { error: string } {
   try {
-    return { code: esbuild.buildSync({ ...BUNDLE_OPTIONS, entryPoints: [file] }).outputFiles![0].text };
+    return { code: esbuildModule().buildSync({ ...BUNDLE_OPTIONS, entryPoints: [file] }).outputFiles![0].text };
   } catch (err) {
     const first = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
     const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
