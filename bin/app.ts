@@ -10,8 +10,8 @@ import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap
 
 function main(): void {
   const app = new App();
-  const flavorsDir = path.resolve(app.node.tryGetContext('flavorsDir') ?? path.join(__dirname, '..', 'flavors'));
-  const accounts: AccountMap = app.node.tryGetContext('accounts') ?? {};
+  const flavorsDir = path.resolve((app.node.tryGetContext('flavorsDir') as string | undefined) ?? path.join(__dirname, '..', 'flavors'));
+  const accounts = (app.node.tryGetContext('accounts') as AccountMap | undefined) ?? {};
   const flavors = loadFlavorsOrThrow(flavorsDir);
   const dns = parseDnsContext(app.node.tryGetContext('dns'));
   const { stageRegions } = addFlavorStages(app, flavors, accounts, dns);

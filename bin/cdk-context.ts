@@ -7,7 +7,7 @@ export function readCdkContext(cwd: string): Record<string, unknown> {
   const file = path.join(cwd, 'cdk.json');
   if (!fs.existsSync(file)) return {};
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf-8')).context ?? {};
+    return (JSON.parse(fs.readFileSync(file, 'utf-8')) as { context?: Record<string, unknown> }).context ?? {};
   } catch (err) {
     throw new FlavorsError('CLI_CDK_JSON_INVALID', `${file} is not valid JSON (${(err as Error).message}); fix it or run from another folder.`);
   }

@@ -63,8 +63,8 @@ export function readCdkContext(io: CliIo): Record<string, unknown> {
   const file = path.join(io.cwd, 'cdk.json');
   if (!fs.existsSync(file)) return {};
   try {
-    const json = JSON.parse(fs.readFileSync(file, 'utf-8'));
-    return typeof json?.context === 'object' && json.context !== null ? json.context : {};
+    const json = JSON.parse(fs.readFileSync(file, 'utf-8')) as { context?: unknown } | null;
+    return typeof json?.context === 'object' && json.context !== null ? (json.context as Record<string, unknown>) : {};
   } catch {
     throw new FlavorsError('OPS_CDK_JSON_INVALID', `${file} is not valid JSON; fix it or pass the values as options.`);
   }
