@@ -51,7 +51,8 @@ export function loadFlavorFile(file: string, reportAs: string = file): { flavor?
   let mod: { default?: unknown };
   try {
     // Flavor files are TypeScript loaded at run time; require is how the active loader (tsx, jest) hooks in.
-    mod = require(abs);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a path known only at run time, loaded through the active loader (see above)
+    mod = require(abs) as { default?: unknown };
   } catch (err) {
     if (err instanceof FlavorError) return { problems: err.problems.map((p) => at(p)) };
     // Errors thrown by a loader may come from another realm (jest's vm), so no instanceof Error here.

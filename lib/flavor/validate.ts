@@ -40,6 +40,15 @@ function join(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
+/** A rejected value as written in the flavor file: primitives as String() shows them, objects and arrays as JSON. */
+function shown(value: unknown): string {
+  const t = typeof value;
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return t === 'object' ? JSON.stringify(value) : t;
+}
+
 /**
  * Validates a flavor definition of unknown shape and returns every problem found (errors and
  * warnings). Pure: no I/O, no AWS. Cross-flavor checks (unique names) live in the loader.
@@ -67,7 +76,7 @@ function checkName(c: Collector, name: unknown): void {
   if (name === undefined) return c.error('name', 'FLAVOR_FIELD_REQUIRED', "name is required, e.g. name: 'us-australia'.");
   if (typeof name !== 'string' || !FLAVOR_NAME.test(name) || name.length < 2 || name.length > 40) {
     c.error('name', 'FLAVOR_NAME_INVALID',
-      `name '${String(name)}' must be kebab-case (lower-case letters and digits joined by hyphens, 2-40 characters), e.g. 'germany-belgium'.`);
+      `name '${shown(name)}' must be kebab-case (lower-case letters and digits joined by hyphens, 2-40 characters), e.g. 'germany-belgium'.`);
   }
 }
 
@@ -212,7 +221,7 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   c.closed(volume, join(path, 'volume'), ['sizeGiB', 'type', 'iops', 'throughputMiBps']);
   const vpath = join(path, 'volume');
   if (volume.type !== undefined && volume.type !== 'gp3') {
-    c.error(`${vpath}.type`, 'FLAVOR_DB_VOLUME_TYPE_INVALID', `volume type '${String(volume.type)}' is not supported; use 'gp3'.`);
+    c.error(`${vpath}.type`, 'FLAVOR_DB_VOLUME_TYPE_INVALID', `volume type '${shown(volume.type)}' is not supported; use 'gp3'.`);
   }
   const size = volume.sizeGiB;
   if (!isPositiveInt(size) || size < GP3.minSizeGiB || size > GP3.maxSizeGiB) {
@@ -220,7 +229,7 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   }
   const iops = volume.iops ?? GP3.minIops;
   if (!isPositiveInt(iops) || iops < GP3.minIops || iops > GP3.maxIops) {
-    c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE', `gp3 iops must be from ${GP3.minIops} to ${GP3.maxIops}, got ${String(iops)}.`);
+    c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE', `gp3 iops must be from ${GP3.minIops} to ${GP3.maxIops}, got ${shown(iops)}.`);
   } else if (volume.iops !== undefined && isPositiveInt(size) && iops > size * GP3.maxIopsPerGiB) {
     c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE',
       `gp3 allows at most ${GP3.maxIopsPerGiB} IOPS per GiB: ${iops} IOPS needs sizeGiB >= ${Math.ceil(iops / GP3.maxIopsPerGiB)}.`);
@@ -228,7 +237,7 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   const throughput = volume.throughputMiBps ?? GP3.minThroughputMiBps;
   if (!isPositiveInt(throughput) || throughput < GP3.minThroughputMiBps || throughput > GP3.maxThroughputMiBps) {
     c.error(`${vpath}.throughputMiBps`, 'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
-      `gp3 throughputMiBps must be from ${GP3.minThroughputMiBps} to ${GP3.maxThroughputMiBps}, got ${String(throughput)}.`);
+      `gp3 throughputMiBps must be from ${GP3.minThroughputMiBps} to ${GP3.maxThroughputMiBps}, got ${shown(throughput)}.`);
   } else if (isPositiveInt(iops) && throughput > iops * GP3.maxThroughputPerIops) {
     c.error(`${vpath}.throughputMiBps`, 'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
       `gp3 allows at most ${GP3.maxThroughputPerIops} MiB/s per provisioned IOPS: ${throughput} MiB/s needs iops >= ${Math.ceil(throughput / GP3.maxThroughputPerIops)}.`);
@@ -263,10 +272,10 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
   c.closed(backup, 'backup', ['intervalHours', 'retain', 'copyTo']);
   if (backup.intervalHours !== undefined && !DLM_INTERVAL_HOURS.includes(backup.intervalHours as number)) {
     c.error('backup.intervalHours', 'FLAVOR_BACKUP_INTERVAL_UNSUPPORTED',
-      `intervalHours ${String(backup.intervalHours)} is not supported by DLM; use one of ${DLM_INTERVAL_HOURS.join(', ')}.`);
+      `intervalHours ${shown(backup.intervalHours)} is not supported by DLM; use one of ${DLM_INTERVAL_HOURS.join(', ')}.`);
   }
   if (backup.retain !== undefined && (!isPositiveInt(backup.retain) || backup.retain > DLM_MAX_RETAIN)) {
-    c.error('backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID', `retain must be an integer from 1 to ${DLM_MAX_RETAIN}, got ${String(backup.retain)}.`);
+    c.error('backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID', `retain must be an integer from 1 to ${DLM_MAX_RETAIN}, got ${shown(backup.retain)}.`);
   }
   const copyTo = backup.copyTo;
   if (copyTo === undefined || copyTo === 'fallbacks') {
@@ -307,7 +316,7 @@ function checkFailover(c: Collector, failover: unknown): void {
   for (const key of ['dns', 'database'] as const) {
     const mode = failover[key];
     if (mode !== undefined && mode !== 'automatic' && mode !== 'manual') {
-      c.error(`failover.${key}`, 'FLAVOR_FAILOVER_MODE_INVALID', `failover.${key} '${String(mode)}' must be 'automatic' or 'manual'.`);
+      c.error(`failover.${key}`, 'FLAVOR_FAILOVER_MODE_INVALID', `failover.${key} '${shown(mode)}' must be 'automatic' or 'manual'.`);
     }
   }
   if (failover.database === 'automatic') {
