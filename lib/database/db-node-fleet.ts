@@ -150,7 +150,7 @@ export class DbNodeFleet extends Construct {
 
   private validate(props: DbNodeFleetProps): void {
     const problems: Problem[] = validateEc2Database({
-      engine: props.engine, instanceType: props.instanceType, nodes: props.nodes, volume: props.volume as unknown,
+      engine: props.engine, instanceType: props.instanceType, nodes: props.nodes, volume: props.volume,
     }).filter((p) => !Token.isUnresolved(valueAt(props, p.path)));
     if (Token.isUnresolved(props.nodes)) {
       problems.push({ code: 'FLEET_NODES_UNRESOLVED', path: 'nodes', severity: 'error', message: 'nodes must be a number known at synth time (one instance and volume per node), not a token.' });
