@@ -50,6 +50,7 @@ const ZONE_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/;
  */
 export function parseDnsContext(value: unknown): DnsZoneConfig | undefined {
   if (value === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- false positive: value is `unknown`; without the cast tsc rejects v.hostedZoneId
   const v = value as Partial<DnsZoneConfig> | null;
   const problems: string[] = [];
   if (typeof v !== 'object' || v === null) problems.push('must be an object { "hostedZoneId": "Z...", "zoneName": "example.com" }');
