@@ -1,33 +1,15 @@
-import { App, Testing } from 'cdk8s';
-import { PostgresClusterChart } from '../../../lib/k8s/postgres-cluster-chart';
 import type { Flavor } from '../../../lib/flavor/types';
 import { checkK8sTargets, demoteOldPrimaryClusters, k8sAbortLines, promoteTargetClusters, type K8sDbState, type K8sFailoverContext } from '../../../lib/ops/failover-k8s';
 import { formatK8sPromotions, planK8sPromotions, type K8sPromotionPlan } from '../../../lib/ops/failover-k8s-plan';
 import { CNPG_HEALTHY_PHASE, isReplicaCluster, kubectlClusters, type CnpgCluster } from '../../../lib/ops/failover-kube';
-import { FakeCnpgWorld } from './fake-cnpg';
+import { chartCluster as chartOf, cnpgWorld, type FakeCnpgWorld } from './fake-cnpg';
 import { FALLBACK, FLAVOR, PRIMARY } from './world';
 
 // us-australia: `content` is a k8s database, primary in us-east-1, replica cluster in ap-southeast-2.
 const NS = 'flavor-us-australia';
 
-/** The Cluster the flavor's chart writes for a region, as the operator reports it once running. */
-function chartCluster(region: string, status: CnpgCluster['status']): CnpgCluster {
-  const chart = new PostgresClusterChart(Testing.app() as App, `db-${region}`, {
-    flavor: FLAVOR.name, database: 'content', region, primaryRegion: PRIMARY, instances: 3, storageGiB: 200,
-    storageClassName: 'gp3', snapshotClassName: 'snap', backupIntervalHours: 1,
-  });
-  const cluster = Testing.synth(chart).find((o) => o.kind === 'Cluster') as CnpgCluster;
-  return { ...cluster, status };
-}
-
-const healthy = { phase: CNPG_HEALTHY_PHASE, readyInstances: 3, currentPrimary: 'content-1', timelineID: 1 };
-
-function buildWorld(): FakeCnpgWorld {
-  const world = new FakeCnpgWorld();
-  world.region(PRIMARY).put(chartCluster(PRIMARY, healthy));
-  world.region(FALLBACK).put(chartCluster(FALLBACK, healthy));
-  return world;
-}
+const chartCluster = (region: string, status: CnpgCluster['status']) => chartOf(FLAVOR.name, 'content', region, PRIMARY, status);
+const buildWorld = () => cnpgWorld(FLAVOR.name, 'content', PRIMARY, [PRIMARY, FALLBACK]);
 
 type Refusal = { code: string; message: string; overridable: boolean };
 

@@ -4,6 +4,8 @@
 // `primary` must name an external cluster), a replica cluster refuses writes, a demoted primary
 // publishes `status.demotionToken` one read after the patch, and a promotion moves the timeline
 // one read after it is asked — with a token only if that token was published by a demotion.
+import { App, Testing } from 'cdk8s';
+import { PostgresClusterChart } from '../../../lib/k8s/postgres-cluster-chart';
 import { CNPG_HEALTHY_PHASE, isReplicaCluster, type ClusterKube, type ClusterPatch, type CnpgCluster } from '../../../lib/ops/failover-kube';
 
 type Json = Record<string, unknown>;
@@ -126,4 +128,23 @@ export class FakeCnpgRegion implements ClusterKube {
     this.clusters.set(key, { ...c, status: { ...c.status, phase: CNPG_HEALTHY_PHASE, timelineID: (c.status?.timelineID ?? 1) + 1 } });
     this.pending.delete(key);
   }
+}
+
+/** A running cluster as the operator reports it. */
+export const HEALTHY_STATUS = { phase: CNPG_HEALTHY_PHASE, readyInstances: 3, currentPrimary: 'content-1', timelineID: 1 } as const;
+
+/** The Cluster the flavor's chart (lib/k8s) writes for `region`, with `status` as the operator reports it. */
+export function chartCluster(flavor: string, database: string, region: string, primaryRegion: string, status: CnpgCluster['status'] = HEALTHY_STATUS): CnpgCluster {
+  const chart = new PostgresClusterChart(Testing.app() as App, `db-${region}`, {
+    flavor, database, region, primaryRegion, instances: 3, storageGiB: 200, storageClassName: 'gp3', snapshotClassName: 'snap', backupIntervalHours: 1,
+  });
+  const cluster = Testing.synth(chart).find((o) => o.kind === 'Cluster') as CnpgCluster;
+  return { ...cluster, status };
+}
+
+/** Each region runs the chart's cluster of `database`, healthy: a primary in `primaryRegion`, replica clusters elsewhere. */
+export function cnpgWorld(flavor: string, database: string, primaryRegion: string, regions: readonly string[]): FakeCnpgWorld {
+  const world = new FakeCnpgWorld();
+  for (const region of regions) world.region(region).put(chartCluster(flavor, database, region, primaryRegion));
+  return world;
 }
