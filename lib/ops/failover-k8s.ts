@@ -80,7 +80,9 @@ async function demote(ctx: K8sFailoverContext, plan: K8sPromotionPlan): Promise<
  */
 export async function demoteOldPrimaryClusters(ctx: K8sFailoverContext): Promise<string[]> {
   for (const plan of ctx.plans) {
-    if (plan.target.role !== 'replica' || ctx.state[plan.database]?.demotion?.status === 'demoted') continue;
+    const entry = ctx.state[plan.database];
+    // Fencing again after verify found new spaces: a promoted target needs no token any more.
+    if (plan.target.role !== 'replica' || entry?.demotion?.status === 'demoted' || entry?.promotion?.done) continue;
     if (plan.source.role === 'unreachable' || plan.source.role === 'missing') {
       (ctx.state[plan.database] ??= {}).demotion = { status: 'failed', detail: `${plan.source.role} at plan time (${plan.source.detail ?? 'no Cluster'})` };
       ctx.save();
