@@ -113,6 +113,18 @@ describe('flavors failover with k8s databases', () => {
     });
   });
 
+  test('Given no connection to the old primary\'s k8s database, When executing, Then no ingress is cut, its cluster\'s demotion fences it and the target does not wait for old tokens', async () => {
+    const partial = path.join(stateDir, 'connections.json');
+    fs.writeFileSync(partial, JSON.stringify(Object.fromEntries([...dbs.map].filter(([k]) => k !== `${FLAVOR.name}/${PRIMARY}/content`))));
+    const { io, out } = bufferIo();
+    await expect(failover([...args('--execute'), '--connections', partial], io)).resolves.toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain('content: no connection for us-australia/us-east-1/content; the old primary counts as not answering, so only its cluster\'s demotion fences it');
+    expect(text).toContain('its cluster is demoted next');
+    expect(text).not.toMatch(/waiting \d+ s until tokens of the old epoch expire/);
+    expect(new FailoverStateStore(stateDir, FLAVOR.name).read()!.dbFence.source.content).toMatchObject({ status: 'fenced', revoked: [], detail: expect.stringContaining('cluster demoted (read-only)') });
+  });
+
   test('Given the old region\'s Kubernetes does not answer, When executing without --accept-data-loss, Then FAILOVER_K8S_NO_DEMOTION; with it, a plain promotion', async () => {
     kube.region(PRIMARY).reachable = false;
     const refused = bufferIo();
