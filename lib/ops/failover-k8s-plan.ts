@@ -90,6 +90,11 @@ export async function planK8sPromotions(options: PlanK8sOptions, refuse: (code: 
         + `so it cannot be demoted and publish a demotion token: ${target} would be promoted without one (replica.enabled: false), losing the writes not yet streamed to it. `
         + 'Pass --accept-data-loss to fail over anyway, then fence the old cluster by hand when it comes back (lib/ops/README.md).', true);
     }
+    if (role === 'primary' && source.role === 'primary') {
+      refuse('FAILOVER_K8S_TWO_PRIMARIES', `${database}: ${where} is a primary in both ${from} and ${target}: both may be taking writes. `
+        + `Demote one by hand (lib/ops/README.md, "When the old region's cluster is unreachable") and reconcile the data before failing over.`);
+      continue;
+    }
     if (role === 'primary') warnings.push(`${database}: ${where} in ${target} is already a primary; nothing to promote`);
     plans.push({
       database, namespace, cluster,

@@ -65,6 +65,20 @@ describe('planK8sPromotions', () => {
     expect(refusals[0].message).toContain('phase Setting up primary, 0 ready instance(s)');
   });
 
+  test('Given the target cluster already promoted, When planning, Then nothing to promote if the old one is a replica, FAILOVER_K8S_TWO_PRIMARIES if it is a primary too', async () => {
+    const world = buildWorld();
+    const c = world.region(FALLBACK).cluster(NS, 'content')!;
+    world.region(FALLBACK).put({ ...c, spec: { ...c.spec, replica: { enabled: false, source: 'content-us-east-1' } } });
+    const both = await plan(world);
+    expect(both.refusals.map((r) => [r.code, r.overridable])).toEqual([['FAILOVER_K8S_TWO_PRIMARIES', false]]);
+    const old = world.region(PRIMARY).cluster(NS, 'content')!;
+    world.region(PRIMARY).put({ ...old, spec: { ...old.spec, replica: { enabled: true, source: 'content-ap-southeast-2' } } });
+    const resumed = await plan(world);
+    expect(resumed.refusals).toEqual([]);
+    expect(resumed.warnings).toEqual([`content: Cluster ${NS}/content in ap-southeast-2 is already a primary; nothing to promote`]);
+    expect(formatK8sPromotions(resumed.plans)).toEqual({ fence: [], restore: [expect.stringContaining('is already a primary; nothing to promote.')] });
+  });
+
   test('Given the target Kubernetes API does not answer, When planning, Then FAILOVER_K8S_UNREACHABLE', async () => {
     const world = buildWorld();
     world.region(FALLBACK).reachable = false;
