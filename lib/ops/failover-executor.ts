@@ -163,9 +163,11 @@ function dbFenceContext(run: Run, step: FailoverStepName): DbFenceContext {
 function k8sContext(run: Run, step: FailoverStepName): K8sFailoverContext {
   const { state, deps } = run;
   const plans = state.plan.k8s ?? [];
-  const kubeFor: ClusterKubeFor = deps.kubeFor ?? (() => {
-    throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', `the plan promotes ${plans.map((p) => p.database).join(', ')} on Kubernetes but no Kubernetes client was given (--kube-context).`);
-  });
+  if (plans.length > 0 && !deps.kubeFor) {
+    // A resume without --kube-context must not record the demotion as failed: it stops before touching anything.
+    throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', `the plan promotes ${plans.map((p) => p.database).join(', ')} on Kubernetes but no Kubernetes client was given; rerun with --kube-context.`);
+  }
+  const kubeFor: ClusterKubeFor = deps.kubeFor ?? (() => { throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', 'no Kubernetes client was given; rerun with --kube-context.'); });
   return {
     flavor: state.flavor, from: state.from, to: state.to, plans, state: state.k8s, kubeFor, acceptDataLoss: state.acceptDataLoss,
     poll: run.poll, save: run.save, log: (line) => run.log(step, line), checkStop: () => run.checkStop(),

@@ -57,7 +57,7 @@ afterEach(() => {
 });
 
 let ids = 0;
-const failover = (args: string[], io = bufferIo().io) => makeFailoverCommand({
+const failover = (args: string[], io = bufferIo().io, withKube = true) => makeFailoverCommand({
   clientsFor: (region) => clientsFor(region),
   credentials: () => async () => ({}),
   now: () => NOW,
@@ -65,7 +65,7 @@ const failover = (args: string[], io = bufferIo().io) => makeFailoverCommand({
   poll: { attempts: 10, delayMs: 1 },
   onInterrupt: () => () => undefined,
   newFailoverId: () => `fo-k8s-${++ids}`,
-  kubeFor: kube.kubeFor,
+  kubeFor: withKube ? kube.kubeFor : undefined,
 })(args, io);
 
 const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', connectionsFile, ...extra];
@@ -151,6 +151,10 @@ describe('flavors failover with k8s databases', () => {
     await expect(failover(args('--execute'), bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_K8S_NO_DEMOTION', message: expect.stringContaining('step 2 (restore) failed') });
     expect(isReplicaCluster(kube.region(FALLBACK).cluster(NS, 'content')!)).toBe(true);
     expect(kube.region(FALLBACK).calls.filter((c) => c.startsWith('patch'))).toEqual([]);
+
+    // A resume without a Kubernetes client stops with one line instead of recording the clusters as unreachable.
+    await expect(failover(args('--execute'), bufferIo().io, false)).rejects.toMatchObject({ code: 'FAILOVER_K8S_NO_CLIENT', message: expect.stringContaining('rerun with --kube-context') });
+    expect(new FailoverStateStore(stateDir, FLAVOR.name).read()!.k8s.content.demotion?.status).toBe('requested');
 
     const aborted = bufferIo();
     await expect(failover(['us-australia', '--abort', '--state-dir', stateDir], aborted.io)).resolves.toBe(0);
