@@ -7,15 +7,22 @@ import { assertAwsCredentials } from '../../lib/ops/aws-clients';
 import { connectionResolver, DEFAULT_CONNECTIONS_FILE, loadConnectionsFile, type ConnectionResolver } from '../../lib/ops/connections';
 import { OPS_DEFAULTS } from '../../lib/ops/defaults';
 import { abortFailover, FailoverInterrupted, runFailover } from '../../lib/ops/failover-executor';
+import { kubectlClustersFor, type ClusterKubeFor } from '../../lib/ops/failover-kube';
 import { assertTargetInFlavor, blockingRefusals, formatPlan, planFailover } from '../../lib/ops/failover-plan';
 import { FAILOVER_STEPS, FailoverStateStore, newFailoverId, newFailoverState, type FailoverState } from '../../lib/ops/failover-state';
 import type { CliIo, Command } from '../cli-io';
 import { readCdkContext } from '../context';
 import { hostedZoneIdFrom, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
+/** What tests inject besides the ops deps: a fake Kubernetes per region. */
+export interface FailoverDeps extends OpsDeps {
+  /** @default kubectl with context `--kube-context` (`{region}` replaced), only when that option is given */
+  readonly kubeFor?: ClusterKubeFor;
+}
+
 export const FAILOVER_USAGE = 'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] '
-  + '[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--state-dir .flavors] [--dir flavors]   '
-  + 'plan (default) or execute a failover: fence (lookup table and databases), restore, switch DNS, verify; resumable';
+  + '[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--kube-context \'{region}\'] [--state-dir .flavors] [--dir flavors]   '
+  + 'plan (default) or execute a failover: fence (lookup table, databases, demote k8s clusters), restore/promote, switch DNS, verify; resumable';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
@@ -54,7 +61,7 @@ function describeState(state: FailoverState): string[] {
 }
 
 /** `flavors failover`; `deps` lets tests pass mocked SDK clients, a fixed clock, instant sleeps and a fake Ctrl-C. */
-export function makeFailoverCommand(deps: OpsDeps = {}): Command {
+export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
   return async (args: readonly string[], io: CliIo): Promise<number> => {
     const { values, positionals } = parseArgs({
       args: [...args], allowPositionals: true,
@@ -68,9 +75,11 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
         'lookup-region': { type: 'string' },
         'state-dir': { type: 'string', default: OPS_DEFAULTS.stateDir },
         connections: { type: 'string' },
+        'kube-context': { type: 'string' },
         dir: { type: 'string', default: 'flavors' },
       },
     });
+    const deps: FailoverDeps = { ...baseDeps, kubeFor: baseDeps.kubeFor ?? (values['kube-context'] !== undefined ? kubectlClustersFor(values['kube-context']) : undefined) };
     // The default file may be absent (then every database connection is missing); a file named on the command line must exist.
     const connections = connectionResolver(loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined }));
     if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one flavor name.\nusage: ${FAILOVER_USAGE}`);
@@ -116,7 +125,7 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
     }
     const lookup = { tableName: values['table-name'], region: lookupRegionFrom(values['lookup-region'], io) };
     await assertAwsCredentials(resolved.credentials(target), deps.credentialTimeoutMs);
-    const plan = await planFailover({ flavor, target, clientsFor: resolved.clientsFor, lookup, hostedZoneId, now: resolved.now(), connections });
+    const plan = await planFailover({ flavor, target, clientsFor: resolved.clientsFor, lookup, hostedZoneId, now: resolved.now(), connections, kubeFor: deps.kubeFor });
     for (const line of formatPlan(plan)) io.out(line);
     const acceptDataLoss = values['accept-data-loss'];
     const blocking = blockingRefusals(plan, acceptDataLoss);
@@ -144,7 +153,7 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
   };
 }
 
-async function execute(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: OpsDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
+async function execute(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: FailoverDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
   const lock = store.lock((deps.now ?? (() => new Date()))());
   try {
     // Read again under the lock: another run may have moved it on.
@@ -159,7 +168,7 @@ async function execute(flavor: Flavor, state: FailoverState, store: FailoverStat
   }
 }
 
-async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: OpsDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
+async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: FailoverDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
   const resolved = resolveOpsDeps(deps);
   await assertAwsCredentials(resolved.credentials(state.to), deps.credentialTimeoutMs);
   let stop = false;
@@ -169,9 +178,13 @@ async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverSt
   });
   try {
     await runFailover(state, flavor, {
-      clientsFor: resolved.clientsFor, store, log: io.out, now: resolved.now, sleep: deps.sleep, poll: deps.poll, shouldStop: () => stop, connections,
+      clientsFor: resolved.clientsFor, store, log: io.out, now: resolved.now, sleep: deps.sleep, poll: deps.poll, shouldStop: () => stop, connections, kubeFor: deps.kubeFor,
     });
     io.out(`Next: make ${state.to} the primary in flavors/${flavor.name}.ts before the next deploy, or a deploy points DNS back at ${state.from}.`);
+    if ((state.plan.k8s ?? []).length > 0) {
+      io.out(`Kubernetes: the replica stanzas of ${(state.plan.k8s ?? []).map((p) => p.cluster).join(', ')} were patched (field manager flavors-failover); `
+        + `regenerate dist/k8s/${flavor.name} with ${state.to} as primary before your GitOps tool syncs again, or it reverts them.`);
+    }
     const cut = Object.entries(state.dbFence.source).filter(([, x]) => x.revoked.some((r) => !r.reauthorized));
     if (cut.length > 0) {
       io.out(`The database port of ${cut.map(([db]) => db).join(', ')} in ${state.from} stays closed (rules recorded in ${store.file}); open it again only once that data is rebuilt from ${state.to}.`);

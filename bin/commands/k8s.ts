@@ -38,8 +38,8 @@ export function k8sCommand(args: readonly string[], io: CliIo): number {
   const accountOf = accountResolver(context.accounts);
   const k8s = k8sContext(context.k8s);
   const template = k8s.kafkaBootstrap;
-  const outdir = path.resolve(io.cwd, values.out!);
-  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir!));
+  const outdir = path.resolve(io.cwd, values.out);
+  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
   const written = synthFlavorManifests(flavors.map((flavor) => ({
     flavor,
     account: accountOf(flavor.name),

@@ -151,7 +151,7 @@ export class DbNodeFleet extends Construct {
   private validate(props: DbNodeFleetProps): void {
     const problems = new Problems();
     problems.add(validateEc2Database({
-      engine: props.engine, instanceType: props.instanceType, nodes: props.nodes, volume: props.volume as unknown,
+      engine: props.engine, instanceType: props.instanceType, nodes: props.nodes, volume: props.volume,
     }).filter((p) => !Token.isUnresolved(valueAt(props, p.path))));
     if (Token.isUnresolved(props.nodes)) {
       problems.error('nodes', 'FLEET_NODES_UNRESOLVED', 'nodes must be a number known at synth time (one instance and volume per node), not a token.');

@@ -86,11 +86,11 @@ export function toPlainData(input: unknown): { value: unknown; problems: Problem
 
   function copyObject(value: object, path: string, depth: number): unknown {
     const isArray = Array.isArray(value);
-    const proto = Object.getPrototypeOf(value);
+    const proto = Object.getPrototypeOf(value) as object | null;
     // Prototypes of another realm (a flavor loaded in a sandbox) are plain too: compare by shape, not identity.
     const plain = isArray || proto === null || Object.getPrototypeOf(proto) === null;
     if (!plain) {
-      const inherits = Object.getPrototypeOf(Object.getPrototypeOf(proto)) === null && !Array.isArray(proto);
+      const inherits = Object.getPrototypeOf(Object.getPrototypeOf(proto) as object) === null && !Array.isArray(proto);
       return fail(path, 'FLAVOR_FIELD_NOT_DATA', inherits
         ? `${path || 'the flavor'} inherits fields from another object (a __proto__ or Object.create prototype); declare every field on the object itself.`
         : `${path || 'the flavor'} is an instance of a class, not a plain object or list; write the values out.`);
@@ -102,7 +102,7 @@ export function toPlainData(input: unknown): { value: unknown; problems: Problem
     if (size > L.maxEntries) return fail(path, 'FLAVOR_FIELD_TOO_LARGE', `${path || 'the flavor'} has ${size} entries, over the limit of ${L.maxEntries}.`);
     // No prototype to read through: a field inherited from a polluted Object.prototype is never seen.
     // Lists are dense, so no index falls through to the prototype either.
-    const out: Record<string, unknown> | unknown[] = isArray ? Array.from({ length: (value as unknown[]).length }, () => undefined) : Object.create(null);
+    const out: Record<string, unknown> | unknown[] = isArray ? Array.from({ length: (value as unknown[]).length }, () => undefined) : (Object.create(null) as Record<string, unknown>);
     for (const key of keys) {
       const index = isArray && /^\d+$/.test(key) ? Number(key) : undefined;
       const at = joinKey(path, index ?? key);

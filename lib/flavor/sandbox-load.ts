@@ -24,7 +24,7 @@ let runnerCode: string | undefined;
 function runnerProgram(): string {
   runnerCode ??= esbuildModule().buildSync({
     entryPoints: [sourceOf('sandbox-runner')], bundle: true, platform: 'node', format: 'iife', target: 'node20', write: false, logLevel: 'silent',
-  }).outputFiles![0].text;
+  }).outputFiles[0].text;
   return runnerCode;
 }
 
@@ -95,7 +95,7 @@ function runChild(files: readonly { file: string; code: string }[]): { reported:
  * run in a new child. Never throws.
  */
 export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
-  const outcomes: LoadOutcome[] = new Array(files.length);
+  const outcomes = new Array<LoadOutcome>(files.length);
   let pending: { index: number; file: string; code: string }[] = [];
   const bundles = files.length > 0 ? bundleAll(files) : [];
   files.forEach((file, index) => {

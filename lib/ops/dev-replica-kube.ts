@@ -49,14 +49,15 @@ export interface KubeClient {
 /** Kubernetes clients per flavor region (each region runs its own cluster). */
 export type KubeFor = (region: string) => KubeClient;
 
-type Run = (args: readonly string[], stdin?: string) => Promise<string>;
+export type KubectlRun = (args: readonly string[], stdin?: string) => Promise<string>;
 
-function runKubectl(binary: string): Run {
+/** Runs `kubectl` (or `binary`); a failure becomes one FlavorsError with `code` and kubectl's first error line. */
+export function runKubectl(binary: string, code = 'DEV_REPLICA_KUBECTL_FAILED'): KubectlRun {
   return (args, stdin) => new Promise((resolve, reject) => {
     const child = execFile(binary, [...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
       if (err) {
         const why = (stderr || err.message).trim().split('\n')[0];
-        reject(new FlavorsError('DEV_REPLICA_KUBECTL_FAILED', `kubectl ${args.filter((a) => a !== '-f' && a !== '-').join(' ')}: ${why}`));
+        reject(new FlavorsError(code, `kubectl ${args.filter((a) => a !== '-f' && a !== '-').join(' ')}: ${why}`));
       } else {
         resolve(stdout);
       }

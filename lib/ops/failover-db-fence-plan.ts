@@ -13,7 +13,7 @@ import { findRdsInstances } from './rds-inventory';
  */
 export interface DbFencePlan {
   readonly database: string;
-  readonly platform: 'ec2' | 'rds';
+  readonly platform: 'ec2' | 'rds' | 'k8s';
   /** The old primary's database: connections-file key and URL (password redacted) when the file has one. */
   readonly source: { readonly key: string; readonly url?: string };
   /** The target's database, bumped before it takes writes. */
@@ -29,6 +29,8 @@ export interface PlanDbFencesOptions {
   readonly clientsFor: ClientsFor;
   /** @default none: every database's connection is missing */
   readonly connections?: ConnectionResolver;
+  /** Fence `k8s` databases too (the failover promotes their replica clusters). @default false */
+  readonly includeK8s?: boolean;
 }
 
 function errorText(err: unknown): string {
@@ -54,8 +56,8 @@ export async function planDbFences(options: PlanDbFencesOptions, refuse: (code: 
   const { flavor, from, target, clientsFor, connections } = options;
   const plans: DbFencePlan[] = [];
   for (const [database, spec] of Object.entries(flavor.databases)) {
-    // Promoted on the Kubernetes side; the plan's skipped list says to bump its fence there.
-    if (spec.platform === 'k8s') continue;
+    // Without a Kubernetes client the failover does not promote them; the plan's skipped list says so.
+    if (spec.platform === 'k8s' && !options.includeK8s) continue;
     if (spec.engine !== 'postgres') {
       warnings.push(`${database} (${spec.engine}): the write fence exists for PostgreSQL only; its writers are fenced by token epochs and expiry alone`);
       continue;
@@ -70,17 +72,18 @@ export async function planDbFences(options: PlanDbFencesOptions, refuse: (code: 
     }
     let isolation: DbFencePlan['isolation'];
     try {
+      // k8s: no security group to cut; the cluster's demotion (failover-k8s.ts) is what stops its writes.
       if (spec.platform === 'ec2') {
         const nodes = await findNodes(clientsFor(from).ec2, from, flavor.name, database);
         isolation = { port: OPS_DEFAULTS.postgresPort, securityGroupIds: [...new Set(nodes.flatMap((n) => n.securityGroupIds))].sort() };
-      } else {
+      } else if (spec.platform === 'rds') {
         const primaries = (await findRdsInstances(clientsFor(from).rds, from, flavor.name, database)).filter((i) => !i.replicaSource);
         isolation = { port: primaries.find((p) => p.port)?.port ?? OPS_DEFAULTS.postgresPort, securityGroupIds: [...new Set(primaries.flatMap((p) => p.securityGroupIds))].sort() };
       }
     } catch (err) {
       warnings.push(`could not read the security groups of ${database} in ${from} (${errorText(err)}); if its database does not answer, its ingress cannot be cut`);
     }
-    if (!source.url) warnings.push(`${database}: no connection for ${source.key}; the old primary counts as not answering, so its ingress is cut`);
+    if (!source.url) warnings.push(`${database}: no connection for ${source.key}; the old primary counts as not answering, so ${spec.platform === 'k8s' ? 'only its cluster\'s demotion fences it' : 'its ingress is cut'}`);
     plans.push({ database, platform: spec.platform, source, target: targetConn, isolation });
   }
   return plans;
@@ -89,7 +92,8 @@ export async function planDbFences(options: PlanDbFencesOptions, refuse: (code: 
 /** Plan lines under step 1 (old primary) and step 2 (target). */
 export function formatDbFences(plans: readonly DbFencePlan[], from: string, to: string): { fence: string[]; target: string[] } {
   const fence = plans.map((p) => `     ${p.database}: bump flavors_fence in ${p.source.key}${p.source.url ? ` (${p.source.url})` : ' (no connection)'}; if it does not answer, `
-    + (p.isolation && p.isolation.securityGroupIds.length > 0
+    + (p.platform === 'k8s' ? `its cluster's demotion fences it; if that fails too, ${to} waits until tokens of the old epoch expire.`
+      : p.isolation && p.isolation.securityGroupIds.length > 0
       ? `revoke ingress on port ${p.isolation.port} of ${p.isolation.securityGroupIds.join(', ')} in ${from} (--abort authorizes it again), and ${to} waits until tokens of the old epoch expire.`
       : `no security group to cut was found in ${from}; ${to} waits until tokens of the old epoch expire.`));
   const target = plans.map((p) => `     ${p.database}: bump flavors_fence in ${p.target.key}${p.target.url ? ` (${p.target.url})` : ' (no connection)'} for every fenced space before DNS sends writes to ${to}.`);

@@ -128,6 +128,13 @@ export async function fenceOldPrimary(ctx: DbFenceContext): Promise<void> {
       ctx.log(`${plan.database} in ${ctx.from}: flavors_fence bumped for ${entry.detail}`);
     } catch (err) {
       const why = errorText(err);
+      if (plan.platform === 'k8s') {
+        // No security group in front of a k8s database: its cluster's demotion (next) stops its writes.
+        Object.assign(entry, { status: 'exposed', detail: `database: ${why}; its cluster's demotion follows` });
+        ctx.log(`${plan.database} in ${ctx.from}: database not fenced (${why}); its cluster is demoted next`);
+        ctx.save();
+        continue;
+      }
       ctx.log(`${plan.database} in ${ctx.from}: database not fenced (${why}); cutting its ingress`);
       try {
         Object.assign(entry, { status: 'isolated', detail: `${await isolate(ctx, plan, entry)} (database: ${why})` });

@@ -11,6 +11,8 @@ import {
 } from './fencing';
 import { connectionResolver, type ConnectionResolver } from './connections';
 import { checkTargetFences, fenceOldPrimary, fenceTargets, reauthorizeIngress, type DbFenceContext } from './failover-db-fence';
+import { checkK8sTargets, demoteOldPrimaryClusters, k8sAbortLines, promoteTargetClusters, type K8sFailoverContext } from './failover-k8s';
+import type { ClusterKubeFor } from './failover-kube';
 import { FAILOVER_STEPS, restoreKey, type FailoverState, type FailoverStateStore, type FailoverStepName } from './failover-state';
 import { realSleep, type PollOptions, type Sleep } from './poll';
 import { getRdsInstance } from './rds-inventory';
@@ -38,11 +40,13 @@ export interface FailoverRunDeps {
   readonly shouldStop?: () => boolean;
   /** Database connections for the write fence (`--connections`). @default none: every database connection is missing */
   readonly connections?: ConnectionResolver;
+  /** Kubernetes clients per region for the plan's CloudNativePG clusters. @default none: a plan with k8s clusters fails (FAILOVER_K8S_NO_CLIENT) */
+  readonly kubeFor?: ClusterKubeFor;
 }
 
 const TITLES: Record<FailoverStepName, string> = {
-  fence: 'fence writers (bump space epochs in the lookup table and the old primary\'s databases)',
-  restore: 'restore data, then fence the target\'s databases',
+  fence: 'fence writers (bump space epochs in the lookup table and the old primary\'s databases, demote its clusters)',
+  restore: 'restore data and promote replica clusters, then fence the target\'s databases',
   dns: 'switch DNS',
   verify: 'verify',
 };
@@ -156,6 +160,20 @@ function dbFenceContext(run: Run, step: FailoverStepName): DbFenceContext {
   };
 }
 
+function k8sContext(run: Run, step: FailoverStepName): K8sFailoverContext {
+  const { state, deps } = run;
+  const plans = state.plan.k8s ?? [];
+  if (plans.length > 0 && !deps.kubeFor) {
+    // A resume without --kube-context must not record the demotion as failed: it stops before touching anything.
+    throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', `the plan promotes ${plans.map((p) => p.database).join(', ')} on Kubernetes but no Kubernetes client was given; rerun with --kube-context.`);
+  }
+  const kubeFor: ClusterKubeFor = deps.kubeFor ?? (() => { throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', 'no Kubernetes client was given; rerun with --kube-context.'); });
+  return {
+    flavor: state.flavor, from: state.from, to: state.to, plans, state: state.k8s, kubeFor, acceptDataLoss: state.acceptDataLoss,
+    poll: run.poll, save: run.save, log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
+  };
+}
+
 async function fence(run: Run): Promise<void> {
   const { state, flavor, table } = run;
   const spaces = state.fence.spaces;
@@ -199,6 +217,13 @@ async function fence(run: Run): Promise<void> {
     run.log('fence', `${done.length} space(s) at their new epoch (${done.filter((s) => !s.keepHome).length} now homed in ${state.to})`);
   }
   await fenceOldPrimary(dbFenceContext(run, 'fence'));
+  // After the databases' own fences (so those stream to the target), before anything is promoted.
+  for (const database of await demoteOldPrimaryClusters(k8sContext(run, 'fence'))) {
+    const source = state.dbFence.source[database];
+    // A demoted cluster is read-only: as good as fenced, so the target need not wait for old tokens to expire.
+    if (source && source.status !== 'fenced') Object.assign(source, { status: 'fenced', detail: `${source.detail}; cluster demoted (read-only)` });
+  }
+  run.save();
   if (state.steps.restore.status === 'done') {
     // Fencing again after verify found new spaces: the target takes writes already, so its fences follow at once.
     state.dbFence.target = {};
@@ -229,6 +254,7 @@ async function restore(run: Run): Promise<void> {
     run.save();
     run.log('restore', `${item.database}: ${item.replicaId} is standalone`);
   }
+  await promoteTargetClusters(k8sContext(run, 'restore'));
   run.checkStop();
   await fenceTargets(dbFenceContext(run, 'restore'));
 }
@@ -290,6 +316,7 @@ async function verify(run: Run): Promise<void> {
     const db = await getRdsInstance(rds, state.to, item.replicaId);
     if (!db || db.replicaSource || db.status !== 'available') problems.push(`${item.database}: ${item.replicaId} is ${db ? `${db.status}${db.replicaSource ? ', still a replica' : ''}` : 'gone'}`);
   }
+  problems.push(...await checkK8sTargets(k8sContext(run, 'verify')));
   problems.push(...await checkTargetFences(dbFenceContext(run, 'verify')));
   const at = endpoint(run);
   const primary = primaryFromRecords(await readEndpointRecords(route53, at), at);
@@ -298,7 +325,7 @@ async function verify(run: Run): Promise<void> {
   if (problems.length > 0) throw new FlavorsError('FAILOVER_VERIFY_FAILED', `${problems.length} check(s) failed: ${problems.join('; ')}.`);
   const fenced = Object.values(state.fence.spaces).filter((s) => s.status === 'done').length;
   run.log('verify', `${fenced} space(s) fenced, ${(state.plan.databases ?? []).length} target database fence(s) at the new epochs, ${state.plan.restores.length} volume(s) in use, `
-    + `${state.plan.promotions.length} replica(s) standalone, DNS PRIMARY ${state.to}`);
+    + `${state.plan.promotions.length} replica(s) standalone, ${(state.plan.k8s ?? []).length} replica cluster(s) promoted, DNS PRIMARY ${state.to}`);
 }
 
 /**
@@ -325,6 +352,7 @@ export async function abortFailover(state: FailoverState, deps: Pick<FailoverRun
     `  databases: ${Object.entries(state.dbFence.source).map(([db, x]) => `${db} in ${state.from} ${x.status}`).join(', ') || 'no fence bumped in the old primary'}; `
       + `${Object.values(state.dbFence.target).filter((x) => x.done).length}/${(state.plan.databases ?? []).length} target database(s) fenced.`,
     ...ingress,
+    ...k8sAbortLines({ from: state.from, to: state.to, plans: state.plan.k8s ?? [], state: state.k8s }),
     `  dns: ${state.steps.dns.status === 'done' ? `${state.to} is PRIMARY` : 'unchanged'}.`,
     `  lock: ${released ? 'released' : 'not held by this failover'}. To finish the move, run a new failover to ${state.to}.`,
   ];

@@ -8,6 +8,8 @@ import type { ConnectionResolver } from './connections';
 import { describeChanges, hostedZoneName, planDnsSwitch, readEndpointRecords, recordOrder } from './dns-records';
 import { copiesInRegion, findNodes, findVolumes, newestByNode, snapshotsOfVolumes, type SnapshotInfo } from './ec2-inventory';
 import { formatDbFences, planDbFences, type DbFencePlan } from './failover-db-fence-plan';
+import { formatK8sPromotions, planK8sPromotions, type K8sPromotionPlan } from './failover-k8s-plan';
+import type { ClusterKubeFor } from './failover-kube';
 import { listFlavorMoves, listFlavorSpaces, spaceAllowsRegion } from './fencing';
 import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
@@ -80,6 +82,8 @@ export interface FailoverPlan {
   readonly promotions: readonly ReplicaPromotionPlan[];
   /** The write fence in each PostgreSQL database (old primary: best effort or ingress cut; target: before it takes writes). */
   readonly databases: readonly DbFencePlan[];
+  /** CloudNativePG clusters: the old primary's demoted (where reachable), the target's replica cluster promoted. Unset in state files of older versions. */
+  readonly k8s?: readonly K8sPromotionPlan[];
   readonly skipped: readonly { readonly database: string; readonly platform: string; readonly reason: string }[];
   readonly dns: {
     readonly hostedZoneId: string;
@@ -106,6 +110,8 @@ export interface PlanFailoverOptions {
   readonly estimatedCopyMinutes?: number;
   /** Database connections (`--connections`), for the write fence. @default none: the target's fence cannot be bumped, a refusal */
   readonly connections?: ConnectionResolver;
+  /** Kubernetes clients per region, for the `k8s` databases. @default none: they are listed as skipped */
+  readonly kubeFor?: ClusterKubeFor;
 }
 
 /** Refuses a target that is not one of the flavor's regions; needs no AWS access. */
@@ -132,7 +138,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   assertTargetInFlavor(flavor, target);
   const refusals: FailoverRefusal[] = [];
   const warnings: string[] = [];
-  const refuse = (code: string, message: string, overridable = false) => refusals.push({ code, message, overridable });
+  const refuse = (code: string, message: string, overridable = false) => { refusals.push({ code, message, overridable }); };
 
   const route53 = clientsFor(target).route53;
   const at = { hostedZoneId: options.hostedZoneId, zoneName: await hostedZoneName(route53, options.hostedZoneId), flavor: flavor.name, regions: flavor.regions.map((r) => r.region) };
@@ -165,7 +171,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   const skipped: { database: string; platform: string; reason: string }[] = [];
   for (const [database, spec] of Object.entries(flavor.databases)) {
     if (spec.platform === 'k8s') {
-      skipped.push({ database, platform: 'k8s', reason: 'CloudNativePG replica clusters are promoted on the Kubernetes side (lib/k8s), not by this tool; bump its flavors_fence there (bumpFenceEpoch) before it takes writes' });
+      if (!options.kubeFor) skipped.push({ database, platform: 'k8s', reason: 'no Kubernetes client was given (pass --kube-context <context or {region} template>); otherwise promote its replica cluster and bump its flavors_fence by hand' });
     } else if (spec.platform === 'ec2') {
       const planned = await planVolumes(options, from, database, { iops: spec.volume.iops ?? GP3.minIops, throughputMiBps: spec.volume.throughputMiBps ?? GP3.minThroughputMiBps }, refuse, warnings);
       restores.push(...planned);
@@ -175,7 +181,8 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
     }
   }
 
-  const databases = await planDbFences({ flavor, from, target, clientsFor, connections: options.connections }, refuse, warnings);
+  const k8s = options.kubeFor ? await planK8sPromotions({ flavor, from, target, kubeFor: options.kubeFor }, refuse, warnings) : [];
+  const databases = await planDbFences({ flavor, from, target, clientsFor, connections: options.connections, includeK8s: options.kubeFor !== undefined }, refuse, warnings);
 
   const tooOld = [
     ...restores.filter((r) => r.ageMinutes > rpo.minutes).map((r) => `${r.database} node ${r.node}: ${r.snapshotId} is ${formatMinutes(r.ageMinutes)} old`),
@@ -189,7 +196,7 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   return {
     flavor: flavor.name, from, to: target, rpo, createdAt: now.toISOString(), lookup: options.lookup,
     spaces: { total: spaces.length, pinned },
-    restores, promotions, databases, skipped,
+    restores, promotions, databases, k8s, skipped,
     dns,
     refusals, warnings,
   };
@@ -278,7 +285,8 @@ export function formatPlan(plan: FailoverPlan): string[] {
     lines.push(`     ${plan.spaces.pinned.length} space(s) keep home ${plan.from}: their policy excludes ${plan.to} (${plan.spaces.pinned.slice(0, 10).join(', ')}${plan.spaces.pinned.length > 10 ? ', …' : ''}); they take no writes until ${plan.from} is back.`);
   }
   const dbFences = formatDbFences(plan.databases ?? [], plan.from, plan.to);
-  if (dbFences.fence.length > 0) lines.push(`     Then the old primary's databases (best effort; the failover goes on either way):`, ...dbFences.fence);
+  const k8s = formatK8sPromotions(plan.k8s ?? []);
+  if (dbFences.fence.length + k8s.fence.length > 0) lines.push(`     Then the old primary's databases (best effort; the failover goes on either way):`, ...dbFences.fence, ...k8s.fence);
   lines.push(`  2. Restore data in ${plan.to}:`);
   for (const r of plan.restores) {
     lines.push(`     ${r.database} node ${r.node}: new encrypted gp3 volume (${r.sizeGiB} GiB, ${r.iops} IOPS, ${r.throughputMiBps} MiB/s) in ${r.availabilityZone} from ${r.snapshotId} `
@@ -290,12 +298,13 @@ export function formatPlan(plan: FailoverPlan): string[] {
       ? `     ${p.database}: ${p.replicaId} is already standalone; nothing to promote.`
       : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old` : 'data age unknown'}).`);
   }
+  lines.push(...k8s.restore);
   for (const s of plan.skipped) lines.push(`     ${s.database} (${s.platform}): skipped: ${s.reason}.`);
-  if (plan.restores.length + plan.promotions.length + plan.skipped.length === 0) lines.push('     no databases.');
+  if (plan.restores.length + plan.promotions.length + k8s.restore.length + plan.skipped.length === 0) lines.push('     no databases.');
   if (dbFences.target.length > 0) lines.push(`     Then fence the target's databases:`, ...dbFences.target);
   lines.push(`  3. Switch DNS: ${plan.dns.name} (zone ${plan.dns.hostedZoneId}) sends clients to ${plan.dns.order.join(', then ') || '?'}; wait until Route 53 reports INSYNC.`);
   for (const c of plan.dns.changes) lines.push(`     ${c}`);
-  lines.push(`  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, replicas standalone, ${plan.to} PRIMARY in DNS.`);
+  lines.push(`  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, replicas standalone, replica clusters healthy primaries, ${plan.to} PRIMARY in DNS.`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines;
 }

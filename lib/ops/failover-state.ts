@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FlavorsError } from '../errors';
 import type { DbFenceState } from './failover-db-fence';
+import type { K8sDbState } from './failover-k8s';
 import type { FailoverPlan } from './failover-plan';
 import { takeLocalLock, type LocalLock } from './local-lock';
 
@@ -57,6 +58,8 @@ export interface FailoverState {
   dns: { changeId?: string };
   /** The write fence in the databases (lib/fence), including the ingress rules revoked on the old primary. */
   dbFence: DbFenceState;
+  /** CloudNativePG clusters by database: the old primary's demotion (and its token), the target's promotion. */
+  k8s: Record<string, K8sDbState>;
 }
 
 export function newFailoverState(plan: FailoverPlan, failoverId: string, acceptDataLoss: boolean, now: Date): FailoverState {
@@ -69,6 +72,7 @@ export function newFailoverState(plan: FailoverPlan, failoverId: string, acceptD
     restore: { volumes: {}, promoted: {} },
     dns: {},
     dbFence: { source: {}, target: {} },
+    k8s: {},
   };
 }
 
@@ -110,6 +114,7 @@ export class FailoverStateStore {
     }
     // Written before the database fence existed: nothing of it was done yet.
     state.dbFence ??= { source: {}, target: {} };
+    state.k8s ??= {};
     return state;
   }
 

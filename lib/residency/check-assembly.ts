@@ -1,4 +1,4 @@
-import type * as cxapi from 'aws-cdk-lib/cx-api';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { checkTemplateResidency, type TemplateViolation } from './check-template';
 import { RESIDENCY_VIOLATION } from './residency-guard';
 
@@ -44,11 +44,16 @@ export function checkAssemblyResidency(assembly: cxapi.CloudAssembly, stageRegio
  * The error annotations a `ResidencyGuard` left in the assembly (messages starting with
  * RESIDENCY_VIOLATION), so an app that runs the post-synth check can print both nets' findings.
  */
+/** An annotation's text: annotations carry strings; anything else is shown as JSON. */
+export function messageText(data: unknown): string {
+  return typeof data === 'string' ? data : JSON.stringify(data);
+}
+
 export function residencyGuardErrors(assembly: cxapi.CloudAssembly): string[] {
   const stacks = [...assembly.stacksRecursively, ...assembly.nestedAssemblies.flatMap((a) => a.nestedAssembly.stacksRecursively)];
   return [...new Set(stacks.flatMap((stack) => stack.messages
-    .filter((m) => m.level === 'error' && String(m.entry.data).startsWith(RESIDENCY_VIOLATION))
-    .map((m) => String(m.entry.data))))];
+    .filter((m) => m.level === cxapi.SynthesisMessageLevel.ERROR && messageText(m.entry.data).startsWith(RESIDENCY_VIOLATION))
+    .map((m) => messageText(m.entry.data))))];
 }
 
 export function formatViolation(v: AssemblyViolation): string {

@@ -8,6 +8,7 @@ import { startPg, type EmbeddedPg } from '../helpers/embedded-pg';
 import { ROOT, runFlavors, type CliResult } from '../helpers/run-cli';
 
 // bin/flavors.js (the spawned entry) sits next to flavors.ts and jest resolves `.js` first: name the source.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the test names an explicit .ts path, which import cannot
 const { runCli } = require('../../bin/flavors.ts') as typeof import('../../bin/flavors');
 
 /** The same CLI entry in this process: the --execute run spawns the real binary, the rest need no fresh process. */

@@ -2,7 +2,8 @@ import { App } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import { flavorRegions, defineFlavor } from '../../lib/flavor/define-flavor';
-import { checkAssemblyResidency, formatViolation } from '../../lib/residency/check-assembly';
+import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
+import { checkAssemblyResidency, formatViolation, messageText } from '../../lib/residency/check-assembly';
 import { parseDnsContext } from '../../bin/context';
 import { FlavorStage } from '../../stacks/flavor-stage';
 import { CDK_CONTEXT } from './cdk-app';
@@ -100,7 +101,7 @@ export function checkFlavorStage(flavor: Flavor): FlavorStageCheck {
   const assembly = app.synth();
   try {
     const errors = assembly.getNestedAssembly(stage.artifactId).stacks
-      .flatMap((s) => s.messages.filter((m) => m.level === 'error').map((m) => `${m.id}: ${String(m.entry.data)}`));
+      .flatMap((s) => s.messages.filter((m) => m.level === SynthesisMessageLevel.ERROR).map((m) => `${m.id}: ${messageText(m.entry.data)}`));
     const violations = checkAssemblyResidency(assembly, { [flavor.name]: flavorRegions(flavor) }).map(formatViolation);
     return { errors, violations };
   } finally {

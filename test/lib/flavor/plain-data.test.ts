@@ -7,7 +7,7 @@ describe('toPlainData', () => {
     expect(problems).toEqual([]);
     expect(JSON.stringify(value)).toBe(JSON.stringify(input));
     expect(Object.getPrototypeOf(value)).toBeNull();
-    expect((value as Record<string, unknown>).toString).toBeUndefined();
+    expect('toString' in (value as Record<string, unknown>)).toBe(false);
   });
 
   test('never calls a getter, and reports it at its path', () => {

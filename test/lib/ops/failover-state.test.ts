@@ -29,6 +29,14 @@ describe('FailoverStateStore', () => {
     expect(state.steps).toEqual({ fence: { status: 'pending' }, restore: { status: 'pending' }, dns: { status: 'pending' }, verify: { status: 'pending' } });
   });
 
+  test('Given a state file written before k8s databases were failed over, When read, Then it has an empty k8s record and resumes', () => {
+    const store = new FailoverStateStore(dir, 'us-australia');
+    const { k8s, ...older } = newFailoverState(PLAN, 'fo-1', false, NOW);
+    expect(k8s).toEqual({});
+    fs.writeFileSync(store.file, JSON.stringify(older));
+    expect(store.read()).toMatchObject({ failoverId: 'fo-1', k8s: {} });
+  });
+
   test('a half-written temp file never replaces the state', () => {
     const store = new FailoverStateStore(dir, 'us-australia');
     store.write(newFailoverState(PLAN, 'fo-1', false, NOW), NOW);

@@ -159,12 +159,15 @@ export async function startDynalite(): Promise<{ endpoint: string; close: () => 
   };
 }
 
-/** The flavor's PostgreSQL databases (ledger, reports) in both regions, as connections-file keys. */
+/** The flavor's PostgreSQL databases (ledger, reports, content) in both regions, as connections-file keys. */
 export const FENCE_DATABASES = {
   [`${FLAVOR.name}/${PRIMARY}/ledger`]: 'use1_ledger',
   [`${FLAVOR.name}/${PRIMARY}/reports`]: 'use1_reports',
   [`${FLAVOR.name}/${FALLBACK}/ledger`]: 'apse2_ledger',
   [`${FLAVOR.name}/${FALLBACK}/reports`]: 'apse2_reports',
+  // The k8s database: fenced only when the failover is given a Kubernetes client.
+  [`${FLAVOR.name}/${PRIMARY}/content`]: 'use1_content',
+  [`${FLAVOR.name}/${FALLBACK}/content`]: 'apse2_content',
 } as const;
 
 /** A connections map for plans that never connect (the URLs point nowhere). */
@@ -181,7 +184,7 @@ export interface FenceDatabases {
   reset(): Promise<void>;
 }
 
-/** Starts the flavor's four PostgreSQL databases (real, embedded) with the fence installed; stop `pg` in afterAll. */
+/** Starts the flavor's six PostgreSQL databases (real, embedded) with the fence installed; stop `pg` in afterAll. */
 export async function startFenceDatabases(): Promise<FenceDatabases> {
   const pg = await startPg({ databases: Object.values(FENCE_DATABASES) });
   for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, FENCE_DDL);

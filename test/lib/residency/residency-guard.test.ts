@@ -8,6 +8,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import usAustralia from '../../../flavors/us-australia';
+import { messageText } from '../../../lib/residency/check-assembly';
 import * as packageEntry from '../../../lib';
 import { RESIDENCY_VIOLATION, ResidencyGuard } from '../../../lib/residency/residency-guard';
 import { parseDnsContext } from '../../../bin/context';
@@ -25,7 +26,7 @@ function guarded(region: string | null = 'us-east-1'): Stack {
 }
 
 const errorsOf = (stack: Stack): string[] =>
-  Annotations.fromStack(stack).findError('*', Match.anyValue()).map((m) => String(m.entry.data));
+  Annotations.fromStack(stack).findError('*', Match.anyValue()).map((m) => messageText(m.entry.data));
 
 describe('ResidencyGuard', () => {
   test('is exported from the package entry, with its code', () => {
