@@ -5,10 +5,13 @@ import { route53FailoverTarget } from './rules/route53-failover-target';
 import { rdsBackupReplicationRegion } from './rules/rds-backup-replication-region';
 import { kmsReplicaRegion } from './rules/kms-replica-region';
 import { rdsReplicaSource } from './rules/rds-replica-source';
+import { regionalEndpointAlias } from './rules/regional-endpoint-alias';
+import { targetGroupRegion } from './rules/target-group-region';
 import type { CfnResourceJson, ResidencyContext, ResidencyRule } from './rules/rule';
 
 /** The rules every flavor template is checked against; issue-specific rules are appended here. */
-export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource];
+export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource,
+  regionalEndpointAlias, targetGroupRegion];
 
 export interface TemplateViolation {
   readonly ruleId: string;
