@@ -61,15 +61,16 @@ export const mysqlUserData: EngineUserData = {
       '[client]',
       `socket = ${DATADIR}/mysql.sock`,
       'EOF',
+    ];
+    // A standby's blank volumes are replaced by restored snapshots before it starts: no data directory there.
+    if (node.role === 'fallback') return [...install, ...FALLBACK_NOTE];
+    return [
+      ...install,
       '# A blank data volume gets a data directory whose root signs in through the local socket only.',
       `if [ ! -d ${DATADIR}/mysql ]; then`,
       `  runuser -u mysql -- mysqld --initialize-insecure --datadir=${DATADIR}`,
       '  NEW_DATADIR=1',
       'fi',
-    ];
-    if (node.role === 'fallback') return [...install, ...FALLBACK_NOTE];
-    return [
-      ...install,
       'systemctl enable --now mysqld',
       'if [ "${NEW_DATADIR:-0}" = 1 ]; then',
       '  mysql -uroot --skip-password <<\'SQL\'',
