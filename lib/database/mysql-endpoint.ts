@@ -16,6 +16,9 @@ import { selectDatabaseSubnets } from './subnets';
 const NO_ACCESS_LOGS = 'NLB access logs record TLS listeners only; these listeners are TCP (MySQL negotiates TLS inside its own protocol, '
   + 'so the balancer cannot terminate it) and would log nothing. The VPC flow logs record every connection.';
 
+const TLS_IN_PROTOCOL = 'MySQL clients start in plain text and upgrade to TLS inside the protocol (classic SSL request, X Protocol capability), '
+  + 'which a TLS listener would break; the servers hold the certificates and require TLS (require_secure_transport=ON).';
+
 export interface MysqlEndpointProps {
   /** The `mysql` fleet the load balancer sends connections to. */
   readonly fleet: DbNodeFleet;
@@ -97,7 +100,8 @@ export class MysqlEndpoint extends Construct {
           unhealthyThresholdCount: D.unhealthyThreshold,
         },
       });
-      this.loadBalancer.addListener(`${name}Listener`, { port, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [targetGroup] });
+      const listener = this.loadBalancer.addListener(`${name}Listener`, { port, protocol: elbv2.Protocol.TCP, defaultTargetGroups: [targetGroup] });
+      suppressNag(listener, inPacks('ELBv2ACMCertificateRequired', TLS_IN_PROTOCOL));
       return targetGroup;
     };
     this.targetGroups = { classic: group('Classic', D.ports.classic), x: group('X', D.ports.x) };
