@@ -55,7 +55,7 @@ export const NLB_TCP_ACCESS_LOG_REASON = 'NLB access logs record TLS listeners o
   + 'its own protocol, so a bucket would receive nothing. The VPC flow logs record every connection.';
 
 /**
- * Findings of the data-traffic test flavor (test/fixtures/data-traffic: a `mysql` database named
+ * Findings of the data-traffic test flavor (test/helpers/data-traffic-flavor.ts: a `mysql` database named
  * `orders`), checked by data-traffic.test.ts in both directions. The checked-in flavors have no
  * `mysql` database on EC2; when one gets it, add its NLB (`<name>Endpoint…`) to the list above.
  */

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { checkSuppressionReason } from '../../lib/nag-suppressions';
 import { FlavorStage } from '../../stacks/flavor-stage';
-import { importedAlb, MYSQL_FLAVOR } from '../fixtures/data-traffic/mysql-flavor';
+import { importedAlb, MYSQL_FLAVOR } from '../helpers/data-traffic-flavor';
 import { CDK_CONTEXT } from '../helpers/cdk-app';
 import { CONTROL_TOWER_ACKNOWLEDGMENTS, DATA_TRAFFIC_ACKNOWLEDGMENTS } from './acknowledgments';
 import { checkTemplate } from './control-tower';
@@ -38,7 +38,7 @@ describe('controls over the data-traffic resources (test flavor mysql-x: MySQL N
     const nested = app.synth().getNestedAssembly(stage.artifactId);
     stacks = stage.node.findAll().filter((c): c is Stack => c instanceof Stack).map((stack) => {
       const artifact = nested.getStackArtifact(stack.artifactId);
-      return { stack, templatePath: path.join(nested.directory, artifact.templateFile), messages: artifact.messages.map((m) => ({ level: m.level, data: String(m.entry.data) })) };
+      return { stack, templatePath: path.join(nested.directory, artifact.templateFile), messages: artifact.messages.map((m) => ({ level: m.level, data: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data) })) };
     });
   });
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));

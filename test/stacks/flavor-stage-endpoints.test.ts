@@ -2,7 +2,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { FlavorsError } from '../../lib/errors';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { FlavorStage, type FlavorStageProps } from '../../stacks/flavor-stage';
-import { importedAlb, MYSQL_FLAVOR } from '../fixtures/data-traffic/mysql-flavor';
+import { importedAlb, MYSQL_FLAVOR } from '../helpers/data-traffic-flavor';
 import { testApp } from '../helpers/cdk-app';
 
 const DNS = { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' };

@@ -62,8 +62,9 @@ describe('MysqlEndpoint', () => {
           { CidrIp: '10.0.0.0/16', FromPort: 33060, ToPort: 33060, IpProtocol: 'tcp', Description: Match.anyValue() },
         ],
       });
-      const egress = template.findResources('AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpointSecurityGroup'), 'GroupId'] } } });
-      expect(Object.values(egress).map((e) => [e.Properties.FromPort, e.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0]]).sort((a, b) => a[0] - b[0]))
+      type Egress = { Properties: { FromPort: number; DestinationSecurityGroupId: { 'Fn::GetAtt': [string, string] } } };
+      const egress = template.findResources('AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpointSecurityGroup'), 'GroupId'] } } }) as Record<string, Egress>;
+      expect(Object.values(egress).map((e): [number, string] => [e.Properties.FromPort, e.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0]]).sort((a, b) => a[0] - b[0]))
         .toEqual([[3306, expect.stringMatching(/^OrdersSecurityGroup/)], [33060, expect.stringMatching(/^OrdersSecurityGroup/)]]);
     });
 
