@@ -21,7 +21,10 @@ export interface FlavorStageProps extends StageProps {
   readonly endpoints?: Readonly<Record<string, EndpointFactory>>;
 }
 
-/** One Stage per flavor, named after it, holding one `RegionStack` per flavor region (`<flavor>-<region>`). */
+/**
+ * One Stage per flavor, named after it, holding one `RegionStack` per flavor region (`<flavor>-<region>`)
+ * — with the team's regional endpoint when `endpoints` names one — and, with `dns`, the `<flavor>-dns` stack.
+ */
 export class FlavorStage extends Stage {
   readonly flavor: Flavor;
   /** Region stacks keyed by region, primary first. */

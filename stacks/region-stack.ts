@@ -81,6 +81,9 @@ export class RegionStack extends PinnedAzStack {
       });
     }
     this.managedDatabases = this.addManagedDatabases(props.primary);
+    if (props.endpoint && !props.dns) {
+      throw new FlavorsError('REGION_STACK_ENDPOINT_WITHOUT_DNS', `${this.node.path}: an endpoint needs the flavor zone (props.dns) for its record <region>.<flavor>.<zone>.`);
+    }
     const zone = props.dns ? route53.HostedZone.fromHostedZoneAttributes(this, 'FlavorZone', props.dns) : undefined;
     this.mysqlEndpoints = this.addMysqlEndpoints(zone);
     if (zone && props.endpoint) {

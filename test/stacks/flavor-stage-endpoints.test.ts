@@ -2,6 +2,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { FlavorsError } from '../../lib/errors';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { FlavorStage, type FlavorStageProps } from '../../stacks/flavor-stage';
+import { RegionStack } from '../../stacks/region-stack';
 import { importedAlb, MYSQL_FLAVOR } from '../helpers/data-traffic-flavor';
 import { testApp } from '../helpers/cdk-app';
 
@@ -72,6 +73,13 @@ describe('FlavorStage endpoints and the MySQL endpoint', () => {
       "  endpoints.eu-west-1: eu-west-1 is not a region of mysql-x (us-east-1, ap-southeast-2); endpoints are keyed by the flavor's regions.",
       "  endpoints: the records <region>.mysql-x.<zone> need a zone; pass dns (cdk.json context 'dns').",
     ].join('\n')));
+  });
+
+  test('given a region stack built directly with an endpoint but no zone, then it refuses instead of dropping the endpoint', () => {
+    const app = testApp();
+    expect(() => new RegionStack(app, 'us-east-1', {
+      env: { account: '333333333333', region: 'us-east-1' }, flavor: MYSQL_FLAVOR, role: 'primary', endpoint: importedAlb('us-east-1'),
+    })).toThrow(new FlavorsError('REGION_STACK_ENDPOINT_WITHOUT_DNS', 'us-east-1: an endpoint needs the flavor zone (props.dns) for its record <region>.<flavor>.<zone>.'));
   });
 
   test('given endpoints serving health on different paths, then the stage refuses: Route 53 probes one path', () => {
