@@ -56,9 +56,9 @@ export class RegionalEndpoint extends Construct {
       recordName: `${this.recordName}.`,
       target: route53.RecordTarget.fromAlias(props.target),
     });
-    // An edge-optimized API Gateway domain is CloudFront underneath: its alias names CloudFront's zone.
+    // An edge-optimized API Gateway domain is CloudFront underneath: its alias is CloudFront's zone
+    // (literal), or the domain's Distribution* attributes (a domain defined in this app).
     const alias = props.target.bind(this.record, props.zone);
-    // A literal CloudFront zone, or an API Gateway domain's Distribution* attributes (EDGE endpoint type).
     if (alias.hostedZoneId === CLOUDFRONT_ZONE_ID || /"Distribution(HostedZoneId|DomainName)"/.test(JSON.stringify(Stack.of(this).resolve(alias)))) {
       throw new FlavorsError('ENDPOINT_INVALID', `RegionalEndpoint ${this.node.path}: invalid props:\n  target: the API Gateway domain is edge-optimized (served by CloudFront); create it with endpointType REGIONAL.`);
     }
