@@ -19,7 +19,9 @@ export * from './keys/grant-guard';
 export { FLAVOR_KEY_DEFAULTS } from './keys/defaults';
 export * from './database/db-node-fleet';
 export * from './database/managed-database';
-export { DB_NODE_FLEET_DEFAULTS, MANAGED_DATABASE_DEFAULTS, ENGINE_PORTS, type PortRange } from './database/defaults';
+export * from './database/mysql-endpoint';
+export { MYSQL_REPOSITORY } from './database/engines/mysql';
+export { DB_NODE_FLEET_DEFAULTS, MANAGED_DATABASE_DEFAULTS, MYSQL_ENDPOINT_DEFAULTS, ENGINE_PORTS, type PortRange } from './database/defaults';
 export * from './database/tags';
 export { ENGINE_USER_DATA, nodeUserDataCommands, type EngineNode, type EngineUserData } from './database/engines';
 
@@ -42,6 +44,7 @@ export * from './backup/copy-destinations';
 export * from './backup/rpo';
 export { SNAPSHOT_COPY_DEFAULTS, SNAPSHOT_TAGS, SNAPSHOT_TARGET_TAG_KEY } from './backup/defaults';
 export * from './failover/regional-failover';
+export * from './failover/regional-endpoint';
 export * from './failover/failover-records';
 export * from './failover/endpoint-names';
 export { FAILOVER_DEFAULTS } from './failover/defaults';

@@ -1,21 +1,34 @@
-import type { StackProps } from 'aws-cdk-lib';
+import { Annotations, type StackProps } from 'aws-cdk-lib';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { snapshotCopyDestinations } from '../lib/backup/copy-destinations';
 import { CrossRegionSnapshotCopy } from '../lib/backup/cross-region-snapshot-copy';
 import { DbNodeFleet } from '../lib/database/db-node-fleet';
 import { ManagedDatabase } from '../lib/database/managed-database';
 import { Problems } from '../lib/problems';
+import { MysqlEndpoint } from '../lib/database/mysql-endpoint';
+import { regionalEndpointName } from '../lib/failover/endpoint-names';
+import { RegionalEndpoint, type EndpointTarget } from '../lib/failover/regional-endpoint';
+import { FlavorsError } from '../lib/errors';
 import { flavorRegions } from '../lib/flavor/define-flavor';
 import type { Flavor, RegionRole } from '../lib/flavor/types';
 import { FlavorKey } from '../lib/keys/flavor-key';
 import { RegionalVpc } from '../lib/network/regional-vpc';
 import { PinnedAzStack } from '../lib/network/pinned-az-stack';
+import type { DnsZoneConfig } from './flavor-dns-stack';
+
+/** Builds what a team serves a flavor region from, inside that region's stack (see FlavorStageProps.endpoints). */
+export type EndpointFactory = (scope: RegionStack) => EndpointTarget;
 
 export interface RegionStackProps extends StackProps {
   readonly flavor: Flavor;
   readonly role: RegionRole;
   /** The stack of the flavor's primary region; required in a fallback region (its key and RDS primaries are replicated here). */
   readonly primary?: RegionStack;
+  /** Zone of the flavor endpoints: the regional endpoint and database endpoint records go there. @default no records */
+  readonly dns?: DnsZoneConfig;
+  /** The team's load balancer or API Gateway domain of this region. @default none (a warning when `dns` is set) */
+  readonly endpoint?: EndpointFactory;
 }
 
 /** One flavor region: network, the flavor key (primary or replica), databases and their snapshot policy. Wiring only. */
@@ -31,6 +44,10 @@ export class RegionStack extends PinnedAzStack {
   readonly managedDatabases: ReadonlyMap<string, ManagedDatabase>;
   /** DLM snapshots of the fleets' data volumes, copied only to the flavor's regions; absent without `ec2` databases. */
   readonly snapshots?: CrossRegionSnapshotCopy;
+  /** `<region>.<flavor>.<zone>` aliased to the team's endpoint; absent without `dns` or `endpoint`. */
+  readonly endpoint?: RegionalEndpoint;
+  /** The NLB (3306 and 33060) of each `mysql` fleet, keyed by database name. */
+  readonly mysqlEndpoints: ReadonlyMap<string, MysqlEndpoint>;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     // Stack tags: CloudFormation propagates them to every resource that supports tags.
@@ -67,6 +84,35 @@ export class RegionStack extends PinnedAzStack {
       });
     }
     this.managedDatabases = this.addManagedDatabases(props.primary);
+    if (props.endpoint && !props.dns) {
+      throw new FlavorsError('REGION_STACK_ENDPOINT_WITHOUT_DNS', `${this.node.path}: an endpoint needs the flavor zone (props.dns) for its record <region>.<flavor>.<zone>.`);
+    }
+    const zone = props.dns ? route53.HostedZone.fromHostedZoneAttributes(this, 'FlavorZone', props.dns) : undefined;
+    this.mysqlEndpoints = this.addMysqlEndpoints(zone);
+    if (zone && props.endpoint) {
+      this.endpoint = new RegionalEndpoint(this, 'Endpoint', { ...props.endpoint(this), flavorName: this.flavor.name, zone });
+    } else if (zone) {
+      Annotations.of(this).addWarningV2('flavors:endpoint:missing',
+        `${this.flavor.name} has no endpoint in ${this.region}: nothing creates ${regionalEndpointName(this.flavor.name, this.region, zone.zoneName)}, `
+        + 'so the RegionalFailover health check probing it fails and DNS failover has no healthy region here. Attach the region\'s ALB, NLB or API Gateway domain with FlavorStage `endpoints`.');
+    }
+  }
+
+  private addMysqlEndpoints(zone: route53.IHostedZone | undefined): Map<string, MysqlEndpoint> {
+    const endpoints = new Map<string, MysqlEndpoint>();
+    for (const [name, fleet] of this.fleets) {
+      if (fleet.engine !== 'mysql') continue;
+      endpoints.set(name, new MysqlEndpoint(this, `${name}Endpoint`, {
+        fleet,
+        vpc: this.network.vpc,
+        vpcSubnets: this.network.databaseSubnets,
+        clientCidr: this.network.cidr,
+        zone,
+        flavorName: this.flavor.name,
+        databaseName: name,
+      }));
+    }
+    return endpoints;
   }
 
   private addFleets(): Map<string, DbNodeFleet> {

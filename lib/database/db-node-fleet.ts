@@ -177,6 +177,10 @@ export class DbNodeFleet extends Construct {
       Annotations.of(this).addWarningV2('flavors:fleet-couchbase-egress',
         'couchbase installs from packages.couchbase.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.');
     }
+    if (props.engine === 'mysql' && subnets.every((s) => isolated.has(s.subnetId))) {
+      Annotations.of(this).addWarningV2('flavors:fleet-mysql-egress',
+        'mysql installs MySQL 8.4 from repo.mysql.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.');
+    }
   }
 
   private createSecurityGroup(vpc: ec2.IVpc, clientCidr: string, ports: { readonly client: readonly PortRange[]; readonly cluster: readonly PortRange[] }): ec2.SecurityGroup {

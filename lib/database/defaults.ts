@@ -41,7 +41,8 @@ export interface PortRange {
 /** What clients (anywhere in the VPC) and other nodes of the same fleet connect to, per engine. */
 export const ENGINE_PORTS: Readonly<Record<DatabaseEngine, { readonly client: readonly PortRange[]; readonly cluster: readonly PortRange[] }>> = {
   postgres: { client: [{ from: 5432, to: 5432 }], cluster: [] },
-  mysql: { client: [{ from: 3306, to: 3306 }], cluster: [] },
+  // 3306: the classic protocol; 33060: the X Protocol (mysqlx).
+  mysql: { client: [{ from: 3306, to: 3306 }, { from: 33060, to: 33060 }], cluster: [] },
   // https://docs.couchbase.com/server/current/install/install-ports.html
   couchbase: {
     client: [{ from: 8091, to: 8097 }, { from: 11207, to: 11207 }, { from: 11210, to: 11210 }, { from: 18091, to: 18097 }],
@@ -51,6 +52,22 @@ export const ENGINE_PORTS: Readonly<Record<DatabaseEngine, { readonly client: re
       { from: 11280, to: 11280 }, { from: 21100, to: 21100 },
     ],
   },
+};
+
+/** Defaults of MysqlEndpoint (the NLB in front of a mysql fleet); lib/database/README.md "Default settings" lists them. */
+export const MYSQL_ENDPOINT_DEFAULTS = {
+  /** Classic MySQL protocol and X Protocol: one TCP listener and one target group each. */
+  ports: { classic: 3306, x: 33060 },
+  /** Only the writer (node 0) is a target: replicas run read_only and a TCP check cannot tell them apart. */
+  targets: 'primary' as 'primary' | 'all-nodes',
+  /** TCP health checks every 10 s; 2 results flip a target (about 20 s to take a dead writer out). */
+  healthCheckIntervalSeconds: 10,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  /** Open connections get this long to finish when a target is deregistered. */
+  deregistrationDelaySeconds: 30,
+  deletionProtection: true,
+  crossZoneEnabled: true,
 };
 
 /** Secure defaults of ManagedDatabase; lib/database/README.md "Default settings" lists them. */

@@ -31,3 +31,8 @@ export function failoverChainName(flavor: string, level: number, zoneName: strin
 export function failoverChainSetIdentifier(flavor: string, level: number): string {
   return `${flavor}-fallback-${level}`;
 }
+
+/** The name of a database's endpoint in one flavor region: `<db>.<region>.<flavor>.<zone>`. */
+export function databaseEndpointName(database: string, flavor: string, region: string, zoneName: string): string {
+  return `${database}.${regionalEndpointName(flavor, region, zoneName)}`;
+}

@@ -7,11 +7,13 @@ import { kmsReplicaRegion } from './rules/kms-replica-region';
 import { rdsReplicaSource } from './rules/rds-replica-source';
 import { s3ReplicationDestination } from './rules/s3-replication-destination';
 import { crossRegionReference } from './rules/cross-region-reference';
+import { regionalEndpointAlias } from './rules/regional-endpoint-alias';
+import { targetGroupRegion } from './rules/target-group-region';
 import type { CfnResourceJson, ResidencyContext, ResidencyRule } from './rules/rule';
 
 /** The rules every flavor template is checked against; issue-specific rules are appended here. */
 export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource,
-  s3ReplicationDestination, crossRegionReference];
+  s3ReplicationDestination, crossRegionReference, regionalEndpointAlias, targetGroupRegion];
 
 export interface TemplateViolation {
   readonly ruleId: string;

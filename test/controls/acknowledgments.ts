@@ -49,3 +49,16 @@ export const CONTROL_TOWER_ACKNOWLEDGMENTS: readonly ControlAcknowledgment[] = [
     reason: 'RDS keeps the engine\'s default port so standard clients, drivers and the ops tools work unchanged; a different port hides nothing from a scan, and the security group admits the port from inside the VPC only, with TLS and IAM authentication required (also AwsSolutions-RDS11).',
   },
 ];
+
+/** Why the MySQL endpoint's NLB keeps no access logs (its cdk-nag suppressions say the same). */
+export const NLB_TCP_ACCESS_LOG_REASON = 'NLB access logs record TLS listeners only; the MySQL listeners (3306, 33060) are TCP because MySQL negotiates TLS inside '
+  + 'its own protocol, so a bucket would receive nothing. The VPC flow logs record every connection.';
+
+/**
+ * Findings of the data-traffic test flavor (test/helpers/data-traffic-flavor.ts: a `mysql` database named
+ * `orders`), checked by data-traffic.test.ts in both directions. The checked-in flavors have no
+ * `mysql` database on EC2; when one gets it, add its NLB (`<name>Endpoint…`) to the list above.
+ */
+export const DATA_TRAFFIC_ACKNOWLEDGMENTS: readonly ControlAcknowledgment[] = [
+  { control: 'CT.ELASTICLOADBALANCING.PR.6', logicalId: 'ordersEndpoint7A28E436', reason: NLB_TCP_ACCESS_LOG_REASON },
+];

@@ -8,6 +8,8 @@ export interface CfnResourceJson {
 export interface ResidencyContext {
   /** The regions the flavor's data may live in. */
   readonly allowedRegions: readonly string[];
+  /** The region of the stack the template deploys to, when known (the assembly check passes it). @default unknown */
+  readonly region?: string;
 }
 
 /** One place where a resource breaks residency. */

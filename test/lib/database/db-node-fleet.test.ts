@@ -168,7 +168,7 @@ describe('DbNodeFleet', () => {
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::Instance', 2);
     template.allResourcesProperties('AWS::EC2::Volume', { Iops: 6000, Throughput: 250, Size: 500 });
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: [Match.objectLike({ FromPort: 3306, ToPort: 3306 })] });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: [Match.objectLike({ FromPort: 3306, ToPort: 3306 }), Match.objectLike({ FromPort: 33060, ToPort: 33060 })] });
   });
 
   test('a passed key encrypts volumes, root volumes and the secret; no key of its own is created', () => {
