@@ -170,7 +170,7 @@ function k8sContext(run: Run, step: FailoverStepName): K8sFailoverContext {
   const kubeFor: ClusterKubeFor = deps.kubeFor ?? (() => { throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', 'no Kubernetes client was given; rerun with --kube-context.'); });
   return {
     flavor: state.flavor, from: state.from, to: state.to, plans, state: state.k8s, kubeFor, acceptDataLoss: state.acceptDataLoss,
-    poll: run.poll, save: run.save, log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
+    poll: run.poll, save: () => run.save(), log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
   };
 }
 
