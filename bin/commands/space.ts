@@ -2,11 +2,13 @@ import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { createSpace, describeSpace } from '../../lib/lookup/runtime/admin';
 import type { CliIo } from '../cli-io';
+import { SPACE_MOVE_USAGE, spaceMoveCommand } from './space-move';
 import { POLICY_OPTIONS, POLICY_USAGE, policyFromFlags, STORE_OPTIONS, STORE_USAGE, withAdmin } from './lookup-admin';
 
 export const SPACE_USAGE = [
   `flavors space create <spaceId> --client <clientId> ${POLICY_USAGE} ${STORE_USAGE}   add a space of a client`,
   `  flavors space show <spaceId> ${STORE_USAGE}   a space's record, route and grants (JSON)`,
+  `  ${SPACE_MOVE_USAGE}`,
 ].join('\n');
 
 async function create(args: readonly string[], io: CliIo): Promise<number> {
@@ -41,7 +43,7 @@ async function show(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-const ACTIONS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = { create, show };
+const ACTIONS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = { create, show, move: spaceMoveCommand };
 
 export async function spaceCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;

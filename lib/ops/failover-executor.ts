@@ -7,7 +7,7 @@ import { OPS_DEFAULTS } from './defaults';
 import { applyDnsSwitch, planDnsSwitch, primaryFromRecords, readEndpointRecords, waitInsync, type EndpointLocation } from './dns-records';
 import { findNodes } from './ec2-inventory';
 import {
-  acquireFailoverLock, bumpSpaceEpoch, listFlavorSpaces, readSpaces, releaseFailoverLock, spaceAllowsRegion, type LookupTableRef,
+  acquireFailoverLock, bumpSpaceEpoch, listFlavorMoves, listFlavorSpaces, readSpaces, releaseFailoverLock, spaceAllowsRegion, type LookupTableRef,
 } from './fencing';
 import { connectionResolver, type ConnectionResolver } from './connections';
 import { checkTargetFences, fenceOldPrimary, fenceTargets, reauthorizeIngress, type DbFenceContext } from './failover-db-fence';
@@ -97,6 +97,18 @@ export async function runFailover(state: FailoverState, flavor: Flavor, deps: Fa
       run.save();
     }
     throw err;
+  }
+  // Lock first, then the moves' marks (a move marks first, then reads this lock): never both run.
+  const moves = await listFlavorMoves(run.table, state.flavor);
+  if (moves.length > 0) {
+    if (FAILOVER_STEPS.every((s) => state.steps[s].status === 'pending')) {
+      await releaseFailoverLock(run.table, state.flavor, state.failoverId);
+      state.status = 'aborted';
+      run.save();
+    }
+    const m = moves[0];
+    throw new FlavorsError('FAILOVER_MOVE_IN_PROGRESS', `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); `
+      + `a failover of ${state.flavor} cannot run until ${moves.length === 1 ? 'it ends' : `all ${moves.length} moves end`}. This run changed nothing.`);
   }
   for (const step of FAILOVER_STEPS) {
     const s = state.steps[step];

@@ -8,7 +8,7 @@ import type { ConnectionResolver } from './connections';
 import { describeChanges, hostedZoneName, planDnsSwitch, readEndpointRecords, recordOrder } from './dns-records';
 import { copiesInRegion, findNodes, findVolumes, newestByNode, snapshotsOfVolumes, type SnapshotInfo } from './ec2-inventory';
 import { formatDbFences, planDbFences, type DbFencePlan } from './failover-db-fence-plan';
-import { listFlavorSpaces, spaceAllowsRegion } from './fencing';
+import { listFlavorMoves, listFlavorSpaces, spaceAllowsRegion } from './fencing';
 import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
 
@@ -156,7 +156,11 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
 
   // The RPO of the snapshots the restore uses: those of `from`, copied to the target.
   const rpo = rpoOf(flavor, from, options.estimatedCopyMinutes);
-  const spaces = await listFlavorSpaces({ dynamodb: clientsFor(options.lookup.region).dynamodb, tableName: options.lookup.tableName }, flavor.name);
+  const table = { dynamodb: clientsFor(options.lookup.region).dynamodb, tableName: options.lookup.tableName };
+  const spaces = await listFlavorSpaces(table, flavor.name);
+  for (const m of await listFlavorMoves(table, flavor.name)) {
+    refuse('FAILOVER_MOVE_IN_PROGRESS', `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); fail ${flavor.name} over after the move ends, or --abort it.`);
+  }
   const pinned = spaces.filter((s) => !spaceAllowsRegion(flavor, s, target)).map((s) => s.spaceId).sort();
 
   const restores: VolumeRestorePlan[] = [];

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { FlavorsError } from '../errors';
 import type { DbFenceState } from './failover-db-fence';
 import type { FailoverPlan } from './failover-plan';
+import { takeLocalLock, type LocalLock } from './local-lock';
 
 /**
  * The state file of a failover (`<stateDir>/failover-<flavor>.json`): the plan it executes, each
@@ -80,25 +80,7 @@ export function newFailoverId(now: Date, random: () => number = Math.random): st
 
 export const restoreKey = (database: string, node: string) => `${database}/${node}`;
 
-interface LockInfo {
-  readonly pid: number;
-  readonly host: string;
-  readonly startedAt: string;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** A held local lock; `release` is idempotent. */
-export interface LocalLock {
-  release(): void;
-}
+export type { LocalLock } from './local-lock';
 
 export class FailoverStateStore {
   readonly file: string;
@@ -159,43 +141,6 @@ export class FailoverStateStore {
    */
   lock(now: Date = new Date()): LocalLock {
     fs.mkdirSync(this.dir, { recursive: true });
-    const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: now.toISOString() };
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        fs.writeFileSync(this.lockFile, JSON.stringify(info), { flag: 'wx', mode: 0o600 });
-        let held = true;
-        return { release: () => { if (held) { held = false; fs.rmSync(this.lockFile, { force: true }); } } };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const holder = this.lockHolder();
-        if (holder && (holder.host !== info.host || pidAlive(holder.pid))) {
-          throw new FlavorsError('FAILOVER_LOCKED', `another flavors failover run of ${this.flavor} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) holds ${this.lockFile}; wait for it to end.`);
-        }
-        if (!holder && this.lockAgeMs() < 10_000) {
-          // Created a moment ago and not written yet: another run is taking it right now.
-          break;
-        }
-        // Left by a process that no longer runs (or unreadable for a while): take it over.
-        fs.rmSync(this.lockFile, { force: true });
-      }
-    }
-    throw new FlavorsError('FAILOVER_LOCKED', `could not take ${this.lockFile}; another run is starting at the same time.`);
-  }
-
-  private lockAgeMs(): number {
-    try {
-      return Date.now() - fs.statSync(this.lockFile).mtimeMs;
-    } catch {
-      return Number.POSITIVE_INFINITY;
-    }
-  }
-
-  private lockHolder(): LockInfo | undefined {
-    try {
-      const info = JSON.parse(fs.readFileSync(this.lockFile, 'utf-8')) as LockInfo;
-      return typeof info.pid === 'number' && typeof info.host === 'string' ? info : undefined;
-    } catch {
-      return undefined;
-    }
+    return takeLocalLock(this.lockFile, { code: 'FAILOVER_LOCKED', what: `flavors failover run of ${this.flavor}`, now });
   }
 }

@@ -14,7 +14,7 @@ import { FlavorsError } from '../errors';
 import { resolvePolicy, type PolicyLevel } from '../flavor/policy';
 import type { Flavor } from '../flavor/types';
 import { spaceFromItem, type SpaceRecord } from '../lookup/runtime/records';
-import { failoverLockKey, LOOKUP_TABLE_KEYS, SPACE_ATTRIBUTES, spaceKey } from '../lookup/runtime/schema-keys';
+import { failoverLockKey, flavorMoveKey, LOOKUP_TABLE_KEYS, moveLockKey, SPACE_ATTRIBUTES, spaceKey } from '../lookup/runtime/schema-keys';
 
 /**
  * Fencing: every space has one writer (home) region and an epoch. A failover bumps the epoch of
@@ -190,5 +190,99 @@ export async function releaseFailoverLock(table: LookupTableRef, flavor: string,
   } catch (err) {
     if (isConditionalFailure(err)) return false;
     throw err;
+  }
+}
+
+/** Holder of a space's move lock. */
+export interface MoveLockOwner {
+  readonly moveId: string;
+  readonly spaceId: string;
+  /** The flavor the space leaves. */
+  readonly source: string;
+  /** The flavor the space goes to. */
+  readonly target: string;
+  readonly startedAt: string;
+}
+
+const ownerItem = (owner: MoveLockOwner): Item => ({
+  owner: { S: owner.moveId }, spaceId: { S: owner.spaceId }, source: { S: owner.source }, target: { S: owner.target }, startedAt: { S: owner.startedAt },
+});
+const ownerOf = (item: Item): MoveLockOwner => ({
+  moveId: item.owner?.S ?? '?', spaceId: item.spaceId?.S ?? '?', source: item.source?.S ?? '?', target: item.target?.S ?? '?', startedAt: item.startedAt?.S ?? '?',
+});
+
+export async function readMoveLock(table: LookupTableRef, spaceId: string): Promise<MoveLockOwner | undefined> {
+  const out = await table.dynamodb.send(new GetItemCommand({ TableName: table.tableName, Key: keyOf(moveLockKey(spaceId)), ConsistentRead: true }));
+  return out.Item ? ownerOf(out.Item) : undefined;
+}
+
+/** The moves that marked this flavor (as source or target) and have not ended. */
+export async function listFlavorMoves(table: LookupTableRef, flavor: string): Promise<MoveLockOwner[]> {
+  const moves: MoveLockOwner[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await table.dynamodb.send(new QueryCommand({
+      TableName: table.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :move)',
+      ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#sk': LOOKUP_TABLE_KEYS.sortKey },
+      ExpressionAttributeValues: { ':pk': { S: failoverLockKey(flavor).pk }, ':move': { S: 'MOVE#' } },
+      ConsistentRead: true,
+      ExclusiveStartKey,
+    }));
+    moves.push(...(page.Items ?? []).map(ownerOf));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return moves;
+}
+
+/**
+ * Takes a space's move lock (`SPACE#<id>` / `MOVE_LOCK`, a conditional put), or confirms this move
+ * holds it, then marks both flavors (`FLAVOR#<flavor>` / `MOVE#<id>`) and reads their failover locks.
+ * Each side writes its own item before reading the other's (a failover takes its lock, then lists
+ * the marks), so a move and a failover of one flavor can never both proceed. Another move of the
+ * space ends with `MOVE_CONCURRENT`, a failover in progress with `MOVE_FAILOVER_IN_PROGRESS`; the
+ * caller releases what it took if it had not started.
+ */
+export async function acquireMoveLock(table: LookupTableRef, owner: MoveLockOwner): Promise<void> {
+  try {
+    await table.dynamodb.send(new PutItemCommand({
+      TableName: table.tableName,
+      Item: { ...keyOf(moveLockKey(owner.spaceId)), ...ownerItem(owner) },
+      ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner',
+      ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#owner': 'owner' },
+      ExpressionAttributeValues: { ':owner': { S: owner.moveId } },
+    }));
+  } catch (err) {
+    if (!isConditionalFailure(err)) throw err;
+    const holder = await readMoveLock(table, owner.spaceId);
+    throw new FlavorsError('MOVE_CONCURRENT', `another move of space ${owner.spaceId} holds its lock${holder ? ` (${holder.moveId} from ${holder.source} to ${holder.target}, started ${holder.startedAt})` : ''}; `
+      + 'this run changed nothing. Let it finish, or run --abort where it was started.');
+  }
+  for (const flavor of [owner.source, owner.target]) {
+    await table.dynamodb.send(new PutItemCommand({ TableName: table.tableName, Item: { ...keyOf(flavorMoveKey(flavor, owner.spaceId)), ...ownerItem(owner) } }));
+  }
+  for (const flavor of [owner.source, owner.target]) {
+    const failover = await readFailoverLock(table, flavor);
+    if (failover) {
+      throw new FlavorsError('MOVE_FAILOVER_IN_PROGRESS', `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}, started ${failover.startedAt}) is in progress; `
+        + `space ${owner.spaceId} cannot move while it runs. Rerun after it has finished.`);
+    }
+  }
+}
+
+/** Removes the move's flavor marks and its space lock (only items this move owns); idempotent. */
+export async function releaseMoveLock(table: LookupTableRef, owner: MoveLockOwner): Promise<void> {
+  for (const key of [flavorMoveKey(owner.source, owner.spaceId), flavorMoveKey(owner.target, owner.spaceId), moveLockKey(owner.spaceId)]) {
+    try {
+      await table.dynamodb.send(new DeleteItemCommand({
+        TableName: table.tableName,
+        Key: keyOf(key),
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: owner.moveId } },
+      }));
+    } catch (err) {
+      if (!isConditionalFailure(err)) throw err;
+    }
   }
 }

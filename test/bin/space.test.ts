@@ -59,7 +59,8 @@ describe('flavors space', () => {
     [['create', 's-space-cli-3', '--client', 'c-space-cli', '--regions', 'ap-southeast-1'], /space s-space-cli-3 allows ap-southeast-1, which client c-space-cli does not allow/],
     [['create', 's-space-cli-4'], '--client <clientId> is required: the client that owns the space.'],
     [['show', 's-space-none'], 'space s-space-none does not exist.'],
-    [['move', 's-space-cli-1'], /^unknown space action "move"/],
+    [['move', 's-space-cli-1'], /^--to <flavor> is required\./],
+    [['rename', 's-space-cli-1'], /^unknown space action "rename"/],
   ])('refuses %j and writes nothing', async (args, message) => {
     const before = await t.items();
     await expect(run(...args)).rejects.toThrow(message);

@@ -39,7 +39,16 @@ export interface SpaceRecord {
   readonly policy?: PolicyOverride;
   /** Copy of the client's policy at the time the space was written. */
   readonly clientPolicy?: PolicyOverride;
+  /**
+   * `moving` while `flavors space move` copies the space to another flavor: the route answers 503
+   * `SPACE_MOVING` and issues no token. @default 'active'
+   */
+  readonly state?: SpaceState;
 }
+
+/** The lifecycle states of a space record. */
+export const SPACE_STATES = ['active', 'moving'] as const;
+export type SpaceState = (typeof SPACE_STATES)[number];
 
 /** A user may route to (and get tokens for) a space. */
 export interface GrantRecord {
@@ -50,7 +59,7 @@ export interface GrantRecord {
 /** The fields each record may have: anything else is rejected on write. */
 export const RECORD_FIELDS = {
   client: ['clientId', 'flavor', 'policy'],
-  space: ['spaceId', 'clientId', 'flavor', 'homeRegion', 'epoch', 'policy', 'clientPolicy'],
+  space: ['spaceId', 'clientId', 'flavor', 'homeRegion', 'epoch', 'policy', 'clientPolicy', 'state'],
   grant: ['spaceId', 'userId'],
 } as const;
 
@@ -171,6 +180,9 @@ export function checkSpaceRecord(input: unknown, flavors?: readonly string[]): P
   }
   c.policy(obj.policy, 'policy');
   c.policy(obj.clientPolicy, 'clientPolicy');
+  if (obj.state !== undefined && !SPACE_STATES.includes(obj.state as SpaceState)) {
+    c.fail('LOOKUP_RECORD_FIELD_INVALID', 'state', `${preview(obj.state)} must be one of ${SPACE_STATES.join(', ')}.`);
+  }
   return c.problems;
 }
 
@@ -231,6 +243,7 @@ export function spaceItem(record: SpaceRecord, flavors?: readonly string[]): Ite
   };
   if (record.policy) item.policy = policyItem(record.policy);
   if (record.clientPolicy) item.clientPolicy = policyItem(record.clientPolicy);
+  if (record.state) item.state = s(record.state);
   return item;
 }
 

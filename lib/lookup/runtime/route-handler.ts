@@ -39,6 +39,8 @@ export const LOOKUP_ERROR_CODES = {
   storeUnavailable: 'LOOKUP_STORE_UNAVAILABLE',
   identityUnavailable: 'LOOKUP_IDENTITY_UNAVAILABLE',
   signerUnavailable: 'LOOKUP_SIGNER_UNAVAILABLE',
+  /** The space is being moved to another flavor (`flavors space move`); retry after Retry-After. */
+  spaceMoving: 'SPACE_MOVING',
 } as const;
 
 /** A server-side event worth logging (5xx answers, signing-key changes); never contains tokens. */
@@ -102,7 +104,8 @@ const UNAUTHENTICATED = (message: string) => errorResponse(401, LOOKUP_ERROR_COD
  * `GET /v1/spaces/{spaceId}/route` checks, in order: the id's format (400, before anything else is
  * touched), the bearer identity token (401), then reads the space and the caller's grant in one
  * store round trip (503 if the store fails). Without a grant the answer is 403 whether or not the
- * space exists; 404 goes only to a caller holding a grant on a space that is gone. Then it resolves
+ * space exists; 404 goes only to a caller holding a grant on a space that is gone, and 503
+ * `SPACE_MOVING` (with `Retry-After`) only to a granted caller of a space being moved. Then it resolves
  * the space's policy (defaults → flavor → client → space) and signs a flavor token for the home
  * region. `GET /.well-known/jwks.json` serves the public keys flavor services verify tokens with.
  */
@@ -164,6 +167,8 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
     }
     if (!items.granted) return FORBIDDEN();
     if (!items.space) return errorResponse(404, LOOKUP_ERROR_CODES.notFound, 'this space no longer exists.');
+    // Only a granted caller learns that the space is moving; no token while its data is in transit.
+    if (items.space.state === 'moving') return unavailable(LOOKUP_ERROR_CODES.spaceMoving, 'this space is being moved to another flavor; retry after the Retry-After seconds.');
 
     let spaceRoute;
     try {

@@ -45,6 +45,8 @@ export const SPACE_ATTRIBUTES = {
   policy: 'policy',
   /** Map, same shape: a copy of the client's policy override, so a route needs one read. */
   clientPolicy: 'clientPolicy',
+  /** String, `active` (or absent) or `moving`: a move is under way and the route answers 503. */
+  state: 'state',
 } as const;
 
 /**
@@ -53,3 +55,17 @@ export const SPACE_ATTRIBUTES = {
  * It has no index keys, so it never appears in `byFlavor`.
  */
 export const failoverLockKey = (flavor: string) => ({ pk: `FLAVOR#${flavor}`, sk: 'FAILOVER_LOCK' });
+
+/**
+ * The move lock of a space (`flavors space move --execute`): at most one item per space,
+ * `SPACE#<spaceId>` / `MOVE_LOCK`, with `owner` (move id), `source`, `target` and `startedAt`. It
+ * shares the space's partition but is never read as a space or a grant.
+ */
+export const moveLockKey = (spaceId: string) => ({ pk: `SPACE#${spaceId}`, sk: 'MOVE_LOCK' });
+
+/**
+ * A move's mark on a flavor, one per flavor the move touches (source and target):
+ * `FLAVOR#<flavor>` / `MOVE#<spaceId>`. A failover of the flavor refuses while one exists; a move
+ * refuses while the flavor's failover lock exists. No index keys, so it never appears in `byFlavor`.
+ */
+export const flavorMoveKey = (flavor: string, spaceId: string) => ({ pk: `FLAVOR#${flavor}`, sk: `MOVE#${spaceId}` });

@@ -1,7 +1,8 @@
-// Shared by the fence tests: real flavor tokens from a local ES256 signer (the lookup service's own
-// issueFlavorToken), and a small ledger schema (an account and its debits) to write through the fence.
+// Shared by the fence tests: real flavor tokens as the lookup service issues them (a short-lived key
+// certified by a local ES256 root, as KMS certifies it in AWS; issueFlavorToken), and a small ledger schema (an account and its debits) to write through the fence.
 import type { JSONWebKeySet } from 'jose';
 import type { Pool } from 'pg';
+import { DelegatedSigner } from '../../../lib/lookup/runtime/delegated-signer';
 import { issueFlavorToken } from '../../../lib/lookup/runtime/flavor-token';
 import { LocalKeySigner } from '../../../lib/lookup/runtime/signer';
 import type { FlavorTokenTrust } from '../../../lib/fence';
@@ -16,13 +17,16 @@ export interface Tokens {
   mint(claims: { space?: string; region: string; epoch: number; flavor?: string }): Promise<string>;
 }
 
-/** A local signer and the trust that verifies its tokens for `flavor`. */
+/** A local root, the trust that verifies tokens of keys it certified for `flavor`, and a minter. */
 export async function tokens(flavor = FLAVOR): Promise<Tokens> {
-  const signer = await LocalKeySigner.generate('fence-test');
-  const jwks: JSONWebKeySet = { keys: [await signer.publicJwk()] };
+  const root = await LocalKeySigner.generate('fence-test');
+  const jwks: JSONWebKeySet = { keys: [await root.publicJwk()] };
+  const delegated = new DelegatedSigner({ root, region: REGION_A, issuer: 'flavors-lookup' });
   return {
     trust: { flavor, jwks },
     async mint({ space = SPACE, region, epoch, flavor: tokenFlavor = flavor }) {
+      const now = Math.floor(Date.now() / 1000);
+      const signer = await delegated.keyFor(now, now + 300);
       const { token } = await issueFlavorToken(signer, {
         issuer: 'flavors-lookup', audience: `https://${region}.${tokenFlavor}.flavors.example.com`, subject: 'teller-7',
         space, flavor: tokenFlavor, region, epoch, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),

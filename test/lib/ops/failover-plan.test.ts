@@ -17,7 +17,9 @@ function world(options: WorldOptions = {}): FakeAws {
 
 beforeEach(() => {
   dynamo.reset();
-  dynamo.on(QueryCommand).resolves({
+  // The flavor's spaces on the byFlavor index; no move marks on the flavor's partition.
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+  dynamo.on(QueryCommand, { IndexName: 'byFlavor' }).resolves({
     Items: SPACES.map((spaceId) => spaceItem({ spaceId, clientId: 'c-bank', flavor: FLAVOR.name, homeRegion: PRIMARY, epoch: 3, ...(spaceId === 's-pinned' ? { policy: { regions: [PRIMARY] } } : {}) })),
   });
 });
@@ -214,5 +216,21 @@ describe('planFailover', () => {
     ]);
     expect(p.warnings[0]).toContain('could not read ledger snapshots in us-east-1 (RequestTimeout');
     expect(formatPlan(p).join('\n')).toContain('dated by the copy');
+  });
+
+  test('a move of a space of the flavor in progress is a refusal naming the space: FAILOVER_MOVE_IN_PROGRESS', async () => {
+    // Given a move's mark on the flavor's partition
+    world();
+    dynamo.on(QueryCommand, { KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :move)' }).resolves({
+      Items: [{ pk: { S: 'FLAVOR#us-australia' }, sk: { S: 'MOVE#s-moving' }, owner: { S: 'mv-1' }, spaceId: { S: 's-moving' },
+        source: { S: 'us-australia' }, target: { S: 'global' }, startedAt: { S: '2025-06-01T11:00:00.000Z' } }],
+    });
+
+    // When planned
+    const p = await plan();
+
+    // Then the failover is refused, not overridable
+    expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_MOVE_IN_PROGRESS', overridable: false,
+      message: 'space s-moving is being moved (mv-1, us-australia -> global, started 2025-06-01T11:00:00.000Z); fail us-australia over after the move ends, or --abort it.' })]);
   });
 });

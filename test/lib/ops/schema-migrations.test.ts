@@ -38,8 +38,8 @@ describe('loadMigrations', () => {
 
   test('Given the checked-in ledger migrations, When loaded, Then 0003 builds its index outside a transaction', () => {
     const migrations = loadMigrations(path.join(__dirname, '..', '..', '..', 'migrations'), 'ledger');
-    expect(migrations.map((m) => formatVersion(m.version))).toEqual(['0001', '0002', '0003']);
-    expect(migrations.map((m) => m.noTransaction)).toEqual([false, false, true]);
+    expect(migrations.map((m) => formatVersion(m.version))).toEqual(['0001', '0002', '0003', '0004']);
+    expect(migrations.map((m) => m.noTransaction)).toEqual([false, false, true, false]);
   });
 
   test('Given no folder for the database, When loaded, Then SCHEMA_NO_MIGRATIONS names the folder', () => {

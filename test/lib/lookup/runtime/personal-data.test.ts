@@ -39,7 +39,7 @@ describe('no personal data in the lookup table', () => {
   test('the record schemas are exactly the routing fields (adding one is a reviewed change of this test)', () => {
     expect(RECORD_FIELDS).toEqual({
       client: ['clientId', 'flavor', 'policy'],
-      space: ['spaceId', 'clientId', 'flavor', 'homeRegion', 'epoch', 'policy', 'clientPolicy'],
+      space: ['spaceId', 'clientId', 'flavor', 'homeRegion', 'epoch', 'policy', 'clientPolicy', 'state'],
       grant: ['spaceId', 'userId'],
     });
     expect(POLICY_OVERRIDE_FIELDS).toEqual(['regions', 'countries', 'backupIntervalHours', 'backupRetain', 'dnsFailover']);

@@ -53,6 +53,14 @@ describe('lookup records: closed schema', () => {
     ]);
   });
 
+  test('a space state is active or moving, nothing else', () => {
+    expect(checkSpaceRecord({ ...SPACE, state: 'moving' })).toEqual([]);
+    expect(checkSpaceRecord({ ...SPACE, state: 'active' })).toEqual([]);
+    expect(checkSpaceRecord({ ...SPACE, state: 'paused' })).toEqual([
+      expect.objectContaining({ code: 'LOOKUP_RECORD_FIELD_INVALID', path: 'state', message: '"paused" must be one of active, moving.' }),
+    ]);
+  });
+
   test.each([null, 'space', [SPACE]])('a record that is not an object (%j) is refused', (value) => {
     expect(checkGrantRecord(value)).toEqual([expect.objectContaining({ code: 'LOOKUP_RECORD_NOT_OBJECT' })]);
   });
@@ -68,6 +76,12 @@ describe('lookup records: items', () => {
       clientPolicy: { M: { backupRetain: { N: '60' }, dnsFailover: { S: 'manual' } } },
     });
     expect(spaceFromItem(item)).toEqual(SPACE);
+  });
+
+  test('a moving space item carries its state and reads back with it', () => {
+    const item = spaceItem({ ...SPACE, state: 'moving' });
+    expect(item.state).toEqual({ S: 'moving' });
+    expect(spaceFromItem(item)).toEqual({ ...SPACE, state: 'moving' });
   });
 
   test('writing a record with an unknown field throws before any item exists', () => {

@@ -17,9 +17,10 @@ const dynamo = mockClient(DynamoDBClient);
 const SPACES: Record<string, SpaceRecord> = {
   's-acme-1': { spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'global', homeRegion: 'us-east-1', epoch: 3 },
   's-acme-eu': { spaceId: 's-acme-eu', clientId: 'c-acme', flavor: 'global', homeRegion: 'eu-west-1', epoch: 1, policy: { countries: ['IE', 'SG'] } },
+  's-moving-1': { spaceId: 's-moving-1', clientId: 'c-acme', flavor: 'global', homeRegion: 'us-east-1', epoch: 4, state: 'moving' },
   's-bad-home': { spaceId: 's-bad-home', clientId: 'c-acme', flavor: 'global', homeRegion: 'us-east-1', epoch: 1, policy: { regions: ['eu-west-1'] } },
 };
-const GRANTS = new Set(['s-acme-1/user-acme', 's-acme-eu/user-acme', 's-bad-home/user-acme', 's-gone-1/user-acme', 's-acme-1/user-other']);
+const GRANTS = new Set(['s-moving-1/user-acme', 's-acme-1/user-acme', 's-acme-eu/user-acme', 's-bad-home/user-acme', 's-gone-1/user-acme', 's-acme-1/user-other']);
 
 /** A fake table behind BatchGetItem: what the real store would answer for these records. */
 function fakeTable(): void {
@@ -142,6 +143,31 @@ describe('lookup route handler', () => {
     expect(res.json.error.code).toBe('LOOKUP_BAD_REQUEST');
     expect(res.body.length).toBeLessThan(300);
     expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  test('Given a space being moved, when a granted caller asks, then 503 SPACE_MOVING with Retry-After and no token', async () => {
+    const res = await get('/v1/spaces/s-moving-1/route', await mint('user-acme'));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json).toEqual({ error: { code: 'SPACE_MOVING', message: 'this space is being moved to another flavor; retry after the Retry-After seconds.' } });
+    expect(res.body).not.toContain('token');
+  });
+
+  test('Given a space being moved, when a caller without a grant asks, then the same 403 as for a missing space', async () => {
+    const token = await mint('user-stranger');
+    const moving = await get('/v1/spaces/s-moving-1/route', token);
+    const missing = await get('/v1/spaces/s-never-existed/route', token);
+    expect(moving.status).toBe(403);
+    expect(moving.body).toBe(missing.body);
+    expect(moving.headers).toEqual(missing.headers);
+  });
+
+  test('an active state routes like a record without one', async () => {
+    SPACES['s-active-1'] = { ...SPACES['s-acme-1'], spaceId: 's-active-1', state: 'active' };
+    GRANTS.add('s-active-1/user-acme');
+    const res = await get('/v1/spaces/s-active-1/route', await mint('user-acme'));
+    expect(res.status).toBe(200);
+    expect(res.json.epoch).toBe(3);
   });
 
   test('503 with Retry-After and a clear body when the store fails; the failure is logged', async () => {

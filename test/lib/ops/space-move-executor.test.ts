@@ -1,0 +1,146 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import * as fs from 'fs';
+import * as path from 'path';
+import { failoverLockKey } from '../../../lib/lookup/runtime/schema-keys';
+import { listFlavorMoves, readMoveLock, type LookupTableRef } from '../../../lib/ops/fencing';
+import { MoveInterrupted, runMove, type MoveRunDeps } from '../../../lib/ops/space-move-executor';
+import { readSpace } from '../../../lib/ops/space-move-lookup';
+import { planMove } from '../../../lib/ops/space-move-plan';
+import { MoveStateStore, newMoveState, type MoveState } from '../../../lib/ops/space-move-state';
+import {
+  countRows, dump, freshLookup, MOVING, NOW, resetData, SOURCE_DB, STAYING, startMoveFixture, TARGET_DB, type MoveFixture,
+} from './move-fixture';
+
+jest.setTimeout(30000);
+
+let fx: MoveFixture;
+let table: LookupTableRef;
+let seq = 0;
+let logs: string[];
+
+beforeAll(async () => { fx = await startMoveFixture(); });
+afterAll(async () => { await fx?.close(); });
+beforeEach(async () => {
+  await resetData(fx.pg);
+  table = await freshLookup(fx);
+  logs = [];
+});
+
+async function start(stateDir = path.join(fx.dir, `state-${++seq}`), moveId = `mv-test-${seq}`): Promise<{ state: MoveState; store: MoveStateStore }> {
+  const plan = await planMove({ spaceId: MOVING, target: 'germany-belgium', flavors: fx.flavors, table, resolve: fx.resolve, now: NOW });
+  expect(plan.refusals).toEqual([]);
+  const store = new MoveStateStore(stateDir, MOVING);
+  const state = newMoveState(plan, moveId, NOW);
+  store.write(state, NOW);
+  return { state, store };
+}
+
+function deps(store: MoveStateStore, extra: Partial<MoveRunDeps> = {}): MoveRunDeps {
+  return { table, resolve: fx.resolve, store, log: (l) => logs.push(l), now: () => NOW, ...extra };
+}
+
+/** Runs until the copy step is done, then stops as Ctrl-C would (the space stays fenced). */
+async function runUntilCopied(state: MoveState, store: MoveStateStore): Promise<MoveState> {
+  const stopAfterCopy = () => logs.some((l) => l.includes('copy the rows: done'));
+  await expect(runMove(state, deps(store, { shouldStop: stopAfterCopy }))).rejects.toBeInstanceOf(MoveInterrupted);
+  return store.read()!;
+}
+
+describe('runMove', () => {
+  test('Given a crash after the copy committed but before it was recorded, when the move is rerun, then it resumes with no row duplicated or lost', async () => {
+    const original = await dump(fx.pg, SOURCE_DB, MOVING);
+    const { state, store } = await start();
+    const saved = await runUntilCopied(state, store);
+    expect(saved.steps.copy.status).toBe('done');
+    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
+    // The crash: the target transaction committed, the state file still says the copy is running.
+    saved.steps.copy = { status: 'running' };
+    saved.copied = {};
+    store.write(saved, NOW);
+
+    const done = await runMove(store.read()!, deps(store));
+
+    expect(done.status).toBe('done');
+    expect(done.copied.ledger).toEqual({ 'public.accounts': 1000, 'public.transfers': 4000, 'public.entries': 5000 });
+    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
+    expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
+    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
+  });
+
+  test('Given a row altered in the target before verify, when the move resumes, then it stops naming the table, removes the copies, keeps the source and the fence', async () => {
+    const original = await dump(fx.pg, SOURCE_DB, MOVING);
+    const { state, store } = await start();
+    await runUntilCopied(state, store);
+    await fx.pg.query(TARGET_DB, 'UPDATE transfers SET amount = amount + 0.01 WHERE space_id = $1 AND id = (SELECT min(id) FROM transfers WHERE space_id = $1)', [MOVING]);
+
+    const failure = runMove(store.read()!, deps(store));
+    await expect(failure).rejects.toMatchObject({
+      code: 'MOVE_VERIFY_MISMATCH', message: expect.stringMatching(/^step 3 \(verify\) failed: ledger: table public\.transfers: source 4000 row\(s\) checksum -?\d+, target 4000 row\(s\) checksum -?\d+\. The copied rows were removed/),
+    });
+
+    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
+    expect(await dump(fx.pg, SOURCE_DB, MOVING)).toBe(original);
+    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 2, state: 'moving' });
+    const after = store.read()!;
+    expect([after.steps.copy.status, after.steps.verify.status]).toEqual(['pending', 'failed']);
+
+    // And a rerun copies again and finishes.
+    expect((await runMove(after, deps(store))).status).toBe('done');
+    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
+  });
+
+  test('Given two moves of one space started at once, when both run, then exactly one proceeds and the other changes nothing', async () => {
+    const original = await dump(fx.pg, SOURCE_DB, MOVING);
+    const a = await start(undefined, 'mv-a');
+    const b = await start(undefined, 'mv-b');
+
+    const results = await Promise.allSettled([runMove(a.state, deps(a.store)), runMove(b.state, deps(b.store))]);
+
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0].reason).toMatchObject({ code: 'MOVE_CONCURRENT' });
+    const loser = [a, b][results.indexOf(lost[0])];
+    expect(loser.store.read()!.status).toBe('aborted');
+    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
+    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', epoch: 3 });
+    expect(await readMoveLock(table, MOVING)).toBeUndefined();
+    expect(await listFlavorMoves(table, 'global')).toEqual([]);
+  });
+
+  test('Given a failover of the target flavor in progress, when the move runs, then it stops before the fence and leaves no lock or mark', async () => {
+    const { state, store } = await start();
+    const key = failoverLockKey('germany-belgium');
+    await fx.dynamodb.send(new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: key.pk }, sk: { S: key.sk }, owner: { S: 'fo-1' }, target: { S: 'eu-central-1' }, startedAt: { S: NOW.toISOString() } } }));
+
+    await expect(runMove(state, deps(store))).rejects.toMatchObject({ code: 'MOVE_FAILOVER_IN_PROGRESS', message: expect.stringContaining('failover fo-1 of flavor germany-belgium') });
+
+    expect(store.read()!.status).toBe('aborted');
+    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 1 });
+    expect(await readMoveLock(table, MOVING)).toBeUndefined();
+    expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
+  });
+
+  test('Given a row written to the source after the copy, when the purge runs, then it deletes nothing and names the table', async () => {
+    const { state, store } = await start();
+    const stopAfterSwitch = () => logs.some((l) => l.includes('switch the space to the target flavor: done'));
+    await expect(runMove(state, deps(store, { shouldStop: stopAfterSwitch }))).rejects.toBeInstanceOf(MoveInterrupted);
+    await fx.pg.query(SOURCE_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
+
+    await expect(runMove(store.read()!, deps(store))).rejects.toMatchObject({
+      code: 'MOVE_PURGE_MISMATCH', message: expect.stringContaining('public.accounts holds 1001 row(s) of space s-move, 1000 were copied: rows were written after the fence. Nothing was purged'),
+    });
+    expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(10001);
+    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
+  });
+
+  test('the sibling space of the same client is byte-identical and its record untouched after the move', async () => {
+    const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
+    const { state, store } = await start();
+    await runMove(state, deps(store));
+    expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
+    expect(await readSpace(table, STAYING)).toMatchObject({ flavor: 'global', epoch: 1 });
+    expect(fs.readFileSync(store.file, 'utf-8')).not.toContain('flavors-test-pw');
+  });
+});
