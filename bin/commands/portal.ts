@@ -7,13 +7,16 @@ import { DEFAULT_LOOKUP_TABLE_NAME } from '../../lib/lookup/runtime/schema-keys'
 import { requireId } from '../../lib/lookup/runtime/admin';
 import { kubectlFor } from '../../lib/ops/dev-replica-kube';
 import { OPS_DEFAULTS } from '../../lib/ops/defaults';
+import { awsConnectionFallback } from '../../lib/ops/aws-connections';
+import { connectionResolver, DEFAULT_CONNECTIONS_FILE, loadConnectionsFile } from '../../lib/ops/connections';
 import { PORTAL_DEFAULTS } from '../../lib/portal/defaults';
+import { librarySpaceMove } from '../../lib/portal/space-move-service';
 import { startPortalServer } from '../../lib/portal/server';
 import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 export const PORTAL_USAGE = `flavors portal [--port ${PORTAL_DEFAULTS.port}] [--admin <userId>]... [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] `
-  + `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] [--json]   the self-service web portal on 127.0.0.1`;
+  + `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] [--connections ${DEFAULT_CONNECTIONS_FILE}] [--json]   the self-service web portal on 127.0.0.1`;
 
 function port(value: string): number {
   const n = Number(value);
@@ -48,6 +51,7 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
         'state-dir': { type: 'string', default: LOOKUP_DEFAULTS.devStateDir },
         'kube-context': { type: 'string' },
         'hosted-zone-id': { type: 'string' },
+        connections: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -56,6 +60,10 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
     const flavorsDir = path.resolve(io.cwd, values.dir!);
     const flavors = loadFlavorsOrThrow(flavorsDir);
     const { clientsFor, credentials, now } = resolveOpsDeps(deps);
+    const stateDir = path.resolve(io.cwd, OPS_DEFAULTS.stateDir);
+    const connections = loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined });
+    const fallback = awsConnectionFallback({ flavors, rds: (region) => clientsFor(region).rds, secrets: (region) => clientsFor(region).secretsmanager });
+    const resolve = connectionResolver(connections, fallback);
     const stopped = untilStopped();
     const server = await startPortalServer({
       flavors, flavorsDir, admins: new Set(admins), endpointZone: values.zone!, tableName: values.table!,
@@ -63,8 +71,9 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
       ops: {
         clientsFor, credentials, now, credentialTimeoutMs: deps.credentialTimeoutMs,
         kubeFor: values['kube-context'] !== undefined ? kubectlFor(values['kube-context']) : undefined,
-        hostedZoneId: hostedZoneIdFrom(values['hosted-zone-id'], io), stateDir: path.resolve(io.cwd, OPS_DEFAULTS.stateDir), cwd: io.cwd,
+        hostedZoneId: hostedZoneIdFrom(values['hosted-zone-id'], io), stateDir, cwd: io.cwd,
       },
+      spaceMoveFor: (table) => librarySpaceMove({ flavors, table, resolve, stateDir, now }),
       logError: (id, err) => io.err(`portal PORTAL_INTERNAL_ERROR ${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
     });
     try {

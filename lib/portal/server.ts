@@ -11,9 +11,13 @@ import { ensureLookupTable } from '../lookup/runtime/table';
 import { createPortalApp } from './app';
 import type { PortalDeps } from './context';
 import { PORTAL_DEFAULTS } from './defaults';
+import type { SpaceMoveService } from './space-move-service';
+import type { LookupTableRef } from '../ops/fencing';
 import { randomToken } from './session';
 
-export interface PortalServerOptions extends Omit<PortalDeps, 'store' | 'table' | 'identity' | 'devIdentity' | 'csrfSecret'> {
+export interface PortalServerOptions extends Omit<PortalDeps, 'store' | 'table' | 'identity' | 'devIdentity' | 'csrfSecret' | 'spaceMove'> {
+  /** The space move over the portal's lookup table. @default the move pages say it is unavailable */
+  readonly spaceMoveFor?: (table: LookupTableRef) => SpaceMoveService;
   /** Folder of the dev identity key (shared with `lookup serve` and `dev-token`). */
   readonly stateDir: string;
   /** 0 picks a free port. @default PORTAL_DEFAULTS.port */
@@ -64,8 +68,9 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
     const identity = idp
       ? new IdentityVerifier({ issuer: idp.issuer, audience: idp.audience, jwks: remoteIdentityJwks(idp.jwksUrl) })
       : new IdentityVerifier({ issuer: devIdentity.issuer, audience: devIdentity.audience, jwks: devIdentity.jwks() });
+    const table = { dynamodb: client, tableName: options.tableName };
     const app = createPortalApp({
-      ...options, store, table: { dynamodb: client, tableName: options.tableName }, identity,
+      ...options, store, table, identity, spaceMove: options.spaceMoveFor?.(table),
       devIdentity: idp ? undefined : devIdentity, csrfSecret: Buffer.from(randomToken(), 'base64url'),
     });
     const port = await new Promise<number>((resolve, reject) => {
