@@ -4,7 +4,7 @@ import type { Flavor } from '../flavor/types';
 import type { ClientsFor, CredentialsCheck } from '../ops/aws-clients';
 import type { KubeFor } from '../ops/dev-replica-kube';
 import type { LookupTableRef } from '../ops/fencing';
-import type { Sleep } from '../ops/poll';
+import type { PollOptions, Sleep } from '../ops/poll';
 import type { LookupStore } from '../lookup/runtime/store';
 import { layout, type Html } from './html';
 import type { IdentityCheck, PortalUser } from './session';
@@ -46,6 +46,12 @@ export interface PortalOpsDeps {
   readonly kubeFor?: KubeFor;
   readonly sleep?: Sleep;
   readonly poll?: { readonly attempts?: number; readonly delayMs?: number };
+  /** Dev replica creation: waiting for the copy's login. @default DEV_REPLICA_DEFAULTS.connectPoll */
+  readonly connectPoll?: PollOptions;
+  /** Dev replica creation: connect to an RDS copy with TLS. @default true */
+  readonly rdsTls?: boolean;
+  /** Dev replica creation: the dev node's PostgreSQL port. @default 5432 */
+  readonly ec2Port?: number;
   readonly hostedZoneId?: string;
   /** Absolute `.flavors` folder (the failover state file the DR page reads). */
   readonly stateDir: string;

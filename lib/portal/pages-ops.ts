@@ -78,7 +78,7 @@ export function registerOpsPages(app: Hono<PortalEnv>, deps: PortalDeps): void {
     if (!request) return replicasPage(c, { values, errors }, 400);
     try {
       await credentials(request.region);
-      const plan = await planDevReplica(request, { clientsFor: ops.clientsFor, kubeFor: ops.kubeFor });
+      const plan = await planDevReplica(request, { clientsFor: ops.clientsFor, kubeFor: ops.kubeFor, ec2Port: ops.ec2Port });
       const hidden = ['flavor', 'database', 'region', 'ttl', 'owner', 'mask'].map((k) => html`<input type="hidden" name="${k}" value="${values[k] ?? ''}">`);
       const confirm = c.get('user').admin
         ? html`<form method="post" action="/dev-replicas/create">${csrfField(c.get('csrf'))}${hidden}<button type="submit">Create it</button></form>`
@@ -97,8 +97,8 @@ export function registerOpsPages(app: Hono<PortalEnv>, deps: PortalDeps): void {
     const log: string[] = [];
     try {
       await credentials(request.region);
-      const plan = await planDevReplica(request, { clientsFor: ops.clientsFor, kubeFor: ops.kubeFor });
-      const h = await createDevReplica(plan, request.mask, { clientsFor: ops.clientsFor, kubeFor: ops.kubeFor, log: (l) => log.push(l), poll: poll() });
+      const plan = await planDevReplica(request, { clientsFor: ops.clientsFor, kubeFor: ops.kubeFor, ec2Port: ops.ec2Port });
+      const h = await createDevReplica(plan, request.mask, { clientsFor: ops.clientsFor, kubeFor: ops.kubeFor, log: (l) => log.push(l), poll: poll(), connectPoll: ops.connectPoll, rdsTls: ops.rdsTls });
       return replicasPage(c, { result: html`<section class="card"><h2>Created</h2><div data-testid="handout">${lines([
         `Dev replica ${h.replicaId} is ready${h.masked ? ' (masked)' : ''}:`, `  host:     ${h.host}`, `  port:     ${h.port}`, `  database: ${h.dbname}`, `  user:     ${h.user}`,
         `  password: in Secrets Manager ${h.secretArn}`, `  expires:  ${h.expiresAt}`])}</div>${lines(log)}</section>` });
