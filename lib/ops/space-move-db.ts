@@ -7,6 +7,7 @@ import { pipeline } from 'stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { FlavorsError } from '../errors';
+import { FENCE_TABLE } from '../fence/schema';
 import { connect, connectionKey, redactSecrets, type ConnectionResolver, type DatabaseRef } from './connections';
 
 /** A table holding rows of spaces (it has the space column). */
@@ -53,6 +54,12 @@ export function assertColumnName(column: string): void {
 }
 
 /**
+ * The platform's own bookkeeping, never moved or purged: each database's write fence (its row of the
+ * space belongs to that database's writers; the move bumps it instead) and the schema history.
+ */
+const PLATFORM_TABLES = [FENCE_TABLE, 'flavors_schema_history'];
+
+/**
  * Reads the layout: the tables that have the space column (found in `information_schema`; partitions
  * are reached through their parent), the other tables, and the foreign keys between them
  * (`pg_catalog.pg_constraint`). Parents come before children; tables in a cycle follow in name order.
@@ -66,7 +73,8 @@ export async function readLayout(client: Client, spaceColumn: string): Promise<D
     JOIN pg_catalog.pg_namespace n ON n.nspname = t.table_schema
     JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
     WHERE t.table_type = 'BASE TABLE' AND t.table_schema NOT IN ('pg_catalog', 'information_schema') AND NOT c.relispartition
-    ORDER BY t.table_schema, t.table_name`, [spaceColumn]);
+      AND t.table_name <> ALL($2::text[])
+    ORDER BY t.table_schema, t.table_name`, [spaceColumn, PLATFORM_TABLES]);
   const { rows: columns } = await client.query<{ oid: number; name: string }>(`
     SELECT a.attrelid::int AS oid, a.attname AS name FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''

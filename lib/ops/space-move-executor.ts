@@ -1,7 +1,8 @@
 import { FlavorsError } from '../errors';
-import type { ConnectionResolver, DatabaseRef } from './connections';
+import { connectionKey, type ConnectionResolver, type DatabaseRef } from './connections';
 import { acquireMoveLock, releaseMoveLock, type LookupTableRef, type MoveLockOwner } from './fencing';
 import { checksumRows, copySpaceRows, deleteSpaceRows, withDatabase } from './space-move-db';
+import { bumpDatabaseFence, distinctDatabases } from './space-move-fence';
 import { fenceSpace, readSpace, spaceChanged, switchSpace, unfenceSpace } from './space-move-lookup';
 import type { MoveDatabasePlan } from './space-move-plan';
 import { MOVE_STEPS, type MoveState, type MoveStateStore, type MoveStepName } from './space-move-state';
@@ -123,7 +124,22 @@ export async function runMove(state: MoveState, deps: MoveRunDeps): Promise<Move
 
 const STEPS: Record<MoveStepName, (run: Run) => Promise<void>> = { fence, copy, verify, switch: switchStep, purge };
 
-/** Step 1. The database-side fence of the old flavor belongs right after this write. */
+/**
+ * Bumps the space's write fence (lib/fence) in the source databases, best effort: one that answers
+ * refuses every writer of an older epoch from then on; one that does not (or never installed the
+ * fence) is reported, and the lookup fence and the purge's exact-rows check still hold.
+ */
+async function fenceSources(run: Run, epoch: number): Promise<void> {
+  const { state, deps } = run;
+  for (const ref of distinctDatabases(state.plan.databases.map((d) => d.source))) {
+    const outcome = await bumpDatabaseFence(ref, deps.resolve, state.spaceId, epoch, state.plan.from.homeRegion, { install: false });
+    state.databaseFences = { ...state.databaseFences, [connectionKey(ref)]: outcome };
+    run.save();
+    deps.log(`${connectionKey(ref)}: write fence ${outcome === 'fenced' ? `at epoch ${epoch}` : outcome}`);
+  }
+}
+
+/** Step 1: the lookup record (routes answer 503, no new tokens), then the source databases' write fence. */
 async function fence(run: Run): Promise<void> {
   const { state, deps } = run;
   const { from } = state.plan;
@@ -133,6 +149,7 @@ async function fence(run: Run): Promise<void> {
     if (!landed) throw spaceChanged(state.spaceId, now, `in ${from.flavor} at epoch ${state.epochs.read}, active`);
   }
   run.log('fence', `space ${state.spaceId} is moving at epoch ${state.epochs.fenced}; routes answer 503 SPACE_MOVING, tokens of epoch ${state.epochs.read} are refused`);
+  await fenceSources(run, state.epochs.fenced);
 }
 
 async function copy(run: Run): Promise<void> {
@@ -170,10 +187,20 @@ async function verify(run: Run): Promise<void> {
   }
 }
 
-/** Step 4. The database-side fence of the new flavor belongs right after this write. */
+/**
+ * Step 4: the target databases' write fence first (installed where missing, at the new epoch and
+ * home: they refuse stale writers before any client is routed to them), then the lookup record.
+ */
 async function switchStep(run: Run): Promise<void> {
   const { state, deps } = run;
   const { from, to } = state.plan;
+  for (const ref of distinctDatabases(state.plan.databases.flatMap((d) => (d.target ? [d.target] : [])))) {
+    const outcome = await bumpDatabaseFence(ref, deps.resolve, state.spaceId, state.epochs.switched, to.homeRegion, { install: true });
+    if (outcome !== 'fenced') throw new FlavorsError('MOVE_TARGET_FENCE_FAILED', `${connectionKey(ref)}: the write fence could not be set (${outcome}); the target must refuse stale writers before the switch`);
+    state.databaseFences = { ...state.databaseFences, [connectionKey(ref)]: outcome };
+    run.save();
+    run.log('switch', `${connectionKey(ref)}: write fence at epoch ${state.epochs.switched}, home ${to.homeRegion}`);
+  }
   if (!(await switchSpace(deps.table, state.spaceId, from.flavor, state.epochs.fenced, to.flavor, to.homeRegion))) {
     const now = await readSpace(deps.table, state.spaceId);
     if (!(now?.flavor === to.flavor && now.epoch === state.epochs.switched)) throw spaceChanged(state.spaceId, now, `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
@@ -232,6 +259,14 @@ export async function abortMove(state: MoveState, deps: Omit<MoveRunDeps, 'shoul
     state.epochs.aborted = state.epochs.fenced + 1;
     unfenced = true;
   }
+  const sourceFences: string[] = [];
+  if (unfenced) {
+    // The source databases were fenced at the move's epoch: raise them to the new one, or the new tokens would be refused there.
+    for (const ref of distinctDatabases(state.plan.databases.map((d) => d.source))) {
+      const outcome = await bumpDatabaseFence(ref, deps.resolve, state.spaceId, state.epochs.aborted!, from.homeRegion, { install: false });
+      sourceFences.push(`  ${connectionKey(ref)}: write fence ${outcome === 'fenced' ? `at epoch ${state.epochs.aborted}` : outcome}.`);
+    }
+  }
   await releaseMoveLock(deps.table, moveLockOwner(state));
   for (const step of MOVE_STEPS) {
     if (state.steps[step].status === 'running') state.steps[step] = { ...state.steps[step], status: 'failed', error: 'aborted' };
@@ -244,5 +279,6 @@ export async function abortMove(state: MoveState, deps: Omit<MoveRunDeps, 'shoul
     unfenced
       ? `  space: active in ${from.flavor} (home ${from.homeRegion}) at epoch ${state.epochs.aborted}; tokens issued before or during the move are refused.`
       : `  space: unchanged in ${from.flavor} (the fence had not been written).`,
+    ...sourceFences,
   ];
 }

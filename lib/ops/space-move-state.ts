@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FlavorsError } from '../errors';
 import { takeLocalLock, type LocalLock } from './local-lock';
+import type { DatabaseFenceOutcome } from './space-move-fence';
 import type { MovePlan } from './space-move-plan';
 
 /**
@@ -34,6 +35,8 @@ export interface MoveState {
   /** The epochs of the space: read when `--execute` started, and each one this move writes. */
   epochs: { read: number; fenced: number; switched: number; aborted?: number };
   steps: Record<MoveStepName, MoveStepState>;
+  /** Per database (connections key): what its write fence (lib/fence) said when the move bumped it. */
+  databaseFences?: Record<string, DatabaseFenceOutcome>;
   /** Per database: rows copied per table, once its target transaction committed. */
   copied: Record<string, Record<string, number>>;
   /** Per database: rows deleted from the source per table, once its transaction committed. */

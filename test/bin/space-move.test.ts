@@ -279,6 +279,8 @@ describe('flavors space move --execute', () => {
       `move mv-cli-${seq} of space s-move (global -> germany-belgium) aborted.`,
       '  target: 10000 copied row(s) removed from germany-belgium.',
       '  space: active in global (home us-east-1) at epoch 3; tokens issued before or during the move are refused.',
+      '  global/us-east-1/ledger: write fence not-installed.',
+      '  global/us-east-1/content: write fence not-installed.',
     ]);
     expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
     expect(await dump(fx.pg, SOURCE_DB, MOVING)).toBe(original);

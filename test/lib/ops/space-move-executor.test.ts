@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { failoverLockKey } from '../../../lib/lookup/runtime/schema-keys';
 import { listFlavorMoves, readMoveLock, type LookupTableRef } from '../../../lib/ops/fencing';
-import { MoveInterrupted, runMove, type MoveRunDeps } from '../../../lib/ops/space-move-executor';
+import { installFence } from '../../../lib/fence';
+import { Pool } from 'pg';
+import { abortMove, MoveInterrupted, runMove, type MoveRunDeps } from '../../../lib/ops/space-move-executor';
 import { readSpace } from '../../../lib/ops/space-move-lookup';
 import { planMove } from '../../../lib/ops/space-move-plan';
 import { MoveStateStore, newMoveState, type MoveState } from '../../../lib/ops/space-move-state';
@@ -142,5 +144,35 @@ describe('runMove', () => {
     expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
     expect(await readSpace(table, STAYING)).toMatchObject({ flavor: 'global', epoch: 1 });
     expect(fs.readFileSync(store.file, 'utf-8')).not.toContain('flavors-test-pw');
+  });
+
+  test('Given a source whose services use the write fence, when the move runs, then the source is fenced at the move epoch and the target (fence installed) at the new epoch and home before the switch', async () => {
+    const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
+    try { await installFence(pool); } finally { await pool.end(); }
+    const { state, store } = await start();
+    const done = await runMove(state, deps(store));
+    const fenceRow = (db: string) => fx.pg.query(db, 'SELECT epoch::int AS epoch, home_region FROM flavors_fence WHERE space_id = $1', [MOVING]);
+    expect(await fenceRow(SOURCE_DB)).toEqual([{ epoch: done.epochs.fenced, home_region: state.plan.from.homeRegion }]);
+    expect(await fenceRow(TARGET_DB)).toEqual([{ epoch: done.epochs.switched, home_region: 'eu-central-1' }]);
+    expect(done.databaseFences).toMatchObject({ 'global/us-east-1/ledger': 'fenced', 'germany-belgium/eu-central-1/ledger': 'fenced' });
+    // The fence's own rows are bookkeeping of each database: never copied, never purged.
+    expect(done.copied[state.plan.databases[0].database]).not.toHaveProperty('public.flavors_fence');
+  });
+
+  test('Given a source without the fence, when the move runs, then that is reported and the move still completes', async () => {
+    const { state, store } = await start();
+    const done = await runMove(state, deps(store));
+    expect(done.databaseFences).toMatchObject({ 'global/us-east-1/ledger': 'not-installed', 'germany-belgium/eu-central-1/ledger': 'fenced' });
+    expect(logs.some((l) => l.includes('write fence not-installed'))).toBe(true);
+  });
+
+  test('Given a move aborted after its fence, when abort runs, then the source fence is raised to the abort epoch so the new tokens write there', async () => {
+    const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
+    try { await installFence(pool); } finally { await pool.end(); }
+    const { state, store } = await start();
+    const fenced = await runUntilCopied(state, store);
+    const lines = await abortMove(fenced, deps(store));
+    expect(lines.join('\n')).toContain(`write fence at epoch ${fenced.epochs.fenced + 1}`);
+    expect(await fx.pg.query(SOURCE_DB, 'SELECT epoch::int AS epoch FROM flavors_fence WHERE space_id = $1', [MOVING])).toEqual([{ epoch: fenced.epochs.fenced + 1 }]);
   });
 });
