@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { fieldErrorIn, ROOT, startPortalFixture, type PortalFixture } from './portal-fixture';
-import { IDENTITY_COOKIE, LOGIN_CSRF_COOKIE } from '../../../lib/portal/session';
+import { csrfToken, IDENTITY_COOKIE, LOGIN_CSRF_COOKIE } from '../../../lib/portal/session';
 
 let p: PortalFixture;
 beforeAll(async () => { p = await startPortalFixture(); });
@@ -134,7 +134,6 @@ describe('clients and spaces', () => {
   test.each([['missing', null], ['wrong', 'forged-token'], ['another session\'s', 'USE_OTHER']])('Given a %s CSRF token, when an admin form is posted, then 403 and nothing is written', async (_what, csrf) => {
     let token = csrf;
     if (csrf === 'USE_OTHER') {
-      const { csrfToken } = await import('../../../lib/portal/session');
       token = csrfToken(Buffer.from('another-secret'), await p.token('user-admin'));
     }
     const r = await p.post('/clients', 'user-admin', { clientId: 'c-csrf', flavor: 'global' }, token);

@@ -32,7 +32,7 @@ export interface PortalFixture {
   close(): Promise<void>;
 }
 
-export async function startPortalFixture(overrides: Partial<PortalDeps> & { ops?: Partial<PortalOpsDeps> } = {}): Promise<PortalFixture> {
+export async function startPortalFixture(overrides: Omit<Partial<PortalDeps>, 'ops'> & { ops?: Partial<PortalOpsDeps> } = {}): Promise<PortalFixture> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const store: EmbeddedStore = await startEmbeddedStore({ port: 0 });
   const client = createLookupDynamoClient({ endpoint: store.endpoint });
