@@ -39,6 +39,8 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
   app.notFound((c) => c.html(bare('Not found', html`<p class="error"><code>PORTAL_NOT_FOUND</code> no such page.</p>`), 404));
 
   app.get('/healthz', (c) => c.text('ok'));
+  // Browsers ask for it unprompted; it must not bounce to the sign-in page.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   const cookieOptions = { httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.secureCookies === true } as const;
   const loginPage = (csrf: string, userId = '', error?: { code: string; message: string }) => bare('Sign in', html`
@@ -50,7 +52,9 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
 
   app.get('/login', (c) => {
     if (!deps.devIdentity) return c.html(bare('Sign in', html`<p><code>PORTAL_SIGN_IN_REQUIRED</code> sign in through your identity provider.</p>`), 401);
-    const token = randomToken();
+    // Reuse the cookie a tab already has: two sign-in pages open at once must both work.
+    const existing = getCookie(c, LOGIN_CSRF_COOKIE);
+    const token = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomToken();
     setCookie(c, LOGIN_CSRF_COOKIE, token, cookieOptions);
     return c.html(loginPage(token));
   });
