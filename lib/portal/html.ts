@@ -45,7 +45,7 @@ input,select{font:inherit;padding:.2em .4em}button{font:inherit;padding:.25em .9
 .field-error{color:#a40000;font-size:.85em;max-width:28em}.error{color:#a40000}.ok{color:#0a6b2d}.muted{color:#5b6470}
 .notice{background:#fff6d6;border:1px solid #e0c050;padding:.5em .8em;border-radius:4px}
 .danger{background:#fde8e8;border:1px solid #d04040;padding:.6em .9em;border-radius:4px}
-pre{background:#0f1720;color:#e6edf3;padding:.7em;overflow:auto;font-size:.85em}code{font-size:.92em}
+pre{background:#0f1720;color:#e6edf3;padding:.7em;overflow:auto;font-size:.85em;white-space:pre-wrap}code{font-size:.92em}
 .picture svg{max-width:100%;height:auto}
 `;
 
