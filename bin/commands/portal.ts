@@ -57,7 +57,7 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
     });
     if (positionals.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${PORTAL_USAGE}`);
     const admins = (values.admin ?? [...PORTAL_DEFAULTS.admins]).map((id) => requireId('userId', id));
-    const flavorsDir = path.resolve(io.cwd, values.dir!);
+    const flavorsDir = path.resolve(io.cwd, values.dir);
     const flavors = loadFlavorsOrThrow(flavorsDir);
     const { clientsFor, credentials, now } = resolveOpsDeps(deps);
     const stateDir = path.resolve(io.cwd, OPS_DEFAULTS.stateDir);
@@ -66,8 +66,8 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
     const resolve = connectionResolver(connections, fallback);
     const stopped = untilStopped();
     const server = await startPortalServer({
-      flavors, flavorsDir, admins: new Set(admins), endpointZone: values.zone!, tableName: values.table!,
-      stateDir: path.resolve(io.cwd, values['state-dir']!), port: port(values.port!), storeEndpoint: values.store,
+      flavors, flavorsDir, admins: new Set(admins), endpointZone: values.zone, tableName: values.table,
+      stateDir: path.resolve(io.cwd, values['state-dir']), port: port(values.port), storeEndpoint: values.store,
       ops: {
         clientsFor, credentials, now, credentialTimeoutMs: deps.credentialTimeoutMs,
         kubeFor: values['kube-context'] !== undefined ? kubectlFor(values['kube-context']) : undefined,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { FlavorsError } from '../errors';
 import { requireId } from '../lookup/runtime/admin';
@@ -62,7 +62,7 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
     if (!deps.devIdentity) return c.notFound();
     const form = await c.req.parseBody();
     const expected = getCookie(c, LOGIN_CSRF_COOKIE);
-    if (!expected || !sameToken(expected, form.csrf)) return csrfRefused(c);
+    if (!expected || !sameToken(expected, form.csrf)) return c.html(CSRF_REFUSED, 403);
     const userId = typeof form.userId === 'string' ? form.userId.trim() : '';
     try {
       requireId('userId', userId);
@@ -77,6 +77,7 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
 
   // Everything below needs a verified identity.
   app.use('*', async (c, next) => {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- hono types a '*' middleware's context with an `any` input; getCookie reads only headers
     const token = sessionTokenOf(c.req.header('authorization'), getCookie(c, IDENTITY_COOKIE));
     let userId: string | undefined;
     if (token) {
@@ -94,7 +95,7 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
     c.set('csrf', csrfToken(deps.csrfSecret, token));
     if (c.req.method === 'POST') {
       const body = await c.req.parseBody();
-      if (!sameToken(c.get('csrf'), body.csrf)) return csrfRefused(c);
+      if (!sameToken(c.get('csrf'), body.csrf)) return c.html(CSRF_REFUSED, 403);
       c.set('form', Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : ''])));
     }
     await next();
@@ -114,6 +115,4 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
   return app;
 }
 
-function csrfRefused(c: Context): Response {
-  return c.html(bare('Refused', html`<p class="error"><code>PORTAL_CSRF_INVALID</code> the form's CSRF token is missing or wrong; reload the page and submit again.</p>`), 403);
-}
+const CSRF_REFUSED = bare('Refused', html`<p class="error"><code>PORTAL_CSRF_INVALID</code> the form's CSRF token is missing or wrong; reload the page and submit again.</p>`);

@@ -12,15 +12,15 @@ export class Html {
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Escapes text for HTML element content and quoted attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+export function esc(value: string | number | boolean | null | undefined): string {
+  return (value === null || value === undefined ? '' : String(value)).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
 function part(value: unknown): string {
   if (value instanceof Html) return value.value;
   if (Array.isArray(value)) return value.map(part).join('');
   if (value === undefined || value === null || value === false) return '';
-  return esc(value);
+  return esc(value as string | number | boolean);
 }
 
 /** Tagged template: literal parts are trusted markup, interpolations are escaped (arrays are joined). */
@@ -70,7 +70,7 @@ export function layout(props: LayoutProps): string {
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>${props.title} · flavors portal</title><style>${trusted(CSS)}</style></head><body>
 <header><strong>flavors portal</strong>${props.user ? NAV.map(([key, label]) => html`<a href="/${key}" class="${props.nav === key ? 'on' : ''}">${label}</a>`) : ''}${who}</header>
-<main><h1>${props.title}</h1>${props.body}</main></body></html>`}`;
+<main><h1>${props.title}</h1>${props.body}</main></body></html>`.value}`;
 }
 
 /** The hidden CSRF field every form carries. */

@@ -95,7 +95,7 @@ describe('clients and spaces', () => {
     ['/spaces', { spaceId: 's-orphan', clientId: 'c-nobody' }, 'clientId', 'LOOKUP_CLIENT_NOT_FOUND', 400],
     ['/spaces', { spaceId: 's-global-1', clientId: 'c-global' }, 'spaceId', 'LOOKUP_SPACE_EXISTS', 409],
   ])('Given a bad form to %s (%j), when posted, then the field %s shows %s', async (url, form, field, code, status) => {
-    const r = await p.post(url, 'user-admin', form as Record<string, string>);
+    const r = await p.post(url, 'user-admin', form);
     expect(r.status).toBe(status);
     const body = await r.text();
     expect(fieldErrorIn(body, field)).toBe(code);

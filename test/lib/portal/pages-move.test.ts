@@ -5,14 +5,14 @@ import { fieldErrorIn, startPortalFixture, type PortalFixture } from './portal-f
 /** A move service that records what ran and refuses like the library: unknown flavor, same flavor, no confirmation. */
 class RecordingMove implements SpaceMoveService {
   readonly executed: (SpaceMoveRequest & { confirmDataLoss: boolean })[] = [];
-  async plan(r: SpaceMoveRequest) {
-    if (r.toFlavor === 'global') throw new FlavorsError('MOVE_SAME_FLAVOR', `space ${r.spaceId} already lives in flavor global; nothing to move.`);
-    return { spaceId: r.spaceId, fromFlavor: 'global', toFlavor: r.toFlavor, data: r.data, lines: [`Move plan for space ${r.spaceId}: global -> ${r.toFlavor}`], dataLoss: ['rows <deleted> from global'], refusals: [] };
+  plan(r: SpaceMoveRequest) {
+    if (r.toFlavor === 'global') return Promise.reject(new FlavorsError('MOVE_SAME_FLAVOR', `space ${r.spaceId} already lives in flavor global; nothing to move.`));
+    return Promise.resolve({ spaceId: r.spaceId, fromFlavor: 'global', toFlavor: r.toFlavor, data: r.data, lines: [`Move plan for space ${r.spaceId}: global -> ${r.toFlavor}`], dataLoss: ['rows <deleted> from global'], refusals: [] });
   }
-  async execute(r: SpaceMoveRequest & { confirmDataLoss: boolean }) {
-    if (!r.confirmDataLoss) throw new FlavorsError('PORTAL_MOVE_NOT_CONFIRMED', 'tick the confirmation.');
+  execute(r: SpaceMoveRequest & { confirmDataLoss: boolean }) {
+    if (!r.confirmDataLoss) return Promise.reject(new FlavorsError('PORTAL_MOVE_NOT_CONFIRMED', 'tick the confirmation.'));
     this.executed.push(r);
-    return [`space ${r.spaceId} moved from global to ${r.toFlavor}.`];
+    return Promise.resolve([`space ${r.spaceId} moved from global to ${r.toFlavor}.`]);
   }
 }
 

@@ -13,8 +13,8 @@ beforeAll(async () => {
   pg = await startPg({ databases: ['app'] });
   p = await startPortalFixture({
     ops: {
-      clientsFor: testClients(), credentials: () => async () => ({}), now: () => NOW, rdsTls: false,
-      kubeFor: (r) => world!.kube[r] ?? new FakeKube(r), sleep: async () => undefined, poll: { attempts: 10, delayMs: 1 }, connectPoll: { sleep: async () => undefined, attempts: 3, delayMs: 1 },
+      clientsFor: testClients(), credentials: () => () => Promise.resolve({}), now: () => NOW, rdsTls: false,
+      kubeFor: (r) => world!.kube[r] ?? new FakeKube(r), sleep: () => Promise.resolve(), poll: { attempts: 10, delayMs: 1 }, connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
     },
   });
 });
