@@ -4,22 +4,25 @@ import { App } from 'aws-cdk-lib';
 import * as path from 'path';
 import { FlavorsError } from '../lib/errors';
 import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
-import { checkAssemblyResidency, formatViolation } from '../lib/residency/check-assembly';
-import { parseDnsContext } from '../stacks/flavor-dns-stack';
-import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap } from '../stacks/flavors-app';
+import { checkAssemblyResidency, formatViolation, residencyGuardErrors } from '../lib/residency/check-assembly';
+import { addControlPlane, addFlavorStages } from '../stacks/flavors-app';
+import { accountResolver, controlPlaneSettings, parseDnsContext } from './context';
 
 function main(): void {
   const app = new App();
   const flavorsDir = path.resolve(app.node.tryGetContext('flavorsDir') ?? path.join(__dirname, '..', 'flavors'));
-  const accounts: AccountMap = app.node.tryGetContext('accounts') ?? {};
+  const accountOf = accountResolver(app.node.tryGetContext('accounts'));
   const flavors = loadFlavorsOrThrow(flavorsDir);
   const dns = parseDnsContext(app.node.tryGetContext('dns'));
-  const { stageRegions } = addFlavorStages(app, flavors, accounts, dns);
-  const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
+  const { stageRegions } = addFlavorStages(app, flavors, accountOf, dns);
+  const controlPlane = addControlPlane(app, flavors, accountOf, controlPlaneSettings(app.node.tryGetContext('controlPlane')), dns?.zoneName);
   const assembly = app.synth();
+  // Two nets: the ResidencyGuard of each FlavorStage (error annotations, at synth) and this check of
+  // the written templates. Both are printed: the CLI would not show the annotations once this fails.
+  const guardErrors = residencyGuardErrors(assembly);
   const violations = checkAssemblyResidency(assembly, { ...stageRegions, ...controlPlane.stageRegions });
-  if (violations.length > 0) {
-    throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${violations.map(formatViolation).join('\n')}`);
+  if (guardErrors.length > 0 || violations.length > 0) {
+    throw new FlavorsError('RESIDENCY_VIOLATION', `residency check failed:\n${[...guardErrors, ...violations.map(formatViolation)].join('\n')}`);
   }
 }
 

@@ -26,27 +26,41 @@ export class FlavorsError extends Error {
   }
 }
 
-function describe(problems: readonly Problem[], source: string | undefined): string {
-  const lines = problems
-    .filter((p) => p.severity === 'error')
-    .map((p) => `${source ? `${source}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.code}: ${p.message}`);
-  return lines.join('\n');
-}
-
-/** A flavor definition is invalid. Lists every problem found, not only the first. */
-export class FlavorError extends FlavorsError {
+/**
+ * Props, a file or a record are invalid: carries every problem found (code, path, message,
+ * severity), not only the first, and prints each error as one `source: path: CODE: message` line.
+ * Build one with the `Problems` collector of `lib/problems.ts`.
+ */
+export class PropsError extends FlavorsError {
   constructor(
     public readonly problems: readonly Problem[],
-    /** The flavor's name or file, when known. */
+    /** What was checked (`RegionalVpc Stack/Network`, a flavor's file), when known. */
     public readonly source?: string,
+    /** The error's code. @default the code of the first error */
+    code?: string,
   ) {
-    super(problems.find((p) => p.severity === 'error')?.code ?? 'FLAVOR_INVALID', describe(problems, source));
+    super(code ?? problems.find((p) => p.severity === 'error')?.code ?? 'PROPS_INVALID', describeProblems(problems, source));
+  }
+}
+
+/** One line per error: `source: path: CODE: message` (source and path left out when empty). */
+function describeProblems(problems: readonly Problem[], source?: string): string {
+  return problems
+    .filter((p) => p.severity === 'error')
+    .map((p) => `${source ? `${source}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.code}: ${p.message}`)
+    .join('\n');
+}
+
+/** A flavor definition (a file of `flavors/`) is invalid. Lists every problem found, not only the first. */
+export class FlavorDefinitionError extends PropsError {
+  constructor(problems: readonly Problem[], /** The flavor's name or file, when known. */ source?: string) {
+    super(problems, source, problems.find((p) => p.severity === 'error')?.code ?? 'FLAVOR_INVALID');
   }
 }
 
 /** A client or space policy tries to widen residency or weaken safety relative to a level above it. */
-export class PolicyError extends FlavorsError {
-  constructor(public readonly problems: readonly Problem[]) {
-    super(problems[0]?.code ?? 'POLICY_INVALID', describe(problems, undefined));
+export class PolicyError extends PropsError {
+  constructor(problems: readonly Problem[]) {
+    super(problems, undefined, problems[0]?.code ?? 'POLICY_INVALID');
   }
 }

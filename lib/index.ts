@@ -2,9 +2,11 @@
 
 // Errors
 export * from './errors';
+export * from './problems';
 
 // Flavor model (no AWS dependency)
 export * from './flavor';
+export * from './flavor/load-flavors';
 
 // Network
 export * from './network/regional-vpc';

@@ -1,6 +1,7 @@
 import { Stage, type StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../lib/errors';
+import { isAccountId, isHostedZoneId, isZoneName } from '../lib/aws-ids';
+import { Problems } from '../lib/problems';
 import { regionInfo } from '../lib/flavor/regions';
 import type { Flavor } from '../lib/flavor/types';
 import { DEFAULT_CONTROL_PLANE_REGIONS } from '../lib/lookup/defaults';
@@ -69,16 +70,15 @@ export class ControlPlaneStage extends Stage {
 }
 
 function validate(props: ControlPlaneStageProps, regions: readonly string[]): void {
-  const problems: string[] = [];
-  if (!/^\d{12}$/.test(props.account)) problems.push(`account must be a 12-digit AWS account id, got '${props.account}'`);
-  if (regions.length === 0) problems.push('regions needs at least one region');
+  const problems = new Problems();
+  const invalid = (path: string, message: string) => problems.error(path, 'CONTROL_PLANE_INVALID', message);
+  if (!isAccountId(props.account)) invalid('account', `account must be a 12-digit AWS account id, got '${props.account}'`);
+  if (regions.length === 0) invalid('regions', 'regions needs at least one region');
   regions.forEach((r, i) => {
-    if (!regionInfo(r)) problems.push(`regions[${i}] '${r}' is not a region of the catalog`);
-    if (regions.indexOf(r) !== i) problems.push(`regions[${i}] '${r}' is listed twice`);
+    if (!regionInfo(r)) invalid(`regions[${i}]`, `regions[${i}] '${r}' is not a region of the catalog`);
+    if (regions.indexOf(r) !== i) invalid(`regions[${i}]`, `regions[${i}] '${r}' is listed twice`);
   });
-  if (!/^Z[A-Z0-9]{1,31}$/.test(props.zone.hostedZoneId)) problems.push(`zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got '${props.zone.hostedZoneId}'`);
-  if (!/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(props.zone.zoneName)) problems.push(`zone.zoneName must be a lower-case DNS name without a trailing dot, got '${props.zone.zoneName}'`);
-  if (problems.length > 0) {
-    throw new FlavorsError('CONTROL_PLANE_INVALID', `ControlPlaneStage:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
+  if (!isHostedZoneId(props.zone.hostedZoneId)) invalid('zone.hostedZoneId', `zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got '${props.zone.hostedZoneId}'`);
+  if (!isZoneName(props.zone.zoneName)) invalid('zone.zoneName', `zone.zoneName must be a lower-case DNS name without a trailing dot, got '${props.zone.zoneName}'`);
+  problems.throwIfAny('ControlPlaneStage');
 }

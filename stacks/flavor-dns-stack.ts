@@ -1,12 +1,11 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../lib/errors';
 import { flavorRegions } from '../lib/flavor/define-flavor';
 import type { Flavor } from '../lib/flavor/types';
 import { RegionalFailover } from '../lib/failover/regional-failover';
 
-/** The existing public hosted zone the flavor endpoints live in (cdk.json context `dns`). */
+/** The existing public hosted zone the flavor endpoints live in (cdk.json context `dns`, read by bin/context.ts). */
 export interface DnsZoneConfig {
   readonly hostedZoneId: string;
   readonly zoneName: string;
@@ -39,30 +38,4 @@ export class FlavorDnsStack extends Stack {
       automaticFailover: props.flavor.failover.dns === 'automatic',
     });
   }
-}
-
-const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
-const ZONE_NAME = /^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/;
-
-/**
- * Reads cdk.json context `dns: { hostedZoneId, zoneName }` (called from bin/ only).
- * Returns undefined when absent: no FlavorDnsStack is created then.
- */
-export function parseDnsContext(value: unknown): DnsZoneConfig | undefined {
-  if (value === undefined) return undefined;
-  const v = value as Partial<DnsZoneConfig> | null;
-  const problems: string[] = [];
-  if (typeof v !== 'object' || v === null) problems.push('must be an object { "hostedZoneId": "Z...", "zoneName": "example.com" }');
-  else {
-    if (typeof v.hostedZoneId !== 'string' || !HOSTED_ZONE_ID.test(v.hostedZoneId)) {
-      problems.push(`hostedZoneId '${String(v.hostedZoneId)}' must be a Route 53 hosted zone id such as 'Z0000000000000EXAMPLE'`);
-    }
-    if (typeof v.zoneName !== 'string' || !ZONE_NAME.test(v.zoneName)) {
-      problems.push(`zoneName '${String(v.zoneName)}' must be a lower-case domain name such as 'flavors.example.com'`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new FlavorsError('APP_DNS_INVALID', `cdk.json context 'dns': ${problems.join('; ')}.`);
-  }
-  return { hostedZoneId: v!.hostedZoneId!, zoneName: v!.zoneName!.replace(/\.$/, '') };
 }

@@ -1,6 +1,7 @@
-import { Stage, type StageProps } from 'aws-cdk-lib';
+import { Aspects, Stage, type StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { Flavor } from '../lib/flavor/types';
+import { ResidencyGuard } from '../lib/residency/residency-guard';
 import { FlavorDnsStack, type DnsZoneConfig } from './flavor-dns-stack';
 import { RegionStack } from './region-stack';
 
@@ -12,7 +13,10 @@ export interface FlavorStageProps extends StageProps {
   readonly dns?: DnsZoneConfig;
 }
 
-/** One Stage per flavor, named after it, holding one `RegionStack` per flavor region (`<flavor>-<region>`). */
+/**
+ * One Stage per flavor, named after it, holding one `RegionStack` per flavor region (`<flavor>-<region>`).
+ * A `ResidencyGuard` on the stage fails synth for anything in it that points outside the flavor.
+ */
 export class FlavorStage extends Stage {
   readonly flavor: Flavor;
   /** Region stacks keyed by region, primary first. */
@@ -23,6 +27,7 @@ export class FlavorStage extends Stage {
   constructor(scope: Construct, props: FlavorStageProps) {
     super(scope, props.flavor.name, props);
     this.flavor = props.flavor;
+    Aspects.of(this).add(new ResidencyGuard(props.flavor));
     const stacks = new Map<string, RegionStack>();
     // Primary first: fallback stacks replicate its key and RDS primaries.
     const ordered = [...props.flavor.regions].sort((a, b) => Number(b.role === 'primary') - Number(a.role === 'primary'));

@@ -4,7 +4,7 @@ import { snapshotCopyDestinations } from '../lib/backup/copy-destinations';
 import { CrossRegionSnapshotCopy } from '../lib/backup/cross-region-snapshot-copy';
 import { DbNodeFleet } from '../lib/database/db-node-fleet';
 import { ManagedDatabase } from '../lib/database/managed-database';
-import { FlavorsError } from '../lib/errors';
+import { Problems } from '../lib/problems';
 import { flavorRegions } from '../lib/flavor/define-flavor';
 import type { Flavor, RegionRole } from '../lib/flavor/types';
 import { FlavorKey } from '../lib/keys/flavor-key';
@@ -44,7 +44,9 @@ export class RegionStack extends PinnedAzStack {
     this.flavor = props.flavor;
     this.role = props.role;
     if (props.role === 'fallback' && !props.primary) {
-      throw new FlavorsError('REGION_STACK_PRIMARY_MISSING', `${this.node.path}: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.`);
+      const problems = new Problems();
+      problems.error('primary', 'REGION_STACK_PRIMARY_MISSING', "a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.");
+      problems.throwIfAny(this.node.path);
     }
     this.key = new FlavorKey(this, 'Key', {
       flavor: props.flavor,

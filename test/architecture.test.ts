@@ -19,7 +19,9 @@ function sourceFiles(dir: string): string[] {
 function importGraph(dirs: readonly string[]): Graph {
   const graph: Graph = new Map();
   for (const file of dirs.flatMap(sourceFiles)) {
-    const info = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), 'utf-8'), true, true);
+    // Type-only imports vanish at compile time: they make no runtime edge (and no runtime cycle).
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf-8').replace(/^\s*(import|export)\s+type\s[^;]*;/gm, '');
+    const info = ts.preProcessFile(text, true, true);
     graph.set(file, info.importedFiles.map(({ fileName }) => {
       if (!fileName.startsWith('.')) return fileName;
       const target = path.join(path.dirname(file), fileName);
@@ -67,6 +69,26 @@ describe('import graph', () => {
 
   test('Given lib/ops, When its imports are read, Then it never imports aws-cdk-lib (ops is live accounts only)', () => {
     const offenders = importsOf('lib/ops/').flatMap(([file, imports]) => imports.filter((i) => i.startsWith('aws-cdk-lib')).map((i) => `${file} → ${i}`));
+    expect(offenders).toEqual([]);
+  });
+
+  /** What each area may not reach, through any chain of imports (README "Layout" says why). */
+  const FORBIDDEN: readonly (readonly [area: string, packages: readonly string[]])[] = [
+    // The loader (load-flavors, sandbox-load) bundles flavor files with esbuild, required on first use only.
+    ['lib/flavor/', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'jose', 'pg']],
+    ['lib/errors.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/problems.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/aws-ids.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/unknown-values.ts', ['aws-cdk-lib', 'constructs', '@aws-sdk/', 'cdk8s', 'esbuild', 'jose', 'pg']],
+    ['lib/lookup/runtime/', ['aws-cdk-lib', 'constructs', 'cdk8s', 'esbuild', 'pg']],
+    // Dev replicas on Kubernetes render their CloudNativePG manifest with cdk8s (and so constructs).
+    ['lib/ops/', ['aws-cdk-lib', 'esbuild']],
+  ];
+
+  test.each(FORBIDDEN)('Given %s, When its imports are followed, Then none of %j is reached', (area, packages) => {
+    const forbidden = (i: string) => packages.some((p) => (p.endsWith('/') ? i.startsWith(p) : i === p || i.startsWith(`${p}/`)));
+    const offenders = importsOf(area).flatMap(([file]) => [...reachable(file)]
+      .flatMap((f) => graph.get(f)!.filter(forbidden).map((i) => `${file} → ${f} → ${i}`)));
     expect(offenders).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown, t
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { DEFAULT_CONTROL_PLANE_REGIONS } from '../../lib/lookup/defaults';
 import { CONTROL_PLANE_STAGE_NAME } from '../../stacks/control-plane-stage';
-import { readCdkContext } from '../cdk-context';
+import { readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
 
 export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';

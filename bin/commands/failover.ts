@@ -10,7 +10,8 @@ import { abortFailover, FailoverInterrupted, runFailover } from '../../lib/ops/f
 import { assertTargetInFlavor, blockingRefusals, formatPlan, planFailover } from '../../lib/ops/failover-plan';
 import { FAILOVER_STEPS, FailoverStateStore, newFailoverId, newFailoverState, type FailoverState } from '../../lib/ops/failover-state';
 import type { CliIo, Command } from '../cli-io';
-import { hostedZoneIdFrom, loadFlavorByName, readCdkContext, resolveOpsDeps, type OpsDeps } from './ops-common';
+import { readCdkContext } from '../context';
+import { hostedZoneIdFrom, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 export const FAILOVER_USAGE = 'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] '
   + '[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--state-dir .flavors] [--dir flavors]   '
@@ -41,7 +42,7 @@ function defaultOnInterrupt(io: CliIo): (handler: () => void) => () => void {
  */
 function lookupRegionFrom(option: string | undefined, io: CliIo): string {
   if (option) return option;
-  const regions = (readCdkContext(io).controlPlane as { regions?: unknown } | undefined)?.regions;
+  const regions = (readCdkContext(io.cwd).controlPlane as { regions?: unknown } | undefined)?.regions;
   return Array.isArray(regions) && typeof regions[0] === 'string' ? regions[0] : OPS_DEFAULTS.lookupRegion;
 }
 

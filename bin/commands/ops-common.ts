@@ -6,6 +6,7 @@ import type { Flavor } from '../../lib/flavor/types';
 import { createAwsClients, defaultCredentialsCheck, type ClientsFor, type CredentialsCheck } from '../../lib/ops/aws-clients';
 import type { Sleep } from '../../lib/ops/poll';
 import type { CliIo } from '../cli-io';
+import { readCdkContext } from '../context';
 
 /**
  * What the ops commands (`dr`, `failover`) need from the outside world. The CLI uses the real
@@ -58,21 +59,9 @@ export function loadFlavorByName(name: string, dir: string, io: CliIo): Flavor {
   return flavor;
 }
 
-/** CDK context from `cdk.json` in the working directory (the CLI reads context here, in bin/, only). */
-export function readCdkContext(io: CliIo): Record<string, unknown> {
-  const file = path.join(io.cwd, 'cdk.json');
-  if (!fs.existsSync(file)) return {};
-  try {
-    const json = JSON.parse(fs.readFileSync(file, 'utf-8'));
-    return typeof json?.context === 'object' && json.context !== null ? json.context : {};
-  } catch {
-    throw new FlavorsError('OPS_CDK_JSON_INVALID', `${file} is not valid JSON; fix it or pass the values as options.`);
-  }
-}
-
 /** `--hosted-zone-id`, else cdk.json context `dns.hostedZoneId` (what the flavor DNS stacks deploy into). */
 export function hostedZoneIdFrom(option: string | undefined, io: CliIo): string | undefined {
   if (option) return option;
-  const dns = readCdkContext(io).dns as { hostedZoneId?: unknown } | undefined;
+  const dns = readCdkContext(io.cwd).dns as { hostedZoneId?: unknown } | undefined;
   return typeof dns?.hostedZoneId === 'string' ? dns.hostedZoneId : undefined;
 }

@@ -1,4 +1,5 @@
 import { FlavorsError } from '../errors';
+import { flavorRegions } from '../flavor/define-flavor';
 import { DLM_MAX_COPY_REGIONS } from '../flavor/defaults';
 import type { Flavor } from '../flavor/types';
 
@@ -13,7 +14,7 @@ import type { Flavor } from '../flavor/types';
  * - Never the region itself; never a region outside the flavor. A single-region flavor gets `[]`.
  */
 export function snapshotCopyDestinations(flavor: Pick<Flavor, 'name' | 'primaryRegion' | 'fallbackRegions' | 'backup'>, region: string): string[] {
-  const regions = [flavor.primaryRegion, ...flavor.fallbackRegions];
+  const regions = flavorRegions(flavor);
   if (!regions.includes(region)) {
     throw new FlavorsError('BACKUP_REGION_NOT_IN_FLAVOR', `${region} is not a region of flavor ${flavor.name} (${regions.join(', ')}); snapshot copies are planned only for the flavor's own regions.`);
   }

@@ -2,7 +2,8 @@ import { Annotations, ArnFormat, AspectPriority, Aspects, Stack, Token } from 'a
 import * as dlm from 'aws-cdk-lib/aws-dlm';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
-import { FlavorsError, type Problem } from '../errors';
+import type { Problem } from '../errors';
+import { Problems } from '../problems';
 import { DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN } from '../flavor/defaults';
 import { regionInfo } from '../flavor/regions';
 import { suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
@@ -49,6 +50,8 @@ export interface CrossRegionSnapshotCopyProps {
   readonly tagVolumesInStack?: boolean;
 }
 
+/** EC2 actions that create a snapshot and may tag it in the same call (`ec2:CreateAction`). */
+const SNAPSHOT_CREATE_ACTIONS = ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot'] as const;
 const DLM_NAME = /^[0-9A-Za-z _-]+$/;
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 const KMS_KEY_ARN = /^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key\/.+$/;
@@ -136,8 +139,8 @@ export class CrossRegionSnapshotCopy extends Construct {
   }
 
   private validate(props: CrossRegionSnapshotCopyProps, sourceRegion: string, targets: readonly SnapshotCopyTarget[], startTime: string, copyRetainDays: number, estimatedCopyMinutes: number): void {
-    const problems: Problem[] = [];
-    const error = (path: string, code: string, message: string): void => { problems.push({ path, code, message, severity: 'error' }); };
+    const problems = new Problems();
+    const error = problems.error.bind(problems);
     if (!DLM_NAME.test(props.flavorName)) {
       error('flavorName', 'BACKUP_FLAVOR_NAME_INVALID', `'${props.flavorName}' cannot name a DLM policy; use letters, digits, spaces, '_' or '-'.`);
     }
@@ -176,12 +179,9 @@ export class CrossRegionSnapshotCopy extends Construct {
           error(`${path}.region`, 'BACKUP_COPY_REGION_DUPLICATE', `${t.region} is listed twice; list each copy region once.`);
         }
       }
-      problems.push(...checkKeyArn(t, path));
+      problems.add(checkKeyArn(t, path));
     });
-    if (problems.length > 0) {
-      throw new FlavorsError(problems[0].code,
-        `CrossRegionSnapshotCopy ${this.node.path}: invalid props:\n${problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.code}: ${p.message}`).join('\n')}`);
-    }
+    problems.throwIfAny(`CrossRegionSnapshotCopy ${this.node.path}`);
   }
 
   /**
@@ -216,9 +216,24 @@ export class CrossRegionSnapshotCopy extends Construct {
       resources: [snapshots(stack.region)],
     }));
     role.addToPolicy(new iam.PolicyStatement({
-      sid: 'CopyAndTagSnapshots',
-      actions: ['ec2:CopySnapshot', 'ec2:CreateTags'],
+      sid: 'CopySnapshots',
+      actions: ['ec2:CopySnapshot'],
       resources: allSnapshots,
+    }));
+    // AWS's managed DLM policy lets CreateTags touch every snapshot. Unconditioned, this role could put
+    // the target tag on a foreign snapshot and so make it deletable by DeleteOwnSnapshots: tags may
+    // only be written while DLM creates or copies a snapshot, or on snapshots that already are ours.
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'TagSnapshotsAtCreation',
+      actions: ['ec2:CreateTags'],
+      resources: allSnapshots,
+      conditions: { StringEquals: { 'ec2:CreateAction': [...SNAPSHOT_CREATE_ACTIONS] } },
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'TagOwnSnapshots',
+      actions: ['ec2:CreateTags'],
+      resources: allSnapshots,
+      conditions: tagCondition,
     }));
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'DeleteOwnSnapshots',

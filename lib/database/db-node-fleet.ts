@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { FlavorError, type Problem } from '../errors';
+import { Problems } from '../problems';
 import type { DatabaseEngine, RegionRole, VolumeSpec } from '../flavor/types';
 import { GP3 } from '../flavor/defaults';
 import { validateEc2Database } from '../flavor/validate';
@@ -149,17 +149,17 @@ export class DbNodeFleet extends Construct {
   }
 
   private validate(props: DbNodeFleetProps): void {
-    const problems: Problem[] = validateEc2Database({
+    const problems = new Problems();
+    problems.add(validateEc2Database({
       engine: props.engine, instanceType: props.instanceType, nodes: props.nodes, volume: props.volume as unknown,
-    }).filter((p) => !Token.isUnresolved(valueAt(props, p.path)));
+    }).filter((p) => !Token.isUnresolved(valueAt(props, p.path))));
     if (Token.isUnresolved(props.nodes)) {
-      problems.push({ code: 'FLEET_NODES_UNRESOLVED', path: 'nodes', severity: 'error', message: 'nodes must be a number known at synth time (one instance and volume per node), not a token.' });
+      problems.error('nodes', 'FLEET_NODES_UNRESOLVED', 'nodes must be a number known at synth time (one instance and volume per node), not a token.');
     }
     if (props.role !== undefined && props.role !== 'primary' && props.role !== 'fallback') {
-      problems.push({ code: 'FLEET_ROLE_INVALID', path: 'role', severity: 'error', message: `role '${String(props.role)}' must be 'primary' (live cluster) or 'fallback' (warm standby).` });
+      problems.error('role', 'FLEET_ROLE_INVALID', `role '${String(props.role)}' must be 'primary' (live cluster) or 'fallback' (warm standby).`);
     }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) throw new FlavorError(errors, `DbNodeFleet ${this.node.path}`);
+    problems.throwIfAny(`DbNodeFleet ${this.node.path}`);
   }
 
   private warnAboutPlacement(props: DbNodeFleetProps, subnets: readonly ec2.ISubnet[]): void {

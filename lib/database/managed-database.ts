@@ -1,16 +1,19 @@
-import { Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { FlavorError, type Problem } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from '../flavor/regions';
 import { validateRdsDatabase } from '../flavor/validate';
 import { inPacks, suppressNag } from '../nag-suppressions';
 import { MANAGED_DATABASE_DEFAULTS as D } from './defaults';
 import { selectDatabaseSubnets } from './subnets';
 import { DB_TAGS } from './tags';
+
+/** A user name both engines accept in an `rds-db:connect` ARN; `*` and `/` would widen the grant. */
+const DB_USER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
 export type ManagedDatabaseEngine = 'postgres' | 'mysql';
 
@@ -218,10 +221,34 @@ export class ManagedDatabase extends Construct {
     });
   }
 
+  /**
+   * Lets `grantee` log in as database user `dbUser` with an IAM authentication token (IAM database
+   * authentication is on): `rds-db:connect` on
+   * `arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<dbUser>`, this instance only. The
+   * user must exist in the database and be granted `rds_iam` (PostgreSQL) or be identified with
+   * `AWSAuthenticationPlugin` (MySQL).
+   */
+  grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
+    if (!Token.isUnresolved(dbUser) && !DB_USER.test(dbUser)) {
+      const problems = new Problems();
+      problems.error('dbUser', 'RDS_DB_USER_INVALID',
+        `'${dbUser}' is not a database user name: 1 to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`);
+      problems.throwIfAny(`ManagedDatabase ${this.node.path}`);
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['rds-db:connect'],
+      resourceArns: [Stack.of(this).formatArn({
+        service: 'rds-db', resource: 'dbuser', resourceName: `${this.resource.attrDbiResourceId}/${dbUser}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      })],
+    });
+  }
+
   private validate(stack: Stack, props: ManagedDatabaseProps): void {
-    const problems: Problem[] = validateRdsDatabase({ engine: props.engine, instanceType: props.instanceType, storageGiB: props.storageGiB })
-      .filter((p) => !Token.isUnresolved((props as unknown as Record<string, unknown>)[p.path]));
-    const error = (path: string, code: string, message: string) => problems.push({ path, code, message, severity: 'error' });
+    const problems = new Problems();
+    problems.add(validateRdsDatabase({ engine: props.engine, instanceType: props.instanceType, storageGiB: props.storageGiB })
+      .filter((p) => !Token.isUnresolved((props as unknown as Record<string, unknown>)[p.path])));
+    const error = problems.error.bind(problems);
     const here = Token.isUnresolved(stack.region) ? undefined : stack.region;
     for (const [path, region] of [['replicaOf.region', props.replicaOf?.region], ['backupReplication.region', props.backupReplication?.region]] as const) {
       if (region === undefined || Token.isUnresolved(region)) continue;
@@ -235,7 +262,6 @@ export class ManagedDatabase extends Construct {
     if (retention !== undefined && !Token.isUnresolved(retention) && (retention < 1 || retention > 35)) {
       error('backupRetention', 'RDS_BACKUP_RETENTION_INVALID', `backupRetention must be from 1 to 35 days, got ${retention}.`);
     }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) throw new FlavorError(errors, `ManagedDatabase ${this.node.path}`);
+    problems.throwIfAny(`ManagedDatabase ${this.node.path}`);
   }
 }

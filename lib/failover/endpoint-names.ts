@@ -1,14 +1,16 @@
+import { withoutTrailingDot } from '../aws-ids';
+
 /**
  * DNS naming of flavor endpoints, shared by the RegionalFailover construct (which creates the
  * records) and the failover tool (which flips them). Clients resolve `<flavor>.<zone>`; each region
  * serves `<region>.<flavor>.<zone>`.
  */
 export function flavorEndpointName(flavor: string, zoneName: string): string {
-  return `${flavor}.${zoneName.replace(/\.$/, '')}`;
+  return `${flavor}.${withoutTrailingDot(zoneName)}`;
 }
 
 export function regionalEndpointName(flavor: string, region: string, zoneName: string): string {
-  return `${region}.${flavor}.${zoneName.replace(/\.$/, '')}`;
+  return `${region}.${flavor}.${withoutTrailingDot(zoneName)}`;
 }
 
 /** SetIdentifier of the failover record pointing at a region. */

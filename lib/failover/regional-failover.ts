@@ -1,7 +1,7 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { FlavorsError, type Problem } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from '../flavor/regions';
 import { FLAVOR_NAME } from '../flavor/validate';
 import { FAILOVER_DEFAULTS, ROUTE53_FAILURE_THRESHOLD, ROUTE53_REQUEST_INTERVALS } from './defaults';
@@ -149,8 +149,8 @@ export class RegionalFailover extends Construct {
   }
 
   private validate(props: RegionalFailoverProps, interval: number, threshold: number, ttlSeconds: number): void {
-    const problems: Problem[] = [];
-    const error = (path: string, code: string, message: string): void => { problems.push({ path, code, message, severity: 'error' }); };
+    const problems = new Problems();
+    const error = problems.error.bind(problems);
     if (!FLAVOR_NAME.test(props.flavorName)) {
       error('flavorName', 'FAILOVER_FLAVOR_NAME_INVALID', `'${props.flavorName}' must be a kebab-case flavor name; it becomes the DNS label <flavor>.<zone>.`);
     }
@@ -192,10 +192,7 @@ export class RegionalFailover extends Construct {
         }
       }
     }
-    if (problems.length > 0) {
-      throw new FlavorsError(problems[0].code,
-        `RegionalFailover ${this.node.path}: invalid props:\n${problems.map((p) => `  ${p.path ? `${p.path}: ` : ''}${p.code}: ${p.message}`).join('\n')}`);
-    }
+    problems.throwIfAny(`RegionalFailover ${this.node.path}`);
   }
 }
 

@@ -1,19 +1,24 @@
-import { FlavorError } from '../errors';
+import { FlavorDefinitionError } from '../errors';
 import { FLAVOR_DEFAULTS } from './defaults';
 import type { Flavor, FlavorSpec } from './types';
-import { validateFlavorSpec } from './validate';
+import { checkFlavorSpec } from './validate';
 
 /**
  * Declares a flavor. Validates everything that can be checked without other flavors and throws one
- * `FlavorError` listing every problem; fills in the defaults of `FLAVOR_DEFAULTS`.
+ * `FlavorDefinitionError` listing every problem; fills in the defaults of `FLAVOR_DEFAULTS`.
  *
  * @example export default defineFlavor({ name: 'germany-belgium', residency: { countries: ['DE', 'BE'] }, ... })
  */
-export function defineFlavor(spec: FlavorSpec): Flavor {
-  const problems = validateFlavorSpec(spec);
+export function defineFlavor(input: FlavorSpec): Flavor {
+  // Built from the checked plain-data copy: a getter or proxy in the file cannot answer differently later.
+  const { data, problems } = checkFlavorSpec(input);
   if (problems.some((p) => p.severity === 'error')) {
-    throw new FlavorError(problems, typeof spec?.name === 'string' ? spec.name : undefined);
+    const name = (data as { name?: unknown } | undefined)?.name;
+    throw new FlavorDefinitionError(problems, typeof name === 'string' ? name : undefined);
   }
+  // Valid data is JSON (finite numbers, strings, plain objects and lists): the round trip gives
+  // ordinary objects in place of the copy's prototype-less ones.
+  const spec = JSON.parse(JSON.stringify(data)) as FlavorSpec;
   const primary = spec.regions.find((r) => r.role === 'primary')!;
   return {
     name: spec.name,
@@ -37,6 +42,6 @@ export function isFlavor(value: unknown): value is Flavor {
 }
 
 /** Every region of the flavor, primary first. */
-export function flavorRegions(flavor: Flavor): string[] {
+export function flavorRegions(flavor: Pick<Flavor, 'primaryRegion' | 'fallbackRegions'>): string[] {
   return [flavor.primaryRegion, ...flavor.fallbackRegions];
 }

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { FlavorError, type Problem } from '../errors';
-import { isFlavor } from './define-flavor';
-import type { Flavor } from './types';
+import { FlavorDefinitionError, type Problem } from '../errors';
+import { defineFlavor, isFlavor } from './define-flavor';
+import { loadInSandbox, SANDBOX_DEFAULTS, type LoadOutcome } from './sandbox-load';
+import type { Flavor, FlavorSpec } from './types';
 
 /** A problem found in a flavor file. */
 export interface FileProblem extends Problem {
@@ -34,41 +35,75 @@ function firstLines(message: string): string {
     .split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 3).join(' ');
 }
 
+const FLAVOR_FIELDS = ['name', 'description', 'residency', 'regions', 'databases', 'backup', 'failover'] as const;
+
+/** Turns what loading one file came to into its flavor or its problems. */
+function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; problems: FileProblem[] } {
+  const at = (p: Problem): FileProblem => ({ file, ...p });
+  const error = (code: string, message: string, path = ''): { problems: FileProblem[] } => ({ problems: [at({ code, path, severity: 'error', message })] });
+  switch (outcome.kind) {
+    case 'unbundlable':
+      return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${firstLines(outcome.message)}. Fix the syntax or the import it names.`);
+    case 'crashed':
+      return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${outcome.message}. A flavor file only declares data; remove what it runs at import.`);
+    case 'timeout':
+      return error('FLAVOR_FILE_TIMEOUT', `the file ran longer than ${SANDBOX_DEFAULTS.fileTimeoutMs} ms at import and was stopped; a flavor file only declares data (no loops, waits or I/O).`);
+    case 'side-effect':
+      return error('FLAVOR_FILE_SIDE_EFFECT', `the file tried a side effect at import, which was refused: ${firstLines(outcome.message)}. Flavor files are loaded without network, file writes, processes or packages; import only defineFlavor from lib/flavor.`);
+    case 'threw':
+      return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${firstLines(outcome.message)}. Fix the syntax or the import it names.`);
+    case 'flavor-error':
+      return { problems: outcome.problems.map(at) };
+    case 'value':
+      break;
+  }
+  if (outcome.problems.length > 0) return { problems: outcome.problems.map(at) };
+  if (!isFlavor(outcome.value)) {
+    return error('FLAVOR_FILE_NO_DEFAULT_EXPORT', "the file must `export default defineFlavor({...})` (import { defineFlavor } from '../lib/flavor').");
+  }
+  // Checked again here, in this process: only what defineFlavor accepts here becomes a flavor, whatever the file exported.
+  const exported = outcome.value as unknown as Record<string, unknown>;
+  const spec = Object.fromEntries(FLAVOR_FIELDS.filter((k) => exported[k] !== undefined).map((k) => [k, exported[k]]));
+  let flavor: Flavor;
+  try {
+    flavor = defineFlavor(spec as unknown as FlavorSpec);
+  } catch (err) {
+    if (err instanceof FlavorDefinitionError) return { problems: err.problems.map(at) };
+    throw err;
+  }
+  const problems = flavor.warnings.map(at);
+  const expected = path.basename(file, '.ts');
+  if (flavor.name !== expected) {
+    problems.push(at({ code: 'FLAVOR_NAME_FILE_MISMATCH', path: 'name', severity: 'error', message: `name '${flavor.name}' must equal the file name '${expected}'; rename the file or the flavor.` }));
+  }
+  return { flavor, problems };
+}
+
 /**
- * Loads one flavor file (TypeScript, through the running TS loader: tsx or jest) and returns its
- * flavor or the problems that stop it, never throwing: a file that does not compile, throws, or
- * does not default-export a `defineFlavor(...)` becomes a problem with a stable code.
+ * Loads one flavor file and returns its flavor or the problems that stop it, never throwing: a file
+ * that does not compile, throws, hangs, tries a side effect at import, or does not default-export
+ * a `defineFlavor(...)` becomes a problem with a stable code. The file runs in a sandboxed child
+ * process (see sandbox-load.ts); what comes back is validated again here.
  *
  * `reportAs` checks a candidate text saved under another name (e.g. an edit not yet written) as if it
  * were that file: problems name it, and the flavor name must match its file name.
  */
 export function loadFlavorFile(file: string, reportAs: string = file): { flavor?: Flavor; problems: FileProblem[] } {
-  const abs = path.resolve(file);
-  const at = (p: Problem): FileProblem => ({ file: reportAs, ...p });
-  if (!fs.existsSync(abs)) {
-    return { problems: [at({ code: 'FLAVOR_FILE_NOT_FOUND', path: '', severity: 'error', message: 'file does not exist; pass a path to a flavor file such as flavors/global.ts.' })] };
-  }
-  let mod: { default?: unknown };
-  try {
-    // Flavor files are TypeScript loaded at run time; require is how the active loader (tsx, jest) hooks in.
-    mod = require(abs);
-  } catch (err) {
-    if (err instanceof FlavorError) return { problems: err.problems.map((p) => at(p)) };
-    // Errors thrown by a loader may come from another realm (jest's vm), so no instanceof Error here.
-    const raw = typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
-    const message = firstLines(raw);
-    return { problems: [at({ code: 'FLAVOR_FILE_UNLOADABLE', path: '', severity: 'error', message: `cannot load the file: ${message}. Fix the syntax or the import it names.` })] };
-  }
-  const flavor = mod.default;
-  if (!isFlavor(flavor)) {
-    return { problems: [at({ code: 'FLAVOR_FILE_NO_DEFAULT_EXPORT', path: '', severity: 'error', message: "the file must `export default defineFlavor({...})` (import { defineFlavor } from '../lib')." })] };
-  }
-  const problems = flavor.warnings.map(at);
-  const expected = path.basename(reportAs, '.ts');
-  if (flavor.name !== expected) {
-    problems.push(at({ code: 'FLAVOR_NAME_FILE_MISMATCH', path: 'name', severity: 'error', message: `name '${flavor.name}' must equal the file name '${expected}'; rename the file or the flavor.` }));
-  }
-  return { flavor, problems };
+  return loadFiles([file], [reportAs])[0];
+}
+
+/**
+ * Loads files in one sandbox run. `names` are what problems call each file (and what its flavor name
+ * must match): the file itself, or for a candidate edit saved under a temporary name, the real one.
+ */
+function loadFiles(files: readonly string[], names: readonly string[] = files): { flavor?: Flavor; problems: FileProblem[] }[] {
+  const results: ({ flavor?: Flavor; problems: FileProblem[] } | undefined)[] = files.map((file, i) => (fs.existsSync(path.resolve(file)) ? undefined : {
+    problems: [{ file: names[i], code: 'FLAVOR_FILE_NOT_FOUND', path: '', severity: 'error' as const, message: 'file does not exist; pass a path to a flavor file such as flavors/global.ts.' }],
+  }));
+  const toLoad = files.filter((_, i) => !results[i]);
+  const outcomes = loadInSandbox(toLoad.map((f) => path.resolve(f)));
+  let next = 0;
+  return results.map((r, i) => r ?? interpret(names[i], outcomes[next++]));
 }
 
 /** Loads the given flavor files and checks what spans files (unique names). */
@@ -76,8 +111,9 @@ export function loadFlavorFiles(files: readonly string[]): LoadResult {
   const flavors: LoadedFlavor[] = [];
   const problems: FileProblem[] = [];
   const seen = new Map<string, string>();
-  for (const file of files) {
-    const result = loadFlavorFile(file);
+  const loaded = loadFiles(files);
+  for (const [i, file] of files.entries()) {
+    const result = loaded[i];
     problems.push(...result.problems);
     if (!result.flavor) continue;
     const other = seen.get(result.flavor.name);
@@ -91,12 +127,12 @@ export function loadFlavorFiles(files: readonly string[]): LoadResult {
   return { flavors, problems };
 }
 
-/** Loads every flavor of a folder; throws one `FlavorError` naming each file's problems if any has an error. */
+/** Loads every flavor of a folder; throws one `FlavorDefinitionError` naming each file's problems if any has an error. */
 export function loadFlavorsOrThrow(dir: string): Flavor[] {
   const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir));
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
-    throw new FlavorError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));
+    throw new FlavorDefinitionError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));
   }
   return flavors.map((f) => f.flavor);
 }

@@ -1,4 +1,5 @@
-import { PolicyError, type Problem } from '../errors';
+import { PolicyError } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from './regions';
 import { flavorRegions } from './define-flavor';
 import type { FailoverMode, Flavor } from './types';
@@ -19,8 +20,6 @@ export interface PolicyOverride {
   /** May only go from 'automatic' to 'manual'. */
   readonly dnsFailover?: FailoverMode;
 }
-
-export const POLICY_FIELDS: readonly (keyof PolicyOverride)[] = ['regions', 'countries', 'backupIntervalHours', 'backupRetain', 'dnsFailover'];
 
 /** One level below the flavor, e.g. `{ level: 'client', id: 'c-acme' }`. */
 export interface PolicyLevel {
@@ -48,13 +47,12 @@ export interface EffectivePolicy {
  * to widen residency or weaken safety, each naming the offending level and the level it would widen.
  */
 export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): EffectivePolicy {
-  const problems: Problem[] = [];
+  const problems = new Problems();
   let regions = flavorRegions(flavor);
   let interval = flavor.backup.intervalHours;
   let retain = flavor.backup.retain;
   let dns: FailoverMode = flavor.failover.dns;
   let above = `flavor ${flavor.name}`;
-  const fail = (code: string, path: string, message: string) => problems.push({ code, path, message, severity: 'error' });
 
   for (const { level, id, policy } of levels) {
     const here = `${level} ${id}`;
@@ -62,9 +60,9 @@ export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): E
     let narrowed = regions;
     if (policy.regions) {
       for (const region of policy.regions) {
-        if (!regionInfo(region)) fail('POLICY_REGION_UNKNOWN', `${here}.regions`, `${region} is not an AWS commercial region.`);
+        if (!regionInfo(region)) problems.error(`${here}.regions`, 'POLICY_REGION_UNKNOWN', `${region} is not an AWS commercial region.`);
         else if (!regions.includes(region)) {
-          fail('POLICY_REGION_WIDENS', `${here}.regions`, `${here} allows ${region}, which ${above} does not allow (${regions.join(', ')}); a ${level} may only narrow residency.`);
+          problems.error(`${here}.regions`, 'POLICY_REGION_WIDENS', `${here} allows ${region}, which ${above} does not allow (${regions.join(', ')}); a ${level} may only narrow residency.`);
         }
       }
       narrowed = narrowed.filter((r) => policy.regions!.includes(r));
@@ -73,33 +71,33 @@ export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): E
       const allowedCountries = new Set(regions.map((r) => regionInfo(r)!.country));
       for (const country of policy.countries) {
         if (!allowedCountries.has(country)) {
-          fail('POLICY_COUNTRY_WIDENS', `${here}.countries`, `${here} allows ${country}, which ${above} does not allow (${[...allowedCountries].join(', ')}); a ${level} may only narrow residency.`);
+          problems.error(`${here}.countries`, 'POLICY_COUNTRY_WIDENS', `${here} allows ${country}, which ${above} does not allow (${[...allowedCountries].join(', ')}); a ${level} may only narrow residency.`);
         }
       }
       narrowed = narrowed.filter((r) => policy.countries!.includes(regionInfo(r)!.country));
     }
     if ((policy.regions || policy.countries) && narrowed.length === 0) {
-      fail('POLICY_REGIONS_EMPTY', `${here}`, `${here} leaves no region of ${above} (${regions.join(', ')}); keep at least one.`);
+      problems.error(`${here}`, 'POLICY_REGIONS_EMPTY', `${here} leaves no region of ${above} (${regions.join(', ')}); keep at least one.`);
     }
     if (policy.backupIntervalHours !== undefined) {
       if (policy.backupIntervalHours > interval) {
-        fail('POLICY_BACKUP_WEAKENS', `${here}.backupIntervalHours`, `${here} snapshots every ${policy.backupIntervalHours} h, less often than ${above} (${interval} h); a ${level} may only snapshot more often.`);
+        problems.error(`${here}.backupIntervalHours`, 'POLICY_BACKUP_WEAKENS', `${here} snapshots every ${policy.backupIntervalHours} h, less often than ${above} (${interval} h); a ${level} may only snapshot more often.`);
       } else interval = policy.backupIntervalHours;
     }
     if (policy.backupRetain !== undefined) {
       if (policy.backupRetain < retain) {
-        fail('POLICY_RETENTION_WEAKENS', `${here}.backupRetain`, `${here} keeps ${policy.backupRetain} snapshots, fewer than ${above} (${retain}); a ${level} may only keep more.`);
+        problems.error(`${here}.backupRetain`, 'POLICY_RETENTION_WEAKENS', `${here} keeps ${policy.backupRetain} snapshots, fewer than ${above} (${retain}); a ${level} may only keep more.`);
       } else retain = policy.backupRetain;
     }
     if (policy.dnsFailover !== undefined) {
       if (policy.dnsFailover === 'automatic' && dns === 'manual') {
-        fail('POLICY_FAILOVER_WEAKENS', `${here}.dnsFailover`, `${here} sets automatic DNS failover but ${above} requires manual; a ${level} may only make failover more manual.`);
+        problems.error(`${here}.dnsFailover`, 'POLICY_FAILOVER_WEAKENS', `${here} sets automatic DNS failover but ${above} requires manual; a ${level} may only make failover more manual.`);
       } else dns = policy.dnsFailover;
     }
     if (narrowed.length > 0) regions = narrowed;
     above = here;
   }
-  if (problems.length > 0) throw new PolicyError(problems);
+  if (problems.errors.length > 0) throw new PolicyError(problems.errors);
   const homeRegion = regions.includes(flavor.primaryRegion) ? flavor.primaryRegion : regions[0];
   return {
     flavor: flavor.name,

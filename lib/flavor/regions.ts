@@ -78,3 +78,35 @@ export function regionsInCountries(countries: readonly string[]): string[] {
 
 /** All region names of the catalog. */
 export const ALL_REGION_NAMES: readonly string[] = REGION_CATALOG.map((i) => i.region);
+
+/**
+ * Region-name patterns of the partitions other than `aws` (from the AWS SDK's partitions.json):
+ * their regions are separate clouds with separate accounts, never part of a flavor.
+ */
+const OTHER_PARTITIONS: readonly { readonly partition: string; readonly pattern: RegExp }[] = [
+  { partition: 'aws-cn', pattern: /^cn-\w+-\d+$/ },
+  { partition: 'aws-us-gov', pattern: /^us-gov-\w+-\d+$/ },
+  { partition: 'aws-iso', pattern: /^us-iso-\w+-\d+$/ },
+  { partition: 'aws-iso-b', pattern: /^us-isob-\w+-\d+$/ },
+  { partition: 'aws-iso-e', pattern: /^eu-isoe-\w+-\d+$/ },
+  { partition: 'aws-iso-f', pattern: /^us-isof-\w+-\d+$/ },
+  { partition: 'aws-eusc', pattern: /^eusc-de-\w+-\d+$/ },
+];
+
+/** The partition of a region name of another partition (`cn-north-1` → `aws-cn`), or undefined. */
+export function otherPartitionOf(region: string): string | undefined {
+  return OTHER_PARTITIONS.find((p) => p.pattern.test(region))?.partition;
+}
+
+// Letters of other scripts that render like the ASCII letters of region names (Cyrillic, Greek, fullwidth forms
+// are folded by NFKC). Enough to name the region a look-alike imitates; any non-ASCII name is refused anyway.
+const LOOKALIKES: Readonly<Record<string, string>> = {
+  'а': 'a', 'с': 'c', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'о': 'o', 'р': 'p', 'ѕ': 's', 'т': 't', 'у': 'y', 'х': 'x', 'ԁ': 'd', 'ո': 'n',
+  'α': 'a', 'ε': 'e', 'ι': 'i', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'ν': 'v', '‐': '-', '‑': '-', '‒': '-', '–': '-', '−': '-',
+};
+
+/** For a name with non-ASCII characters: the catalog region it imitates, if any (`eu-сentral-1` → `eu-central-1`). */
+export function regionImitated(name: string): string | undefined {
+  const folded = [...name.normalize('NFKC')].map((ch) => LOOKALIKES[ch] ?? ch).join('');
+  return /^[\x20-\x7e]*$/.test(folded) && BY_NAME.has(folded) ? folded : undefined;
+}

@@ -1,50 +1,61 @@
 import type { Problem } from '../errors';
+import { Problems } from '../problems';
+import { isObj, type Obj } from '../unknown-values';
 import { isCountryCode } from './countries';
 import {
   DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN, ENGINES_BY_PLATFORM, GP3,
   R5_INSTANCE_TYPE, RDS_R5_INSTANCE_CLASS, RDS_STORAGE,
 } from './defaults';
-import { regionInfo } from './regions';
+import { toPlainData, joinKey, show } from './plain-data';
+import { otherPartitionOf, regionImitated, regionInfo } from './regions';
 
 /** kebab-case: lower-case words of letters and digits joined by single hyphens, 2–40 characters. */
 export const FLAVOR_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Database keys become construct ids: camelCase identifiers. */
 export const DATABASE_NAME = /^[a-z][a-zA-Z0-9]{0,31}$/;
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
 
 /** Collects problems for one flavor object; the building blocks below append to it. */
-class Collector {
-  readonly problems: Problem[] = [];
-  error(path: string, code: string, message: string): void {
-    this.problems.push({ code, path, message, severity: 'error' });
-  }
-  warn(path: string, code: string, message: string): void {
-    this.problems.push({ code, path, message, severity: 'warning' });
+class Collector extends Problems {
+  get problems(): Problem[] {
+    return [...this.all];
   }
   /** Rejects fields the format does not define (a typo would otherwise silently fall back to a default). */
   closed(obj: Obj, path: string, allowed: readonly string[]): void {
     for (const key of Object.keys(obj)) {
       if (!allowed.includes(key)) {
-        this.error(join(path, key), 'FLAVOR_FIELD_UNKNOWN', `unknown field '${key}'; allowed fields are ${allowed.join(', ')}.`);
+        this.error(join(path, key), 'FLAVOR_FIELD_UNKNOWN', `unknown field ${show(key)}; allowed fields are ${allowed.join(', ')}.`);
       }
     }
   }
 }
 
-function join(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return path ? `${path}.${key}` : key;
-}
+const join = joinKey;
 
 /**
  * Validates a flavor definition of unknown shape and returns every problem found (errors and
  * warnings). Pure: no I/O, no AWS. Cross-flavor checks (unique names) live in the loader.
  */
 export function validateFlavorSpec(input: unknown): Problem[] {
+  return checkFlavorSpec(input).problems;
+}
+
+/**
+ * Validates like `validateFlavorSpec` and also returns the plain-data copy the checks ran on
+ * (see `toPlainData`): build the flavor from `data`, never from the input, which may be a proxy
+ * or hold getters that answer differently on a second read.
+ */
+export function checkFlavorSpec(input: unknown): { data: unknown; problems: Problem[] } {
+  const { value, problems: dataProblems } = toPlainData(input);
+  // A field that is not plain data is reported once, by toPlainData, not again as missing or mistyped.
+  const blocked = dataProblems.map((p) => p.path);
+  const under = (path: string) => blocked.some((b) => b === '' || path === b || path.startsWith(`${b}.`) || path.startsWith(`${b}[`));
+  const problems = [...dataProblems, ...checkPlainSpec(value).filter((p) => !under(p.path))];
+  return { data: value, problems };
+}
+
+function checkPlainSpec(input: unknown): Problem[] {
   const c = new Collector();
   if (!isObj(input)) {
     c.error('', 'FLAVOR_NOT_OBJECT', 'a flavor must be an object passed to defineFlavor({...}).');
@@ -67,7 +78,7 @@ function checkName(c: Collector, name: unknown): void {
   if (name === undefined) return c.error('name', 'FLAVOR_FIELD_REQUIRED', "name is required, e.g. name: 'us-australia'.");
   if (typeof name !== 'string' || !FLAVOR_NAME.test(name) || name.length < 2 || name.length > 40) {
     c.error('name', 'FLAVOR_NAME_INVALID',
-      `name '${String(name)}' must be kebab-case (lower-case letters and digits joined by hyphens, 2-40 characters), e.g. 'germany-belgium'.`);
+      `name ${show(name)} must be kebab-case (lower-case letters and digits joined by hyphens, 2-40 characters), e.g. 'germany-belgium'.`);
   }
 }
 
@@ -90,7 +101,7 @@ function checkResidency(c: Collector, residency: unknown): Set<string> | undefin
   residency.countries.forEach((code: unknown, i: number) => {
     if (typeof code !== 'string' || !isCountryCode(code)) {
       c.error(`residency.countries[${i}]`, 'FLAVOR_COUNTRY_UNKNOWN',
-        `'${String(code)}' is not an ISO 3166-1 alpha-2 country code; use upper-case codes such as 'DE', 'US', 'AU'.`);
+        `${show(code)} is not an ISO 3166-1 alpha-2 country code; use upper-case codes such as 'DE', 'US', 'AU'.`);
     } else {
       allowed.add(code);
     }
@@ -116,14 +127,11 @@ function checkRegions(c: Collector, regions: unknown, countries: Set<string> | u
     c.closed(entry, path, ['region', 'role']);
     if (entry.role === 'primary') primaries++;
     else if (entry.role !== 'fallback') {
-      c.error(`${path}.role`, 'FLAVOR_REGION_ROLE_INVALID', `role '${String(entry.role)}' must be 'primary' or 'fallback'.`);
+      c.error(`${path}.role`, 'FLAVOR_REGION_ROLE_INVALID', `role ${show(entry.role)} must be 'primary' or 'fallback'.`);
     }
     const name = entry.region;
     const info = typeof name === 'string' ? regionInfo(name) : undefined;
-    if (!info) {
-      return c.error(`${path}.region`, 'FLAVOR_REGION_UNKNOWN',
-        `'${String(name)}' is not an AWS commercial region; see lib/flavor/regions.ts for the catalog (e.g. 'eu-central-1').`);
-    }
+    if (!info) return checkUnknownRegion(c, `${path}.region`, name);
     if (found.has(info.region)) {
       return c.error(`${path}.region`, 'FLAVOR_REGION_DUPLICATE', `${info.region} is listed twice; list each region once.`);
     }
@@ -131,24 +139,42 @@ function checkRegions(c: Collector, regions: unknown, countries: Set<string> | u
       c.error(`${path}.region`, 'FLAVOR_REGION_OUTSIDE_RESIDENCY',
         `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; remove it or choose a region in those countries.`);
     }
-    found.set(info.region, String(entry.role));
+    found.set(info.region, typeof entry.role === 'string' ? entry.role : '');
   });
   if (primaries === 0) c.error('regions', 'FLAVOR_PRIMARY_MISSING', "no region has role 'primary'; mark exactly one.");
   if (primaries > 1) c.error('regions', 'FLAVOR_PRIMARY_MULTIPLE', `${primaries} regions have role 'primary'; mark exactly one and make the others 'fallback'.`);
   if (regions.length === 1 && found.size === 1) {
-    c.warn('regions', 'FLAVOR_SINGLE_REGION',
+    c.warning('regions', 'FLAVOR_SINGLE_REGION',
       'single-region flavor: no cross-region DR is possible; data is protected by multi-AZ nodes and in-region snapshots only.');
   }
   return found;
+}
+
+/** Why a region name is not in the catalog: another partition, a look-alike of a real name, or unknown. */
+function checkUnknownRegion(c: Collector, path: string, name: unknown): void {
+  const partition = typeof name === 'string' ? otherPartitionOf(name) : undefined;
+  if (partition) {
+    return c.error(path, 'FLAVOR_REGION_OTHER_PARTITION',
+      `${show(name)} is a region of the ${partition} partition, a separate cloud with its own accounts; flavors deploy to the commercial aws partition only.`);
+  }
+  if (typeof name === 'string' && /[^\x20-\x7e]/.test(name)) {
+    const imitated = regionImitated(name);
+    return c.error(path, 'FLAVOR_REGION_LOOKALIKE',
+      `${show(name)} contains non-ASCII characters${imitated ? ` and only looks like '${imitated}'` : ''}; type region names in plain ASCII.`);
+  }
+  c.error(path, 'FLAVOR_REGION_UNKNOWN', `${show(name)} is not an AWS commercial region; see lib/flavor/regions.ts for the catalog (e.g. 'eu-central-1').`);
 }
 
 function checkDatabases(c: Collector, databases: unknown): void {
   if (databases === undefined) return;
   if (!isObj(databases)) return c.error('databases', 'FLAVOR_FIELD_TYPE', 'databases must be an object keyed by database name.');
   for (const [name, db] of Object.entries(databases)) {
-    const path = `databases.${name}`;
+    const path = join('databases', name);
     if (!DATABASE_NAME.test(name)) {
-      c.error(path, 'FLAVOR_DB_NAME_INVALID', `database name '${name}' must be camelCase letters and digits (max 32), e.g. 'ledger'; it becomes a construct id.`);
+      c.error(path, 'FLAVOR_DB_NAME_INVALID', `database name ${show(name)} must be camelCase letters and digits (max 32), e.g. 'ledger'; it becomes a construct id.`);
+    } else if (name in Object.prototype) {
+      // Construct ids live in a plain object: 'constructor' or 'toString' collide with its inherited members.
+      c.error(path, 'FLAVOR_DB_NAME_INVALID', `database name ${show(name)} is a name every JavaScript object already has, which CDK refuses as a construct id; choose another, e.g. 'ledger'.`);
     }
     if (!isObj(db)) {
       c.error(path, 'FLAVOR_FIELD_TYPE', "a database must be an object with a platform: 'ec2' | 'rds' | 'k8s'.");
@@ -156,7 +182,7 @@ function checkDatabases(c: Collector, databases: unknown): void {
     }
     const platform = db.platform;
     if (platform !== 'ec2' && platform !== 'rds' && platform !== 'k8s') {
-      c.error(`${path}.platform`, 'FLAVOR_DB_PLATFORM_UNKNOWN', `platform '${String(platform)}' must be 'ec2', 'rds' or 'k8s'.`);
+      c.error(`${path}.platform`, 'FLAVOR_DB_PLATFORM_UNKNOWN', `platform ${show(platform)} must be 'ec2', 'rds' or 'k8s'.`);
       continue;
     }
     checkEngine(c, path, platform, db.engine);
@@ -191,7 +217,7 @@ export function validateRdsDatabase(db: Obj, path = ''): Problem[] {
 function checkEngine(c: Collector, path: string, platform: keyof typeof ENGINES_BY_PLATFORM, engine: unknown): void {
   const engines: readonly string[] = ENGINES_BY_PLATFORM[platform];
   if (!engines.includes(engine as string)) {
-    c.error(join(path, 'engine'), 'FLAVOR_DB_ENGINE_UNSUPPORTED', `engine '${String(engine)}' is not available on ${platform}; use ${engines.join(' or ')}.`);
+    c.error(join(path, 'engine'), 'FLAVOR_DB_ENGINE_UNSUPPORTED', `engine ${show(engine)} is not available on ${platform}; use ${engines.join(' or ')}.`);
   }
 }
 
@@ -199,10 +225,10 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   if (closed) c.closed(db, path, ['platform', 'engine', 'instanceType', 'nodes', 'volume']);
   if (typeof db.instanceType !== 'string' || !R5_INSTANCE_TYPE.test(db.instanceType)) {
     c.error(join(path, 'instanceType'), 'FLAVOR_DB_INSTANCE_TYPE_INVALID',
-      `instanceType '${String(db.instanceType)}' is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`);
+      `instanceType ${show(db.instanceType)} is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`);
   }
   if (!isPositiveInt(db.nodes) || db.nodes > 15) {
-    c.error(join(path, 'nodes'), 'FLAVOR_DB_NODES_INVALID', `nodes must be an integer from 1 to 15, got ${String(db.nodes)}.`);
+    c.error(join(path, 'nodes'), 'FLAVOR_DB_NODES_INVALID', `nodes must be an integer from 1 to 15, got ${show(db.nodes)}.`);
   }
   const volume = db.volume;
   if (!isObj(volume)) {
@@ -212,15 +238,15 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   c.closed(volume, join(path, 'volume'), ['sizeGiB', 'type', 'iops', 'throughputMiBps']);
   const vpath = join(path, 'volume');
   if (volume.type !== undefined && volume.type !== 'gp3') {
-    c.error(`${vpath}.type`, 'FLAVOR_DB_VOLUME_TYPE_INVALID', `volume type '${String(volume.type)}' is not supported; use 'gp3'.`);
+    c.error(`${vpath}.type`, 'FLAVOR_DB_VOLUME_TYPE_INVALID', `volume type ${show(volume.type)} is not supported; use 'gp3'.`);
   }
   const size = volume.sizeGiB;
   if (!isPositiveInt(size) || size < GP3.minSizeGiB || size > GP3.maxSizeGiB) {
-    c.error(`${vpath}.sizeGiB`, 'FLAVOR_DB_VOLUME_SIZE_INVALID', `sizeGiB must be an integer from ${GP3.minSizeGiB} to ${GP3.maxSizeGiB}, got ${String(size)}.`);
+    c.error(`${vpath}.sizeGiB`, 'FLAVOR_DB_VOLUME_SIZE_INVALID', `sizeGiB must be an integer from ${GP3.minSizeGiB} to ${GP3.maxSizeGiB}, got ${show(size)}.`);
   }
   const iops = volume.iops ?? GP3.minIops;
   if (!isPositiveInt(iops) || iops < GP3.minIops || iops > GP3.maxIops) {
-    c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE', `gp3 iops must be from ${GP3.minIops} to ${GP3.maxIops}, got ${String(iops)}.`);
+    c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE', `gp3 iops must be from ${GP3.minIops} to ${GP3.maxIops}, got ${show(iops)}.`);
   } else if (volume.iops !== undefined && isPositiveInt(size) && iops > size * GP3.maxIopsPerGiB) {
     c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE',
       `gp3 allows at most ${GP3.maxIopsPerGiB} IOPS per GiB: ${iops} IOPS needs sizeGiB >= ${Math.ceil(iops / GP3.maxIopsPerGiB)}.`);
@@ -228,7 +254,7 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   const throughput = volume.throughputMiBps ?? GP3.minThroughputMiBps;
   if (!isPositiveInt(throughput) || throughput < GP3.minThroughputMiBps || throughput > GP3.maxThroughputMiBps) {
     c.error(`${vpath}.throughputMiBps`, 'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
-      `gp3 throughputMiBps must be from ${GP3.minThroughputMiBps} to ${GP3.maxThroughputMiBps}, got ${String(throughput)}.`);
+      `gp3 throughputMiBps must be from ${GP3.minThroughputMiBps} to ${GP3.maxThroughputMiBps}, got ${show(throughput)}.`);
   } else if (isPositiveInt(iops) && throughput > iops * GP3.maxThroughputPerIops) {
     c.error(`${vpath}.throughputMiBps`, 'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
       `gp3 allows at most ${GP3.maxThroughputPerIops} MiB/s per provisioned IOPS: ${throughput} MiB/s needs iops >= ${Math.ceil(throughput / GP3.maxThroughputPerIops)}.`);
@@ -239,21 +265,21 @@ function checkRdsDatabase(c: Collector, path: string, db: Obj, closed = true): v
   if (closed) c.closed(db, path, ['platform', 'engine', 'instanceType', 'storageGiB']);
   if (typeof db.instanceType !== 'string' || !RDS_R5_INSTANCE_CLASS.test(db.instanceType)) {
     c.error(join(path, 'instanceType'), 'FLAVOR_DB_INSTANCE_TYPE_INVALID',
-      `instanceType '${String(db.instanceType)}' is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`);
+      `instanceType ${show(db.instanceType)} is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`);
   }
   const size = db.storageGiB;
   if (!isPositiveInt(size) || size < RDS_STORAGE.minGiB || size > RDS_STORAGE.maxGiB) {
-    c.error(join(path, 'storageGiB'), 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from ${RDS_STORAGE.minGiB} to ${RDS_STORAGE.maxGiB}, got ${String(size)}.`);
+    c.error(join(path, 'storageGiB'), 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from ${RDS_STORAGE.minGiB} to ${RDS_STORAGE.maxGiB}, got ${show(size)}.`);
   }
 }
 
 function checkK8sDatabase(c: Collector, path: string, db: Obj): void {
   c.closed(db, path, ['platform', 'engine', 'instances', 'storageGiB']);
   if (!isPositiveInt(db.instances) || db.instances > 9) {
-    c.error(`${path}.instances`, 'FLAVOR_DB_INSTANCES_INVALID', `instances must be an integer from 1 to 9, got ${String(db.instances)}.`);
+    c.error(`${path}.instances`, 'FLAVOR_DB_INSTANCES_INVALID', `instances must be an integer from 1 to 9, got ${show(db.instances)}.`);
   }
   if (!isPositiveInt(db.storageGiB) || db.storageGiB > GP3.maxSizeGiB) {
-    c.error(`${path}.storageGiB`, 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from 1 to ${GP3.maxSizeGiB}, got ${String(db.storageGiB)}.`);
+    c.error(`${path}.storageGiB`, 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from 1 to ${GP3.maxSizeGiB}, got ${show(db.storageGiB)}.`);
   }
 }
 
@@ -263,10 +289,10 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
   c.closed(backup, 'backup', ['intervalHours', 'retain', 'copyTo']);
   if (backup.intervalHours !== undefined && !DLM_INTERVAL_HOURS.includes(backup.intervalHours as number)) {
     c.error('backup.intervalHours', 'FLAVOR_BACKUP_INTERVAL_UNSUPPORTED',
-      `intervalHours ${String(backup.intervalHours)} is not supported by DLM; use one of ${DLM_INTERVAL_HOURS.join(', ')}.`);
+      `intervalHours ${show(backup.intervalHours)} is not supported by DLM; use one of ${DLM_INTERVAL_HOURS.join(', ')}.`);
   }
   if (backup.retain !== undefined && (!isPositiveInt(backup.retain) || backup.retain > DLM_MAX_RETAIN)) {
-    c.error('backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID', `retain must be an integer from 1 to ${DLM_MAX_RETAIN}, got ${String(backup.retain)}.`);
+    c.error('backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID', `retain must be an integer from 1 to ${DLM_MAX_RETAIN}, got ${show(backup.retain)}.`);
   }
   const copyTo = backup.copyTo;
   if (copyTo === undefined || copyTo === 'fallbacks') {
@@ -289,7 +315,7 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
     const path = `backup.copyTo[${i}]`;
     const info = typeof region === 'string' ? regionInfo(region) : undefined;
     if (!info) {
-      c.error(path, 'FLAVOR_REGION_UNKNOWN', `'${String(region)}' is not an AWS commercial region.`);
+      checkUnknownRegion(c, path, region);
     } else if (countries && !countries.has(info.country)) {
       c.error(path, 'FLAVOR_BACKUP_COPY_OUTSIDE_RESIDENCY',
         `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; snapshots may only be copied inside the flavor's jurisdiction.`);
@@ -307,7 +333,7 @@ function checkFailover(c: Collector, failover: unknown): void {
   for (const key of ['dns', 'database'] as const) {
     const mode = failover[key];
     if (mode !== undefined && mode !== 'automatic' && mode !== 'manual') {
-      c.error(`failover.${key}`, 'FLAVOR_FAILOVER_MODE_INVALID', `failover.${key} '${String(mode)}' must be 'automatic' or 'manual'.`);
+      c.error(`failover.${key}`, 'FLAVOR_FAILOVER_MODE_INVALID', `failover.${key} ${show(mode)} must be 'automatic' or 'manual'.`);
     }
   }
   if (failover.database === 'automatic') {

@@ -38,3 +38,17 @@ export const K8S_DATABASE_REQUEST_DEFAULTS = {
   /** Size of each instance's claim on the gp3 StorageClass (expandable later, never shrinkable). */
   storageGiB: 100,
 } as const;
+
+/** Network access to database pods (README "Default settings"). */
+export const K8S_NETWORK_DEFAULTS = {
+  /** Pods of the database's namespace carrying `<clientLabel>: <cluster name>` may reach PostgreSQL. */
+  clientLabel: 'flavors.io/database-client',
+  postgresPort: 5432,
+  /** The instance manager's status port, polled by the operator. */
+  statusPort: 8000,
+  /** Where the CloudNativePG operator runs and how its pods are labelled (CloudNativePG's install manifest). */
+  operatorNamespace: 'cnpg-system',
+  operatorLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' },
+  /** Label CloudNativePG puts on every instance pod of a cluster. */
+  clusterLabel: 'cnpg.io/cluster',
+} as const;

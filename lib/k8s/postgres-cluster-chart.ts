@@ -1,7 +1,8 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
+import { Problems } from '../problems';
 import { DLM_INTERVAL_HOURS } from '../flavor/defaults';
+import { databaseNetworkPolicy } from './database-network-policy';
 import { flavorNamespace, K8S_DEFAULTS, k8sName, regionalDatabaseHost } from './defaults';
 
 export interface PostgresClusterChartProps {
@@ -20,13 +21,23 @@ export interface PostgresClusterChartProps {
    * streaming from the primary region's cluster (seconds of RPO) and accepts no writes.
    */
   readonly primaryRegion: string;
+  /** Pod labels of the CDC connector allowed to read this database. @default no CDC access */
+  readonly cdcPodLabels?: Readonly<Record<string, string>>;
+  /**
+   * The login role of the CDC connector, declared so the operator creates it (REPLICATION, LOGIN)
+   * with the password of a basic-auth secret the connector mounts too. @default no CDC role
+   */
+  readonly cdcRole?: { readonly name: string; readonly passwordSecret: string };
+  /** CIDRs of the flavor's other regions' clusters, allowed to stream from this one. @default none */
+  readonly replicationPeerCidrs?: readonly string[];
 }
 
 /**
  * A CloudNativePG cluster for one database of a flavor in one region: instances spread over AZs
  * (required anti-affinity), storage on the flavor's encrypted gp3 class, scheduled volume-snapshot
  * backups; in a fallback region a replica cluster bootstrapped from and streaming from the primary
- * region's cluster, so data only moves between the flavor's own regions.
+ * region's cluster, so data only moves between the flavor's own regions. A NetworkPolicy denies
+ * every ingress to the instances except the clients listed in `databaseNetworkPolicy`.
  */
 export class PostgresClusterChart extends Chart {
   readonly clusterName: string;
@@ -34,11 +45,11 @@ export class PostgresClusterChart extends Chart {
 
   constructor(scope: Construct, id: string, props: PostgresClusterChartProps) {
     super(scope, id, { namespace: flavorNamespace(props.flavor), disableResourceNameHashes: true });
-    const problems: string[] = [];
-    if (!Number.isInteger(props.instances) || props.instances < 1) problems.push(`instances must be a positive integer, got ${props.instances}`);
-    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) problems.push(`storageGiB must be a positive integer, got ${props.storageGiB}`);
-    if (!DLM_INTERVAL_HOURS.includes(props.backupIntervalHours)) problems.push(`backupIntervalHours must be one of ${DLM_INTERVAL_HOURS.join(', ')}, got ${props.backupIntervalHours}`);
-    if (problems.length > 0) throw new FlavorsError('K8S_CLUSTER_INVALID', `PostgresClusterChart ${props.flavor}/${props.database}: ${problems.join('; ')}.`);
+    const problems = new Problems();
+    if (!Number.isInteger(props.instances) || props.instances < 1) problems.error('instances', 'K8S_CLUSTER_INVALID', `instances must be a positive integer, got ${props.instances}`);
+    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) problems.error('storageGiB', 'K8S_CLUSTER_INVALID', `storageGiB must be a positive integer, got ${props.storageGiB}`);
+    if (!DLM_INTERVAL_HOURS.includes(props.backupIntervalHours)) problems.error('backupIntervalHours', 'K8S_CLUSTER_INVALID', `backupIntervalHours must be one of ${DLM_INTERVAL_HOURS.join(', ')}, got ${props.backupIntervalHours}`);
+    problems.throwIfAny(`PostgresClusterChart ${props.flavor}/${props.database}`);
 
     this.clusterName = k8sName(props.database);
     this.isReplica = props.region !== props.primaryRegion;
@@ -52,6 +63,8 @@ export class PostgresClusterChart extends Chart {
       spec: {
         instances: props.instances,
         primaryUpdateStrategy: 'unsupervised',
+        // Explicit, not the operator's default: CDC (pgoutput) needs logical decoding in every region a failover may promote.
+        postgresql: { parameters: { wal_level: 'logical' } },
         storage: { size: `${props.storageGiB}Gi`, storageClass: props.storageClassName },
         affinity: { enablePodAntiAffinity: true, topologyKey: K8S_DEFAULTS.topologyKey, podAntiAffinityType: K8S_DEFAULTS.podAntiAffinityType },
         backup: { volumeSnapshot: { className: props.snapshotClassName, online: true } },
@@ -73,6 +86,10 @@ export class PostgresClusterChart extends Chart {
             }],
           }
           : { bootstrap: { initdb: { database: 'app', owner: 'app' } } }),
+        // A replica cluster receives roles through replication; only the primary region declares them.
+        ...(props.cdcRole && !this.isReplica
+          ? { managed: { roles: [{ name: props.cdcRole.name, ensure: 'present', login: true, replication: true, passwordSecret: { name: props.cdcRole.passwordSecret } }] } }
+          : {}),
       },
     });
 
@@ -89,5 +106,7 @@ export class PostgresClusterChart extends Chart {
         immediate: true,
       },
     });
+
+    databaseNetworkPolicy(this, { clusterName: this.clusterName, labels, cdcPodLabels: props.cdcPodLabels, replicationPeerCidrs: props.replicationPeerCidrs });
   }
 }

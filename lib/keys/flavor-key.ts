@@ -2,7 +2,8 @@ import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, type IConstruct } from 'constructs';
-import { FlavorError, type Problem } from '../errors';
+import { flavorRegions } from '../flavor/define-flavor';
+import { Problems } from '../problems';
 import { FLAVOR_KEY_DEFAULTS, KEY_USAGE_ACTIONS } from './defaults';
 import { grantGuardStatement } from './grant-guard';
 
@@ -12,6 +13,15 @@ export interface FlavorKeyFlavor {
   readonly primaryRegion: string;
   readonly fallbackRegions: readonly string[];
 }
+
+/** What `FlavorKey.fromKeyAttributes` needs: the flavor (its regions) and the multi-Region key id. */
+export interface FlavorKeyAttributes {
+  readonly flavor: FlavorKeyFlavor;
+  /** The key id, the same in every region of the flavor (`mrk-…`; `FlavorKey.keyId` of the primary stack). */
+  readonly keyId: string;
+}
+
+const MULTI_REGION_KEY_ID = /^mrk-[0-9a-f]{32}$/;
 
 export interface FlavorKeyProps {
   /** The flavor the key belongs to: its name (alias) and its regions (the only places a replica may exist). */
@@ -49,6 +59,28 @@ export class FlavorKey extends Construct {
     return Stack.of(scope).formatArn({ service: 'kms', region, resource: 'key', resourceName: keyId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
   }
 
+  /**
+   * The flavor key in the region of `scope`'s stack, as another team's stack sees it: a `kms.IKey`
+   * to pass to encrypted resources and to grant on (`grantEncryptDecrypt`, `grantDecrypt`). Refuses
+   * a stack outside the flavor's regions, where the key has no replica and never will.
+   */
+  static fromKeyAttributes(scope: Construct, id: string, attrs: FlavorKeyAttributes): kms.IKey {
+    const stack = Stack.of(scope);
+    const regions = flavorRegions(attrs.flavor);
+    const problems = new Problems();
+    if (Token.isUnresolved(stack.region)) {
+      problems.error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
+    } else if (!regions.includes(stack.region)) {
+      problems.error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
+        `the stack is in ${stack.region}, outside the flavor's regions (${regions.join(', ')}); a flavor key exists only there.`);
+    }
+    if (!Token.isUnresolved(attrs.keyId) && !MULTI_REGION_KEY_ID.test(attrs.keyId)) {
+      problems.error('keyId', 'KEY_ID_INVALID', `'${attrs.keyId}' is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.`);
+    }
+    problems.throwIfAny(`FlavorKey.fromKeyAttributes ${scope.node.path}/${id}`);
+    return kms.Key.fromKeyArn(scope, id, FlavorKey.arnInRegion(scope, attrs.keyId, stack.region));
+  }
+
   /** The key of this region (primary or replica), for constructs taking a `kms.IKey`. */
   readonly key: kms.IKey;
   readonly keyArn: string;
@@ -63,7 +95,7 @@ export class FlavorKey extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { flavor } = props;
-    this.flavorRegions = [flavor.primaryRegion, ...flavor.fallbackRegions];
+    this.flavorRegions = flavorRegions(flavor);
     this.isReplica = stack.region !== flavor.primaryRegion;
     this.validate(stack, props);
 
@@ -100,13 +132,22 @@ export class FlavorKey extends Construct {
     new kms.CfnAlias(this, 'Alias', { aliasName: this.aliasName, targetKeyId: this.keyId });
   }
 
+  /**
+   * Lets `grantee` encrypt and decrypt with the key in this region directly (the aws-cdk
+   * `kms.Key.grantEncryptDecrypt` actions), e.g. an application's own envelope encryption of
+   * flavor data; the key policy delegates to IAM policies of the account.
+   */
+  grantEncryptDecrypt(grantee: iam.IGrantable): iam.Grant {
+    return this.key.grantEncryptDecrypt(grantee);
+  }
+
   /** This key's ARN in another region of the flavor (the replica there, or the primary). */
   arnIn(region: string): string {
     if (!this.flavorRegions.includes(region)) {
-      throw new FlavorError([{
-        code: 'KEY_REGION_OUTSIDE_FLAVOR', path: 'region', severity: 'error',
-        message: `${region} is not a region of this flavor (${this.flavorRegions.join(', ')}); the key has no replica there and never will.`,
-      }], `FlavorKey ${this.node.path}`);
+      const problems = new Problems();
+      problems.error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
+        `${region} is not a region of this flavor (${this.flavorRegions.join(', ')}); the key has no replica there and never will.`);
+      problems.throwIfAny(`FlavorKey ${this.node.path}`);
     }
     return FlavorKey.arnInRegion(this, this.keyId, region);
   }
@@ -116,8 +157,8 @@ export class FlavorKey extends Construct {
   }
 
   private validate(stack: Stack, props: FlavorKeyProps): void {
-    const problems: Problem[] = [];
-    const error = (path: string, code: string, message: string) => problems.push({ path, code, message, severity: 'error' });
+    const problems = new Problems();
+    const error = problems.error.bind(problems);
     if (Token.isUnresolved(stack.region)) {
       error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
     } else if (!this.flavorRegions.includes(stack.region)) {
@@ -132,7 +173,7 @@ export class FlavorKey extends Construct {
     if (props.pendingWindow && !Token.isUnresolved(props.pendingWindow.toDays()) && (props.pendingWindow.toDays() < 7 || props.pendingWindow.toDays() > 30)) {
       error('pendingWindow', 'KEY_PENDING_WINDOW_INVALID', `pendingWindow must be from 7 to 30 days, got ${props.pendingWindow.toDays()}.`);
     }
-    if (problems.length > 0) throw new FlavorError(problems, `FlavorKey ${this.node.path}`);
+    problems.throwIfAny(`FlavorKey ${this.node.path}`);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from '../flavor/regions';
 import { LOOKUP_TABLE_DEFAULTS } from './defaults';
 import { LookupTableKey } from './lookup-table-key';
@@ -37,6 +38,14 @@ export interface GlobalLookupTableProps {
   readonly pointInTimeRecoveryDays?: number;
 }
 
+/** What `GlobalLookupTable.fromTableAttributes` needs to reference the table from another stack. */
+export interface GlobalLookupTableAttributes {
+  /** @default 'flavors-lookup' */
+  readonly tableName?: string;
+  /** The key that encrypts the table in the importing stack's region; reads decrypt with it. */
+  readonly encryptionKey: kms.IKey;
+}
+
 /**
  * The global lookup table: a DynamoDB global table (TableV2, one CloudFormation resource for all
  * replicas) keyed by `LOOKUP_TABLE_KEYS` (`pk`/`sk`, index `byFlavor` on `gsi1pk`/`gsi1sk`). It
@@ -45,6 +54,20 @@ export interface GlobalLookupTableProps {
  * deletion, and a customer-managed key in every replica region (never a key of another region).
  */
 export class GlobalLookupTable extends Construct {
+  /**
+   * The lookup table as another stack sees it, in that stack's region (a global table has the same
+   * name in every replica region), for grants such as `grantReadData`. Readers need `kms:Decrypt`
+   * on the table's key in that region: pass it as `encryptionKey` (e.g.
+   * `kms.Key.fromKeyArn(this, 'LookupKey', arn)`; `LookupTableKey.aliasArnIn` names the alias).
+   */
+  static fromTableAttributes(scope: Construct, id: string, attrs: GlobalLookupTableAttributes): dynamodb.ITableV2 {
+    return dynamodb.TableV2.fromTableAttributes(scope, id, {
+      tableName: attrs.tableName ?? LOOKUP_TABLE_DEFAULTS.tableName,
+      encryptionKey: attrs.encryptionKey,
+      grantIndexPermissions: true,
+    });
+  }
+
   readonly table: dynamodb.TableV2;
   readonly tableName: string;
   /** Key of the table in the stack's region. */
@@ -83,33 +106,39 @@ export class GlobalLookupTable extends Construct {
     });
   }
 
+  /**
+   * Lets `grantee` read the table and its `byFlavor` index in this stack's region (GetItem,
+   * BatchGetItem, Query, Scan, DescribeTable, streams) and decrypt with its key there.
+   */
+  grantReadData(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grantReadData(grantee);
+  }
+
   private validate(region: string, replicaKeyArns: Readonly<Record<string, string>>, pitrDays: number): void {
-    const problems: string[] = [];
+    const problems = new Problems();
     if (Token.isUnresolved(region)) {
-      problems.push('the stack needs an explicit env region: replica keys and residency are checked per region');
+      problems.error('', 'LOOKUP_TABLE_INVALID', 'the stack needs an explicit env region: replica keys and residency are checked per region');
     }
     const seen = new Set<string>();
     this.replicaRegions.forEach((r, i) => {
-      if (!regionInfo(r)) problems.push(`replicaRegions[${i}] '${r}' is not a region of the catalog`);
-      if (r === region) problems.push(`replicaRegions[${i}] '${r}' is the stack's own region; list only the other regions`);
-      if (seen.has(r)) problems.push(`replicaRegions[${i}] '${r}' is listed twice`);
+      if (!regionInfo(r)) problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is not a region of the catalog`);
+      if (r === region) problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is the stack's own region; list only the other regions`);
+      if (seen.has(r)) problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is listed twice`);
       seen.add(r);
     });
     for (const r of this.replicaRegions) {
-      if (!(r in replicaKeyArns)) problems.push(`replicaKeyArns has no key for replica region '${r}'`);
+      if (!(r in replicaKeyArns)) problems.error('replicaKeyArns', 'LOOKUP_TABLE_INVALID', `replicaKeyArns has no key for replica region '${r}'`);
     }
     for (const [r, arn] of Object.entries(replicaKeyArns)) {
-      if (!seen.has(r)) problems.push(`replicaKeyArns['${r}'] is not a replica region (${this.replicaRegions.join(', ') || 'none'})`);
+      if (!seen.has(r)) problems.error(`replicaKeyArns['${r}']`, 'LOOKUP_TABLE_INVALID', `replicaKeyArns['${r}'] is not a replica region (${this.replicaRegions.join(', ') || 'none'})`);
       else if (!Token.isUnresolved(arn)) {
         const keyRegion = /^arn:[a-z-]+:kms:([a-z0-9-]+):\d{12}:(key|alias)\/.+$/.exec(arn)?.[1];
-        if (keyRegion !== r) problems.push(`replicaKeyArns['${r}'] must be a KMS key or alias ARN in ${r}, got '${arn}'`);
+        if (keyRegion !== r) problems.error(`replicaKeyArns['${r}']`, 'LOOKUP_TABLE_INVALID', `replicaKeyArns['${r}'] must be a KMS key or alias ARN in ${r}, got '${arn}'`);
       }
     }
     if (!Token.isUnresolved(pitrDays) && (!Number.isInteger(pitrDays) || pitrDays < 1 || pitrDays > 35)) {
-      problems.push(`pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pitrDays}`);
+      problems.error('pointInTimeRecoveryDays', 'LOOKUP_TABLE_INVALID', `pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pitrDays}`);
     }
-    if (problems.length > 0) {
-      throw new FlavorsError('LOOKUP_TABLE_INVALID', `GlobalLookupTable ${this.node.path}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    }
+    problems.throwIfAny(`GlobalLookupTable ${this.node.path}`);
   }
 }

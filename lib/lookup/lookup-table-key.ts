@@ -1,8 +1,8 @@
 import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
 import { addGrantGuard } from '../keys/grant-guard';
+import { Problems } from '../problems';
 import { LOOKUP_TABLE_DEFAULTS } from './defaults';
 
 export interface LookupTableKeyProps {
@@ -36,9 +36,11 @@ export class LookupTableKey extends Construct {
   constructor(scope: Construct, id: string, props: LookupTableKeyProps = {}) {
     super(scope, id);
     const aliasName = props.aliasName ?? LOOKUP_TABLE_DEFAULTS.keyAlias;
+    const problems = new Problems();
     if (!Token.isUnresolved(aliasName) && !/^alias\/[A-Za-z0-9/_-]+$/.test(aliasName)) {
-      throw new FlavorsError('LOOKUP_KEY_ALIAS_INVALID', `LookupTableKey ${this.node.path}: aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got '${aliasName}'.`);
+      problems.error('aliasName', 'LOOKUP_KEY_ALIAS_INVALID', `aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got '${aliasName}'.`);
     }
+    problems.throwIfAny(`LookupTableKey ${this.node.path}`);
     this.key = new kms.Key(this, 'Resource', {
       description: 'flavors: encrypts the global lookup table replica in this region (routing metadata only)',
       enableKeyRotation: true,

@@ -4,8 +4,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 /** Secure defaults of RegionalVpc; README "Default settings" lists them. */
 export const REGIONAL_VPC_DEFAULTS = {
   cidr: '10.0.0.0/16',
-  /** One NAT gateway per AZ: an AZ outage does not cut the others' egress. */
-  natGatewaysPerAz: true,
   publicSubnetMask: 24,
   privateSubnetMask: 20,
   databaseSubnetMask: 22,

@@ -1,6 +1,6 @@
 import { Stack, Token, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from '../flavor/regions';
 
 /**
@@ -12,8 +12,10 @@ export class PinnedAzStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
     if (Token.isUnresolved(this.region) || !regionInfo(this.region)) {
-      throw new FlavorsError('STACK_REGION_REQUIRED',
-        `${this.node.path}: give the stack an explicit env with a catalog region (got '${Token.isUnresolved(this.region) ? 'unresolved' : this.region}'); availability zones are pinned from the region catalog.`);
+      const problems = new Problems();
+      problems.error('env.region', 'STACK_REGION_REQUIRED',
+        `give the stack an explicit env with a catalog region (got '${Token.isUnresolved(this.region) ? 'unresolved' : this.region}'); availability zones are pinned from the region catalog.`);
+      problems.throwIfAny(this.node.path);
     }
   }
 

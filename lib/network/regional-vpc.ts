@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FlavorsError } from '../errors';
+import { Problems } from '../problems';
 import { regionInfo } from '../flavor/regions';
 import { inPacks, suppressInlineRolePolicy, suppressNag } from '../nag-suppressions';
 import { REGIONAL_VPC_DEFAULTS, REGIONAL_VPC_INTERFACE_ENDPOINTS } from './defaults';
@@ -18,7 +18,10 @@ export interface RegionalVpcProps {
   readonly availabilityZones?: readonly string[];
   /** @default '10.0.0.0/16' */
   readonly cidr?: string;
-  /** NAT gateways for the private (egress) subnets. @default one per availability zone */
+  /**
+   * NAT gateways for the private (egress) subnets.
+   * @default one per availability zone: an AZ outage does not cut the others' egress
+   */
   readonly natGateways?: number;
   /** Key that encrypts the flow-log group. @default flow logs are encrypted with CloudWatch Logs' own key */
   readonly flowLogKey?: kms.IKey;
@@ -51,14 +54,16 @@ export class RegionalVpc extends Construct {
   constructor(scope: Construct, id: string, props: RegionalVpcProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
-    const azs = props.availabilityZones ?? this.catalogAzs(stack);
-    if (azs.length < 2) {
-      throw new FlavorsError('VPC_AZS_TOO_FEW', `RegionalVpc ${this.node.path}: availabilityZones needs at least 2 zones for multi-AZ databases, got ${azs.length}.`);
+    const problems = new Problems();
+    const azs = props.availabilityZones ?? this.catalogAzs(stack, problems);
+    if (problems.all.length === 0 && azs.length < 2) {
+      problems.error('availabilityZones', 'VPC_AZS_TOO_FEW', `availabilityZones needs at least 2 zones for multi-AZ databases, got ${azs.length}.`);
     }
     const natGateways = props.natGateways ?? azs.length;
-    if (!Token.isUnresolved(natGateways) && (natGateways < 1 || natGateways > azs.length)) {
-      throw new FlavorsError('VPC_NAT_GATEWAYS_INVALID', `RegionalVpc ${this.node.path}: natGateways must be from 1 to ${azs.length}, got ${natGateways}.`);
+    if (azs.length >= 2 && !Token.isUnresolved(natGateways) && (natGateways < 1 || natGateways > azs.length)) {
+      problems.error('natGateways', 'VPC_NAT_GATEWAYS_INVALID', `natGateways must be from 1 to ${azs.length}, got ${natGateways}.`);
     }
+    problems.throwIfAny(`RegionalVpc ${this.node.path}`);
 
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetention ?? REGIONAL_VPC_DEFAULTS.flowLogRetention,
@@ -113,14 +118,17 @@ export class RegionalVpc extends Construct {
     }
   }
 
-  private catalogAzs(stack: Stack): readonly string[] {
+  /** The catalog's zones of the stack's region; none (and a problem) when the region is not known. */
+  private catalogAzs(stack: Stack, problems: Problems): readonly string[] {
     if (Token.isUnresolved(stack.region)) {
-      throw new FlavorsError('VPC_REGION_UNRESOLVED',
-        `RegionalVpc ${this.node.path}: the stack has no explicit region; give the stack an env with a region or pass availabilityZones.`);
+      problems.error('availabilityZones', 'VPC_REGION_UNRESOLVED',
+        'the stack has no explicit region; give the stack an env with a region or pass availabilityZones.');
+      return [];
     }
     const info = regionInfo(stack.region);
     if (!info) {
-      throw new FlavorsError('VPC_REGION_UNKNOWN', `RegionalVpc ${this.node.path}: region '${stack.region}' is not in the region catalog; pass availabilityZones.`);
+      problems.error('availabilityZones', 'VPC_REGION_UNKNOWN', `region '${stack.region}' is not in the region catalog; pass availabilityZones.`);
+      return [];
     }
     return info.availabilityZones;
   }

@@ -8,6 +8,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
+import { withoutTrailingDot } from '../aws-ids';
 import { FlavorsError } from '../errors';
 import { failoverChainName, regionalEndpointName } from '../failover/endpoint-names';
 import { planFailoverRecords } from '../failover/failover-records';
@@ -23,7 +24,7 @@ import { pollUntil, type PollOptions } from './poll';
  * first and the other regions in their current order.
  */
 
-const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
+const normalize = (name: string) => withoutTrailingDot(name.toLowerCase());
 
 /** The zone's name without the trailing dot, e.g. `flavors.example.com`. */
 export async function hostedZoneName(route53: Route53Client, hostedZoneId: string): Promise<string> {

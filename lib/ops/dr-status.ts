@@ -1,8 +1,10 @@
+import { flavorRegions } from '../flavor/define-flavor';
 import type { Flavor } from '../flavor/types';
 import type { ClientsFor } from './aws-clients';
 import { copiesInRegion, findVolumes, newestByNode, newestByVolume, snapshotsOfVolumes } from './ec2-inventory';
 import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { copyRegions, describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
+import { errorText } from '../unknown-values';
 
 /**
  * `flavors dr status`: for every database of a flavor, per region, the newest restore point and
@@ -50,10 +52,6 @@ export interface DrStatusOptions {
   readonly now: Date;
   /** @default the backup construct's estimate (SNAPSHOT_COPY_DEFAULTS.estimatedCopyMinutes) */
   readonly estimatedCopyMinutes?: number;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 export async function drStatus(flavor: Flavor, options: DrStatusOptions): Promise<DrReport> {
@@ -128,7 +126,7 @@ async function rdsRows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
     : { ...base, region: primary, kind: 'instance', resource: '-', status: 'breached', note: `no DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}` });
   // Every other region of the flavor holds a read replica (stacks/region-stack.ts), whatever
   // backup.copyTo says about snapshot copies.
-  for (const region of [flavor.primaryRegion, ...flavor.fallbackRegions].filter((r) => r !== primary)) {
+  for (const region of flavorRegions(flavor).filter((r) => r !== primary)) {
     try {
       const clients = clientsFor(region);
       const replica = (await findRdsInstances(clients.rds, region, flavor.name, database)).find((i) => i.replicaSource);

@@ -11,6 +11,7 @@ import { formatDbFences, planDbFences, type DbFencePlan } from './failover-db-fe
 import { listFlavorMoves, listFlavorSpaces, spaceAllowsRegion } from './fencing';
 import { findRdsInstances, replicaFreshness } from './rds-inventory';
 import { describeRpo, formatMinutes, minutesBetween, rpoOf, type Rpo } from './rpo';
+import { errorText } from '../unknown-values';
 
 /** Where the lookup table is written: one region, so conditional writes are atomic. */
 export interface LookupLocation {
@@ -118,10 +119,6 @@ export function assertTargetInFlavor(flavor: Flavor, target: string): void {
 /** Refusals that stop `--execute` given the options (data-loss refusals are lifted by `--accept-data-loss`). */
 export function blockingRefusals(plan: FailoverPlan, acceptDataLoss: boolean): FailoverRefusal[] {
   return plan.refusals.filter((r) => !(r.overridable && acceptDataLoss));
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
 import { GetMetricStatisticsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DB_TAGS } from '../database/tags';
 import { OPS_DEFAULTS } from './defaults';
+import { errorText } from '../unknown-values';
 
 /**
  * Read-only RDS queries. Instances are found by the flavor and database tags (`TagList` of
@@ -146,10 +147,6 @@ export interface ReplicaFreshness {
   readonly problem?: string;
   /** Replication state, measures and any problem, for a person. */
   readonly note: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** The replica's data time by its lag, or why it is unknown. */

@@ -95,7 +95,7 @@ async function runInTransaction(client: Client, history: SchemaHistory, migratio
       // A connection lost during COMMIT leaves the outcome unknown here; the history row knows it.
       throw migrationFailed(migration, err, `The connection failed during COMMIT, so whether it committed is unknown here: 'flavors schema status ${context.database}' shows it (its history row commits with it); rerun to go on either way.`);
     }
-    const hint = /cannot run inside a transaction block/.test(errorText(err))
+    const hint = /cannot run inside a transaction block/.test(messageOf(err))
       ? ` If it must run outside a transaction, make '${NO_TRANSACTION_MARKER}' its first line.`
       : '';
     throw migrationFailed(migration, err, `Rolled back: nothing of it was applied; fix the cause (the file, if it was applied nowhere yet, or the data) and rerun the same command to resume from it.${hint}`);
@@ -121,7 +121,8 @@ async function runOutsideTransaction(client: Client, history: SchemaHistory, mig
   return durationMs;
 }
 
-function errorText(err: unknown): string {
+/** The message alone: node-postgres names every server error just `error`. */
+function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
@@ -132,5 +133,5 @@ function migrationFailed(migration: Migration, err: unknown, next: string): Flav
   const detail = typeof pgError.detail === 'string' ? ` ${pgError.detail}` : '';
   const position = Number(pgError.position);
   const line = Number.isInteger(position) && position > 0 ? ` at line ${migration.sql.slice(0, position - 1).split('\n').length}` : '';
-  return new FlavorsError('SCHEMA_MIGRATION_FAILED', `${migration.file} failed${line}: ${errorText(err)}${sqlState}.${detail} ${next}`);
+  return new FlavorsError('SCHEMA_MIGRATION_FAILED', `${migration.file} failed${line}: ${messageOf(err)}${sqlState}.${detail} ${next}`);
 }

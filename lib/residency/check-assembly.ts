@@ -1,5 +1,6 @@
 import type * as cxapi from 'aws-cdk-lib/cx-api';
 import { checkTemplateResidency, type TemplateViolation } from './check-template';
+import { RESIDENCY_VIOLATION } from './residency-guard';
 
 export interface AssemblyViolation extends TemplateViolation {
   readonly stage: string;
@@ -37,6 +38,17 @@ export function checkAssemblyResidency(assembly: cxapi.CloudAssembly, stageRegio
     violations.push({ stage: '', stack: stack.stackName, logicalId: '', location: '', ruleId: 'RES_STACK_OUTSIDE_STAGE', message: 'stack is not inside a flavor or control-plane Stage', fix: 'Create every stack inside a FlavorStage or the ControlPlaneStage.' });
   }
   return violations;
+}
+
+/**
+ * The error annotations a `ResidencyGuard` left in the assembly (messages starting with
+ * RESIDENCY_VIOLATION), so an app that runs the post-synth check can print both nets' findings.
+ */
+export function residencyGuardErrors(assembly: cxapi.CloudAssembly): string[] {
+  const stacks = [...assembly.stacksRecursively, ...assembly.nestedAssemblies.flatMap((a) => a.nestedAssembly.stacksRecursively)];
+  return [...new Set(stacks.flatMap((stack) => stack.messages
+    .filter((m) => m.level === 'error' && String(m.entry.data).startsWith(RESIDENCY_VIOLATION))
+    .map((m) => String(m.entry.data))))];
 }
 
 export function formatViolation(v: AssemblyViolation): string {

@@ -5,10 +5,13 @@ import { route53FailoverTarget } from './rules/route53-failover-target';
 import { rdsBackupReplicationRegion } from './rules/rds-backup-replication-region';
 import { kmsReplicaRegion } from './rules/kms-replica-region';
 import { rdsReplicaSource } from './rules/rds-replica-source';
+import { s3ReplicationDestination } from './rules/s3-replication-destination';
+import { crossRegionReference } from './rules/cross-region-reference';
 import type { CfnResourceJson, ResidencyContext, ResidencyRule } from './rules/rule';
 
 /** The rules every flavor template is checked against; issue-specific rules are appended here. */
-export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource];
+export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource,
+  s3ReplicationDestination, crossRegionReference];
 
 export interface TemplateViolation {
   readonly ruleId: string;

@@ -6,6 +6,10 @@ export { rdsBackupReplicationRegion } from './rules/rds-backup-replication-regio
 export { dlmCopyTargetRegion } from './rules/dlm-copy-target-region';
 export { route53FailoverTarget } from './rules/route53-failover-target';
 export { globalTableReplicaRegion } from './rules/global-table-replica-region';
+export { s3ReplicationDestination } from './rules/s3-replication-destination';
+export { crossRegionReference } from './rules/cross-region-reference';
 export * from './check-template';
+export * from './residency-guard';
 export * from './check-assembly';
 export * from './scp';
+export * from './check-manifests';

@@ -45,7 +45,9 @@ export function flavorScp(flavor: Flavor, options: FlavorScpOptions = {}): Recor
         Effect: 'Deny',
         Action: ['kms:ReplicateKey'],
         Resource: '*',
-        Condition: { 'ForAnyValue:StringNotEquals': { 'kms:ReplicaRegion': regions }, ...principalCondition },
+        // ReplicateKey runs in the primary key's (allowed) region, so the region lock above does not
+        // catch it; kms:ReplicaRegion is single-valued, hence a plain StringNotEquals (no set operator).
+        Condition: { StringNotEquals: { 'kms:ReplicaRegion': regions }, ...principalCondition },
       },
     ],
   };

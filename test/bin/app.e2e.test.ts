@@ -39,4 +39,19 @@ describe('CDK app (bin/app.ts) through the CDK CLI, offline', () => {
     expect(result.stderr).toMatch(/region-outside-residency\.ts: regions\[1\]\.region: FLAVOR_REGION_OUTSIDE_RESIDENCY/);
     expect(result.stderr).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
   });
+
+  test('a stage that escapes its flavor fails `cdk synth` (exit 1) through both nets: the ResidencyGuard and the assembly check', () => {
+    // Given the real app with one resource injected into us-australia's us-east-1 stack: a table replica in eu-west-1
+    const result = cdk(['synth', '**', '--quiet', '--app', `${path.join(ROOT, 'node_modules', '.bin', 'tsx')} test/fixtures/escape/escaping-app.ts`,
+      '-c', `flavorsDir=${path.join(ROOT, 'test', 'fixtures', 'escape', 'flavors')}`]);
+    const output = `${result.stdout}\n${result.stderr}`;
+    // Then synth fails with the stable code
+    expect(result.status).toBe(1);
+    expect(output).toContain('error RESIDENCY_VIOLATION: residency check failed');
+    // And the guard's annotation names the construct path, resource type, region and rule (gone if FlavorStage drops the guard)
+    expect(output).toContain('RESIDENCY_VIOLATION: AWS::DynamoDB::GlobalTable us-australia/us-east-1/InjectedEscape: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/1/Region) [RES_GLOBAL_TABLE_REPLICA_REGION, flavor us-australia]');
+    // And bin/app.ts's post-synth check of the written template reports it too (gone if that check is deleted)
+    expect(output).toContain('RES_GLOBAL_TABLE_REPLICA_REGION: us-australia / us-australia-us-east-1 / InjectedEscape / Properties/Replicas/1/Region: replica in eu-west-1');
+    expect(output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
+  });
 });

@@ -54,7 +54,7 @@ describe('flavors validate', () => {
   });
 
   test.each([
-    ['test/fixtures/flavors/syntax-error.ts', 'FLAVOR_FILE_UNLOADABLE: cannot load the file: Transform failed'],
+    ['test/fixtures/flavors/syntax-error.ts', 'FLAVOR_FILE_UNLOADABLE: cannot load the file: test/fixtures/flavors/syntax-error.ts:7:0: Expected "]" but found "}"'],
     ['test/fixtures/flavors/no-default-export.ts', 'FLAVOR_FILE_NO_DEFAULT_EXPORT: the file must `export default defineFlavor({...})`'],
     ['flavors/does-not-exist.ts', 'FLAVOR_FILE_NOT_FOUND: file does not exist'],
   ])('%s → one clear line, exit 1, no stack trace', (file, expected) => {
@@ -62,6 +62,21 @@ describe('flavors validate', () => {
     expect(status).toBe(1);
     expect(stdout).toContain(`${file}: ${expected}`);
     expect(stdout + stderr).not.toMatch(STACK_TRACE);
+  });
+
+  test('the hostile corpus: every file is one clear line with its code, exit 1, no stack trace, nothing written', () => {
+    // Given flavor files that attack the loader: prototype tricks, look-alike and foreign-partition regions,
+    // absurd numbers, a 10 MB string, throwing getters, proxies, file writes, network calls, a hang, an exit
+    const files = fs.readdirSync(path.join(ROOT, 'test', 'fixtures', 'hostile')).filter((f) => f.endsWith('.ts')).map((f) => `test/fixtures/hostile/${f}`);
+    fs.rmSync('/tmp/flavors-hostile-writes-file', { force: true });
+    // When they are validated together
+    const { status, stdout, stderr } = runFlavors(['validate', ...files]);
+    // Then each gets an error line naming the file and a code; none is accepted; the summary counts them all
+    expect(status).toBe(1);
+    for (const file of files) expect(stdout).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}: (\\S+: )?FLAVOR_[A-Z_]+: (?!warning)`, 'm'));
+    expect(stdout).toContain(`${files.length} flavor file(s) checked: `);
+    expect(stdout + stderr).not.toMatch(STACK_TRACE);
+    expect(fs.existsSync('/tmp/flavors-hostile-writes-file')).toBe(false);
   });
 
   test('a new file in flavors/ is discovered with no registry to edit', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runFlavors } from '../helpers/run-cli';
+import { ROOT, runFlavors } from '../helpers/run-cli';
 
 describe('flavors k8s synth', () => {
   test('writes manifests per flavor region for flavors with k8s databases, with the account from cdk.json', () => {
@@ -12,10 +12,29 @@ describe('flavors k8s synth', () => {
       expect(stdout).toContain('region manifest folder(s) written');
       const storage = fs.readFileSync(path.join(out, 'us-australia', 'ap-southeast-2', 'storage.yaml'), 'utf-8');
       expect(storage).toContain('kmsKeyId: arn:aws:kms:ap-southeast-2:333333333333:alias/flavors/us-australia');
-      // germany-belgium declares no k8s database: nothing is written for it
-      expect(fs.existsSync(path.join(out, 'germany-belgium'))).toBe(false);
+      // germany-belgium has no k8s database: only the CDC of its EC2 PostgreSQL, and no MirrorMaker 2 (one region)
+      expect(fs.readdirSync(path.join(out, 'germany-belgium', 'eu-central-1'))).toEqual(['cdc.yaml']);
+      const cdc = fs.readFileSync(path.join(out, 'germany-belgium', 'eu-central-1', 'cdc.yaml'), 'utf-8');
+      expect(cdc).toContain('kind: KafkaConnector');
+      expect(cdc).not.toContain('KafkaMirrorMaker2');
+      expect(fs.readFileSync(path.join(out, 'us-australia', 'ap-southeast-2', 'db-content.yaml'), 'utf-8')).toContain('kind: NetworkPolicy');
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('Given a cdk.json Kafka outside a flavor, Then RESIDENCY_VIOLATION, exit 1 and nothing written', () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-cli-'));
+    try {
+      fs.writeFileSync(path.join(cwd, 'cdk.json'), JSON.stringify({ context: { accounts: { default: '111111111111' }, k8s: { kafkaBootstrap: 'kafka.eu-west-1.shared.internal:9093' } } }));
+      const { status, stdout, stderr } = runFlavors(['k8s', 'synth', '--dir', path.join(ROOT, 'flavors'), '--out', 'out'], { cwd });
+      expect(status).toBe(1);
+      expect(stderr).toMatch(/^error RESIDENCY_VIOLATION: \d+ manifest\(s\) would move data outside their flavor; nothing was written:/);
+      expect(stderr).toContain('RES_K8S_ADDRESS_OUTSIDE: germany-belgium/eu-central-1 / KafkaConnect/germany-belgium-cdc / spec/bootstrapServers: Kafka kafka.eu-west-1.shared.internal is not in eu-central-1');
+      expect(stdout).toBe('');
+      expect(fs.existsSync(path.join(cwd, 'out'))).toBe(false);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
     }
   });
 

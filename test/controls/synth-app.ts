@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
-import { parseDnsContext } from '../../stacks/flavor-dns-stack';
-import { addControlPlane, addFlavorStages, controlPlaneSettings, type AccountMap } from '../../stacks/flavors-app';
+import { accountResolver, controlPlaneSettings, parseDnsContext } from '../../bin/context';
+import { addControlPlane, addFlavorStages } from '../../stacks/flavors-app';
 import { CDK_CONTEXT } from '../helpers/cdk-app';
 
 /** One synthesized stack: where its template is on disk, and the construct it came from. */
@@ -38,7 +38,7 @@ export function synthesizeApp(perStage: (stage: Stage) => void = () => undefined
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-controls-'));
   const app = new App({ context: CDK_CONTEXT, outdir, analyticsReporting: false });
   const flavors = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
-  const accounts = CDK_CONTEXT.accounts as AccountMap;
+  const accounts = accountResolver(CDK_CONTEXT.accounts);
   const dns = parseDnsContext(CDK_CONTEXT.dns);
   const { stages } = addFlavorStages(app, flavors, accounts, dns);
   const controlPlane = addControlPlane(app, flavors, accounts, controlPlaneSettings(CDK_CONTEXT.controlPlane), dns?.zoneName);

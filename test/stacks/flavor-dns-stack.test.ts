@@ -7,7 +7,7 @@ import { regionsMentioned } from '../../lib/residency/rules/foreign-region-refer
 import germanyBelgium from '../../flavors/germany-belgium';
 import globalFlavor from '../../flavors/global';
 import usAustralia from '../../flavors/us-australia';
-import { FlavorDnsStack, parseDnsContext } from '../../stacks/flavor-dns-stack';
+import { FlavorDnsStack } from '../../stacks/flavor-dns-stack';
 import { FlavorStage } from '../../stacks/flavor-stage';
 import { testApp } from '../helpers/cdk-app';
 
@@ -71,21 +71,5 @@ describe('FlavorStage wiring', () => {
     const withDns = new FlavorStage(testApp(), { flavor: usAustralia, account: '333333333333', dns: ZONE });
     expect(withDns.dnsStack).toMatchObject({ stackName: 'us-australia-dns', region: 'us-east-1', account: '333333333333' });
     expect(new FlavorStage(testApp(), { flavor: usAustralia, account: '333333333333' }).dnsStack).toBeUndefined();
-  });
-});
-
-describe('parseDnsContext', () => {
-  test('absent context: no DNS stack', () => {
-    expect(parseDnsContext(undefined)).toBeUndefined();
-  });
-
-  test('reads the zone and drops a trailing dot', () => {
-    expect(parseDnsContext({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com.' })).toEqual(ZONE);
-  });
-
-  test('names every bad field', () => {
-    expect(() => parseDnsContext({ hostedZoneId: 'zone-1', zoneName: 'Not A Domain' })).toThrow(
-      "cdk.json context 'dns': hostedZoneId 'zone-1' must be a Route 53 hosted zone id such as 'Z0000000000000EXAMPLE'; zoneName 'Not A Domain' must be a lower-case domain name such as 'flavors.example.com'.");
-    expect(() => parseDnsContext('flavors.example.com')).toThrow(expect.objectContaining({ code: 'APP_DNS_INVALID' }));
   });
 });

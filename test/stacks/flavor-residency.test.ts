@@ -1,4 +1,5 @@
 import type * as cxapi from 'aws-cdk-lib/cx-api';
+import { accountResolver, parseDnsContext } from '../../bin/context';
 import * as path from 'path';
 import { snapshotCopyDestinations } from '../../lib/backup/copy-destinations';
 import { flavorRegions } from '../../lib/flavor/define-flavor';
@@ -7,13 +8,12 @@ import type { Flavor } from '../../lib/flavor/types';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { regionsMentioned } from '../../lib/residency/rules/foreign-region-reference';
 import usAustralia from '../../flavors/us-australia';
-import { parseDnsContext } from '../../stacks/flavor-dns-stack';
 import { FlavorStage } from '../../stacks/flavor-stage';
 import { addFlavorStages } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
-const ACCOUNTS = CDK_CONTEXT.accounts as Record<string, string>;
+const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 const DNS = parseDnsContext(CDK_CONTEXT.dns)!;
 
 // `any`: synthesized template JSON, whose shape the assertions below check.

@@ -1,14 +1,14 @@
 import * as path from 'path';
-import { FlavorsError } from '../../lib/errors';
+import { accountResolver } from '../../bin/context';
 import { flavorRegions } from '../../lib/flavor/define-flavor';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { FlavorStage } from '../../stacks/flavor-stage';
-import { accountFor, addFlavorStages } from '../../stacks/flavors-app';
+import { addFlavorStages } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
-const ACCOUNTS = CDK_CONTEXT.accounts as Record<string, string>;
+const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 
 describe('FlavorStage', () => {
   // One synth for all flavors: the same app `cdk synth` builds.
@@ -27,7 +27,7 @@ describe('FlavorStage', () => {
     expect(stacks.map((s) => s.environment.region).sort()).toEqual([...flavorRegions(flavor)].sort());
     for (const stack of stacks) {
       expect(stack.stackName).toBe(`${name}-${stack.environment.region}`);
-      expect(stack.environment.account).toBe(accountFor(ACCOUNTS, name));
+      expect(stack.environment.account).toBe(ACCOUNTS(name));
       expect(flavorRegions(flavor)).toContain(stack.environment.region);
       expect(stack.terminationProtection).toBe(true);
     }
@@ -43,16 +43,5 @@ describe('FlavorStage', () => {
     const stage = stages.find((s) => s.stageName === 'us-australia')!;
     const fallback = assembly.getNestedAssembly(stage.artifactId).getStackByName('us-australia-ap-southeast-2');
     expect(fallback.tags).toEqual(expect.objectContaining({ 'flavors:flavor': 'us-australia', 'flavors:region-role': 'fallback' }));
-  });
-});
-
-describe('accounts', () => {
-  test('a flavor without its own account uses default', () => {
-    expect(accountFor({ default: '111111111111' }, 'new-flavor')).toBe('111111111111');
-  });
-
-  test('a missing or malformed account is a clear error', () => {
-    expect(() => accountFor({ x: '12' }, 'x')).toThrow(new FlavorsError('APP_ACCOUNT_MISSING',
-      `cdk.json context 'accounts' has no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`));
   });
 });

@@ -5,12 +5,13 @@ import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import type { Flavor } from '../../lib/flavor/types';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { FlavorStage } from '../../stacks/flavor-stage';
+import { accountResolver } from '../../bin/context';
 import { addFlavorStages } from '../../stacks/flavors-app';
 import { RegionStack } from '../../stacks/region-stack';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
-const ACCOUNTS = CDK_CONTEXT.accounts as Record<string, string>;
+const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 
 const app = testApp();
 const { stages, stageRegions } = addFlavorStages(app, FLAVORS, ACCOUNTS);
@@ -153,7 +154,7 @@ describe('RegionStack wiring', () => {
   test('a fallback stack without the primary stack is refused', () => {
     const f = flavor({});
     expect(() => new RegionStack(testApp(), 'x', { env: { account: '111111111111', region: 'ap-southeast-2' }, flavor: f, role: 'fallback' }))
-      .toThrow("x: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.");
+      .toThrow("x: primary: REGION_STACK_PRIMARY_MISSING: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.");
   });
 
   test('adding or renaming another database leaves a database\'s logical ids alone (construct id = its name)', () => {

@@ -7,7 +7,7 @@ const PGPASS = '/var/lib/pgsql/.pgpass';
 const PORT = 5432;
 
 /** Replication slot of standby node `index`: the primary keeps WAL until that standby has it. */
-export const replicationSlot = (index: number): string => `node_${index}`;
+const replicationSlot = (index: number): string => `node_${index}`;
 
 /**
  * PostgreSQL 16 from the Amazon Linux 2023 repositories (served from S3 in-region, so isolated

@@ -1,4 +1,4 @@
-import { FlavorError, FlavorsError } from '../../errors';
+import { FlavorDefinitionError, FlavorsError } from '../../errors';
 import { defineFlavor } from '../../flavor/define-flavor';
 import type { Flavor, FlavorSpec } from '../../flavor/types';
 
@@ -33,7 +33,7 @@ export function parseLookupFlavors(value: string | undefined): Flavor[] {
   try {
     return specs.map((spec) => defineFlavor(spec as FlavorSpec));
   } catch (err) {
-    if (err instanceof FlavorError) throw new FlavorsError('LOOKUP_CONFIG_INVALID', `LOOKUP_FLAVORS holds an invalid flavor: ${err.message}`);
+    if (err instanceof FlavorDefinitionError) throw new FlavorsError('LOOKUP_CONFIG_INVALID', `LOOKUP_FLAVORS holds an invalid flavor: ${err.message}`);
     throw err;
   }
 }

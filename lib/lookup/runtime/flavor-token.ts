@@ -2,6 +2,7 @@ import {
   createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify,
   type JSONWebKeySet, type JWTVerifyGetKey,
 } from 'jose';
+import { withoutTrailingDot } from '../../aws-ids';
 import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
 import { KeyCertificateError, verifyKeyCertificate, type VerifiedKeyCertificate } from './key-certificate';
@@ -120,7 +121,7 @@ export interface VerifyFlavorTokenOptions {
 
 /** The JWKS URL of the lookup service in one control-plane region (`<region>.<record>.<zone>`). */
 export function lookupJwksUrl(region: string, zoneName: string, recordName = 'lookup'): string {
-  return `https://${region}.${recordName}.${zoneName.replace(/\.$/, '')}/.well-known/jwks.json`;
+  return `https://${region}.${recordName}.${withoutTrailingDot(zoneName)}/.well-known/jwks.json`;
 }
 
 /**

@@ -1,10 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { FlavorsError, type Problem } from '../../errors';
+import { PropsError, type Problem } from '../../errors';
 import { isCountryCode } from '../../flavor/countries';
 import { DLM_INTERVAL_HOURS, DLM_MAX_RETAIN } from '../../flavor/defaults';
 import type { PolicyOverride } from '../../flavor/policy';
 import { regionInfo } from '../../flavor/regions';
 import { FLAVOR_NAME } from '../../flavor/validate';
+import { Problems } from '../../problems';
+import { isObj, type Obj } from '../../unknown-values';
 import { idRule, isValidId, preview, type IdKind } from './ids';
 import { clientKey, flavorIndexKey, grantKey, spaceKey } from './schema-keys';
 
@@ -67,51 +69,46 @@ export const RECORD_FIELDS = {
 export const POLICY_OVERRIDE_FIELDS = ['regions', 'countries', 'backupIntervalHours', 'backupRetain', 'dnsFailover'] as const;
 
 /** A record is malformed. Lists every problem, each naming the field. */
-export class LookupRecordError extends FlavorsError {
-  constructor(public readonly problems: readonly Problem[], what: string) {
-    super(problems[0]?.code ?? 'LOOKUP_RECORD_INVALID',
-      `${what}: ${problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('; ')}`);
+export class LookupRecordError extends PropsError {
+  constructor(problems: readonly Problem[], what: string) {
+    super(problems, what, problems[0]?.code ?? 'LOOKUP_RECORD_INVALID');
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-class Checker {
-  readonly problems: Problem[] = [];
-  fail(code: string, path: string, message: string): void {
-    this.problems.push({ code, path, message, severity: 'error' });
+class Checker extends Problems {
+  get problems(): Problem[] {
+    return [...this.all];
   }
   closed(obj: Obj, path: string, allowed: readonly string[]): void {
     for (const key of Object.keys(obj)) {
       if (!allowed.includes(key)) {
-        this.fail('LOOKUP_RECORD_FIELD_UNKNOWN', join(path, key),
+        this.error(join(path, key), 'LOOKUP_RECORD_FIELD_UNKNOWN',
           `unknown field ${preview(key)}; a lookup record holds routing metadata only (${allowed.join(', ')}).`);
       }
     }
   }
   id(obj: Obj, key: IdKind): void {
-    if (obj[key] === undefined) this.fail('LOOKUP_RECORD_FIELD_MISSING', key, `${key} is required.`);
-    else if (!isValidId(key, obj[key])) this.fail('LOOKUP_RECORD_FIELD_INVALID', key, `${preview(obj[key])} is not a valid ${key} (${idRule(key)}).`);
+    if (obj[key] === undefined) this.error(key, 'LOOKUP_RECORD_FIELD_MISSING', `${key} is required.`);
+    else if (!isValidId(key, obj[key])) this.error(key, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(obj[key])} is not a valid ${key} (${idRule(key)}).`);
   }
   flavor(obj: Obj, known: readonly string[] | undefined): void {
     const value = obj.flavor;
-    if (value === undefined) this.fail('LOOKUP_RECORD_FIELD_MISSING', 'flavor', 'flavor is required.');
+    if (value === undefined) this.error('flavor', 'LOOKUP_RECORD_FIELD_MISSING', 'flavor is required.');
     else if (typeof value !== 'string' || value.length > 40 || !FLAVOR_NAME.test(value)) {
-      this.fail('LOOKUP_RECORD_FIELD_INVALID', 'flavor', `${preview(value)} is not a flavor name (kebab-case).`);
+      this.error('flavor', 'LOOKUP_RECORD_FIELD_INVALID', `${preview(value)} is not a flavor name (kebab-case).`);
     } else if (known && !known.includes(value)) {
-      this.fail('LOOKUP_FLAVOR_UNKNOWN', 'flavor', `flavor '${value}' does not exist; use one of ${known.join(', ')}.`);
+      this.error('flavor', 'LOOKUP_FLAVOR_UNKNOWN', `flavor '${value}' does not exist; use one of ${known.join(', ')}.`);
     }
   }
   region(obj: Obj, key: string): void {
     const value = obj[key];
-    if (value === undefined) this.fail('LOOKUP_RECORD_FIELD_MISSING', key, `${key} is required.`);
-    else if (typeof value !== 'string' || !regionInfo(value)) this.fail('LOOKUP_RECORD_FIELD_INVALID', key, `${preview(value)} is not an AWS commercial region.`);
+    if (value === undefined) this.error(key, 'LOOKUP_RECORD_FIELD_MISSING', `${key} is required.`);
+    else if (typeof value !== 'string' || !regionInfo(value)) this.error(key, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(value)} is not an AWS commercial region.`);
   }
   policy(value: unknown, path: string): void {
     if (value === undefined) return;
     if (!isObj(value)) {
-      this.fail('LOOKUP_RECORD_FIELD_INVALID', path, `${path} must be an object with some of ${POLICY_OVERRIDE_FIELDS.join(', ')}.`);
+      this.error(path, 'LOOKUP_RECORD_FIELD_INVALID', `${path} must be an object with some of ${POLICY_OVERRIDE_FIELDS.join(', ')}.`);
       return;
     }
     this.closed(value, path, POLICY_OVERRIDE_FIELDS);
@@ -119,26 +116,26 @@ class Checker {
     this.list(value.countries, join(path, 'countries'), (c) => typeof c === 'string' && isCountryCode(c), 'an ISO 3166-1 alpha-2 country code');
     const interval = value.backupIntervalHours;
     if (interval !== undefined && !(typeof interval === 'number' && DLM_INTERVAL_HOURS.includes(interval))) {
-      this.fail('LOOKUP_RECORD_FIELD_INVALID', join(path, 'backupIntervalHours'), `${preview(interval)} is not one of ${DLM_INTERVAL_HOURS.join(', ')} hours.`);
+      this.error(join(path, 'backupIntervalHours'), 'LOOKUP_RECORD_FIELD_INVALID', `${preview(interval)} is not one of ${DLM_INTERVAL_HOURS.join(', ')} hours.`);
     }
     const retain = value.backupRetain;
     if (retain !== undefined && !(Number.isInteger(retain) && (retain as number) >= 1 && (retain as number) <= DLM_MAX_RETAIN)) {
-      this.fail('LOOKUP_RECORD_FIELD_INVALID', join(path, 'backupRetain'), `${preview(retain)} must be an integer from 1 to ${DLM_MAX_RETAIN}.`);
+      this.error(join(path, 'backupRetain'), 'LOOKUP_RECORD_FIELD_INVALID', `${preview(retain)} must be an integer from 1 to ${DLM_MAX_RETAIN}.`);
     }
     const dns = value.dnsFailover;
     if (dns !== undefined && dns !== 'automatic' && dns !== 'manual') {
-      this.fail('LOOKUP_RECORD_FIELD_INVALID', join(path, 'dnsFailover'), `${preview(dns)} must be 'automatic' or 'manual'.`);
+      this.error(join(path, 'dnsFailover'), 'LOOKUP_RECORD_FIELD_INVALID', `${preview(dns)} must be 'automatic' or 'manual'.`);
     }
   }
   private list(value: unknown, path: string, ok: (v: unknown) => boolean, what: string): void {
     if (value === undefined) return;
     if (!Array.isArray(value) || value.length === 0 || value.length > 32) {
-      this.fail('LOOKUP_RECORD_FIELD_INVALID', path, `${path} must be a list of 1 to 32 entries.`);
+      this.error(path, 'LOOKUP_RECORD_FIELD_INVALID', `${path} must be a list of 1 to 32 entries.`);
       return;
     }
     value.forEach((v, i) => {
-      if (!ok(v)) this.fail('LOOKUP_RECORD_FIELD_INVALID', `${path}[${i}]`, `${preview(v)} is not ${what}.`);
-      else if (value.indexOf(v) !== i) this.fail('LOOKUP_RECORD_FIELD_INVALID', `${path}[${i}]`, `${preview(v)} is listed twice.`);
+      if (!ok(v)) this.error(`${path}[${i}]`, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(v)} is not ${what}.`);
+      else if (value.indexOf(v) !== i) this.error(`${path}[${i}]`, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(v)} is listed twice.`);
     });
   }
 }
@@ -150,7 +147,7 @@ function join(path: string, key: string): string {
 function start(input: unknown, kind: keyof typeof RECORD_FIELDS): { c: Checker; obj?: Obj } {
   const c = new Checker();
   if (!isObj(input)) {
-    c.fail('LOOKUP_RECORD_NOT_OBJECT', '', `a ${kind} record must be an object.`);
+    c.error('', 'LOOKUP_RECORD_NOT_OBJECT', `a ${kind} record must be an object.`);
     return { c };
   }
   c.closed(input, '', RECORD_FIELDS[kind]);
@@ -174,14 +171,14 @@ export function checkSpaceRecord(input: unknown, flavors?: readonly string[]): P
   c.id(obj, 'clientId');
   c.flavor(obj, flavors);
   c.region(obj, 'homeRegion');
-  if (obj.epoch === undefined) c.fail('LOOKUP_RECORD_FIELD_MISSING', 'epoch', 'epoch is required.');
+  if (obj.epoch === undefined) c.error('epoch', 'LOOKUP_RECORD_FIELD_MISSING', 'epoch is required.');
   else if (!(Number.isSafeInteger(obj.epoch) && (obj.epoch as number) >= 1)) {
-    c.fail('LOOKUP_RECORD_FIELD_INVALID', 'epoch', `${preview(obj.epoch)} must be a positive integer.`);
+    c.error('epoch', 'LOOKUP_RECORD_FIELD_INVALID', `${preview(obj.epoch)} must be a positive integer.`);
   }
   c.policy(obj.policy, 'policy');
   c.policy(obj.clientPolicy, 'clientPolicy');
   if (obj.state !== undefined && !SPACE_STATES.includes(obj.state as SpaceState)) {
-    c.fail('LOOKUP_RECORD_FIELD_INVALID', 'state', `${preview(obj.state)} must be one of ${SPACE_STATES.join(', ')}.`);
+    c.error('state', 'LOOKUP_RECORD_FIELD_INVALID', `${preview(obj.state)} must be one of ${SPACE_STATES.join(', ')}.`);
   }
   return c.problems;
 }

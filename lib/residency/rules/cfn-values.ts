@@ -1,7 +1,7 @@
+import { isObj } from '../../unknown-values';
 import { regionsMentioned } from './foreign-region-reference';
 
-type Obj = Record<string, unknown>;
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isObj };
 
 /** Every literal string inside a template value (an ARN may be an `Fn::Join` of literals and references). */
 export function literalStrings(value: unknown): string[] {

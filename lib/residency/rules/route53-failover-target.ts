@@ -1,10 +1,21 @@
+import { withoutTrailingDot } from '../../aws-ids';
 import { isObj } from './cfn-values';
 import { regionsMentioned } from './foreign-region-reference';
 import type { CfnResourceJson, ResidencyContext, ResidencyFinding, ResidencyRule } from './rule';
 
 type Obj = Record<string, unknown>;
 const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:]+)$/i;
-const bare = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+const bare = (name: string): string => withoutTrailingDot(name.toLowerCase());
+// A failover chain's levels are siblings (lib/failover endpoint-names): `fallback-<i>.<flavor>.<zone>`.
+const CHAIN_LEVEL = /^fallback-(\d+)\.(.+)$/;
+
+/** True when `target` is the next level of the chain `name` belongs to (level 0 is the bare name). */
+function isNextChainLevel(name: string, target: string): boolean {
+  const to = CHAIN_LEVEL.exec(target);
+  if (!to) return false;
+  const from = CHAIN_LEVEL.exec(name);
+  return from ? from[2] === to[2] && Number(to[1]) === Number(from[1]) + 1 : to[2] === name && to[1] === '1';
+}
 
 function foreign(text: string, context: ResidencyContext): string[] {
   return regionsMentioned(text).filter((r) => !context.allowedRegions.includes(r));
@@ -12,9 +23,9 @@ function foreign(text: string, context: ResidencyContext): string[] {
 
 /**
  * A failover record's target must be provably inside the flavor: a name that mentions an allowed
- * region (a regional endpoint `<region>.<flavor>.<zone>`, a load balancer's DNS name), or a name
- * below the record's own name (the next level of a failover chain, whose records this rule checks
- * too). IP addresses and names elsewhere cannot be tied to a region. Tokens are left to the stack
+ * region (a regional endpoint `<region>.<flavor>.<zone>`, a load balancer's DNS name), a name
+ * below the record's own name, or the next level of the record's failover chain
+ * (`fallback-<i+1>.<flavor>.<zone>` from `fallback-<i>.…`), whose records this rule checks too. IP addresses and names elsewhere cannot be tied to a region. Tokens are left to the stack
  * region check: a reference resolves inside its own stack.
  */
 function checkRecord(record: Obj, location: string, context: ResidencyContext): ResidencyFinding[] {
@@ -40,8 +51,8 @@ function checkRecord(record: Obj, location: string, context: ResidencyContext): 
     if (!failover) continue;
     if (IP_ADDRESS.test(target)) {
       findings.push({ location: where, message: `failover target ${target} is an IP address, which cannot be tied to a flavor region; target a regional endpoint name` });
-    } else if (regionsMentioned(target).length === 0 && !(name && bare(target).endsWith(`.${name}`))) {
-      findings.push({ location: where, message: `failover target ${target} names no flavor region and is not below ${name ?? 'the record name'}, so residency cannot be proven` });
+    } else if (regionsMentioned(target).length === 0 && !(name && (bare(target).endsWith(`.${name}`) || isNextChainLevel(name, bare(target))))) {
+      findings.push({ location: where, message: `failover target ${target} names no flavor region and is neither below ${name ?? 'the record name'} nor the next level of its failover chain, so residency cannot be proven` });
     }
   }
   return findings;

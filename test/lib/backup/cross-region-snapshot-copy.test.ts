@@ -95,6 +95,22 @@ describe('CrossRegionSnapshotCopy', () => {
     expect(policy.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^SnapshotsExecutionRoleDefaultPolicy/)]));
   });
 
+  test('the role tags snapshots only while creating or copying them, or when they already carry its target tag', () => {
+    // Given the policy's role
+    const { template } = build();
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements: { Sid: string; Action: string | string[]; Condition?: unknown; Resource: unknown }[] = policy.Properties.PolicyDocument.Statement;
+    // Then every statement allowing ec2:CreateTags is conditioned: no foreign snapshot can be given the target tag
+    const tagging = statements.filter((s) => [s.Action].flat().includes('ec2:CreateTags'));
+    expect(tagging.map((s) => [s.Sid, s.Condition])).toEqual([
+      ['TagSnapshotsAtCreation', { StringEquals: { 'ec2:CreateAction': ['CreateSnapshot', 'CreateSnapshots', 'CopySnapshot'] } }],
+      ['TagOwnSnapshots', { StringEquals: { 'aws:ResourceTag/flavors:snapshot-target': 'us-australia/db-data' } }],
+    ]);
+    for (const s of tagging) expect(s.Resource).toEqual(['arn:aws:ec2:ap-southeast-2::snapshot/*', 'arn:aws:ec2:us-east-1::snapshot/*']);
+    // And no statement allows tagging with a wildcard action
+    expect(statements.filter((s) => [s.Action].flat().some((a) => a === 'ec2:*' || a === 'ec2:Create*'))).toEqual([]);
+  });
+
   test('roleArnPattern matches the role path, for key policies written before the role exists', () => {
     const stack = stackIn();
     expect(stack.resolve(CrossRegionSnapshotCopy.roleArnPattern(stack, 'us-australia'))).toBe('arn:aws:iam::333333333333:role/flavors/dlm/us-australia/*');
@@ -222,8 +238,11 @@ describe('CrossRegionSnapshotCopy', () => {
       }
       expect(error).toMatchObject({ code: 'BACKUP_INTERVAL_UNSUPPORTED' });
       const message = (error as Error).message;
-      expect(message).toContain('CrossRegionSnapshotCopy Backup/Snapshots: invalid props:');
-      for (const code of ['BACKUP_INTERVAL_UNSUPPORTED', 'BACKUP_RETAIN_INVALID', 'BACKUP_COPY_TO_SOURCE_REGION']) expect(message).toContain(code);
+      expect(message.split('\n').map((line) => line.split(': ').slice(0, 3).join(': '))).toEqual([
+        'CrossRegionSnapshotCopy Backup/Snapshots: intervalHours: BACKUP_INTERVAL_UNSUPPORTED',
+        'CrossRegionSnapshotCopy Backup/Snapshots: retain: BACKUP_RETAIN_INVALID',
+        'CrossRegionSnapshotCopy Backup/Snapshots: copyTargets[0].region: BACKUP_COPY_TO_SOURCE_REGION',
+      ]);
     });
   });
 });

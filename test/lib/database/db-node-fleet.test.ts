@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DbNodeFleet, type DbNodeFleetProps } from '../../../lib/database/db-node-fleet';
-import { FlavorError } from '../../../lib/errors';
+import { PropsError } from '../../../lib/errors';
 import { RegionalVpc } from '../../../lib/network/regional-vpc';
 import { PinnedAzStack } from '../../../lib/network/pinned-az-stack';
 import { testApp } from '../../helpers/cdk-app';
@@ -21,14 +21,14 @@ function fleet(props: Partial<DbNodeFleetProps> = {}): { stack: Stack; fleet: Db
   return { stack, fleet: f, template: Template.fromStack(stack) };
 }
 
-function problemsOf(props: Partial<DbNodeFleetProps>): FlavorError {
+function problemsOf(props: Partial<DbNodeFleetProps>): PropsError {
   try {
     fleet(props);
   } catch (err) {
-    if (err instanceof FlavorError) return err;
+    if (err instanceof PropsError) return err;
     throw err;
   }
-  throw new Error('expected a FlavorError');
+  throw new Error('expected a PropsError');
 }
 
 const userDataOf = (template: Template, index: number): string => {

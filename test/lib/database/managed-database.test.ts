@@ -2,7 +2,7 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ManagedDatabase, type ManagedDatabaseProps } from '../../../lib/database/managed-database';
-import { FlavorError } from '../../../lib/errors';
+import { PropsError } from '../../../lib/errors';
 import { RegionalVpc } from '../../../lib/network/regional-vpc';
 import { PinnedAzStack } from '../../../lib/network/pinned-az-stack';
 import { testApp } from '../../helpers/cdk-app';
@@ -16,14 +16,14 @@ function db(props: Partial<ManagedDatabaseProps> = {}, region = 'us-east-1'): { 
   return { stack, db: d, template: Template.fromStack(stack) };
 }
 
-function errorOf(props: Partial<ManagedDatabaseProps>, region?: string): FlavorError {
+function errorOf(props: Partial<ManagedDatabaseProps>, region?: string): PropsError {
   try {
     db(props, region);
   } catch (err) {
-    if (err instanceof FlavorError) return err;
+    if (err instanceof PropsError) return err;
     throw err;
   }
-  throw new Error('expected a FlavorError');
+  throw new Error('expected a PropsError');
 }
 
 describe('ManagedDatabase primary (postgres, defaults)', () => {

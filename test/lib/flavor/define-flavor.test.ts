@@ -1,4 +1,4 @@
-import { FlavorError } from '../../../lib/errors';
+import { FlavorDefinitionError } from '../../../lib/errors';
 import { defineFlavor, flavorRegions, isFlavor } from '../../../lib/flavor/define-flavor';
 import { FLAVOR_DEFAULTS } from '../../../lib/flavor/defaults';
 
@@ -19,15 +19,15 @@ describe('defineFlavor', () => {
     expect(isFlavor(flavor)).toBe(true);
   });
 
-  test('throws one FlavorError listing every problem with code and path', () => {
+  test('throws one FlavorDefinitionError listing every problem with code and path', () => {
     let error: unknown;
     try {
       defineFlavor({ name: 'x_y', residency: { countries: ['ZZ'] }, regions: [] });
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(FlavorError);
-    const flavorError = error as FlavorError;
+    expect(error).toBeInstanceOf(FlavorDefinitionError);
+    const flavorError = error as FlavorDefinitionError;
     expect(flavorError.problems.map((p) => `${p.path}: ${p.code}`)).toEqual([
       'name: FLAVOR_NAME_INVALID',
       'residency.countries[0]: FLAVOR_COUNTRY_UNKNOWN',

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { FlavorError } from '../../../lib/errors';
+import { FlavorDefinitionError } from '../../../lib/errors';
 import { formatProblem, listFlavorFiles, loadFlavorFile, loadFlavorFiles, loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
@@ -36,11 +36,11 @@ describe('loading flavor files', () => {
   });
 
   test('loadFlavorsOrThrow names every broken file', () => {
-    expect(() => loadFlavorsOrThrow(path.join(FIXTURES, 'flavors'))).toThrow(FlavorError);
+    expect(() => loadFlavorsOrThrow(path.join(FIXTURES, 'flavors'))).toThrow(FlavorDefinitionError);
     try {
       loadFlavorsOrThrow(path.join(FIXTURES, 'flavors'));
     } catch (e) {
-      const message = (e as FlavorError).message;
+      const message = (e as FlavorDefinitionError).message;
       expect(message).toMatch(/region-duplicate\.ts: regions\[1\]\.region: FLAVOR_REGION_DUPLICATE/);
       expect(message).toMatch(/syntax-error\.ts: FLAVOR_FILE_UNLOADABLE/);
     }

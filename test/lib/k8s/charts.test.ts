@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defineFlavor } from '../../../lib/flavor/define-flavor';
-import { flavorManifestApps, synthFlavorManifests } from '../../../lib/k8s/flavor-manifests';
+import { appManifests, flavorManifestApps, synthFlavorManifests } from '../../../lib/k8s/flavor-manifests';
 import { PostgresClusterChart } from '../../../lib/k8s/postgres-cluster-chart';
 import { StorageChart } from '../../../lib/k8s/storage-chart';
 import { regionsMentioned } from '../../../lib/residency/rules/foreign-region-reference';
@@ -47,6 +47,7 @@ describe('PostgresClusterChart', () => {
     const { clusterObj, backup } = cluster('us-east-1');
     expect(clusterObj.metadata).toEqual(expect.objectContaining({ name: 'content-archive', namespace: 'flavor-us-australia' }));
     expect(clusterObj.spec.instances).toBe(3);
+    expect(clusterObj.spec.postgresql).toEqual({ parameters: { wal_level: 'logical' } });
     expect(clusterObj.spec.storage).toEqual({ size: '200Gi', storageClass: 'sc' });
     expect(clusterObj.spec.affinity).toEqual({ enablePodAntiAffinity: true, topologyKey: 'topology.kubernetes.io/zone', podAntiAffinityType: 'required' });
     expect(clusterObj.spec.bootstrap).toEqual({ initdb: { database: 'app', owner: 'app' } });
@@ -69,7 +70,14 @@ describe('PostgresClusterChart', () => {
     expect(() => new PostgresClusterChart(Testing.app(), 'db', {
       flavor: 'f', database: 'd', region: 'us-east-1', primaryRegion: 'us-east-1', instances: 0, storageGiB: 0,
       storageClassName: 'sc', snapshotClassName: 'snap', backupIntervalHours: 5,
-    })).toThrow('PostgresClusterChart f/d: instances must be a positive integer, got 0; storageGiB must be a positive integer, got 0; backupIntervalHours must be one of 1, 2, 3, 4, 6, 8, 12, 24, got 5.');
+    })).toThrow(expect.objectContaining({
+      code: 'K8S_CLUSTER_INVALID',
+      message: [
+        'PostgresClusterChart f/d: instances: K8S_CLUSTER_INVALID: instances must be a positive integer, got 0',
+        'PostgresClusterChart f/d: storageGiB: K8S_CLUSTER_INVALID: storageGiB must be a positive integer, got 0',
+        'PostgresClusterChart f/d: backupIntervalHours: K8S_CLUSTER_INVALID: backupIntervalHours must be one of 1, 2, 3, 4, 6, 8, 12, 24, got 5',
+      ].join('\n'),
+    }));
   });
 });
 
@@ -78,10 +86,19 @@ describe('flavor manifests', () => {
     const apps = flavorManifestApps({ flavor: usAustralia, account: '333333333333', outdir: '/unused' });
     expect([...apps.keys()]).toEqual(['us-east-1', 'ap-southeast-2']);
     const names = apps.get('us-east-1')!.charts.map((c) => c.node.id);
-    expect(names).toEqual(['storage', 'db-content']);
+    expect(names).toEqual(['cdc', 'storage', 'db-content']);
   });
 
-  test('a flavor without k8s databases emits nothing', () => {
+  test('a flavor with only EC2 PostgreSQL databases emits CDC manifests and no storage or clusters', () => {
+    const flavor = defineFlavor({
+      name: 'ec2-only', residency: 'global', regions: [{ region: 'eu-central-1', role: 'primary' }],
+      databases: { ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5.large', nodes: 3, volume: { sizeGiB: 100 } } },
+    });
+    const apps = flavorManifestApps({ flavor, account: '1', outdir: '/unused' });
+    expect(apps.get('eu-central-1')!.charts.map((c) => c.node.id)).toEqual(['cdc']);
+  });
+
+  test('a flavor without databases emits nothing', () => {
     const flavor = defineFlavor({ name: 'no-k8s', residency: 'global', regions: [{ region: 'us-east-1', role: 'primary' }] });
     expect(flavorManifestApps({ flavor, account: '1', outdir: '/unused' }).size).toBe(0);
   });
@@ -89,17 +106,46 @@ describe('flavor manifests', () => {
   test('written under <outdir>/<flavor>/<region>/ and naming no region outside the flavor', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-'));
     try {
-      expect(synthFlavorManifests({ flavor: usAustralia, account: '333333333333', outdir })).toEqual(['us-east-1', 'ap-southeast-2']);
+      expect(synthFlavorManifests({ flavor: usAustralia, account: '333333333333', outdir })).toEqual(new Map([['us-australia', ['us-east-1', 'ap-southeast-2']]]));
       for (const region of ['us-east-1', 'ap-southeast-2']) {
         const dir = path.join(outdir, 'us-australia', region);
         const files = fs.readdirSync(dir);
-        expect(files.sort()).toEqual(['db-content.yaml', 'storage.yaml']);
+        expect(files.sort()).toEqual(['cdc.yaml', 'db-content.yaml', 'storage.yaml']);
         const text = files.map((f) => fs.readFileSync(path.join(dir, f), 'utf-8')).join('\n');
         expect(text).toContain(`kmsKeyId: arn:aws:kms:${region}:333333333333:alias/flavors/us-australia`);
-        expect(new Set(regionsMentioned(text))).toEqual(new Set(region === 'us-east-1' ? ['us-east-1'] : ['us-east-1', 'ap-southeast-2']));
+        // MirrorMaker 2 in each region names the other flavor region it pulls from; nothing else is named.
+        expect(new Set(regionsMentioned(text))).toEqual(new Set(['us-east-1', 'ap-southeast-2']));
       }
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+
+  test('Given a Kafka outside the flavor, When writing, Then RESIDENCY_VIOLATION lists every place and nothing is written', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-'));
+    try {
+      expect(() => synthFlavorManifests({ flavor: usAustralia, account: '1', outdir, kafkaBootstrap: () => 'kafka-bootstrap.eu-west-1.shared.internal:9093' }))
+        .toThrow(expect.objectContaining({ code: 'RESIDENCY_VIOLATION', message: expect.stringContaining('RES_K8S_ADDRESS_OUTSIDE: us-australia/us-east-1 / KafkaConnect/us-australia-cdc / spec/bootstrapServers') }));
+      expect(fs.readdirSync(outdir)).toEqual([]);
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('Given cluster CIDRs, Then each region\'s database policy admits the flavor\'s other regions only', () => {
+    const apps = flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused', clusterCidrs: { 'us-east-1': '10.1.0.0/16', 'ap-southeast-2': '10.4.0.0/16', 'eu-west-1': '10.9.0.0/16' } });
+    const np = appManifests(apps.get('us-east-1')!).find((m) => m.kind === 'NetworkPolicy') as unknown as { spec: { ingress: unknown[] } };
+    expect(np.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.4.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+    expect(JSON.stringify(np)).not.toContain('10.1.0.0/16');
+    expect(JSON.stringify(np)).not.toContain('10.9.0.0/16');
+  });
+
+  test('Given CDC, Then the primary region\'s cluster declares the connector\'s replication role with the secret Connect mounts; replica clusters do not', () => {
+    const apps = flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused' });
+    const cluster = (region: string) => appManifests(apps.get(region)!).find((m) => m.kind === 'Cluster') as unknown as { spec: { managed?: unknown } };
+    expect(cluster('us-east-1').spec.managed).toEqual({ roles: [{ name: 'flavors_cdc', ensure: 'present', login: true, replication: true, passwordSecret: { name: 'content-cdc-credentials' } }] });
+    expect(cluster('ap-southeast-2').spec.managed).toBeUndefined();
+    const connect = appManifests(apps.get('us-east-1')!).find((m) => m.kind === 'KafkaConnect') as unknown as { spec: { externalConfiguration: { volumes: { secret: { secretName: string } }[] } } };
+    expect(connect.spec.externalConfiguration.volumes.map((v) => v.secret.secretName)).toContain('content-cdc-credentials');
   });
 });

@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FlavorError } from '../../../lib/errors';
+import { PropsError } from '../../../lib/errors';
 import { FlavorKey, type FlavorKeyProps } from '../../../lib/keys/flavor-key';
 import { testApp } from '../../helpers/cdk-app';
 
@@ -13,14 +13,14 @@ function keyIn(region: string | undefined, props: Partial<FlavorKeyProps> = {}):
   return { stack, key, template: Template.fromStack(stack) };
 }
 
-function errorOf(fn: () => unknown): FlavorError {
+function errorOf(fn: () => unknown): PropsError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof FlavorError) return err;
+    if (err instanceof PropsError) return err;
     throw err;
   }
-  throw new Error('expected a FlavorError');
+  throw new Error('expected a PropsError');
 }
 
 describe('FlavorKey in the primary region', () => {

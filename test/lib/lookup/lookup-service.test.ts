@@ -298,10 +298,9 @@ describe('LookupService validation', () => {
 
   test('identity issuer, audience and JWKS URL', () => {
     expect(errorOf({ identity: { issuer: ' ', jwksUrl: 'http://login.example.com/jwks', audience: '' } })).toBe([
-      'LookupService Service/LookupService:',
-      '  - identity.issuer must not be empty',
-      "  - identity.audience is required: the `aud` the identity tokens of this service carry, e.g. 'flavors-lookup'",
-      "  - identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
+      'LookupService Service/LookupService: identity.issuer: LOOKUP_SERVICE_INVALID: identity.issuer must not be empty',
+      "LookupService Service/LookupService: identity.audience: LOOKUP_SERVICE_INVALID: identity.audience is required: the `aud` the identity tokens of this service carry, e.g. 'flavors-lookup'",
+      "LookupService Service/LookupService: identity.jwksUrl: LOOKUP_SERVICE_INVALID: identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
     ].join('\n'));
   });
 

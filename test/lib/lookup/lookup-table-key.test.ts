@@ -28,6 +28,6 @@ describe('LookupTableKey', () => {
 
   test('an alias name that is not alias/<name> is refused', () => {
     expect(() => new LookupTableKey(stack(), 'TableKey', { aliasName: 'lookup-table' })).toThrow(new FlavorsError('LOOKUP_KEY_ALIAS_INVALID',
-      "LookupTableKey Keys/TableKey: aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got 'lookup-table'."));
+      "LookupTableKey Keys/TableKey: aliasName: LOOKUP_KEY_ALIAS_INVALID: aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got 'lookup-table'."));
   });
 });

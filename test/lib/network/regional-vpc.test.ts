@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { FlavorsError } from '../../../lib/errors';
+import { PropsError } from '../../../lib/errors';
 import { PinnedAzStack } from '../../../lib/network/pinned-az-stack';
 import { RegionalVpc } from '../../../lib/network/regional-vpc';
 import { testApp } from '../../helpers/cdk-app';
@@ -71,7 +71,10 @@ describe('RegionalVpc', () => {
     const app = testApp();
     const stack = new PinnedAzStack(app, 'Net', { env: { account: '123456789012', region: 'us-west-1' } });
     expect(() => new RegionalVpc(stack, 'One', { availabilityZones: ['us-west-1b'] }))
-      .toThrow(new FlavorsError('VPC_AZS_TOO_FEW', 'RegionalVpc Net/One: availabilityZones needs at least 2 zones for multi-AZ databases, got 1.'));
+      .toThrow(expect.objectContaining({
+        code: 'VPC_AZS_TOO_FEW',
+        message: 'RegionalVpc Net/One: availabilityZones: VPC_AZS_TOO_FEW: availabilityZones needs at least 2 zones for multi-AZ databases, got 1.',
+      }));
     new RegionalVpc(stack, 'Two', { availabilityZones: ['us-west-1b', 'us-west-1c'], natGateways: 1 });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
@@ -81,13 +84,21 @@ describe('RegionalVpc', () => {
   test.each([0, 4])('natGateways %p is refused for three zones', (natGateways) => {
     const app = testApp();
     const stack = new PinnedAzStack(app, 'Net', { env: { account: '123456789012', region: 'eu-west-1' } });
-    expect(() => new RegionalVpc(stack, 'Network', { natGateways })).toThrow(`natGateways must be from 1 to 3, got ${natGateways}`);
+    expect(() => new RegionalVpc(stack, 'Network', { natGateways })).toThrow(
+      new PropsError([{ path: 'natGateways', code: 'VPC_NAT_GATEWAYS_INVALID', message: `natGateways must be from 1 to 3, got ${natGateways}.`, severity: 'error' }], 'RegionalVpc Net/Network'));
   });
 
   test('a stack without an explicit region is told what to do', () => {
     const app = testApp();
     const stack = new Stack(app, 'Agnostic');
-    expect(() => new RegionalVpc(stack, 'Network')).toThrow('the stack has no explicit region; give the stack an env with a region or pass availabilityZones.');
+    expect(() => new RegionalVpc(stack, 'Network')).toThrow(
+      'RegionalVpc Agnostic/Network: availabilityZones: VPC_REGION_UNRESOLVED: the stack has no explicit region; give the stack an env with a region or pass availabilityZones.');
+  });
+
+  test('a region outside the catalog needs explicit zones', () => {
+    const stack = new Stack(testApp(), 'Far', { env: { account: '123456789012', region: 'xx-east-9' } });
+    expect(() => new RegionalVpc(stack, 'Network')).toThrow(
+      "RegionalVpc Far/Network: availabilityZones: VPC_REGION_UNKNOWN: region 'xx-east-9' is not in the region catalog; pass availabilityZones.");
   });
 
   test('PinnedAzStack refuses a stack without a catalog region', () => {

@@ -6,7 +6,7 @@ const flavor = defineFlavor({
   regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
 });
 
-type Statement = { Sid: string; NotAction?: string[]; Action?: string[]; Condition: Record<string, Record<string, unknown>> };
+type Statement = { Sid: string; Effect: string; Resource: string; NotAction?: string[]; Action?: string[]; Condition: Record<string, Record<string, unknown>> };
 
 describe('flavorScp', () => {
   const policy = flavorScp(flavor) as { Statement: Statement[] };
@@ -25,8 +25,32 @@ describe('flavorScp', () => {
     }
   });
 
-  test('denies KMS key replicas outside the flavor', () => {
-    expect(policy.Statement[1].Condition['ForAnyValue:StringNotEquals']['kms:ReplicaRegion']).toEqual(['us-east-1', 'ap-southeast-2']);
+  test('every statement is a Deny: an SCP that allowed would widen, not lock, the account', () => {
+    // Given the generated policy (with and without an exempt principal)
+    const withExempt = flavorScp(flavor, { exemptPrincipalArns: ['arn:aws:iam::*:role/BreakGlass'] }) as { Statement: Statement[] };
+    // Then there is no statement that is not a Deny, and both the region lock and the key replica deny are there
+    for (const p of [policy, withExempt]) {
+      expect(p.Statement.map((s) => [s.Sid, s.Effect])).toEqual([['DenyOutsideFlavorRegions', 'Deny'], ['DenyKeyReplicasOutsideFlavor', 'Deny']]);
+      expect(p.Statement.every((s) => s.Resource === '*')).toBe(true);
+    }
+  });
+
+  test('denies KMS key replicas outside the flavor: ReplicateKey to any region not in the flavor, for every principal', () => {
+    // ReplicateKey is called in the primary key's region, an allowed one, so only this statement stops a replica abroad
+    expect(policy.Statement[1]).toEqual({
+      Sid: 'DenyKeyReplicasOutsideFlavor',
+      Effect: 'Deny',
+      Action: ['kms:ReplicateKey'],
+      Resource: '*',
+      Condition: { StringNotEquals: { 'kms:ReplicaRegion': ['us-east-1', 'ap-southeast-2'] } },
+    });
+    // And the region lock does not exempt KMS, so no replica can be created from a region outside the flavor either
+    expect(policy.Statement[0].NotAction!.some((a) => a.startsWith('kms:'))).toBe(false);
+  });
+
+  test('an exempt principal is exempt from both statements, and only it', () => {
+    const withExempt = flavorScp(flavor, { exemptPrincipalArns: ['arn:aws:iam::*:role/BreakGlass'] }) as { Statement: Statement[] };
+    for (const s of withExempt.Statement) expect(s.Condition.ArnNotLike).toEqual({ 'aws:PrincipalARN': ['arn:aws:iam::*:role/BreakGlass'] });
   });
 
   test('a break-glass principal can be exempted, and the policy stays under the Organizations size limit', () => {

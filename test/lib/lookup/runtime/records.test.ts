@@ -86,7 +86,10 @@ describe('lookup records: items', () => {
 
   test('writing a record with an unknown field throws before any item exists', () => {
     expect(() => clientItem({ clientId: 'c-acme', flavor: 'global', displayName: 'Acme' } as never)).toThrow(LookupRecordError);
-    expect(() => grantItem({ spaceId: 's-acme-1', userId: 'a b' })).toThrow(/userId: "a b" is not a valid userId/);
+    expect(() => grantItem({ spaceId: 's-acme-1', userId: 'a b' })).toThrow(expect.objectContaining({
+      code: 'LOOKUP_RECORD_FIELD_INVALID',
+      message: 'grant record: userId: LOOKUP_RECORD_FIELD_INVALID: "a b" is not a valid userId (1–128 characters of A-Z, a-z, 0-9 and . _ : | -, starting with a letter or digit).',
+    }));
   });
 
   test('reading ignores attributes outside the record (keys, ops bookkeeping) but validates the record', () => {

@@ -51,8 +51,26 @@ describe('Route 53 failover target rule', () => {
     }]);
     const elsewhere = record({ Name: 'g.flavors.example.com', Failover: 'SECONDARY', SetIdentifier: 'y', ResourceRecords: ['backup.example.net'] });
     expect(route53FailoverTarget.check(elsewhere, allowed)).toEqual([expect.objectContaining({
-      message: 'failover target backup.example.net names no flavor region and is not below g.flavors.example.com, so residency cannot be proven',
+      message: 'failover target backup.example.net names no flavor region and is neither below g.flavors.example.com nor the next level of its failover chain, so residency cannot be proven',
     })]);
+  });
+
+  test('compliant: each level of a long failover chain links to the next one (4-region flavors)', () => {
+    // Given the chain lib/failover writes: g → fallback-1.g → fallback-2.g (sibling names, not nested)
+    const level1 = record({ Name: 'fallback-1.g.flavors.example.com', Failover: 'SECONDARY', SetIdentifier: 'g-fallback-2', ResourceRecords: ['fallback-2.g.flavors.example.com'] });
+    expect(route53FailoverTarget.check(level1, allowed)).toEqual([]);
+  });
+
+  test('non-compliant: a chain link that skips a level, goes back, or jumps to another chain', () => {
+    const link = (name: string, target: string) => route53FailoverTarget.check(record({ Name: name, Failover: 'SECONDARY', SetIdentifier: 's', ResourceRecords: [target] }), allowed);
+    for (const [name, target] of [
+      ['fallback-1.g.flavors.example.com', 'fallback-3.g.flavors.example.com'],
+      ['fallback-2.g.flavors.example.com', 'fallback-1.g.flavors.example.com'],
+      ['fallback-1.g.flavors.example.com', 'fallback-2.other.flavors.example.com'],
+      ['g.flavors.example.com', 'fallback-1.other.flavors.example.com'],
+    ]) {
+      expect(link(name, target)).toEqual([expect.objectContaining({ location: 'Properties/ResourceRecords/0', message: expect.stringContaining('nor the next level of its failover chain') })]);
+    }
   });
 
   test('non-compliant: a latency record for another region', () => {

@@ -1,0 +1,124 @@
+import { spawnSync } from 'child_process';
+import type * as Esbuild from 'esbuild';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SANDBOX_LINE_PREFIX, type SandboxInput, type SandboxOutcome } from './sandbox-protocol';
+
+/** Limits of loading flavor files; the lib/flavor README explains what they guarantee. */
+export const SANDBOX_DEFAULTS = {
+  /** Time one file may run at import (synchronous code, its getters and promise jobs). */
+  fileTimeoutMs: 2000,
+  /** Extra time the child process gets beyond the per-file limits before it is killed (a last resort). */
+  processGraceMs: 10000,
+  /** Heap of the child process: a flavor is a few kilobytes. */
+  maxOldSpaceMb: 256,
+};
+
+export type LoadOutcome = SandboxOutcome
+  | { readonly kind: 'unbundlable'; readonly message: string }
+  | { readonly kind: 'crashed'; readonly message: string };
+
+const sourceOf = (name: string): string => [`${name}.ts`, `${name}.js`].map((f) => path.join(__dirname, f)).find((f) => fs.existsSync(f))!;
+
+let runnerCode: string | undefined;
+function runnerProgram(): string {
+  runnerCode ??= esbuildModule().buildSync({
+    entryPoints: [sourceOf('sandbox-runner')], bundle: true, platform: 'node', format: 'iife', target: 'node20', write: false, logLevel: 'silent',
+  }).outputFiles![0].text;
+  return runnerCode;
+}
+
+/**
+ * One flavor file and what it imports, as one CommonJS program. Packages stay imports (and the
+ * sandbox refuses them), except `flavors-cdk`, which is this library's flavor model.
+ */
+const BUNDLE_OPTIONS: Esbuild.BuildOptions = {
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
+  packages: 'external', alias: { 'flavors-cdk': sourceOf('index') },
+};
+
+// Loaded on first use: `import 'flavors-cdk'` (which exports the loader) must not cost a team esbuild.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const esbuildModule = (): typeof Esbuild => require('esbuild') as typeof Esbuild;
+
+/** Bundles every file in one esbuild run (fast); when one does not build, each file alone (to name the one). */
+function bundleAll(files: readonly string[]): ({ code: string } | { error: string })[] {
+  try {
+    const result = esbuildModule().buildSync({ ...BUNDLE_OPTIONS, entryPoints: files.map((file, i) => ({ in: file, out: `f${i}` })), outdir: '/flavor-bundles' });
+    const byPath = new Map(result.outputFiles!.map((o) => [o.path, o.text]));
+    return files.map((_, i) => ({ code: byPath.get(path.join('/flavor-bundles', `f${i}.js`))! }));
+  } catch {
+    return files.map(bundle);
+  }
+}
+
+function bundle(file: string): { code: string } | { error: string } {
+  try {
+    return { code: esbuildModule().buildSync({ ...BUNDLE_OPTIONS, entryPoints: [file] }).outputFiles![0].text };
+  } catch (err) {
+    const first = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
+    return { error: first ? `${where}${first.text}` : String((err as { message?: unknown })?.message ?? err) };
+  }
+}
+
+const permissionFlag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+
+/** Runs the files in one child process; returns what it reported, in order, and how it ended. */
+function runChild(files: readonly { file: string; code: string }[]): { reported: Map<number, { outcome: SandboxOutcome; attempts: string[] }>; started: Set<number>; ending: string } {
+  const input: SandboxInput = { timeoutMs: SANDBOX_DEFAULTS.fileTimeoutMs, files };
+  const result = spawnSync(process.execPath, [permissionFlag, '--disable-warning=ExperimentalWarning', `--max-old-space-size=${SANDBOX_DEFAULTS.maxOldSpaceMb}`, '-'], {
+    input: `const FLAVOR_SANDBOX_INPUT = ${JSON.stringify(input)};\n${runnerProgram()}`,
+    encoding: 'utf-8', env: {}, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
+    timeout: SANDBOX_DEFAULTS.processGraceMs + files.length * SANDBOX_DEFAULTS.fileTimeoutMs,
+  });
+  const reported = new Map<number, { outcome: SandboxOutcome; attempts: string[] }>();
+  const started = new Set<number>();
+  for (const line of (result.stdout ?? '').split('\n')) {
+    if (!line.startsWith(SANDBOX_LINE_PREFIX)) continue;
+    const record = JSON.parse(line.slice(SANDBOX_LINE_PREFIX.length)) as { index: number; started?: true; outcome?: SandboxOutcome; attempts?: string[] };
+    if (record.started) started.add(record.index);
+    // The first report of a file counts: a file that escapes the sandbox cannot overwrite an earlier one.
+    else if (record.outcome && !reported.has(record.index)) reported.set(record.index, { outcome: record.outcome, attempts: record.attempts ?? [] });
+  }
+  const timedOut = (result.error as { code?: string } | undefined)?.code === 'ETIMEDOUT';
+  const ending = timedOut ? 'timeout' : result.signal ? `was killed (${result.signal})` : `exited with code ${result.status}`;
+  return { reported, started, ending };
+}
+
+/**
+ * Loads flavor files away from the calling process: each file is bundled (esbuild) and run in a
+ * child Node process under the permission model (no file writes, no child processes, no workers,
+ * no native addons), with the network closed, an empty environment, a heap limit, and a time limit
+ * per file; each file runs in its own realm, so one cannot alter what another sees. Only plain data
+ * comes back. A file that hangs, crashes the child or ends it is reported, and the files after it
+ * run in a new child. Never throws.
+ */
+export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
+  const outcomes: LoadOutcome[] = new Array(files.length);
+  let pending: { index: number; file: string; code: string }[] = [];
+  const bundles = files.length > 0 ? bundleAll(files) : [];
+  files.forEach((file, index) => {
+    const bundled = bundles[index];
+    if ('error' in bundled) outcomes[index] = { kind: 'unbundlable', message: bundled.error };
+    else pending.push({ index, file, code: bundled.code });
+  });
+  while (pending.length > 0) {
+    const { reported, started, ending } = runChild(pending.map(({ file, code }) => ({ file, code })));
+    let next = pending.length;
+    pending.forEach((entry, i) => {
+      const report = reported.get(i);
+      if (report) {
+        const { outcome, attempts } = report;
+        // A refused attempt is the fact that matters, even when the file caught the refusal and went on (or then hung).
+        outcomes[entry.index] = attempts.length > 0 && outcome.kind !== 'side-effect' ? { kind: 'side-effect', message: `${attempts.join(', ')} was refused` } : outcome;
+      } else if (i < next) {
+        next = i;
+        outcomes[entry.index] = ending === 'timeout' && started.has(i) ? { kind: 'timeout' }
+          : { kind: 'crashed', message: `the loading process ${ending} while running this file` };
+      }
+    });
+    pending = pending.slice(next + 1);
+  }
+  return outcomes;
+}

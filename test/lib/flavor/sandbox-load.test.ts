@@ -1,0 +1,135 @@
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { loadFlavorFile, loadFlavorFiles, type LoadResult } from '../../../lib/flavor/load-flavors';
+import { SANDBOX_DEFAULTS } from '../../../lib/flavor/sandbox-load';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'hostile');
+const LIB = path.join(ROOT, 'lib', 'flavor').split(path.sep).join('/');
+const REGIONS = "regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }]";
+
+describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', () => {
+  let result: LoadResult;
+  let seconds: number;
+  const errorsOf = (name: string) => result.problems.filter((p) => p.file === path.join(HOSTILE, name) && p.severity === 'error').map((p) => [p.path, p.code]);
+
+  beforeAll(() => {
+    // Given the whole corpus, loaded as one batch (one child process, restarted after the file that ends it)
+    fs.rmSync('/tmp/flavors-hostile-writes-file', { force: true });
+    const started = Date.now();
+    result = loadFlavorFiles(fs.readdirSync(HOSTILE).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(HOSTILE, f)));
+    seconds = (Date.now() - started) / 1000;
+  });
+
+  test('no hostile file becomes a flavor, and the batch ends in bounded time despite the hang', () => {
+    expect(result.flavors).toEqual([]);
+    // One file hangs (2 s limit); the rest take milliseconds each, even on a loaded machine
+    expect(seconds).toBeLessThan(SANDBOX_DEFAULTS.fileTimeoutMs / 1000 + 30);
+  });
+
+  test.each<[string, [string, string][]]>([
+    ['proto-inherited.ts', [['', 'FLAVOR_FIELD_NOT_DATA']]],
+    ['proto-own-key.ts', [['__proto__', 'FLAVOR_FIELD_UNKNOWN']]],
+    ['constructor-key.ts', [['databases.constructor', 'FLAVOR_DB_NAME_INVALID']]],
+    ['prototype-pollution.ts', [['regions', 'FLAVOR_FIELD_REQUIRED']]],
+    ['region-lookalike.ts', [['regions[0].region', 'FLAVOR_REGION_LOOKALIKE']]],
+    ['region-china.ts', [['regions[0].region', 'FLAVOR_REGION_OTHER_PARTITION']]],
+    ['region-govcloud.ts', [['backup.copyTo[0]', 'FLAVOR_REGION_OTHER_PARTITION']]],
+    ['number-huge.ts', [['databases.ledger.nodes', 'FLAVOR_DB_NODES_INVALID']]],
+    ['number-negative.ts', [['backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID']]],
+    ['number-nan.ts', [['databases.ledger.volume.sizeGiB', 'FLAVOR_DB_VOLUME_SIZE_INVALID'], ['databases.ledger.volume.iops', 'FLAVOR_DB_IOPS_OUT_OF_RANGE']]],
+    ['string-10mb.ts', [['description', 'FLAVOR_FIELD_TOO_LARGE']]],
+    ['getter-throws.ts', [['regions[0].region', 'FLAVOR_FIELD_NOT_DATA']]],
+    ['getter-lies.ts', [['regions[0].region', 'FLAVOR_FIELD_NOT_DATA']]],
+    ['proxy-trap.ts', [['residency', 'FLAVOR_FIELD_NOT_DATA']]],
+    ['cycle.ts', [['databases.ledger.volume', 'FLAVOR_FIELD_NOT_DATA']]],
+    ['fake-flavor.ts', [['regions[0].region', 'FLAVOR_REGION_OUTSIDE_RESIDENCY']]],
+    ['writes-file.ts', [['', 'FLAVOR_FILE_SIDE_EFFECT']]],
+    ['network-import.ts', [['', 'FLAVOR_FILE_SIDE_EFFECT']]],
+    ['network-escape.ts', [['', 'FLAVOR_FILE_SIDE_EFFECT']]],
+    ['hangs.ts', [['', 'FLAVOR_FILE_TIMEOUT']]],
+    ['throws.ts', [['', 'FLAVOR_FILE_UNLOADABLE']]],
+    ['exits.ts', [['', 'FLAVOR_FILE_UNLOADABLE']]],
+  ])('%s → exactly %j (path, code)', (file, expected) => {
+    expect(errorsOf(file)).toEqual(expected);
+  });
+
+  test('messages stay one bounded, printable line: the 10 MB string and the look-alike are described, not echoed', () => {
+    for (const p of result.problems) {
+      expect(p.message.length).toBeLessThan(400);
+      expect(p.message).toMatch(/^[\x20-\x7e…]+$/);
+    }
+    expect(result.problems.find((p) => p.code === 'FLAVOR_REGION_LOOKALIKE')!.message)
+      .toBe("'eu-\\u0441entral-1' contains non-ASCII characters and only looks like 'eu-central-1'; type region names in plain ASCII.");
+  });
+
+  test('nothing a file did at import reached this process or the disk', () => {
+    expect(fs.existsSync('/tmp/flavors-hostile-writes-file')).toBe(false);
+    // The pollution happened in the file's own realm, not here
+    expect(({} as Record<string, unknown>).regions).toBeUndefined();
+  });
+});
+
+describe('a flavor file reaching the network at import', () => {
+  let server: net.Server;
+  let port: number;
+  let connections = 0;
+  let dir: string;
+
+  beforeAll(async () => {
+    server = net.createServer((socket) => { connections++; socket.destroy(); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-net-'));
+  });
+  afterAll(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test.each([
+    ['by import, then waiting for the answer', `import * as http from 'http';\nhttp.get('http://127.0.0.1:${'PORT'}/');`],
+    ['by escaping its realm to the loader process, then spinning until the socket connects', `declare const require: any;
+const net = require.constructor('return process')().getBuiltinModule('net');
+let connected = false;
+try { net.connect(PORT, '127.0.0.1').on('connect', () => { connected = true; }); } catch { /* pretend nothing happened */ }
+const until = Date.now() + 60000; while (!connected && Date.now() < until) { /* wait */ }`],
+  ])('%s: refused, reported, and no connection is made, without hanging validate', (_how, body) => {
+    // Given a flavor file that talks to a server we run on 127.0.0.1
+    const file = path.join(dir, 'talker.ts');
+    fs.writeFileSync(file, `import { defineFlavor } from '${LIB}';\n${body.replace('PORT', String(port))}\nexport default defineFlavor({ name: 'talker', residency: 'global', ${REGIONS} });\n`);
+    // When it is loaded
+    const started = Date.now();
+    const { flavor, problems } = loadFlavorFile(file);
+    // Then it is not a flavor, the attempt has a code, it took no longer than the per-file limit, and the server saw nothing
+    expect(flavor).toBeUndefined();
+    expect(problems.map((p) => p.code)).toEqual(['FLAVOR_FILE_SIDE_EFFECT']);
+    expect(Date.now() - started).toBeLessThan(SANDBOX_DEFAULTS.fileTimeoutMs + 20000);
+    expect(connections).toBe(0);
+  });
+});
+
+describe('what the sandbox still allows', () => {
+  test('a flavor file using pure built-ins (path, util) and a sibling helper file loads', () => {
+    // Given a flavor folder with a shared helper, as teams write them (files starting with _ are helpers)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-ok-'));
+    try {
+      fs.writeFileSync(path.join(dir, '_regions.ts'), `export const PAIR = [{ region: 'us-east-1', role: 'primary' as const }, { region: 'ap-southeast-2', role: 'fallback' as const }];\n`);
+      fs.writeFileSync(path.join(dir, 'paired.ts'), `import * as path from 'path';
+import { format } from 'node:util';
+import { defineFlavor } from '${LIB}';
+import { PAIR } from './_regions';
+export default defineFlavor({ name: path.basename('x/paired'), description: format('%s regions', PAIR.length), residency: { countries: ['US', 'AU'] }, regions: PAIR });
+`);
+      // When it is loaded
+      const { flavor, problems } = loadFlavorFile(path.join(dir, 'paired.ts'));
+      // Then it is a flavor, validated in this process
+      expect(problems).toEqual([]);
+      expect(flavor).toMatchObject({ name: 'paired', description: '2 regions', primaryRegion: 'us-east-1', fallbackRegions: ['ap-southeast-2'] });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
