@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
@@ -58,6 +59,7 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
     if (positionals.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${PORTAL_USAGE}`);
     const admins = (values.admin ?? [...PORTAL_DEFAULTS.admins]).map((id) => requireId('userId', id));
     const flavorsDir = path.resolve(io.cwd, values.dir);
+    if (!fs.existsSync(flavorsDir)) throw new FlavorsError('PORTAL_FLAVORS_DIR_MISSING', `--dir ${values.dir}: no such folder (${flavorsDir}); run in the repository root or pass --dir <flavors folder>.`);
     const flavors = loadFlavorsOrThrow(flavorsDir);
     const { clientsFor, credentials, now } = resolveOpsDeps(deps);
     const stateDir = path.resolve(io.cwd, OPS_DEFAULTS.stateDir);
