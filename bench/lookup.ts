@@ -41,11 +41,11 @@ interface Result { readonly target: Target; readonly concurrency: number; readon
 function startChild<T>(args: string[], what: string): Promise<{ child: ChildProcess; ready: T }> {
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${what} did not start within 90 s: ${stderr}`)), 90_000);
     let out = '';
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (!line || !out.includes('\n', out.indexOf(line))) return;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { REGION_CATALOG } from '../lib/flavor/regions';
 
 const ROOT = path.join(__dirname, '..');
-const CONTEXT = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf-8')).context;
+const CONTEXT = (JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf-8')) as { context?: Record<string, unknown> }).context;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** Writes N valid flavors: two regions of one country when the catalog has them, else a global pair. */

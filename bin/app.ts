@@ -10,7 +10,7 @@ import { accountResolver, controlPlaneSettings, parseDnsContext } from './contex
 
 function main(): void {
   const app = new App();
-  const flavorsDir = path.resolve(app.node.tryGetContext('flavorsDir') ?? path.join(__dirname, '..', 'flavors'));
+  const flavorsDir = path.resolve((app.node.tryGetContext('flavorsDir') as string | undefined) ?? path.join(__dirname, '..', 'flavors'));
   const accountOf = accountResolver(app.node.tryGetContext('accounts'));
   const flavors = loadFlavorsOrThrow(flavorsDir);
   const dns = parseDnsContext(app.node.tryGetContext('dns'));

@@ -1,7 +1,8 @@
 /** Where a command writes; tests pass buffers, the CLI passes the process streams. */
 export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
+  // Function-typed properties, not methods: commands pass `io.out` around as a logger, which a method's `this` would forbid.
+  out: (line: string) => void;
+  err: (line: string) => void;
   /** Working directory that relative paths resolve against. */
   readonly cwd: string;
   /** Environment (read here, in bin/, and passed down as values). */
@@ -16,4 +17,4 @@ export const processIo: CliIo = {
 };
 
 /** A command: parsed arguments in, exit code out. Throwing a FlavorsError is the other way to fail. */
-export type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+export type Command = (args: readonly string[], io: CliIo) => Promise<number> | number;

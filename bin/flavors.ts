@@ -70,7 +70,8 @@ export function main(): void {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
-  runCli(process.argv.slice(2), processIo).then((code) => { process.exitCode = code; });
+  // runCli reports every error itself and resolves with the exit code, so this promise never rejects.
+  void runCli(process.argv.slice(2), processIo).then((code) => { process.exitCode = code; });
 }
 
 if (require.main === module) main();

@@ -55,7 +55,7 @@ export function suppressNag(construct: IConstruct, suppressions: readonly NagSup
     : [construct instanceof CfnResource ? construct : construct.node.defaultChild].filter((c): c is CfnResource => c instanceof CfnResource);
   for (const resource of targets) {
     const merged = new Map<string, NagMetadataEntry>();
-    for (const entry of (resource.getMetadata('cdk_nag')?.rules_to_suppress ?? []) as NagMetadataEntry[]) merged.set(entry.id, entry);
+    for (const entry of (resource.getMetadata('cdk_nag') as { rules_to_suppress?: NagMetadataEntry[] } | undefined)?.rules_to_suppress ?? []) merged.set(entry.id, entry);
     for (const s of suppressions) {
       const before = merged.get(s.id);
       // Two suppressions of the same per-finding rule on one resource accept both lists of findings.

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, `${JSON.stringify(connections, null, 2)}\n`, { mode: 0o600 });
   for (const [key, url] of Object.entries(connections)) console.log(`${key}: ${redactUrl(url)}`);
   console.log(`wrote ${path.relative(process.cwd(), file)}; ${rows} rows each for s-global-1 and s-global-2 in global's ledger. Ctrl-C stops the server.`);
-  const stop = () => { pg.stop().finally(() => process.exit(0)); };
+  const stop = () => { void pg.stop().finally(() => process.exit(0)); };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -74,7 +74,7 @@ function printInfraDiff(top: string, flavor: string, r: DatabaseRequestResult, i
   if (danger.length > 0) io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
 }
 
-export async function dbCommand(args: readonly string[], io: CliIo): Promise<number> {
+export function dbCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
@@ -94,8 +94,8 @@ export async function dbCommand(args: readonly string[], io: CliIo): Promise<num
   if (misplaced.length > 0) {
     throw new FlavorsError('CLI_BAD_ARGUMENTS', `--${misplaced[0]} is not an option of 'flavors db ${action}' (it takes ${ALLOWED[action].map((o) => `--${o}`).join(', ')}).`);
   }
-  const dir = path.resolve(io.cwd, values.dir!);
-  const flavor = loadFlavorByName(flavorName, values.dir!, io);
+  const dir = path.resolve(io.cwd, values.dir);
+  const flavor = loadFlavorByName(flavorName, values.dir, io);
   const file = path.join(dir, `${flavorName}.ts`);
   const shownAs = path.relative(io.cwd, file) || file;
   const top = values['no-infra-diff'] ? undefined : infraDiffRepo(file, dir);

@@ -72,7 +72,7 @@ export function makeDevReplicaCommand(deps: DevReplicaDeps = {}): Command {
 }
 
 async function create(flavorName: string, database: string, values: Values, deps: DevReplicaDeps, io: CliIo): Promise<number> {
-  const flavor = loadFlavorByName(flavorName, values.dir!, io);
+  const flavor = loadFlavorByName(flavorName, values.dir, io);
   const { clientsFor, credentials, now } = resolveOpsDeps(deps);
   // Every refusal that needs no AWS comes first.
   const request = devReplicaRequest({
@@ -111,7 +111,7 @@ async function create(flavorName: string, database: string, values: Values, deps
 }
 
 async function inventory(sub: 'list' | 'expire', values: Values, deps: DevReplicaDeps, io: CliIo): Promise<number> {
-  const flavors: Flavor[] = values.flavor ? [loadFlavorByName(values.flavor, values.dir!, io)] : loadFlavorsOrThrow(path.resolve(io.cwd, values.dir!));
+  const flavors: Flavor[] = values.flavor ? [loadFlavorByName(values.flavor, values.dir, io)] : loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
   const regions = [...new Set(flavors.flatMap((f) => f.regions.map((r) => r.region)))].sort();
   const { clientsFor, credentials, now } = resolveOpsDeps(deps);
   await assertAwsCredentials(credentials(regions[0]), deps.credentialTimeoutMs);
@@ -122,7 +122,7 @@ async function inventory(sub: 'list' | 'expire', values: Values, deps: DevReplic
     else for (const line of formatDevReplicas(replicas, now())) io.out(line);
     return 0;
   }
-  const dryRun = values['dry-run']!;
+  const dryRun = values['dry-run'];
   const result = await expireDevReplicas(regions, now(), dryRun, {
     clientsFor, kubeFor: deps.kubeFor, log: io.out, poll: { sleep: deps.sleep ?? realSleep, ...deps.poll },
   }, values.flavor);

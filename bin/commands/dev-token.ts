@@ -16,8 +16,8 @@ export async function devTokenCommand(args: readonly string[], io: CliIo): Promi
   const [userId, ...extra] = positionals;
   if (!userId || extra.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected: ${DEV_TOKEN_USAGE}`);
   const ttl = Number(values.ttl);
-  if (!/^\d{1,6}$/.test(values.ttl!) || ttl < 1 || ttl > 86400) throw new FlavorsError('CLI_BAD_ARGUMENTS', '--ttl must be a number of seconds from 1 to 86400.');
-  const issuer = await DevIdentityIssuer.load(path.resolve(io.cwd, values['state-dir']!));
+  if (!/^\d{1,6}$/.test(values.ttl) || ttl < 1 || ttl > 86400) throw new FlavorsError('CLI_BAD_ARGUMENTS', '--ttl must be a number of seconds from 1 to 86400.');
+  const issuer = await DevIdentityIssuer.load(path.resolve(io.cwd, values['state-dir']));
   io.out(await issuer.mint(userId, { ttlSeconds: ttl }));
   return 0;
 }

@@ -28,12 +28,12 @@ export function makeDrCommand(deps: OpsDeps = {}): Command {
     if (sub !== 'status' || !name || extra.length > 0) {
       throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected 'dr status <flavor>'.\nusage: ${DR_USAGE}`);
     }
-    const flavor = loadFlavorByName(name, values.dir!, io);
+    const flavor = loadFlavorByName(name, values.dir, io);
     const { clientsFor, credentials, now } = resolveOpsDeps(deps);
     await assertAwsCredentials(credentials(flavor.primaryRegion), deps.credentialTimeoutMs);
 
     const hostedZoneId = hostedZoneIdFrom(values['hosted-zone-id'], io);
-    const lastFailover = new FailoverStateStore(path.resolve(io.cwd, values['state-dir']!), flavor.name).read();
+    const lastFailover = new FailoverStateStore(path.resolve(io.cwd, values['state-dir']), flavor.name).read();
     const primary = await resolvePrimary(flavor, { route53: clientsFor(flavor.primaryRegion).route53, hostedZoneId, lastFailover });
     if (primary.warning) io.err(`warning: primary not read from DNS: ${primary.warning}`);
     const report = await drStatus(flavor, { clientsFor, primary: primary.region, primarySource: primary.source, now: now() });

@@ -74,8 +74,8 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
     // The default file may be absent (then every database connection is missing); a file named on the command line must exist.
     const connections = connectionResolver(loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined }));
     if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one flavor name.\nusage: ${FAILOVER_USAGE}`);
-    const flavor = loadFlavorByName(positionals[0], values.dir!, io);
-    const store = new FailoverStateStore(path.resolve(io.cwd, values['state-dir']!), flavor.name);
+    const flavor = loadFlavorByName(positionals[0], values.dir, io);
+    const store = new FailoverStateStore(path.resolve(io.cwd, values['state-dir']), flavor.name);
     const resolved = resolveOpsDeps(deps);
 
     if (values.abort) {
@@ -114,11 +114,11 @@ export function makeFailoverCommand(deps: OpsDeps = {}): Command {
     if (!hostedZoneId) {
       throw new FlavorsError('FAILOVER_NO_HOSTED_ZONE', 'no hosted zone for the flavor endpoints: pass --hosted-zone-id or set context dns.hostedZoneId in cdk.json.');
     }
-    const lookup = { tableName: values['table-name']!, region: lookupRegionFrom(values['lookup-region'], io) };
+    const lookup = { tableName: values['table-name'], region: lookupRegionFrom(values['lookup-region'], io) };
     await assertAwsCredentials(resolved.credentials(target), deps.credentialTimeoutMs);
     const plan = await planFailover({ flavor, target, clientsFor: resolved.clientsFor, lookup, hostedZoneId, now: resolved.now(), connections });
     for (const line of formatPlan(plan)) io.out(line);
-    const acceptDataLoss = values['accept-data-loss']!;
+    const acceptDataLoss = values['accept-data-loss'];
     const blocking = blockingRefusals(plan, acceptDataLoss);
     for (const r of plan.refusals.filter((x) => !blocking.includes(x))) io.err(`warning ${r.code}: accepted with --accept-data-loss: ${r.message}`);
     for (const r of blocking) io.err(`error ${r.code}: ${r.message}`);

@@ -26,7 +26,7 @@ function k8sContext(raw: unknown): K8sContext {
   return ctx;
 }
 
-export async function k8sCommand(args: readonly string[], io: CliIo): Promise<number> {
+export function k8sCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args: [...args], allowPositionals: true,
     options: { out: { type: 'string', default: 'dist/k8s' }, dir: { type: 'string', default: 'flavors' } },

@@ -10,9 +10,9 @@ function residency(flavor: Flavor): string {
   return flavor.residency === 'global' ? 'global' : flavor.residency.countries.join(', ');
 }
 
-export async function listCommand(args: readonly string[], io: CliIo): Promise<number> {
+export function listCommand(args: readonly string[], io: CliIo): number {
   const { values } = parseArgs({ args: [...args], options: { dir: { type: 'string', default: 'flavors' }, json: { type: 'boolean', default: false } } });
-  const dir = path.resolve(io.cwd, values.dir!);
+  const dir = path.resolve(io.cwd, values.dir);
   const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir));
   const broken = problems.filter((p) => p.severity === 'error').length;
   if (values.json) {

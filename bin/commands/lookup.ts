@@ -79,13 +79,13 @@ export async function lookupCommand(args: readonly string[], io: CliIo): Promise
     },
   });
   if (positionals.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${LOOKUP_USAGE}`);
-  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir!));
+  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
   const stopped = untilStopped();
   const server = await startLookupDevServer({
     flavors,
-    stateDir: path.resolve(io.cwd, values['state-dir']!),
-    port: port('port', values.port!),
-    storePort: port('store-port', values['store-port']!),
+    stateDir: path.resolve(io.cwd, values['state-dir']),
+    port: port('port', values.port),
+    storePort: port('store-port', values['store-port']),
     storeEndpoint: values.store,
     tableName: values.table,
     endpointZone: values.zone,

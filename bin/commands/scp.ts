@@ -7,13 +7,13 @@ import type { CliIo } from '../cli-io';
 
 export const SCP_USAGE = 'flavors scp <flavor> [--exempt-principal <arn>]...   service control policy locking an account to the flavor\'s regions';
 
-export async function scpCommand(args: readonly string[], io: CliIo): Promise<number> {
+export function scpCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
     args: [...args], allowPositionals: true,
     options: { dir: { type: 'string', default: 'flavors' }, 'exempt-principal': { type: 'string', multiple: true, default: [] } },
   });
   if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `name one flavor.\nusage: ${SCP_USAGE}`);
-  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir!));
+  const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
   const flavor = flavors.find((f) => f.name === positionals[0]);
   if (!flavor) {
     throw new FlavorsError('CLI_FLAVOR_UNKNOWN', `no flavor '${positionals[0]}'; known flavors: ${flavors.map((f) => f.name).join(', ')}.`);

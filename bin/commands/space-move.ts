@@ -109,23 +109,23 @@ export function makeSpaceMoveCommand(deps: SpaceMoveDeps = {}) {
     });
     if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one space id.\nusage: ${SPACE_MOVE_USAGE}`);
     const spaceId = requireId('spaceId', positionals[0]);
-    if (values.data !== 'copy' && values.data !== 'none') throw new FlavorsError('CLI_BAD_ARGUMENTS', `--data must be copy or none, not ${JSON.stringify(values.data!.slice(0, 20))}.`);
+    if (values.data !== 'copy' && values.data !== 'none') throw new FlavorsError('CLI_BAD_ARGUMENTS', `--data must be copy or none, not ${JSON.stringify(values.data.slice(0, 20))}.`);
     if (!values.abort && !values.to) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--to <flavor> is required.\nusage: ${SPACE_MOVE_USAGE}`);
-    const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir!));
+    const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
     const connections = loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined });
     const fallback = deps.fallback ?? awsConnectionFallback({ flavors, rds: (region) => new RDSClient({ region }), secrets: (region) => new SecretsManagerClient({ region }) });
-    const dynamodb = deps.dynamodb ?? storeClient(values.store!);
+    const dynamodb = deps.dynamodb ?? storeClient(values.store);
     const session: Session = {
-      table: { dynamodb, tableName: values.table! },
+      table: { dynamodb, tableName: values.table },
       resolve: connectionResolver(connections, fallback),
-      store: new MoveStateStore(path.resolve(io.cwd, values['state-dir']!), spaceId),
-      flavors, now: deps.now ?? (() => new Date()), io, deps, json: values.json!,
+      store: new MoveStateStore(path.resolve(io.cwd, values['state-dir']), spaceId),
+      flavors, now: deps.now ?? (() => new Date()), io, deps, json: values.json,
     };
     try {
       if (values.abort) return await abort(session);
-      return await planOrExecute(session, { spaceId, target: values.to!, data: values.data, acceptDataLoss: values['accept-data-loss']!, spaceColumn: values['space-column']!, execute: values.execute! });
+      return await planOrExecute(session, { spaceId, target: values.to!, data: values.data, acceptDataLoss: values['accept-data-loss'], spaceColumn: values['space-column'], execute: values.execute });
     } catch (err) {
-      throw storeError(err, values.store!);
+      throw storeError(err, values.store);
     } finally {
       if (!deps.dynamodb) dynamodb.destroy();
     }

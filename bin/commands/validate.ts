@@ -5,11 +5,11 @@ import type { CliIo } from '../cli-io';
 
 export const VALIDATE_USAGE = 'flavors validate [file...] [--dir flavors]   check flavor files; exit 1 on any error';
 
-export async function validateCommand(args: readonly string[], io: CliIo): Promise<number> {
+export function validateCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { dir: { type: 'string', default: 'flavors' } } });
   const files = positionals.length > 0
     ? positionals
-    : listFlavorFiles(path.resolve(io.cwd, values.dir!)).map((f) => path.relative(io.cwd, f));
+    : listFlavorFiles(path.resolve(io.cwd, values.dir)).map((f) => path.relative(io.cwd, f));
   // Report paths as the user typed them; load from the absolute path.
   const { problems } = loadFlavorFiles(files.map((f) => path.resolve(io.cwd, f)));
   const shown = problems.map((p) => ({ ...p, file: path.relative(io.cwd, p.file) || p.file }));

@@ -37,7 +37,7 @@ export function readStageTemplates(cdkOut: string): Map<string, StageTemplates> 
   const assembly = new CloudAssembly(cdkOut);
   for (const artifact of assembly.nestedAssemblies) {
     const stacks: StageTemplates = new Map();
-    for (const stack of artifact.nestedAssembly.stacksRecursively) stacks.set(stack.stackName, stack.template);
+    for (const stack of artifact.nestedAssembly.stacksRecursively) stacks.set(stack.stackName, stack.template as Record<string, unknown>);
     stages.set(artifact.displayName, stacks);
   }
   return stages;
@@ -76,8 +76,8 @@ export function diffStack(stack: string, base: Record<string, unknown>, head: Re
 export function diffStages(base: Map<string, StageTemplates>, head: Map<string, StageTemplates>): StageDiff[] {
   const names = [...new Set([...base.keys(), ...head.keys()])].sort();
   return names.map((stage) => {
-    const before = base.get(stage) ?? new Map();
-    const after = head.get(stage) ?? new Map();
+    const before = base.get(stage) ?? new Map<string, Record<string, unknown>>();
+    const after = head.get(stage) ?? new Map<string, Record<string, unknown>>();
     const stacks = [...new Set([...before.keys(), ...after.keys()])].sort();
     const changes = stacks.flatMap((s) => diffStack(s, before.get(s) ?? {}, after.get(s) ?? {}));
     const status = !base.has(stage) ? 'added' : !head.has(stage) ? 'removed' : changes.length > 0 ? 'changed' : 'unchanged';

@@ -56,7 +56,7 @@ function describeThrown(thrown: unknown): SandboxOutcome {
   const name = text(error.name, 80);
   const code = text(error.code, 80);
   const message = text(error.message) || text(typeof thrown === 'string' ? thrown : '') || 'the file threw a value that is not an Error';
-  if (name === 'FlavorError' && Array.isArray(error.problems)) {
+  if (name === 'FlavorDefinitionError' && Array.isArray(error.problems)) {
     const problems = (toPlainData(error.problems).value as unknown[] ?? []).filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null)
       .map((p) => ({ code: text(p.code, 80), path: text(p.path, 200), message: text(p.message), severity: p.severity === 'warning' ? 'warning' as const : 'error' as const }));
     return { kind: 'flavor-error', problems };

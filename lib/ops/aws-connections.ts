@@ -70,7 +70,7 @@ export function awsConnectionFallback(props: AwsConnectionFallbackProps): Fallba
     }
     let credentials: { username?: unknown; password?: unknown } | undefined;
     try {
-      credentials = text ? JSON.parse(text) : undefined;
+      credentials = text ? (JSON.parse(text) as typeof credentials) : undefined;
     } catch {
       credentials = undefined;
     }

@@ -152,7 +152,7 @@ function dbFenceContext(run: Run, step: FailoverStepName): DbFenceContext {
   return {
     flavor: state.flavor, from: state.from, to: state.to, plans: state.plan.databases ?? [], spaces, state: state.dbFence,
     connections: run.deps.connections ?? connectionResolver(new Map()), sourceEc2: run.deps.clientsFor(state.from).ec2,
-    poll: run.poll, sleep: run.poll.sleep, now: run.now, save: run.save, log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
+    poll: run.poll, sleep: run.poll.sleep, now: () => run.now(), save: () => run.save(), log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
   };
 }
 
@@ -217,7 +217,7 @@ async function restore(run: Run): Promise<void> {
     run.checkStop();
     const progress = (state.restore.volumes[key] ??= { done: false });
     run.log('restore', `${item.database} node ${item.node}: restoring ${item.instanceId} from ${item.snapshotId}`);
-    await restoreNodeVolume(ec2, { ...ctx, log: (l) => run.log('restore', `${item.database} node ${item.node}: ${l}`) }, item, progress, run.save);
+    await restoreNodeVolume(ec2, { ...ctx, log: (l) => run.log('restore', `${item.database} node ${item.node}: ${l}`) }, item, progress, () => run.save());
     run.log('restore', `${item.database} node ${item.node}: done`);
   }
   for (const item of state.plan.promotions) {

@@ -101,7 +101,7 @@ export class FailoverStateStore {
     }
     let state: FailoverState;
     try {
-      state = JSON.parse(text);
+      state = JSON.parse(text) as FailoverState;
     } catch {
       throw new FlavorsError('FAILOVER_STATE_CORRUPT', `${this.file} is not valid JSON; it is only ever replaced whole, so it was edited by hand: restore it or move it away.`);
     }

@@ -82,7 +82,7 @@ export class MoveStateStore {
     }
     let state: MoveState;
     try {
-      state = JSON.parse(text);
+      state = JSON.parse(text) as MoveState;
     } catch {
       throw new FlavorsError('MOVE_STATE_CORRUPT', `${this.file} is not valid JSON; it is only ever replaced whole, so it was edited by hand: restore it or move it away.`);
     }

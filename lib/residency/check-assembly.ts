@@ -31,7 +31,7 @@ export function checkAssemblyResidency(assembly: cxapi.CloudAssembly, stageRegio
       if (!allowed.includes(stack.environment.region)) {
         violations.push({ ...base, ruleId: 'RES_STACK_REGION', message: `stack is deployed to ${stack.environment.region}, outside ${allowed.join(', ')}`, fix: "Deploy the stack to one of the flavor's regions." });
       }
-      for (const v of checkTemplateResidency(stack.template, { allowedRegions: allowed })) violations.push({ ...base, ...v });
+      for (const v of checkTemplateResidency(stack.template as Parameters<typeof checkTemplateResidency>[0], { allowedRegions: allowed })) violations.push({ ...base, ...v });
     }
   }
   for (const stack of assembly.stacks) {

@@ -36,7 +36,7 @@ describe('flavors client create', () => {
     expect(await t.items()).toEqual(before);
   });
 
-  test('as a user runs it: exit 0 on success; a clear one-line error and exit 1 when no store answers', async () => {
+  test('as a user runs it: exit 0 on success; a clear one-line error and exit 1 when no store answers', () => {
     const ok = runFlavors(['client', 'create', 'c-cli-7', '--flavor', 'global', '--store', t.endpoint]);
     expect([ok.status, ok.stdout.trim()]).toEqual([0, 'created client c-cli-7 in flavor global']);
     const down = runFlavors(['client', 'create', 'c-cli-8', '--flavor', 'global', '--store', 'http://127.0.0.1:9']);

@@ -73,10 +73,12 @@ describe('controlPlaneSettings', () => {
         "cdk.json context 'controlPlane': controlPlane.hostedZoneId: APP_CONTROL_PLANE_INVALID: controlPlane.hostedZoneId must be a non-empty string.",
         "cdk.json context 'controlPlane': controlPlane.zoneName: APP_CONTROL_PLANE_INVALID: controlPlane.zoneName must be a non-empty string.",
         "cdk.json context 'controlPlane': controlPlane.identity.jwksUrl: APP_CONTROL_PLANE_INVALID: controlPlane.identity.jwksUrl must be a non-empty string.",
+        "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service "
+          + '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
       ].join('\n'),
     });
     expect(() => controlPlaneSettings({ hostedZoneId: 'Z1', zoneName: 'a.com', identity: null })).toThrow(
-      "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: controlPlane.identity must be an object with issuer and jwksUrl.");
+      "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: controlPlane.identity must be an object with issuer, jwksUrl and audience.");
   });
 });
 

@@ -5,6 +5,7 @@ import { runFlavors, type CliResult } from '../helpers/run-cli';
 import { copyFlavors, git, type FlavorCopies } from '../helpers/flavor-copies';
 
 // bin/flavors.js (the spawned entry) sits next to flavors.ts and jest resolves `.js` first: name the source.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an explicit `.ts` path, which `import` cannot name (see above)
 const { runCli } = require('../../bin/flavors.ts') as typeof import('../../bin/flavors');
 
 /** The same CLI entry in this process (no spawn): for the many one-line refusals, which need no fresh process. */

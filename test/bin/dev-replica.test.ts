@@ -41,8 +41,8 @@ beforeEach(async () => {
 afterEach(() => world.restore());
 
 const devReplica = () => makeDevReplicaCommand({
-  clientsFor: (r) => world.clientsFor(r), credentials: () => async () => ({}), now: () => NOW, sleep: async () => undefined,
-  poll: { attempts: 10, delayMs: 1 }, connectPoll: { sleep: async () => undefined, attempts: 3, delayMs: 1 },
+  clientsFor: (r) => world.clientsFor(r), credentials: () => () => Promise.resolve({}), now: () => NOW, sleep: () => Promise.resolve(),
+  poll: { attempts: 10, delayMs: 1 }, connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
   kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)), ec2Port: pg.port, rdsTls: false, replicaSuffix: 'ab12',
 });
 
@@ -126,8 +126,8 @@ describe('flavors dev-replica list and expire', () => {
     expect(early.out.at(-1)).toBe('0 expired dev replica(s) deleted, 1 kept.');
 
     const later = makeDevReplicaCommand({
-      clientsFor: (r) => world.clientsFor(r), credentials: () => async () => ({}), now: () => new Date(NOW.getTime() + 2 * 3_600_000),
-      sleep: async () => undefined, poll: { attempts: 10, delayMs: 1 }, kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)),
+      clientsFor: (r) => world.clientsFor(r), credentials: () => () => Promise.resolve({}), now: () => new Date(NOW.getTime() + 2 * 3_600_000),
+      sleep: () => Promise.resolve(), poll: { attempts: 10, delayMs: 1 }, kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)),
     });
     const dry = bufferIo(cwd);
     await expect(later(['expire', '--dry-run'], dry.io)).resolves.toBe(0);

@@ -12,7 +12,7 @@ function world(options: WorldOptions = {}): void {
   mocks = aws.install();
 }
 
-const dr = makeDrCommand({ clientsFor: testClients(), credentials: () => async () => ({}), now: () => NOW });
+const dr = makeDrCommand({ clientsFor: testClients(), credentials: () => () => Promise.resolve({}), now: () => NOW });
 
 describe('flavors dr status', () => {
   test('prints the restore points per database and region and exits 0 when the RPO is met', async () => {
@@ -67,7 +67,7 @@ describe('flavors dr status', () => {
 
   test('credentials are checked before anything is read', async () => {
     world();
-    const noCreds = makeDrCommand({ clientsFor: testClients(), credentials: () => async () => { throw new Error('Could not load credentials from any providers'); }, now: () => NOW });
+    const noCreds = makeDrCommand({ clientsFor: testClients(), credentials: () => () => Promise.reject(new Error('Could not load credentials from any providers')), now: () => NOW });
     await expect(noCreds(['status', 'us-australia'], bufferIo().io)).rejects.toMatchObject({ code: 'OPS_NO_CREDENTIALS' });
     expect(aws.calls).toEqual([]);
   });

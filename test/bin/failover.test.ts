@@ -61,7 +61,7 @@ function world(options: WorldOptions = {}): void {
 let ids = 0;
 const failover = makeFailoverCommand({
   clientsFor: (region) => clientsFor(region),
-  credentials: () => async () => ({}),
+  credentials: () => () => Promise.resolve({}),
   now: () => NOW,
   sleep: async () => {},
   poll: { attempts: 10, delayMs: 1 },

@@ -11,13 +11,13 @@ function serve(args: string[]): { child: ChildProcess; output: () => { stdout: s
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d) => { stdout += d; });
-  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = (until: RegExp) => new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${until} within 45 s: ${stdout}${stderr}`)), 45_000);
     const check = () => { if (until.test(stdout)) { clearTimeout(timer); resolve(stdout); } };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     void exit.then(() => { clearTimeout(timer); reject(new Error(`lookup serve exited: ${stdout}${stderr}`)); });
     check();
   });

@@ -56,7 +56,7 @@ async function move(args: string[], options: { onLog?: (line: string) => void } 
   const err: string[] = [];
   const io: CliIo = { out: (l) => out.push(l), err: (l) => { err.push(l); options.onLog?.(l); }, cwd: ROOT, env: {} };
   const command = makeSpaceMoveCommand({
-    dynamodb: fx.dynamodb, fallback: async () => undefined, now: () => NOW, newMoveId: () => `mv-cli-${seq}`,
+    dynamodb: fx.dynamodb, fallback: () => Promise.resolve(undefined), now: () => NOW, newMoveId: () => `mv-cli-${seq}`,
     onInterrupt: (handler) => { interrupt = handler; return () => { interrupt = undefined; }; },
   });
   const full = [...args, '--table', table.tableName, '--state-dir', stateDir, ...(args.includes('--connections') ? [] : ['--connections', fx.connectionsFile])];
@@ -337,7 +337,7 @@ describe('flavors space move through the real CLI', () => {
     const err: string[] = [];
     const io: CliIo = { out: () => undefined, err: (l) => err.push(l), cwd: ROOT, env: {} };
     const args = [MOVING, '--to', 'germany-belgium', '--store', closed, '--connections', fx.connectionsFile, '--state-dir', stateDir];
-    await expect(makeSpaceMoveCommand({ fallback: async () => undefined })(args, io)).rejects.toMatchObject({
+    await expect(makeSpaceMoveCommand({ fallback: () => Promise.resolve(undefined) })(args, io)).rejects.toMatchObject({
       code: 'LOOKUP_STORE_UNREACHABLE', message: expect.stringMatching(new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`)),
     });
   });

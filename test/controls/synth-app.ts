@@ -54,7 +54,7 @@ export function synthesizeApp(perStage: (stage: Stage) => void = () => undefined
         stack,
         stackName: stack.stackName,
         templatePath: path.join(nested.directory, artifact.templateFile),
-        messages: artifact.messages.map((m) => ({ level: m.level, id: m.id, data: String(m.entry.data) })),
+        messages: artifact.messages.map((m) => ({ level: m.level, id: m.id, data: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data) })),
       };
     });
   });

@@ -141,7 +141,7 @@ describe('controlPlaneSettings (cdk.json context)', () => {
     for (const identity of [{ issuer, jwksUrl }, { issuer, jwksUrl, audience: ' ' }]) {
       expect(() => controlPlaneSettings({ ...(CDK_CONTEXT.controlPlane as object), identity })).toThrow(expect.objectContaining({
         code: 'APP_CONTROL_PLANE_INVALID',
-        message: expect.stringContaining("cdk.json context 'controlPlane' is invalid:\n  - controlPlane.identity.audience is required: the deployed lookup service"),
+        message: expect.stringContaining("cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service"),
       }));
     }
   });

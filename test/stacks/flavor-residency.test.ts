@@ -16,7 +16,7 @@ const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
 const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 const DNS = parseDnsContext(CDK_CONTEXT.dns)!;
 
-// `any`: synthesized template JSON, whose shape the assertions below check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized template JSON, whose shape the assertions below check
 interface Resource { readonly Type: string; readonly Properties: Record<string, any> }
 const resourcesOf = (stack: cxapi.CloudFormationStackArtifact, type: string): Resource[] =>
   Object.values((stack.template as { Resources: Record<string, Resource> }).Resources).filter((r) => r.Type === type);

@@ -3,7 +3,6 @@ import { accountResolver } from '../../bin/context';
 import { flavorRegions } from '../../lib/flavor/define-flavor';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
-import { FlavorStage } from '../../stacks/flavor-stage';
 import { addFlavorStages } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
@@ -22,7 +21,7 @@ describe('FlavorStage', () => {
   });
 
   test.each(FLAVORS.map((f) => [f.name, f]))('%s: one stack per flavor region, each with an explicit env inside the flavor', (name, flavor) => {
-    const stage = stages.find((s) => s.stageName === name)! as FlavorStage;
+    const stage = stages.find((s) => s.stageName === name)!;
     const stacks = assembly.getNestedAssembly(stage.artifactId).stacks;
     expect(stacks.map((s) => s.environment.region).sort()).toEqual([...flavorRegions(flavor)].sort());
     for (const stack of stacks) {

@@ -113,7 +113,7 @@ export class DelegatedSigner {
     const issuedAt = Math.floor(this.clock() / 1000);
     this.certifications++;
     const { certificate, claims } = await certifyKey(this.props.root, {
-      issuer: this.props.issuer, region: this.props.region, publicJwk: publicKey.export({ format: 'jwk' }) as JWK,
+      issuer: this.props.issuer, region: this.props.region, publicJwk: publicKey.export({ format: 'jwk' }),
       // Backdated: a request that read the clock a moment before the certification started (or
       // waited seconds for a throttled KMS) still stamps its token inside the window.
       issuedAt, notBefore: issuedAt - CERTIFICATE_BACKDATE_SECONDS, lifetimeSeconds: this.lifetime,

@@ -41,12 +41,12 @@ export function createLookupDynamoClient(options: LookupDynamoClientOptions = {}
       // store still wants the headers' presence (dynalite answers 400 without them).
       // One fixed endpoint: the SDK's endpoint rules (FIPS, dual-stack, account endpoints) are
       // for AWS, and evaluating them costs ~4% of a route.
-      endpointProvider: ((url: URL) => () => ({ url }))(new URL(options.endpoint!)),
+      endpointProvider: ((url: URL) => () => ({ url }))(new URL(options.endpoint)),
       signer: {
-        sign: async (request) => {
+        sign: (request) => {
           request.headers.authorization = LOCAL_AUTHORIZATION;
           request.headers['x-amz-date'] = LOCAL_AMZ_DATE;
-          return request;
+          return Promise.resolve(request);
         },
       },
     } : options.region ? { region: options.region } : {}),

@@ -181,7 +181,7 @@ function checkedCertificate(certificate: string, roots: JWTVerifyGetKey, maxLife
   if (cache.size >= CHECKED_CERTIFICATES_MAX) cache.delete(cache.keys().next().value!);
   const checked = verifyKeyCertificate(certificate, roots, maxLifetime);
   // A refused certificate is not remembered: the key set may learn a new root key later.
-  checked.catch(() => cache!.delete(key));
+  checked.catch(() => cache.delete(key));
   cache.set(key, { at: now, checked });
   return checked;
 }
@@ -260,7 +260,7 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
     throw new FlavorTokenError('FLAVOR_TOKEN_WRONG_SPACE', `the flavor token is for space ${space}, not ${options.space}.`);
   }
   if ((epoch as number) < options.currentEpoch) {
-    throw new FlavorTokenError('FLAVOR_TOKEN_STALE_EPOCH', `the flavor token carries epoch ${epoch}, older than the space's current epoch ${options.currentEpoch}; ask the lookup service for a new one.`);
+    throw new FlavorTokenError('FLAVOR_TOKEN_STALE_EPOCH', `the flavor token carries epoch ${String(epoch)}, older than the space's current epoch ${options.currentEpoch}; ask the lookup service for a new one.`);
   }
   return payload as unknown as FlavorTokenClaims;
 }

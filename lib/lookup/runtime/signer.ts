@@ -52,17 +52,18 @@ export class LocalKeySigner implements FlavorTokenSigner {
       throw new FlavorsError('LOOKUP_SIGNING_KEY_INVALID', 'the local signing key must be a private EC P-256 JWK with a kid; delete the key file to have a new one generated.');
     }
     const key = await importJWK({ ...privateJwk, alg: 'ES256' }, 'ES256', { extractable: true });
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the destructuring exists to drop the private scalar d from the public JWK
     const { d: _private, ...publicPart } = privateJwk;
     return new LocalKeySigner(kid, crypto.KeyObject.from(key as crypto.webcrypto.CryptoKey), { ...publicPart, kid, alg: 'ES256', use: 'sig' });
   }
 
   private constructor(readonly keyId: string, private readonly key: crypto.KeyObject, private readonly jwk: JWK) {}
 
-  async sign(signingInput: Uint8Array): Promise<Uint8Array> {
-    return crypto.sign('sha256', signingInput, { key: this.key, dsaEncoding: 'ieee-p1363' });
+  sign(signingInput: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(crypto.sign('sha256', signingInput, { key: this.key, dsaEncoding: 'ieee-p1363' }));
   }
 
-  async publicJwk(): Promise<JWK> {
-    return { ...this.jwk };
+  publicJwk(): Promise<JWK> {
+    return Promise.resolve({ ...this.jwk });
   }
 }

@@ -40,7 +40,7 @@ export interface LookupStoreProps {
 type Item = Record<string, AttributeValue>;
 
 function errorName(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'name' in err ? String((err as { name: unknown }).name) : '';
+  return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : '';
 }
 
 /**

@@ -7,7 +7,7 @@ test('Given the fence entry point, When it is bundled, Then neither aws-cdk-lib,
     entryPoints: [path.join(__dirname, '../../../lib/fence/index.ts')], bundle: true, write: false, platform: 'node', metafile: true, logLevel: 'silent',
     external: ['pg', 'pg-native'],
   });
-  const inputs = Object.keys(out.metafile!.inputs);
+  const inputs = Object.keys(out.metafile.inputs);
   expect(inputs.filter((i) => /aws-cdk-lib|[/\\]constructs[/\\]|@aws-sdk/.test(i))).toEqual([]);
   expect(inputs.some((i) => i.includes('lib/fence/space-write-fence.ts'))).toBe(true);
 });

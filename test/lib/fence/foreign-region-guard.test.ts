@@ -78,10 +78,11 @@ describe('foreignRegionGuard', () => {
   test('Given a foreign token without a usable home endpoint, When it arrives, Then 421 and no handler', async () => {
     const guard = foreignRegionGuard({ region: REGION_A, verify: () => ({ space: 's-alpha', region: REGION_B, epoch: 2 }) });
     const next = jest.fn();
-    const res = { writeHead: jest.fn(), end: jest.fn() } as unknown as http.ServerResponse;
+    const writeHead = jest.fn();
+    const res = { writeHead, end: jest.fn() } as unknown as http.ServerResponse;
     guard({ headers: { authorization: 'Bearer x' }, url: '/' } as http.IncomingMessage, res, next);
     await new Promise((r) => setImmediate(r));
-    expect(res.writeHead).toHaveBeenCalledWith(421, expect.anything());
+    expect(writeHead).toHaveBeenCalledWith(421, expect.anything());
     expect(next).not.toHaveBeenCalled();
   });
 

@@ -57,7 +57,7 @@ describe('SpaceWriteFence.write', () => {
 
   test('Given a token for another space or region, When it writes, Then it is refused before the callback runs or any connection is taken', async () => {
     const connect = jest.fn(() => pool.connect());
-    const spy = new SpaceWriteFence({ pool: { connect } as unknown as Pool, region: REGION_A, trust: t.trust });
+    const spy = new SpaceWriteFence({ pool: { connect }, region: REGION_A, trust: t.trust });
     const work = jest.fn(debit(60));
     expect(await codeOf(spy.write(await t.mint({ region: REGION_A, epoch: 2, space: 's-other' }), work, { space: SPACE }))).toBe('FENCE_WRONG_SPACE');
     expect(await codeOf(spy.write(await t.mint({ region: REGION_B, epoch: 2 }), work, { space: SPACE }))).toBe('FENCE_WRONG_REGION');
@@ -102,7 +102,7 @@ describe('SpaceWriteFence.write', () => {
     const bare = new Pool({ connectionString: pg.url('bare'), max: 1 });
     try {
       const f = new SpaceWriteFence({ pool: bare, region: REGION_A, trust: t.trust });
-      await expect(f.write(await t.mint({ region: REGION_A, epoch: 2 }), async () => 1)).rejects.toThrow('flavors_fence does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.');
+      await expect(f.write(await t.mint({ region: REGION_A, epoch: 2 }), () => Promise.resolve(1))).rejects.toThrow('flavors_fence does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.');
     } finally {
       await bare.end();
     }

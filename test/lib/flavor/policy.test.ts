@@ -98,7 +98,7 @@ describe('resolvePolicy', () => {
       let policy;
       try {
         policy = resolvePolicy(global, [{ level: 'client', id: 'c', policy: { regions: client } }, { level: 'space', id: 's', policy: { regions: space } }]);
-      } catch (e) {
+      } catch {
         // Rejected only when the space names a region the client dropped.
         expect(space.some((r) => !client.includes(r))).toBe(true);
         return;

@@ -54,7 +54,8 @@ describe('GlobalLookupTable', () => {
 
   test('a replica in the home region and every replica region, each with PITR, deletion protection and its own region key', () => {
     const [tableResource] = Object.values(template.findResources('AWS::DynamoDB::GlobalTable'));
-    const replicas = tableResource.Properties.Replicas as Array<Record<string, any>>; // any: raw template JSON is untyped
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw template JSON is untyped; the assertions below check its shape
+    const replicas = tableResource.Properties.Replicas as Array<Record<string, any>>;
     expect(replicas.map((r) => r.Region).sort()).toEqual(['ap-southeast-2', 'eu-central-1', 'us-east-1']);
     for (const replica of replicas) {
       expect(replica.DeletionProtectionEnabled).toBe(true);

@@ -264,9 +264,9 @@ describe('LookupService bundling', () => {
       else process.env.CDK_DOCKER = docker;
     }
     // Then the function's asset is a staged directory holding the bundle
-    const assets = fs.readdirSync(assembly!.directory).filter((d) => d.startsWith('asset.'));
+    const assets = fs.readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
     expect(assets).toHaveLength(1);
-    const dir = path.join(assembly!.directory, assets[0]);
+    const dir = path.join(assembly.directory, assets[0]);
     expect(fs.readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
     const bundle = fs.readFileSync(path.join(dir, 'index.js'), 'utf-8');
     // (booleans, not string matchers: a failure must not print 600 KB of bundle)
@@ -278,7 +278,7 @@ describe('LookupService bundling', () => {
 
     // And the bundle runs with the environment the template gives it: configured (401, not the
     // 500 of a misconfigured function), without touching AWS
-    const env = Template.fromStack(built!.stack).toJSON().Resources;
+    const env = Template.fromStack(built.stack).toJSON().Resources;
     const variables = Object.values(env as Record<string, { Type: string; Properties: { Environment: { Variables: Record<string, unknown> } } }>)
       .find((r) => r.Type === 'AWS::Lambda::Function')!.Properties.Environment.Variables;
     const literal = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : 'arn:aws:kms:eu-central-1:444444444444:key/test']));

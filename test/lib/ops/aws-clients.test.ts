@@ -7,11 +7,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 
 describe('assertAwsCredentials', () => {
   test('passes when the provider chain resolves', async () => {
-    await expect(assertAwsCredentials(async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }))).resolves.toBeUndefined();
+    await expect(assertAwsCredentials(() => Promise.resolve({ accessKeyId: 'a', secretAccessKey: 'b' }))).resolves.toBeUndefined();
   });
 
   test('no credentials: one line with OPS_NO_CREDENTIALS and what to do', async () => {
-    const err = await assertAwsCredentials(async () => { throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }); }).catch((e) => e);
+    const err = await assertAwsCredentials(() => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }))).catch((e) => e);
     expect(err).toBeInstanceOf(FlavorsError);
     expect(err.code).toBe('OPS_NO_CREDENTIALS');
     expect(err.message).toMatch(/^no AWS credentials found \(.*\); configure a profile or AWS_\* variables$/);

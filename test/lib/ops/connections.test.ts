@@ -39,7 +39,7 @@ describe('connections file', () => {
   });
 
   test('Given no entry, When a fallback knows the database, Then its URL is used', async () => {
-    await expect(connectionResolver(new Map(), async () => 'postgresql://fallback/d')(ref)).resolves.toBe('postgresql://fallback/d');
+    await expect(connectionResolver(new Map(), () => Promise.resolve('postgresql://fallback/d'))(ref)).resolves.toBe('postgresql://fallback/d');
   });
 });
 

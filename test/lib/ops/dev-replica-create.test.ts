@@ -59,7 +59,7 @@ afterEach(() => world.restore());
 
 const deps = (): CreateDeps => ({
   clientsFor: world.clientsFor, kubeFor: (r) => world.kube[r], log: (l) => log.push(l), rdsTls: false,
-  poll: { sleep: async () => undefined, attempts: 10, delayMs: 1 }, connectPoll: { sleep: async () => undefined, attempts: 3, delayMs: 1 },
+  poll: { sleep: () => Promise.resolve(), attempts: 10, delayMs: 1 }, connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
 });
 
 async function run(database: string, maskFile?: string) {

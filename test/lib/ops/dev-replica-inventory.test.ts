@@ -41,7 +41,7 @@ function seed(): DevWorld {
   return world;
 }
 
-const deps = () => ({ clientsFor: world.clientsFor, kubeFor: (r: string) => world.kube[r], log: () => undefined, poll: { sleep: async () => undefined, attempts: 10, delayMs: 1 } });
+const deps = () => ({ clientsFor: world.clientsFor, kubeFor: (r: string) => world.kube[r], log: () => undefined, poll: { sleep: () => Promise.resolve(), attempts: 10, delayMs: 1 } });
 
 describe('listDevReplicas', () => {
   test('Given dev resources and production, when listed, then replicas are grouped by their tags and production never appears', async () => {

@@ -72,7 +72,7 @@ async function start(options: { oldPrimaryDown?: boolean } = {}) {
   stateStore.write(state, NOW);
   const deps = {
     clientsFor, store: stateStore, log: (l: string) => logs.push(l), now: () => NOW, poll: { attempts: 3, delayMs: 1 }, connections,
-    sleep: async (ms: number) => { sleeps.push(ms); },
+    sleep: (ms: number) => { sleeps.push(ms); return Promise.resolve(); },
   };
   return { plan, state, stateStore, deps, clientsFor };
 }
@@ -106,12 +106,12 @@ describe('failover: the write fence in the databases', () => {
     try {
       const [virginia, sydney] = [new SpaceWriteFence({ pool: pools[0], region: PRIMARY, trust: t.trust }), new SpaceWriteFence({ pool: pools[1], region: FALLBACK, trust: t.trust })];
       const code = (p: Promise<unknown>) => p.then(() => 'accepted', (e) => (e instanceof FenceError ? e.code : String(e)));
-      expect(await code(virginia.write(await t.mint({ region: PRIMARY, epoch: 3 }), async () => 'paid'))).toBe('FENCE_STALE_EPOCH');
-      expect(await code(sydney.write(await t.mint({ region: PRIMARY, epoch: 3 }), async () => 'paid'))).toBe('FENCE_WRONG_REGION');
-      expect(await code(sydney.write(await t.mint({ region: FALLBACK, epoch: 4 }), async () => 'paid'))).toBe('accepted');
+      expect(await code(virginia.write(await t.mint({ region: PRIMARY, epoch: 3 }), () => Promise.resolve('paid')))).toBe('FENCE_STALE_EPOCH');
+      expect(await code(sydney.write(await t.mint({ region: PRIMARY, epoch: 3 }), () => Promise.resolve('paid')))).toBe('FENCE_WRONG_REGION');
+      expect(await code(sydney.write(await t.mint({ region: FALLBACK, epoch: 4 }), () => Promise.resolve('paid')))).toBe('accepted');
       // The pinned space keeps its home: Virginia takes its writes at the new epoch once it is back, Sydney never.
-      expect(await code(virginia.write(await t.mint({ space: 's-pinned', region: PRIMARY, epoch: 4 }), async () => 'paid'))).toBe('accepted');
-      expect(await code(sydney.write(await t.mint({ space: 's-pinned', region: FALLBACK, epoch: 4 }), async () => 'paid'))).toBe('FENCE_WRONG_REGION');
+      expect(await code(virginia.write(await t.mint({ space: 's-pinned', region: PRIMARY, epoch: 4 }), () => Promise.resolve('paid')))).toBe('accepted');
+      expect(await code(sydney.write(await t.mint({ space: 's-pinned', region: FALLBACK, epoch: 4 }), () => Promise.resolve('paid')))).toBe('FENCE_WRONG_REGION');
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
@@ -168,7 +168,7 @@ describe('failover: the write fence in the databases', () => {
   test('Given Ctrl-C during the wait for old tokens, When the failover runs, Then it stops there with the state saved and the target not yet fenced', async () => {
     const { state, stateStore, deps } = await start({ oldPrimaryDown: true });
     let stop = false;
-    const run = runFailover(state, FLAVOR, { ...deps, sleep: async (ms: number) => { sleeps.push(ms); if (ms === 5000) stop = true; }, shouldStop: () => stop });
+    const run = runFailover(state, FLAVOR, { ...deps, sleep: (ms: number) => { sleeps.push(ms); if (ms === 5000) stop = true; return Promise.resolve(); }, shouldStop: () => stop });
     await expect(run).rejects.toMatchObject({ code: 'FAILOVER_INTERRUPTED' });
     expect(sleeps.filter((ms) => ms === 5000)).toHaveLength(1);
     expect(stateStore.read()!.steps.restore).toMatchObject({ status: 'failed', error: 'interrupted' });

@@ -67,7 +67,7 @@ export class FakeDevAws {
     const on = (service: Service, mock: unknown, command: { name: string }, handler: (region: string, input: never) => unknown) => {
       (mock as Mock).on(command as never).callsFake(async (input: never, getClient) => {
         const region = await getClient().config.region();
-        await this.enter(service, region, command.name.replace(/Command$/, ''), input as Record<string, unknown>);
+        await this.enter(service, region, command.name.replace(/Command$/, ''), input);
         return handler(region, input);
       });
     };

@@ -368,7 +368,7 @@ export class FakeAws {
     const r = this.region(region);
     const token = input.ClientToken as string | undefined;
     if (token && r.tokens.has(token)) return { VolumeId: r.tokens.get(token), State: r.volumes.get(r.tokens.get(token)!)!.State };
-    const snap = r.snapshots.get(input.SnapshotId as string);
+    const snap = r.snapshots.get(input.SnapshotId);
     if (!snap) throw awsError('InvalidSnapshot.NotFound', `snapshot ${input.SnapshotId as string} not found in ${region}`);
     if (snap.State !== 'completed') throw awsError('IncorrectState', `snapshot ${snap.SnapshotId} is ${snap.State}`);
     if (typeof input.AvailabilityZone !== 'string' || !new RegExp(`^${region}[a-z]$`).test(input.AvailabilityZone)) {
@@ -379,9 +379,9 @@ export class FakeAws {
     const id = r.nextId('vol');
     const tags = ((input.TagSpecifications as { Tags: Tag[] }[] | undefined)?.[0]?.Tags ?? []).map((t) => ({ ...t }));
     r.volumes.set(id, {
-      VolumeId: id, AvailabilityZone: input.AvailabilityZone as string, State: 'creating', Size: snap.VolumeSize, Encrypted: true,
-      KmsKeyId: alias ? r.aliases.get(alias) ?? alias : (input.KmsKeyId as string | undefined) ?? snap.KmsKeyId, SnapshotId: snap.SnapshotId, VolumeType: input.VolumeType as string,
-      Iops: input.Iops as number, Throughput: input.Throughput as number, Tags: tags, Attachments: [],
+      VolumeId: id, AvailabilityZone: input.AvailabilityZone, State: 'creating', Size: snap.VolumeSize, Encrypted: true,
+      KmsKeyId: alias ? r.aliases.get(alias) ?? alias : input.KmsKeyId ?? snap.KmsKeyId, SnapshotId: snap.SnapshotId, VolumeType: input.VolumeType,
+      Iops: input.Iops, Throughput: input.Throughput, Tags: tags, Attachments: [],
     });
     if (token) r.tokens.set(token, id);
     r.later(() => { r.volumes.get(id)!.State = alias && !r.aliases.has(alias) ? 'error' : 'available'; });

@@ -31,17 +31,17 @@ export class FakeKube implements KubeClient {
   constructor(readonly region: string) {}
 
   put(object: KubeObject): void {
-    this.objects.set(key(object.kind, object.metadata.namespace, object.metadata.name), structuredClone(object) as Mutable);
+    this.objects.set(key(object.kind, object.metadata.namespace, object.metadata.name), structuredClone(object));
   }
 
   find(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
     return this.objects.get(key(kind, namespace, name));
   }
 
-  async list(kind: KubeKind, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
+  list(kind: KubeKind, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
     this.calls.push(`list ${kind.kind} ${namespace ?? '*'} ${labelSelector}`);
-    return [...this.objects.values()].filter((o) => o.kind === kind.kind && (namespace === undefined || o.metadata.namespace === namespace) && matchesSelector(o, labelSelector))
-      .map((o) => structuredClone(o));
+    return Promise.resolve([...this.objects.values()].filter((o) => o.kind === kind.kind && (namespace === undefined || o.metadata.namespace === namespace) && matchesSelector(o, labelSelector))
+      .map((o) => structuredClone(o)));
   }
 
   async get(kind: KubeKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -51,6 +51,7 @@ export class FakeKube implements KubeClient {
     return o ? structuredClone(o) : undefined;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- a fake of an async API: its throws must reach callers as rejections, as the real client's do
   async apply(object: KubeObject): Promise<void> {
     this.calls.push(`apply ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
     if (this.failApply?.kind === object.kind) {
@@ -83,10 +84,11 @@ export class FakeKube implements KubeClient {
     this.put(object);
   }
 
-  async delete(kind: KubeKind, namespace: string | undefined, name: string): Promise<void> {
+  delete(kind: KubeKind, namespace: string | undefined, name: string): Promise<void> {
     this.calls.push(`delete ${kind.kind} ${namespace ?? ''}/${name}`);
     this.objects.delete(key(kind.kind, kind.namespaced ? namespace : undefined, name));
     if (kind.kind === 'Cluster') this.objects.delete(key('Service', namespace, `${name}-rw`));
+    return Promise.resolve();
   }
 
   private async advance(namespace: string, name: string): Promise<void> {

@@ -98,7 +98,7 @@ describe('failover lock', () => {
       holder = me;
       return {};
     });
-    dynamo.on(GetItemCommand).callsFake(async () => ({ Item: holder ? { owner: { S: holder }, target: { S: 'x' }, startedAt: { S: 'y' } } : undefined }));
+    dynamo.on(GetItemCommand).callsFake(() => Promise.resolve({ Item: holder ? { owner: { S: holder }, target: { S: 'x' }, startedAt: { S: 'y' } } : undefined }));
 
     // When both acquire at once
     const results = await Promise.allSettled(['fo-a', 'fo-b'].map((failoverId) => acquireFailoverLock(table, 'us-australia', { ...owner, failoverId })));

@@ -23,7 +23,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     endpoint: '',
     mode: 'pass',
     seen: { pass: 0, fail: 0, stall: 0, reset: 0 },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   const server = http.createServer((req, res) => {
     const mode = state.mode;

@@ -183,7 +183,7 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
 
   test('a kid that is not the certified key is refused', async () => {
     const key = await certifiedBy(root);
-    const { token } = await issueFlavorToken({ keyId: 'someone-else', certificate: key.certificate, sign: key.sign }, INPUT);
+    const { token } = await issueFlavorToken({ keyId: 'someone-else', certificate: key.certificate, sign: (input) => key.sign(input) }, INPUT);
     await expect(reason(verify(token))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token\'s kid is not the key its certificate certifies.');
   });
 

@@ -15,7 +15,7 @@ function request(port: number, path: string, headers: http.OutgoingHttpHeaders, 
 describe('lookup http server', () => {
   test('passes method, raw path and lower-case headers to the handler and writes its answer', async () => {
     const seen: LookupRequest[] = [];
-    const handler: LookupHandler = async (req) => { seen.push(req); return { status: 418, headers: { 'x-test': 'yes' }, body: 'é' }; };
+    const handler: LookupHandler = (req) => { seen.push(req); return Promise.resolve({ status: 418, headers: { 'x-test': 'yes' }, body: 'é' }); };
     const server = createLookupHttpServer(handler);
     const port = await listen(server, 0, '127.0.0.1');
     try {
@@ -28,7 +28,7 @@ describe('lookup http server', () => {
   });
 
   test('a handler that throws becomes a JSON 500, not a dropped connection', async () => {
-    const server = createLookupHttpServer(async () => { throw new Error('boom'); });
+    const server = createLookupHttpServer(() => Promise.reject(new Error('boom')));
     const port = await listen(server, 0, '127.0.0.1');
     try {
       const res = await request(port, '/', {});
@@ -40,7 +40,7 @@ describe('lookup http server', () => {
   });
 
   test('close() does not wait for idle keep-alive clients', async () => {
-    const server = createLookupHttpServer(async () => ({ status: 200, headers: {}, body: '{}' }));
+    const server = createLookupHttpServer(() => Promise.resolve({ status: 200, headers: {}, body: '{}' }));
     const port = await listen(server, 0, '127.0.0.1');
     const agent = new http.Agent({ keepAlive: true });
     try {
