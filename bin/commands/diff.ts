@@ -116,7 +116,7 @@ export function diffExitCode(dangerousCount: number, failOnReplace: boolean): nu
   return dangerousCount > 0 && failOnReplace ? 1 : 0;
 }
 
-export function diffCommand(args: readonly string[], io: CliIo): number {
+export async function diffCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
     options: {
