@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => CommandEntry> = {
   'dev-token': () => { const m = require('./commands/dev-token') as typeof import('./commands/dev-token'); return { run: m.devTokenCommand, usage: m.DEV_TOKEN_USAGE }; },
   schema: () => { const m = require('./commands/schema') as typeof import('./commands/schema'); return { run: m.schemaCommand, usage: m.SCHEMA_USAGE }; },
   db: () => { const m = require('./commands/db') as typeof import('./commands/db'); return { run: m.dbCommand, usage: m.DB_USAGE }; },
+  portal: () => { const m = require('./commands/portal') as typeof import('./commands/portal'); return { run: m.portalCommand, usage: m.PORTAL_USAGE }; },
   'dev-replica': () => { const m = require('./commands/dev-replica') as typeof import('./commands/dev-replica'); return { run: m.devReplicaCommand, usage: m.DEV_REPLICA_USAGE }; },
   cdc: () => { const m = require('./commands/cdc') as typeof import('./commands/cdc'); return { run: m.cdcCommand, usage: m.CDC_USAGE }; },
 };

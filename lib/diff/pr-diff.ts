@@ -92,8 +92,24 @@ export function dangerousChanges(diffs: readonly StageDiff[]): ResourceChange[] 
 
 const KINDS: readonly ChangeKind[] = ['added', 'changed', 'replaced', 'removed'];
 
-/** The pull-request comment: a summary table per flavor, stateful replacements called out first. */
-export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string): string {
+/** A flavor's picture (lib/portal/flavor-picture.ts) for the comment: its name and where the SVG is. */
+export interface FlavorPictureRef {
+  readonly flavor: string;
+  /** URL or repository path of the SVG. */
+  readonly image: string;
+}
+
+// A region is whole stacks, a database is resources of these types: adding or removing either, or
+// resizing a database, changes the picture.
+const TOPOLOGY_TYPES = new Set(['AWS::RDS::DBInstance', 'AWS::EC2::Instance', 'AWS::EC2::Volume', 'AWS::DLM::LifecyclePolicy', 'AWS::Route53::RecordSet']);
+
+/** Whether a flavor's regions or databases changed (its picture then goes into the comment). */
+export function topologyChanged(d: StageDiff): boolean {
+  return d.status === 'added' || d.changes.some((c) => c.kind === 'added' || c.kind === 'removed' || TOPOLOGY_TYPES.has(c.type));
+}
+
+/** The pull-request comment: a summary table per flavor, stateful replacements called out first, then the pictures of changed topologies. */
+export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string, pictures: readonly FlavorPictureRef[] = []): string {
   const lines = [`## flavors diff against \`${baseRef}\``, ''];
   const danger = dangerousChanges(diffs);
   if (danger.length > 0) {
@@ -114,5 +130,9 @@ export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string)
     lines.push('', '</details>');
   }
   if (diffs.every((d) => d.status === 'unchanged')) lines.push('', 'No infrastructure changes.');
+  if (pictures.length > 0) {
+    lines.push('', '### Topology after this change');
+    for (const p of pictures) lines.push('', `<details open><summary><code>${p.flavor}</code></summary>`, '', `![${p.flavor}: regions, copies, DNS failover order, databases](${p.image})`, '', '</details>');
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -27,6 +27,8 @@ export interface DatabaseRequestOptions {
   readonly shownAs?: string;
   /** Commit the edit on this new branch instead of writing the working tree. */
   readonly branch?: string;
+  /** Without `branch`: write the edited file. false = only return the diff (the portal's preview and patch download). @default true */
+  readonly write?: boolean;
 }
 
 export interface DatabaseRequestResult {
@@ -69,7 +71,7 @@ export function applyDatabaseRequest(options: DatabaseRequestOptions): DatabaseR
   const before = fs.readFileSync(file, 'utf-8');
   const change = planDatabaseRequest(shownAs, before, flavor, request);
   const after = applyEdits(before, change.edits);
-  const checked = checkFlavorText(file, after, { shownAs, write: !target, check: expectOnly(flavor, change), basedOn: before });
+  const checked = checkFlavorText(file, after, { shownAs, write: !target && options.write !== false, check: expectOnly(flavor, change), basedOn: before });
   if (checked.problems.some((p) => p.severity === 'error')) throw new RequestValidationError(shownAs, checked.problems);
   const commit = target ? commitOnNewBranch(target, after, `flavors db ${describeChange(change)}`) : undefined;
   let retained: RetainedResource[] = [];

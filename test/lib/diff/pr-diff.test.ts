@@ -1,4 +1,4 @@
-import { dangerousChanges, diffStack, diffStages, renderDiffMarkdown, type StageTemplates } from '../../../lib/diff/pr-diff';
+import { dangerousChanges, diffStack, diffStages, renderDiffMarkdown, topologyChanged, type StageTemplates } from '../../../lib/diff/pr-diff';
 
 const volume = (size: number) => ({
   Resources: { LedgerData0: { Type: 'AWS::EC2::Volume', Properties: { AvailabilityZone: 'us-east-1a', Size: size, Encrypted: true }, DeletionPolicy: 'Retain' } },
@@ -42,5 +42,14 @@ describe('diffStages and the Markdown summary', () => {
     const diffs = diffStages(new Map([['f', stage(volume(1))]]), new Map([['f', stage(volume(1))]]));
     expect(dangerousChanges(diffs)).toEqual([]);
     expect(renderDiffMarkdown(diffs, 'main')).toContain('No infrastructure changes.');
+  });
+
+  test('Given a database change and a flavor without one, when pictures are given, then only the changed topology is shown below the table', () => {
+    const diffs = diffStages(new Map([['f', stage(database('a'))], ['h', stage(volume(1))]]), new Map([['f', stage(database('b'))], ['h', stage(volume(1))]]));
+    expect(diffs.filter(topologyChanged).map((d) => d.stage)).toEqual(['f']);
+    const md = renderDiffMarkdown(diffs, 'main', [{ flavor: 'f', image: 'pictures/f.svg' }]);
+    expect(md).toContain('### Topology after this change');
+    expect(md).toContain('![f: regions, copies, DNS failover order, databases](pictures/f.svg)');
+    expect(renderDiffMarkdown(diffs, 'main')).not.toContain('Topology');
   });
 });
