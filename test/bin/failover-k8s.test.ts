@@ -59,7 +59,7 @@ afterEach(() => {
 let ids = 0;
 const failover = (args: string[], io = bufferIo().io, withKube = true) => makeFailoverCommand({
   clientsFor: (region) => clientsFor(region),
-  credentials: () => async () => ({}),
+  credentials: () => () => Promise.resolve({}),
   now: () => NOW,
   sleep: async () => {},
   poll: { attempts: 10, delayMs: 1 },

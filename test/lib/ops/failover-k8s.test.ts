@@ -212,9 +212,9 @@ describe('failover of CloudNativePG clusters', () => {
 describe('kubectlClusters', () => {
   test('Given a context, When reading and patching, Then kubectl gets the context, a request timeout and a merge patch with the failover field manager', async () => {
     const runs: string[][] = [];
-    const kube = kubectlClusters('eks-apse2', 'kubectl', async (args) => {
+    const kube = kubectlClusters('eks-apse2', 'kubectl', (args) => {
       runs.push([...args]);
-      return args.includes('patch') ? '{"metadata":{"name":"content"},"spec":{}}' : '';
+      return Promise.resolve(args.includes('patch') ? '{"metadata":{"name":"content"},"spec":{}}' : '');
     });
     expect(await kube.getCluster(NS, 'content')).toBeUndefined();
     await kube.patchCluster(NS, 'content', { spec: { replica: { enabled: false } } });

@@ -4,7 +4,7 @@
 // `primary` must name an external cluster), a replica cluster refuses writes, a demoted primary
 // publishes `status.demotionToken` one read after the patch, and a promotion moves the timeline
 // one read after it is asked — with a token only if that token was published by a demotion.
-import { App, Testing } from 'cdk8s';
+import { Testing } from 'cdk8s';
 import { PostgresClusterChart } from '../../../lib/k8s/postgres-cluster-chart';
 import { CNPG_HEALTHY_PHASE, isReplicaCluster, type ClusterKube, type ClusterPatch, type CnpgCluster } from '../../../lib/ops/failover-kube';
 
@@ -80,6 +80,7 @@ export class FakeCnpgRegion implements ClusterKube {
     if (!this.reachable) throw new Error(`Unable to connect to the server: dial tcp ${this.name}: i/o timeout`);
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- fakes an async API: its throws must reach callers as rejections, as the real client's do
   async getCluster(namespace: string, name: string): Promise<CnpgCluster | undefined> {
     this.calls.push(`get ${namespace}/${name}`);
     this.check();
@@ -88,6 +89,7 @@ export class FakeCnpgRegion implements ClusterKube {
     return c ? structuredClone(c) : undefined;
   }
 
+  // eslint-disable-next-line @typescript-eslint/require-await -- fakes an async API: its throws must reach callers as rejections, as the real client's do
   async patchCluster(namespace: string, name: string, patch: ClusterPatch): Promise<CnpgCluster> {
     this.calls.push(`patch ${namespace}/${name} ${JSON.stringify(patch)}`);
     this.check();
@@ -135,7 +137,7 @@ export const HEALTHY_STATUS = { phase: CNPG_HEALTHY_PHASE, readyInstances: 3, cu
 
 /** The Cluster the flavor's chart (lib/k8s) writes for `region`, with `status` as the operator reports it. */
 export function chartCluster(flavor: string, database: string, region: string, primaryRegion: string, status: CnpgCluster['status'] = HEALTHY_STATUS): CnpgCluster {
-  const chart = new PostgresClusterChart(Testing.app() as App, `db-${region}`, {
+  const chart = new PostgresClusterChart(Testing.app(), `db-${region}`, {
     flavor, database, region, primaryRegion, instances: 3, storageGiB: 200, storageClassName: 'gp3', snapshotClassName: 'snap', backupIntervalHours: 1,
   });
   const cluster = Testing.synth(chart).find((o) => o.kind === 'Cluster') as CnpgCluster;
