@@ -12,9 +12,9 @@ describe('postgres user data', () => {
   describe('node 0 of a live fleet: the primary', () => {
     const script = postgresUserData.commands(node({ index: 0, nodes: 3 })).join('\n');
 
-    test('initialises the cluster once and streams WAL', () => {
+    test('initialises the cluster once and streams WAL that change data capture can decode', () => {
       expect(script).toContain('if [ ! -s /data/pgsql/data/PG_VERSION ]; then\n  postgresql-setup --initdb');
-      expect(script).toContain('wal_level = replica');
+      expect(script).toContain('wal_level = logical');
       expect(script).toContain('hot_standby = on');
       expect(script).toContain("listen_addresses = '*'");
     });
