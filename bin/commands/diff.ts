@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { deployMatrix } from '../../lib/diff/deploy-matrix';
-import { renderFlavorSvg } from '../../lib/portal/flavor-picture';
+import { flavorMermaid, renderFlavorSvg } from '../../lib/portal/flavor-picture';
 import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown, topologyChanged, type FlavorPictureRef, type StageDiff } from '../../lib/diff/pr-diff';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { DEFAULT_CONTROL_PLANE_REGIONS } from '../../lib/lookup/defaults';
@@ -13,7 +13,7 @@ import { CONTROL_PLANE_STAGE_NAME } from '../../stacks/control-plane-stage';
 import { readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
 
-export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
+export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--topology] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
 
 function git(cwd: string, args: string[]): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf-8' });
@@ -97,16 +97,18 @@ function writeDeployMatrix(file: string, diffs: readonly StageDiff[], flavorsDir
   fs.writeFileSync(file, `${JSON.stringify(deployMatrix(diffs, stages, { stage: CONTROL_PLANE_STAGE_NAME, region: regions[0] }), null, 2)}\n`);
 }
 
-/** `--pictures <dir>`: the SVG of each flavor whose regions or databases change, linked from the comment as `<dir>/<flavor>.svg`. */
-async function writePictures(diffs: readonly StageDiff[], flavorsDir: string, outDir: string, shownAs: string): Promise<FlavorPictureRef[]> {
+/**
+ * `--topology`: a Mermaid picture of each flavor whose regions or databases change, in the comment
+ * itself (GitHub renders it). `--pictures <dir>` also writes each as SVG and links it as `<dir>/<flavor>.svg`.
+ */
+async function topologyPictures(diffs: readonly StageDiff[], flavorsDir: string, svg?: { readonly outDir: string; readonly shownAs: string }): Promise<FlavorPictureRef[]> {
   const changed = new Set(diffs.filter(topologyChanged).map((d) => d.stage));
   const flavors = loadFlavorsOrThrow(flavorsDir).filter((f) => changed.has(f.name));
-  if (flavors.length === 0) return [];
-  fs.mkdirSync(outDir, { recursive: true });
+  if (svg && flavors.length > 0) fs.mkdirSync(svg.outDir, { recursive: true });
   const refs: FlavorPictureRef[] = [];
   for (const f of flavors) {
-    fs.writeFileSync(path.join(outDir, `${f.name}.svg`), await renderFlavorSvg(f));
-    refs.push({ flavor: f.name, image: `${shownAs.replace(/\/+$/, '')}/${f.name}.svg` });
+    if (svg) fs.writeFileSync(path.join(svg.outDir, `${f.name}.svg`), await renderFlavorSvg(f));
+    refs.push({ flavor: f.name, mermaid: flavorMermaid(f), ...(svg ? { image: `${svg.shownAs.replace(/\/+$/, '')}/${f.name}.svg` } : {}) });
   }
   return refs;
 }
@@ -121,13 +123,14 @@ export async function diffCommand(args: readonly string[], io: CliIo): Promise<n
     args: [...args],
     options: {
       base: { type: 'string' }, out: { type: 'string' }, 'fail-on-replace': { type: 'boolean', default: false },
-      matrix: { type: 'string' }, dir: { type: 'string', default: 'flavors' }, pictures: { type: 'string' },
+      matrix: { type: 'string' }, dir: { type: 'string', default: 'flavors' }, pictures: { type: 'string' }, topology: { type: 'boolean', default: false },
     },
   });
   if (!values.base) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--base <git-ref> is required, e.g. --base origin/main.\nusage: ${DIFF_USAGE}`);
   const top = gitTopLevel(io.cwd);
   const diffs = diffCommits(top, { commit: resolveCommit(top, values.base), label: values.base }, undefined, io.env);
-  const pictures = values.pictures ? await writePictures(diffs, path.resolve(io.cwd, values.dir), path.resolve(io.cwd, values.pictures), values.pictures) : [];
+  const svg = values.pictures ? { outDir: path.resolve(io.cwd, values.pictures), shownAs: values.pictures } : undefined;
+  const pictures = values.topology || svg ? await topologyPictures(diffs, path.resolve(io.cwd, values.dir), svg) : [];
   const markdown = renderDiffMarkdown(diffs, values.base, pictures);
   if (values.out) fs.writeFileSync(path.resolve(io.cwd, values.out), markdown);
   else io.out(markdown.trimEnd());

@@ -92,11 +92,13 @@ export function dangerousChanges(diffs: readonly StageDiff[]): ResourceChange[] 
 
 const KINDS: readonly ChangeKind[] = ['added', 'changed', 'replaced', 'removed'];
 
-/** A flavor's picture (lib/portal/flavor-picture.ts) for the comment: its name and where the SVG is. */
+/** A flavor's picture (lib/portal/flavor-picture.ts) for the comment. */
 export interface FlavorPictureRef {
   readonly flavor: string;
-  /** URL or repository path of the SVG. */
-  readonly image: string;
+  /** The picture as a Mermaid flowchart, which GitHub renders in the comment itself. */
+  readonly mermaid: string;
+  /** URL or repository path of the SVG, when it is hosted somewhere the reader can see it. */
+  readonly image?: string;
 }
 
 // A region is whole stacks, a database is resources of these types: adding or removing either, or
@@ -132,7 +134,11 @@ export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string,
   if (diffs.every((d) => d.status === 'unchanged')) lines.push('', 'No infrastructure changes.');
   if (pictures.length > 0) {
     lines.push('', '### Topology after this change');
-    for (const p of pictures) lines.push('', `<details open><summary><code>${p.flavor}</code></summary>`, '', `![${p.flavor}: regions, copies, DNS failover order, databases](${p.image})`, '', '</details>');
+    for (const p of pictures) {
+      lines.push('', `<details open><summary><code>${p.flavor}</code></summary>`, '', '```mermaid', p.mermaid.trimEnd(), '```');
+      if (p.image) lines.push('', `![${p.flavor}: regions, copies, DNS failover order, databases](${p.image})`);
+      lines.push('', '</details>');
+    }
   }
   return `${lines.join('\n')}\n`;
 }

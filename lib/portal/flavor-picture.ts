@@ -63,6 +63,43 @@ export function flavorDot(flavor: Flavor, zoneName: string = LOOKUP_DEFAULTS.end
   return `${lines.join('\n')}\n`;
 }
 
+/** A Mermaid label: quotes and angle brackets as Mermaid's entity codes, line breaks as `<br/>`. */
+const mq = (s: string) => `"${s.replace(/#/g, '#35;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;').replace(/\n/g, '<br/>')}"`;
+const mermaidId = (region: string) => `r_${region.replace(/-/g, '_')}`;
+
+/**
+ * The same picture as `flavorDot`, as a Mermaid flowchart (pure): GitHub renders Mermaid in pull
+ * request comments, where an SVG would need hosting. Countries are subgraphs, the primary is
+ * highlighted, snapshot copies are dotted arrows and the DNS endpoint points at the regions in
+ * failover order.
+ */
+export function flavorMermaid(flavor: Flavor, zoneName: string = LOOKUP_DEFAULTS.endpointZone): string {
+  const lines = ['flowchart LR'];
+  const databases = Object.entries(flavor.databases).map(([name, db]) => databaseLine(name, db));
+  const byCountry = new Map<string, string[]>();
+  for (const { region } of flavor.regions) {
+    const country = regionInfo(region)?.country ?? '??';
+    byCountry.set(country, [...(byCountry.get(country) ?? []), region]);
+  }
+  for (const [country, regions] of [...byCountry].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`  subgraph c_${country.replace(/\W/g, '_')}[${mq(`country ${country}`)}]`);
+    for (const region of regions) {
+      const role = region === flavor.primaryRegion ? 'primary' : `fallback ${flavor.fallbackRegions.indexOf(region) + 1}`;
+      lines.push(`    ${mermaidId(region)}[${mq([`${region} (${role})`, regionInfo(region)?.city ?? '', ...databases].filter(Boolean).join('\n'))}]`);
+    }
+    lines.push('  end');
+  }
+  for (const { region } of flavor.regions) {
+    for (const to of snapshotCopyDestinations(flavor, region)) lines.push(`  ${mermaidId(region)} -. snapshot copy .-> ${mermaidId(to)}`);
+  }
+  lines.push(`  dns([${mq(`${flavor.name}.${zoneName}\nDNS failover: ${flavor.failover.dns}`)}])`);
+  dnsFailoverOrder(flavor, zoneName).forEach((region, i) => {
+    lines.push(`  dns -->|${mq(i === 0 ? '1 (first healthy)' : String(i + 1))}| ${mermaidId(region)}`);
+  });
+  lines.push('  classDef primary fill:#dbeafe,stroke:#1d4ed8,stroke-width:2px', `  class ${mermaidId(flavor.primaryRegion)} primary`);
+  return `${lines.join('\n')}\n`;
+}
+
 // Graphviz in WASM takes ~100 ms to start; one instance serves every picture of the process.
 let viz: Promise<{ renderString(dot: string, options: { format: 'svg' }): string }> | undefined;
 

@@ -47,9 +47,14 @@ describe('diffStages and the Markdown summary', () => {
   test('Given a database change and a flavor without one, when pictures are given, then only the changed topology is shown below the table', () => {
     const diffs = diffStages(new Map([['f', stage(database('a'))], ['h', stage(volume(1))]]), new Map([['f', stage(database('b'))], ['h', stage(volume(1))]]));
     expect(diffs.filter(topologyChanged).map((d) => d.stage)).toEqual(['f']);
-    const md = renderDiffMarkdown(diffs, 'main', [{ flavor: 'f', image: 'pictures/f.svg' }]);
+    const md = renderDiffMarkdown(diffs, 'main', [{ flavor: 'f', mermaid: 'flowchart LR\n  a --> b\n', image: 'pictures/f.svg' }]);
     expect(md).toContain('### Topology after this change');
+    expect(md).toContain('```mermaid\nflowchart LR\n  a --> b\n```');
     expect(md).toContain('![f: regions, copies, DNS failover order, databases](pictures/f.svg)');
+    // Without a hosted SVG (the pull-request workflow) the comment carries the Mermaid picture only.
+    const mermaidOnly = renderDiffMarkdown(diffs, 'main', [{ flavor: 'f', mermaid: 'flowchart LR\n  a --> b\n' }]);
+    expect(mermaidOnly).toContain('```mermaid');
+    expect(mermaidOnly).not.toContain('![');
     expect(renderDiffMarkdown(diffs, 'main')).not.toContain('Topology');
   });
 });
