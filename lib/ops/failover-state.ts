@@ -5,6 +5,7 @@ import type { DbFenceState } from './failover-db-fence';
 import type { K8sDbState } from './failover-k8s';
 import type { FailoverPlan } from './failover-plan';
 import { takeLocalLock, type LocalLock } from './local-lock';
+import { readStateFile, writeStateFile } from './state-file';
 
 /**
  * The state file of a failover (`<stateDir>/failover-<flavor>.json`): the plan it executes, each
@@ -96,19 +97,8 @@ export class FailoverStateStore {
   }
 
   read(): FailoverState | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf-8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let state: FailoverState;
-    try {
-      state = JSON.parse(text) as FailoverState;
-    } catch {
-      throw new FlavorsError('FAILOVER_STATE_CORRUPT', `${this.file} is not valid JSON; it is only ever replaced whole, so it was edited by hand: restore it or move it away.`);
-    }
+    const state = readStateFile(this.file, 'FAILOVER_STATE_CORRUPT') as FailoverState | undefined;
+    if (state === undefined) return undefined;
     if (state?.version !== 1 || state.flavor !== this.flavor || !state.steps || !state.plan) {
       throw new FlavorsError('FAILOVER_STATE_CORRUPT', `${this.file} is not a version 1 failover state of ${this.flavor}; move it away to start over.`);
     }
@@ -121,16 +111,7 @@ export class FailoverStateStore {
   /** Replaces the file whole: a reader sees the old or the new state, never a half-written one. */
   write(state: FailoverState, now: Date = new Date()): void {
     state.updatedAt = now.toISOString();
-    fs.mkdirSync(this.dir, { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    writeStateFile(this.file, state);
   }
 
   /** Moves a finished or aborted state aside (`failover-<flavor>-<id>.json`) so a new failover can start. */

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FlavorsError } from '../errors';
 import { takeLocalLock, type LocalLock } from './local-lock';
+import { readStateFile, writeStateFile } from './state-file';
 import type { DatabaseFenceOutcome } from './space-move-fence';
 import type { MovePlan } from './space-move-plan';
 
@@ -73,19 +74,8 @@ export class MoveStateStore {
   }
 
   read(): MoveState | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf-8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    let state: MoveState;
-    try {
-      state = JSON.parse(text) as MoveState;
-    } catch {
-      throw new FlavorsError('MOVE_STATE_CORRUPT', `${this.file} is not valid JSON; it is only ever replaced whole, so it was edited by hand: restore it or move it away.`);
-    }
+    const state = readStateFile(this.file, 'MOVE_STATE_CORRUPT') as MoveState | undefined;
+    if (state === undefined) return undefined;
     if (state?.version !== 1 || state.spaceId !== this.spaceId || !state.steps || !state.plan || !state.epochs) {
       throw new FlavorsError('MOVE_STATE_CORRUPT', `${this.file} is not a version 1 move state of space ${this.spaceId}; move it away to start over.`);
     }
@@ -95,16 +85,7 @@ export class MoveStateStore {
   /** Replaces the file whole: a reader sees the old or the new state, never a half-written one. */
   write(state: MoveState, now: Date = new Date()): void {
     state.updatedAt = now.toISOString();
-    fs.mkdirSync(this.dir, { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    writeStateFile(this.file, state);
   }
 
   /** Moves a finished or aborted state aside (`move-<space>-<id>.json`) so a new move can start. */
