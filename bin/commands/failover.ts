@@ -12,7 +12,7 @@ import { assertTargetInFlavor, blockingRefusals, formatPlan, planFailover } from
 import { FAILOVER_STEPS, FailoverStateStore, newFailoverId, newFailoverState, type FailoverState } from '../../lib/ops/failover-state';
 import type { CliIo, Command } from '../cli-io';
 import { readCdkContext } from '../context';
-import { hostedZoneIdFrom, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
+import { EXIT_INTERRUPTED, hostedZoneIdFrom, interruptOnCtrlC, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 /** What tests inject besides the ops deps: a fake Kubernetes per region. */
 export interface FailoverDeps extends OpsDeps {
@@ -25,23 +25,7 @@ export const FAILOVER_USAGE = 'flavors failover <flavor> --to <region> [--execut
   + 'plan (default) or execute a failover: fence (lookup table, databases, demote k8s clusters), restore/promote, switch DNS, verify; resumable';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-const EXIT_INTERRUPTED = 130;
 
-function defaultOnInterrupt(io: CliIo): (handler: () => void) => () => void {
-  return (handler) => {
-    let presses = 0;
-    const listener = () => {
-      presses += 1;
-      if (presses > 1) {
-        io.err('error FAILOVER_INTERRUPTED: second Ctrl-C: exiting now; the state file may lag the last item, a rerun reconciles it.');
-        process.exit(EXIT_INTERRUPTED);
-      }
-      handler();
-    };
-    process.on('SIGINT', listener);
-    return () => { process.off('SIGINT', listener); };
-  };
-}
 
 /**
  * The lookup table's write region: `--lookup-region`, else cdk.json `controlPlane.regions[0]` (the
@@ -172,7 +156,7 @@ async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverSt
   const resolved = resolveOpsDeps(deps);
   await assertAwsCredentials(resolved.credentials(state.to), deps.credentialTimeoutMs);
   let stop = false;
-  const unsubscribe = (deps.onInterrupt ?? defaultOnInterrupt(io))(() => {
+  const unsubscribe = (deps.onInterrupt ?? interruptOnCtrlC(io, 'error FAILOVER_INTERRUPTED: second Ctrl-C: exiting now; the state file may lag the last item, a rerun reconciles it.'))(() => {
     stop = true;
     io.err('Ctrl-C: finishing the current item, then stopping (press again to exit at once).');
   });

@@ -6,28 +6,10 @@ import { LOOKUP_DEFAULTS } from '../../lib/lookup/runtime/defaults';
 import { DEV_IDENTITY_JWKS_PATH, startLookupDevServer, type LookupDevServer } from '../../lib/lookup/runtime/dev-server';
 import { DEFAULT_LOOKUP_TABLE_NAME } from '../../lib/lookup/runtime/schema-keys';
 import type { CliIo } from '../cli-io';
+import { portOption, untilStopped } from './serve-common';
 
 export const LOOKUP_USAGE = `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] [--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] `
   + `[--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--json]   the lookup service on 127.0.0.1 with a seeded in-memory store`;
-
-function port(flag: string, value: string): number {
-  const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--${flag} must be a port number from 0 (any free port) to 65535, not ${JSON.stringify(value.slice(0, 20))}.`);
-  return n;
-}
-
-/** Resolves on the first SIGINT or SIGTERM (Ctrl-C, a test or a supervisor stopping the server). */
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 /** A seeded grant to show off: the first space of a client with several spaces (a multi-region flavor), if any. */
 function sampleGrant(server: LookupDevServer): { userId: string; spaceId: string } | undefined {
@@ -84,8 +66,8 @@ export async function lookupCommand(args: readonly string[], io: CliIo): Promise
   const server = await startLookupDevServer({
     flavors,
     stateDir: path.resolve(io.cwd, values['state-dir']),
-    port: port('port', values.port),
-    storePort: port('store-port', values['store-port']),
+    port: portOption('port', values.port),
+    storePort: portOption('store-port', values['store-port']),
     storeEndpoint: values.store,
     tableName: values.table,
     endpointZone: values.zone,

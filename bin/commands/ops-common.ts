@@ -65,3 +65,26 @@ export function hostedZoneIdFrom(option: string | undefined, io: CliIo): string 
   const dns = readCdkContext(io.cwd).dns as { hostedZoneId?: unknown } | undefined;
   return typeof dns?.hostedZoneId === 'string' ? dns.hostedZoneId : undefined;
 }
+
+/** The exit code of a long operation stopped by Ctrl-C (128 + SIGINT), progress saved. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Ctrl-C for a long operation: the first press asks it to stop at the next safe point (`handler`),
+ * a second one exits at once after printing `secondPress` (the state file may then lag a step).
+ */
+export function interruptOnCtrlC(io: CliIo, secondPress: string): (handler: () => void) => () => void {
+  return (handler) => {
+    let presses = 0;
+    const listener = () => {
+      presses += 1;
+      if (presses > 1) {
+        io.err(secondPress);
+        process.exit(EXIT_INTERRUPTED);
+      }
+      handler();
+    };
+    process.on('SIGINT', listener);
+    return () => { process.off('SIGINT', listener); };
+  };
+}

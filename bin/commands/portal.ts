@@ -15,27 +15,10 @@ import { librarySpaceMove } from '../../lib/portal/space-move-service';
 import { startPortalServer } from '../../lib/portal/server';
 import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, resolveOpsDeps, type OpsDeps } from './ops-common';
+import { portOption, untilStopped } from './serve-common';
 
 export const PORTAL_USAGE = `flavors portal [--port ${PORTAL_DEFAULTS.port}] [--admin <userId>]... [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] `
   + `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] [--connections ${DEFAULT_CONNECTIONS_FILE}] [--json]   the self-service web portal on 127.0.0.1`;
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--port must be a port number from 0 (any free port) to 65535, not ${JSON.stringify(value.slice(0, 20))}.`);
-  return n;
-}
-
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
 
 /** `flavors portal`; `deps` lets tests pass mocked SDK clients. */
 export function makePortalCommand(deps: OpsDeps = {}): Command {
@@ -69,7 +52,7 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
     const stopped = untilStopped();
     const server = await startPortalServer({
       flavors, flavorsDir, admins: new Set(admins), endpointZone: values.zone, tableName: values.table,
-      stateDir: path.resolve(io.cwd, values['state-dir']), port: port(values.port), storeEndpoint: values.store,
+      stateDir: path.resolve(io.cwd, values['state-dir']), port: portOption('port', values.port), storeEndpoint: values.store,
       ops: {
         clientsFor, credentials, now, credentialTimeoutMs: deps.credentialTimeoutMs,
         kubeFor: values['kube-context'] !== undefined ? kubectlFor(values['kube-context']) : undefined,

@@ -19,13 +19,13 @@ import { DEFAULT_SPACE_COLUMN, planMove, type MoveDataMode } from '../../lib/ops
 import { MoveStateStore, newMoveId, newMoveState, type MoveState } from '../../lib/ops/space-move-state';
 import type { CliIo } from '../cli-io';
 import { DEFAULT_STORE_URL } from './lookup-admin';
+import { EXIT_INTERRUPTED, interruptOnCtrlC } from './ops-common';
 
 export const SPACE_MOVE_USAGE = 'flavors space move <spaceId> --to <flavor> [--data copy|none] [--accept-data-loss] [--execute] [--abort] '
   + `[--connections ${DEFAULT_CONNECTIONS_FILE}] [--store ${DEFAULT_STORE_URL}|aws:<region>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--space-column ${DEFAULT_SPACE_COLUMN}] [--state-dir .flavors] [--json]   `
   + 'plan (default) or execute moving a space and its rows to another flavor; resumable';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-const EXIT_INTERRUPTED = 130;
 
 /** What `flavors space move` needs from outside; tests pass a dynalite client, a clock and a fake Ctrl-C. */
 export interface SpaceMoveDeps {
@@ -60,21 +60,6 @@ function storeError(err: unknown, url: string): unknown {
   return err;
 }
 
-function defaultOnInterrupt(io: CliIo): (handler: () => void) => () => void {
-  return (handler) => {
-    let presses = 0;
-    const listener = () => {
-      presses += 1;
-      if (presses > 1) {
-        io.err('error MOVE_INTERRUPTED: second Ctrl-C: exiting now; the state file may lag the last database, a rerun reconciles it.');
-        process.exit(EXIT_INTERRUPTED);
-      }
-      handler();
-    };
-    process.on('SIGINT', listener);
-    return () => { process.off('SIGINT', listener); };
-  };
-}
 
 interface Session {
   readonly table: LookupTableRef;
@@ -195,7 +180,7 @@ async function planOrExecute(s: Session, r: MoveRequest): Promise<number> {
 async function locked(s: Session, pick: (onDisk: MoveState | undefined) => MoveState): Promise<number> {
   const lock = s.store.lock(s.now());
   let stop = false;
-  const unsubscribe = (s.deps.onInterrupt ?? defaultOnInterrupt(s.io))(() => {
+  const unsubscribe = (s.deps.onInterrupt ?? interruptOnCtrlC(s.io, 'error MOVE_INTERRUPTED: second Ctrl-C: exiting now; the state file may lag the last database, a rerun reconciles it.'))(() => {
     stop = true;
     s.io.err('Ctrl-C: finishing the current database, then stopping (press again to exit at once).');
   });
