@@ -62,12 +62,14 @@ function measure(write: (space: string) => Promise<void>, spaces: readonly strin
 async function measureFor(seconds: number, write: (space: string) => Promise<void>, spaces: readonly string[]): Promise<number> {
   let committed = 0;
   const until = performance.now() + seconds * 1000;
-  await Promise.all(spaces.map(async (space) => {
-    while (performance.now() < until) {
-      await write(space);
-      committed += 1;
-    }
-  }));
+  await Promise.all(
+    spaces.map(async (space) => {
+      while (performance.now() < until) {
+        await write(space);
+        committed += 1;
+      }
+    }),
+  );
   return committed / seconds;
 }
 
@@ -91,11 +93,16 @@ async function bumpUnderStream(pool: Pool, mode: 'row FOR SHARE' | 'advisory sha
   const writers = Array.from({ length: STREAM_WRITERS }, writer);
   await sleep(300);
   const started = performance.now();
-  const bump = mode === 'row FOR SHARE'
-    ? pool.query("UPDATE flavors_fence SET epoch = epoch + 1 WHERE space_id = 's-hot'")
-    : pool.query("BEGIN; SELECT pg_advisory_xact_lock(hashtext('s-hot')); UPDATE flavors_fence SET epoch = epoch + 1 WHERE space_id = 's-hot'; COMMIT");
+  const bump =
+    mode === 'row FOR SHARE'
+      ? pool.query("UPDATE flavors_fence SET epoch = epoch + 1 WHERE space_id = 's-hot'")
+      : pool.query(
+          "BEGIN; SELECT pg_advisory_xact_lock(hashtext('s-hot')); UPDATE flavors_fence SET epoch = epoch + 1 WHERE space_id = 's-hot'; COMMIT",
+        );
   let doneAfterMs: number | undefined;
-  const done = bump.then(() => { doneAfterMs = performance.now() - started; });
+  const done = bump.then(() => {
+    doneAfterMs = performance.now() - started;
+  });
   await Promise.race([done, sleep(3000)]);
   const starved = doneAfterMs === undefined;
   stop = true;
@@ -112,7 +119,9 @@ async function main(): Promise<void> {
   pool.on('error', () => undefined);
   try {
     await installFence(pool);
-    await pool.query('CREATE TABLE accounts (space_id text PRIMARY KEY, balance bigint NOT NULL); CREATE TABLE debits (id bigserial PRIMARY KEY, space_id text NOT NULL, amount bigint NOT NULL)');
+    await pool.query(
+      'CREATE TABLE accounts (space_id text PRIMARY KEY, balance bigint NOT NULL); CREATE TABLE debits (id bigserial PRIMARY KEY, space_id text NOT NULL, amount bigint NOT NULL)',
+    );
     const signer = await LocalKeySigner.generate('bench');
     const fence = new SpaceWriteFence({ pool, region: REGION, trust: { flavor: FLAVOR, jwks: { keys: [await signer.publicJwk()] } } });
     const spaces = Array.from({ length: CONCURRENCY }, (_, i) => `s-${i}`);
@@ -120,9 +129,22 @@ async function main(): Promise<void> {
     for (const space of spaces) {
       await pool.query('INSERT INTO accounts VALUES ($1, 1000000000)', [space]);
       await bumpFenceEpoch(pool, space, 1, REGION);
-      tokens.set(space, (await issueFlavorToken(signer, {
-        issuer: 'flavors-lookup', audience: `https://${REGION}.${FLAVOR}.flavors.example.com`, subject: 'bench', space, flavor: FLAVOR, region: REGION, epoch: 1, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),
-      })).token);
+      tokens.set(
+        space,
+        (
+          await issueFlavorToken(signer, {
+            issuer: 'flavors-lookup',
+            audience: `https://${REGION}.${FLAVOR}.flavors.example.com`,
+            subject: 'bench',
+            space,
+            flavor: FLAVOR,
+            region: REGION,
+            epoch: 1,
+            ttlSeconds: 300,
+            now: Math.floor(Date.now() / 1000),
+          })
+        ).token,
+      );
     }
     const fenced = (space: string) => fence.write(tokens.get(space)!, (client) => work(client, space));
     await measure((s) => plain(pool, s), spaces); // warm-up: connections, plans, JIT of both paths
@@ -132,29 +154,79 @@ async function main(): Promise<void> {
       const p = await measure((s) => plain(pool, s), spaces);
       const f = await measure(fenced, spaces);
       runs.push({ plain: Math.round(p), fenced: Math.round(f) });
-      console.log(JSON.stringify({ case: 'writes', round: r + 1, concurrency: CONCURRENCY, plain_wps: Math.round(p), fenced_wps: Math.round(f), ratio: Number((f / p).toFixed(3)) }));
+      console.log(
+        JSON.stringify({
+          case: 'writes',
+          round: r + 1,
+          concurrency: CONCURRENCY,
+          plain_wps: Math.round(p),
+          fenced_wps: Math.round(f),
+          ratio: Number((f / p).toFixed(3)),
+        }),
+      );
     }
     // Over all rounds (equal time each): short alternating slices average out part of the machine's swings.
     const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
     const plainMean = mean(runs.map((r) => r.plain));
     const fencedMean = mean(runs.map((r) => r.fenced));
-    console.log(JSON.stringify({ case: 'writes-alternating', fsync: values.fsync, concurrency: CONCURRENCY, seconds_per_slice: SECONDS, rounds: ROUNDS, plain_wps: plainMean, fenced_wps: fencedMean, ratio: Number((fencedMean / plainMean).toFixed(3)), target: 0.8 }));
+    console.log(
+      JSON.stringify({
+        case: 'writes-alternating',
+        fsync: values.fsync,
+        concurrency: CONCURRENCY,
+        seconds_per_slice: SECONDS,
+        rounds: ROUNDS,
+        plain_wps: plainMean,
+        fenced_wps: fencedMean,
+        ratio: Number((fencedMean / plainMean).toFixed(3)),
+        target: 0.8,
+      }),
+    );
 
     // Side by side: CONCURRENCY plain and CONCURRENCY fenced writers at once, each on its own space.
     const fencedSpaces = spaces.map((s) => `${s}-f`);
     for (const space of fencedSpaces) {
       await pool.query('INSERT INTO accounts VALUES ($1, 1000000000)', [space]);
       await bumpFenceEpoch(pool, space, 1, REGION);
-      tokens.set(space, (await issueFlavorToken(signer, {
-        issuer: 'flavors-lookup', audience: `https://${REGION}.${FLAVOR}.flavors.example.com`, subject: 'bench', space, flavor: FLAVOR, region: REGION, epoch: 1, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),
-      })).token);
+      tokens.set(
+        space,
+        (
+          await issueFlavorToken(signer, {
+            issuer: 'flavors-lookup',
+            audience: `https://${REGION}.${FLAVOR}.flavors.example.com`,
+            subject: 'bench',
+            space,
+            flavor: FLAVOR,
+            region: REGION,
+            epoch: 1,
+            ttlSeconds: 300,
+            now: Math.floor(Date.now() / 1000),
+          })
+        ).token,
+      );
     }
-    const [plainTotal, fencedTotal] = await Promise.all([measureFor(SECONDS * ROUNDS, (s) => plain(pool, s), spaces), measureFor(SECONDS * ROUNDS, fenced, fencedSpaces)]);
-    console.log(JSON.stringify({ case: 'writes-side-by-side', fsync: values.fsync, writers_each: CONCURRENCY, seconds: SECONDS * ROUNDS, plain_wps: Math.round(plainTotal), fenced_wps: Math.round(fencedTotal), ratio: Number((fencedTotal / plainTotal).toFixed(3)), target: 0.8 }));
+    const [plainTotal, fencedTotal] = await Promise.all([
+      measureFor(SECONDS * ROUNDS, (s) => plain(pool, s), spaces),
+      measureFor(SECONDS * ROUNDS, fenced, fencedSpaces),
+    ]);
+    console.log(
+      JSON.stringify({
+        case: 'writes-side-by-side',
+        fsync: values.fsync,
+        writers_each: CONCURRENCY,
+        seconds: SECONDS * ROUNDS,
+        plain_wps: Math.round(plainTotal),
+        fenced_wps: Math.round(fencedTotal),
+        ratio: Number((fencedTotal / plainTotal).toFixed(3)),
+        target: 0.8,
+      }),
+    );
 
     await pool.query("INSERT INTO flavors_fence (space_id, epoch, home_region) VALUES ('s-hot', 1, $1)", [REGION]);
     for (const mode of ['row FOR SHARE', 'advisory shared'] as const) {
-      console.log(JSON.stringify({ case: 'bump-under-stream', writers: STREAM_WRITERS, writer_hold_ms: 50, mode, ...(await bumpUnderStream(pool, mode)) }));
+      console.log(
+        JSON.stringify({ case: 'bump-under-stream', writers: STREAM_WRITERS, writer_hold_ms: 50, mode, ...(await bumpUnderStream(pool, mode)) }),
+      );
     }
   } finally {
     await pool.end();

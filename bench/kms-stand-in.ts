@@ -36,10 +36,11 @@ export async function startKmsStandIn(options: KmsStandInOptions): Promise<KmsSt
     return true;
   };
   const counts = { sign: 0, getPublicKey: 0, throttled: 0 };
-  const answer = (res: http.ServerResponse, status: number, body: unknown) => setTimeout(() => {
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify(body));
-  }, options.latencyMs);
+  const answer = (res: http.ServerResponse, status: number, body: unknown) =>
+    setTimeout(() => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(body));
+    }, options.latencyMs);
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -57,7 +58,10 @@ export async function startKmsStandIn(options: KmsStandInOptions): Promise<KmsSt
       } else if (operation === 'GetPublicKey') {
         counts.getPublicKey++;
         answer(res, 200, {
-          KeyId: input.KeyId, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'],
+          KeyId: input.KeyId,
+          KeySpec: 'ECC_NIST_P256',
+          KeyUsage: 'SIGN_VERIFY',
+          SigningAlgorithms: ['ECDSA_SHA_256'],
           PublicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
         });
       } else {
@@ -69,9 +73,10 @@ export async function startKmsStandIn(options: KmsStandInOptions): Promise<KmsSt
   return {
     endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     counts,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

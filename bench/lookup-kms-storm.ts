@@ -28,23 +28,40 @@ export async function kmsColdStartStorm(environments: number, kms: { latencyMs: 
     const waits: number[] = [];
     let failed = 0;
     const now = Math.floor(Date.now() / 1000);
-    await Promise.all(Array.from({ length: environments }, async () => {
-      const client = new KMSClient({ endpoint: standIn.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts });
-      clients.push(client);
-      const signer = new DelegatedSigner({ root: new KmsSigner({ client, keyId: 'arn:aws:kms:us-east-1:111111111111:key/bench-root' }), region: 'us-east-1', issuer: LOOKUP_DEFAULTS.tokenIssuer });
-      const t0 = Date.now();
-      try {
-        await signer.keyFor(now, now + LOOKUP_DEFAULTS.tokenTtlSeconds);
-        waits.push(Date.now() - t0);
-      } catch {
-        failed++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: environments }, async () => {
+        const client = new KMSClient({
+          endpoint: standIn.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts,
+        });
+        clients.push(client);
+        const signer = new DelegatedSigner({
+          root: new KmsSigner({ client, keyId: 'arn:aws:kms:us-east-1:111111111111:key/bench-root' }),
+          region: 'us-east-1',
+          issuer: LOOKUP_DEFAULTS.tokenIssuer,
+        });
+        const t0 = Date.now();
+        try {
+          await signer.keyFor(now, now + LOOKUP_DEFAULTS.tokenTtlSeconds);
+          waits.push(Date.now() - t0);
+        } catch {
+          failed++;
+        }
+      }),
+    );
     waits.sort((a, b) => a - b);
     const at = (p: number) => waits[Math.min(waits.length - 1, Math.floor((p / 100) * waits.length))] ?? 0;
     return {
-      environments, kmsRatePerSecond: kms.ratePerSecond, certified: waits.length, failed, throttledCalls: standIn.counts.throttled,
-      waitP50Ms: at(50), waitP99Ms: at(99), waitMaxMs: waits.at(-1) ?? 0,
+      environments,
+      kmsRatePerSecond: kms.ratePerSecond,
+      certified: waits.length,
+      failed,
+      throttledCalls: standIn.counts.throttled,
+      waitP50Ms: at(50),
+      waitP99Ms: at(99),
+      waitMaxMs: waits.at(-1) ?? 0,
     };
   } finally {
     for (const client of clients) client.destroy();

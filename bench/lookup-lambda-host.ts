@@ -32,7 +32,7 @@ type Handler = (event: LambdaHttpEvent) => Promise<LambdaHttpResult>;
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]) as HostOptions;
   const kms = await startKmsStandIn(options.kms);
-  const identityJwks = createLocalJWKSet(await (await fetch(options.identityJwksUrl)).json() as JSONWebKeySet);
+  const identityJwks = createLocalJWKSet((await (await fetch(options.identityJwksUrl)).json()) as JSONWebKeySet);
   const env = {
     AWS_REGION: 'us-east-1',
     LOOKUP_TABLE_NAME: options.tableName,
@@ -46,12 +46,20 @@ async function main(): Promise<void> {
   };
   const errors: string[] = [];
   /** One cold start: what Lambda does when no environment is idle. */
-  const coldStart = (): Handler => createLambdaHandler(env, {
-    dynamo: createLookupDynamoClient({ endpoint: options.storeUrl }),
-    kms: new KMSClient({ endpoint: kms.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts }),
-    identityJwks,
-    log: (entry) => { if (entry.level !== 'info' && errors.length < 20) errors.push(`${entry.code}: ${entry.message}`); },
-  });
+  const coldStart = (): Handler =>
+    createLambdaHandler(env, {
+      dynamo: createLookupDynamoClient({ endpoint: options.storeUrl }),
+      kms: new KMSClient({
+        endpoint: kms.endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts,
+      }),
+      identityJwks,
+      log: (entry) => {
+        if (entry.level !== 'info' && errors.length < 20) errors.push(`${entry.code}: ${entry.message}`);
+      },
+    });
 
   const idle: Handler[] = [];
   const waiting: ((handler: Handler) => void)[] = [];

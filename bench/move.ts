@@ -40,9 +40,17 @@ const TABLES = ['accounts', 'transfers'];
 
 async function seed(pg: EmbeddedPg, rows: number): Promise<void> {
   const accounts = Math.max(1, Math.floor(rows / 10));
-  await pg.query(SOURCE, `INSERT INTO accounts SELECT $1, g, timestamptz '2026-01-01 00:00+00' + g * interval '1 second', jsonb_build_object('n', g)
-    FROM generate_series(1, $2::int) g`, [SPACE, accounts]);
-  await pg.query(SOURCE, `INSERT INTO transfers SELECT $1, g, g % $2::int + 1, g * 1.25, 'transfer ' || g FROM generate_series(1, $3::int) g`, [SPACE, accounts, rows - accounts]);
+  await pg.query(
+    SOURCE,
+    `INSERT INTO accounts SELECT $1, g, timestamptz '2026-01-01 00:00+00' + g * interval '1 second', jsonb_build_object('n', g)
+    FROM generate_series(1, $2::int) g`,
+    [SPACE, accounts],
+  );
+  await pg.query(SOURCE, `INSERT INTO transfers SELECT $1, g, g % $2::int + 1, g * 1.25, 'transfer ' || g FROM generate_series(1, $3::int) g`, [
+    SPACE,
+    accounts,
+    rows - accounts,
+  ]);
   await pg.query(SOURCE, 'ANALYZE');
 }
 
@@ -56,7 +64,10 @@ async function plainCopy(pg: EmbeddedPg): Promise<number> {
     const started = process.hrtime.bigint();
     await target.query('BEGIN');
     for (const table of TABLES) {
-      await pipeline(source.query(copyTo(`COPY (SELECT * FROM ${table} WHERE space_id = '${SPACE}') TO STDOUT`)), target.query(copyFrom(`COPY ${table} FROM STDIN`)));
+      await pipeline(
+        source.query(copyTo(`COPY (SELECT * FROM ${table} WHERE space_id = '${SPACE}') TO STDOUT`)),
+        target.query(copyFrom(`COPY ${table} FROM STDIN`)),
+      );
     }
     await target.query('COMMIT');
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -82,7 +93,13 @@ async function main(): Promise<void> {
     for (const db of [SOURCE, TARGET]) await pg.query(db, SCHEMA);
     await seed(pg, rows);
     const flavors = loadFlavorsOrThrow(path.resolve(__dirname, '..', 'flavors'));
-    const resolve = connectionResolver(new Map([['global/us-east-1/ledger', pg.url(SOURCE)], ['global/us-east-1/content', pg.url(CONTENT)], ['germany-belgium/eu-central-1/ledger', pg.url(TARGET)]]));
+    const resolve = connectionResolver(
+      new Map([
+        ['global/us-east-1/ledger', pg.url(SOURCE)],
+        ['global/us-east-1/content', pg.url(CONTENT)],
+        ['germany-belgium/eu-central-1/ledger', pg.url(TARGET)],
+      ]),
+    );
     const plain: number[] = [];
     const moves: number[] = [];
     const copySteps: number[] = [];
@@ -99,15 +116,22 @@ async function main(): Promise<void> {
       const marks: Record<string, bigint> = {};
       const started = process.hrtime.bigint();
       await runMove(newMoveState(plan, `mv-bench-${round}`, new Date()), {
-        table, resolve, store: new MoveStateStore(dir, SPACE),
-        log: (line) => { const m = / \[\d\/5 (\w+)\] .*: (started|done)$/.exec(line); if (m) marks[`${m[1]}-${m[2]}`] = process.hrtime.bigint(); },
+        table,
+        resolve,
+        store: new MoveStateStore(dir, SPACE),
+        log: (line) => {
+          const m = / \[\d\/5 (\w+)\] .*: (started|done)$/.exec(line);
+          if (m) marks[`${m[1]}-${m[2]}`] = process.hrtime.bigint();
+        },
       });
       moves.push(Number(process.hrtime.bigint() - started) / 1e9);
       copySteps.push(Number(marks['copy-done'] - marks['copy-started']) / 1e9);
       // Back to the start: the rows return to the source, the target is emptied.
       await pg.query(TARGET, 'TRUNCATE transfers, accounts');
       await seed(pg, rows);
-      const steps = Object.fromEntries(['fence', 'copy', 'verify', 'switch', 'purge'].map((step) => [`${step}_s`, Number(marks[`${step}-done`] - marks[`${step}-started`]) / 1e9]));
+      const steps = Object.fromEntries(
+        ['fence', 'copy', 'verify', 'switch', 'purge'].map((step) => [`${step}_s`, Number(marks[`${step}-done`] - marks[`${step}-started`]) / 1e9]),
+      );
       console.log(JSON.stringify({ round, plain_copy_s: plain[round], move_s: moves[round], ...steps }));
     }
     const plainRps = rows / median(plain);
@@ -115,7 +139,15 @@ async function main(): Promise<void> {
     const copyRps = rows / median(copySteps);
     console.log(JSON.stringify({ target: 'plain-copy', rows, rows_per_s: Math.round(plainRps) }));
     console.log(JSON.stringify({ target: 'move', rows, rows_per_s: Math.round(moveRps), copy_step_rows_per_s: Math.round(copyRps) }));
-    console.log(JSON.stringify({ rows, rounds, ratio_move_vs_plain_copy: Number((moveRps / plainRps).toFixed(2)), ratio_copy_step_vs_plain_copy: Number((copyRps / plainRps).toFixed(2)), aim: 0.7 }));
+    console.log(
+      JSON.stringify({
+        rows,
+        rounds,
+        ratio_move_vs_plain_copy: Number((moveRps / plainRps).toFixed(2)),
+        ratio_copy_step_vs_plain_copy: Number((copyRps / plainRps).toFixed(2)),
+        aim: 0.7,
+      }),
+    );
   } finally {
     dynamodb.destroy();
     await store.close();

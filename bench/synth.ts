@@ -18,7 +18,9 @@ function generateFlavors(dir: string, n: number): void {
   for (let i = 0; i < n; i++) {
     const primary = regions[i % regions.length];
     const fallback = regions[(i + 7) % regions.length];
-    fs.writeFileSync(path.join(dir, `gen-${i}.ts`), `import { defineFlavor } from '${lib}';
+    fs.writeFileSync(
+      path.join(dir, `gen-${i}.ts`),
+      `import { defineFlavor } from '${lib}';
 export default defineFlavor({
   name: 'gen-${i}',
   residency: 'global',
@@ -29,32 +31,45 @@ export default defineFlavor({
   },
   backup: { intervalHours: 1, retain: 24 },
 });
-`);
+`,
+    );
   }
 }
 
-interface Sample { wallMs: number; peakRssMiB: number; stacks: number }
+interface Sample {
+  wallMs: number;
+  peakRssMiB: number;
+  stacks: number;
+}
 
 function synthOnce(flavorsDir: string): Sample {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   const rssFile = path.join(out, 'rss');
   try {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, ['--require', path.join(__dirname, 'rss-probe.cjs'), '--import', 'tsx', path.join(ROOT, 'bin', 'app.ts')], {
-      cwd: ROOT,
-      encoding: 'utf-8',
-      env: {
-        ...process.env,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        CDK_OUTDIR: path.join(out, 'cdk.out'),
-        BENCH_RSS_FILE: rssFile,
-        CDK_CONTEXT_JSON: JSON.stringify({ ...CONTEXT, flavorsDir }),
+    const result = spawnSync(
+      process.execPath,
+      ['--require', path.join(__dirname, 'rss-probe.cjs'), '--import', 'tsx', path.join(ROOT, 'bin', 'app.ts')],
+      {
+        cwd: ROOT,
+        encoding: 'utf-8',
+        env: {
+          ...process.env,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          CDK_OUTDIR: path.join(out, 'cdk.out'),
+          BENCH_RSS_FILE: rssFile,
+          CDK_CONTEXT_JSON: JSON.stringify({ ...CONTEXT, flavorsDir }),
+        },
       },
-    });
+    );
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== 0) throw new Error(`synth failed (${result.status}): ${result.stderr}`);
-    const manifestStacks = (dir: string): number => fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).length
-      + fs.readdirSync(dir).filter((f) => f.startsWith('assembly-')).reduce((n, f) => n + manifestStacks(path.join(dir, f)), 0);
+    const manifestStacks = (dir: string): number =>
+      fs.readdirSync(dir).filter((f) => f.endsWith('.template.json')).length +
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.startsWith('assembly-'))
+        .reduce((n, f) => n + manifestStacks(path.join(dir, f)), 0);
     return { wallMs, peakRssMiB: Number(fs.readFileSync(rssFile, 'utf-8')) / 1024, stacks: manifestStacks(path.join(out, 'cdk.out')) };
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
@@ -69,11 +84,20 @@ function median(xs: number[]): number {
 function bench(label: string, flavorsDir: string, flavors: number): void {
   const samples = Array.from({ length: RUNS }, () => synthOnce(flavorsDir));
   const wall = median(samples.map((s) => s.wallMs));
-  console.log(JSON.stringify({
-    bench: 'synth', case: label, flavors, stacks: samples[0].stacks, runs: RUNS,
-    wallMsMedian: Math.round(wall), wallMsMin: Math.round(Math.min(...samples.map((s) => s.wallMs))),
-    msPerFlavor: Math.round(wall / flavors), peakRssMiB: Math.round(Math.max(...samples.map((s) => s.peakRssMiB))), cores: os.cpus().length,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'synth',
+      case: label,
+      flavors,
+      stacks: samples[0].stacks,
+      runs: RUNS,
+      wallMsMedian: Math.round(wall),
+      wallMsMin: Math.round(Math.min(...samples.map((s) => s.wallMs))),
+      msPerFlavor: Math.round(wall / flavors),
+      peakRssMiB: Math.round(Math.max(...samples.map((s) => s.peakRssMiB))),
+      cores: os.cpus().length,
+    }),
+  );
 }
 
 const project = path.join(ROOT, 'flavors');

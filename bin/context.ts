@@ -34,7 +34,11 @@ function accountFor(accounts: AccountMap, name: string): string {
   const account = accounts[name] ?? accounts.default;
   if (!isAccountId(account)) {
     const problems = new Problems();
-    problems.error(`accounts.${name}`, 'APP_ACCOUNT_MISSING', `no 12-digit account for '${name}' and no 'default'; add "${name}": "<account id>" or "default".`);
+    problems.error(
+      `accounts.${name}`,
+      'APP_ACCOUNT_MISSING',
+      `no 12-digit account for '${name}' and no 'default'; add "${name}": "<account id>" or "default".`,
+    );
     problems.throwIfAny("cdk.json context 'accounts'");
   }
   return account;
@@ -46,8 +50,9 @@ export function accountResolver(accounts: unknown): (name: string) => string {
   return (name) => accountFor(map, name);
 }
 
-const CONTROL_PLANE_EXAMPLE = '{ "regions": ["us-east-1", "eu-central-1", "ap-southeast-2"], "hostedZoneId": "Z…", "zoneName": "flavors.example.com", '
-  + '"identity": { "issuer": "https://login.example.com/", "jwksUrl": "https://login.example.com/.well-known/jwks.json", "audience": "flavors-lookup" } }';
+const CONTROL_PLANE_EXAMPLE =
+  '{ "regions": ["us-east-1", "eu-central-1", "ap-southeast-2"], "hostedZoneId": "Z…", "zoneName": "flavors.example.com", ' +
+  '"identity": { "issuer": "https://login.example.com/", "jwksUrl": "https://login.example.com/.well-known/jwks.json", "audience": "flavors-lookup" } }';
 const CONTROL_PLANE_SOURCE = "cdk.json context 'controlPlane'";
 
 /**
@@ -78,15 +83,19 @@ export function controlPlaneSettings(raw: unknown): ControlPlaneSettings {
     str(identity.issuer, 'identity.issuer');
     str(identity.jwksUrl, 'identity.jwksUrl');
     if (typeof identity.audience !== 'string' || identity.audience.trim() === '') {
-      problems.error('controlPlane.identity.audience', 'APP_CONTROL_PLANE_INVALID', 'controlPlane.identity.audience is required: the deployed lookup service '
-        + '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.');
+      problems.error(
+        'controlPlane.identity.audience',
+        'APP_CONTROL_PLANE_INVALID',
+        'controlPlane.identity.audience is required: the deployed lookup service ' +
+          '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
+      );
     }
   }
   problems.throwIfAny(CONTROL_PLANE_SOURCE);
   const settings = r as unknown as ControlPlaneSettings;
   // Zone names are kept without the trailing dot Route 53 prints (lib/aws-ids.ts); the stage checks the rest.
   const zoneName = zoneNameFromInput(settings.zoneName) ?? settings.zoneName;
-  const endpointZone = settings.endpointZone === undefined ? undefined : zoneNameFromInput(settings.endpointZone) ?? settings.endpointZone;
+  const endpointZone = settings.endpointZone === undefined ? undefined : (zoneNameFromInput(settings.endpointZone) ?? settings.endpointZone);
   return { ...settings, zoneName, ...(endpointZone === undefined ? {} : { endpointZone }) };
 }
 
@@ -104,7 +113,11 @@ export function parseDnsContext(value: unknown): DnsZoneConfig | undefined {
   }
   const v = value as Partial<Record<keyof DnsZoneConfig, unknown>>;
   if (!isHostedZoneId(v.hostedZoneId)) {
-    problems.error('dns.hostedZoneId', 'APP_DNS_INVALID', `'${String(v.hostedZoneId)}' must be a Route 53 hosted zone id such as 'Z0000000000000EXAMPLE'.`);
+    problems.error(
+      'dns.hostedZoneId',
+      'APP_DNS_INVALID',
+      `'${String(v.hostedZoneId)}' must be a Route 53 hosted zone id such as 'Z0000000000000EXAMPLE'.`,
+    );
   }
   const zoneName = zoneNameFromInput(v.zoneName);
   if (zoneName === undefined) {

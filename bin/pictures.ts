@@ -17,6 +17,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`error ${err instanceof Error && 'code' in err ? String(err.code) : 'PICTURES_FAILED'}: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `error ${err instanceof Error && 'code' in err ? String(err.code) : 'PICTURES_FAILED'}: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -8,8 +8,7 @@ export default defineFlavor({
   residency: { countries: ['DE', 'BE'] },
   regions: [{ region: 'eu-central-1', role: 'primary' }],
   databases: {
-    ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5n.large', nodes: 3,
-      volume: { sizeGiB: 200, type: 'gp3' } },
+    ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5n.large', nodes: 3, volume: { sizeGiB: 200, type: 'gp3' } },
     reports: { platform: 'rds', engine: 'mysql', instanceType: 'db.r5.large', storageGiB: 100 },
   },
   backup: { intervalHours: 1, retain: 72 },

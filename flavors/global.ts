@@ -10,8 +10,13 @@ export default defineFlavor({
     { region: 'ap-southeast-1', role: 'fallback' },
   ],
   databases: {
-    ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5n.xlarge', nodes: 3,
-      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 } },
+    ledger: {
+      platform: 'ec2',
+      engine: 'postgres',
+      instanceType: 'r5n.xlarge',
+      nodes: 3,
+      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 },
+    },
     content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },
   },
   backup: { intervalHours: 4, retain: 42, copyTo: 'fallbacks' },

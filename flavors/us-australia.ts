@@ -9,8 +9,13 @@ export default defineFlavor({
     { region: 'ap-southeast-2', role: 'fallback' },
   ],
   databases: {
-    ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5n.xlarge', nodes: 3,
-      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 } },
+    ledger: {
+      platform: 'ec2',
+      engine: 'postgres',
+      instanceType: 'r5n.xlarge',
+      nodes: 3,
+      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 },
+    },
     content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },
     reports: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },
   },

@@ -35,11 +35,17 @@ const GENERIC = /^(n\/?a|none|todo|tbd|ok|fine|not needed|not applicable|false p
 export function checkSuppressionReason(s: NagSuppression | NagMetadataEntry): void {
   const reason = s.reason.trim();
   if (reason.length < 25 || GENERIC.test(reason)) {
-    throw new FlavorsError('NAG_SUPPRESSION_REASON', `cdk-nag suppression of ${s.id} needs a specific reason (25+ characters saying why it is safe), got '${s.reason}'.`);
+    throw new FlavorsError(
+      'NAG_SUPPRESSION_REASON',
+      `cdk-nag suppression of ${s.id} needs a specific reason (25+ characters saying why it is safe), got '${s.reason}'.`,
+    );
   }
   const appliesTo = 'appliesTo' in s ? s.appliesTo : (s as NagMetadataEntry).applies_to;
   if (PER_FINDING_RULES.test(s.id) && (appliesTo === undefined || appliesTo.length === 0)) {
-    throw new FlavorsError('NAG_SUPPRESSION_BLANKET', `cdk-nag suppression of ${s.id} must name each finding it accepts in appliesTo (e.g. 'Resource::*'), not the whole rule.`);
+    throw new FlavorsError(
+      'NAG_SUPPRESSION_BLANKET',
+      `cdk-nag suppression of ${s.id} must name each finding it accepts in appliesTo (e.g. 'Resource::*'), not the whole rule.`,
+    );
   }
 }
 
@@ -55,7 +61,8 @@ export function suppressNag(construct: IConstruct, suppressions: readonly NagSup
     : [construct instanceof CfnResource ? construct : construct.node.defaultChild].filter((c): c is CfnResource => c instanceof CfnResource);
   for (const resource of targets) {
     const merged = new Map<string, NagMetadataEntry>();
-    for (const entry of (resource.getMetadata('cdk_nag') as { rules_to_suppress?: NagMetadataEntry[] } | undefined)?.rules_to_suppress ?? []) merged.set(entry.id, entry);
+    for (const entry of (resource.getMetadata('cdk_nag') as { rules_to_suppress?: NagMetadataEntry[] } | undefined)?.rules_to_suppress ?? [])
+      merged.set(entry.id, entry);
     for (const s of suppressions) {
       const before = merged.get(s.id);
       // Two suppressions of the same per-finding rule on one resource accept both lists of findings.
@@ -78,8 +85,9 @@ export function inPacks(rule: string, reason: string, packs: readonly Compliance
 }
 
 /** Why a role's policy attached inline (CDK's default policy) is accepted by this project. */
-export const INLINE_ROLE_POLICY_REASON = 'This policy belongs to exactly one role, is created and deleted with it and names only that role\'s resources; '
-  + 'a customer-managed policy would add a second, attachable copy of the same permissions and nothing else.';
+export const INLINE_ROLE_POLICY_REASON =
+  "This policy belongs to exactly one role, is created and deleted with it and names only that role's resources; " +
+  'a customer-managed policy would add a second, attachable copy of the same permissions and nothing else.';
 
 /** Suppresses the NIST and PCI inline-policy rule on the default policy of a role this project creates. */
 export function suppressInlineRolePolicy(policy: IConstruct): void {

@@ -32,16 +32,28 @@ async function main(): Promise<void> {
   await pg.query(DATABASES['global/us-east-1/content'], 'CREATE TABLE pages (id int PRIMARY KEY, body text)');
   for (const space of ['s-global-1', 's-global-2']) {
     const accounts = Math.max(1, Math.floor(rows / 10));
-    await pg.query(DATABASES['global/us-east-1/ledger'], `INSERT INTO accounts SELECT $1, g, CASE WHEN g % 2 = 0 THEN 'EUR' ELSE 'USD' END FROM generate_series(1, $2::int) g`, [space, accounts]);
-    await pg.query(DATABASES['global/us-east-1/ledger'], 'INSERT INTO transfers SELECT $1, g, g % $2::int + 1, g * 1.25 FROM generate_series(1, $3::int) g', [space, accounts, rows - accounts]);
+    await pg.query(
+      DATABASES['global/us-east-1/ledger'],
+      `INSERT INTO accounts SELECT $1, g, CASE WHEN g % 2 = 0 THEN 'EUR' ELSE 'USD' END FROM generate_series(1, $2::int) g`,
+      [space, accounts],
+    );
+    await pg.query(
+      DATABASES['global/us-east-1/ledger'],
+      'INSERT INTO transfers SELECT $1, g, g % $2::int + 1, g * 1.25 FROM generate_series(1, $3::int) g',
+      [space, accounts, rows - accounts],
+    );
   }
   const file = path.resolve('.flavors', 'connections.json');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const connections = Object.fromEntries(Object.entries(DATABASES).map(([key, db]) => [key, pg.url(db)]));
   fs.writeFileSync(file, `${JSON.stringify(connections, null, 2)}\n`, { mode: 0o600 });
   for (const [key, url] of Object.entries(connections)) console.log(`${key}: ${redactUrl(url)}`);
-  console.log(`wrote ${path.relative(process.cwd(), file)}; ${rows} rows each for s-global-1 and s-global-2 in global's ledger. Ctrl-C stops the server.`);
-  const stop = () => { void pg.stop().finally(() => process.exit(0)); };
+  console.log(
+    `wrote ${path.relative(process.cwd(), file)}; ${rows} rows each for s-global-1 and s-global-2 in global's ledger. Ctrl-C stops the server.`,
+  );
+  const stop = () => {
+    void pg.stop().finally(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

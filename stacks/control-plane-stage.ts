@@ -50,21 +50,25 @@ export class ControlPlaneStage extends Stage {
     const stacks = new Map<string, ControlPlaneStack>();
     for (const region of this.regions) {
       const holdsTable = region === home;
-      stacks.set(region, new ControlPlaneStack(this, region, {
-        env: { account: props.account, region },
-        stackName: `${CONTROL_PLANE_STAGE_NAME}-${region}`,
-        description: `flavors: control plane in ${region}${holdsTable ? ' (global lookup table home)' : ''}`,
-        holdsTable,
-        tableReplicaRegions: holdsTable ? replicas : [],
-        zone: props.zone,
-        flavors: props.flavors,
-        identity: props.identity,
-        endpointZone: props.endpointZone,
-        tableName: props.tableName,
-      }));
+      stacks.set(
+        region,
+        new ControlPlaneStack(this, region, {
+          env: { account: props.account, region },
+          stackName: `${CONTROL_PLANE_STAGE_NAME}-${region}`,
+          description: `flavors: control plane in ${region}${holdsTable ? ' (global lookup table home)' : ''}`,
+          holdsTable,
+          tableReplicaRegions: holdsTable ? replicas : [],
+          zone: props.zone,
+          flavors: props.flavors,
+          identity: props.identity,
+          endpointZone: props.endpointZone,
+          tableName: props.tableName,
+        }),
+      );
     }
     const homeStack = stacks.get(home)!;
-    for (const region of replicas) homeStack.addDependency(stacks.get(region)!, 'the replica keys must exist before the global table creates its replicas');
+    for (const region of replicas)
+      homeStack.addDependency(stacks.get(region)!, 'the replica keys must exist before the global table creates its replicas');
     this.regionStacks = stacks;
   }
 }
@@ -78,7 +82,9 @@ function validate(props: ControlPlaneStageProps, regions: readonly string[]): vo
     if (!regionInfo(r)) invalid(`regions[${i}]`, `regions[${i}] '${r}' is not a region of the catalog`);
     if (regions.indexOf(r) !== i) invalid(`regions[${i}]`, `regions[${i}] '${r}' is listed twice`);
   });
-  if (!isHostedZoneId(props.zone.hostedZoneId)) invalid('zone.hostedZoneId', `zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got '${props.zone.hostedZoneId}'`);
-  if (!isZoneName(props.zone.zoneName)) invalid('zone.zoneName', `zone.zoneName must be a lower-case DNS name without a trailing dot, got '${props.zone.zoneName}'`);
+  if (!isHostedZoneId(props.zone.hostedZoneId))
+    invalid('zone.hostedZoneId', `zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got '${props.zone.hostedZoneId}'`);
+  if (!isZoneName(props.zone.zoneName))
+    invalid('zone.zoneName', `zone.zoneName must be a lower-case DNS name without a trailing dot, got '${props.zone.zoneName}'`);
   problems.throwIfAny('ControlPlaneStage');
 }

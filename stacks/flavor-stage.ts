@@ -43,16 +43,19 @@ export class FlavorStage extends Stage {
     // Primary first: fallback stacks replicate its key and RDS primaries.
     const ordered = [...props.flavor.regions].sort((a, b) => Number(b.role === 'primary') - Number(a.role === 'primary'));
     for (const { region, role } of ordered) {
-      stacks.set(region, new RegionStack(this, region, {
-        env: { account: props.account, region },
-        stackName: `${props.flavor.name}-${region}`,
-        description: `flavors: ${props.flavor.name} ${role} region ${region}`,
-        flavor: props.flavor,
-        role,
-        primary: role === 'fallback' ? stacks.get(props.flavor.primaryRegion) : undefined,
-        dns: props.dns,
-        endpoint: props.endpoints?.[region],
-      }));
+      stacks.set(
+        region,
+        new RegionStack(this, region, {
+          env: { account: props.account, region },
+          stackName: `${props.flavor.name}-${region}`,
+          description: `flavors: ${props.flavor.name} ${role} region ${region}`,
+          flavor: props.flavor,
+          role,
+          primary: role === 'fallback' ? stacks.get(props.flavor.primaryRegion) : undefined,
+          dns: props.dns,
+          endpoint: props.endpoints?.[region],
+        }),
+      );
     }
     this.regionStacks = stacks;
     if (props.dns) {
@@ -71,10 +74,12 @@ export class FlavorStage extends Stage {
 function checkEndpoints(props: FlavorStageProps): void {
   if (!props.endpoints) return;
   const regions = flavorRegions(props.flavor);
-  const problems = Object.keys(props.endpoints).filter((r) => !regions.includes(r))
+  const problems = Object.keys(props.endpoints)
+    .filter((r) => !regions.includes(r))
     .map((r) => `endpoints.${r}: ${r} is not a region of ${props.flavor.name} (${regions.join(', ')}); endpoints are keyed by the flavor's regions.`);
   if (!props.dns) problems.push(`endpoints: the records <region>.${props.flavor.name}.<zone> need a zone; pass dns (cdk.json context 'dns').`);
-  if (problems.length > 0) throw new FlavorsError('FLAVOR_STAGE_ENDPOINTS_INVALID', `FlavorStage ${props.flavor.name}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new FlavorsError('FLAVOR_STAGE_ENDPOINTS_INVALID', `FlavorStage ${props.flavor.name}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
 /** The one path every region's endpoint serves its health on: RegionalFailover probes all regions the same way. */
@@ -82,8 +87,10 @@ function healthCheckPath(stacks: readonly RegionStack[]): string | undefined {
   const paths = new Map(stacks.filter((s) => s.endpoint).map((s) => [s.region, s.endpoint!.healthCheckPath]));
   const distinct = new Set(paths.values());
   if (distinct.size > 1) {
-    throw new FlavorsError('FLAVOR_STAGE_ENDPOINT_PATHS_DIFFER',
-      `FlavorStage: the regional endpoints serve health on different paths (${[...paths].map(([r, p]) => `${r}: ${p}`).join(', ')}); Route 53 probes every region on one path, so give them the same healthCheckPath.`);
+    throw new FlavorsError(
+      'FLAVOR_STAGE_ENDPOINT_PATHS_DIFFER',
+      `FlavorStage: the regional endpoints serve health on different paths (${[...paths].map(([r, p]) => `${r}: ${p}`).join(', ')}); Route 53 probes every region on one path, so give them the same healthCheckPath.`,
+    );
   }
   return distinct.values().next().value;
 }

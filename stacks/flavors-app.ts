@@ -11,7 +11,12 @@ import { FlavorStage } from './flavor-stage';
 export type AccountOf = (name: string) => string;
 
 /** Adds one FlavorStage per flavor and returns what the residency check needs. Wiring only. */
-export function addFlavorStages(app: App, flavors: readonly Flavor[], accountOf: AccountOf, dns?: DnsZoneConfig): { stages: FlavorStage[]; stageRegions: StageRegions } {
+export function addFlavorStages(
+  app: App,
+  flavors: readonly Flavor[],
+  accountOf: AccountOf,
+  dns?: DnsZoneConfig,
+): { stages: FlavorStage[]; stageRegions: StageRegions } {
   const stages = flavors.map((flavor) => new FlavorStage(app, { flavor, account: accountOf(flavor.name), dns }));
   const stageRegions: Record<string, readonly string[]> = {};
   for (const flavor of flavors) stageRegions[flavor.name] = flavorRegions(flavor);
@@ -32,7 +37,13 @@ export interface ControlPlaneSettings {
  * Adds the ControlPlaneStage (lookup table and service) and returns its residency declaration:
  * the control-plane regions. Wiring only.
  */
-export function addControlPlane(app: App, flavors: readonly Flavor[], accountOf: AccountOf, settings: ControlPlaneSettings, flavorZoneName?: string): { stage: ControlPlaneStage; stageRegions: StageRegions } {
+export function addControlPlane(
+  app: App,
+  flavors: readonly Flavor[],
+  accountOf: AccountOf,
+  settings: ControlPlaneSettings,
+  flavorZoneName?: string,
+): { stage: ControlPlaneStage; stageRegions: StageRegions } {
   const stage = new ControlPlaneStage(app, {
     account: accountOf(CONTROL_PLANE_STAGE_NAME),
     regions: settings.regions,

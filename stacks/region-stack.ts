@@ -62,7 +62,11 @@ export class RegionStack extends PinnedAzStack {
     this.role = props.role;
     if (props.role === 'fallback' && !props.primary) {
       const problems = new Problems();
-      problems.error('primary', 'REGION_STACK_PRIMARY_MISSING', "a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.");
+      problems.error(
+        'primary',
+        'REGION_STACK_PRIMARY_MISSING',
+        "a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.",
+      );
       problems.throwIfAny(this.node.path);
     }
     this.key = new FlavorKey(this, 'Key', {
@@ -85,16 +89,21 @@ export class RegionStack extends PinnedAzStack {
     }
     this.managedDatabases = this.addManagedDatabases(props.primary);
     if (props.endpoint && !props.dns) {
-      throw new FlavorsError('REGION_STACK_ENDPOINT_WITHOUT_DNS', `${this.node.path}: an endpoint needs the flavor zone (props.dns) for its record <region>.<flavor>.<zone>.`);
+      throw new FlavorsError(
+        'REGION_STACK_ENDPOINT_WITHOUT_DNS',
+        `${this.node.path}: an endpoint needs the flavor zone (props.dns) for its record <region>.<flavor>.<zone>.`,
+      );
     }
     const zone = props.dns ? route53.HostedZone.fromHostedZoneAttributes(this, 'FlavorZone', props.dns) : undefined;
     this.mysqlEndpoints = this.addMysqlEndpoints(zone);
     if (zone && props.endpoint) {
       this.endpoint = new RegionalEndpoint(this, 'Endpoint', { ...props.endpoint(this), flavorName: this.flavor.name, zone });
     } else if (zone) {
-      Annotations.of(this).addWarningV2('flavors:endpoint:missing',
-        `${this.flavor.name} has no endpoint in ${this.region}: nothing creates ${regionalEndpointName(this.flavor.name, this.region, zone.zoneName)}, `
-        + 'so the RegionalFailover health check probing it fails and DNS failover has no healthy region here. Attach the region\'s ALB, NLB or API Gateway domain with FlavorStage `endpoints`.');
+      Annotations.of(this).addWarningV2(
+        'flavors:endpoint:missing',
+        `${this.flavor.name} has no endpoint in ${this.region}: nothing creates ${regionalEndpointName(this.flavor.name, this.region, zone.zoneName)}, ` +
+          "so the RegionalFailover health check probing it fails and DNS failover has no healthy region here. Attach the region's ALB, NLB or API Gateway domain with FlavorStage `endpoints`.",
+      );
     }
   }
 
@@ -102,15 +111,18 @@ export class RegionStack extends PinnedAzStack {
     const endpoints = new Map<string, MysqlEndpoint>();
     for (const [name, fleet] of this.fleets) {
       if (fleet.engine !== 'mysql') continue;
-      endpoints.set(name, new MysqlEndpoint(this, `${name}Endpoint`, {
-        fleet,
-        vpc: this.network.vpc,
-        vpcSubnets: this.network.databaseSubnets,
-        clientCidr: this.network.cidr,
-        zone,
-        flavorName: this.flavor.name,
-        databaseName: name,
-      }));
+      endpoints.set(
+        name,
+        new MysqlEndpoint(this, `${name}Endpoint`, {
+          fleet,
+          vpc: this.network.vpc,
+          vpcSubnets: this.network.databaseSubnets,
+          clientCidr: this.network.cidr,
+          zone,
+          flavorName: this.flavor.name,
+          databaseName: name,
+        }),
+      );
     }
     return endpoints;
   }
@@ -119,19 +131,22 @@ export class RegionStack extends PinnedAzStack {
     const fleets = new Map<string, DbNodeFleet>();
     for (const [name, db] of Object.entries(this.flavor.databases)) {
       if (db.platform !== 'ec2') continue;
-      fleets.set(name, new DbNodeFleet(this, name, {
-        vpc: this.network.vpc,
-        vpcSubnets: this.network.databaseSubnets,
-        clientCidr: this.network.cidr,
-        engine: db.engine,
-        instanceType: db.instanceType,
-        nodes: db.nodes,
-        volume: db.volume,
-        key: this.key.key,
-        role: this.role,
-        flavorName: this.flavor.name,
-        databaseName: name,
-      }));
+      fleets.set(
+        name,
+        new DbNodeFleet(this, name, {
+          vpc: this.network.vpc,
+          vpcSubnets: this.network.databaseSubnets,
+          clientCidr: this.network.cidr,
+          engine: db.engine,
+          instanceType: db.instanceType,
+          nodes: db.nodes,
+          volume: db.volume,
+          key: this.key.key,
+          role: this.role,
+          flavorName: this.flavor.name,
+          databaseName: name,
+        }),
+      );
     }
     return fleets;
   }
@@ -142,18 +157,21 @@ export class RegionStack extends PinnedAzStack {
     for (const [name, db] of Object.entries(this.flavor.databases)) {
       if (db.platform !== 'rds') continue;
       const source = primary?.managedDatabases.get(name);
-      databases.set(name, new ManagedDatabase(this, name, {
-        vpc: this.network.vpc,
-        vpcSubnets: this.network.databaseSubnets,
-        clientCidr: this.network.cidr,
-        engine: db.engine,
-        instanceType: db.instanceType,
-        storageGiB: db.storageGiB,
-        key: this.key.key,
-        replicaOf: source ? { instanceArn: source.instanceArn, region: primary!.region } : undefined,
-        flavorName: this.flavor.name,
-        databaseName: name,
-      }));
+      databases.set(
+        name,
+        new ManagedDatabase(this, name, {
+          vpc: this.network.vpc,
+          vpcSubnets: this.network.databaseSubnets,
+          clientCidr: this.network.cidr,
+          engine: db.engine,
+          instanceType: db.instanceType,
+          storageGiB: db.storageGiB,
+          key: this.key.key,
+          replicaOf: source ? { instanceArn: source.instanceArn, region: primary!.region } : undefined,
+          flavorName: this.flavor.name,
+          databaseName: name,
+        }),
+      );
     }
     return databases;
   }

@@ -22,14 +22,17 @@ function importGraph(dirs: readonly string[]): Graph {
     // Type-only imports vanish at compile time: they make no runtime edge (and no runtime cycle).
     const text = fs.readFileSync(path.join(ROOT, file), 'utf-8').replace(/^\s*(import|export)\s+type\s[^;]*;/gm, '');
     const info = ts.preProcessFile(text, true, true);
-    graph.set(file, info.importedFiles.map(({ fileName }) => {
-      if (!fileName.startsWith('.')) return fileName;
-      const target = path.join(path.dirname(file), fileName);
-      for (const candidate of [`${target}.ts`, path.join(target, 'index.ts'), target]) {
-        if (fs.existsSync(path.join(ROOT, candidate))) return candidate;
-      }
-      return target;
-    }));
+    graph.set(
+      file,
+      info.importedFiles.map(({ fileName }) => {
+        if (!fileName.startsWith('.')) return fileName;
+        const target = path.join(path.dirname(file), fileName);
+        for (const candidate of [`${target}.ts`, path.join(target, 'index.ts'), target]) {
+          if (fs.existsSync(path.join(ROOT, candidate))) return candidate;
+        }
+        return target;
+      }),
+    );
   }
   return graph;
 }
@@ -55,20 +58,29 @@ describe('import graph', () => {
     expect(graph.get('lib/index.ts')).toContain('lib/flavor/index.ts');
   });
 
-  test.each(['lib/flavor/', 'lib/lookup/runtime/'])('Given %s, When its imports are followed, Then aws-cdk-lib and constructs are never reached', (area) => {
-    const offenders = importsOf(area).flatMap(([file]) => [...reachable(file)]
-      .filter((f) => graph.get(f)!.some((i) => i === 'aws-cdk-lib' || i.startsWith('aws-cdk-lib/') || i === 'constructs'))
-      .map((f) => `${file} → ${f}`));
-    expect(offenders).toEqual([]);
-  });
+  test.each(['lib/flavor/', 'lib/lookup/runtime/'])(
+    'Given %s, When its imports are followed, Then aws-cdk-lib and constructs are never reached',
+    (area) => {
+      const offenders = importsOf(area).flatMap(([file]) =>
+        [...reachable(file)]
+          .filter((f) => graph.get(f)!.some((i) => i === 'aws-cdk-lib' || i.startsWith('aws-cdk-lib/') || i === 'constructs'))
+          .map((f) => `${file} → ${f}`),
+      );
+      expect(offenders).toEqual([]);
+    },
+  );
 
   test('Given lib/, When its imports are read, Then none reaches up into bin/ or stacks/', () => {
-    const offenders = importsOf('lib/').flatMap(([file, imports]) => imports.filter((i) => i.startsWith('bin/') || i.startsWith('stacks/')).map((i) => `${file} → ${i}`));
+    const offenders = importsOf('lib/').flatMap(([file, imports]) =>
+      imports.filter((i) => i.startsWith('bin/') || i.startsWith('stacks/')).map((i) => `${file} → ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 
   test('Given lib/ops, When its imports are read, Then it never imports aws-cdk-lib (ops is live accounts only)', () => {
-    const offenders = importsOf('lib/ops/').flatMap(([file, imports]) => imports.filter((i) => i.startsWith('aws-cdk-lib')).map((i) => `${file} → ${i}`));
+    const offenders = importsOf('lib/ops/').flatMap(([file, imports]) =>
+      imports.filter((i) => i.startsWith('aws-cdk-lib')).map((i) => `${file} → ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 
@@ -87,8 +99,14 @@ describe('import graph', () => {
 
   test.each(FORBIDDEN)('Given %s, When its imports are followed, Then none of %j is reached', (area, packages) => {
     const forbidden = (i: string) => packages.some((p) => (p.endsWith('/') ? i.startsWith(p) : i === p || i.startsWith(`${p}/`)));
-    const offenders = importsOf(area).flatMap(([file]) => [...reachable(file)]
-      .flatMap((f) => graph.get(f)!.filter(forbidden).map((i) => `${file} → ${f} → ${i}`)));
+    const offenders = importsOf(area).flatMap(([file]) =>
+      [...reachable(file)].flatMap((f) =>
+        graph
+          .get(f)!
+          .filter(forbidden)
+          .map((i) => `${file} → ${f} → ${i}`),
+      ),
+    );
     expect(offenders).toEqual([]);
   });
 

@@ -8,7 +8,8 @@ export const CLIENT_USAGE = `flavors client create <clientId> --flavor <flavor> 
 
 export async function clientCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true,
+    args: [...args],
+    allowPositionals: true,
     options: { ...STORE_OPTIONS, ...POLICY_OPTIONS, flavor: { type: 'string' } },
   });
   const [action, clientId, ...extra] = positionals;

@@ -12,7 +12,8 @@ import type { CliIo } from '../cli-io';
 import { diffCommits, resolveCommit } from './diff';
 import { loadFlavorByName } from './ops-common';
 
-export const DB_USAGE = 'flavors db add|resize|remove <flavor> <name> [--platform ec2|rds|k8s] [--engine e] [--instance-type t] [--nodes N | --instances N] [--size-gib N] [--confirm-retain] [--branch b] [--no-infra-diff] [--dir flavors]   request a database change as a flavor-file edit';
+export const DB_USAGE =
+  'flavors db add|resize|remove <flavor> <name> [--platform ec2|rds|k8s] [--engine e] [--instance-type t] [--nodes N | --instances N] [--size-gib N] [--confirm-retain] [--branch b] [--no-infra-diff] [--dir flavors]   request a database change as a flavor-file edit';
 
 const SIZING = ['platform', 'engine', 'instance-type', 'nodes', 'instances', 'size-gib'] as const;
 const ALLOWED: Record<string, readonly string[]> = {
@@ -25,11 +26,12 @@ const COMMON = ['branch', 'dir', 'no-infra-diff'];
 /** Where the infrastructure diff runs: the repository holding the flavor folder, whose app reads that folder. */
 function infraDiffRepo(file: string, dir: string): string {
   const top = gitTopLevel(file);
-  const ok = top !== undefined && fs.existsSync(path.join(top, 'bin', 'app.ts'))
-    && fs.realpathSync(dir) === path.join(top, 'flavors');
+  const ok = top !== undefined && fs.existsSync(path.join(top, 'bin', 'app.ts')) && fs.realpathSync(dir) === path.join(top, 'flavors');
   if (!ok) {
-    throw new FlavorsError('DB_INFRA_DIFF_UNAVAILABLE',
-      `${dir} is not the flavors/ folder of a flavors-cdk git checkout, so 'flavors diff --base HEAD' cannot show this change; run in your clone or pass --no-infra-diff.`);
+    throw new FlavorsError(
+      'DB_INFRA_DIFF_UNAVAILABLE',
+      `${dir} is not the flavors/ folder of a flavors-cdk git checkout, so 'flavors diff --base HEAD' cannot show this change; run in your clone or pass --no-infra-diff.`,
+    );
   }
   return top;
 }
@@ -49,9 +51,11 @@ function printResult(r: DatabaseRequestResult, shownAs: string, branch: string |
   }
   if (r.retained.length > 0) {
     io.out('');
-    io.out(c.kind === 'remove'
-      ? `kept after deploy (retained, never deleted by this change; delete by hand once the data is no longer needed):`
-      : `kept after deploy: the data volumes of the nodes this resize drops (retained):`);
+    io.out(
+      c.kind === 'remove'
+        ? `kept after deploy (retained, never deleted by this change; delete by hand once the data is no longer needed):`
+        : `kept after deploy: the data volumes of the nodes this resize drops (retained):`,
+    );
     for (const line of formatRetained(r.retained)) io.out(line);
   }
 }
@@ -68,7 +72,9 @@ function printInfraDiff(top: string, flavor: string, r: DatabaseRequestResult, i
   const others = diffs.filter((d) => d.stage !== flavor && d.status !== 'unchanged').map((d) => d.stage);
   if (others.length > 0) io.out(`\nOther stages differ from HEAD too (${others.join(', ')}); 'flavors diff --base HEAD' shows all of them.`);
   if ((r.change.after ?? r.change.before)!.platform === 'k8s') {
-    io.out(`\nk8s databases are CloudNativePG manifests, not CloudFormation: 'flavors k8s synth' writes dist/k8s/${flavor}/<region>/db-${r.change.name}.yaml for GitOps.`);
+    io.out(
+      `\nk8s databases are CloudNativePG manifests, not CloudFormation: 'flavors k8s synth' writes dist/k8s/${flavor}/<region>/db-${r.change.name}.yaml for GitOps.`,
+    );
   }
   const danger = dangerousChanges(mine);
   if (danger.length > 0) io.err(`${danger.length} stateful resource(s) would be replaced or removed (see the CAUTION block).`);
@@ -79,10 +85,16 @@ export function dbCommand(args: readonly string[], io: CliIo): number {
     args: [...args],
     allowPositionals: true,
     options: {
-      platform: { type: 'string' }, engine: { type: 'string' }, 'instance-type': { type: 'string' },
-      nodes: { type: 'string' }, instances: { type: 'string' }, 'size-gib': { type: 'string' },
-      'confirm-retain': { type: 'boolean' }, branch: { type: 'string' },
-      'no-infra-diff': { type: 'boolean', default: false }, dir: { type: 'string', default: 'flavors' },
+      platform: { type: 'string' },
+      engine: { type: 'string' },
+      'instance-type': { type: 'string' },
+      nodes: { type: 'string' },
+      instances: { type: 'string' },
+      'size-gib': { type: 'string' },
+      'confirm-retain': { type: 'boolean' },
+      branch: { type: 'string' },
+      'no-infra-diff': { type: 'boolean', default: false },
+      dir: { type: 'string', default: 'flavors' },
     },
   });
   const [action, flavorName, name, ...extra] = positionals;
@@ -92,7 +104,10 @@ export function dbCommand(args: readonly string[], io: CliIo): number {
   const given = Object.keys(values).filter((k) => values[k as keyof typeof values] !== undefined && !COMMON.includes(k));
   const misplaced = given.filter((k) => !ALLOWED[action].includes(k));
   if (misplaced.length > 0) {
-    throw new FlavorsError('CLI_BAD_ARGUMENTS', `--${misplaced[0]} is not an option of 'flavors db ${action}' (it takes ${ALLOWED[action].map((o) => `--${o}`).join(', ')}).`);
+    throw new FlavorsError(
+      'CLI_BAD_ARGUMENTS',
+      `--${misplaced[0]} is not an option of 'flavors db ${action}' (it takes ${ALLOWED[action].map((o) => `--${o}`).join(', ')}).`,
+    );
   }
   const dir = path.resolve(io.cwd, values.dir);
   const flavor = loadFlavorByName(flavorName, values.dir, io);
@@ -101,15 +116,19 @@ export function dbCommand(args: readonly string[], io: CliIo): number {
   const top = values['no-infra-diff'] ? undefined : infraDiffRepo(file, dir);
   if (top) resolveCommit(top, 'HEAD');
 
-  const request: DatabaseRequest = action === 'remove'
-    ? { kind: 'remove', name, confirmRetain: values['confirm-retain'] === true }
-    : {
-      kind: action as 'add' | 'resize', name,
-      platform: values.platform, engine: values.engine, instanceType: values['instance-type'],
-      nodes: parsePositiveInt('--nodes', values.nodes),
-      instances: parsePositiveInt('--instances', values.instances),
-      sizeGiB: parsePositiveInt('--size-gib', values['size-gib']),
-    };
+  const request: DatabaseRequest =
+    action === 'remove'
+      ? { kind: 'remove', name, confirmRetain: values['confirm-retain'] === true }
+      : {
+          kind: action as 'add' | 'resize',
+          name,
+          platform: values.platform,
+          engine: values.engine,
+          instanceType: values['instance-type'],
+          nodes: parsePositiveInt('--nodes', values.nodes),
+          instances: parsePositiveInt('--instances', values.instances),
+          sizeGiB: parsePositiveInt('--size-gib', values['size-gib']),
+        };
   let result: DatabaseRequestResult;
   try {
     result = applyDatabaseRequest({ file, flavor, request, shownAs, branch: values.branch });

@@ -16,9 +16,10 @@ import { realSleep, type PollOptions } from '../../lib/ops/poll';
 import type { CliIo, Command } from '../cli-io';
 import { loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
-export const DEV_REPLICA_USAGE = 'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] [--mask <file.sql>] [--execute] [--json] [--kube-context {region}] [--k8s-out <file.yaml>] | '
-  + 'dev-replica list [--flavor <f>] [--json] [--kube-context {region}] | dev-replica expire [--flavor <f>] [--dry-run] [--kube-context {region}]   '
-  + 'a masked dev copy of a database from its newest backup, in the same region; plan by default';
+export const DEV_REPLICA_USAGE =
+  'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] [--mask <file.sql>] [--execute] [--json] [--kube-context {region}] [--k8s-out <file.yaml>] | ' +
+  'dev-replica list [--flavor <f>] [--json] [--kube-context {region}] | dev-replica expire [--flavor <f>] [--dry-run] [--kube-context {region}]   ' +
+  'a masked dev copy of a database from its newest backup, in the same region; plan by default';
 
 /** What tests inject besides the ops deps: a fake Kubernetes, the copy's port and TLS, fixed ids. */
 export interface DevReplicaDeps extends OpsDeps {
@@ -37,9 +38,17 @@ export interface DevReplicaDeps extends OpsDeps {
 }
 
 const OPTIONS = {
-  region: { type: 'string' }, ttl: { type: 'string' }, owner: { type: 'string' }, mask: { type: 'string' },
-  execute: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, flavor: { type: 'string' },
-  'dry-run': { type: 'boolean', default: false }, 'kube-context': { type: 'string' }, 'k8s-out': { type: 'string' }, dir: { type: 'string', default: 'flavors' },
+  region: { type: 'string' },
+  ttl: { type: 'string' },
+  owner: { type: 'string' },
+  mask: { type: 'string' },
+  execute: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+  flavor: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
+  'kube-context': { type: 'string' },
+  'k8s-out': { type: 'string' },
+  dir: { type: 'string', default: 'flavors' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -63,7 +72,8 @@ export function makeDevReplicaCommand(deps: DevReplicaDeps = {}): Command {
     const [sub, ...rest] = positionals;
     const kubeFor = deps.kubeFor ?? (values['kube-context'] !== undefined || sub === 'create' ? kubectlFor(values['kube-context']) : undefined);
     if (sub === 'create') {
-      if (rest.length !== 2) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected 'dev-replica create <flavor> <database>'.\nusage: ${DEV_REPLICA_USAGE}`);
+      if (rest.length !== 2)
+        throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected 'dev-replica create <flavor> <database>'.\nusage: ${DEV_REPLICA_USAGE}`);
       return create(rest[0], rest[1], values, { ...deps, kubeFor }, io);
     }
     if ((sub === 'list' || sub === 'expire') && rest.length === 0) return inventory(sub, values, { ...deps, kubeFor }, io);
@@ -76,8 +86,15 @@ async function create(flavorName: string, database: string, values: Values, deps
   const { clientsFor, credentials, now } = resolveOpsDeps(deps);
   // Every refusal that needs no AWS comes first.
   const request = devReplicaRequest({
-    flavor, database, region: values.region, ttl: values.ttl, owner: values.owner ?? io.env.USER ?? io.env.USERNAME ?? 'unknown',
-    maskFile: values.mask, cwd: io.cwd, now: now(), suffix: deps.replicaSuffix,
+    flavor,
+    database,
+    region: values.region,
+    ttl: values.ttl,
+    owner: values.owner ?? io.env.USER ?? io.env.USERNAME ?? 'unknown',
+    maskFile: values.mask,
+    cwd: io.cwd,
+    now: now(),
+    suffix: deps.replicaSuffix,
   });
   await assertAwsCredentials(credentials(request.region), deps.credentialTimeoutMs);
   const plan = await planDevReplica(request, { clientsFor, kubeFor: deps.kubeFor, ec2Port: deps.ec2Port });
@@ -87,7 +104,8 @@ async function create(flavorName: string, database: string, values: Values, deps
     const yaml = Yaml.stringify(...plan.manifests);
     if (values['k8s-out']) {
       fs.writeFileSync(path.resolve(io.cwd, values['k8s-out']), yaml);
-      if (!values.json) io.out(`  manifests written to ${values['k8s-out']} (without the login Secret ${plan.replicaId}-login, which --execute creates)`);
+      if (!values.json)
+        io.out(`  manifests written to ${values['k8s-out']} (without the login Secret ${plan.replicaId}-login, which --execute creates)`);
     } else if (!values.json) {
       io.out('  manifests:');
       for (const line of yaml.trimEnd().split('\n')) io.out(`    ${line}`);
@@ -102,8 +120,14 @@ async function create(flavorName: string, database: string, values: Values, deps
   }
   const log = values.json ? () => undefined : io.out;
   const handOut = await createDevReplica(plan, request.mask, {
-    clientsFor, kubeFor: deps.kubeFor, log, poll: { sleep: deps.sleep ?? realSleep, ...deps.poll }, connectPoll: deps.connectPoll,
-    connectTimeoutMs: deps.connectTimeoutMs, rdsTls: deps.rdsTls, generatePassword: deps.generatePassword,
+    clientsFor,
+    kubeFor: deps.kubeFor,
+    log,
+    poll: { sleep: deps.sleep ?? realSleep, ...deps.poll },
+    connectPoll: deps.connectPoll,
+    connectTimeoutMs: deps.connectTimeoutMs,
+    rdsTls: deps.rdsTls,
+    generatePassword: deps.generatePassword,
   });
   if (values.json) io.out(JSON.stringify({ plan, handOut }, null, 2));
   else for (const line of handOutLines(handOut)) io.out(line);
@@ -115,7 +139,8 @@ async function inventory(sub: 'list' | 'expire', values: Values, deps: DevReplic
   const regions = [...new Set(flavors.flatMap((f) => f.regions.map((r) => r.region)))].sort();
   const { clientsFor, credentials, now } = resolveOpsDeps(deps);
   await assertAwsCredentials(credentials(regions[0]), deps.credentialTimeoutMs);
-  if (!deps.kubeFor && !values.json) io.err('note: Kubernetes dev clusters not included; pass --kube-context <context or {region} template> to include them.');
+  if (!deps.kubeFor && !values.json)
+    io.err('note: Kubernetes dev clusters not included; pass --kube-context <context or {region} template> to include them.');
   if (sub === 'list') {
     const replicas = await listDevReplicas(regions, values.flavor, { clientsFor, kubeFor: deps.kubeFor });
     if (values.json) io.out(JSON.stringify(replicas, null, 2));
@@ -123,9 +148,18 @@ async function inventory(sub: 'list' | 'expire', values: Values, deps: DevReplic
     return 0;
   }
   const dryRun = values['dry-run'];
-  const result = await expireDevReplicas(regions, now(), dryRun, {
-    clientsFor, kubeFor: deps.kubeFor, log: io.out, poll: { sleep: deps.sleep ?? realSleep, ...deps.poll },
-  }, values.flavor);
+  const result = await expireDevReplicas(
+    regions,
+    now(),
+    dryRun,
+    {
+      clientsFor,
+      kubeFor: deps.kubeFor,
+      log: io.out,
+      poll: { sleep: deps.sleep ?? realSleep, ...deps.poll },
+    },
+    values.flavor,
+  );
   if (dryRun) {
     io.out(result.expired.length === 0 ? 'No dev replica is past its expiry.' : `Would delete ${result.expired.length} expired dev replica(s):`);
     for (const line of result.expired.length > 0 ? formatDevReplicas(result.expired, now()) : []) io.out(line);

@@ -6,14 +6,23 @@ import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { deployMatrix } from '../../lib/diff/deploy-matrix';
 import { flavorMermaid, renderFlavorSvg } from '../../lib/portal/flavor-picture';
-import { dangerousChanges, diffStages, readStageTemplates, renderDiffMarkdown, topologyChanged, type FlavorPictureRef, type StageDiff } from '../../lib/diff/pr-diff';
+import {
+  dangerousChanges,
+  diffStages,
+  readStageTemplates,
+  renderDiffMarkdown,
+  topologyChanged,
+  type FlavorPictureRef,
+  type StageDiff,
+} from '../../lib/diff/pr-diff';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { DEFAULT_CONTROL_PLANE_REGIONS } from '../../lib/lookup/defaults';
 import { CONTROL_PLANE_STAGE_NAME } from '../../stacks/control-plane-stage';
 import { readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
 
-export const DIFF_USAGE = 'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--topology] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
+export const DIFF_USAGE =
+  'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--topology] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
 
 function git(cwd: string, args: string[]): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf-8' });
@@ -45,7 +54,10 @@ export function gitTopLevel(cwd: string): string {
 export function resolveCommit(top: string, ref: string): string {
   const commit = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: top, encoding: 'utf-8' });
   if (commit.status !== 0) {
-    throw new FlavorsError('DIFF_BASE_UNKNOWN', `'${ref}' is not a commit in this repository; fetch it first (git fetch origin) or pass another ref.`);
+    throw new FlavorsError(
+      'DIFF_BASE_UNKNOWN',
+      `'${ref}' is not a commit in this repository; fetch it first (git fetch origin) or pass another ref.`,
+    );
   }
   return commit.stdout.trim();
 }
@@ -65,8 +77,12 @@ function extractCommit(top: string, commit: string, label: string, dir: string):
  * Synthesizes `base` and `head` offline and diffs them per Stage (flavor). Both are commit ids;
  * `head` undefined means the working tree of `top`. Labels name them in errors.
  */
-export function diffCommits(top: string, base: { commit: string; label: string }, head: { commit: string; label: string } | undefined,
-  env: Readonly<Record<string, string | undefined>>): StageDiff[] {
+export function diffCommits(
+  top: string,
+  base: { commit: string; label: string },
+  head: { commit: string; label: string } | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): StageDiff[] {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-diff-'));
   try {
     const baseDir = path.join(work, 'base');
@@ -101,7 +117,11 @@ function writeDeployMatrix(file: string, diffs: readonly StageDiff[], flavorsDir
  * `--topology`: a Mermaid picture of each flavor whose regions or databases change, in the comment
  * itself (GitHub renders it). `--pictures <dir>` also writes each as SVG and links it as `<dir>/<flavor>.svg`.
  */
-async function topologyPictures(diffs: readonly StageDiff[], flavorsDir: string, svg?: { readonly outDir: string; readonly shownAs: string }): Promise<FlavorPictureRef[]> {
+async function topologyPictures(
+  diffs: readonly StageDiff[],
+  flavorsDir: string,
+  svg?: { readonly outDir: string; readonly shownAs: string },
+): Promise<FlavorPictureRef[]> {
   const changed = new Set(diffs.filter(topologyChanged).map((d) => d.stage));
   const flavors = loadFlavorsOrThrow(flavorsDir).filter((f) => changed.has(f.name));
   if (svg && flavors.length > 0) fs.mkdirSync(svg.outDir, { recursive: true });
@@ -122,8 +142,13 @@ export async function diffCommand(args: readonly string[], io: CliIo): Promise<n
   const { values } = parseArgs({
     args: [...args],
     options: {
-      base: { type: 'string' }, out: { type: 'string' }, 'fail-on-replace': { type: 'boolean', default: false },
-      matrix: { type: 'string' }, dir: { type: 'string', default: 'flavors' }, pictures: { type: 'string' }, topology: { type: 'boolean', default: false },
+      base: { type: 'string' },
+      out: { type: 'string' },
+      'fail-on-replace': { type: 'boolean', default: false },
+      matrix: { type: 'string' },
+      dir: { type: 'string', default: 'flavors' },
+      pictures: { type: 'string' },
+      topology: { type: 'boolean', default: false },
     },
   });
   if (!values.base) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--base <git-ref> is required, e.g. --base origin/main.\nusage: ${DIFF_USAGE}`);

@@ -9,14 +9,16 @@ import { FailoverStateStore } from '../../lib/ops/failover-state';
 import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
-export const DR_USAGE = 'flavors dr status <flavor> [--json] [--hosted-zone-id Z…] [--state-dir .flavors] [--dir flavors]   '
-  + 'newest snapshot, copy and RDS replica lag per database and region vs the RPO; exit 1 on breach';
+export const DR_USAGE =
+  'flavors dr status <flavor> [--json] [--hosted-zone-id Z…] [--state-dir .flavors] [--dir flavors]   ' +
+  'newest snapshot, copy and RDS replica lag per database and region vs the RPO; exit 1 on breach';
 
 /** `flavors dr status <flavor>`; `deps` lets tests pass mocked SDK clients and a fixed clock. */
 export function makeDrCommand(deps: OpsDeps = {}): Command {
   return async (args: readonly string[], io: CliIo): Promise<number> => {
     const { values, positionals } = parseArgs({
-      args: [...args], allowPositionals: true,
+      args: [...args],
+      allowPositionals: true,
       options: {
         json: { type: 'boolean', default: false },
         'hosted-zone-id': { type: 'string' },

@@ -20,12 +20,12 @@ export interface FailoverDeps extends OpsDeps {
   readonly kubeFor?: ClusterKubeFor;
 }
 
-export const FAILOVER_USAGE = 'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] '
-  + '[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--kube-context \'{region}\'] [--state-dir .flavors] [--dir flavors]   '
-  + 'plan (default) or execute a failover: fence (lookup table, databases, demote k8s clusters), restore/promote, switch DNS, verify; resumable';
+export const FAILOVER_USAGE =
+  'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] ' +
+  "[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--kube-context '{region}'] [--state-dir .flavors] [--dir flavors]   " +
+  'plan (default) or execute a failover: fence (lookup table, databases, demote k8s clusters), restore/promote, switch DNS, verify; resumable';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
-
 
 /**
  * The lookup table's write region: `--lookup-region`, else cdk.json `controlPlane.regions[0]` (the
@@ -48,7 +48,8 @@ function describeState(state: FailoverState): string[] {
 export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
   return async (args: readonly string[], io: CliIo): Promise<number> => {
     const { values, positionals } = parseArgs({
-      args: [...args], allowPositionals: true,
+      args: [...args],
+      allowPositionals: true,
       options: {
         to: { type: 'string' },
         execute: { type: 'boolean', default: false },
@@ -63,9 +64,14 @@ export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
         dir: { type: 'string', default: 'flavors' },
       },
     });
-    const deps: FailoverDeps = { ...baseDeps, kubeFor: baseDeps.kubeFor ?? (values['kube-context'] !== undefined ? kubectlClustersFor(values['kube-context']) : undefined) };
+    const deps: FailoverDeps = {
+      ...baseDeps,
+      kubeFor: baseDeps.kubeFor ?? (values['kube-context'] !== undefined ? kubectlClustersFor(values['kube-context']) : undefined),
+    };
     // The default file may be absent (then every database connection is missing); a file named on the command line must exist.
-    const connections = connectionResolver(loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined }));
+    const connections = connectionResolver(
+      loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined }),
+    );
     if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one flavor name.\nusage: ${FAILOVER_USAGE}`);
     const flavor = loadFlavorByName(positionals[0], values.dir, io);
     const store = new FailoverStateStore(path.resolve(io.cwd, values['state-dir']), flavor.name);
@@ -93,7 +99,10 @@ export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
     const existing = store.read();
     if (existing?.status === 'in-progress') {
       if (existing.to !== target) {
-        throw new FlavorsError('FAILOVER_IN_PROGRESS', `failover ${existing.failoverId} of ${flavor.name} to ${existing.to} is in progress (${store.file}); resume it with --to ${existing.to} --execute, or end it with --abort.`);
+        throw new FlavorsError(
+          'FAILOVER_IN_PROGRESS',
+          `failover ${existing.failoverId} of ${flavor.name} to ${existing.to} is in progress (${store.file}); resume it with --to ${existing.to} --execute, or end it with --abort.`,
+        );
       }
       if (!values.execute) {
         for (const line of describeState(existing)) io.out(line);
@@ -105,11 +114,23 @@ export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
 
     const hostedZoneId = hostedZoneIdFrom(values['hosted-zone-id'], io);
     if (!hostedZoneId) {
-      throw new FlavorsError('FAILOVER_NO_HOSTED_ZONE', 'no hosted zone for the flavor endpoints: pass --hosted-zone-id or set context dns.hostedZoneId in cdk.json.');
+      throw new FlavorsError(
+        'FAILOVER_NO_HOSTED_ZONE',
+        'no hosted zone for the flavor endpoints: pass --hosted-zone-id or set context dns.hostedZoneId in cdk.json.',
+      );
     }
     const lookup = { tableName: values['table-name'], region: lookupRegionFrom(values['lookup-region'], io) };
     await assertAwsCredentials(resolved.credentials(target), deps.credentialTimeoutMs);
-    const plan = await planFailover({ flavor, target, clientsFor: resolved.clientsFor, lookup, hostedZoneId, now: resolved.now(), connections, kubeFor: deps.kubeFor });
+    const plan = await planFailover({
+      flavor,
+      target,
+      clientsFor: resolved.clientsFor,
+      lookup,
+      hostedZoneId,
+      now: resolved.now(),
+      connections,
+      kubeFor: deps.kubeFor,
+    });
     for (const line of formatPlan(plan)) io.out(line);
     const acceptDataLoss = values['accept-data-loss'];
     const blocking = blockingRefusals(plan, acceptDataLoss);
@@ -124,7 +145,8 @@ export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
     try {
       // A finished or aborted failover's state moves aside; the file now tracks this one.
       const previous = store.read();
-      if (previous?.status === 'in-progress') throw new FlavorsError('FAILOVER_IN_PROGRESS', `another run started failover ${previous.failoverId} meanwhile; rerun to see it.`);
+      if (previous?.status === 'in-progress')
+        throw new FlavorsError('FAILOVER_IN_PROGRESS', `another run started failover ${previous.failoverId} meanwhile; rerun to see it.`);
       if (previous) store.archive(previous);
       const now = resolved.now();
       const state = newFailoverState(plan, (deps.newFailoverId ?? newFailoverId)(now), acceptDataLoss, now);
@@ -137,13 +159,23 @@ export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
   };
 }
 
-async function execute(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: FailoverDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
+async function execute(
+  flavor: Flavor,
+  state: FailoverState,
+  store: FailoverStateStore,
+  deps: FailoverDeps,
+  io: CliIo,
+  connections: ConnectionResolver,
+): Promise<number> {
   const lock = store.lock((deps.now ?? (() => new Date()))());
   try {
     // Read again under the lock: another run may have moved it on.
     const fresh = store.read();
     if (fresh?.status !== 'in-progress' || fresh.failoverId !== state.failoverId) {
-      throw new FlavorsError('FAILOVER_IN_PROGRESS', `${store.file} changed while starting (now ${fresh ? `${fresh.failoverId} ${fresh.status}` : 'gone'}); rerun.`);
+      throw new FlavorsError(
+        'FAILOVER_IN_PROGRESS',
+        `${store.file} changed while starting (now ${fresh ? `${fresh.failoverId} ${fresh.status}` : 'gone'}); rerun.`,
+      );
     }
     io.out(`resuming failover ${fresh.failoverId} of ${flavor.name} to ${fresh.to}`);
     return await runLocked(flavor, fresh, store, deps, io, connections);
@@ -152,26 +184,48 @@ async function execute(flavor: Flavor, state: FailoverState, store: FailoverStat
   }
 }
 
-async function runLocked(flavor: Flavor, state: FailoverState, store: FailoverStateStore, deps: FailoverDeps, io: CliIo, connections: ConnectionResolver): Promise<number> {
+async function runLocked(
+  flavor: Flavor,
+  state: FailoverState,
+  store: FailoverStateStore,
+  deps: FailoverDeps,
+  io: CliIo,
+  connections: ConnectionResolver,
+): Promise<number> {
   const resolved = resolveOpsDeps(deps);
   await assertAwsCredentials(resolved.credentials(state.to), deps.credentialTimeoutMs);
   let stop = false;
-  const unsubscribe = (deps.onInterrupt ?? interruptOnCtrlC(io, 'error FAILOVER_INTERRUPTED: second Ctrl-C: exiting now; the state file may lag the last item, a rerun reconciles it.'))(() => {
+  const unsubscribe = (
+    deps.onInterrupt ??
+    interruptOnCtrlC(io, 'error FAILOVER_INTERRUPTED: second Ctrl-C: exiting now; the state file may lag the last item, a rerun reconciles it.')
+  )(() => {
     stop = true;
     io.err('Ctrl-C: finishing the current item, then stopping (press again to exit at once).');
   });
   try {
     await runFailover(state, flavor, {
-      clientsFor: resolved.clientsFor, store, log: io.out, now: resolved.now, sleep: deps.sleep, poll: deps.poll, shouldStop: () => stop, connections, kubeFor: deps.kubeFor,
+      clientsFor: resolved.clientsFor,
+      store,
+      log: io.out,
+      now: resolved.now,
+      sleep: deps.sleep,
+      poll: deps.poll,
+      shouldStop: () => stop,
+      connections,
+      kubeFor: deps.kubeFor,
     });
     io.out(`Next: make ${state.to} the primary in flavors/${flavor.name}.ts before the next deploy, or a deploy points DNS back at ${state.from}.`);
     if ((state.plan.k8s ?? []).length > 0) {
-      io.out(`Kubernetes: the replica stanzas of ${(state.plan.k8s ?? []).map((p) => p.cluster).join(', ')} were patched (field manager flavors-failover); `
-        + `regenerate dist/k8s/${flavor.name} with ${state.to} as primary before your GitOps tool syncs again, or it reverts them.`);
+      io.out(
+        `Kubernetes: the replica stanzas of ${(state.plan.k8s ?? []).map((p) => p.cluster).join(', ')} were patched (field manager flavors-failover); ` +
+          `regenerate dist/k8s/${flavor.name} with ${state.to} as primary before your GitOps tool syncs again, or it reverts them.`,
+      );
     }
     const cut = Object.entries(state.dbFence.source).filter(([, x]) => x.revoked.some((r) => !r.reauthorized));
     if (cut.length > 0) {
-      io.out(`The database port of ${cut.map(([db]) => db).join(', ')} in ${state.from} stays closed (rules recorded in ${store.file}); open it again only once that data is rebuilt from ${state.to}.`);
+      io.out(
+        `The database port of ${cut.map(([db]) => db).join(', ')} in ${state.from} stays closed (rules recorded in ${store.file}); open it again only once that data is rebuilt from ${state.to}.`,
+      );
     }
     return 0;
   } catch (err) {

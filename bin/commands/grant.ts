@@ -12,6 +12,7 @@ export async function grantCommand(args: readonly string[], io: CliIo): Promise<
   if (!userId || !spaceId || extra.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected: ${GRANT_USAGE}`);
   const { grant, created } = await withAdmin(values, io, ({ admin }) => grantSpace(admin, { userId, spaceId }));
   if (values.json) io.out(JSON.stringify({ ...grant, created }));
-  else io.out(created ? `granted ${grant.userId} space ${grant.spaceId}` : `${grant.userId} already holds a grant on ${grant.spaceId}; nothing written`);
+  else
+    io.out(created ? `granted ${grant.userId} space ${grant.spaceId}` : `${grant.userId} already holds a grant on ${grant.spaceId}; nothing written`);
   return 0;
 }

@@ -6,7 +6,8 @@ import { synthFlavorManifests } from '../../lib/k8s/flavor-manifests';
 import { accountResolver, readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
 
-export const K8S_USAGE = 'flavors k8s synth [--out dist/k8s] [--dir flavors]   write the k8s databases\' and CDC manifests per flavor region (residency-checked)';
+export const K8S_USAGE =
+  "flavors k8s synth [--out dist/k8s] [--dir flavors]   write the k8s databases' and CDC manifests per flavor region (residency-checked)";
 
 /** cdk.json `context.k8s`: how the regional clusters are reached (lib/k8s/README.md). */
 interface K8sContext {
@@ -19,16 +20,23 @@ interface K8sContext {
 function k8sContext(raw: unknown): K8sContext {
   if (raw === undefined) return {};
   const ctx = raw as K8sContext;
-  const cidrsOk = ctx.clusterCidrs === undefined || (typeof ctx.clusterCidrs === 'object' && Object.values(ctx.clusterCidrs).every((c) => typeof c === 'string' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c)));
+  const cidrsOk =
+    ctx.clusterCidrs === undefined ||
+    (typeof ctx.clusterCidrs === 'object' &&
+      Object.values(ctx.clusterCidrs).every((c) => typeof c === 'string' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(c)));
   if (typeof raw !== 'object' || raw === null || (ctx.kafkaBootstrap !== undefined && typeof ctx.kafkaBootstrap !== 'string') || !cidrsOk) {
-    throw new FlavorsError('CLI_CDK_JSON_INVALID', 'cdk.json: context.k8s must be { "kafkaBootstrap"?: "host:port with {region}/{flavor}", "clusterCidrs"?: { "<region>": "10.1.0.0/16" } }.');
+    throw new FlavorsError(
+      'CLI_CDK_JSON_INVALID',
+      'cdk.json: context.k8s must be { "kafkaBootstrap"?: "host:port with {region}/{flavor}", "clusterCidrs"?: { "<region>": "10.1.0.0/16" } }.',
+    );
   }
   return ctx;
 }
 
 export function k8sCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true,
+    args: [...args],
+    allowPositionals: true,
     options: { out: { type: 'string', default: 'dist/k8s' }, dir: { type: 'string', default: 'flavors' } },
   });
   if (positionals[0] !== 'synth' || positionals.length !== 1) {
@@ -40,13 +48,16 @@ export function k8sCommand(args: readonly string[], io: CliIo): number {
   const template = k8s.kafkaBootstrap;
   const outdir = path.resolve(io.cwd, values.out);
   const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
-  const written = synthFlavorManifests(flavors.map((flavor) => ({
-    flavor,
-    account: accountOf(flavor.name),
-    outdir,
-    clusterCidrs: k8s.clusterCidrs,
-    kafkaBootstrap: template === undefined ? undefined : (region: string) => template.replaceAll('{region}', region).replaceAll('{flavor}', flavor.name),
-  })));
+  const written = synthFlavorManifests(
+    flavors.map((flavor) => ({
+      flavor,
+      account: accountOf(flavor.name),
+      outdir,
+      clusterCidrs: k8s.clusterCidrs,
+      kafkaBootstrap:
+        template === undefined ? undefined : (region: string) => template.replaceAll('{region}', region).replaceAll('{flavor}', flavor.name),
+    })),
+  );
   let count = 0;
   for (const [flavor, regions] of written) {
     for (const region of regions) io.out(`${path.relative(io.cwd, path.join(outdir, flavor, region))}/`);

@@ -11,15 +11,27 @@ function residency(flavor: Flavor): string {
 }
 
 export function listCommand(args: readonly string[], io: CliIo): number {
-  const { values } = parseArgs({ args: [...args], options: { dir: { type: 'string', default: 'flavors' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: [...args],
+    options: { dir: { type: 'string', default: 'flavors' }, json: { type: 'boolean', default: false } },
+  });
   const dir = path.resolve(io.cwd, values.dir);
   const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir));
   const broken = problems.filter((p) => p.severity === 'error').length;
   if (values.json) {
-    io.out(JSON.stringify(flavors.map(({ flavor }) => ({
-      name: flavor.name, description: flavor.description, residency: flavor.residency, regions: flavor.regions,
-      databases: Object.keys(flavor.databases),
-    })), null, 2));
+    io.out(
+      JSON.stringify(
+        flavors.map(({ flavor }) => ({
+          name: flavor.name,
+          description: flavor.description,
+          residency: flavor.residency,
+          regions: flavor.regions,
+          databases: Object.keys(flavor.databases),
+        })),
+        null,
+        2,
+      ),
+    );
   } else {
     const rows = flavors.map(({ flavor }) => [flavor.name, residency(flavor), flavor.regions.map((r) => `${r.region} (${r.role})`).join(', ')]);
     const header = ['FLAVOR', 'RESIDENCY', 'REGIONS'];

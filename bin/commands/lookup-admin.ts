@@ -36,11 +36,15 @@ export const POLICY_OPTIONS = {
 export const POLICY_USAGE = '[--regions r1,r2] [--countries DE,BE] [--backup-interval-hours N] [--backup-retain N] [--dns-failover manual]';
 
 function list(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function integer(flag: string, value: string): number {
-  if (!/^\d{1,6}$/.test(value)) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--${flag} must be a whole number, not ${JSON.stringify(value.slice(0, 20))}.`);
+  if (!/^\d{1,6}$/.test(value))
+    throw new FlavorsError('CLI_BAD_ARGUMENTS', `--${flag} must be a whole number, not ${JSON.stringify(value.slice(0, 20))}.`);
   return Number(value);
 }
 
@@ -69,8 +73,11 @@ export interface AdminSession {
  * answer becomes `LOOKUP_STORE_UNREACHABLE` with what to do; the store gets one attempt, so the
  * message comes in about a second.
  */
-export async function withAdmin<T>(values: { store?: string; table?: string; dir?: string; zone?: string }, io: CliIo,
-  fn: (session: AdminSession) => Promise<T>): Promise<T> {
+export async function withAdmin<T>(
+  values: { store?: string; table?: string; dir?: string; zone?: string },
+  io: CliIo,
+  fn: (session: AdminSession) => Promise<T>,
+): Promise<T> {
   const storeUrl = values.store ?? DEFAULT_STORE_URL;
   if (!/^https?:\/\/[^\s/]+\/?$/.test(storeUrl)) {
     throw new FlavorsError('CLI_BAD_ARGUMENTS', `--store must be a URL such as ${DEFAULT_STORE_URL}, not ${JSON.stringify(storeUrl.slice(0, 60))}.`);
@@ -82,7 +89,10 @@ export async function withAdmin<T>(values: { store?: string; table?: string; dir
     return await fn({ admin: { store, flavors }, zone: values.zone ?? LOOKUP_DEFAULTS.endpointZone });
   } catch (err) {
     if (err instanceof LookupStoreUnavailableError) {
-      throw new FlavorsError('LOOKUP_STORE_UNREACHABLE', `no lookup store answers at ${storeUrl}; start one with npm run lookup:dev, or pass --store <url>.`);
+      throw new FlavorsError(
+        'LOOKUP_STORE_UNREACHABLE',
+        `no lookup store answers at ${storeUrl}; start one with npm run lookup:dev, or pass --store <url>.`,
+      );
     }
     throw err;
   } finally {

@@ -8,8 +8,9 @@ import { DEFAULT_LOOKUP_TABLE_NAME } from '../../lib/lookup/runtime/schema-keys'
 import type { CliIo } from '../cli-io';
 import { portOption, untilStopped } from './serve-common';
 
-export const LOOKUP_USAGE = `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] [--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] `
-  + `[--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--json]   the lookup service on 127.0.0.1 with a seeded in-memory store`;
+export const LOOKUP_USAGE =
+  `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] [--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] ` +
+  `[--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--json]   the lookup service on 127.0.0.1 with a seeded in-memory store`;
 
 /** A seeded grant to show off: the first space of a client with several spaces (a multi-region flavor), if any. */
 function sampleGrant(server: LookupDevServer): { userId: string; spaceId: string } | undefined {
@@ -31,14 +32,19 @@ function printReady(server: LookupDevServer, sampleToken: string | undefined, io
   if (server.seed.spaces.length > 0) {
     lines.push(`seeded           ${server.seed.clients.length} clients, ${server.seed.spaces.length} spaces, ${server.seed.grants.length} grants:`);
     for (const space of server.seed.spaces) {
-      const users = server.seed.grants.filter((g) => g.spaceId === space.spaceId).map((g) => g.userId).join(', ');
+      const users = server.seed.grants
+        .filter((g) => g.spaceId === space.spaceId)
+        .map((g) => g.userId)
+        .join(', ');
       lines.push(`  ${space.spaceId.padEnd(26)} client ${space.clientId.padEnd(22)} users ${users}`);
     }
   }
   if (sample && sampleToken) {
-    lines.push('try it (the dev token below is for a seeded user and lasts an hour):',
+    lines.push(
+      'try it (the dev token below is for a seeded user and lasts an hour):',
       `  curl -s -H "Authorization: Bearer ${sampleToken}" ${routeUrl}`,
-      `  or: curl -s -H "Authorization: Bearer $(node bin/flavors.js dev-token ${sample.userId})" ${routeUrl}`);
+      `  or: curl -s -H "Authorization: Bearer $(node bin/flavors.js dev-token ${sample.userId})" ${routeUrl}`,
+    );
   }
   lines.push('admin:            node bin/flavors.js client create|space create|space show|grant ... (same store)', 'Ctrl-C stops the server.');
   for (const line of lines) io.out(line);
@@ -46,9 +52,11 @@ function printReady(server: LookupDevServer, sampleToken: string | undefined, io
 
 export async function lookupCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'serve') throw new FlavorsError('CLI_BAD_ARGUMENTS', `unknown lookup action ${JSON.stringify(action ?? '')}; expected: ${LOOKUP_USAGE}`);
+  if (action !== 'serve')
+    throw new FlavorsError('CLI_BAD_ARGUMENTS', `unknown lookup action ${JSON.stringify(action ?? '')}; expected: ${LOOKUP_USAGE}`);
   const { values, positionals } = parseArgs({
-    args: rest, allowPositionals: true,
+    args: rest,
+    allowPositionals: true,
     options: {
       port: { type: 'string', default: String(LOOKUP_DEFAULTS.devPort) },
       'store-port': { type: 'string', default: String(LOOKUP_DEFAULTS.devStorePort) },
@@ -60,7 +68,8 @@ export async function lookupCommand(args: readonly string[], io: CliIo): Promise
       json: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${LOOKUP_USAGE}`);
+  if (positionals.length > 0)
+    throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${LOOKUP_USAGE}`);
   const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
   const stopped = untilStopped();
   const server = await startLookupDevServer({
@@ -77,7 +86,17 @@ export async function lookupCommand(args: readonly string[], io: CliIo): Promise
     const sample = sampleGrant(server);
     const token = sample ? await server.devIdentity.mint(sample.userId) : undefined;
     if (values.json) {
-      io.out(JSON.stringify({ event: 'ready', url: server.url, storeUrl: server.storeUrl, tableName: server.tableName, seed: server.seed, sample, sampleToken: token }));
+      io.out(
+        JSON.stringify({
+          event: 'ready',
+          url: server.url,
+          storeUrl: server.storeUrl,
+          tableName: server.tableName,
+          seed: server.seed,
+          sample,
+          sampleToken: token,
+        }),
+      );
     } else {
       printReady(server, token, io);
     }

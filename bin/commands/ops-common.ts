@@ -49,12 +49,18 @@ export function loadFlavorByName(name: string, dir: string, io: CliIo): Flavor {
   const file = path.join(root, `${name}.ts`);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !fs.existsSync(file)) {
     const known = fs.existsSync(root) ? listFlavorFiles(root).map((f) => path.basename(f, '.ts')) : [];
-    throw new FlavorsError('OPS_UNKNOWN_FLAVOR', `no flavor '${name}' in ${path.relative(io.cwd, root) || '.'}/ (known: ${known.join(', ') || 'none'}); pass a flavor name such as ${known[0] ?? 'global'}.`);
+    throw new FlavorsError(
+      'OPS_UNKNOWN_FLAVOR',
+      `no flavor '${name}' in ${path.relative(io.cwd, root) || '.'}/ (known: ${known.join(', ') || 'none'}); pass a flavor name such as ${known[0] ?? 'global'}.`,
+    );
   }
   const { flavor, problems } = loadFlavorFile(file);
   const error = problems.find((p) => p.severity === 'error');
   if (!flavor || error) {
-    throw new FlavorsError(error?.code ?? 'FLAVOR_FILE_UNLOADABLE', `${formatProblem({ ...error!, file: path.relative(io.cwd, file) })}; run 'flavors validate' for details.`);
+    throw new FlavorsError(
+      error?.code ?? 'FLAVOR_FILE_UNLOADABLE',
+      `${formatProblem({ ...error!, file: path.relative(io.cwd, file) })}; run 'flavors validate' for details.`,
+    );
   }
   return flavor;
 }
@@ -85,6 +91,8 @@ export function interruptOnCtrlC(io: CliIo, secondPress: string): (handler: () =
       handler();
     };
     process.on('SIGINT', listener);
-    return () => { process.off('SIGINT', listener); };
+    return () => {
+      process.off('SIGINT', listener);
+    };
   };
 }

@@ -17,14 +17,16 @@ import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, resolveOpsDeps, type OpsDeps } from './ops-common';
 import { portOption, untilStopped } from './serve-common';
 
-export const PORTAL_USAGE = `flavors portal [--port ${PORTAL_DEFAULTS.port}] [--admin <userId>]... [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] `
-  + `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] [--connections ${DEFAULT_CONNECTIONS_FILE}] [--json]   the self-service web portal on 127.0.0.1`;
+export const PORTAL_USAGE =
+  `flavors portal [--port ${PORTAL_DEFAULTS.port}] [--admin <userId>]... [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] ` +
+  `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] [--connections ${DEFAULT_CONNECTIONS_FILE}] [--json]   the self-service web portal on 127.0.0.1`;
 
 /** `flavors portal`; `deps` lets tests pass mocked SDK clients. */
 export function makePortalCommand(deps: OpsDeps = {}): Command {
   return async (args: readonly string[], io: CliIo): Promise<number> => {
     const { values, positionals } = parseArgs({
-      args: [...args], allowPositionals: true,
+      args: [...args],
+      allowPositionals: true,
       options: {
         port: { type: 'string', default: String(PORTAL_DEFAULTS.port) },
         admin: { type: 'string', multiple: true },
@@ -39,27 +41,49 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
         json: { type: 'boolean', default: false },
       },
     });
-    if (positionals.length > 0) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${PORTAL_USAGE}`);
+    if (positionals.length > 0)
+      throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${PORTAL_USAGE}`);
     const admins = (values.admin ?? [...PORTAL_DEFAULTS.admins]).map((id) => requireId('userId', id));
     const flavorsDir = path.resolve(io.cwd, values.dir);
-    if (!fs.existsSync(flavorsDir)) throw new FlavorsError('PORTAL_FLAVORS_DIR_MISSING', `--dir ${values.dir}: no such folder (${flavorsDir}); run in the repository root or pass --dir <flavors folder>.`);
+    if (!fs.existsSync(flavorsDir))
+      throw new FlavorsError(
+        'PORTAL_FLAVORS_DIR_MISSING',
+        `--dir ${values.dir}: no such folder (${flavorsDir}); run in the repository root or pass --dir <flavors folder>.`,
+      );
     const flavors = loadFlavorsOrThrow(flavorsDir);
     const { clientsFor, credentials, now } = resolveOpsDeps(deps);
     const stateDir = path.resolve(io.cwd, OPS_DEFAULTS.stateDir);
-    const connections = loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), { required: values.connections !== undefined });
-    const fallback = awsConnectionFallback({ flavors, rds: (region) => clientsFor(region).rds, secrets: (region) => clientsFor(region).secretsmanager });
+    const connections = loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), {
+      required: values.connections !== undefined,
+    });
+    const fallback = awsConnectionFallback({
+      flavors,
+      rds: (region) => clientsFor(region).rds,
+      secrets: (region) => clientsFor(region).secretsmanager,
+    });
     const resolve = connectionResolver(connections, fallback);
     const stopped = untilStopped();
     const server = await startPortalServer({
-      flavors, flavorsDir, admins: new Set(admins), endpointZone: values.zone, tableName: values.table,
-      stateDir: path.resolve(io.cwd, values['state-dir']), port: portOption('port', values.port), storeEndpoint: values.store,
+      flavors,
+      flavorsDir,
+      admins: new Set(admins),
+      endpointZone: values.zone,
+      tableName: values.table,
+      stateDir: path.resolve(io.cwd, values['state-dir']),
+      port: portOption('port', values.port),
+      storeEndpoint: values.store,
       ops: {
-        clientsFor, credentials, now, credentialTimeoutMs: deps.credentialTimeoutMs,
+        clientsFor,
+        credentials,
+        now,
+        credentialTimeoutMs: deps.credentialTimeoutMs,
         kubeFor: values['kube-context'] !== undefined ? kubectlFor(values['kube-context']) : undefined,
-        hostedZoneId: hostedZoneIdFrom(values['hosted-zone-id'], io), stateDir, cwd: io.cwd,
+        hostedZoneId: hostedZoneIdFrom(values['hosted-zone-id'], io),
+        stateDir,
+        cwd: io.cwd,
       },
       spaceMoveFor: (table) => librarySpaceMove({ flavors, table, resolve, stateDir, now }),
-      logError: (id, err) => io.err(`portal PORTAL_INTERNAL_ERROR ${id}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`),
+      logError: (id, err) => io.err(`portal PORTAL_INTERNAL_ERROR ${id}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     try {
       if (values.json) {
@@ -67,7 +91,14 @@ export function makePortalCommand(deps: OpsDeps = {}): Command {
       } else {
         io.out(`portal           ${server.url} (127.0.0.1 only)`);
         io.out(`store            ${server.storeUrl}${values.store ? '' : ' (dynalite in memory, seeded: gone when this stops)'}`);
-        io.out(`sign in          ${server.url}/login as an admin (${admins.join(', ')}) or a seeded user (${server.seed.grants.map((g) => g.userId).filter((u, i, a) => a.indexOf(u) === i).join(', ') || 'none'})`);
+        io.out(
+          `sign in          ${server.url}/login as an admin (${admins.join(', ')}) or a seeded user (${
+            server.seed.grants
+              .map((g) => g.userId)
+              .filter((u, i, a) => a.indexOf(u) === i)
+              .join(', ') || 'none'
+          })`,
+        );
         io.out('Ctrl-C stops the portal.');
       }
       const signal = await stopped;

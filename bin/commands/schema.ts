@@ -10,10 +10,10 @@ import { applySchema, checkRetry, readSchemaStatus, schemaTargets, type SchemaTa
 import type { CliIo, Command } from '../cli-io';
 
 export const SCHEMA_USAGE = [
-  'flavors schema status <database> [--flavor <f>]... [--connections <file>] [--migrations-dir migrations] [--dir flavors] [--json]   '
-    + 'per flavor: applied version, pending migrations, drift (exit 1 on drift)',
-  '  flavors schema apply <database> [--flavor <f>]... [--canary <flavor>] [--execute] [--retry <version>] [--connections <file>] '
-    + '[--migrations-dir migrations] [--dir flavors]   plan (default) or apply migrations flavor by flavor; resumable',
+  'flavors schema status <database> [--flavor <f>]... [--connections <file>] [--migrations-dir migrations] [--dir flavors] [--json]   ' +
+    'per flavor: applied version, pending migrations, drift (exit 1 on drift)',
+  '  flavors schema apply <database> [--flavor <f>]... [--canary <flavor>] [--execute] [--retry <version>] [--connections <file>] ' +
+    '[--migrations-dir migrations] [--dir flavors]   plan (default) or apply migrations flavor by flavor; resumable',
 ].join('\n');
 
 const COMMON_OPTIONS = {
@@ -32,12 +32,20 @@ interface Setup {
 }
 
 /** Everything that needs no database, checked before any connection: names, files, connections. */
-function setup(positionals: readonly string[], values: { flavor?: string[]; canary?: string; connections?: string; 'migrations-dir'?: string; dir?: string }, io: CliIo, usage: string): Setup {
+function setup(
+  positionals: readonly string[],
+  values: { flavor?: string[]; canary?: string; connections?: string; 'migrations-dir'?: string; dir?: string },
+  io: CliIo,
+  usage: string,
+): Setup {
   if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one database name.\nusage: ${usage}`);
   const database = positionals[0];
   const flavorsDir = path.resolve(io.cwd, values.dir!);
   if (!fs.existsSync(flavorsDir)) {
-    throw new FlavorsError('OPS_FLAVORS_DIR_MISSING', `${values.dir}/ does not exist; run from the repository root or pass --dir <folder of flavor files>.`);
+    throw new FlavorsError(
+      'OPS_FLAVORS_DIR_MISSING',
+      `${values.dir}/ does not exist; run from the repository root or pass --dir <folder of flavor files>.`,
+    );
   }
   const targets = schemaTargets(loadFlavorsOrThrow(flavorsDir), database, { only: values.flavor, canary: values.canary });
   const display = (file: string) => path.relative(io.cwd, file) || '.';
@@ -49,7 +57,11 @@ function setup(positionals: readonly string[], values: { flavor?: string[]; cana
 }
 
 async function status(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { ...COMMON_OPTIONS, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { ...COMMON_OPTIONS, json: { type: 'boolean', default: false } },
+  });
   const s = setup(positionals, values, io, SCHEMA_USAGE.split('\n')[0]);
   const statuses = await readSchemaStatus(s.targets, s.migrations, s.resolve);
   if (values.json) {
@@ -73,7 +85,8 @@ function parseRetry(value: string | undefined): number | undefined {
 
 async function apply(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true,
+    args: [...args],
+    allowPositionals: true,
     options: { ...COMMON_OPTIONS, canary: { type: 'string' }, execute: { type: 'boolean', default: false }, retry: { type: 'string' } },
   });
   const retry = parseRetry(values.retry);
@@ -99,7 +112,9 @@ async function apply(args: readonly string[], io: CliIo): Promise<number> {
   }
   const done = await applySchema(s.targets, s.migrations, s.resolve, { retry, log: io.out });
   const total = done.reduce((n, d) => n + d.applied.length, 0);
-  io.out(`Applied ${total} migration(s); ${s.database} is at ${s.migrations[s.migrations.length - 1] ? s.migrations[s.migrations.length - 1].name : 'no migration'} in ${done.map((d) => d.target.ref.flavor).join(', ')}.`);
+  io.out(
+    `Applied ${total} migration(s); ${s.database} is at ${s.migrations[s.migrations.length - 1] ? s.migrations[s.migrations.length - 1].name : 'no migration'} in ${done.map((d) => d.target.ref.flavor).join(', ')}.`,
+  );
   return 0;
 }
 

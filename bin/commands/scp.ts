@@ -5,11 +5,12 @@ import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { flavorScp } from '../../lib/residency/scp';
 import type { CliIo } from '../cli-io';
 
-export const SCP_USAGE = 'flavors scp <flavor> [--exempt-principal <arn>]...   service control policy locking an account to the flavor\'s regions';
+export const SCP_USAGE = "flavors scp <flavor> [--exempt-principal <arn>]...   service control policy locking an account to the flavor's regions";
 
 export function scpCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true,
+    args: [...args],
+    allowPositionals: true,
     options: { dir: { type: 'string', default: 'flavors' }, 'exempt-principal': { type: 'string', multiple: true, default: [] } },
   });
   if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `name one flavor.\nusage: ${SCP_USAGE}`);

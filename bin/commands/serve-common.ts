@@ -5,7 +5,11 @@ import { FlavorsError } from '../../lib/errors';
 /** A `--<flag>` port number, 0 meaning any free port; anything else is `CLI_BAD_ARGUMENTS`. */
 export function portOption(flag: string, value: string): number {
   const n = Number(value);
-  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--${flag} must be a port number from 0 (any free port) to 65535, not ${JSON.stringify(value.slice(0, 20))}.`);
+  if (!/^\d{1,5}$/.test(value) || n > 65535)
+    throw new FlavorsError(
+      'CLI_BAD_ARGUMENTS',
+      `--${flag} must be a port number from 0 (any free port) to 65535, not ${JSON.stringify(value.slice(0, 20))}.`,
+    );
   return n;
 }
 

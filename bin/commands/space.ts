@@ -13,7 +13,8 @@ export const SPACE_USAGE = [
 
 async function create(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: [...args], allowPositionals: true,
+    args: [...args],
+    allowPositionals: true,
     options: { ...STORE_OPTIONS, ...POLICY_OPTIONS, client: { type: 'string' } },
   });
   const [spaceId, ...extra] = positionals;
@@ -24,8 +25,10 @@ async function create(args: readonly string[], io: CliIo): Promise<number> {
   if (values.json) {
     io.out(JSON.stringify({ space, route }));
   } else {
-    io.out(`created space ${space.spaceId} of client ${space.clientId}: flavor ${route.flavor}, home ${route.homeRegion}, `
-      + `fallbacks ${route.fallbacks.join(', ') || 'none'}, epoch ${route.epoch}`);
+    io.out(
+      `created space ${space.spaceId} of client ${space.clientId}: flavor ${route.flavor}, home ${route.homeRegion}, ` +
+        `fallbacks ${route.fallbacks.join(', ') || 'none'}, epoch ${route.epoch}`,
+    );
   }
   return 0;
 }

@@ -7,9 +7,7 @@ export const VALIDATE_USAGE = 'flavors validate [file...] [--dir flavors]   chec
 
 export function validateCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { dir: { type: 'string', default: 'flavors' } } });
-  const files = positionals.length > 0
-    ? positionals
-    : listFlavorFiles(path.resolve(io.cwd, values.dir)).map((f) => path.relative(io.cwd, f));
+  const files = positionals.length > 0 ? positionals : listFlavorFiles(path.resolve(io.cwd, values.dir)).map((f) => path.relative(io.cwd, f));
   // Report paths as the user typed them; load from the absolute path.
   const { problems } = loadFlavorFiles(files.map((f) => path.resolve(io.cwd, f)));
   const shown = problems.map((p) => ({ ...p, file: path.relative(io.cwd, p.file) || p.file }));

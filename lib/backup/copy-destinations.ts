@@ -16,13 +16,19 @@ import type { Flavor } from '../flavor/types';
 export function snapshotCopyDestinations(flavor: Pick<Flavor, 'name' | 'primaryRegion' | 'fallbackRegions' | 'backup'>, region: string): string[] {
   const regions = flavorRegions(flavor);
   if (!regions.includes(region)) {
-    throw new FlavorsError('BACKUP_REGION_NOT_IN_FLAVOR', `${region} is not a region of flavor ${flavor.name} (${regions.join(', ')}); snapshot copies are planned only for the flavor's own regions.`);
+    throw new FlavorsError(
+      'BACKUP_REGION_NOT_IN_FLAVOR',
+      `${region} is not a region of flavor ${flavor.name} (${regions.join(', ')}); snapshot copies are planned only for the flavor's own regions.`,
+    );
   }
   const copyTo = flavor.backup.copyTo === 'fallbacks' ? flavor.fallbackRegions : flavor.backup.copyTo;
   const foreign = copyTo.filter((r) => !regions.includes(r));
   if (foreign.length > 0) {
     // defineFlavor rejects this; a flavor object built by hand must not slip a foreign copy through either.
-    throw new FlavorsError('BACKUP_COPY_NOT_FLAVOR_REGION', `flavor ${flavor.name} copies snapshots to ${foreign.join(', ')}, not one of its regions (${regions.join(', ')}); fix backup.copyTo.`);
+    throw new FlavorsError(
+      'BACKUP_COPY_NOT_FLAVOR_REGION',
+      `flavor ${flavor.name} copies snapshots to ${foreign.join(', ')}, not one of its regions (${regions.join(', ')}); fix backup.copyTo.`,
+    );
   }
   const holding = region === flavor.primaryRegion ? copyTo : [flavor.primaryRegion, ...copyTo];
   const destinations = holding.filter((r, i) => r !== region && holding.indexOf(r) === i);

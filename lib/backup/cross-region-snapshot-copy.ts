@@ -70,7 +70,13 @@ export class CrossRegionSnapshotCopy extends Construct {
    * (`role/flavors/dlm/<flavor>/*`), for key policies written before the roles exist.
    */
   static roleArnPattern(scope: IConstruct, flavorName: string): string {
-    return Stack.of(scope).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${SNAPSHOT_ROLE_PATH_PREFIX}${flavorName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    return Stack.of(scope).formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `${SNAPSHOT_ROLE_PATH_PREFIX}${flavorName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   /** The DLM policy. */
@@ -107,63 +113,97 @@ export class CrossRegionSnapshotCopy extends Construct {
         resourceTypes: ['VOLUME'],
         resourceLocations: ['CLOUD'],
         targetTags: [{ key: this.targetTag.key, value: this.targetTag.value }],
-        schedules: [{
-          name: `${props.flavorName} every ${props.intervalHours}h`,
-          copyTags: SNAPSHOT_COPY_DEFAULTS.copyTags,
-          tagsToAdd: [
-            { key: SNAPSHOT_TAGS.sourceRegion, value: stack.region },
-            { key: SNAPSHOT_TAGS.policyFlavor, value: props.flavorName },
-          ],
-          createRule: { interval: props.intervalHours, intervalUnit: 'HOURS', times: [startTime] },
-          retainRule: { count: props.retain },
-          crossRegionCopyRules: targets.length === 0 ? undefined : targets.map((t) => ({
-            target: t.region,
-            encrypted: true,
-            cmkArn: t.encryptionKeyArn,
+        schedules: [
+          {
+            name: `${props.flavorName} every ${props.intervalHours}h`,
             copyTags: SNAPSHOT_COPY_DEFAULTS.copyTags,
-            retainRule: { interval: copyRetainDays, intervalUnit: 'DAYS' },
-          })),
-        }],
+            tagsToAdd: [
+              { key: SNAPSHOT_TAGS.sourceRegion, value: stack.region },
+              { key: SNAPSHOT_TAGS.policyFlavor, value: props.flavorName },
+            ],
+            createRule: { interval: props.intervalHours, intervalUnit: 'HOURS', times: [startTime] },
+            retainRule: { count: props.retain },
+            crossRegionCopyRules:
+              targets.length === 0
+                ? undefined
+                : targets.map((t) => ({
+                    target: t.region,
+                    encrypted: true,
+                    cmkArn: t.encryptionKeyArn,
+                    copyTags: SNAPSHOT_COPY_DEFAULTS.copyTags,
+                    retainRule: { interval: copyRetainDays, intervalUnit: 'DAYS' },
+                  })),
+          },
+        ],
       },
     });
     // DLM validates the role when the policy is created; its permissions must exist by then.
     this.policy.node.addDependency(this.role);
 
     if (targets.length === 0) {
-      Annotations.of(this).addWarningV2('flavors:backup:in-region-only',
-        `${props.flavorName}: snapshots stay in ${Token.isUnresolved(stack.region) ? 'the stack region' : stack.region} (no copy regions); a regional outage loses access to every backup until the region recovers.`);
+      Annotations.of(this).addWarningV2(
+        'flavors:backup:in-region-only',
+        `${props.flavorName}: snapshots stay in ${Token.isUnresolved(stack.region) ? 'the stack region' : stack.region} (no copy regions); a regional outage loses access to every backup until the region recovers.`,
+      );
     }
     if (props.tagVolumesInStack ?? true) {
       Aspects.of(stack).add(new DbDataSnapshotTags(props.flavorName), { priority: AspectPriority.MUTATING + 1 });
     }
   }
 
-  private validate(props: CrossRegionSnapshotCopyProps, sourceRegion: string, targets: readonly SnapshotCopyTarget[], startTime: string, copyRetainDays: number, estimatedCopyMinutes: number): void {
+  private validate(
+    props: CrossRegionSnapshotCopyProps,
+    sourceRegion: string,
+    targets: readonly SnapshotCopyTarget[],
+    startTime: string,
+    copyRetainDays: number,
+    estimatedCopyMinutes: number,
+  ): void {
     const problems = new Problems();
     const error = problems.error.bind(problems);
     if (!DLM_NAME.test(props.flavorName)) {
       error('flavorName', 'BACKUP_FLAVOR_NAME_INVALID', `'${props.flavorName}' cannot name a DLM policy; use letters, digits, spaces, '_' or '-'.`);
     }
     if (!Token.isUnresolved(props.intervalHours) && !DLM_INTERVAL_HOURS.includes(props.intervalHours)) {
-      error('intervalHours', 'BACKUP_INTERVAL_UNSUPPORTED', `${props.intervalHours} is not a DLM interval; use one of ${DLM_INTERVAL_HOURS.join(', ')} hours.`);
+      error(
+        'intervalHours',
+        'BACKUP_INTERVAL_UNSUPPORTED',
+        `${props.intervalHours} is not a DLM interval; use one of ${DLM_INTERVAL_HOURS.join(', ')} hours.`,
+      );
     }
     if (!Token.isUnresolved(props.retain) && !isInt(props.retain, 1, DLM_MAX_RETAIN)) {
       error('retain', 'BACKUP_RETAIN_INVALID', `retain must be an integer from 1 to ${DLM_MAX_RETAIN} (DLM's limit), got ${props.retain}.`);
     }
     if (!Token.isUnresolved(copyRetainDays) && !isInt(copyRetainDays, 1, DLM_MAX_COPY_RETAIN_DAYS)) {
-      error('copyRetainDays', 'BACKUP_COPY_RETAIN_INVALID', `copyRetainDays must be an integer from 1 to ${DLM_MAX_COPY_RETAIN_DAYS}, got ${copyRetainDays}.`);
+      error(
+        'copyRetainDays',
+        'BACKUP_COPY_RETAIN_INVALID',
+        `copyRetainDays must be an integer from 1 to ${DLM_MAX_COPY_RETAIN_DAYS}, got ${copyRetainDays}.`,
+      );
     }
     if (!HH_MM.test(startTime)) {
       error('startTime', 'BACKUP_START_TIME_INVALID', `startTime '${startTime}' must be a UTC time 'hh:mm', e.g. '03:00'.`);
     }
     if (!isInt(estimatedCopyMinutes, 0, 7 * 24 * 60)) {
-      error('estimatedCopyMinutes', 'BACKUP_COPY_ESTIMATE_INVALID', `estimatedCopyMinutes must be an integer from 0 to ${7 * 24 * 60}, got ${estimatedCopyMinutes}.`);
+      error(
+        'estimatedCopyMinutes',
+        'BACKUP_COPY_ESTIMATE_INVALID',
+        `estimatedCopyMinutes must be an integer from 0 to ${7 * 24 * 60}, got ${estimatedCopyMinutes}.`,
+      );
     }
     if (targets.length > DLM_MAX_COPY_REGIONS) {
-      error('copyTargets', 'BACKUP_TOO_MANY_COPY_REGIONS', `${targets.length} copy regions given but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; keep the ${DLM_MAX_COPY_REGIONS} that matter most.`);
+      error(
+        'copyTargets',
+        'BACKUP_TOO_MANY_COPY_REGIONS',
+        `${targets.length} copy regions given but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; keep the ${DLM_MAX_COPY_REGIONS} that matter most.`,
+      );
     }
     if (props.allowedRegions && !Token.isUnresolved(sourceRegion) && !props.allowedRegions.includes(sourceRegion)) {
-      error('', 'BACKUP_SOURCE_OUTSIDE_ALLOWED', `the stack region ${sourceRegion} is not one of allowedRegions (${props.allowedRegions.join(', ')}).`);
+      error(
+        '',
+        'BACKUP_SOURCE_OUTSIDE_ALLOWED',
+        `the stack region ${sourceRegion} is not one of allowedRegions (${props.allowedRegions.join(', ')}).`,
+      );
     }
     targets.forEach((t, i) => {
       const path = `copyTargets[${i}]`;
@@ -171,9 +211,17 @@ export class CrossRegionSnapshotCopy extends Construct {
         if (!regionInfo(t.region)) {
           error(`${path}.region`, 'BACKUP_COPY_REGION_UNKNOWN', `'${t.region}' is not an AWS commercial region (see lib/flavor/regions.ts).`);
         } else if (t.region === sourceRegion) {
-          error(`${path}.region`, 'BACKUP_COPY_TO_SOURCE_REGION', `${t.region} is the region the snapshots are taken in; copy to another of the flavor's regions.`);
+          error(
+            `${path}.region`,
+            'BACKUP_COPY_TO_SOURCE_REGION',
+            `${t.region} is the region the snapshots are taken in; copy to another of the flavor's regions.`,
+          );
         } else if (props.allowedRegions && !props.allowedRegions.includes(t.region)) {
-          error(`${path}.region`, 'BACKUP_COPY_OUTSIDE_ALLOWED', `${t.region} is outside the allowed regions (${props.allowedRegions.join(', ')}); snapshots may only be copied inside the flavor.`);
+          error(
+            `${path}.region`,
+            'BACKUP_COPY_OUTSIDE_ALLOWED',
+            `${t.region} is outside the allowed regions (${props.allowedRegions.join(', ')}); snapshots may only be copied inside the flavor.`,
+          );
         }
         if (targets.findIndex((o) => o.region === t.region) < i) {
           error(`${path}.region`, 'BACKUP_COPY_REGION_DUPLICATE', `${t.region} is listed twice; list each copy region once.`);
@@ -199,67 +247,96 @@ export class CrossRegionSnapshotCopy extends Construct {
     const allSnapshots = [stack.region, ...targets.map((t) => t.region)].map(snapshots);
     const volumes = stack.formatArn({ service: 'ec2', resource: 'volume', resourceName: '*' });
     const tagCondition = { StringEquals: { [`aws:ResourceTag/${this.targetTag.key}`]: this.targetTag.value } };
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'Describe',
-      actions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:DescribeInstances'],
-      resources: ['*'],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'SnapshotTargetVolumes',
-      actions: ['ec2:CreateSnapshot'],
-      resources: [volumes],
-      conditions: tagCondition,
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'CreateSnapshots',
-      actions: ['ec2:CreateSnapshot'],
-      resources: [snapshots(stack.region)],
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'CopySnapshots',
-      actions: ['ec2:CopySnapshot'],
-      resources: allSnapshots,
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Describe',
+        actions: ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots', 'ec2:DescribeInstances'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SnapshotTargetVolumes',
+        actions: ['ec2:CreateSnapshot'],
+        resources: [volumes],
+        conditions: tagCondition,
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateSnapshots',
+        actions: ['ec2:CreateSnapshot'],
+        resources: [snapshots(stack.region)],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CopySnapshots',
+        actions: ['ec2:CopySnapshot'],
+        resources: allSnapshots,
+      }),
+    );
     // AWS's managed DLM policy lets CreateTags touch every snapshot. Unconditioned, this role could put
     // the target tag on a foreign snapshot and so make it deletable by DeleteOwnSnapshots: tags may
     // only be written while DLM creates or copies a snapshot, or on snapshots that already are ours.
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'TagSnapshotsAtCreation',
-      actions: ['ec2:CreateTags'],
-      resources: allSnapshots,
-      conditions: { StringEquals: { 'ec2:CreateAction': [...SNAPSHOT_CREATE_ACTIONS] } },
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'TagOwnSnapshots',
-      actions: ['ec2:CreateTags'],
-      resources: allSnapshots,
-      conditions: tagCondition,
-    }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'DeleteOwnSnapshots',
-      actions: ['ec2:DeleteSnapshot'],
-      resources: allSnapshots,
-      conditions: tagCondition,
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagSnapshotsAtCreation',
+        actions: ['ec2:CreateTags'],
+        resources: allSnapshots,
+        conditions: { StringEquals: { 'ec2:CreateAction': [...SNAPSHOT_CREATE_ACTIONS] } },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagOwnSnapshots',
+        actions: ['ec2:CreateTags'],
+        resources: allSnapshots,
+        conditions: tagCondition,
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeleteOwnSnapshots',
+        actions: ['ec2:DeleteSnapshot'],
+        resources: allSnapshots,
+        conditions: tagCondition,
+      }),
+    );
     const keys = [...(sourceKeyArn ? [sourceKeyArn] : []), ...targets.map((t) => t.encryptionKeyArn)];
     if (keys.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'UseSnapshotKeys',
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-        resources: keys,
-      }));
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'GrantSnapshotKeysToEbs',
-        actions: ['kms:CreateGrant'],
-        resources: keys,
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }));
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'UseSnapshotKeys',
+          actions: [
+            'kms:Encrypt',
+            'kms:Decrypt',
+            'kms:ReEncryptFrom',
+            'kms:ReEncryptTo',
+            'kms:GenerateDataKey',
+            'kms:GenerateDataKeyWithoutPlaintext',
+            'kms:DescribeKey',
+          ],
+          resources: keys,
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'GrantSnapshotKeysToEbs',
+          actions: ['kms:CreateGrant'],
+          resources: keys,
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
     }
-    suppressNag(role.node.findChild('DefaultPolicy'), [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'EC2 Describe* calls support no resource ARNs; snapshot ARNs are only known after DLM creates them, so they are scoped by region (the flavor regions) and deletion and volume access by the flavor target tag.',
-      appliesTo: ['Resource::*', `Resource::${volumes}`, ...allSnapshots.map((arn) => `Resource::${arn}`)],
-    }]);
+    suppressNag(role.node.findChild('DefaultPolicy'), [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'EC2 Describe* calls support no resource ARNs; snapshot ARNs are only known after DLM creates them, so they are scoped by region (the flavor regions) and deletion and volume access by the flavor target tag.',
+        appliesTo: ['Resource::*', `Resource::${volumes}`, ...allSnapshots.map((arn) => `Resource::${arn}`)],
+      },
+    ]);
     suppressInlineRolePolicy(role.node.findChild('DefaultPolicy'));
     return role;
   }
@@ -273,15 +350,24 @@ function checkKeyArn(t: SnapshotCopyTarget, path: string): Problem[] {
     const named = regionsMentioned(t.encryptionKeyArn);
     const wrong = named.find((r) => r !== t.region);
     return !Token.isUnresolved(t.region) && wrong
-      ? problem('BACKUP_COPY_KEY_REGION_MISMATCH', `the key is in ${wrong}, not in ${t.region}; encrypt each copy with the flavor key's replica in its destination.`)
+      ? problem(
+          'BACKUP_COPY_KEY_REGION_MISMATCH',
+          `the key is in ${wrong}, not in ${t.region}; encrypt each copy with the flavor key's replica in its destination.`,
+        )
       : [];
   }
   const match = KMS_KEY_ARN.exec(t.encryptionKeyArn);
   if (!match) {
-    return problem('BACKUP_COPY_KEY_INVALID', `'${t.encryptionKeyArn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); DLM needs an explicit key ARN, not an alias or key id.`);
+    return problem(
+      'BACKUP_COPY_KEY_INVALID',
+      `'${t.encryptionKeyArn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); DLM needs an explicit key ARN, not an alias or key id.`,
+    );
   }
   if (!Token.isUnresolved(t.region) && match[2] !== t.region) {
-    return problem('BACKUP_COPY_KEY_REGION_MISMATCH', `the key is in ${match[2]}, not in ${t.region}; encrypt each copy with the flavor key's replica in its destination.`);
+    return problem(
+      'BACKUP_COPY_KEY_REGION_MISMATCH',
+      `the key is in ${match[2]}, not in ${t.region}; encrypt each copy with the flavor key's replica in its destination.`,
+    );
   }
   return [];
 }

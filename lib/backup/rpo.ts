@@ -19,7 +19,11 @@ export interface SnapshotRpo {
  * The RPO of a DLM schedule. Pure, so the ops tools compare measured snapshot ages against the very
  * number the construct reports.
  */
-export function snapshotRpo(intervalHours: number, hasCopies: boolean, estimatedCopyMinutes: number = SNAPSHOT_COPY_DEFAULTS.estimatedCopyMinutes): SnapshotRpo {
+export function snapshotRpo(
+  intervalHours: number,
+  hasCopies: boolean,
+  estimatedCopyMinutes: number = SNAPSHOT_COPY_DEFAULTS.estimatedCopyMinutes,
+): SnapshotRpo {
   const copy = hasCopies ? estimatedCopyMinutes : 0;
   const startWindowMinutes = SNAPSHOT_COPY_DEFAULTS.startWindowMinutes;
   return { intervalHours, startWindowMinutes, estimatedCopyMinutes: copy, rpoMinutes: intervalHours * 60 + startWindowMinutes + copy };

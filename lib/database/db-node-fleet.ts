@@ -108,11 +108,13 @@ export class DbNodeFleet extends Construct {
     const databaseName = props.databaseName ?? id;
     const ports = ENGINE_PORTS[props.engine];
 
-    this.key = props.key ?? new kms.Key(this, 'Key', {
-      description: `flavors: ${databaseName} data`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.key =
+      props.key ??
+      new kms.Key(this, 'Key', {
+        description: `flavors: ${databaseName} data`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
 
     const subnets = selectDatabaseSubnets(this, 'DbNodeFleet', props.vpc, props.vpcSubnets);
     this.warnAboutPlacement(props, subnets);
@@ -129,14 +131,16 @@ export class DbNodeFleet extends Construct {
 
     const nodes: DbNode[] = [];
     for (let index = 0; index < props.nodes; index++) {
-      nodes.push(this.createNode(props, {
-        index,
-        subnet: subnets[index % subnets.length],
-        clientCidr,
-        databaseName,
-        primaryAddress: nodes[0]?.instance.instancePrivateIp,
-        region: stack.region,
-      }));
+      nodes.push(
+        this.createNode(props, {
+          index,
+          subnet: subnets[index % subnets.length],
+          clientCidr,
+          databaseName,
+          primaryAddress: nodes[0]?.instance.instancePrivateIp,
+          region: stack.region,
+        }),
+      );
     }
     this.nodes = nodes;
     this.instances = nodes.map((n) => n.instance);
@@ -150,11 +154,20 @@ export class DbNodeFleet extends Construct {
 
   private validate(props: DbNodeFleetProps): void {
     const problems = new Problems();
-    problems.add(validateEc2Database({
-      engine: props.engine, instanceType: props.instanceType, nodes: props.nodes, volume: props.volume,
-    }).filter((p) => !Token.isUnresolved(valueAt(props, p.path))));
+    problems.add(
+      validateEc2Database({
+        engine: props.engine,
+        instanceType: props.instanceType,
+        nodes: props.nodes,
+        volume: props.volume,
+      }).filter((p) => !Token.isUnresolved(valueAt(props, p.path))),
+    );
     if (Token.isUnresolved(props.nodes)) {
-      problems.error('nodes', 'FLEET_NODES_UNRESOLVED', 'nodes must be a number known at synth time (one instance and volume per node), not a token.');
+      problems.error(
+        'nodes',
+        'FLEET_NODES_UNRESOLVED',
+        'nodes must be a number known at synth time (one instance and volume per node), not a token.',
+      );
     }
     if (props.role !== undefined && props.role !== 'primary' && props.role !== 'fallback') {
       problems.error('role', 'FLEET_ROLE_INVALID', `role '${String(props.role)}' must be 'primary' (live cluster) or 'fallback' (warm standby).`);
@@ -165,25 +178,38 @@ export class DbNodeFleet extends Construct {
   private warnAboutPlacement(props: DbNodeFleetProps, subnets: readonly ec2.ISubnet[]): void {
     const zones = new Set(subnets.map((s) => s.availabilityZone));
     if (props.nodes > 1 && zones.size < 2 && !subnets.some((s) => Token.isUnresolved(s.availabilityZone))) {
-      Annotations.of(this).addWarningV2('flavors:fleet-single-az', `all ${props.nodes} nodes are in ${[...zones].join(', ')}: an outage of that zone stops every node; select subnets in 2 or more zones.`);
+      Annotations.of(this).addWarningV2(
+        'flavors:fleet-single-az',
+        `all ${props.nodes} nodes are in ${[...zones].join(', ')}: an outage of that zone stops every node; select subnets in 2 or more zones.`,
+      );
     }
     if (!Token.isUnresolved(props.instanceType) && !D.inTransitEncryptionFamilies.includes(props.instanceType.split('.')[0])) {
-      Annotations.of(this).addWarningV2('flavors:fleet-no-in-transit-encryption',
-        `${props.instanceType} does not encrypt traffic between instances in the network (AWS Nitro in-transit encryption); `
-        + `use the same size of ${D.inTransitEncryptionFamilies.join(' or ')} (e.g. ${props.instanceType.replace(/^r5[a-z]*\./, 'r5n.')}), or rely on the engine's TLS alone.`);
+      Annotations.of(this).addWarningV2(
+        'flavors:fleet-no-in-transit-encryption',
+        `${props.instanceType} does not encrypt traffic between instances in the network (AWS Nitro in-transit encryption); ` +
+          `use the same size of ${D.inTransitEncryptionFamilies.join(' or ')} (e.g. ${props.instanceType.replace(/^r5[a-z]*\./, 'r5n.')}), or rely on the engine's TLS alone.`,
+      );
     }
     const isolated = new Set(props.vpc.isolatedSubnets.map((s) => s.subnetId));
     if (props.engine === 'couchbase' && subnets.every((s) => isolated.has(s.subnetId))) {
-      Annotations.of(this).addWarningV2('flavors:fleet-couchbase-egress',
-        'couchbase installs from packages.couchbase.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.');
+      Annotations.of(this).addWarningV2(
+        'flavors:fleet-couchbase-egress',
+        'couchbase installs from packages.couchbase.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.',
+      );
     }
     if (props.engine === 'mysql' && subnets.every((s) => isolated.has(s.subnetId))) {
-      Annotations.of(this).addWarningV2('flavors:fleet-mysql-egress',
-        'mysql installs MySQL 8.4 from repo.mysql.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.');
+      Annotations.of(this).addWarningV2(
+        'flavors:fleet-mysql-egress',
+        'mysql installs MySQL 8.4 from repo.mysql.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.',
+      );
     }
   }
 
-  private createSecurityGroup(vpc: ec2.IVpc, clientCidr: string, ports: { readonly client: readonly PortRange[]; readonly cluster: readonly PortRange[] }): ec2.SecurityGroup {
+  private createSecurityGroup(
+    vpc: ec2.IVpc,
+    clientCidr: string,
+    ports: { readonly client: readonly PortRange[]; readonly cluster: readonly PortRange[] },
+  ): ec2.SecurityGroup {
     const sg = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: `flavors ${this.node.path}: ${this.engine} from inside the VPC only`,
@@ -206,7 +232,15 @@ export class DbNodeFleet extends Construct {
     if (existing !== undefined) {
       const secretName = existing;
       // Secrets Manager appends '-' and 6 random characters to a secret's ARN.
-      return { secretName, secretArn: Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) };
+      return {
+        secretName,
+        secretArn: Stack.of(this).formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${secretName}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      };
     }
     const secretName = `flavors/${Names.uniqueResourceName(this, { maxLength: 180, separator: '-', allowedSpecialCharacters: '-' })}/credentials`;
     const secret = new secretsmanager.Secret(this, 'Credentials', {
@@ -216,13 +250,18 @@ export class DbNodeFleet extends Construct {
       generateSecretString: { passwordLength: D.passwordLength, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    suppressNag(secret, [{
-      id: 'AwsSolutions-SMG4',
-      reason: 'The password is stored inside the database on retained volumes; rotating it needs a coordinated change on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
-    }, {
-      id: 'NIST.800.53.R5-SecretsManagerRotationEnabled',
-      reason: 'The password is stored inside the database on retained volumes; rotating it needs a coordinated change on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
-    }]);
+    suppressNag(secret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The password is stored inside the database on retained volumes; rotating it needs a coordinated change on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
+      },
+      {
+        id: 'NIST.800.53.R5-SecretsManagerRotationEnabled',
+        reason:
+          'The password is stored inside the database on retained volumes; rotating it needs a coordinated change on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
+      },
+    ]);
     return { secret, secretName, secretArn: secret.secretArn };
   }
 
@@ -232,35 +271,47 @@ export class DbNodeFleet extends Construct {
       description: `flavors ${this.node.path}: database node (SSM access, engine password)`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadEnginePasswordThroughParameterStore',
-      actions: ['ssm:GetParameter'],
-      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `aws/reference/secretsmanager/${this.secretName}` })],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadEnginePassword', actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadEnginePasswordThroughParameterStore',
+        actions: ['ssm:GetParameter'],
+        resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `aws/reference/secretsmanager/${this.secretName}` })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadEnginePassword', actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
+    );
     this.key.grantDecrypt(role);
     suppressInlineRolePolicy(role.node.findChild('DefaultPolicy'));
-    suppressNag(role, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and Run Command, the only way into the nodes (no SSH key, no public address).',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
-    }]);
+    suppressNag(role, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and Run Command, the only way into the nodes (no SSH key, no public address).',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
+      },
+    ]);
     return role;
   }
 
-  private createNode(props: DbNodeFleetProps, at: { index: number; subnet: ec2.ISubnet; clientCidr: string; databaseName: string; primaryAddress?: string; region: string }): DbNode {
+  private createNode(
+    props: DbNodeFleetProps,
+    at: { index: number; subnet: ec2.ISubnet; clientCidr: string; databaseName: string; primaryAddress?: string; region: string },
+  ): DbNode {
     const scope = new Construct(this, `Node${at.index}`);
     const userData = ec2.UserData.forLinux();
-    userData.addCommands(...nodeUserDataCommands(props.engine, {
-      databaseName: at.databaseName,
-      index: at.index,
-      nodes: props.nodes,
-      role: this.regionRole,
-      primaryAddress: at.primaryAddress,
-      vpcCidr: at.clientCidr,
-      region: at.region,
-      secretName: this.secretName,
-    }));
+    userData.addCommands(
+      ...nodeUserDataCommands(props.engine, {
+        databaseName: at.databaseName,
+        index: at.index,
+        nodes: props.nodes,
+        role: this.regionRole,
+        primaryAddress: at.primaryAddress,
+        vpcCidr: at.clientCidr,
+        region: at.region,
+        secretName: this.secretName,
+      }),
+    );
 
     const instance = new ec2.Instance(scope, 'Instance', {
       vpc: props.vpc,
@@ -276,12 +327,17 @@ export class DbNodeFleet extends Construct {
       detailedMonitoring: D.detailedMonitoring,
       disableApiTermination: D.terminationProtection,
       propagateTagsToVolumeOnCreation: true,
-      blockDevices: [{
-        deviceName: D.rootDeviceName,
-        volume: ec2.BlockDeviceVolume.ebs(D.rootVolumeSizeGiB, {
-          volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true, kmsKey: this.key, deleteOnTermination: true,
-        }),
-      }],
+      blockDevices: [
+        {
+          deviceName: D.rootDeviceName,
+          volume: ec2.BlockDeviceVolume.ebs(D.rootVolumeSizeGiB, {
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            encrypted: true,
+            kmsKey: this.key,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
     });
     // `resolve:ssm:<parameter>` is EC2's documented ImageId form (the AMI is resolved at launch);
     // cfn-lint's E1152 only knows the `ami-…` pattern and reports it as an error: a false positive.
@@ -289,8 +345,14 @@ export class DbNodeFleet extends Construct {
     // Both rules read only a launch template (IMDSv2) and a top-level SubnetId (VPC); the node sets
     // MetadataOptions and its subnet on the instance's network interface, which they do not see.
     suppressNag(instance, [
-      { id: 'NIST.800.53.R5-EC2IMDSv2Enabled', reason: 'The instance itself requires IMDSv2 (MetadataOptions HttpTokens=required); the rule only looks for a launch template.' },
-      ...inPacks('EC2InstancesInVPC', 'The instance is in an isolated database subnet of the VPC, given on its network interface (SubnetId there); the rule only reads a top-level SubnetId.'),
+      {
+        id: 'NIST.800.53.R5-EC2IMDSv2Enabled',
+        reason: 'The instance itself requires IMDSv2 (MetadataOptions HttpTokens=required); the rule only looks for a launch template.',
+      },
+      ...inPacks(
+        'EC2InstancesInVPC',
+        'The instance is in an isolated database subnet of the VPC, given on its network interface (SubnetId there); the rule only reads a top-level SubnetId.',
+      ),
     ]);
 
     const volume = new ec2.CfnVolume(scope, 'Data', {
@@ -304,10 +366,13 @@ export class DbNodeFleet extends Construct {
       autoEnableIo: D.autoEnableIo,
     });
     volume.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    suppressNag(volume, [{
-      id: 'NIST.800.53.R5-EC2EBSInBackupPlan',
-      reason: 'The data volume is backed up by a Data Lifecycle Manager policy selecting it by tag (CrossRegionSnapshotCopy: interval, retention, copies to the flavor regions only), which the rule does not know; AWS Backup would copy nothing the policy does not.',
-    }]);
+    suppressNag(volume, [
+      {
+        id: 'NIST.800.53.R5-EC2EBSInBackupPlan',
+        reason:
+          'The data volume is backed up by a Data Lifecycle Manager policy selecting it by tag (CrossRegionSnapshotCopy: interval, retention, copies to the flavor regions only), which the rule does not know; AWS Backup would copy nothing the policy does not.',
+      },
+    ]);
     Tags.of(volume).add(DB_TAGS.role, DB_DATA_ROLE);
 
     const attachment = new ec2.CfnVolumeAttachment(scope, 'DataAttachment', {

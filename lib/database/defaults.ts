@@ -42,14 +42,32 @@ export interface PortRange {
 export const ENGINE_PORTS: Readonly<Record<DatabaseEngine, { readonly client: readonly PortRange[]; readonly cluster: readonly PortRange[] }>> = {
   postgres: { client: [{ from: 5432, to: 5432 }], cluster: [] },
   // 3306: the classic protocol; 33060: the X Protocol (mysqlx).
-  mysql: { client: [{ from: 3306, to: 3306 }, { from: 33060, to: 33060 }], cluster: [] },
+  mysql: {
+    client: [
+      { from: 3306, to: 3306 },
+      { from: 33060, to: 33060 },
+    ],
+    cluster: [],
+  },
   // https://docs.couchbase.com/server/current/install/install-ports.html
   couchbase: {
-    client: [{ from: 8091, to: 8097 }, { from: 11207, to: 11207 }, { from: 11210, to: 11210 }, { from: 18091, to: 18097 }],
+    client: [
+      { from: 8091, to: 8097 },
+      { from: 11207, to: 11207 },
+      { from: 11210, to: 11210 },
+      { from: 18091, to: 18097 },
+    ],
     cluster: [
-      { from: 4369, to: 4369 }, { from: 9100, to: 9105 }, { from: 9110, to: 9118 }, { from: 9120, to: 9124 },
-      { from: 9130, to: 9130 }, { from: 9140, to: 9140 }, { from: 9999, to: 9999 }, { from: 11209, to: 11209 },
-      { from: 11280, to: 11280 }, { from: 21100, to: 21100 },
+      { from: 4369, to: 4369 },
+      { from: 9100, to: 9105 },
+      { from: 9110, to: 9118 },
+      { from: 9120, to: 9124 },
+      { from: 9130, to: 9130 },
+      { from: 9140, to: 9140 },
+      { from: 9999, to: 9999 },
+      { from: 11209, to: 11209 },
+      { from: 11280, to: 11280 },
+      { from: 21100, to: 21100 },
     ],
   },
 };

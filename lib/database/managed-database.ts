@@ -103,18 +103,24 @@ export class ManagedDatabase extends Construct {
     this.port = D.port[props.engine];
     const databaseName = props.databaseName ?? id;
 
-    this.key = props.key ?? new kms.Key(this, 'Key', {
-      description: `flavors: ${databaseName} RDS data`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.key =
+      props.key ??
+      new kms.Key(this, 'Key', {
+        description: `flavors: ${databaseName} RDS data`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: `flavors ${this.node.path}: ${props.engine} from inside the VPC only`,
       allowAllOutbound: false,
     });
-    this.securityGroup.addIngressRule(ec2.Peer.ipv4(props.clientCidr ?? props.vpc.vpcCidrBlock), ec2.Port.tcp(this.port), `${props.engine} clients in the VPC`);
+    this.securityGroup.addIngressRule(
+      ec2.Peer.ipv4(props.clientCidr ?? props.vpc.vpcCidrBlock),
+      ec2.Port.tcp(this.port),
+      `${props.engine} clients in the VPC`,
+    );
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(this.port) });
 
     const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
@@ -134,11 +140,14 @@ export class ManagedDatabase extends Construct {
       description: `flavors ${this.node.path}: RDS Enhanced Monitoring publishes OS metrics`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
     });
-    suppressNag(monitoringRole, [{
-      id: 'AwsSolutions-IAM4',
-      reason: 'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents for Enhanced Monitoring; it only writes the RDSOSMetrics log group.',
-      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
-    }]);
+    suppressNag(monitoringRole, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents for Enhanced Monitoring; it only writes the RDSOSMetrics log group.',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
+      },
+    ]);
     const optionGroup = props.engine === 'mysql' ? this.mysqlAuditOptionGroup() : undefined;
 
     const common: rds.CfnDBInstanceProps = {
@@ -176,7 +185,8 @@ export class ManagedDatabase extends Construct {
       // A read replica cannot take a final snapshot: keep it on delete instead, with what it still uses.
       this.resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
       for (const used of [parameterGroup, this.securityGroup, monitoringRole, optionGroup]) used?.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      const inherited = 'A read replica inherits storage encryption from its source (StorageEncrypted must be left out); KmsKeyId encrypts it with the flavor key of this region.';
+      const inherited =
+        'A read replica inherits storage encryption from its source (StorageEncrypted must be left out); KmsKeyId encrypts it with the flavor key of this region.';
       suppressNag(this.resource, [{ id: 'AwsSolutions-RDS2', reason: inherited }, ...inPacks('RDSStorageEncrypted', inherited)]);
     } else {
       this.resource = new rds.CfnDBInstance(this, 'Resource', {
@@ -194,13 +204,18 @@ export class ManagedDatabase extends Construct {
       this.resource.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
       this.masterUserSecretArn = this.resource.attrMasterUserSecretSecretArn;
     }
-    suppressNag(this.resource, [{
-      id: 'NIST.800.53.R5-RDSInBackupPlan',
-      reason: 'RDS automated backups (14 days, point-in-time restore, a final snapshot on delete) and the cross-region read replica in the flavor\'s fallback region are the backup; AWS Backup would add a second copy outside the flavor\'s own plan.',
-    }, {
-      id: 'AwsSolutions-RDS11',
-      reason: 'The engine default port is kept so standard clients and drivers work unchanged; the security group admits it from inside the VPC only and TLS plus IAM authentication are required.',
-    }]);
+    suppressNag(this.resource, [
+      {
+        id: 'NIST.800.53.R5-RDSInBackupPlan',
+        reason:
+          "RDS automated backups (14 days, point-in-time restore, a final snapshot on delete) and the cross-region read replica in the flavor's fallback region are the backup; AWS Backup would add a second copy outside the flavor's own plan.",
+      },
+      {
+        id: 'AwsSolutions-RDS11',
+        reason:
+          'The engine default port is kept so standard clients and drivers work unchanged; the security group admits it from inside the VPC only and TLS plus IAM authentication are required.',
+      },
+    ]);
     this.instanceArn = this.resource.attrDbInstanceArn;
     this.endpointAddress = this.resource.attrEndpointAddress;
 
@@ -214,10 +229,12 @@ export class ManagedDatabase extends Construct {
       engineName: 'mysql',
       majorEngineVersion: D.majorEngineVersion.mysql,
       optionGroupDescription: `flavors ${this.node.path}: audit log`,
-      optionConfigurations: [{
-        optionName: 'MARIADB_AUDIT_PLUGIN',
-        optionSettings: [{ name: 'SERVER_AUDIT_EVENTS', value: D.mysqlAuditEvents }],
-      }],
+      optionConfigurations: [
+        {
+          optionName: 'MARIADB_AUDIT_PLUGIN',
+          optionSettings: [{ name: 'SERVER_AUDIT_EVENTS', value: D.mysqlAuditEvents }],
+        },
+      ],
     });
   }
 
@@ -231,32 +248,50 @@ export class ManagedDatabase extends Construct {
   grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
     if (!Token.isUnresolved(dbUser) && !DB_USER.test(dbUser)) {
       const problems = new Problems();
-      problems.error('dbUser', 'RDS_DB_USER_INVALID',
-        `'${dbUser}' is not a database user name: 1 to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`);
+      problems.error(
+        'dbUser',
+        'RDS_DB_USER_INVALID',
+        `'${dbUser}' is not a database user name: 1 to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`,
+      );
       problems.throwIfAny(`ManagedDatabase ${this.node.path}`);
     }
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['rds-db:connect'],
-      resourceArns: [Stack.of(this).formatArn({
-        service: 'rds-db', resource: 'dbuser', resourceName: `${this.resource.attrDbiResourceId}/${dbUser}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      })],
+      resourceArns: [
+        Stack.of(this).formatArn({
+          service: 'rds-db',
+          resource: 'dbuser',
+          resourceName: `${this.resource.attrDbiResourceId}/${dbUser}`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
     });
   }
 
   private validate(stack: Stack, props: ManagedDatabaseProps): void {
     const problems = new Problems();
-    problems.add(validateRdsDatabase({ engine: props.engine, instanceType: props.instanceType, storageGiB: props.storageGiB })
-      .filter((p) => !Token.isUnresolved((props as unknown as Record<string, unknown>)[p.path])));
+    problems.add(
+      validateRdsDatabase({ engine: props.engine, instanceType: props.instanceType, storageGiB: props.storageGiB }).filter(
+        (p) => !Token.isUnresolved((props as unknown as Record<string, unknown>)[p.path]),
+      ),
+    );
     const error = problems.error.bind(problems);
     const here = Token.isUnresolved(stack.region) ? undefined : stack.region;
-    for (const [path, region] of [['replicaOf.region', props.replicaOf?.region], ['backupReplication.region', props.backupReplication?.region]] as const) {
+    for (const [path, region] of [
+      ['replicaOf.region', props.replicaOf?.region],
+      ['backupReplication.region', props.backupReplication?.region],
+    ] as const) {
       if (region === undefined || Token.isUnresolved(region)) continue;
       if (!regionInfo(region)) error(path, 'RDS_REGION_UNKNOWN', `'${region}' is not an AWS commercial region.`);
       else if (region === here) error(path, 'RDS_REGION_SAME', `${region} is this stack's own region; name another region of the flavor.`);
     }
     if (props.replicaOf && props.backupReplication) {
-      error('backupReplication', 'RDS_REPLICA_BACKUP_REPLICATION', 'a read replica does not replicate automated backups; set backupReplication on the primary only.');
+      error(
+        'backupReplication',
+        'RDS_REPLICA_BACKUP_REPLICATION',
+        'a read replica does not replicate automated backups; set backupReplication on the primary only.',
+      );
     }
     const retention = props.backupRetention?.toDays();
     if (retention !== undefined && !Token.isUnresolved(retention) && (retention < 1 || retention > 35)) {

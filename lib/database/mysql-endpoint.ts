@@ -13,11 +13,13 @@ import type { DbNodeFleet } from './db-node-fleet';
 import { MYSQL_ENDPOINT_DEFAULTS as D } from './defaults';
 import { selectDatabaseSubnets } from './subnets';
 
-const NO_ACCESS_LOGS = 'NLB access logs record TLS listeners only; these listeners are TCP (MySQL negotiates TLS inside its own protocol, '
-  + 'so the balancer cannot terminate it) and would log nothing. The VPC flow logs record every connection.';
+const NO_ACCESS_LOGS =
+  'NLB access logs record TLS listeners only; these listeners are TCP (MySQL negotiates TLS inside its own protocol, ' +
+  'so the balancer cannot terminate it) and would log nothing. The VPC flow logs record every connection.';
 
-const TLS_IN_PROTOCOL = 'MySQL clients start in plain text and upgrade to TLS inside the protocol (classic SSL request, X Protocol capability), '
-  + 'which a TLS listener would break; the servers hold the certificates and require TLS (require_secure_transport=ON).';
+const TLS_IN_PROTOCOL =
+  'MySQL clients start in plain text and upgrade to TLS inside the protocol (classic SSL request, X Protocol capability), ' +
+  'which a TLS listener would break; the servers hold the certificates and require TLS (require_secure_transport=ON).';
 
 export interface MysqlEndpointProps {
   /** The `mysql` fleet the load balancer sends connections to. */
@@ -82,7 +84,11 @@ export class MysqlEndpoint extends Construct {
 
     const nodes = (props.targets ?? D.targets) === 'primary' ? [props.fleet.instances[0]] : [...props.fleet.instances];
     const group = (name: 'Classic' | 'X', port: number) => {
-      this.securityGroup.addIngressRule(ec2.Peer.ipv4(clientCidr), ec2.Port.tcp(port), `MySQL ${name === 'X' ? 'X Protocol' : 'classic protocol'} clients`);
+      this.securityGroup.addIngressRule(
+        ec2.Peer.ipv4(clientCidr),
+        ec2.Port.tcp(port),
+        `MySQL ${name === 'X' ? 'X Protocol' : 'classic protocol'} clients`,
+      );
       // Health checks and forwarded connections leave the balancer towards the nodes.
       this.securityGroup.connections.allowTo(props.fleet.securityGroup, ec2.Port.tcp(port), `MySQL ${name} to the nodes`);
       const targetGroup = new elbv2.NetworkTargetGroup(this, `${name}Targets`, {
@@ -118,14 +124,21 @@ export class MysqlEndpoint extends Construct {
 
   private validate(props: MysqlEndpointProps): void {
     const problems: string[] = [];
-    if (props.fleet.engine !== 'mysql') problems.push(`fleet: engine '${props.fleet.engine}' has no X Protocol; MysqlEndpoint fronts 'mysql' fleets only.`);
+    if (props.fleet.engine !== 'mysql')
+      problems.push(`fleet: engine '${props.fleet.engine}' has no X Protocol; MysqlEndpoint fronts 'mysql' fleets only.`);
     if (props.targets !== undefined && props.targets !== 'primary' && props.targets !== 'all-nodes') {
       problems.push(`targets: '${String(props.targets)}' must be 'primary' (the writer) or 'all-nodes' (read-only clients).`);
     }
     if (props.zone && (props.flavorName === undefined || !FLAVOR_NAME.test(props.flavorName))) {
-      problems.push(`flavorName: '${String(props.flavorName)}' must be a kebab-case flavor name when zone is given (the record is <db>.<region>.<flavor>.<zone>).`);
+      problems.push(
+        `flavorName: '${String(props.flavorName)}' must be a kebab-case flavor name when zone is given (the record is <db>.<region>.<flavor>.<zone>).`,
+      );
     }
     if (props.zone && Token.isUnresolved(Stack.of(this).region)) problems.push('the stack needs an explicit region: it is part of the record name.');
-    if (problems.length > 0) throw new FlavorsError('MYSQL_ENDPOINT_INVALID', `MysqlEndpoint ${this.node.path}: invalid props:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    if (problems.length > 0)
+      throw new FlavorsError(
+        'MYSQL_ENDPOINT_INVALID',
+        `MysqlEndpoint ${this.node.path}: invalid props:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+      );
   }
 }

@@ -9,7 +9,12 @@ export const DATABASE_SUBNETS: ec2.SubnetSelection = { subnetType: ec2.SubnetTyp
  * The subnets a database construct runs in, or a PropsError naming the prop when there are none
  * (CDK's own error would not say which construct or what to pass).
  */
-export function selectDatabaseSubnets(construct: IConstruct, label: string, vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined): ec2.ISubnet[] {
+export function selectDatabaseSubnets(
+  construct: IConstruct,
+  label: string,
+  vpc: ec2.IVpc,
+  selection: ec2.SubnetSelection | undefined,
+): ec2.ISubnet[] {
   const problems = new Problems();
   const source = `${label} ${construct.node.path}`;
   if (!selection && vpc.isolatedSubnets.length === 0) {

@@ -4,9 +4,18 @@ import * as fs from 'fs';
 
 /** Resource types that hold data or protect it: replacing or removing one loses data or access to it. */
 export const STATEFUL_TYPES: ReadonlySet<string> = new Set([
-  'AWS::EC2::Volume', 'AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'AWS::RDS::DBInstance', 'AWS::RDS::DBCluster',
-  'AWS::DynamoDB::GlobalTable', 'AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup',
-  'AWS::SecretsManager::Secret', 'AWS::EFS::FileSystem', 'AWS::DLM::LifecyclePolicy',
+  'AWS::EC2::Volume',
+  'AWS::KMS::Key',
+  'AWS::KMS::ReplicaKey',
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBCluster',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::DynamoDB::Table',
+  'AWS::S3::Bucket',
+  'AWS::Logs::LogGroup',
+  'AWS::SecretsManager::Secret',
+  'AWS::EFS::FileSystem',
+  'AWS::DLM::LifecyclePolicy',
 ]);
 
 export type ChangeKind = 'added' | 'removed' | 'replaced' | 'changed';
@@ -45,11 +54,19 @@ export function readStageTemplates(cdkOut: string): Map<string, StageTemplates> 
 
 function classify(impact: ResourceImpact): ChangeKind | undefined {
   switch (impact) {
-    case ResourceImpact.WILL_CREATE: case ResourceImpact.WILL_IMPORT: return 'added';
-    case ResourceImpact.WILL_DESTROY: case ResourceImpact.WILL_ORPHAN: return 'removed';
-    case ResourceImpact.WILL_REPLACE: case ResourceImpact.MAY_REPLACE: return 'replaced';
-    case ResourceImpact.WILL_UPDATE: return 'changed';
-    default: return undefined;
+    case ResourceImpact.WILL_CREATE:
+    case ResourceImpact.WILL_IMPORT:
+      return 'added';
+    case ResourceImpact.WILL_DESTROY:
+    case ResourceImpact.WILL_ORPHAN:
+      return 'removed';
+    case ResourceImpact.WILL_REPLACE:
+    case ResourceImpact.MAY_REPLACE:
+      return 'replaced';
+    case ResourceImpact.WILL_UPDATE:
+      return 'changed';
+    default:
+      return undefined;
   }
 }
 
@@ -64,7 +81,10 @@ export function diffStack(stack: string, base: Record<string, unknown>, head: Re
     const updates = Object.entries(change.propertyUpdates);
     const replacing = updates.filter(([, p]) => p.changeImpact === ResourceImpact.WILL_REPLACE || p.changeImpact === ResourceImpact.MAY_REPLACE);
     changes.push({
-      stack, logicalId, type, kind,
+      stack,
+      logicalId,
+      type,
+      kind,
       stateful: STATEFUL_TYPES.has(type),
       properties: (kind === 'replaced' && replacing.length > 0 ? replacing : updates).map(([name]) => name).sort(),
     });
@@ -103,7 +123,13 @@ export interface FlavorPictureRef {
 
 // A region is whole stacks, a database is resources of these types: adding or removing either, or
 // resizing a database, changes the picture.
-const TOPOLOGY_TYPES = new Set(['AWS::RDS::DBInstance', 'AWS::EC2::Instance', 'AWS::EC2::Volume', 'AWS::DLM::LifecyclePolicy', 'AWS::Route53::RecordSet']);
+const TOPOLOGY_TYPES = new Set([
+  'AWS::RDS::DBInstance',
+  'AWS::EC2::Instance',
+  'AWS::EC2::Volume',
+  'AWS::DLM::LifecyclePolicy',
+  'AWS::Route53::RecordSet',
+]);
 
 /** Whether a flavor's regions or databases changed (its picture then goes into the comment). */
 export function topologyChanged(d: StageDiff): boolean {
@@ -115,8 +141,15 @@ export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string,
   const lines = [`## flavors diff against \`${baseRef}\``, ''];
   const danger = dangerousChanges(diffs);
   if (danger.length > 0) {
-    lines.push(`> [!CAUTION]`, `> ${danger.length} stateful resource(s) would be replaced or removed. Data in them is lost or orphaned unless migrated:`, '>');
-    for (const c of danger) lines.push(`> - **${c.kind}** \`${c.type}\` \`${c.logicalId}\` in \`${c.stack}\`${c.properties.length ? ` (because of ${c.properties.join(', ')})` : ''}`);
+    lines.push(
+      `> [!CAUTION]`,
+      `> ${danger.length} stateful resource(s) would be replaced or removed. Data in them is lost or orphaned unless migrated:`,
+      '>',
+    );
+    for (const c of danger)
+      lines.push(
+        `> - **${c.kind}** \`${c.type}\` \`${c.logicalId}\` in \`${c.stack}\`${c.properties.length ? ` (because of ${c.properties.join(', ')})` : ''}`,
+      );
     lines.push('');
   }
   lines.push('| flavor | status | added | changed | replaced | removed |', '| --- | --- | ---: | ---: | ---: | ---: |');
@@ -125,9 +158,17 @@ export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string,
     lines.push(`| \`${d.stage}\` | ${d.status} | ${KINDS.map(count).join(' | ')} |`);
   }
   for (const d of diffs.filter((x) => x.changes.length > 0)) {
-    lines.push('', `<details><summary><code>${d.stage}</code>: ${d.changes.length} resource change(s)</summary>`, '', '| stack | resource | type | change | properties |', '| --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      `<details><summary><code>${d.stage}</code>: ${d.changes.length} resource change(s)</summary>`,
+      '',
+      '| stack | resource | type | change | properties |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const c of d.changes) {
-      lines.push(`| \`${c.stack}\` | \`${c.logicalId}\` | \`${c.type}\` | ${c.stateful && c.kind !== 'added' && c.kind !== 'changed' ? `**${c.kind}** (stateful)` : c.kind} | ${c.properties.join(', ')} |`);
+      lines.push(
+        `| \`${c.stack}\` | \`${c.logicalId}\` | \`${c.type}\` | ${c.stateful && c.kind !== 'added' && c.kind !== 'changed' ? `**${c.kind}** (stateful)` : c.kind} | ${c.properties.join(', ')} |`,
+      );
     }
     lines.push('', '</details>');
   }

@@ -30,12 +30,18 @@ export interface FailoverRecordPlan {
 export function planFailoverRecords(flavor: string, regions: readonly string[], zoneName: string, automatic = true): FailoverRecordPlan[] {
   if (regions.length === 0) return [];
   if (regions.length === 1 || !automatic) {
-    return [{ name: failoverChainName(flavor, 0, zoneName), target: regionalEndpointName(flavor, regions[0], zoneName), region: regions[0], level: 0 }];
+    return [
+      { name: failoverChainName(flavor, 0, zoneName), target: regionalEndpointName(flavor, regions[0], zoneName), region: regions[0], level: 0 },
+    ];
   }
   const plan: FailoverRecordPlan[] = [];
   const toRegion = (level: number, region: string, failover: 'PRIMARY' | 'SECONDARY'): FailoverRecordPlan => ({
-    name: failoverChainName(flavor, level, zoneName), target: regionalEndpointName(flavor, region, zoneName),
-    failover, setIdentifier: failoverSetIdentifier(flavor, region), region, level,
+    name: failoverChainName(flavor, level, zoneName),
+    target: regionalEndpointName(flavor, region, zoneName),
+    failover,
+    setIdentifier: failoverSetIdentifier(flavor, region),
+    region,
+    level,
   });
   for (let level = 0; level < regions.length - 1; level++) {
     plan.push(toRegion(level, regions[level], 'PRIMARY'));
@@ -43,9 +49,12 @@ export function planFailoverRecords(flavor: string, regions: readonly string[], 
       plan.push(toRegion(level, regions[level + 1], 'SECONDARY'));
     } else {
       plan.push({
-        name: failoverChainName(flavor, level, zoneName), target: failoverChainName(flavor, level + 1, zoneName),
-        failover: 'SECONDARY', setIdentifier: failoverChainSetIdentifier(flavor, level + 1),
-        chainRegions: regions.slice(level + 1), level,
+        name: failoverChainName(flavor, level, zoneName),
+        target: failoverChainName(flavor, level + 1, zoneName),
+        failover: 'SECONDARY',
+        setIdentifier: failoverChainSetIdentifier(flavor, level + 1),
+        chainRegions: regions.slice(level + 1),
+        level,
       });
     }
   }

@@ -60,7 +60,10 @@ export class RegionalEndpoint extends Construct {
     // (literal), or the domain's Distribution* attributes (a domain defined in this app).
     const alias = props.target.bind(this.record, props.zone);
     if (alias.hostedZoneId === CLOUDFRONT_ZONE_ID || /"Distribution(HostedZoneId|DomainName)"/.test(JSON.stringify(Stack.of(this).resolve(alias)))) {
-      throw new FlavorsError('ENDPOINT_INVALID', `RegionalEndpoint ${this.node.path}: invalid props:\n  target: the API Gateway domain is edge-optimized (served by CloudFront); create it with endpointType REGIONAL.`);
+      throw new FlavorsError(
+        'ENDPOINT_INVALID',
+        `RegionalEndpoint ${this.node.path}: invalid props:\n  target: the API Gateway domain is edge-optimized (served by CloudFront); create it with endpointType REGIONAL.`,
+      );
     }
   }
 
@@ -72,9 +75,13 @@ export class RegionalEndpoint extends Construct {
     }
     const kind = targetKind(props.target);
     if (kind === 'cloudfront') {
-      problems.push('target: CloudFront is global, not regional: alias the region\'s own ALB, NLB or regional API Gateway domain; put CloudFront in front of <flavor>.<zone> instead.');
+      problems.push(
+        "target: CloudFront is global, not regional: alias the region's own ALB, NLB or regional API Gateway domain; put CloudFront in front of <flavor>.<zone> instead.",
+      );
     } else if (kind === 'other') {
-      problems.push(`target: ${props.target.constructor.name} is not a regional endpoint; use LoadBalancerTarget (ALB or NLB) or an API Gateway regional domain target.`);
+      problems.push(
+        `target: ${props.target.constructor.name} is not a regional endpoint; use LoadBalancerTarget (ALB or NLB) or an API Gateway regional domain target.`,
+      );
     }
     if (!this.healthCheckPath.startsWith('/') || this.healthCheckPath.length > 255) {
       problems.push(`healthCheckPath: '${this.healthCheckPath}' must start with '/' and be at most 255 characters, e.g. '/healthz'.`);

@@ -63,7 +63,11 @@ export interface FailoverTiming {
   readonly totalSeconds: number;
 }
 
-const pascal = (region: string): string => region.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+const pascal = (region: string): string =>
+  region
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
 
 /**
  * DNS failover for one flavor endpoint: a Route 53 health check per flavor region (HTTPS on
@@ -99,10 +103,13 @@ export class RegionalFailover extends Construct {
 
     const checks = new Map<string, route53.CfnHealthCheck>();
     for (const region of props.regions) {
-      checks.set(region, new route53.CfnHealthCheck(this, `HealthCheck${pascal(region)}`, {
-        healthCheckConfig: regionCheckConfig(props, region, zoneName, interval, threshold),
-        healthCheckTags: [{ key: 'Name', value: `${props.flavorName}-${region}` }],
-      }));
+      checks.set(
+        region,
+        new route53.CfnHealthCheck(this, `HealthCheck${pascal(region)}`, {
+          healthCheckConfig: regionCheckConfig(props, region, zoneName, interval, threshold),
+          healthCheckTags: [{ key: 'Name', value: `${props.flavorName}-${region}` }],
+        }),
+      );
     }
     this.healthChecks = checks;
 
@@ -133,18 +140,23 @@ export class RegionalFailover extends Construct {
       });
     });
 
-    const detectionSeconds = props.healthCheck.type === 'https'
-      ? interval * threshold
-      : props.healthCheck.alarmEvaluationSeconds ?? FAILOVER_DEFAULTS.alarmEvaluationSeconds;
+    const detectionSeconds =
+      props.healthCheck.type === 'https'
+        ? interval * threshold
+        : (props.healthCheck.alarmEvaluationSeconds ?? FAILOVER_DEFAULTS.alarmEvaluationSeconds);
     const propagationSeconds = FAILOVER_DEFAULTS.propagationSeconds;
     this.estimatedFailover = { detectionSeconds, propagationSeconds, ttlSeconds, totalSeconds: detectionSeconds + propagationSeconds + ttlSeconds };
 
     if (props.regions.length === 1) {
-      Annotations.of(this).addWarningV2('flavors:failover:single-region',
-        `${props.flavorName} has one region (${props.regions[0]}): a simple record, no DNS failover; the health check reports status only.`);
+      Annotations.of(this).addWarningV2(
+        'flavors:failover:single-region',
+        `${props.flavorName} has one region (${props.regions[0]}): a simple record, no DNS failover; the health check reports status only.`,
+      );
     } else if (!automatic) {
-      Annotations.of(this).addWarningV2('flavors:failover:manual',
-        `${props.flavorName}: DNS failover is manual; ${this.endpointName} points at ${props.regions[0]} until 'flavors failover' moves it.`);
+      Annotations.of(this).addWarningV2(
+        'flavors:failover:manual',
+        `${props.flavorName}: DNS failover is manual; ${this.endpointName} points at ${props.regions[0]} until 'flavors failover' moves it.`,
+      );
     }
   }
 
@@ -152,14 +164,22 @@ export class RegionalFailover extends Construct {
     const problems = new Problems();
     const error = problems.error.bind(problems);
     if (!FLAVOR_NAME.test(props.flavorName)) {
-      error('flavorName', 'FAILOVER_FLAVOR_NAME_INVALID', `'${props.flavorName}' must be a kebab-case flavor name; it becomes the DNS label <flavor>.<zone>.`);
+      error(
+        'flavorName',
+        'FAILOVER_FLAVOR_NAME_INVALID',
+        `'${props.flavorName}' must be a kebab-case flavor name; it becomes the DNS label <flavor>.<zone>.`,
+      );
     }
     if (props.regions.length === 0) error('regions', 'FAILOVER_REGIONS_EMPTY', 'list the flavor regions, primary first.');
     props.regions.forEach((region, i) => {
       if (!regionInfo(region)) {
         error(`regions[${i}]`, 'FAILOVER_REGION_UNKNOWN', `'${region}' is not an AWS commercial region (see lib/flavor/regions.ts).`);
       } else if (props.allowedRegions && !props.allowedRegions.includes(region)) {
-        error(`regions[${i}]`, 'FAILOVER_REGION_OUTSIDE_ALLOWED', `${region} is outside the allowed regions (${props.allowedRegions.join(', ')}); DNS may only send clients to the flavor's regions.`);
+        error(
+          `regions[${i}]`,
+          'FAILOVER_REGION_OUTSIDE_ALLOWED',
+          `${region} is outside the allowed regions (${props.allowedRegions.join(', ')}); DNS may only send clients to the flavor's regions.`,
+        );
       }
       if (props.regions.indexOf(region) < i) error(`regions[${i}]`, 'FAILOVER_REGION_DUPLICATE', `${region} is listed twice; list each region once.`);
     });
@@ -167,7 +187,11 @@ export class RegionalFailover extends Construct {
       error('requestIntervalSeconds', 'FAILOVER_INTERVAL_INVALID', `Route 53 checks every 10 or 30 seconds, got ${interval}.`);
     }
     if (!Number.isInteger(threshold) || threshold < ROUTE53_FAILURE_THRESHOLD.min || threshold > ROUTE53_FAILURE_THRESHOLD.max) {
-      error('failureThreshold', 'FAILOVER_THRESHOLD_INVALID', `failureThreshold must be an integer from ${ROUTE53_FAILURE_THRESHOLD.min} to ${ROUTE53_FAILURE_THRESHOLD.max}, got ${threshold}.`);
+      error(
+        'failureThreshold',
+        'FAILOVER_THRESHOLD_INVALID',
+        `failureThreshold must be an integer from ${ROUTE53_FAILURE_THRESHOLD.min} to ${ROUTE53_FAILURE_THRESHOLD.max}, got ${threshold}.`,
+      );
     }
     if (!Token.isUnresolved(ttlSeconds) && (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 86400)) {
       error('ttl', 'FAILOVER_TTL_INVALID', `ttl must be whole seconds from 0 to 86400, got ${ttlSeconds}.`);
@@ -176,7 +200,11 @@ export class RegionalFailover extends Construct {
     if (check.type === 'https') {
       const path = check.path ?? FAILOVER_DEFAULTS.healthCheckPath;
       if (!path.startsWith('/') || path.length > 255) {
-        error('healthCheck.path', 'FAILOVER_HEALTH_PATH_INVALID', `path '${path}' must start with '/' and be at most 255 characters, e.g. '/healthz'.`);
+        error(
+          'healthCheck.path',
+          'FAILOVER_HEALTH_PATH_INVALID',
+          `path '${path}' must start with '/' and be at most 255 characters, e.g. '/healthz'.`,
+        );
       }
       const port = check.port ?? FAILOVER_DEFAULTS.port;
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -184,11 +212,16 @@ export class RegionalFailover extends Construct {
       }
     } else {
       for (const region of props.regions) {
-        if (!check.alarms[region]) error(`healthCheck.alarms.${region}`, 'FAILOVER_ALARM_MISSING', `no alarm for ${region}; give every region's alarm name.`);
+        if (!check.alarms[region])
+          error(`healthCheck.alarms.${region}`, 'FAILOVER_ALARM_MISSING', `no alarm for ${region}; give every region's alarm name.`);
       }
       for (const region of Object.keys(check.alarms)) {
         if (!props.regions.includes(region)) {
-          error(`healthCheck.alarms.${region}`, 'FAILOVER_ALARM_REGION_UNKNOWN', `${region} is not one of the regions (${props.regions.join(', ')}); remove its alarm.`);
+          error(
+            `healthCheck.alarms.${region}`,
+            'FAILOVER_ALARM_REGION_UNKNOWN',
+            `${region} is not one of the regions (${props.regions.join(', ')}); remove its alarm.`,
+          );
         }
       }
     }
@@ -196,7 +229,13 @@ export class RegionalFailover extends Construct {
   }
 }
 
-function regionCheckConfig(props: RegionalFailoverProps, region: string, zoneName: string, interval: number, threshold: number): route53.CfnHealthCheck.HealthCheckConfigProperty {
+function regionCheckConfig(
+  props: RegionalFailoverProps,
+  region: string,
+  zoneName: string,
+  interval: number,
+  threshold: number,
+): route53.CfnHealthCheck.HealthCheckConfigProperty {
   const check = props.healthCheck;
   if (check.type === 'cloudwatch-alarm') {
     return {

@@ -34,7 +34,10 @@ function bearer(req: IncomingMessage): string | undefined {
  */
 export function foreignRegionGuard(props: ForeignRegionGuardProps): NodeMiddleware {
   if (typeof props.region !== 'string' || props.region.length === 0 || (!props.verify && !props.trust)) {
-    throw new FenceError('FENCE_BAD_INPUT', 'foreignRegionGuard needs region (the region this service runs in) and verify or trust ({ flavor, jwks }).');
+    throw new FenceError(
+      'FENCE_BAD_INPUT',
+      'foreignRegionGuard needs region (the region this service runs in) and verify or trust ({ flavor, jwks }).',
+    );
   }
   const verify = props.verify ?? flavorTokenVerifier(props.trust!);
   const tokenOf = props.tokenOf ?? bearer;
@@ -47,26 +50,36 @@ export function foreignRegionGuard(props: ForeignRegionGuardProps): NodeMiddlewa
     }
     Promise.resolve()
       .then(() => verify(token))
-      .then((claims) => {
-        if (claims.region === props.region) {
-          next();
-          return;
-        }
-        const base = homeEndpoint(claims);
-        let location: string;
-        try {
-          location = new URL(req.url ?? '/', base).toString();
-        } catch {
-          // A valid token for another region without a usable endpoint: refuse here rather than run the handler.
-          res.writeHead(421, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ error: 'FENCE_WRONG_REGION', message: `space ${claims.space} is homed in ${claims.region}, not ${props.region}.` }));
-          return;
-        }
-        res.writeHead(307, { location, 'cache-control': 'no-store', 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: 'FENCE_WRONG_REGION', message: `space ${claims.space} is homed in ${claims.region}; repeat the request at ${location}.` }));
-      }, (err: unknown) => {
-        if (err instanceof FenceError) next();
-        else next(err);
-      });
+      .then(
+        (claims) => {
+          if (claims.region === props.region) {
+            next();
+            return;
+          }
+          const base = homeEndpoint(claims);
+          let location: string;
+          try {
+            location = new URL(req.url ?? '/', base).toString();
+          } catch {
+            // A valid token for another region without a usable endpoint: refuse here rather than run the handler.
+            res.writeHead(421, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+            res.end(
+              JSON.stringify({ error: 'FENCE_WRONG_REGION', message: `space ${claims.space} is homed in ${claims.region}, not ${props.region}.` }),
+            );
+            return;
+          }
+          res.writeHead(307, { location, 'cache-control': 'no-store', 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: 'FENCE_WRONG_REGION',
+              message: `space ${claims.space} is homed in ${claims.region}; repeat the request at ${location}.`,
+            }),
+          );
+        },
+        (err: unknown) => {
+          if (err instanceof FenceError) next();
+          else next(err);
+        },
+      );
   };
 }

@@ -60,7 +60,10 @@ export function fenceLockKey(spaceId: string): string {
 export function fenceTableError(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   if ((code === '42P01' || code === '42883') && err instanceof Error && err.message.includes(FENCE_TABLE)) {
-    return new FenceError('FENCE_NOT_INSTALLED', `${FENCE_TABLE} does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.`);
+    return new FenceError(
+      'FENCE_NOT_INSTALLED',
+      `${FENCE_TABLE} does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.`,
+    );
   }
   return err;
 }
@@ -77,7 +80,9 @@ export async function installFence(pool: FencePool): Promise<void> {
     await client.query(FENCE_DDL);
     await client.query('COMMIT');
   } catch (err) {
-    await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
     throw err;
   } finally {
     client.release(broken);

@@ -43,7 +43,8 @@ export class SpaceWriteFence<C extends FenceClaims = FenceClaims> {
   constructor(props: SpaceWriteFenceProps) {
     const problems: string[] = [];
     if (!props.pool || typeof props.pool.connect !== 'function') problems.push('pool must be a pg Pool');
-    if (typeof props.region !== 'string' || props.region.length === 0) problems.push('region must be the region this service runs in (e.g. us-east-1)');
+    if (typeof props.region !== 'string' || props.region.length === 0)
+      problems.push('region must be the region this service runs in (e.g. us-east-1)');
     if (!props.verify && !props.trust) problems.push('pass verify (a token verifier) or trust ({ flavor, jwks }) to verify flavor tokens');
     if (problems.length > 0) throw new FenceError('FENCE_BAD_INPUT', `SpaceWriteFence: ${problems.join('; ')}.`);
     this.pool = props.pool;
@@ -58,28 +59,41 @@ export class SpaceWriteFence<C extends FenceClaims = FenceClaims> {
       throw new FenceError('FENCE_TOKEN_INVALID', 'the verified token lacks a space, a region or an integer epoch.');
     }
     if (options.space !== undefined && claims.space !== options.space) {
-      throw new FenceError('FENCE_WRONG_SPACE', `the token is for space ${claims.space}, not ${options.space}; ask the lookup service for a token of ${options.space}.`);
+      throw new FenceError(
+        'FENCE_WRONG_SPACE',
+        `the token is for space ${claims.space}, not ${options.space}; ask the lookup service for a token of ${options.space}.`,
+      );
     }
     if (claims.region !== this.region) {
-      throw new FenceError('FENCE_WRONG_REGION', `the token is for region ${claims.region}, and this is ${this.region}; send the request to the space's home endpoint.`);
+      throw new FenceError(
+        'FENCE_WRONG_REGION',
+        `the token is for region ${claims.region}, and this is ${this.region}; send the request to the space's home endpoint.`,
+      );
     }
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
       // One round trip: begin, then wait for the space's fence in shared mode and read its row
       // (flavors_fence_enter reads after the lock is granted, i.e. after any bump that held it committed).
-      const results = (await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED; `
-        + `SELECT epoch, home_region FROM ${FENCE_TABLE}_enter(${fenceLockKey(claims.space)}, ${client.escapeLiteral(claims.space)})`)) as unknown as QueryResult<{ epoch: string; home_region: string }>[];
+      const results = (await client.query(
+        `BEGIN ISOLATION LEVEL READ COMMITTED; ` +
+          `SELECT epoch, home_region FROM ${FENCE_TABLE}_enter(${fenceLockKey(claims.space)}, ${client.escapeLiteral(claims.space)})`,
+      )) as unknown as QueryResult<{ epoch: string; home_region: string }>[];
       this.check(claims, results[1].rows[0]);
       const result = await work(client, claims);
       const commit = await client.query('COMMIT');
       // COMMIT of a failed transaction answers ROLLBACK instead of failing: the work caught an SQL error.
       if (commit.command !== 'COMMIT') {
-        throw new FenceError('FENCE_TRANSACTION_ABORTED', `the write of space ${claims.space} was rolled back: the transaction had failed inside the callback (an SQL error was caught there).`);
+        throw new FenceError(
+          'FENCE_TRANSACTION_ABORTED',
+          `the write of space ${claims.space} was rolled back: the transaction had failed inside the callback (an SQL error was caught there).`,
+        );
       }
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+      await client.query('ROLLBACK').catch((e: Error) => {
+        broken = e;
+      });
       throw fenceTableError(err);
     } finally {
       client.release(broken);
@@ -88,17 +102,29 @@ export class SpaceWriteFence<C extends FenceClaims = FenceClaims> {
 
   private check(claims: FenceClaims, row: { epoch: string; home_region: string } | undefined): void {
     if (!row) {
-      throw new FenceError('FENCE_UNKNOWN_SPACE', `this database has no fence for space ${claims.space}; its data is not here (or it was never fenced: bumpFenceEpoch creates the row).`);
+      throw new FenceError(
+        'FENCE_UNKNOWN_SPACE',
+        `this database has no fence for space ${claims.space}; its data is not here (or it was never fenced: bumpFenceEpoch creates the row).`,
+      );
     }
     const epoch = Number(row.epoch);
     if (claims.epoch < epoch) {
-      throw new FenceError('FENCE_STALE_EPOCH', `the token carries epoch ${claims.epoch} but space ${claims.space} is at epoch ${epoch}: a failover or move fenced it; ask the lookup service for a new route and token.`);
+      throw new FenceError(
+        'FENCE_STALE_EPOCH',
+        `the token carries epoch ${claims.epoch} but space ${claims.space} is at epoch ${epoch}: a failover or move fenced it; ask the lookup service for a new route and token.`,
+      );
     }
     if (claims.epoch > epoch) {
-      throw new FenceError('FENCE_EPOCH_AHEAD', `the token carries epoch ${claims.epoch} but this database has space ${claims.space} at epoch ${epoch}: a failover or move is not finished here; retry shortly.`);
+      throw new FenceError(
+        'FENCE_EPOCH_AHEAD',
+        `the token carries epoch ${claims.epoch} but this database has space ${claims.space} at epoch ${epoch}: a failover or move is not finished here; retry shortly.`,
+      );
     }
     if (row.home_region !== this.region) {
-      throw new FenceError('FENCE_WRONG_REGION', `space ${claims.space} is homed in ${row.home_region} at epoch ${epoch}, not in ${this.region}; send the request to its home endpoint.`);
+      throw new FenceError(
+        'FENCE_WRONG_REGION',
+        `space ${claims.space} is homed in ${row.home_region} at epoch ${epoch}, not in ${this.region}; send the request to its home endpoint.`,
+      );
     }
   }
 }

@@ -69,10 +69,17 @@ async function verifyOnce(trust: FlavorTokenTrust, token: string): Promise<Flavo
   }
   try {
     // The region is the token's own (checked by the caller); epoch 1 is the lowest there is, so no epoch is refused here.
-    return Object.freeze(await verifyFlavorToken(token, {
-      flavor: trust.flavor, region: typeof region === 'string' ? region : '', currentEpoch: 1, jwks: trust.jwks,
-      audience: trust.audience, issuer: trust.issuer, currentDate: trust.currentDate?.(),
-    }));
+    return Object.freeze(
+      await verifyFlavorToken(token, {
+        flavor: trust.flavor,
+        region: typeof region === 'string' ? region : '',
+        currentEpoch: 1,
+        jwks: trust.jwks,
+        audience: trust.audience,
+        issuer: trust.issuer,
+        currentDate: trust.currentDate?.(),
+      }),
+    );
   } catch (err) {
     if (err instanceof FlavorTokenError) throw new FenceError('FENCE_TOKEN_INVALID', `${err.code}: ${err.message}`);
     throw err;

@@ -37,8 +37,14 @@ export function defineFlavor(input: FlavorSpec): Flavor {
 /** True when the value looks like what `defineFlavor` returns (used to check a file's default export). */
 export function isFlavor(value: unknown): value is Flavor {
   const v = value as Partial<Flavor> | undefined;
-  return typeof v === 'object' && v !== null && typeof v.name === 'string' && Array.isArray(v.regions)
-    && typeof v.primaryRegion === 'string' && Array.isArray(v.warnings);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.name === 'string' &&
+    Array.isArray(v.regions) &&
+    typeof v.primaryRegion === 'string' &&
+    Array.isArray(v.warnings)
+  );
 }
 
 /** Every region of the flavor, primary first. */

@@ -23,7 +23,8 @@ export interface LoadResult {
 
 /** Flavor files: `*.ts` in the folder, except declarations, tests and files starting with `_` (shared helpers). */
 export function listFlavorFiles(dir: string): string[] {
-  return fs.readdirSync(dir)
+  return fs
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts') && !f.startsWith('_'))
     .sort()
     .map((f) => path.join(dir, f));
@@ -31,8 +32,13 @@ export function listFlavorFiles(dir: string): string[] {
 
 /** The compiler's own words, without native backtraces: the first lines, whitespace collapsed. */
 function firstLines(message: string): string {
-  return message.split(/Stack backtrace:|Caused by:/)[0]
-    .split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter(Boolean).slice(0, 3).join(' ');
+  return message
+    .split(/Stack backtrace:|Caused by:/)[0]
+    .split('\n')
+    .map((l) => l.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .slice(0, 3)
+    .join(' ');
 }
 
 const FLAVOR_FIELDS = ['name', 'description', 'residency', 'regions', 'databases', 'backup', 'failover'] as const;
@@ -40,16 +46,27 @@ const FLAVOR_FIELDS = ['name', 'description', 'residency', 'regions', 'databases
 /** Turns what loading one file came to into its flavor or its problems. */
 function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; problems: FileProblem[] } {
   const at = (p: Problem): FileProblem => ({ file, ...p });
-  const error = (code: string, message: string, path = ''): { problems: FileProblem[] } => ({ problems: [at({ code, path, severity: 'error', message })] });
+  const error = (code: string, message: string, path = ''): { problems: FileProblem[] } => ({
+    problems: [at({ code, path, severity: 'error', message })],
+  });
   switch (outcome.kind) {
     case 'unbundlable':
       return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${firstLines(outcome.message)}. Fix the syntax or the import it names.`);
     case 'crashed':
-      return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${outcome.message}. A flavor file only declares data; remove what it runs at import.`);
+      return error(
+        'FLAVOR_FILE_UNLOADABLE',
+        `cannot load the file: ${outcome.message}. A flavor file only declares data; remove what it runs at import.`,
+      );
     case 'timeout':
-      return error('FLAVOR_FILE_TIMEOUT', `the file ran longer than ${SANDBOX_DEFAULTS.fileTimeoutMs} ms at import and was stopped; a flavor file only declares data (no loops, waits or I/O).`);
+      return error(
+        'FLAVOR_FILE_TIMEOUT',
+        `the file ran longer than ${SANDBOX_DEFAULTS.fileTimeoutMs} ms at import and was stopped; a flavor file only declares data (no loops, waits or I/O).`,
+      );
     case 'side-effect':
-      return error('FLAVOR_FILE_SIDE_EFFECT', `the file tried a side effect at import, which was refused: ${firstLines(outcome.message)}. Flavor files are loaded without network, file writes, processes or packages; import only defineFlavor from lib/flavor.`);
+      return error(
+        'FLAVOR_FILE_SIDE_EFFECT',
+        `the file tried a side effect at import, which was refused: ${firstLines(outcome.message)}. Flavor files are loaded without network, file writes, processes or packages; import only defineFlavor from lib/flavor.`,
+      );
     case 'threw':
       return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${firstLines(outcome.message)}. Fix the syntax or the import it names.`);
     case 'flavor-error':
@@ -59,7 +76,10 @@ function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; probl
   }
   if (outcome.problems.length > 0) return { problems: outcome.problems.map(at) };
   if (!isFlavor(outcome.value)) {
-    return error('FLAVOR_FILE_NO_DEFAULT_EXPORT', "the file must `export default defineFlavor({...})` (import { defineFlavor } from '../lib/flavor').");
+    return error(
+      'FLAVOR_FILE_NO_DEFAULT_EXPORT',
+      "the file must `export default defineFlavor({...})` (import { defineFlavor } from '../lib/flavor').",
+    );
   }
   // Checked again here, in this process: only what defineFlavor accepts here becomes a flavor, whatever the file exported.
   const exported = outcome.value as unknown as Record<string, unknown>;
@@ -74,7 +94,14 @@ function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; probl
   const problems = flavor.warnings.map(at);
   const expected = path.basename(file, '.ts');
   if (flavor.name !== expected) {
-    problems.push(at({ code: 'FLAVOR_NAME_FILE_MISMATCH', path: 'name', severity: 'error', message: `name '${flavor.name}' must equal the file name '${expected}'; rename the file or the flavor.` }));
+    problems.push(
+      at({
+        code: 'FLAVOR_NAME_FILE_MISMATCH',
+        path: 'name',
+        severity: 'error',
+        message: `name '${flavor.name}' must equal the file name '${expected}'; rename the file or the flavor.`,
+      }),
+    );
   }
   return { flavor, problems };
 }
@@ -97,9 +124,21 @@ export function loadFlavorFile(file: string, reportAs: string = file): { flavor?
  * must match): the file itself, or for a candidate edit saved under a temporary name, the real one.
  */
 function loadFiles(files: readonly string[], names: readonly string[] = files): { flavor?: Flavor; problems: FileProblem[] }[] {
-  const results: ({ flavor?: Flavor; problems: FileProblem[] } | undefined)[] = files.map((file, i) => (fs.existsSync(path.resolve(file)) ? undefined : {
-    problems: [{ file: names[i], code: 'FLAVOR_FILE_NOT_FOUND', path: '', severity: 'error' as const, message: 'file does not exist; pass a path to a flavor file such as flavors/global.ts.' }],
-  }));
+  const results: ({ flavor?: Flavor; problems: FileProblem[] } | undefined)[] = files.map((file, i) =>
+    fs.existsSync(path.resolve(file))
+      ? undefined
+      : {
+          problems: [
+            {
+              file: names[i],
+              code: 'FLAVOR_FILE_NOT_FOUND',
+              path: '',
+              severity: 'error' as const,
+              message: 'file does not exist; pass a path to a flavor file such as flavors/global.ts.',
+            },
+          ],
+        },
+  );
   const toLoad = files.filter((_, i) => !results[i]);
   const outcomes = loadInSandbox(toLoad.map((f) => path.resolve(f)));
   let next = 0;
@@ -118,7 +157,13 @@ export function loadFlavorFiles(files: readonly string[]): LoadResult {
     if (!result.flavor) continue;
     const other = seen.get(result.flavor.name);
     if (other) {
-      problems.push({ file, code: 'FLAVOR_NAME_DUPLICATE', path: 'name', severity: 'error', message: `name '${result.flavor.name}' is already used by ${other}; flavor names must be unique.` });
+      problems.push({
+        file,
+        code: 'FLAVOR_NAME_DUPLICATE',
+        path: 'name',
+        severity: 'error',
+        message: `name '${result.flavor.name}' is already used by ${other}; flavor names must be unique.`,
+      });
       continue;
     }
     seen.set(result.flavor.name, file);

@@ -62,7 +62,9 @@ export function toPlainData(input: unknown): { value: unknown; problems: Problem
 
   function copy(value: unknown, path: string, depth: number): unknown {
     if (++values > L.maxValues) {
-      return values === L.maxValues + 1 ? fail('', 'FLAVOR_FIELD_TOO_LARGE', `the flavor holds more than ${L.maxValues} values; a flavor is a short declaration, not a data file.`) : undefined;
+      return values === L.maxValues + 1
+        ? fail('', 'FLAVOR_FIELD_TOO_LARGE', `the flavor holds more than ${L.maxValues} values; a flavor is a short declaration, not a data file.`)
+        : undefined;
     }
     const nonData = describeNonData(value);
     if (nonData) return fail(path, 'FLAVOR_FIELD_NOT_DATA', `${path || 'the flavor'} ${nonData}; a flavor file holds plain values only.`);
@@ -73,12 +75,17 @@ export function toPlainData(input: unknown): { value: unknown; problems: Problem
     }
     if (typeof value !== 'object' || value === null) return value;
     if (depth > L.maxDepth) return fail(path, 'FLAVOR_FIELD_TOO_LARGE', `${path} is nested deeper than ${L.maxDepth} levels.`);
-    if (ancestors.has(value)) return fail(path, 'FLAVOR_FIELD_NOT_DATA', `${path} refers back to an object that contains it (a cycle); write the value out.`);
+    if (ancestors.has(value))
+      return fail(path, 'FLAVOR_FIELD_NOT_DATA', `${path} refers back to an object that contains it (a cycle); write the value out.`);
     try {
       return copyObject(value, path, depth);
     } catch (err) {
       // A proxy's traps (ownKeys, getPrototypeOf…) are code too: whatever they throw is reported here.
-      return fail(path, 'FLAVOR_FIELD_NOT_DATA', `${path || 'the flavor'} cannot be read as plain data (${show(String((err as { message?: unknown })?.message ?? err))}).`);
+      return fail(
+        path,
+        'FLAVOR_FIELD_NOT_DATA',
+        `${path || 'the flavor'} cannot be read as plain data (${show(String((err as { message?: unknown })?.message ?? err))}).`,
+      );
     } finally {
       ancestors.delete(value);
     }
@@ -91,18 +98,25 @@ export function toPlainData(input: unknown): { value: unknown; problems: Problem
     const plain = isArray || proto === null || Object.getPrototypeOf(proto) === null;
     if (!plain) {
       const inherits = Object.getPrototypeOf(Object.getPrototypeOf(proto) as object) === null && !Array.isArray(proto);
-      return fail(path, 'FLAVOR_FIELD_NOT_DATA', inherits
-        ? `${path || 'the flavor'} inherits fields from another object (a __proto__ or Object.create prototype); declare every field on the object itself.`
-        : `${path || 'the flavor'} is an instance of a class, not a plain object or list; write the values out.`);
+      return fail(
+        path,
+        'FLAVOR_FIELD_NOT_DATA',
+        inherits
+          ? `${path || 'the flavor'} inherits fields from another object (a __proto__ or Object.create prototype); declare every field on the object itself.`
+          : `${path || 'the flavor'} is an instance of a class, not a plain object or list; write the values out.`,
+      );
     }
     ancestors.add(value);
     const descriptors = Object.getOwnPropertyDescriptors(value);
     const keys = Object.keys(descriptors).filter((k) => descriptors[k].enumerable && !(isArray && k === 'length'));
     const size = isArray ? Math.max(keys.length, (value as unknown[]).length) : keys.length;
-    if (size > L.maxEntries) return fail(path, 'FLAVOR_FIELD_TOO_LARGE', `${path || 'the flavor'} has ${size} entries, over the limit of ${L.maxEntries}.`);
+    if (size > L.maxEntries)
+      return fail(path, 'FLAVOR_FIELD_TOO_LARGE', `${path || 'the flavor'} has ${size} entries, over the limit of ${L.maxEntries}.`);
     // No prototype to read through: a field inherited from a polluted Object.prototype is never seen.
     // Lists are dense, so no index falls through to the prototype either.
-    const out: Record<string, unknown> | unknown[] = isArray ? Array.from({ length: (value as unknown[]).length }, () => undefined) : (Object.create(null) as Record<string, unknown>);
+    const out: Record<string, unknown> | unknown[] = isArray
+      ? Array.from({ length: (value as unknown[]).length }, () => undefined)
+      : (Object.create(null) as Record<string, unknown>);
     for (const key of keys) {
       const index = isArray && /^\d+$/.test(key) ? Number(key) : undefined;
       const at = joinKey(path, index ?? key);

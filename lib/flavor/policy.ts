@@ -56,13 +56,20 @@ export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): E
 
   for (const { level, id, policy } of levels) {
     const here = `${level} ${id}`;
-    if (!policy) { above = here; continue; }
+    if (!policy) {
+      above = here;
+      continue;
+    }
     let narrowed = regions;
     if (policy.regions) {
       for (const region of policy.regions) {
         if (!regionInfo(region)) problems.error(`${here}.regions`, 'POLICY_REGION_UNKNOWN', `${region} is not an AWS commercial region.`);
         else if (!regions.includes(region)) {
-          problems.error(`${here}.regions`, 'POLICY_REGION_WIDENS', `${here} allows ${region}, which ${above} does not allow (${regions.join(', ')}); a ${level} may only narrow residency.`);
+          problems.error(
+            `${here}.regions`,
+            'POLICY_REGION_WIDENS',
+            `${here} allows ${region}, which ${above} does not allow (${regions.join(', ')}); a ${level} may only narrow residency.`,
+          );
         }
       }
       narrowed = narrowed.filter((r) => policy.regions!.includes(r));
@@ -71,7 +78,11 @@ export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): E
       const allowedCountries = new Set(regions.map((r) => regionInfo(r)!.country));
       for (const country of policy.countries) {
         if (!allowedCountries.has(country)) {
-          problems.error(`${here}.countries`, 'POLICY_COUNTRY_WIDENS', `${here} allows ${country}, which ${above} does not allow (${[...allowedCountries].join(', ')}); a ${level} may only narrow residency.`);
+          problems.error(
+            `${here}.countries`,
+            'POLICY_COUNTRY_WIDENS',
+            `${here} allows ${country}, which ${above} does not allow (${[...allowedCountries].join(', ')}); a ${level} may only narrow residency.`,
+          );
         }
       }
       narrowed = narrowed.filter((r) => policy.countries!.includes(regionInfo(r)!.country));
@@ -81,17 +92,29 @@ export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): E
     }
     if (policy.backupIntervalHours !== undefined) {
       if (policy.backupIntervalHours > interval) {
-        problems.error(`${here}.backupIntervalHours`, 'POLICY_BACKUP_WEAKENS', `${here} snapshots every ${policy.backupIntervalHours} h, less often than ${above} (${interval} h); a ${level} may only snapshot more often.`);
+        problems.error(
+          `${here}.backupIntervalHours`,
+          'POLICY_BACKUP_WEAKENS',
+          `${here} snapshots every ${policy.backupIntervalHours} h, less often than ${above} (${interval} h); a ${level} may only snapshot more often.`,
+        );
       } else interval = policy.backupIntervalHours;
     }
     if (policy.backupRetain !== undefined) {
       if (policy.backupRetain < retain) {
-        problems.error(`${here}.backupRetain`, 'POLICY_RETENTION_WEAKENS', `${here} keeps ${policy.backupRetain} snapshots, fewer than ${above} (${retain}); a ${level} may only keep more.`);
+        problems.error(
+          `${here}.backupRetain`,
+          'POLICY_RETENTION_WEAKENS',
+          `${here} keeps ${policy.backupRetain} snapshots, fewer than ${above} (${retain}); a ${level} may only keep more.`,
+        );
       } else retain = policy.backupRetain;
     }
     if (policy.dnsFailover !== undefined) {
       if (policy.dnsFailover === 'automatic' && dns === 'manual') {
-        problems.error(`${here}.dnsFailover`, 'POLICY_FAILOVER_WEAKENS', `${here} sets automatic DNS failover but ${above} requires manual; a ${level} may only make failover more manual.`);
+        problems.error(
+          `${here}.dnsFailover`,
+          'POLICY_FAILOVER_WEAKENS',
+          `${here} sets automatic DNS failover but ${above} requires manual; a ${level} may only make failover more manual.`,
+        );
       } else dns = policy.dnsFailover;
     }
     if (narrowed.length > 0) regions = narrowed;

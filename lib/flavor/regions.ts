@@ -101,8 +101,33 @@ export function otherPartitionOf(region: string): string | undefined {
 // Letters of other scripts that render like the ASCII letters of region names (Cyrillic, Greek, fullwidth forms
 // are folded by NFKC). Enough to name the region a look-alike imitates; any non-ASCII name is refused anyway.
 const LOOKALIKES: Readonly<Record<string, string>> = {
-  'а': 'a', 'с': 'c', 'е': 'e', 'һ': 'h', 'і': 'i', 'ј': 'j', 'о': 'o', 'р': 'p', 'ѕ': 's', 'т': 't', 'у': 'y', 'х': 'x', 'ԁ': 'd', 'ո': 'n',
-  'α': 'a', 'ε': 'e', 'ι': 'i', 'ο': 'o', 'ρ': 'p', 'τ': 't', 'υ': 'u', 'ν': 'v', '‐': '-', '‑': '-', '‒': '-', '–': '-', '−': '-',
+  а: 'a',
+  с: 'c',
+  е: 'e',
+  һ: 'h',
+  і: 'i',
+  ј: 'j',
+  о: 'o',
+  р: 'p',
+  ѕ: 's',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ԁ: 'd',
+  ո: 'n',
+  α: 'a',
+  ε: 'e',
+  ι: 'i',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  ν: 'v',
+  '‐': '-',
+  '‑': '-',
+  '‒': '-',
+  '–': '-',
+  '−': '-',
 };
 
 /** For a name with non-ASCII characters: the catalog region it imitates, if any (`eu-сentral-1` → `eu-central-1`). */

@@ -14,16 +14,21 @@ export const SANDBOX_DEFAULTS = {
   maxOldSpaceMb: 256,
 };
 
-export type LoadOutcome = SandboxOutcome
-  | { readonly kind: 'unbundlable'; readonly message: string }
-  | { readonly kind: 'crashed'; readonly message: string };
+export type LoadOutcome =
+  SandboxOutcome | { readonly kind: 'unbundlable'; readonly message: string } | { readonly kind: 'crashed'; readonly message: string };
 
 const sourceOf = (name: string): string => [`${name}.ts`, `${name}.js`].map((f) => path.join(__dirname, f)).find((f) => fs.existsSync(f))!;
 
 let runnerCode: string | undefined;
 function runnerProgram(): string {
   runnerCode ??= esbuildModule().buildSync({
-    entryPoints: [sourceOf('sandbox-runner')], bundle: true, platform: 'node', format: 'iife', target: 'node20', write: false, logLevel: 'silent',
+    entryPoints: [sourceOf('sandbox-runner')],
+    bundle: true,
+    platform: 'node',
+    format: 'iife',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
   }).outputFiles[0].text;
   return runnerCode;
 }
@@ -33,8 +38,14 @@ function runnerProgram(): string {
  * sandbox refuses them), except `flavors-cdk`, which is this library's flavor model.
  */
 const BUNDLE_OPTIONS: Esbuild.BuildOptions = {
-  bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent',
-  packages: 'external', alias: { 'flavors-cdk': sourceOf('index') },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  write: false,
+  logLevel: 'silent',
+  packages: 'external',
+  alias: { 'flavors-cdk': sourceOf('index') },
 };
 
 // Loaded on first use: `import 'flavors-cdk'` (which exports the loader) must not cost a team esbuild.
@@ -44,7 +55,11 @@ const esbuildModule = (): typeof Esbuild => require('esbuild') as typeof Esbuild
 /** Bundles every file in one esbuild run (fast); when one does not build, each file alone (to name the one). */
 function bundleAll(files: readonly string[]): ({ code: string } | { error: string })[] {
   try {
-    const result = esbuildModule().buildSync({ ...BUNDLE_OPTIONS, entryPoints: files.map((file, i) => ({ in: file, out: `f${i}` })), outdir: '/flavor-bundles' });
+    const result = esbuildModule().buildSync({
+      ...BUNDLE_OPTIONS,
+      entryPoints: files.map((file, i) => ({ in: file, out: `f${i}` })),
+      outdir: '/flavor-bundles',
+    });
     const byPath = new Map(result.outputFiles!.map((o) => [o.path, o.text]));
     return files.map((_, i) => ({ code: byPath.get(path.join('/flavor-bundles', `f${i}.js`))! }));
   } catch {
@@ -65,18 +80,34 @@ function bundle(file: string): { code: string } | { error: string } {
 const permissionFlag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 
 /** Runs the files in one child process; returns what it reported, in order, and how it ended. */
-function runChild(files: readonly { file: string; code: string }[]): { reported: Map<number, { outcome: SandboxOutcome; attempts: string[] }>; started: Set<number>; ending: string } {
+function runChild(files: readonly { file: string; code: string }[]): {
+  reported: Map<number, { outcome: SandboxOutcome; attempts: string[] }>;
+  started: Set<number>;
+  ending: string;
+} {
   const input: SandboxInput = { timeoutMs: SANDBOX_DEFAULTS.fileTimeoutMs, files };
-  const result = spawnSync(process.execPath, [permissionFlag, '--disable-warning=ExperimentalWarning', `--max-old-space-size=${SANDBOX_DEFAULTS.maxOldSpaceMb}`, '-'], {
-    input: `const FLAVOR_SANDBOX_INPUT = ${JSON.stringify(input)};\n${runnerProgram()}`,
-    encoding: 'utf-8', env: {}, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024,
-    timeout: SANDBOX_DEFAULTS.processGraceMs + files.length * SANDBOX_DEFAULTS.fileTimeoutMs,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [permissionFlag, '--disable-warning=ExperimentalWarning', `--max-old-space-size=${SANDBOX_DEFAULTS.maxOldSpaceMb}`, '-'],
+    {
+      input: `const FLAVOR_SANDBOX_INPUT = ${JSON.stringify(input)};\n${runnerProgram()}`,
+      encoding: 'utf-8',
+      env: {},
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: SANDBOX_DEFAULTS.processGraceMs + files.length * SANDBOX_DEFAULTS.fileTimeoutMs,
+    },
+  );
   const reported = new Map<number, { outcome: SandboxOutcome; attempts: string[] }>();
   const started = new Set<number>();
   for (const line of (result.stdout ?? '').split('\n')) {
     if (!line.startsWith(SANDBOX_LINE_PREFIX)) continue;
-    const record = JSON.parse(line.slice(SANDBOX_LINE_PREFIX.length)) as { index: number; started?: true; outcome?: SandboxOutcome; attempts?: string[] };
+    const record = JSON.parse(line.slice(SANDBOX_LINE_PREFIX.length)) as {
+      index: number;
+      started?: true;
+      outcome?: SandboxOutcome;
+      attempts?: string[];
+    };
     if (record.started) started.add(record.index);
     // The first report of a file counts: a file that escapes the sandbox cannot overwrite an earlier one.
     else if (record.outcome && !reported.has(record.index)) reported.set(record.index, { outcome: record.outcome, attempts: record.attempts ?? [] });
@@ -111,11 +142,14 @@ export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
       if (report) {
         const { outcome, attempts } = report;
         // A refused attempt is the fact that matters, even when the file caught the refusal and went on (or then hung).
-        outcomes[entry.index] = attempts.length > 0 && outcome.kind !== 'side-effect' ? { kind: 'side-effect', message: `${attempts.join(', ')} was refused` } : outcome;
+        outcomes[entry.index] =
+          attempts.length > 0 && outcome.kind !== 'side-effect' ? { kind: 'side-effect', message: `${attempts.join(', ')} was refused` } : outcome;
       } else if (i < next) {
         next = i;
-        outcomes[entry.index] = ending === 'timeout' && started.has(i) ? { kind: 'timeout' }
-          : { kind: 'crashed', message: `the loading process ${ending} while running this file` };
+        outcomes[entry.index] =
+          ending === 'timeout' && started.has(i)
+            ? { kind: 'timeout' }
+            : { kind: 'crashed', message: `the loading process ${ending} while running this file` };
       }
     });
     pending = pending.slice(next + 1);

@@ -33,10 +33,12 @@ function closeNetwork(): void {
   require('dgram').createSocket = () => denied('opening a UDP socket');
   const dns = require('dns');
   for (const api of [dns, dns.promises]) {
-    for (const key of Object.keys(api)) if (typeof api[key] === 'function' && /^(lookup|resolve|reverse)/.test(key)) api[key] = () => denied('a DNS lookup');
+    for (const key of Object.keys(api))
+      if (typeof api[key] === 'function' && /^(lookup|resolve|reverse)/.test(key)) api[key] = () => denied('a DNS lookup');
   }
   /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
-  for (const name of ['fetch', 'WebSocket', 'EventSource']) Object.defineProperty(globalThis, name, { value: () => denied(`calling ${name}`), configurable: false, writable: false });
+  for (const name of ['fetch', 'WebSocket', 'EventSource'])
+    Object.defineProperty(globalThis, name, { value: () => denied(`calling ${name}`), configurable: false, writable: false });
 }
 
 function sandboxRequire(name: unknown): unknown {
@@ -58,8 +60,14 @@ function describeThrown(thrown: unknown): SandboxOutcome {
   const code = text(error.code, 80);
   const message = text(error.message) || text(typeof thrown === 'string' ? thrown : '') || 'the file threw a value that is not an Error';
   if (name === 'FlavorDefinitionError' && Array.isArray(error.problems)) {
-    const problems = (toPlainData(error.problems).value as unknown[] ?? []).filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null)
-      .map((p) => ({ code: text(p.code, 80), path: text(p.path, 200), message: text(p.message), severity: p.severity === 'warning' ? 'warning' as const : 'error' as const }));
+    const problems = ((toPlainData(error.problems).value as unknown[]) ?? [])
+      .filter((p): p is Record<string, unknown> => typeof p === 'object' && p !== null)
+      .map((p) => ({
+        code: text(p.code, 80),
+        path: text(p.path, 200),
+        message: text(p.message),
+        severity: p.severity === 'warning' ? ('warning' as const) : ('error' as const),
+      }));
     return { kind: 'flavor-error', problems };
   }
   const sideEffect = code === 'SANDBOX_DENIED' || code === 'ERR_ACCESS_DENIED';

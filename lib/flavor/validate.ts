@@ -3,8 +3,14 @@ import { Problems } from '../problems';
 import { isObj, type Obj } from '../unknown-values';
 import { isCountryCode } from './countries';
 import {
-  DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, DLM_MAX_RETAIN, ENGINES_BY_PLATFORM, GP3,
-  R5_INSTANCE_TYPE, RDS_R5_INSTANCE_CLASS, RDS_STORAGE,
+  DLM_INTERVAL_HOURS,
+  DLM_MAX_COPY_REGIONS,
+  DLM_MAX_RETAIN,
+  ENGINES_BY_PLATFORM,
+  GP3,
+  R5_INSTANCE_TYPE,
+  RDS_R5_INSTANCE_CLASS,
+  RDS_STORAGE,
 } from './defaults';
 import { toPlainData, joinKey, show } from './plain-data';
 import { otherPartitionOf, regionImitated, regionInfo } from './regions';
@@ -77,8 +83,11 @@ function checkPlainSpec(input: unknown): Problem[] {
 function checkName(c: Collector, name: unknown): void {
   if (name === undefined) return c.error('name', 'FLAVOR_FIELD_REQUIRED', "name is required, e.g. name: 'us-australia'.");
   if (typeof name !== 'string' || !FLAVOR_NAME.test(name) || name.length < 2 || name.length > 40) {
-    c.error('name', 'FLAVOR_NAME_INVALID',
-      `name ${show(name)} must be kebab-case (lower-case letters and digits joined by hyphens, 2-40 characters), e.g. 'germany-belgium'.`);
+    c.error(
+      'name',
+      'FLAVOR_NAME_INVALID',
+      `name ${show(name)} must be kebab-case (lower-case letters and digits joined by hyphens, 2-40 characters), e.g. 'germany-belgium'.`,
+    );
   }
 }
 
@@ -95,13 +104,20 @@ function checkResidency(c: Collector, residency: unknown): Set<string> | undefin
   }
   c.closed(residency, 'residency', ['countries']);
   if (residency.countries.length === 0) {
-    c.error('residency.countries', 'FLAVOR_RESIDENCY_INVALID', "residency.countries is empty: list at least one country, or use residency: 'global'.");
+    c.error(
+      'residency.countries',
+      'FLAVOR_RESIDENCY_INVALID',
+      "residency.countries is empty: list at least one country, or use residency: 'global'.",
+    );
   }
   const allowed = new Set<string>();
   residency.countries.forEach((code: unknown, i: number) => {
     if (typeof code !== 'string' || !isCountryCode(code)) {
-      c.error(`residency.countries[${i}]`, 'FLAVOR_COUNTRY_UNKNOWN',
-        `${show(code)} is not an ISO 3166-1 alpha-2 country code; use upper-case codes such as 'DE', 'US', 'AU'.`);
+      c.error(
+        `residency.countries[${i}]`,
+        'FLAVOR_COUNTRY_UNKNOWN',
+        `${show(code)} is not an ISO 3166-1 alpha-2 country code; use upper-case codes such as 'DE', 'US', 'AU'.`,
+      );
     } else {
       allowed.add(code);
     }
@@ -136,16 +152,23 @@ function checkRegions(c: Collector, regions: unknown, countries: Set<string> | u
       return c.error(`${path}.region`, 'FLAVOR_REGION_DUPLICATE', `${info.region} is listed twice; list each region once.`);
     }
     if (countries && !countries.has(info.country)) {
-      c.error(`${path}.region`, 'FLAVOR_REGION_OUTSIDE_RESIDENCY',
-        `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; remove it or choose a region in those countries.`);
+      c.error(
+        `${path}.region`,
+        'FLAVOR_REGION_OUTSIDE_RESIDENCY',
+        `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; remove it or choose a region in those countries.`,
+      );
     }
     found.set(info.region, typeof entry.role === 'string' ? entry.role : '');
   });
   if (primaries === 0) c.error('regions', 'FLAVOR_PRIMARY_MISSING', "no region has role 'primary'; mark exactly one.");
-  if (primaries > 1) c.error('regions', 'FLAVOR_PRIMARY_MULTIPLE', `${primaries} regions have role 'primary'; mark exactly one and make the others 'fallback'.`);
+  if (primaries > 1)
+    c.error('regions', 'FLAVOR_PRIMARY_MULTIPLE', `${primaries} regions have role 'primary'; mark exactly one and make the others 'fallback'.`);
   if (regions.length === 1 && found.size === 1) {
-    c.warning('regions', 'FLAVOR_SINGLE_REGION',
-      'single-region flavor: no cross-region DR is possible; data is protected by multi-AZ nodes and in-region snapshots only.');
+    c.warning(
+      'regions',
+      'FLAVOR_SINGLE_REGION',
+      'single-region flavor: no cross-region DR is possible; data is protected by multi-AZ nodes and in-region snapshots only.',
+    );
   }
   return found;
 }
@@ -154,15 +177,25 @@ function checkRegions(c: Collector, regions: unknown, countries: Set<string> | u
 function checkUnknownRegion(c: Collector, path: string, name: unknown): void {
   const partition = typeof name === 'string' ? otherPartitionOf(name) : undefined;
   if (partition) {
-    return c.error(path, 'FLAVOR_REGION_OTHER_PARTITION',
-      `${show(name)} is a region of the ${partition} partition, a separate cloud with its own accounts; flavors deploy to the commercial aws partition only.`);
+    return c.error(
+      path,
+      'FLAVOR_REGION_OTHER_PARTITION',
+      `${show(name)} is a region of the ${partition} partition, a separate cloud with its own accounts; flavors deploy to the commercial aws partition only.`,
+    );
   }
   if (typeof name === 'string' && /[^\x20-\x7e]/.test(name)) {
     const imitated = regionImitated(name);
-    return c.error(path, 'FLAVOR_REGION_LOOKALIKE',
-      `${show(name)} contains non-ASCII characters${imitated ? ` and only looks like '${imitated}'` : ''}; type region names in plain ASCII.`);
+    return c.error(
+      path,
+      'FLAVOR_REGION_LOOKALIKE',
+      `${show(name)} contains non-ASCII characters${imitated ? ` and only looks like '${imitated}'` : ''}; type region names in plain ASCII.`,
+    );
   }
-  c.error(path, 'FLAVOR_REGION_UNKNOWN', `${show(name)} is not an AWS commercial region; see lib/flavor/regions.ts for the catalog (e.g. 'eu-central-1').`);
+  c.error(
+    path,
+    'FLAVOR_REGION_UNKNOWN',
+    `${show(name)} is not an AWS commercial region; see lib/flavor/regions.ts for the catalog (e.g. 'eu-central-1').`,
+  );
 }
 
 function checkDatabases(c: Collector, databases: unknown): void {
@@ -171,10 +204,18 @@ function checkDatabases(c: Collector, databases: unknown): void {
   for (const [name, db] of Object.entries(databases)) {
     const path = join('databases', name);
     if (!DATABASE_NAME.test(name)) {
-      c.error(path, 'FLAVOR_DB_NAME_INVALID', `database name ${show(name)} must be camelCase letters and digits (max 32), e.g. 'ledger'; it becomes a construct id.`);
+      c.error(
+        path,
+        'FLAVOR_DB_NAME_INVALID',
+        `database name ${show(name)} must be camelCase letters and digits (max 32), e.g. 'ledger'; it becomes a construct id.`,
+      );
     } else if (name in Object.prototype) {
       // Construct ids live in a plain object: 'constructor' or 'toString' collide with its inherited members.
-      c.error(path, 'FLAVOR_DB_NAME_INVALID', `database name ${show(name)} is a name every JavaScript object already has, which CDK refuses as a construct id; choose another, e.g. 'ledger'.`);
+      c.error(
+        path,
+        'FLAVOR_DB_NAME_INVALID',
+        `database name ${show(name)} is a name every JavaScript object already has, which CDK refuses as a construct id; choose another, e.g. 'ledger'.`,
+      );
     }
     if (!isObj(db)) {
       c.error(path, 'FLAVOR_FIELD_TYPE', "a database must be an object with a platform: 'ec2' | 'rds' | 'k8s'.");
@@ -217,15 +258,22 @@ export function validateRdsDatabase(db: Obj, path = ''): Problem[] {
 function checkEngine(c: Collector, path: string, platform: keyof typeof ENGINES_BY_PLATFORM, engine: unknown): void {
   const engines: readonly string[] = ENGINES_BY_PLATFORM[platform];
   if (!engines.includes(engine as string)) {
-    c.error(join(path, 'engine'), 'FLAVOR_DB_ENGINE_UNSUPPORTED', `engine ${show(engine)} is not available on ${platform}; use ${engines.join(' or ')}.`);
+    c.error(
+      join(path, 'engine'),
+      'FLAVOR_DB_ENGINE_UNSUPPORTED',
+      `engine ${show(engine)} is not available on ${platform}; use ${engines.join(' or ')}.`,
+    );
   }
 }
 
 function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): void {
   if (closed) c.closed(db, path, ['platform', 'engine', 'instanceType', 'nodes', 'volume']);
   if (typeof db.instanceType !== 'string' || !R5_INSTANCE_TYPE.test(db.instanceType)) {
-    c.error(join(path, 'instanceType'), 'FLAVOR_DB_INSTANCE_TYPE_INVALID',
-      `instanceType ${show(db.instanceType)} is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`);
+    c.error(
+      join(path, 'instanceType'),
+      'FLAVOR_DB_INSTANCE_TYPE_INVALID',
+      `instanceType ${show(db.instanceType)} is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`,
+    );
   }
   if (!isPositiveInt(db.nodes) || db.nodes > 15) {
     c.error(join(path, 'nodes'), 'FLAVOR_DB_NODES_INVALID', `nodes must be an integer from 1 to 15, got ${show(db.nodes)}.`);
@@ -242,34 +290,54 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
   }
   const size = volume.sizeGiB;
   if (!isPositiveInt(size) || size < GP3.minSizeGiB || size > GP3.maxSizeGiB) {
-    c.error(`${vpath}.sizeGiB`, 'FLAVOR_DB_VOLUME_SIZE_INVALID', `sizeGiB must be an integer from ${GP3.minSizeGiB} to ${GP3.maxSizeGiB}, got ${show(size)}.`);
+    c.error(
+      `${vpath}.sizeGiB`,
+      'FLAVOR_DB_VOLUME_SIZE_INVALID',
+      `sizeGiB must be an integer from ${GP3.minSizeGiB} to ${GP3.maxSizeGiB}, got ${show(size)}.`,
+    );
   }
   const iops = volume.iops ?? GP3.minIops;
   if (!isPositiveInt(iops) || iops < GP3.minIops || iops > GP3.maxIops) {
     c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE', `gp3 iops must be from ${GP3.minIops} to ${GP3.maxIops}, got ${show(iops)}.`);
   } else if (volume.iops !== undefined && isPositiveInt(size) && iops > size * GP3.maxIopsPerGiB) {
-    c.error(`${vpath}.iops`, 'FLAVOR_DB_IOPS_OUT_OF_RANGE',
-      `gp3 allows at most ${GP3.maxIopsPerGiB} IOPS per GiB: ${iops} IOPS needs sizeGiB >= ${Math.ceil(iops / GP3.maxIopsPerGiB)}.`);
+    c.error(
+      `${vpath}.iops`,
+      'FLAVOR_DB_IOPS_OUT_OF_RANGE',
+      `gp3 allows at most ${GP3.maxIopsPerGiB} IOPS per GiB: ${iops} IOPS needs sizeGiB >= ${Math.ceil(iops / GP3.maxIopsPerGiB)}.`,
+    );
   }
   const throughput = volume.throughputMiBps ?? GP3.minThroughputMiBps;
   if (!isPositiveInt(throughput) || throughput < GP3.minThroughputMiBps || throughput > GP3.maxThroughputMiBps) {
-    c.error(`${vpath}.throughputMiBps`, 'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
-      `gp3 throughputMiBps must be from ${GP3.minThroughputMiBps} to ${GP3.maxThroughputMiBps}, got ${show(throughput)}.`);
+    c.error(
+      `${vpath}.throughputMiBps`,
+      'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
+      `gp3 throughputMiBps must be from ${GP3.minThroughputMiBps} to ${GP3.maxThroughputMiBps}, got ${show(throughput)}.`,
+    );
   } else if (isPositiveInt(iops) && throughput > iops * GP3.maxThroughputPerIops) {
-    c.error(`${vpath}.throughputMiBps`, 'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
-      `gp3 allows at most ${GP3.maxThroughputPerIops} MiB/s per provisioned IOPS: ${throughput} MiB/s needs iops >= ${Math.ceil(throughput / GP3.maxThroughputPerIops)}.`);
+    c.error(
+      `${vpath}.throughputMiBps`,
+      'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
+      `gp3 allows at most ${GP3.maxThroughputPerIops} MiB/s per provisioned IOPS: ${throughput} MiB/s needs iops >= ${Math.ceil(throughput / GP3.maxThroughputPerIops)}.`,
+    );
   }
 }
 
 function checkRdsDatabase(c: Collector, path: string, db: Obj, closed = true): void {
   if (closed) c.closed(db, path, ['platform', 'engine', 'instanceType', 'storageGiB']);
   if (typeof db.instanceType !== 'string' || !RDS_R5_INSTANCE_CLASS.test(db.instanceType)) {
-    c.error(join(path, 'instanceType'), 'FLAVOR_DB_INSTANCE_TYPE_INVALID',
-      `instanceType ${show(db.instanceType)} is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`);
+    c.error(
+      join(path, 'instanceType'),
+      'FLAVOR_DB_INSTANCE_TYPE_INVALID',
+      `instanceType ${show(db.instanceType)} is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`,
+    );
   }
   const size = db.storageGiB;
   if (!isPositiveInt(size) || size < RDS_STORAGE.minGiB || size > RDS_STORAGE.maxGiB) {
-    c.error(join(path, 'storageGiB'), 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from ${RDS_STORAGE.minGiB} to ${RDS_STORAGE.maxGiB}, got ${show(size)}.`);
+    c.error(
+      join(path, 'storageGiB'),
+      'FLAVOR_DB_STORAGE_INVALID',
+      `storageGiB must be an integer from ${RDS_STORAGE.minGiB} to ${RDS_STORAGE.maxGiB}, got ${show(size)}.`,
+    );
   }
 }
 
@@ -279,7 +347,11 @@ function checkK8sDatabase(c: Collector, path: string, db: Obj): void {
     c.error(`${path}.instances`, 'FLAVOR_DB_INSTANCES_INVALID', `instances must be an integer from 1 to 9, got ${show(db.instances)}.`);
   }
   if (!isPositiveInt(db.storageGiB) || db.storageGiB > GP3.maxSizeGiB) {
-    c.error(`${path}.storageGiB`, 'FLAVOR_DB_STORAGE_INVALID', `storageGiB must be an integer from 1 to ${GP3.maxSizeGiB}, got ${show(db.storageGiB)}.`);
+    c.error(
+      `${path}.storageGiB`,
+      'FLAVOR_DB_STORAGE_INVALID',
+      `storageGiB must be an integer from 1 to ${GP3.maxSizeGiB}, got ${show(db.storageGiB)}.`,
+    );
   }
 }
 
@@ -288,8 +360,11 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
   if (!isObj(backup)) return c.error('backup', 'FLAVOR_FIELD_TYPE', 'backup must be { intervalHours, retain, copyTo }.');
   c.closed(backup, 'backup', ['intervalHours', 'retain', 'copyTo']);
   if (backup.intervalHours !== undefined && !DLM_INTERVAL_HOURS.includes(backup.intervalHours as number)) {
-    c.error('backup.intervalHours', 'FLAVOR_BACKUP_INTERVAL_UNSUPPORTED',
-      `intervalHours ${show(backup.intervalHours)} is not supported by DLM; use one of ${DLM_INTERVAL_HOURS.join(', ')}.`);
+    c.error(
+      'backup.intervalHours',
+      'FLAVOR_BACKUP_INTERVAL_UNSUPPORTED',
+      `intervalHours ${show(backup.intervalHours)} is not supported by DLM; use one of ${DLM_INTERVAL_HOURS.join(', ')}.`,
+    );
   }
   if (backup.retain !== undefined && (!isPositiveInt(backup.retain) || backup.retain > DLM_MAX_RETAIN)) {
     c.error('backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID', `retain must be an integer from 1 to ${DLM_MAX_RETAIN}, got ${show(backup.retain)}.`);
@@ -298,8 +373,11 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
   if (copyTo === undefined || copyTo === 'fallbacks') {
     const fallbacks = [...regions.values()].filter((role) => role === 'fallback').length;
     if (fallbacks > DLM_MAX_COPY_REGIONS) {
-      c.error('backup.copyTo', 'FLAVOR_BACKUP_TOO_MANY_COPY_REGIONS',
-        `copyTo 'fallbacks' means ${fallbacks} regions but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; list up to ${DLM_MAX_COPY_REGIONS} regions explicitly.`);
+      c.error(
+        'backup.copyTo',
+        'FLAVOR_BACKUP_TOO_MANY_COPY_REGIONS',
+        `copyTo 'fallbacks' means ${fallbacks} regions but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; list up to ${DLM_MAX_COPY_REGIONS} regions explicitly.`,
+      );
     }
     return;
   }
@@ -308,8 +386,11 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
     return;
   }
   if (copyTo.length > DLM_MAX_COPY_REGIONS) {
-    c.error('backup.copyTo', 'FLAVOR_BACKUP_TOO_MANY_COPY_REGIONS',
-      `copyTo lists ${copyTo.length} regions but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; keep the ${DLM_MAX_COPY_REGIONS} that matter most.`);
+    c.error(
+      'backup.copyTo',
+      'FLAVOR_BACKUP_TOO_MANY_COPY_REGIONS',
+      `copyTo lists ${copyTo.length} regions but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; keep the ${DLM_MAX_COPY_REGIONS} that matter most.`,
+    );
   }
   copyTo.forEach((region: unknown, i: number) => {
     const path = `backup.copyTo[${i}]`;
@@ -317,11 +398,17 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
     if (!info) {
       checkUnknownRegion(c, path, region);
     } else if (countries && !countries.has(info.country)) {
-      c.error(path, 'FLAVOR_BACKUP_COPY_OUTSIDE_RESIDENCY',
-        `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; snapshots may only be copied inside the flavor's jurisdiction.`);
+      c.error(
+        path,
+        'FLAVOR_BACKUP_COPY_OUTSIDE_RESIDENCY',
+        `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; snapshots may only be copied inside the flavor's jurisdiction.`,
+      );
     } else if (!regions.has(info.region)) {
-      c.error(path, 'FLAVOR_BACKUP_COPY_NOT_FLAVOR_REGION',
-        `${info.region} is not one of this flavor's regions (${[...regions.keys()].join(', ')}); add it to regions or copy to one of them.`);
+      c.error(
+        path,
+        'FLAVOR_BACKUP_COPY_NOT_FLAVOR_REGION',
+        `${info.region} is not one of this flavor's regions (${[...regions.keys()].join(', ')}); add it to regions or copy to one of them.`,
+      );
     }
   });
 }
@@ -337,7 +424,10 @@ function checkFailover(c: Collector, failover: unknown): void {
     }
   }
   if (failover.database === 'automatic') {
-    c.error('failover.database', 'FLAVOR_FAILOVER_DATABASE_AUTOMATIC',
-      "database promotion is only run by an explicit 'flavors failover --execute' (one writer per space); set database: 'manual'.");
+    c.error(
+      'failover.database',
+      'FLAVOR_FAILOVER_DATABASE_AUTOMATIC',
+      "database promotion is only run by an explicit 'flavors failover --execute' (one writer per space); set database: 'manual'.",
+    );
   }
 }

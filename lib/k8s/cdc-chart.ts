@@ -75,13 +75,17 @@ export class CdcChart extends Chart {
         },
         build: {
           output: { type: 'docker', image: props.connectImage },
-          plugins: [{
-            name: 'debezium-postgres',
-            artifacts: [{
-              type: 'tgz',
-              url: `https://repo1.maven.org/maven2/io/debezium/debezium-connector-postgres/${CDC_DEFAULTS.debeziumVersion}/debezium-connector-postgres-${CDC_DEFAULTS.debeziumVersion}-plugin.tar.gz`,
-            }],
-          }],
+          plugins: [
+            {
+              name: 'debezium-postgres',
+              artifacts: [
+                {
+                  type: 'tgz',
+                  url: `https://repo1.maven.org/maven2/io/debezium/debezium-connector-postgres/${CDC_DEFAULTS.debeziumVersion}/debezium-connector-postgres-${CDC_DEFAULTS.debeziumVersion}-plugin.tar.gz`,
+                },
+              ],
+            },
+          ],
         },
         externalConfiguration: {
           volumes: props.databases.map((db) => ({ name: secretVolume(db), secret: { secretName: secretVolume(db) } })),

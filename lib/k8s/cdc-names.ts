@@ -41,7 +41,10 @@ export interface CdcNames {
 const MAX_IDENTIFIER = 63;
 
 function pgIdentifier(parts: readonly string[]): string {
-  const name = parts.join('_').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const name = parts
+    .join('_')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
   if (name.length <= MAX_IDENTIFIER) return name;
   // Keep names unique when long flavor/database names are cut.
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);

@@ -29,7 +29,12 @@ export function databaseNetworkPolicy(scope: Construct, props: DatabaseNetworkPo
   const ingress: Record<string, unknown>[] = [
     { from: [{ podSelector: { matchLabels: { [d.clientLabel]: props.clusterName } } }], ports: pg },
     {
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': d.operatorNamespace } }, podSelector: { matchLabels: { ...d.operatorLabels } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': d.operatorNamespace } },
+          podSelector: { matchLabels: { ...d.operatorLabels } },
+        },
+      ],
       ports: [TCP(d.statusPort), TCP(d.postgresPort)],
     },
     { from: [{ podSelector: { matchLabels: { [d.clusterLabel]: props.clusterName } } }], ports: [TCP(d.statusPort), TCP(d.postgresPort)] },

@@ -32,7 +32,9 @@ export function flavorManifestApps(props: FlavorManifestsProps): Map<string, App
   const databases = Object.entries(flavor.databases);
   const k8sDatabases = databases.filter((e): e is [string, K8sDatabaseSpec] => e[1].platform === 'k8s');
   // k8s clusters bootstrap `app` (PostgresClusterChart); EC2 and RDS databases are named after their key.
-  const captured: CdcDatabase[] = databases.filter(([, db]) => db.engine === 'postgres').map(([name, db]) => ({ name, dbname: db.platform === 'k8s' ? 'app' : name }));
+  const captured: CdcDatabase[] = databases
+    .filter(([, db]) => db.engine === 'postgres')
+    .map(([name, db]) => ({ name, dbname: db.platform === 'k8s' ? 'app' : name }));
   const apps = new Map<string, App>();
   if (k8sDatabases.length === 0 && captured.length === 0) return apps;
   const alias = props.keyAlias ?? `alias/flavors/${flavor.name}`;
@@ -41,10 +43,18 @@ export function flavorManifestApps(props: FlavorManifestsProps): Map<string, App
   for (const region of regions) {
     const app = new App({ outdir: path.join(props.outdir, flavor.name, region), outputFileExtension: '.yaml' });
     const peers = regions.filter((r) => r !== region);
-    const cdc = captured.length === 0 ? undefined : new CdcChart(app, 'cdc', {
-      flavor: flavor.name, region, primaryRegion: flavor.primaryRegion, peerRegions: peers, databases: captured, kafkaBootstrap,
-      connectImage: `${props.account}.dkr.ecr.${region}.amazonaws.com/flavors/${flavor.name}-kafka-connect:debezium`,
-    });
+    const cdc =
+      captured.length === 0
+        ? undefined
+        : new CdcChart(app, 'cdc', {
+            flavor: flavor.name,
+            region,
+            primaryRegion: flavor.primaryRegion,
+            peerRegions: peers,
+            databases: captured,
+            kafkaBootstrap,
+            connectImage: `${props.account}.dkr.ecr.${region}.amazonaws.com/flavors/${flavor.name}-kafka-connect:debezium`,
+          });
     if (k8sDatabases.length > 0) {
       const storage = new StorageChart(app, 'storage', { flavor: flavor.name, kmsKeyArn: `arn:aws:kms:${region}:${props.account}:${alias}` });
       const peerCidrs = peers.map((r) => props.clusterCidrs?.[r]).filter((c): c is string => c !== undefined);
@@ -78,8 +88,11 @@ export function appManifests(app: App): K8sManifest[] {
 /** Residency violations of a flavor's apps, one line each (`RES_…: <flavor>/<region> / <kind>/<name> / <field>: …`). */
 export function manifestResidencyProblems(flavor: Flavor, apps: ReadonlyMap<string, App>): string[] {
   const allowedRegions = flavorRegions(flavor);
-  return [...apps].flatMap(([region, app]) => checkManifestResidency(appManifests(app), { region, allowedRegions, flavor: flavor.name })
-    .map((v) => formatManifestViolation(v, `${flavor.name}/${region}`)));
+  return [...apps].flatMap(([region, app]) =>
+    checkManifestResidency(appManifests(app), { region, allowedRegions, flavor: flavor.name }).map((v) =>
+      formatManifestViolation(v, `${flavor.name}/${region}`),
+    ),
+  );
 }
 
 /**
@@ -91,7 +104,10 @@ export function synthFlavorManifests(props: FlavorManifestsProps | readonly Flav
   const built = all.map((p) => ({ flavor: p.flavor, apps: flavorManifestApps(p) }));
   const problems = built.flatMap((b) => manifestResidencyProblems(b.flavor, b.apps));
   if (problems.length > 0) {
-    throw new FlavorsError('RESIDENCY_VIOLATION', `${problems.length} manifest(s) would move data outside their flavor; nothing was written:\n${problems.join('\n')}`);
+    throw new FlavorsError(
+      'RESIDENCY_VIOLATION',
+      `${problems.length} manifest(s) would move data outside their flavor; nothing was written:\n${problems.join('\n')}`,
+    );
   }
   const written = new Map<string, string[]>();
   for (const b of built) {

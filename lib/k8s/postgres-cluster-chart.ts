@@ -46,9 +46,16 @@ export class PostgresClusterChart extends Chart {
   constructor(scope: Construct, id: string, props: PostgresClusterChartProps) {
     super(scope, id, { namespace: flavorNamespace(props.flavor), disableResourceNameHashes: true });
     const problems = new Problems();
-    if (!Number.isInteger(props.instances) || props.instances < 1) problems.error('instances', 'K8S_CLUSTER_INVALID', `instances must be a positive integer, got ${props.instances}`);
-    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1) problems.error('storageGiB', 'K8S_CLUSTER_INVALID', `storageGiB must be a positive integer, got ${props.storageGiB}`);
-    if (!DLM_INTERVAL_HOURS.includes(props.backupIntervalHours)) problems.error('backupIntervalHours', 'K8S_CLUSTER_INVALID', `backupIntervalHours must be one of ${DLM_INTERVAL_HOURS.join(', ')}, got ${props.backupIntervalHours}`);
+    if (!Number.isInteger(props.instances) || props.instances < 1)
+      problems.error('instances', 'K8S_CLUSTER_INVALID', `instances must be a positive integer, got ${props.instances}`);
+    if (!Number.isInteger(props.storageGiB) || props.storageGiB < 1)
+      problems.error('storageGiB', 'K8S_CLUSTER_INVALID', `storageGiB must be a positive integer, got ${props.storageGiB}`);
+    if (!DLM_INTERVAL_HOURS.includes(props.backupIntervalHours))
+      problems.error(
+        'backupIntervalHours',
+        'K8S_CLUSTER_INVALID',
+        `backupIntervalHours must be one of ${DLM_INTERVAL_HOURS.join(', ')}, got ${props.backupIntervalHours}`,
+      );
     problems.throwIfAny(`PostgresClusterChart ${props.flavor}/${props.database}`);
 
     this.clusterName = k8sName(props.database);
@@ -70,25 +77,39 @@ export class PostgresClusterChart extends Chart {
         backup: { volumeSnapshot: { className: props.snapshotClassName, online: true } },
         ...(this.isReplica
           ? {
-            replica: { enabled: true, source },
-            bootstrap: { pg_basebackup: { source } },
-            externalClusters: [{
-              name: source,
-              connectionParameters: {
-                host: regionalDatabaseHost(this.clusterName, props.primaryRegion, props.flavor),
-                user: K8S_DEFAULTS.replicationUser,
-                dbname: 'postgres',
-                sslmode: 'verify-full',
-              },
-              sslKey: { name: `${source}-replication`, key: 'tls.key' },
-              sslCert: { name: `${source}-replication`, key: 'tls.crt' },
-              sslRootCert: { name: `${source}-ca`, key: 'ca.crt' },
-            }],
-          }
+              replica: { enabled: true, source },
+              bootstrap: { pg_basebackup: { source } },
+              externalClusters: [
+                {
+                  name: source,
+                  connectionParameters: {
+                    host: regionalDatabaseHost(this.clusterName, props.primaryRegion, props.flavor),
+                    user: K8S_DEFAULTS.replicationUser,
+                    dbname: 'postgres',
+                    sslmode: 'verify-full',
+                  },
+                  sslKey: { name: `${source}-replication`, key: 'tls.key' },
+                  sslCert: { name: `${source}-replication`, key: 'tls.crt' },
+                  sslRootCert: { name: `${source}-ca`, key: 'ca.crt' },
+                },
+              ],
+            }
           : { bootstrap: { initdb: { database: 'app', owner: 'app' } } }),
         // A replica cluster receives roles through replication; only the primary region declares them.
         ...(props.cdcRole && !this.isReplica
-          ? { managed: { roles: [{ name: props.cdcRole.name, ensure: 'present', login: true, replication: true, passwordSecret: { name: props.cdcRole.passwordSecret } }] } }
+          ? {
+              managed: {
+                roles: [
+                  {
+                    name: props.cdcRole.name,
+                    ensure: 'present',
+                    login: true,
+                    replication: true,
+                    passwordSecret: { name: props.cdcRole.passwordSecret },
+                  },
+                ],
+              },
+            }
           : {}),
       },
     });
@@ -107,6 +128,11 @@ export class PostgresClusterChart extends Chart {
       },
     });
 
-    databaseNetworkPolicy(this, { clusterName: this.clusterName, labels, cdcPodLabels: props.cdcPodLabels, replicationPeerCidrs: props.replicationPeerCidrs });
+    databaseNetworkPolicy(this, {
+      clusterName: this.clusterName,
+      labels,
+      cdcPodLabels: props.cdcPodLabels,
+      replicationPeerCidrs: props.replicationPeerCidrs,
+    });
   }
 }

@@ -20,6 +20,4 @@ export const FLAVOR_KEY_DEFAULTS = {
 };
 
 /** What the key lets data services do with it (the AWS-managed `aws/ebs` key allows the same). */
-export const KEY_USAGE_ACTIONS: readonly string[] = [
-  'kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey',
-];
+export const KEY_USAGE_ACTIONS: readonly string[] = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];

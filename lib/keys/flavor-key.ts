@@ -69,13 +69,20 @@ export class FlavorKey extends Construct {
     const regions = flavorRegions(attrs.flavor);
     const problems = new Problems();
     if (Token.isUnresolved(stack.region)) {
-      problems.error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
+      problems.error('region', 'KEY_REGION_UNRESOLVED', "the stack has no explicit region; give it an env with one of the flavor's regions.");
     } else if (!regions.includes(stack.region)) {
-      problems.error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
-        `the stack is in ${stack.region}, outside the flavor's regions (${regions.join(', ')}); a flavor key exists only there.`);
+      problems.error(
+        'region',
+        'KEY_REGION_OUTSIDE_FLAVOR',
+        `the stack is in ${stack.region}, outside the flavor's regions (${regions.join(', ')}); a flavor key exists only there.`,
+      );
     }
     if (!Token.isUnresolved(attrs.keyId) && !MULTI_REGION_KEY_ID.test(attrs.keyId)) {
-      problems.error('keyId', 'KEY_ID_INVALID', `'${attrs.keyId}' is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.`);
+      problems.error(
+        'keyId',
+        'KEY_ID_INVALID',
+        `'${attrs.keyId}' is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.`,
+      );
     }
     problems.throwIfAny(`FlavorKey.fromKeyAttributes ${scope.node.path}/${id}`);
     return kms.Key.fromKeyArn(scope, id, FlavorKey.arnInRegion(scope, attrs.keyId, stack.region));
@@ -145,8 +152,11 @@ export class FlavorKey extends Construct {
   arnIn(region: string): string {
     if (!this.flavorRegions.includes(region)) {
       const problems = new Problems();
-      problems.error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
-        `${region} is not a region of this flavor (${this.flavorRegions.join(', ')}); the key has no replica there and never will.`);
+      problems.error(
+        'region',
+        'KEY_REGION_OUTSIDE_FLAVOR',
+        `${region} is not a region of this flavor (${this.flavorRegions.join(', ')}); the key has no replica there and never will.`,
+      );
       problems.throwIfAny(`FlavorKey ${this.node.path}`);
     }
     return FlavorKey.arnInRegion(this, this.keyId, region);
@@ -160,17 +170,31 @@ export class FlavorKey extends Construct {
     const problems = new Problems();
     const error = problems.error.bind(problems);
     if (Token.isUnresolved(stack.region)) {
-      error('region', 'KEY_REGION_UNRESOLVED', 'the stack has no explicit region; give it an env with one of the flavor\'s regions.');
+      error('region', 'KEY_REGION_UNRESOLVED', "the stack has no explicit region; give it an env with one of the flavor's regions.");
     } else if (!this.flavorRegions.includes(stack.region)) {
-      error('region', 'KEY_REGION_OUTSIDE_FLAVOR',
-        `the stack is in ${stack.region}, outside the flavor's regions (${this.flavorRegions.join(', ')}); a flavor key exists only there.`);
+      error(
+        'region',
+        'KEY_REGION_OUTSIDE_FLAVOR',
+        `the stack is in ${stack.region}, outside the flavor's regions (${this.flavorRegions.join(', ')}); a flavor key exists only there.`,
+      );
     } else if (this.isReplica && props.primaryKeyArn === undefined) {
-      error('primaryKeyArn', 'KEY_PRIMARY_ARN_REQUIRED',
-        `${stack.region} is a fallback region: pass the primary key's ARN (from the ${props.flavor.primaryRegion} stack) so the key is replicated here.`);
+      error(
+        'primaryKeyArn',
+        'KEY_PRIMARY_ARN_REQUIRED',
+        `${stack.region} is a fallback region: pass the primary key's ARN (from the ${props.flavor.primaryRegion} stack) so the key is replicated here.`,
+      );
     } else if (!this.isReplica && props.primaryKeyArn !== undefined) {
-      error('primaryKeyArn', 'KEY_PRIMARY_ARN_UNEXPECTED', `${stack.region} is the primary region, where the primary key is created; leave primaryKeyArn out.`);
+      error(
+        'primaryKeyArn',
+        'KEY_PRIMARY_ARN_UNEXPECTED',
+        `${stack.region} is the primary region, where the primary key is created; leave primaryKeyArn out.`,
+      );
     }
-    if (props.pendingWindow && !Token.isUnresolved(props.pendingWindow.toDays()) && (props.pendingWindow.toDays() < 7 || props.pendingWindow.toDays() > 30)) {
+    if (
+      props.pendingWindow &&
+      !Token.isUnresolved(props.pendingWindow.toDays()) &&
+      (props.pendingWindow.toDays() < 7 || props.pendingWindow.toDays() > 30)
+    ) {
       error('pendingWindow', 'KEY_PENDING_WINDOW_INVALID', `pendingWindow must be from 7 to 30 days, got ${props.pendingWindow.toDays()}.`);
     }
     problems.throwIfAny(`FlavorKey ${this.node.path}`);
@@ -184,7 +208,8 @@ export class FlavorKey extends Construct {
    */
   private keyPolicy(stack: Stack, dlmRoleArns: readonly string[]): iam.PolicyDocument {
     const viaServices = this.flavorRegions.flatMap((region) =>
-      FLAVOR_KEY_DEFAULTS.viaServices.map((service) => `${service}.${region}.amazonaws.com`));
+      FLAVOR_KEY_DEFAULTS.viaServices.map((service) => `${service}.${region}.amazonaws.com`),
+    );
     const inAccount = { 'kms:CallerAccount': stack.account };
     return new iam.PolicyDocument({
       statements: [
@@ -220,7 +245,16 @@ export class FlavorKey extends Construct {
           principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
           actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
           resources: ['*'],
-          conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+          conditions: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+                service: 'logs',
+                resource: 'log-group',
+                resourceName: '*',
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
+          },
         }),
         grantGuardStatement(),
       ],

@@ -80,8 +80,7 @@ export class GlobalLookupTable extends Construct {
     const region = Stack.of(this).region;
     this.tableName = props.tableName ?? LOOKUP_TABLE_DEFAULTS.tableName;
     this.replicaRegions = [...(props.replicaRegions ?? [])];
-    const replicaKeyArns = props.replicaKeyArns
-      ?? Object.fromEntries(this.replicaRegions.map((r) => [r, LookupTableKey.aliasArnIn(this, r)]));
+    const replicaKeyArns = props.replicaKeyArns ?? Object.fromEntries(this.replicaRegions.map((r) => [r, LookupTableKey.aliasArnIn(this, r)]));
     const pitrDays = props.pointInTimeRecoveryDays ?? LOOKUP_TABLE_DEFAULTS.pointInTimeRecoveryDays;
     this.validate(region, replicaKeyArns, pitrDays);
 
@@ -90,13 +89,15 @@ export class GlobalLookupTable extends Construct {
       tableName: this.tableName,
       partitionKey: { name: LOOKUP_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: LOOKUP_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
-      globalSecondaryIndexes: [{
-        indexName: LOOKUP_TABLE_KEYS.flavorIndex,
-        partitionKey: { name: LOOKUP_TABLE_KEYS.flavorIndexPartitionKey, type: dynamodb.AttributeType.STRING },
-        sortKey: { name: LOOKUP_TABLE_KEYS.flavorIndexSortKey, type: dynamodb.AttributeType.STRING },
-        // Ops tools read epoch and home region of every space of a flavor from the index alone.
-        projectionType: dynamodb.ProjectionType.ALL,
-      }],
+      globalSecondaryIndexes: [
+        {
+          indexName: LOOKUP_TABLE_KEYS.flavorIndex,
+          partitionKey: { name: LOOKUP_TABLE_KEYS.flavorIndexPartitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: LOOKUP_TABLE_KEYS.flavorIndexSortKey, type: dynamodb.AttributeType.STRING },
+          // Ops tools read epoch and home region of every space of a flavor from the index alone.
+          projectionType: dynamodb.ProjectionType.ALL,
+        },
+      ],
       billing: dynamodb.Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true, recoveryPeriodInDays: pitrDays },
       deletionProtection: true,
@@ -121,8 +122,14 @@ export class GlobalLookupTable extends Construct {
     }
     const seen = new Set<string>();
     this.replicaRegions.forEach((r, i) => {
-      if (!regionInfo(r)) problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is not a region of the catalog`);
-      if (r === region) problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is the stack's own region; list only the other regions`);
+      if (!regionInfo(r))
+        problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is not a region of the catalog`);
+      if (r === region)
+        problems.error(
+          `replicaRegions[${i}]`,
+          'LOOKUP_TABLE_INVALID',
+          `replicaRegions[${i}] '${r}' is the stack's own region; list only the other regions`,
+        );
       if (seen.has(r)) problems.error(`replicaRegions[${i}]`, 'LOOKUP_TABLE_INVALID', `replicaRegions[${i}] '${r}' is listed twice`);
       seen.add(r);
     });
@@ -130,14 +137,28 @@ export class GlobalLookupTable extends Construct {
       if (!(r in replicaKeyArns)) problems.error('replicaKeyArns', 'LOOKUP_TABLE_INVALID', `replicaKeyArns has no key for replica region '${r}'`);
     }
     for (const [r, arn] of Object.entries(replicaKeyArns)) {
-      if (!seen.has(r)) problems.error(`replicaKeyArns['${r}']`, 'LOOKUP_TABLE_INVALID', `replicaKeyArns['${r}'] is not a replica region (${this.replicaRegions.join(', ') || 'none'})`);
+      if (!seen.has(r))
+        problems.error(
+          `replicaKeyArns['${r}']`,
+          'LOOKUP_TABLE_INVALID',
+          `replicaKeyArns['${r}'] is not a replica region (${this.replicaRegions.join(', ') || 'none'})`,
+        );
       else if (!Token.isUnresolved(arn)) {
         const keyRegion = /^arn:[a-z-]+:kms:([a-z0-9-]+):\d{12}:(key|alias)\/.+$/.exec(arn)?.[1];
-        if (keyRegion !== r) problems.error(`replicaKeyArns['${r}']`, 'LOOKUP_TABLE_INVALID', `replicaKeyArns['${r}'] must be a KMS key or alias ARN in ${r}, got '${arn}'`);
+        if (keyRegion !== r)
+          problems.error(
+            `replicaKeyArns['${r}']`,
+            'LOOKUP_TABLE_INVALID',
+            `replicaKeyArns['${r}'] must be a KMS key or alias ARN in ${r}, got '${arn}'`,
+          );
       }
     }
     if (!Token.isUnresolved(pitrDays) && (!Number.isInteger(pitrDays) || pitrDays < 1 || pitrDays > 35)) {
-      problems.error('pointInTimeRecoveryDays', 'LOOKUP_TABLE_INVALID', `pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pitrDays}`);
+      problems.error(
+        'pointInTimeRecoveryDays',
+        'LOOKUP_TABLE_INVALID',
+        `pointInTimeRecoveryDays must be a whole number from 1 to 35, got ${pitrDays}`,
+      );
     }
     problems.throwIfAny(`GlobalLookupTable ${this.node.path}`);
   }

@@ -44,8 +44,13 @@ export function bundleLookupService(options: LookupBundleOptions): string {
   const esbuild = require('esbuild') as typeof Esbuild;
   const cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'flavors-cdk-bundles');
   const key = createHash('sha256')
-    .update(esbuild.version).update('\0').update(options.flavorsJson).update('\0').update(sourceFingerprint(options.entry))
-    .digest('hex').slice(0, 32);
+    .update(esbuild.version)
+    .update('\0')
+    .update(options.flavorsJson)
+    .update('\0')
+    .update(sourceFingerprint(options.entry))
+    .digest('hex')
+    .slice(0, 32);
   const dir = path.join(cacheDir, `lookup-${key}`);
   if (fs.existsSync(path.join(dir, 'index.js'))) return dir;
   fs.mkdirSync(cacheDir, { recursive: true });

@@ -28,8 +28,20 @@ export function addLookupRoutes(api: apigwv2.HttpApi, fn: lambda.IFunction, iden
   });
   for (const routePath of LOOKUP_SERVICE_ROUTES) {
     const isPublic = LOOKUP_SERVICE_PUBLIC_ROUTES.includes(routePath);
-    for (const route of api.addRoutes({ path: routePath, methods: [apigwv2.HttpMethod.GET], integration, authorizer: isPublic ? undefined : authorizer })) {
-      if (isPublic) suppressNag(route, [{ id: 'AwsSolutions-APIG4', reason: 'The JWKS route serves the public keys that flavor services verify flavor tokens with; it must be readable without an identity token and returns nothing else.' }]);
+    for (const route of api.addRoutes({
+      path: routePath,
+      methods: [apigwv2.HttpMethod.GET],
+      integration,
+      authorizer: isPublic ? undefined : authorizer,
+    })) {
+      if (isPublic)
+        suppressNag(route, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason:
+              'The JWKS route serves the public keys that flavor services verify flavor tokens with; it must be readable without an identity token and returns nothing else.',
+          },
+        ]);
     }
   }
   for (const permission of api.node.findAll().filter((c): c is lambda.CfnPermission => c instanceof lambda.CfnPermission)) {

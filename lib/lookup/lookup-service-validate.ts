@@ -23,9 +23,10 @@ export function validateLookupServiceProps(path: string, props: LookupServicePro
   }
   if (!props.identity.issuer.trim()) error('identity.issuer', 'identity.issuer must not be empty');
   if (typeof props.identity.audience !== 'string' || !props.identity.audience.trim()) {
-    error('identity.audience', 'identity.audience is required: the `aud` the identity tokens of this service carry, e.g. \'flavors-lookup\'');
+    error('identity.audience', "identity.audience is required: the `aud` the identity tokens of this service carry, e.g. 'flavors-lookup'");
   }
-  if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl)) error('identity.jwksUrl', `identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
+  if (!/^https:\/\/[^\s/]+/.test(props.identity.jwksUrl))
+    error('identity.jwksUrl', `identity.jwksUrl must be an https:// URL, got '${props.identity.jwksUrl}'`);
   const range = (name: string, value: number | undefined, min: number, max: number) => {
     if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
       error(name, `${name} must be a whole number from ${min} to ${max}, got ${value}`);

@@ -27,8 +27,9 @@ import { lookupFlavorsJson } from './runtime/flavor-config';
  * The Lambda entry point of the service: `runtime/lambda.ts`, exporting `handler` (`lambda.js` when
  * this module runs from the compiled package, which ships no TypeScript sources).
  */
-export const LOOKUP_SERVICE_ENTRY = ['lambda.ts', 'lambda.js'].map((f) => path.join(__dirname, 'runtime', f)).find((f) => fs.existsSync(f))
-  ?? path.join(__dirname, 'runtime', 'lambda.ts');
+export const LOOKUP_SERVICE_ENTRY =
+  ['lambda.ts', 'lambda.js'].map((f) => path.join(__dirname, 'runtime', f)).find((f) => fs.existsSync(f)) ??
+  path.join(__dirname, 'runtime', 'lambda.ts');
 
 export { LOOKUP_SERVICE_PUBLIC_ROUTES, LOOKUP_SERVICE_ROUTES } from './lookup-routes';
 
@@ -147,14 +148,23 @@ export class LookupService extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // CloudWatch Logs uses the key on behalf of this account's log groups in this region only.
-    this.logKey.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      },
-    }));
+    this.logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     addGrantGuard(this.logKey);
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic(region);
     const functionLogs = new logs.LogGroup(this, 'FunctionLogs', { encryptionKey: this.logKey, retention, removalPolicy: RemovalPolicy.RETAIN });
@@ -178,10 +188,25 @@ export class LookupService extends Construct {
     });
 
     suppressNag(this.function, [
-      { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.' },
-      { id: 'NIST.800.53.R5-LambdaConcurrency', reason: 'The API stage throttle (500 requests/s, burst 1000 per region) bounds the function\'s concurrency; reserving concurrency would take it from the account pool and add a second limit to keep in step.' },
-      { id: 'NIST.800.53.R5-LambdaDLQ', reason: 'API Gateway invokes the function synchronously; a failed request is answered to the caller with 5xx and counted by the alarm, there is no event to keep in a dead-letter queue.' },
-      ...inPacks('LambdaInsideVPC', 'The function reads DynamoDB and KMS over their public AWS endpoints with IAM auth and reaches no private resource; a VPC would add NAT or endpoints and cold-start cost and protect nothing (lib/lookup/README.md).'),
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.',
+      },
+      {
+        id: 'NIST.800.53.R5-LambdaConcurrency',
+        reason:
+          "The API stage throttle (500 requests/s, burst 1000 per region) bounds the function's concurrency; reserving concurrency would take it from the account pool and add a second limit to keep in step.",
+      },
+      {
+        id: 'NIST.800.53.R5-LambdaDLQ',
+        reason:
+          'API Gateway invokes the function synchronously; a failed request is answered to the caller with 5xx and counted by the alarm, there is no event to keep in a dead-letter queue.',
+      },
+      ...inPacks(
+        'LambdaInsideVPC',
+        'The function reads DynamoDB and KMS over their public AWS endpoints with IAM auth and reaches no private resource; a VPC would add NAT or endpoints and cold-start cost and protect nothing (lib/lookup/README.md).',
+      ),
     ]);
     suppressInlineRolePolicy(this.role.node.findChild('DefaultPolicy'));
 
@@ -207,15 +232,17 @@ export class LookupService extends Construct {
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         // No source IP or user agent: routing needs neither, and they would be personal data.
-        format: apigw.AccessLogFormat.custom(JSON.stringify({
-          requestId: '$context.requestId',
-          time: '$context.requestTime',
-          routeKey: '$context.routeKey',
-          status: '$context.status',
-          latencyMs: '$context.responseLatency',
-          integrationError: '$context.integrationErrorMessage',
-          responseLength: '$context.responseLength',
-        })),
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            responseLength: '$context.responseLength',
+          }),
+        ),
       },
     });
     new apigwv2.ApiMapping(this, 'RegionalMapping', { api: this.api, domainName: regionalDomain, stage });
@@ -238,7 +265,9 @@ export class LookupService extends Construct {
     new route53.ARecord(this, 'LatencyRecord', {
       zone: props.hostedZone,
       recordName: this.serviceName,
-      target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(sharedDomain.regionalDomainName, sharedDomain.regionalHostedZoneId)),
+      target: route53.RecordTarget.fromAlias(
+        new targets.ApiGatewayv2DomainProperties(sharedDomain.regionalDomainName, sharedDomain.regionalHostedZoneId),
+      ),
       region,
       setIdentifier: `lookup-${region}`,
       healthCheck: this.healthCheck,
@@ -246,18 +275,22 @@ export class LookupService extends Construct {
     new route53.ARecord(this, 'RegionalRecord', {
       zone: props.hostedZone,
       recordName: this.regionalServiceName,
-      target: route53.RecordTarget.fromAlias(new targets.ApiGatewayv2DomainProperties(regionalDomain.regionalDomainName, regionalDomain.regionalHostedZoneId)),
+      target: route53.RecordTarget.fromAlias(
+        new targets.ApiGatewayv2DomainProperties(regionalDomain.regionalDomainName, regionalDomain.regionalHostedZoneId),
+      ),
     });
   }
 
   /** A TLS-only topic encrypted with the log key, which CloudWatch may use to publish alarms to it. */
   private createAlarmTopic(region: string): sns.Topic {
-    this.logKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-    }));
+    this.logKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
     return new sns.Topic(this, 'AlarmTopic', {
       displayName: `flavors lookup service alarms (${region})`,
       masterKey: this.logKey,
@@ -280,36 +313,46 @@ export class LookupService extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: "flavors lookup service: read this region's lookup table replica, sign with this region's key, write its logs",
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadLookupTableReplica',
-      actions: ['dynamodb:BatchGetItem'],
-      resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName })],
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadLookupTableReplica',
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName })],
+      }),
+    );
     // The table is encrypted with a customer-managed key: DynamoDB decrypts with the caller's permission.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DecryptLookupTableThroughDynamoDb',
-      actions: ['kms:Decrypt', 'kms:DescribeKey'],
-      resources: [tableKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptLookupTableThroughDynamoDb',
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: [tableKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+      }),
+    );
     // KMS certifies the function's short-lived token-signing keys (one Sign per key, not per
     // token): only the one algorithm and RAW messages, as KmsSigner sends them.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'CertifyTokenSigningKeys',
-      actions: ['kms:Sign'],
-      resources: [this.signingKey.keyArn],
-      conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'PublishRootPublicKey',
-      actions: ['kms:GetPublicKey'],
-      resources: [this.signingKey.keyArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'WriteOwnLogs',
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [functionLogs.logGroupArn],
-    }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'CertifyTokenSigningKeys',
+        actions: ['kms:Sign'],
+        resources: [this.signingKey.keyArn],
+        conditions: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishRootPublicKey',
+        actions: ['kms:GetPublicKey'],
+        resources: [this.signingKey.keyArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [functionLogs.logGroupArn],
+      }),
+    );
     return role;
   }
 

@@ -27,7 +27,13 @@ export class LookupTableKey extends Construct {
    * creates the replica.
    */
   static aliasArnIn(scope: Construct, region: string, aliasName: string = LOOKUP_TABLE_DEFAULTS.keyAlias): string {
-    return Stack.of(scope).formatArn({ service: 'kms', region, resource: 'alias', resourceName: aliasName.replace(/^alias\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    return Stack.of(scope).formatArn({
+      service: 'kms',
+      region,
+      resource: 'alias',
+      resourceName: aliasName.replace(/^alias\//, ''),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   readonly key: kms.Key;
@@ -38,7 +44,11 @@ export class LookupTableKey extends Construct {
     const aliasName = props.aliasName ?? LOOKUP_TABLE_DEFAULTS.keyAlias;
     const problems = new Problems();
     if (!Token.isUnresolved(aliasName) && !/^alias\/[A-Za-z0-9/_-]+$/.test(aliasName)) {
-      problems.error('aliasName', 'LOOKUP_KEY_ALIAS_INVALID', `aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got '${aliasName}'.`);
+      problems.error(
+        'aliasName',
+        'LOOKUP_KEY_ALIAS_INVALID',
+        `aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got '${aliasName}'.`,
+      );
     }
     problems.throwIfAny(`LookupTableKey ${this.node.path}`);
     this.key = new kms.Key(this, 'Resource', {

@@ -13,8 +13,11 @@ export class PinnedAzStack extends Stack {
     super(scope, id, props);
     if (Token.isUnresolved(this.region) || !regionInfo(this.region)) {
       const problems = new Problems();
-      problems.error('env.region', 'STACK_REGION_REQUIRED',
-        `give the stack an explicit env with a catalog region (got '${Token.isUnresolved(this.region) ? 'unresolved' : this.region}'); availability zones are pinned from the region catalog.`);
+      problems.error(
+        'env.region',
+        'STACK_REGION_REQUIRED',
+        `give the stack an explicit env with a catalog region (got '${Token.isUnresolved(this.region) ? 'unresolved' : this.region}'); availability zones are pinned from the region catalog.`,
+      );
       problems.throwIfAny(this.node.path);
     }
   }

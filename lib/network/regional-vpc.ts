@@ -78,7 +78,12 @@ export class RegionalVpc extends Construct {
       natGateways,
       restrictDefaultSecurityGroup: true,
       subnetConfiguration: [
-        { name: SUBNET_GROUPS.public, subnetType: ec2.SubnetType.PUBLIC, cidrMask: REGIONAL_VPC_DEFAULTS.publicSubnetMask, mapPublicIpOnLaunch: false },
+        {
+          name: SUBNET_GROUPS.public,
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: REGIONAL_VPC_DEFAULTS.publicSubnetMask,
+          mapPublicIpOnLaunch: false,
+        },
         { name: SUBNET_GROUPS.private, subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: REGIONAL_VPC_DEFAULTS.privateSubnetMask },
         { name: SUBNET_GROUPS.database, subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: REGIONAL_VPC_DEFAULTS.databaseSubnetMask },
       ],
@@ -95,8 +100,13 @@ export class RegionalVpc extends Construct {
     });
     this.databaseSubnets = { subnetGroupName: SUBNET_GROUPS.database };
     for (const subnet of this.vpc.publicSubnets) {
-      suppressNag(subnet.node.findChild('DefaultRoute'), inPacks('VPCNoUnrestrictedRouteToIGW',
-        'Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the NAT gateways (and nothing else) that give the private subnets egress; database subnets have no such route.'));
+      suppressNag(
+        subnet.node.findChild('DefaultRoute'),
+        inPacks(
+          'VPCNoUnrestrictedRouteToIGW',
+          'Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the NAT gateways (and nothing else) that give the private subnets egress; database subnets have no such route.',
+        ),
+      );
     }
     for (const policy of this.vpc.node.findAll().filter((c): c is iam.CfnPolicy => c instanceof iam.CfnPolicy)) suppressInlineRolePolicy(policy);
 
@@ -121,8 +131,11 @@ export class RegionalVpc extends Construct {
   /** The catalog's zones of the stack's region; none (and a problem) when the region is not known. */
   private catalogAzs(stack: Stack, problems: Problems): readonly string[] {
     if (Token.isUnresolved(stack.region)) {
-      problems.error('availabilityZones', 'VPC_REGION_UNRESOLVED',
-        'the stack has no explicit region; give the stack an env with a region or pass availabilityZones.');
+      problems.error(
+        'availabilityZones',
+        'VPC_REGION_UNRESOLVED',
+        'the stack has no explicit region; give the stack an env with a region or pass availabilityZones.',
+      );
       return [];
     }
     const info = regionInfo(stack.region);

@@ -63,13 +63,22 @@ export function defaultCredentialsCheck(region: string): CredentialsCheck {
  */
 export async function assertAwsCredentials(check: CredentialsCheck, timeoutMs: number = OPS_DEFAULTS.credentialTimeoutMs): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
   try {
-    const result = await Promise.race([check().then(() => 'ok' as const, (err: unknown) => err), timeout]);
+    const result = await Promise.race([
+      check().then(
+        () => 'ok' as const,
+        (err: unknown) => err,
+      ),
+      timeout,
+    ]);
     if (result === 'ok') return;
-    const why = result === 'timeout'
-      ? `resolving them took longer than ${timeoutMs} ms`
-      : 'checked environment variables, shared config and credentials files, SSO, credential process, container and instance metadata';
+    const why =
+      result === 'timeout'
+        ? `resolving them took longer than ${timeoutMs} ms`
+        : 'checked environment variables, shared config and credentials files, SSO, credential process, container and instance metadata';
     throw new FlavorsError('OPS_NO_CREDENTIALS', `no AWS credentials found (${why}); configure a profile or AWS_* variables`);
   } finally {
     clearTimeout(timer);

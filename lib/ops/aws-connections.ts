@@ -37,7 +37,8 @@ async function writerInstance(rds: RDSClient, ref: DatabaseRef): Promise<DBInsta
     const page = await rds.send(new DescribeDBInstancesCommand({ Marker }));
     for (const db of page.DBInstances ?? []) {
       const tags = new Map((db.TagList ?? []).map((t) => [t.Key, t.Value]));
-      if (tags.get(DB_TAGS.flavor) === ref.flavor && tags.get(DB_TAGS.database) === ref.database && !db.ReadReplicaSourceDBInstanceIdentifier) return db;
+      if (tags.get(DB_TAGS.flavor) === ref.flavor && tags.get(DB_TAGS.database) === ref.database && !db.ReadReplicaSourceDBInstanceIdentifier)
+        return db;
     }
     Marker = page.Marker;
   } while (Marker);
@@ -54,13 +55,19 @@ export function awsConnectionFallback(props: AwsConnectionFallbackProps): Fallba
     try {
       db = await writerInstance(props.rds(ref.region), ref);
     } catch (err) {
-      throw new FlavorsError('CONNECTION_LOOKUP_FAILED', `cannot find ${key} in RDS (${ref.region}): ${errorText(err)}; add "${key}" to the connections file or check the AWS credentials.`);
+      throw new FlavorsError(
+        'CONNECTION_LOOKUP_FAILED',
+        `cannot find ${key} in RDS (${ref.region}): ${errorText(err)}; add "${key}" to the connections file or check the AWS credentials.`,
+      );
     }
     if (!db) return undefined;
     const host = db.Endpoint?.Address;
     const secretArn = db.MasterUserSecret?.SecretArn;
     if (!host || !secretArn) {
-      throw new FlavorsError('CONNECTION_LOOKUP_FAILED', `${key}: RDS instance ${db.DBInstanceIdentifier} has ${host ? 'no RDS-managed master secret' : 'no endpoint yet'}; add "${key}" to the connections file.`);
+      throw new FlavorsError(
+        'CONNECTION_LOOKUP_FAILED',
+        `${key}: RDS instance ${db.DBInstanceIdentifier} has ${host ? 'no RDS-managed master secret' : 'no endpoint yet'}; add "${key}" to the connections file.`,
+      );
     }
     let text: string | undefined;
     try {

@@ -26,14 +26,24 @@ export interface CdcPrepareResult {
 /** The PostgreSQL databases of a flavor region to prepare; every problem with the request is one error. */
 export function cdcTargets(flavor: Flavor, region: string, database?: string): CdcTarget[] {
   if (!flavorRegions(flavor).includes(region)) {
-    throw new FlavorsError('CDC_REGION_OUTSIDE_FLAVOR', `--region ${region} is not a region of ${flavor.name} (${flavorRegions(flavor).join(', ')}); CDC runs only in the flavor's regions.`);
+    throw new FlavorsError(
+      'CDC_REGION_OUTSIDE_FLAVOR',
+      `--region ${region} is not a region of ${flavor.name} (${flavorRegions(flavor).join(', ')}); CDC runs only in the flavor's regions.`,
+    );
   }
   if (database !== undefined) {
     const spec = flavor.databases[database];
-    if (!spec) throw new FlavorsError('CDC_DATABASE_UNKNOWN', `--database ${database}: ${flavor.name} has no such database (${Object.keys(flavor.databases).join(', ') || 'none'}).`);
-    if (spec.engine !== 'postgres') throw new FlavorsError('CDC_ENGINE_UNSUPPORTED', `--database ${database}: engine ${spec.engine}; CDC captures PostgreSQL databases only.`);
+    if (!spec)
+      throw new FlavorsError(
+        'CDC_DATABASE_UNKNOWN',
+        `--database ${database}: ${flavor.name} has no such database (${Object.keys(flavor.databases).join(', ') || 'none'}).`,
+      );
+    if (spec.engine !== 'postgres')
+      throw new FlavorsError('CDC_ENGINE_UNSUPPORTED', `--database ${database}: engine ${spec.engine}; CDC captures PostgreSQL databases only.`);
   }
-  const names = Object.entries(flavor.databases).filter(([name, db]) => db.engine === 'postgres' && (database === undefined || name === database)).map(([name]) => name);
+  const names = Object.entries(flavor.databases)
+    .filter(([name, db]) => db.engine === 'postgres' && (database === undefined || name === database))
+    .map(([name]) => name);
   if (names.length === 0) throw new FlavorsError('CDC_NO_DATABASES', `${flavor.name} has no PostgreSQL database to capture.`);
   return names.map((name) => ({ flavor: flavor.name, region, database: name, names: cdcNames(flavor.name, region, name) }));
 }
@@ -53,17 +63,30 @@ export async function prepareCdc(target: CdcTarget, resolve: ConnectionResolver,
     const walLevel = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0].wal_level;
     const key = `${target.flavor}/${target.region}/${target.database}`;
     if (walLevel !== 'logical') {
-      throw new FlavorsError('CDC_WAL_LEVEL_NOT_LOGICAL', `${key}: wal_level is '${walLevel}'; set wal_level = logical (RDS: rds.logical_replication = 1; CloudNativePG: postgresql.parameters) and restart the database, then run again.`);
+      throw new FlavorsError(
+        'CDC_WAL_LEVEL_NOT_LOGICAL',
+        `${key}: wal_level is '${walLevel}'; set wal_level = logical (RDS: rds.logical_replication = 1; CloudNativePG: postgresql.parameters) and restart the database, then run again.`,
+      );
     }
     const { publication, slot } = target.names;
     const db = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0].db;
     const pub = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
-    const slots = await client.query<{ plugin: string; database: string }>('SELECT plugin, database FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    const slots = await client.query<{ plugin: string; database: string }>('SELECT plugin, database FROM pg_replication_slots WHERE slot_name = $1', [
+      slot,
+    ]);
     const existing = slots.rows[0];
     if (existing && (existing.plugin !== CDC_DEFAULTS.plugin || existing.database !== db)) {
-      throw new FlavorsError('CDC_SLOT_CONFLICT', `${key}: slot ${slot} exists with plugin ${existing.plugin} on database ${existing.database}; drop it (SELECT pg_drop_replication_slot('${slot}')) or fix the slot, then run again.`);
+      throw new FlavorsError(
+        'CDC_SLOT_CONFLICT',
+        `${key}: slot ${slot} exists with plugin ${existing.plugin} on database ${existing.database}; drop it (SELECT pg_drop_replication_slot('${slot}')) or fix the slot, then run again.`,
+      );
     }
-    const result: CdcPrepareResult = { target, publication: pub.rowCount ? 'exists' : 'create', slot: existing ? 'exists' : 'create', executed: options.execute };
+    const result: CdcPrepareResult = {
+      target,
+      publication: pub.rowCount ? 'exists' : 'create',
+      slot: existing ? 'exists' : 'create',
+      executed: options.execute,
+    };
     if (!options.execute) return result;
     // A concurrent run may create either object between the check and here: duplicate_object (42710) is success.
     const create = async (what: string, sql: string, params: unknown[] = []) => {
@@ -72,7 +95,10 @@ export async function prepareCdc(target: CdcTarget, resolve: ConnectionResolver,
       } catch (err) {
         if ((err as { code?: string }).code === '42710') return;
         const why = err instanceof Error ? err.message : String(err);
-        throw new FlavorsError('CDC_PREPARE_FAILED', `${key}: cannot create ${what}: ${why}; the connection's role needs superuser (RDS: rds_superuser) or REPLICATION and CREATE on the database. Run again once fixed: existing objects are kept.`);
+        throw new FlavorsError(
+          'CDC_PREPARE_FAILED',
+          `${key}: cannot create ${what}: ${why}; the connection's role needs superuser (RDS: rds_superuser) or REPLICATION and CREATE on the database. Run again once fixed: existing objects are kept.`,
+        );
       }
     };
     if (result.publication === 'create') await create(`publication ${publication}`, `CREATE PUBLICATION ${quoteIdent(publication)} FOR ALL TABLES`);

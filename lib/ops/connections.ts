@@ -37,14 +37,21 @@ const KEY = /^[a-z0-9][a-z0-9-]*\/[a-z]{2}(-[a-z]+)+-\d\/[A-Za-z][A-Za-z0-9_-]*$
  */
 export function loadConnectionsFile(file: string, options: { required?: boolean } = {}): ReadonlyMap<string, string> {
   if (!fs.existsSync(file)) {
-    if (options.required) throw new FlavorsError('CONNECTIONS_FILE_MISSING', `${file}: no such file; pass --connections <file> with a JSON object of "<flavor>/<region>/<database>": "postgresql://…".`);
+    if (options.required)
+      throw new FlavorsError(
+        'CONNECTIONS_FILE_MISSING',
+        `${file}: no such file; pass --connections <file> with a JSON object of "<flavor>/<region>/<database>": "postgresql://…".`,
+      );
     return new Map();
   }
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf-8'));
   } catch {
-    throw new FlavorsError('CONNECTIONS_FILE_INVALID', `${file}: not valid JSON; write one object of "<flavor>/<region>/<database>": "postgresql://…".`);
+    throw new FlavorsError(
+      'CONNECTIONS_FILE_INVALID',
+      `${file}: not valid JSON; write one object of "<flavor>/<region>/<database>": "postgresql://…".`,
+    );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new FlavorsError('CONNECTIONS_FILE_INVALID', `${file}: expected one JSON object of "<flavor>/<region>/<database>": "postgresql://…".`);
@@ -52,7 +59,10 @@ export function loadConnectionsFile(file: string, options: { required?: boolean 
   const map = new Map<string, string>();
   for (const [key, value] of Object.entries(json)) {
     if (!KEY.test(key)) {
-      throw new FlavorsError('CONNECTIONS_KEY_INVALID', `${file}: key '${key}' is not "<flavor>/<region>/<database>" (e.g. "global/us-east-1/ledger").`);
+      throw new FlavorsError(
+        'CONNECTIONS_KEY_INVALID',
+        `${file}: key '${key}' is not "<flavor>/<region>/<database>" (e.g. "global/us-east-1/ledger").`,
+      );
     }
     if (typeof value !== 'string' || !/^postgres(ql)?:\/\//.test(value)) {
       throw new FlavorsError('CONNECTIONS_URL_INVALID', `${file}: ${key}: expected a postgresql:// URL.`);
@@ -68,7 +78,10 @@ export function connectionResolver(connections: ReadonlyMap<string, string>, fal
     const key = connectionKey(ref);
     const url = connections.get(key) ?? (fallback ? await fallback(ref) : undefined);
     if (!url) {
-      throw new FlavorsError('CONNECTION_MISSING', `no connection for ${key}; add "${key}": "postgresql://…" to the connections file (--connections) or run with AWS credentials.`);
+      throw new FlavorsError(
+        'CONNECTION_MISSING',
+        `no connection for ${key}; add "${key}": "postgresql://…" to the connections file (--connections) or run with AWS credentials.`,
+      );
     }
     return url;
   };
@@ -110,6 +123,9 @@ export async function connect(ref: DatabaseRef, url: string, options: { connectT
   } catch (err) {
     await client.end().catch(() => undefined);
     const why = redactSecrets(err instanceof Error ? err.message : String(err), url);
-    throw new FlavorsError('CONNECTION_FAILED', `cannot connect to ${connectionKey(ref)} (${redactUrl(url)}): ${why}; check the connections file or that the database is up.`);
+    throw new FlavorsError(
+      'CONNECTION_FAILED',
+      `cannot connect to ${connectionKey(ref)} (${redactUrl(url)}): ${why}; check the connections file or that the database is up.`,
+    );
   }
 }

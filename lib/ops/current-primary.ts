@@ -17,11 +17,19 @@ export interface CurrentPrimary {
  * record, or the simple CNAME with manual DNS failover), else the target of the
  * last finished failover in the local state file, else the flavor file.
  */
-export async function resolvePrimary(flavor: Flavor, options: { route53?: Route53Client; hostedZoneId?: string; lastFailover?: FailoverState }): Promise<CurrentPrimary> {
+export async function resolvePrimary(
+  flavor: Flavor,
+  options: { route53?: Route53Client; hostedZoneId?: string; lastFailover?: FailoverState },
+): Promise<CurrentPrimary> {
   let warning: string | undefined;
   if (options.route53 && options.hostedZoneId) {
     try {
-      const at = { hostedZoneId: options.hostedZoneId, zoneName: await hostedZoneName(options.route53, options.hostedZoneId), flavor: flavor.name, regions: flavor.regions.map((r) => r.region) };
+      const at = {
+        hostedZoneId: options.hostedZoneId,
+        zoneName: await hostedZoneName(options.route53, options.hostedZoneId),
+        flavor: flavor.name,
+        regions: flavor.regions.map((r) => r.region),
+      };
       const region = primaryFromRecords(await readEndpointRecords(options.route53, at), at);
       if (region) return { region, source: 'dns' };
       warning = `the records of ${flavor.name} in zone ${options.hostedZoneId} do not name one region first`;

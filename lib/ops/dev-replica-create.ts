@@ -56,7 +56,11 @@ interface Created {
  * Creates the planned copy, masks it when asked, and only then hands it out. Any failure (the
  * mask's included) deletes what was created and re-throws; nothing is handed out.
  */
-export async function createDevReplica(plan: DevReplicaPlan, mask: { file: string; sql: string } | undefined, deps: CreateDeps): Promise<DevReplicaHandOut> {
+export async function createDevReplica(
+  plan: DevReplicaPlan,
+  mask: { file: string; sql: string } | undefined,
+  deps: CreateDeps,
+): Promise<DevReplicaHandOut> {
   const clients = deps.clientsFor(plan.region);
   const created: Created = { volumeIds: [], instanceIds: [], dbInstanceIds: [], secretArns: [], k8s: false };
   const connectPoll = deps.connectPoll ?? { sleep: deps.poll.sleep, ...D.connectPoll };
@@ -68,7 +72,14 @@ export async function createDevReplica(plan: DevReplicaPlan, mask: { file: strin
     if (plan.platform === 'rds') {
       const rds = await restoreRdsDevCopy(clients.rds, plan, created, deps.poll, deps.log);
       const login = await readLogin(clients.secretsmanager, rds.secretArn);
-      endpoint = { host: rds.host, port: rds.port, handOutHost: rds.host, password: login.password, secretArn: rds.secretArn, tls: deps.rdsTls ?? true };
+      endpoint = {
+        host: rds.host,
+        port: rds.port,
+        handOutHost: rds.host,
+        password: login.password,
+        secretArn: rds.secretArn,
+        tls: deps.rdsTls ?? true,
+      };
     } else {
       const password = (deps.generatePassword ?? generatePassword)();
       if (plan.platform === 'ec2') {
@@ -80,7 +91,10 @@ export async function createDevReplica(plan: DevReplicaPlan, mask: { file: strin
         endpoint = { host: k8s.host, port: k8s.port, handOutHost: k8s.serviceHost, password, secretArn: '', tls: false };
       }
       const secretArn = await storeLogin(clients.secretsmanager, {
-        name: plan.secretName, kmsKeyId: plan.kmsKeyId, tags, description,
+        name: plan.secretName,
+        kmsKeyId: plan.kmsKeyId,
+        tags,
+        description,
         login: { username: plan.user, password, host: endpoint.handOutHost, port: endpoint.port, dbname: plan.dbname },
       });
       created.secretArns.push(secretArn);
@@ -88,19 +102,38 @@ export async function createDevReplica(plan: DevReplicaPlan, mask: { file: strin
       deps.log(`stored the login in Secrets Manager ${plan.secretName}`);
     }
     if (mask) {
-      const url = replicaUrl({ host: endpoint.host, port: endpoint.port, user: plan.user, password: endpoint.password, dbname: plan.dbname, tls: endpoint.tls });
+      const url = replicaUrl({
+        host: endpoint.host,
+        port: endpoint.port,
+        user: plan.user,
+        password: endpoint.password,
+        dbname: plan.dbname,
+        tls: endpoint.tls,
+      });
       deps.log(`masking with ${mask.file}`);
       await runMask(ref, url, mask, connectPoll, deps.connectTimeoutMs);
       deps.log(`mask ${mask.file} applied`);
     }
     return {
-      replicaId: plan.replicaId, platform: plan.platform, flavor: plan.flavor, database: plan.database, region: plan.region,
-      host: endpoint.handOutHost, port: endpoint.port, user: plan.user, dbname: plan.dbname, secretArn: endpoint.secretArn,
-      expiresAt: plan.expiresAt.toISOString(), masked: mask !== undefined,
+      replicaId: plan.replicaId,
+      platform: plan.platform,
+      flavor: plan.flavor,
+      database: plan.database,
+      region: plan.region,
+      host: endpoint.handOutHost,
+      port: endpoint.port,
+      user: plan.user,
+      dbname: plan.dbname,
+      secretArn: endpoint.secretArn,
+      expiresAt: plan.expiresAt.toISOString(),
+      masked: mask !== undefined,
     };
   } catch (err) {
-    const cleanup = await deleteCreated(plan, created, deps).then(() => 'the copy was deleted', (e: unknown) =>
-      `deleting the copy failed too (${e instanceof Error ? e.message : String(e)}); 'flavors dev-replica expire' removes it after ${plan.expiresAt.toISOString()}`);
+    const cleanup = await deleteCreated(plan, created, deps).then(
+      () => 'the copy was deleted',
+      (e: unknown) =>
+        `deleting the copy failed too (${e instanceof Error ? e.message : String(e)}); 'flavors dev-replica expire' removes it after ${plan.expiresAt.toISOString()}`,
+    );
     const code = err instanceof FlavorsError ? err.code : 'DEV_REPLICA_CREATE_FAILED';
     const message = err instanceof Error ? err.message : String(err);
     throw new FlavorsError(code, `${message.replace(/[.;]\s*$/, '')}; ${cleanup} and nothing was handed out.`);

@@ -25,7 +25,13 @@ export interface ExpireResult {
  * without a final snapshot, login secrets without a recovery window, and k8s dev clusters with
  * their objects. Only what `listDevReplicas` finds by the dev-replica tag (and `flavor`, if given) is touched.
  */
-export async function expireDevReplicas(regions: readonly string[], now: Date, dryRun: boolean, deps: ExpireDeps, flavor?: string): Promise<ExpireResult> {
+export async function expireDevReplicas(
+  regions: readonly string[],
+  now: Date,
+  dryRun: boolean,
+  deps: ExpireDeps,
+  flavor?: string,
+): Promise<ExpireResult> {
   const all = await listDevReplicas(regions, flavor, deps);
   const expired = all.filter((r) => isExpired(r, now));
   const kept = all.filter((r) => !isExpired(r, now));
@@ -36,10 +42,12 @@ export async function expireDevReplicas(regions: readonly string[], now: Date, d
       const clients = deps.clientsFor(replica.region);
       const of = (type: string) => replica.resources.filter((r) => r.type === type).map((r) => r.id);
       for (const arn of of('secret')) await deleteLogin(clients.secretsmanager, arn);
-      if (of('instance').length + of('volume').length > 0) await deleteEc2DevNode(clients.ec2, { instanceIds: of('instance'), volumeIds: of('volume') }, deps.poll, deps.log);
+      if (of('instance').length + of('volume').length > 0)
+        await deleteEc2DevNode(clients.ec2, { instanceIds: of('instance'), volumeIds: of('volume') }, deps.poll, deps.log);
       const dbs = replica.resources.filter((r) => r.type === 'db-instance' && r.state !== 'deleting').map((r) => r.id);
       for (const id of dbs) await deleteRdsDevCopy(clients.rds, id, deps.log);
-      if (deps.kubeFor && replica.resources.some((r) => r.type.startsWith('k8s-'))) await deleteK8sDevCluster(deps.kubeFor(replica.region), replica.replicaId, deps.log);
+      if (deps.kubeFor && replica.resources.some((r) => r.type.startsWith('k8s-')))
+        await deleteK8sDevCluster(deps.kubeFor(replica.region), replica.replicaId, deps.log);
       deps.log(`expired ${replica.replicaId} (${replica.region}, expired ${replica.expiresAt})`);
     } catch (err) {
       failed.push({ replica, error: err instanceof Error ? err.message : String(err) });

@@ -5,19 +5,31 @@ import type { K8sDevPlan } from './dev-replica-plan';
 import { pollUntil, type PollOptions } from './poll';
 
 /** Applies a k8s dev cluster and waits until CloudNativePG reports it ready; returns where to connect. */
-export async function applyK8sDevCluster(kube: KubeClient, plan: K8sDevPlan, password: string, created: { k8s: boolean }, poll: PollOptions, log: (l: string) => void):
-  Promise<{ host: string; serviceHost: string; port: number }> {
+export async function applyK8sDevCluster(
+  kube: KubeClient,
+  plan: K8sDevPlan,
+  password: string,
+  created: { k8s: boolean },
+  poll: PollOptions,
+  log: (l: string) => void,
+): Promise<{ host: string; serviceHost: string; port: number }> {
   const [namespace, ...rest] = plan.manifests;
   await kube.apply(namespace);
   created.k8s = true;
   await kube.apply(loginSecret(plan, password));
   for (const object of rest) await kube.apply(object);
   log(`applied Cluster ${plan.namespace}/${plan.replicaId} (recovery from ${plan.snapshot.snapshotHandle})`);
-  await pollUntil(`Cluster ${plan.namespace}/${plan.replicaId} ready`, async () => {
-    const status = (await kube.get(KUBE_KINDS.cluster, plan.namespace, plan.replicaId))?.status as { readyInstances?: number; phase?: string } | undefined;
-    if (status?.phase && /fail/i.test(status.phase)) throw new FlavorsError('DEV_REPLICA_RESTORE_FAILED', `Cluster ${plan.namespace}/${plan.replicaId}: ${status.phase}.`);
-    return (status?.readyInstances ?? 0) >= 1 ? true : undefined;
-  }, poll);
+  await pollUntil(
+    `Cluster ${plan.namespace}/${plan.replicaId} ready`,
+    async () => {
+      const status = (await kube.get(KUBE_KINDS.cluster, plan.namespace, plan.replicaId))?.status as
+        { readyInstances?: number; phase?: string } | undefined;
+      if (status?.phase && /fail/i.test(status.phase))
+        throw new FlavorsError('DEV_REPLICA_RESTORE_FAILED', `Cluster ${plan.namespace}/${plan.replicaId}: ${status.phase}.`);
+      return (status?.readyInstances ?? 0) >= 1 ? true : undefined;
+    },
+    poll,
+  );
   // CloudNativePG's read-write service; the cluster IP is what this tool reaches, the DNS name what the hand-out names.
   const service = `${plan.replicaId}-rw`;
   const svc = await kube.get(KUBE_KINDS.service, plan.namespace, service);

@@ -19,8 +19,18 @@ export const KUBE_KINDS = {
   secret: { apiVersion: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true },
   service: { apiVersion: 'v1', kind: 'Service', resource: 'services', namespaced: true },
   cluster: { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', resource: 'clusters.postgresql.cnpg.io', namespaced: true },
-  volumeSnapshot: { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', resource: 'volumesnapshots.snapshot.storage.k8s.io', namespaced: true },
-  volumeSnapshotContent: { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotContent', resource: 'volumesnapshotcontents.snapshot.storage.k8s.io', namespaced: false },
+  volumeSnapshot: {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshot',
+    resource: 'volumesnapshots.snapshot.storage.k8s.io',
+    namespaced: true,
+  },
+  volumeSnapshotContent: {
+    apiVersion: 'snapshot.storage.k8s.io/v1',
+    kind: 'VolumeSnapshotContent',
+    resource: 'volumesnapshotcontents.snapshot.storage.k8s.io',
+    namespaced: false,
+  },
 } as const satisfies Record<string, KubeKind>;
 
 export interface KubeObject {
@@ -53,18 +63,19 @@ export type KubectlRun = (args: readonly string[], stdin?: string) => Promise<st
 
 /** Runs `kubectl` (or `binary`); a failure becomes one FlavorsError with `code` and kubectl's first error line. */
 export function runKubectl(binary: string, code = 'DEV_REPLICA_KUBECTL_FAILED'): KubectlRun {
-  return (args, stdin) => new Promise((resolve, reject) => {
-    const child = execFile(binary, [...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) {
-        const why = (stderr || err.message).trim().split('\n')[0];
-        reject(new FlavorsError(code, `kubectl ${args.filter((a) => a !== '-f' && a !== '-').join(' ')}: ${why}`));
-      } else {
-        resolve(stdout);
-      }
+  return (args, stdin) =>
+    new Promise((resolve, reject) => {
+      const child = execFile(binary, [...args], { maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
+        if (err) {
+          const why = (stderr || err.message).trim().split('\n')[0];
+          reject(new FlavorsError(code, `kubectl ${args.filter((a) => a !== '-f' && a !== '-').join(' ')}: ${why}`));
+        } else {
+          resolve(stdout);
+        }
+      });
+      // Always close stdin: an auth plugin or prompt waiting on it would otherwise hang the run.
+      child.stdin?.end(stdin ?? '');
     });
-    // Always close stdin: an auth plugin or prompt waiting on it would otherwise hang the run.
-    child.stdin?.end(stdin ?? '');
-  });
 }
 
 /**

@@ -39,8 +39,13 @@ export const loginSecretName = (replicaId: string): string => `${replicaId}-logi
 
 function meta(input: ManifestInput, name: string, namespace?: string, extraAnnotations: Record<string, string> = {}) {
   return {
-    name, ...(namespace ? { namespace } : {}),
-    labels: { [DEV_REPLICA_LABELS.replica]: input.replicaId, [DEV_REPLICA_LABELS.flavor]: input.flavor, [DEV_REPLICA_LABELS.source]: input.database.replace(/[^A-Za-z0-9_.-]/g, '-') },
+    name,
+    ...(namespace ? { namespace } : {}),
+    labels: {
+      [DEV_REPLICA_LABELS.replica]: input.replicaId,
+      [DEV_REPLICA_LABELS.flavor]: input.flavor,
+      [DEV_REPLICA_LABELS.source]: input.database.replace(/[^A-Za-z0-9_.-]/g, '-'),
+    },
     annotations: { [DEV_REPLICA_LABELS.owner]: input.owner, [DEV_REPLICA_LABELS.expiresAt]: input.expiresAt.toISOString(), ...extraAnnotations },
   };
 }
@@ -60,27 +65,42 @@ export class DevClusterChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const { replicaId: name, namespace } = props;
     const snapshotClass = `flavors-${props.flavor}-snapshots`;
-    new ApiObject(this, 'Namespace', { apiVersion: KUBE_KINDS.namespace.apiVersion, kind: 'Namespace', metadata: { name: namespace, labels: { [DEV_REPLICA_LABELS.flavor]: props.flavor } } });
+    new ApiObject(this, 'Namespace', {
+      apiVersion: KUBE_KINDS.namespace.apiVersion,
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { [DEV_REPLICA_LABELS.flavor]: props.flavor } },
+    });
     new ApiObject(this, 'SnapshotContent', {
-      apiVersion: KUBE_KINDS.volumeSnapshotContent.apiVersion, kind: 'VolumeSnapshotContent', metadata: meta(props, name),
+      apiVersion: KUBE_KINDS.volumeSnapshotContent.apiVersion,
+      kind: 'VolumeSnapshotContent',
+      metadata: meta(props, name),
       spec: {
-        deletionPolicy: 'Retain', driver: K8S_DEFAULTS.csiDriver, volumeSnapshotClassName: snapshotClass,
-        source: { snapshotHandle: props.snapshot.snapshotHandle }, volumeSnapshotRef: { name, namespace },
+        deletionPolicy: 'Retain',
+        driver: K8S_DEFAULTS.csiDriver,
+        volumeSnapshotClassName: snapshotClass,
+        source: { snapshotHandle: props.snapshot.snapshotHandle },
+        volumeSnapshotRef: { name, namespace },
       },
     });
     new ApiObject(this, 'Snapshot', {
-      apiVersion: KUBE_KINDS.volumeSnapshot.apiVersion, kind: 'VolumeSnapshot', metadata: meta(props, name, namespace, { ...props.snapshot.annotations }),
+      apiVersion: KUBE_KINDS.volumeSnapshot.apiVersion,
+      kind: 'VolumeSnapshot',
+      metadata: meta(props, name, namespace, { ...props.snapshot.annotations }),
       spec: { volumeSnapshotClassName: snapshotClass, source: { volumeSnapshotContentName: name } },
     });
     new ApiObject(this, 'Cluster', {
-      apiVersion: KUBE_KINDS.cluster.apiVersion, kind: 'Cluster', metadata: meta(props, name, namespace),
+      apiVersion: KUBE_KINDS.cluster.apiVersion,
+      kind: 'Cluster',
+      metadata: meta(props, name, namespace),
       spec: {
         instances: 1,
         storage: { size: props.snapshot.restoreSizeGi ?? `${props.storageGiB}Gi`, storageClass: `flavors-${props.flavor}-gp3` },
         bootstrap: {
           recovery: {
             volumeSnapshots: { storage: { name, kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
-            database: props.dbname, owner: props.user, secret: { name: loginSecretName(name) },
+            database: props.dbname,
+            owner: props.user,
+            secret: { name: loginSecretName(name) },
           },
         },
       },
@@ -96,7 +116,10 @@ export function devClusterManifests(input: ManifestInput, storageGiB: number): K
 /** The login Secret CloudNativePG sets the owner's password from; built only at execution, never printed. */
 export function loginSecret(input: ManifestInput, password: string): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/basic-auth', metadata: meta(input, loginSecretName(input.replicaId), input.namespace),
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/basic-auth',
+    metadata: meta(input, loginSecretName(input.replicaId), input.namespace),
     stringData: { username: input.user, password },
   };
 }

@@ -12,15 +12,25 @@ export function replicaUrl(login: { host: string; port: number; user: string; pa
  * Waits until the copy accepts the login (a dev node mounts, recovers and starts PostgreSQL after
  * it runs), then runs the mask in one transaction: all of it or nothing.
  */
-export async function runMask(ref: DatabaseRef, url: string, mask: { file: string; sql: string }, poll: PollOptions, connectTimeoutMs?: number): Promise<void> {
-  const client = await pollUntil(`${ref.database} copy accepting logins`, async () => {
-    try {
-      return await connect(ref, url, { connectTimeoutMs });
-    } catch (err) {
-      if (err instanceof FlavorsError && err.code === 'CONNECTION_FAILED') return undefined;
-      throw err;
-    }
-  }, poll);
+export async function runMask(
+  ref: DatabaseRef,
+  url: string,
+  mask: { file: string; sql: string },
+  poll: PollOptions,
+  connectTimeoutMs?: number,
+): Promise<void> {
+  const client = await pollUntil(
+    `${ref.database} copy accepting logins`,
+    async () => {
+      try {
+        return await connect(ref, url, { connectTimeoutMs });
+      } catch (err) {
+        if (err instanceof FlavorsError && err.code === 'CONNECTION_FAILED') return undefined;
+        throw err;
+      }
+    },
+    poll,
+  );
   try {
     await client.query('BEGIN');
     await client.query(mask.sql);

@@ -31,10 +31,16 @@ export async function privateSubnets(ec2: EC2Client, region: string, flavor: str
     .map((s) => ({ subnetId: s.SubnetId!, availabilityZone: s.AvailabilityZone!, vpcId: s.VpcId! }))
     .sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.subnetId.localeCompare(b.subnetId));
   if (subnets.length === 0) {
-    throw new FlavorsError('DEV_REPLICA_NO_SUBNETS', `no subnets tagged ${DB_TAGS.flavor}=${flavor} and aws-cdk:subnet-name=${D.subnetGroup} in ${region}; deploy the flavor's region stack (RegionalVpc) there first.`);
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_SUBNETS',
+      `no subnets tagged ${DB_TAGS.flavor}=${flavor} and aws-cdk:subnet-name=${D.subnetGroup} in ${region}; deploy the flavor's region stack (RegionalVpc) there first.`,
+    );
   }
   if (new Set(subnets.map((s) => s.vpcId)).size > 1) {
-    throw new FlavorsError('DEV_REPLICA_SUBNETS_AMBIGUOUS', `the private subnets of ${flavor} in ${region} belong to several VPCs (${[...new Set(subnets.map((s) => s.vpcId))].join(', ')}); remove the stray tags.`);
+    throw new FlavorsError(
+      'DEV_REPLICA_SUBNETS_AMBIGUOUS',
+      `the private subnets of ${flavor} in ${region} belong to several VPCs (${[...new Set(subnets.map((s) => s.vpcId))].join(', ')}); remove the stray tags.`,
+    );
   }
   return subnets;
 }
@@ -44,12 +50,20 @@ export async function privateSubnets(ec2: EC2Client, region: string, flavor: str
  * only); a dev copy uses it so the same clients reach it and nothing else does.
  */
 export async function databaseSecurityGroup(ec2: EC2Client, region: string, flavor: string, database: string, vpcId: string): Promise<string> {
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({
-    Filters: [tag(DB_TAGS.flavor, flavor), tag(DB_TAGS.database, database), { Name: 'vpc-id', Values: [vpcId] }],
-  }));
-  const ids = (out.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean).sort();
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [tag(DB_TAGS.flavor, flavor), tag(DB_TAGS.database, database), { Name: 'vpc-id', Values: [vpcId] }],
+    }),
+  );
+  const ids = (out.SecurityGroups ?? [])
+    .map((g) => g.GroupId!)
+    .filter(Boolean)
+    .sort();
   if (ids.length === 0) {
-    throw new FlavorsError('DEV_REPLICA_NO_SECURITY_GROUP', `no security group tagged ${DB_TAGS.flavor}=${flavor}, ${DB_TAGS.database}=${database} in ${vpcId} (${region}); deploy the database there first.`);
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_SECURITY_GROUP',
+      `no security group tagged ${DB_TAGS.flavor}=${flavor}, ${DB_TAGS.database}=${database} in ${vpcId} (${region}); deploy the database there first.`,
+    );
   }
   return ids[0];
 }

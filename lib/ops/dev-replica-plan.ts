@@ -69,21 +69,37 @@ export interface PlanDeps {
 
 export function devReplicaTags(req: DevReplicaRequest): Record<string, string> {
   return {
-    Name: req.replicaId, [DB_TAGS.flavor]: req.flavor.name, [DEV_REPLICA_TAGS.replica]: req.replicaId,
-    [DEV_REPLICA_TAGS.source]: req.database, [DEV_REPLICA_TAGS.owner]: req.owner, [DEV_REPLICA_TAGS.expiresAt]: req.expiresAt.toISOString(),
+    Name: req.replicaId,
+    [DB_TAGS.flavor]: req.flavor.name,
+    [DEV_REPLICA_TAGS.replica]: req.replicaId,
+    [DEV_REPLICA_TAGS.source]: req.database,
+    [DEV_REPLICA_TAGS.owner]: req.owner,
+    [DEV_REPLICA_TAGS.expiresAt]: req.expiresAt.toISOString(),
   };
 }
 
 /** Reads what the copy would be made from and where it would go; changes nothing. */
 export async function planDevReplica(req: DevReplicaRequest, deps: PlanDeps): Promise<DevReplicaPlan> {
   const common = {
-    replicaId: req.replicaId, flavor: req.flavor.name, database: req.database, region: req.region, owner: req.owner,
-    createdAt: req.createdAt, expiresAt: req.expiresAt, tags: devReplicaTags(req), kmsKeyId: flavorKeyAlias(req.flavor.name),
-    secretName: devSecretName(req.replicaId), maskFile: req.mask?.file,
+    replicaId: req.replicaId,
+    flavor: req.flavor.name,
+    database: req.database,
+    region: req.region,
+    owner: req.owner,
+    createdAt: req.createdAt,
+    expiresAt: req.expiresAt,
+    tags: devReplicaTags(req),
+    kmsKeyId: flavorKeyAlias(req.flavor.name),
+    secretName: devSecretName(req.replicaId),
+    maskFile: req.mask?.file,
   };
   const spec = req.spec;
   if (spec.platform === 'k8s') {
-    if (!deps.kubeFor) throw new FlavorsError('DEV_REPLICA_NO_KUBERNETES', `${req.database} runs on Kubernetes; pass a Kubernetes client (the CLI uses kubectl --context <region>).`);
+    if (!deps.kubeFor)
+      throw new FlavorsError(
+        'DEV_REPLICA_NO_KUBERNETES',
+        `${req.database} runs on Kubernetes; pass a Kubernetes client (the CLI uses kubectl --context <region>).`,
+      );
     const snapshot = await newestVolumeSnapshot(deps.kubeFor(req.region), req.flavor, req.database, req.region);
     const plan = { ...common, platform: 'k8s' as const, snapshot, namespace: devNamespace(req.flavor.name), user: 'app', dbname: 'app', port: 5432 };
     return { ...plan, manifests: devClusterManifests(plan, spec.storageGiB) };
@@ -94,17 +110,35 @@ export async function planDevReplica(req: DevReplicaRequest, deps: PlanDeps): Pr
   if (spec.platform === 'ec2') {
     const snapshot = await newestEc2Snapshot(deps.clientsFor, req.flavor, req.database, req.region);
     return {
-      ...common, platform: 'ec2', snapshot, subnet: subnets[0], securityGroupId, instanceType: D.instanceType,
-      imageParameter: D.machineImageParameter, user: D.user, dbname: D.pgDatabase, port: deps.ec2Port ?? D.port.postgres,
-      volume: { sizeGiB: snapshot.sizeGiB, iops: spec.volume.iops ?? GP3.minIops, throughputMiBps: spec.volume.throughputMiBps ?? GP3.minThroughputMiBps },
+      ...common,
+      platform: 'ec2',
+      snapshot,
+      subnet: subnets[0],
+      securityGroupId,
+      instanceType: D.instanceType,
+      imageParameter: D.machineImageParameter,
+      user: D.user,
+      dbname: D.pgDatabase,
+      port: deps.ec2Port ?? D.port.postgres,
+      volume: {
+        sizeGiB: snapshot.sizeGiB,
+        iops: spec.volume.iops ?? GP3.minIops,
+        throughputMiBps: spec.volume.throughputMiBps ?? GP3.minThroughputMiBps,
+      },
     };
   }
   const source = await rdsRestoreSource(deps.clientsFor, req.flavor, req.database, req.region);
   return {
-    ...common, platform: 'rds', source, instanceClass: D.rdsInstanceClass, securityGroupId,
+    ...common,
+    platform: 'rds',
+    source,
+    instanceClass: D.rdsInstanceClass,
+    securityGroupId,
     subnetGroup: { name: devSubnetGroupName(req.flavor.name), subnetIds: subnets.map((s) => s.subnetId) },
     // RDS keeps the master user of the source and stores a new password in a secret it manages.
-    secretName: `(managed by RDS for ${req.replicaId})`, user: D.rdsMasterUsername, dbname: spec.engine === 'postgres' ? D.pgDatabase : 'mysql',
+    secretName: `(managed by RDS for ${req.replicaId})`,
+    user: D.rdsMasterUsername,
+    dbname: spec.engine === 'postgres' ? D.pgDatabase : 'mysql',
     port: D.port[spec.engine],
   };
 }
@@ -122,7 +156,10 @@ export function formatDevPlan(plan: DevReplicaPlan): string[] {
       `  login:    ${plan.user}, password generated and stored in Secrets Manager ${plan.secretName} (encrypted with ${plan.kmsKeyId})`,
     );
   } else if (plan.platform === 'rds') {
-    const from = plan.source.kind === 'instance' ? `${plan.source.instanceId}` : `automated backups of ${plan.source.instanceId} replicated here (${plan.source.backupsArn})`;
+    const from =
+      plan.source.kind === 'instance'
+        ? `${plan.source.instanceId}`
+        : `automated backups of ${plan.source.instanceId} replicated here (${plan.source.backupsArn})`;
     lines.push(
       `  source:   point-in-time restore of ${from} to its latest restorable time (now ${plan.source.latestRestorableTime.toISOString()}, ${age(plan.source.latestRestorableTime, plan.createdAt)})`,
       `  instance: ${plan.instanceClass} single-AZ, storage encrypted like its source (${plan.source.kmsKeyId ?? 'key of the backups'}), DB subnet group ${plan.subnetGroup.name} (${plan.subnetGroup.subnetIds.join(', ')}), security group ${plan.securityGroupId}, not publicly accessible`,
@@ -137,7 +174,9 @@ export function formatDevPlan(plan: DevReplicaPlan): string[] {
     );
   }
   lines.push(
-    `  tags:     ${Object.entries(plan.tags).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `  tags:     ${Object.entries(plan.tags)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
     `  expires:  ${plan.expiresAt.toISOString()} ('flavors dev-replica expire' deletes it then); deletion protection off: a dev copy is disposable`,
     `  mask:     ${plan.maskFile ? `${plan.maskFile} runs before anything is handed out; if it fails the copy is deleted` : 'none: the copy holds production data as is'}`,
   );

@@ -1,6 +1,10 @@
 import {
-  CreateDBSubnetGroupCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, DescribeDBSubnetGroupsCommand,
-  RestoreDBInstanceToPointInTimeCommand, type RDSClient,
+  CreateDBSubnetGroupCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSubnetGroupsCommand,
+  RestoreDBInstanceToPointInTimeCommand,
+  type RDSClient,
 } from '@aws-sdk/client-rds';
 import { DB_TAGS } from '../database/tags';
 import { FlavorsError } from '../errors';
@@ -31,45 +35,62 @@ async function ensureSubnetGroup(rds: RDSClient, plan: RdsDevPlan, log: (l: stri
   } catch (err) {
     if (!(err instanceof Error && err.name === 'DBSubnetGroupNotFoundFault')) throw err;
   }
-  await rds.send(new CreateDBSubnetGroupCommand({
-    DBSubnetGroupName: plan.subnetGroup.name, DBSubnetGroupDescription: `flavors: dev replicas of ${plan.flavor} (private subnets)`,
-    SubnetIds: [...plan.subnetGroup.subnetIds], Tags: [{ Key: DB_TAGS.flavor, Value: plan.flavor }],
-  }));
+  await rds.send(
+    new CreateDBSubnetGroupCommand({
+      DBSubnetGroupName: plan.subnetGroup.name,
+      DBSubnetGroupDescription: `flavors: dev replicas of ${plan.flavor} (private subnets)`,
+      SubnetIds: [...plan.subnetGroup.subnetIds],
+      Tags: [{ Key: DB_TAGS.flavor, Value: plan.flavor }],
+    }),
+  );
   log(`created DB subnet group ${plan.subnetGroup.name}`);
 }
 
-export async function restoreRdsDevCopy(rds: RDSClient, plan: RdsDevPlan, created: { dbInstanceIds: string[] }, poll: PollOptions, log: (l: string) => void): Promise<RdsEndpoint> {
+export async function restoreRdsDevCopy(
+  rds: RDSClient,
+  plan: RdsDevPlan,
+  created: { dbInstanceIds: string[] },
+  poll: PollOptions,
+  log: (l: string) => void,
+): Promise<RdsEndpoint> {
   await ensureSubnetGroup(rds, plan, log);
-  const source = plan.source.kind === 'instance'
-    ? { SourceDBInstanceIdentifier: plan.source.instanceId }
-    : { SourceDBInstanceAutomatedBackupsArn: plan.source.backupsArn };
-  await rds.send(new RestoreDBInstanceToPointInTimeCommand({
-    ...source,
-    TargetDBInstanceIdentifier: plan.replicaId,
-    UseLatestRestorableTime: true,
-    DBInstanceClass: plan.instanceClass,
-    DBSubnetGroupName: plan.subnetGroup.name,
-    VpcSecurityGroupIds: [plan.securityGroupId],
-    DBParameterGroupName: plan.source.parameterGroup,
-    MultiAZ: false,
-    PubliclyAccessible: false,
-    DeletionProtection: false,
-    CopyTagsToSnapshot: false,
-    AutoMinorVersionUpgrade: true,
-    ManageMasterUserPassword: true,
-    MasterUserSecretKmsKeyId: plan.kmsKeyId,
-    Tags: Object.entries(plan.tags).map(([Key, Value]) => ({ Key, Value })),
-  }));
+  const source =
+    plan.source.kind === 'instance'
+      ? { SourceDBInstanceIdentifier: plan.source.instanceId }
+      : { SourceDBInstanceAutomatedBackupsArn: plan.source.backupsArn };
+  await rds.send(
+    new RestoreDBInstanceToPointInTimeCommand({
+      ...source,
+      TargetDBInstanceIdentifier: plan.replicaId,
+      UseLatestRestorableTime: true,
+      DBInstanceClass: plan.instanceClass,
+      DBSubnetGroupName: plan.subnetGroup.name,
+      VpcSecurityGroupIds: [plan.securityGroupId],
+      DBParameterGroupName: plan.source.parameterGroup,
+      MultiAZ: false,
+      PubliclyAccessible: false,
+      DeletionProtection: false,
+      CopyTagsToSnapshot: false,
+      AutoMinorVersionUpgrade: true,
+      ManageMasterUserPassword: true,
+      MasterUserSecretKmsKeyId: plan.kmsKeyId,
+      Tags: Object.entries(plan.tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
   created.dbInstanceIds.push(plan.replicaId);
   log(`restoring ${plan.replicaId} from ${plan.source.kind === 'instance' ? plan.source.instanceId : plan.source.backupsArn}`);
-  return pollUntil(`${plan.replicaId} available`, async () => {
-    const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: plan.replicaId }))).DBInstances?.[0];
-    if (db?.DBInstanceStatus === 'failed' || db?.DBInstanceStatus === 'incompatible-restore') {
-      throw new FlavorsError('DEV_REPLICA_RESTORE_FAILED', `${plan.replicaId} is ${db.DBInstanceStatus}.`);
-    }
-    if (db?.DBInstanceStatus !== 'available' || !db.Endpoint?.Address || !db.MasterUserSecret?.SecretArn) return undefined;
-    return { host: db.Endpoint.Address, port: db.Endpoint.Port ?? plan.port, secretArn: db.MasterUserSecret.SecretArn };
-  }, poll);
+  return pollUntil(
+    `${plan.replicaId} available`,
+    async () => {
+      const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: plan.replicaId }))).DBInstances?.[0];
+      if (db?.DBInstanceStatus === 'failed' || db?.DBInstanceStatus === 'incompatible-restore') {
+        throw new FlavorsError('DEV_REPLICA_RESTORE_FAILED', `${plan.replicaId} is ${db.DBInstanceStatus}.`);
+      }
+      if (db?.DBInstanceStatus !== 'available' || !db.Endpoint?.Address || !db.MasterUserSecret?.SecretArn) return undefined;
+      return { host: db.Endpoint.Address, port: db.Endpoint.Port ?? plan.port, secretArn: db.MasterUserSecret.SecretArn };
+    },
+    poll,
+  );
 }
 
 /** Deletes a dev DB instance without a final snapshot (RDS deletes its managed secret with it). */

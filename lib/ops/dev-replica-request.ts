@@ -42,7 +42,8 @@ export interface DevReplicaRequestInput {
 /** Hours of a `--ttl` (`8h`, `3d`), or DEV_REPLICA_TTL_INVALID. */
 export function parseTtl(ttl: string | undefined): number {
   const bounds = `from ${D.minTtlHours}h to ${D.maxTtlHours / 24}d`;
-  if (ttl === undefined) throw new FlavorsError('DEV_REPLICA_TTL_INVALID', `--ttl is required: how long the copy may live, ${bounds} (e.g. --ttl 8h).`);
+  if (ttl === undefined)
+    throw new FlavorsError('DEV_REPLICA_TTL_INVALID', `--ttl is required: how long the copy may live, ${bounds} (e.g. --ttl 8h).`);
   const m = /^(\d{1,4})([hd])$/.exec(ttl);
   const hours = m ? Number(m[1]) * (m[2] === 'd' ? 24 : 1) : NaN;
   if (!m || hours < D.minTtlHours || hours > D.maxTtlHours) {
@@ -53,7 +54,11 @@ export function parseTtl(ttl: string | undefined): number {
 
 /** A replica id that is a valid RDS identifier, EC2 tag and Kubernetes name (≤ 63, lowercase, no `--`). */
 export function newReplicaId(database: string, now: Date, suffix: string): string {
-  const db = database.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const db = database
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 12);
   return `dev-${db.slice(0, 63 - 23)}-${stamp}-${suffix}`.replace(/-+/g, '-');
 }
@@ -68,34 +73,56 @@ export function devReplicaRequest(input: DevReplicaRequestInput): DevReplicaRequ
   const spec = flavor.databases[database];
   if (!spec) {
     const known = Object.keys(flavor.databases);
-    fail('DEV_REPLICA_UNKNOWN_DATABASE', `flavor ${flavor.name} has no database '${database}' (known: ${known.join(', ') || 'none'}); pass one of them.`);
+    fail(
+      'DEV_REPLICA_UNKNOWN_DATABASE',
+      `flavor ${flavor.name} has no database '${database}' (known: ${known.join(', ') || 'none'}); pass one of them.`,
+    );
   }
   const regions = flavor.regions.map((r) => r.region);
   if (!input.region) fail('DEV_REPLICA_REGION_REQUIRED', `--region is required: one of ${flavor.name}'s regions (${regions.join(', ')}).`);
   const regionSpec = flavor.regions.find((r) => r.region === input.region);
   if (!regionSpec) {
-    fail('DEV_REPLICA_REGION_OUTSIDE_FLAVOR', `--region ${input.region} is not a region of ${flavor.name} (${regions.join(', ')}); a copy of its data may only live there.`);
+    fail(
+      'DEV_REPLICA_REGION_OUTSIDE_FLAVOR',
+      `--region ${input.region} is not a region of ${flavor.name} (${regions.join(', ')}); a copy of its data may only live there.`,
+    );
   }
   const hours = parseTtl(input.ttl);
   if (!/^[A-Za-z0-9_.@+=:/ -]{1,128}$/.test(input.owner)) {
     fail('DEV_REPLICA_OWNER_INVALID', `--owner '${input.owner}' must be 1-128 letters, digits, spaces or _.:/=+-@ (it becomes a tag value).`);
   }
   if (spec.platform === 'ec2' && spec.engine !== 'postgres') {
-    fail('DEV_REPLICA_ENGINE_UNSUPPORTED', `${database} is an ec2 ${spec.engine} database; dev nodes are built for postgres only. Ask for an rds or k8s database, or restore the snapshot by hand.`);
+    fail(
+      'DEV_REPLICA_ENGINE_UNSUPPORTED',
+      `${database} is an ec2 ${spec.engine} database; dev nodes are built for postgres only. Ask for an rds or k8s database, or restore the snapshot by hand.`,
+    );
   }
   let mask: DevReplicaRequest['mask'];
   if (input.maskFile !== undefined) {
-    if (spec.engine !== 'postgres') fail('DEV_REPLICA_MASK_ENGINE', `--mask runs PostgreSQL SQL; ${database} is ${spec.engine}. Leave --mask out or mask by hand.`);
+    if (spec.engine !== 'postgres')
+      fail('DEV_REPLICA_MASK_ENGINE', `--mask runs PostgreSQL SQL; ${database} is ${spec.engine}. Leave --mask out or mask by hand.`);
     const file = path.resolve(input.cwd, input.maskFile);
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) fail('DEV_REPLICA_MASK_MISSING', `--mask ${input.maskFile}: no such file; pass the SQL file that masks the copy.`);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile())
+      fail('DEV_REPLICA_MASK_MISSING', `--mask ${input.maskFile}: no such file; pass the SQL file that masks the copy.`);
     const sql = fs.readFileSync(file, 'utf-8');
-    if (sql.trim() === '') fail('DEV_REPLICA_MASK_EMPTY', `--mask ${input.maskFile} is empty; an empty mask would hand out unmasked data. Write the masking SQL or leave --mask out.`);
+    if (sql.trim() === '')
+      fail(
+        'DEV_REPLICA_MASK_EMPTY',
+        `--mask ${input.maskFile} is empty; an empty mask would hand out unmasked data. Write the masking SQL or leave --mask out.`,
+      );
     mask = { file: input.maskFile, sql };
   }
   const suffix = input.suffix ?? randomBytes(2).toString('hex');
   return {
-    flavor, database, spec, region: regionSpec.region, regionRole: regionSpec.role,
-    replicaId: newReplicaId(database, input.now, suffix), owner: input.owner,
-    createdAt: input.now, expiresAt: new Date(input.now.getTime() + hours * 3_600_000), mask,
+    flavor,
+    database,
+    spec,
+    region: regionSpec.region,
+    regionRole: regionSpec.role,
+    replicaId: newReplicaId(database, input.now, suffix),
+    owner: input.owner,
+    createdAt: input.now,
+    expiresAt: new Date(input.now.getTime() + hours * 3_600_000),
+    mask,
   };
 }

@@ -1,7 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes, randomInt } from 'crypto';
-import {
-  CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FlavorsError } from '../errors';
 import { DEV_REPLICA_DEFAULTS as D } from './dev-replica-defaults';
 
@@ -43,13 +41,25 @@ export interface ReplicaLogin {
 }
 
 /** Stores the login; returns the secret's ARN. */
-export async function storeLogin(sm: SecretsManagerClient, input: {
-  name: string; login: ReplicaLogin; kmsKeyId: string; tags: readonly { Key: string; Value: string }[]; description: string;
-}): Promise<string> {
-  const out = await sm.send(new CreateSecretCommand({
-    Name: input.name, Description: input.description, KmsKeyId: input.kmsKeyId,
-    SecretString: JSON.stringify(input.login), Tags: [...input.tags],
-  }));
+export async function storeLogin(
+  sm: SecretsManagerClient,
+  input: {
+    name: string;
+    login: ReplicaLogin;
+    kmsKeyId: string;
+    tags: readonly { Key: string; Value: string }[];
+    description: string;
+  },
+): Promise<string> {
+  const out = await sm.send(
+    new CreateSecretCommand({
+      Name: input.name,
+      Description: input.description,
+      KmsKeyId: input.kmsKeyId,
+      SecretString: JSON.stringify(input.login),
+      Tags: [...input.tags],
+    }),
+  );
   return out.ARN!;
 }
 

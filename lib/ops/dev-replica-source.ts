@@ -17,24 +17,43 @@ export async function newestEc2Snapshot(clientsFor: ClientsFor, flavor: Flavor, 
   let candidates: SnapshotInfo[];
   if (region === flavor.primaryRegion) {
     const volumes = await findVolumes(ec2, region, flavor.name, database);
-    candidates = await snapshotsOfVolumes(ec2, region, volumes.map((v) => v.volumeId));
+    candidates = await snapshotsOfVolumes(
+      ec2,
+      region,
+      volumes.map((v) => v.volumeId),
+    );
   } else {
     // The sources only date the copies; a primary region that cannot be read leaves copies dated by their own start.
     const primary = clientsFor(flavor.primaryRegion).ec2;
     const sources = await findVolumes(primary, flavor.primaryRegion, flavor.name, database)
-      .then((v) => snapshotsOfVolumes(primary, flavor.primaryRegion, v.map((x) => x.volumeId)))
+      .then((v) =>
+        snapshotsOfVolumes(
+          primary,
+          flavor.primaryRegion,
+          v.map((x) => x.volumeId),
+        ),
+      )
       .catch(() => []);
     candidates = await copiesInRegion(ec2, region, flavor.name, database, flavor.primaryRegion, sources);
   }
   const newestTime = candidates[0]?.dataTime.getTime();
   // Among equally recent snapshots the lowest node (node 0 is the primary of a live fleet).
-  const newest = candidates.filter((s) => s.dataTime.getTime() === newestTime)
+  const newest = candidates
+    .filter((s) => s.dataTime.getTime() === newestTime)
     .sort((a, b) => (a.node ?? '').localeCompare(b.node ?? '', 'en', { numeric: true }))[0];
   if (!newest) {
-    const what = region === flavor.primaryRegion ? 'completed snapshot of its data volumes' : `completed copy of its ${flavor.primaryRegion} snapshots`;
-    throw new FlavorsError('DEV_REPLICA_NO_SNAPSHOT', `${flavor.name}/${database} has no ${what} in ${region}; run 'flavors dr status ${flavor.name}' and wait for the snapshot policy.`);
+    const what =
+      region === flavor.primaryRegion ? 'completed snapshot of its data volumes' : `completed copy of its ${flavor.primaryRegion} snapshots`;
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_SNAPSHOT',
+      `${flavor.name}/${database} has no ${what} in ${region}; run 'flavors dr status ${flavor.name}' and wait for the snapshot policy.`,
+    );
   }
-  if (!newest.encrypted) throw new FlavorsError('DEV_REPLICA_SNAPSHOT_UNENCRYPTED', `${newest.snapshotId} in ${region} is not encrypted; a copy of it would not be either.`);
+  if (!newest.encrypted)
+    throw new FlavorsError(
+      'DEV_REPLICA_SNAPSHOT_UNENCRYPTED',
+      `${newest.snapshotId} in ${region} is not encrypted; a copy of it would not be either.`,
+    );
   return newest;
 }
 
@@ -63,18 +82,29 @@ async function describe(clientsFor: ClientsFor, region: string, id: string): Pro
  * automated backups replicated there (when a team turned that on), else it is refused.
  */
 export async function rdsRestoreSource(clientsFor: ClientsFor, flavor: Flavor, database: string, region: string): Promise<RdsRestoreSource> {
-  const primaries = (await findRdsInstances(clientsFor(flavor.primaryRegion).rds, flavor.primaryRegion, flavor.name, database)).filter((d) => !d.replicaSource);
+  const primaries = (await findRdsInstances(clientsFor(flavor.primaryRegion).rds, flavor.primaryRegion, flavor.name, database)).filter(
+    (d) => !d.replicaSource,
+  );
   if (primaries.length !== 1) {
-    throw new FlavorsError('DEV_REPLICA_NO_RESTORE_POINT', `expected one primary DB instance tagged ${flavor.name}/${database} in ${flavor.primaryRegion}, found ${primaries.length}.`);
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_RESTORE_POINT',
+      `expected one primary DB instance tagged ${flavor.name}/${database} in ${flavor.primaryRegion}, found ${primaries.length}.`,
+    );
   }
   const db = await describe(clientsFor, flavor.primaryRegion, primaries[0].identifier);
   const base = {
-    instanceId: primaries[0].identifier, instanceArn: primaries[0].arn, engine: db.Engine,
-    parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName, kmsKeyId: db.KmsKeyId,
+    instanceId: primaries[0].identifier,
+    instanceArn: primaries[0].arn,
+    engine: db.Engine,
+    parameterGroup: db.DBParameterGroups?.[0]?.DBParameterGroupName,
+    kmsKeyId: db.KmsKeyId,
   };
   if (region === flavor.primaryRegion) {
     if (!db.LatestRestorableTime) {
-      throw new FlavorsError('DEV_REPLICA_NO_RESTORE_POINT', `${base.instanceId} has no restorable time (automated backups off or not yet taken); wait for its first backup.`);
+      throw new FlavorsError(
+        'DEV_REPLICA_NO_RESTORE_POINT',
+        `${base.instanceId} has no restorable time (automated backups off or not yet taken); wait for its first backup.`,
+      );
     }
     return { kind: 'instance', ...base, latestRestorableTime: db.LatestRestorableTime };
   }
@@ -82,8 +112,11 @@ export async function rdsRestoreSource(clientsFor: ClientsFor, flavor: Flavor, d
     .filter((b) => b.latestRestorableTime)
     .sort((a, b) => b.latestRestorableTime!.getTime() - a.latestRestorableTime!.getTime());
   if (backups.length === 0) {
-    throw new FlavorsError('DEV_REPLICA_NO_RESTORE_POINT', `${region} holds only a read replica of ${flavor.name}/${database}, and RDS restores a point in time of a writer only; `
-      + `use --region ${flavor.primaryRegion}, or replicate the primary's automated backups to ${region}.`);
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_RESTORE_POINT',
+      `${region} holds only a read replica of ${flavor.name}/${database}, and RDS restores a point in time of a writer only; ` +
+        `use --region ${flavor.primaryRegion}, or replicate the primary's automated backups to ${region}.`,
+    );
   }
   return { kind: 'replicated-backups', ...base, backupsArn: backups[0].arn, latestRestorableTime: backups[0].latestRestorableTime! };
 }
@@ -100,7 +133,8 @@ export interface K8sSnapshotSource {
   readonly restoreSizeGi?: string;
 }
 
-const field = (o: KubeObject | undefined, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+const field = (o: KubeObject | undefined, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
 
 export async function newestVolumeSnapshot(kube: KubeClient, flavor: Flavor, database: string, region: string): Promise<K8sSnapshotSource> {
   const namespace = flavorNamespace(flavor.name);
@@ -110,17 +144,26 @@ export async function newestVolumeSnapshot(kube: KubeClient, flavor: Flavor, dat
     .sort((a, b) => String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
   const newest = ready[0];
   if (!newest) {
-    throw new FlavorsError('DEV_REPLICA_NO_SNAPSHOT', `no ready VolumeSnapshot of cluster ${k8sName(database)} in namespace ${namespace} (${region}); check its ScheduledBackup.`);
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_SNAPSHOT',
+      `no ready VolumeSnapshot of cluster ${k8sName(database)} in namespace ${namespace} (${region}); check its ScheduledBackup.`,
+    );
   }
   const contentName = field(newest, 'status', 'boundVolumeSnapshotContentName');
   const content = typeof contentName === 'string' ? await kube.get(KUBE_KINDS.volumeSnapshotContent, undefined, contentName) : undefined;
   const handle = field(content, 'status', 'snapshotHandle');
   if (typeof handle !== 'string') {
-    throw new FlavorsError('DEV_REPLICA_NO_SNAPSHOT', `VolumeSnapshot ${namespace}/${newest.metadata.name} has no bound content with a snapshot handle (${region}).`);
+    throw new FlavorsError(
+      'DEV_REPLICA_NO_SNAPSHOT',
+      `VolumeSnapshot ${namespace}/${newest.metadata.name} has no bound content with a snapshot handle (${region}).`,
+    );
   }
   const restoreSize = field(newest, 'status', 'restoreSize');
   return {
-    namespace, name: newest.metadata.name, createdAt: new Date(String(newest.metadata.creationTimestamp)), snapshotHandle: handle,
+    namespace,
+    name: newest.metadata.name,
+    createdAt: new Date(String(newest.metadata.creationTimestamp)),
+    snapshotHandle: handle,
     annotations: Object.fromEntries(Object.entries(newest.metadata.annotations ?? {}).filter(([k]) => k.startsWith('cnpg.io/'))),
     restoreSizeGi: typeof restoreSize === 'string' ? restoreSize : undefined,
   };

@@ -33,7 +33,10 @@ export async function hostedZoneName(route53: Route53Client, hostedZoneId: strin
     return normalize(out.HostedZone!.Name!);
   } catch (err) {
     if (err instanceof Error && err.name === 'NoSuchHostedZone') {
-      throw new FlavorsError('FAILOVER_HOSTED_ZONE_NOT_FOUND', `hosted zone ${hostedZoneId} does not exist; pass the zone of the flavor endpoints with --hosted-zone-id.`);
+      throw new FlavorsError(
+        'FAILOVER_HOSTED_ZONE_NOT_FOUND',
+        `hosted zone ${hostedZoneId} does not exist; pass the zone of the flavor endpoints with --hosted-zone-id.`,
+      );
     }
     throw err;
   }
@@ -51,9 +54,14 @@ async function recordsAt(route53: Route53Client, hostedZoneId: string, name: str
   const found: ResourceRecordSet[] = [];
   let start: { name?: string; type?: string; id?: string } = { name, type: 'CNAME' };
   for (;;) {
-    const page = await route53.send(new ListResourceRecordSetsCommand({
-      HostedZoneId: hostedZoneId, StartRecordName: start.name, StartRecordType: start.type as never, StartRecordIdentifier: start.id,
-    }));
+    const page = await route53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: hostedZoneId,
+        StartRecordName: start.name,
+        StartRecordType: start.type as never,
+        StartRecordIdentifier: start.id,
+      }),
+    );
     found.push(...(page.ResourceRecordSets ?? []).filter((rs) => normalize(rs.Name ?? '') === name && rs.Type === 'CNAME'));
     // The listing starts at our name and keeps a name's records together: stop when the next page starts elsewhere.
     if (!page.IsTruncated || !page.NextRecordName || normalize(page.NextRecordName) !== name || page.NextRecordType !== 'CNAME') break;
@@ -132,7 +140,10 @@ const same = (a: ResourceRecordSet, b: ResourceRecordSet) =>
 export function planDnsSwitch(records: readonly ResourceRecordSet[], at: EndpointLocation, target: string): DnsSwitch {
   const current = recordOrder(records, at);
   if (!current) {
-    throw new FlavorsError('FAILOVER_DNS_RECORD_MISSING', `the records of ${failoverChainName(at.flavor, 0, at.zoneName)} in zone ${at.hostedZoneId} are missing or do not name one region first; deploy the flavor's DNS stack (RegionalFailover) or pass the right --hosted-zone-id.`);
+    throw new FlavorsError(
+      'FAILOVER_DNS_RECORD_MISSING',
+      `the records of ${failoverChainName(at.flavor, 0, at.zoneName)} in zone ${at.hostedZoneId} are missing or do not name one region first; deploy the flavor's DNS stack (RegionalFailover) or pass the right --hosted-zone-id.`,
+    );
   }
   const order = [target, ...current.filter((r) => r !== target)];
   if (current[0] === target) return { changes: [], healthChecks: [], order };
@@ -154,10 +165,16 @@ export function planDnsSwitch(records: readonly ResourceRecordSet[], at: Endpoin
     const old = existing.get(key);
     const healthCheckId = plan.region ? regionCheck.get(plan.region) : old?.HealthCheckId;
     if (plan.chainRegions && old?.HealthCheckId) {
-      healthChecks.push({ healthCheckId: old.HealthCheckId, children: plan.chainRegions.map((r) => regionCheck.get(r)).filter((id): id is string => !!id) });
+      healthChecks.push({
+        healthCheckId: old.HealthCheckId,
+        children: plan.chainRegions.map((r) => regionCheck.get(r)).filter((id): id is string => !!id),
+      });
     }
     const desired: ResourceRecordSet = {
-      Name: plan.name, Type: 'CNAME', TTL: old?.TTL ?? ttl, ResourceRecords: [{ Value: plan.target }],
+      Name: plan.name,
+      Type: 'CNAME',
+      TTL: old?.TTL ?? ttl,
+      ResourceRecords: [{ Value: plan.target }],
       ...(plan.failover ? { Failover: plan.failover, SetIdentifier: plan.setIdentifier } : {}),
       ...(healthCheckId && plan.failover ? { HealthCheckId: healthCheckId } : {}),
     };
@@ -172,16 +189,22 @@ export async function applyDnsSwitch(route53: Route53Client, hostedZoneId: strin
   for (const hc of plan.healthChecks) {
     await route53.send(new UpdateHealthCheckCommand({ HealthCheckId: hc.healthCheckId, ChildHealthChecks: [...hc.children], HealthThreshold: 1 }));
   }
-  const out = await route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: comment, Changes: plan.changes } }));
+  const out = await route53.send(
+    new ChangeResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, ChangeBatch: { Comment: comment, Changes: plan.changes } }),
+  );
   return out.ChangeInfo!.Id!;
 }
 
 /** Waits until Route 53 reports the change INSYNC on all its name servers. */
 export async function waitInsync(route53: Route53Client, changeId: string, poll: PollOptions): Promise<void> {
-  await pollUntil(`DNS change ${changeId} INSYNC`, async () => {
-    const out = await route53.send(new GetChangeCommand({ Id: changeId }));
-    return out.ChangeInfo?.Status === 'INSYNC' ? true : undefined;
-  }, poll);
+  await pollUntil(
+    `DNS change ${changeId} INSYNC`,
+    async () => {
+      const out = await route53.send(new GetChangeCommand({ Id: changeId }));
+      return out.ChangeInfo?.Status === 'INSYNC' ? true : undefined;
+    },
+    poll,
+  );
 }
 
 /** `CNAME us-east-1 PRIMARY -> SECONDARY`-style lines for the plan. */

@@ -67,12 +67,26 @@ export async function drStatus(flavor: Flavor, options: DrStatusOptions): Promis
     try {
       rows.push(...(await check(flavor, database, rpo, options)));
     } catch (err) {
-      rows.push({ database, platform: spec.platform, region: options.primary, kind: spec.platform === 'ec2' ? 'snapshot' : 'instance', resource: '-', status: 'breached', note: `could not check: ${errorText(err)}` });
+      rows.push({
+        database,
+        platform: spec.platform,
+        region: options.primary,
+        kind: spec.platform === 'ec2' ? 'snapshot' : 'instance',
+        resource: '-',
+        status: 'breached',
+        note: `could not check: ${errorText(err)}`,
+      });
     }
   }
   return {
-    flavor: flavor.name, primary: options.primary, primarySource: options.primarySource, rpo, checkedAt: options.now.toISOString(),
-    rows, skipped, breaches: rows.filter((r) => r.status === 'breached').length,
+    flavor: flavor.name,
+    primary: options.primary,
+    primarySource: options.primarySource,
+    rpo,
+    checkedAt: options.now.toISOString(),
+    rows,
+    skipped,
+    breaches: rows.filter((r) => r.status === 'breached').length,
   };
 }
 
@@ -86,16 +100,38 @@ async function ec2Rows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
   const base = { database, platform: 'ec2' as const };
   const volumes = await findVolumes(clientsFor(primary).ec2, primary, flavor.name, database);
   if (volumes.length === 0) {
-    return [{ ...base, region: primary, kind: 'snapshot', resource: '-', status: 'breached', note: `no data volumes tagged flavors:flavor=${flavor.name}, flavors:database=${database}, flavors:role=db-data` }];
+    return [
+      {
+        ...base,
+        region: primary,
+        kind: 'snapshot',
+        resource: '-',
+        status: 'breached',
+        note: `no data volumes tagged flavors:flavor=${flavor.name}, flavors:database=${database}, flavors:role=db-data`,
+      },
+    ];
   }
-  const snapshots = await snapshotsOfVolumes(clientsFor(primary).ec2, primary, volumes.map((v) => v.volumeId));
+  const snapshots = await snapshotsOfVolumes(
+    clientsFor(primary).ec2,
+    primary,
+    volumes.map((v) => v.volumeId),
+  );
   const newest = newestByVolume(snapshots);
   const rows: DrRow[] = [];
   for (const v of volumes) {
     const s = newest.get(v.volumeId);
-    rows.push(s
-      ? { ...base, region: primary, kind: 'snapshot', resource: `${v.volumeId} node ${v.node}`, newest: s.snapshotId, ...aged(s.dataTime, now, rpo) }
-      : { ...base, region: primary, kind: 'snapshot', resource: `${v.volumeId} node ${v.node}`, status: 'breached', note: 'no completed snapshot' });
+    rows.push(
+      s
+        ? {
+            ...base,
+            region: primary,
+            kind: 'snapshot',
+            resource: `${v.volumeId} node ${v.node}`,
+            newest: s.snapshotId,
+            ...aged(s.dataTime, now, rpo),
+          }
+        : { ...base, region: primary, kind: 'snapshot', resource: `${v.volumeId} node ${v.node}`, status: 'breached', note: 'no completed snapshot' },
+    );
   }
   for (const region of copyRegions(flavor, primary)) {
     let copies;
@@ -107,10 +143,19 @@ async function ec2Rows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
     }
     for (const v of volumes) {
       const c = copies.get(v.node);
-      rows.push(c
-        ? { ...base, region, kind: 'copy', resource: `copy of node ${v.node}`, newest: c.snapshotId, ...aged(c.dataTime, now, rpo),
-          note: c.dataTimeBasis === 'copy-start' ? 'source snapshot not found: aged from the copy start' : undefined }
-        : { ...base, region, kind: 'copy', resource: `copy of node ${v.node}`, status: 'breached', note: 'no copy' });
+      rows.push(
+        c
+          ? {
+              ...base,
+              region,
+              kind: 'copy',
+              resource: `copy of node ${v.node}`,
+              newest: c.snapshotId,
+              ...aged(c.dataTime, now, rpo),
+              note: c.dataTimeBasis === 'copy-start' ? 'source snapshot not found: aged from the copy start' : undefined,
+            }
+          : { ...base, region, kind: 'copy', resource: `copy of node ${v.node}`, status: 'breached', note: 'no copy' },
+      );
     }
   }
   return rows;
@@ -121,9 +166,25 @@ async function rdsRows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
   const base = { database, platform: 'rds' as const };
   const rows: DrRow[] = [];
   const source = (await findRdsInstances(clientsFor(primary).rds, primary, flavor.name, database)).find((i) => !i.replicaSource);
-  rows.push(source
-    ? { ...base, region: primary, kind: 'instance', resource: source.identifier, status: source.status === 'available' ? 'info' : 'breached', note: `status ${source.status}` }
-    : { ...base, region: primary, kind: 'instance', resource: '-', status: 'breached', note: `no DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}` });
+  rows.push(
+    source
+      ? {
+          ...base,
+          region: primary,
+          kind: 'instance',
+          resource: source.identifier,
+          status: source.status === 'available' ? 'info' : 'breached',
+          note: `status ${source.status}`,
+        }
+      : {
+          ...base,
+          region: primary,
+          kind: 'instance',
+          resource: '-',
+          status: 'breached',
+          note: `no DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}`,
+        },
+  );
   // Every other region of the flavor holds a read replica (stacks/region-stack.ts), whatever
   // backup.copyTo says about snapshot copies.
   for (const region of flavorRegions(flavor).filter((r) => r !== primary)) {
@@ -138,7 +199,16 @@ async function rdsRows(flavor: Flavor, database: string, rpo: Rpo, options: DrSt
       } else {
         const a = aged(fresh.dataTime, now, rpo);
         // A replica whose lag is unknown is what failover would promote: a breach whatever the backups say.
-        rows.push({ ...base, region, kind: 'replica', resource, newest: fresh.measure, ...a, status: fresh.problem ? 'breached' : a.status, note: fresh.note });
+        rows.push({
+          ...base,
+          region,
+          kind: 'replica',
+          resource,
+          newest: fresh.measure,
+          ...a,
+          status: fresh.problem ? 'breached' : a.status,
+          note: fresh.note,
+        });
       }
     } catch (err) {
       rows.push({ ...base, region, kind: 'replica', resource: '-', status: 'breached', note: `could not check: ${errorText(err)}` });
@@ -152,14 +222,33 @@ export function formatDrReport(report: DrReport): string[] {
   const source = { dns: 'Route 53 PRIMARY record', 'state-file': 'last finished failover', 'flavor-file': 'flavor file' }[report.primarySource];
   const lines = [`${report.flavor}: primary ${report.primary} (${source}); ${describeRpo(report.rpo)}; checked ${report.checkedAt}`];
   const header = ['DATABASE', 'REGION', 'KIND', 'RESOURCE', 'NEWEST', 'DATA TIME', 'AGE', 'RPO', 'NOTE'];
-  const table = report.rows.map((r) => [r.database, r.region, r.kind, r.resource, r.newest ?? '-', r.dataTime ?? '-',
-    r.ageMinutes === undefined ? '-' : formatMinutes(r.ageMinutes), r.status === 'info' ? '-' : r.status.toUpperCase(), r.note ?? '']);
+  const table = report.rows.map((r) => [
+    r.database,
+    r.region,
+    r.kind,
+    r.resource,
+    r.newest ?? '-',
+    r.dataTime ?? '-',
+    r.ageMinutes === undefined ? '-' : formatMinutes(r.ageMinutes),
+    r.status === 'info' ? '-' : r.status.toUpperCase(),
+    r.note ?? '',
+  ]);
   if (table.length > 0) {
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    for (const row of [header, ...table]) lines.push(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd());
+    for (const row of [header, ...table])
+      lines.push(
+        row
+          .map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell))
+          .join('  ')
+          .trimEnd(),
+      );
   }
   for (const s of report.skipped) lines.push(`${s.database} (${s.platform}): not checked: ${s.reason}`);
   if (report.rows.length === 0 && report.skipped.length === 0) lines.push('no databases');
-  lines.push(report.breaches === 0 ? 'RPO met' : `RPO BREACHED: ${report.breaches} restore point(s) missing or older than ${formatMinutes(report.rpo.minutes)}`);
+  lines.push(
+    report.breaches === 0
+      ? 'RPO met'
+      : `RPO BREACHED: ${report.breaches} restore point(s) missing or older than ${formatMinutes(report.rpo.minutes)}`,
+  );
   return lines;
 }

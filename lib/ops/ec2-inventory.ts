@@ -38,8 +38,20 @@ export interface DataVolume {
 }
 
 /** Volumes tagged for the database in the region; `role: undefined` lists every role (data and replaced). */
-export async function findVolumes(ec2: EC2Client, region: string, flavor: string, database: string, role: string | undefined = DB_DATA_ROLE, extra: readonly Filter[] = []): Promise<DataVolume[]> {
-  const filters = [tagFilter(DB_TAGS.flavor, flavor), tagFilter(DB_TAGS.database, database), ...(role ? [tagFilter(DB_TAGS.role, role)] : []), ...extra];
+export async function findVolumes(
+  ec2: EC2Client,
+  region: string,
+  flavor: string,
+  database: string,
+  role: string | undefined = DB_DATA_ROLE,
+  extra: readonly Filter[] = [],
+): Promise<DataVolume[]> {
+  const filters = [
+    tagFilter(DB_TAGS.flavor, flavor),
+    tagFilter(DB_TAGS.database, database),
+    ...(role ? [tagFilter(DB_TAGS.role, role)] : []),
+    ...extra,
+  ];
   const volumes: DataVolume[] = [];
   let NextToken: string | undefined;
   do {
@@ -48,8 +60,14 @@ export async function findVolumes(ec2: EC2Client, region: string, flavor: string
       const tags = tagsOf(v.Tags);
       const a = v.Attachments?.find((x) => x.State === 'attached' || x.State === 'attaching');
       volumes.push({
-        volumeId: v.VolumeId!, region, node: tags[DB_TAGS.node] ?? '?', availabilityZone: v.AvailabilityZone ?? '', state: v.State ?? 'unknown',
-        sizeGiB: v.Size ?? 0, kmsKeyId: v.KmsKeyId, tags,
+        volumeId: v.VolumeId!,
+        region,
+        node: tags[DB_TAGS.node] ?? '?',
+        availabilityZone: v.AvailabilityZone ?? '',
+        state: v.State ?? 'unknown',
+        sizeGiB: v.Size ?? 0,
+        kmsKeyId: v.KmsKeyId,
+        tags,
         attachment: a ? { instanceId: a.InstanceId!, device: a.Device ?? '', state: a.State! } : undefined,
       });
     }
@@ -79,7 +97,9 @@ async function describeSnapshots(ec2: EC2Client, filters: Filter[]): Promise<Sna
   const all: Snapshot[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [...filters, { Name: 'status', Values: ['completed'] }], NextToken }));
+    const page = await ec2.send(
+      new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [...filters, { Name: 'status', Values: ['completed'] }], NextToken }),
+    );
     all.push(...(page.Snapshots ?? []).filter((s) => s.SnapshotId && s.StartTime && s.State === 'completed'));
     NextToken = page.NextToken;
   } while (NextToken);
@@ -88,8 +108,16 @@ async function describeSnapshots(ec2: EC2Client, filters: Filter[]): Promise<Sna
 
 function info(s: Snapshot, region: string, extra: Partial<SnapshotInfo>): SnapshotInfo {
   return {
-    snapshotId: s.SnapshotId!, region, startTime: s.StartTime!, dataTime: s.StartTime!, dataTimeBasis: 'snapshot-start',
-    node: tagsOf(s.Tags)[DB_TAGS.node], encrypted: s.Encrypted ?? false, kmsKeyId: s.KmsKeyId, sizeGiB: s.VolumeSize ?? 0, ...extra,
+    snapshotId: s.SnapshotId!,
+    region,
+    startTime: s.StartTime!,
+    dataTime: s.StartTime!,
+    dataTimeBasis: 'snapshot-start',
+    node: tagsOf(s.Tags)[DB_TAGS.node],
+    encrypted: s.Encrypted ?? false,
+    kmsKeyId: s.KmsKeyId,
+    sizeGiB: s.VolumeSize ?? 0,
+    ...extra,
   };
 }
 
@@ -127,10 +155,18 @@ const SNAPSHOT_ID = /snap-[0-9a-z]+/g;
  * Its source is the snapshot id its description names (`[Copied snap-… from <region>]`) when that
  * snapshot is among `sources`; the source's start time is then the copy's data time.
  */
-export async function copiesInRegion(ec2: EC2Client, region: string, flavor: string, database: string, sourceRegion: string, sources: readonly SnapshotInfo[]): Promise<SnapshotInfo[]> {
+export async function copiesInRegion(
+  ec2: EC2Client,
+  region: string,
+  flavor: string,
+  database: string,
+  sourceRegion: string,
+  sources: readonly SnapshotInfo[],
+): Promise<SnapshotInfo[]> {
   const snaps = await describeSnapshots(ec2, [tagFilter(DB_TAGS.flavor, flavor), tagFilter(DB_TAGS.database, database)]);
   const untagged = snaps.filter((s) => tagsOf(s.Tags)[SNAPSHOT_TAGS.sourceRegion] === undefined);
-  const local = untagged.length > 0 ? new Set((await findVolumes(ec2, region, flavor, database, undefined)).map((v) => v.volumeId)) : new Set<string>();
+  const local =
+    untagged.length > 0 ? new Set((await findVolumes(ec2, region, flavor, database, undefined)).map((v) => v.volumeId)) : new Set<string>();
   const byId = new Map(sources.map((s) => [s.snapshotId, s]));
   return snaps
     .filter((s) => {
@@ -140,7 +176,12 @@ export async function copiesInRegion(ec2: EC2Client, region: string, flavor: str
     .map((s) => {
       const source = (s.Description?.match(SNAPSHOT_ID) ?? []).map((id) => byId.get(id)).find((x) => x !== undefined);
       return source
-        ? info(s, region, { dataTime: source.dataTime, dataTimeBasis: 'source-snapshot-start', sourceSnapshotId: source.snapshotId, node: tagsOf(s.Tags)[DB_TAGS.node] ?? source.node })
+        ? info(s, region, {
+            dataTime: source.dataTime,
+            dataTimeBasis: 'source-snapshot-start',
+            sourceSnapshotId: source.snapshotId,
+            node: tagsOf(s.Tags)[DB_TAGS.node] ?? source.node,
+          })
         : info(s, region, { dataTimeBasis: 'copy-start' });
     })
     .sort(newestFirst);
@@ -167,21 +208,37 @@ export interface DbNode {
 }
 
 /** Database nodes (instances tagged flavor + database) in the region that are not terminated. */
-export async function findNodes(ec2: EC2Client, region: string, flavor: string, database: string, instanceIds?: readonly string[]): Promise<DbNode[]> {
+export async function findNodes(
+  ec2: EC2Client,
+  region: string,
+  flavor: string,
+  database: string,
+  instanceIds?: readonly string[],
+): Promise<DbNode[]> {
   const nodes: DbNode[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await ec2.send(new DescribeInstancesCommand({
-      Filters: [tagFilter(DB_TAGS.flavor, flavor), tagFilter(DB_TAGS.database, database),
-        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
-      InstanceIds: instanceIds ? [...instanceIds] : undefined,
-      NextToken,
-    }));
+    const page = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          tagFilter(DB_TAGS.flavor, flavor),
+          tagFilter(DB_TAGS.database, database),
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        ],
+        InstanceIds: instanceIds ? [...instanceIds] : undefined,
+        NextToken,
+      }),
+    );
     for (const i of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
       nodes.push({
-        instanceId: i.InstanceId!, region, node: tagsOf(i.Tags)[DB_TAGS.node] ?? '?', availabilityZone: i.Placement?.AvailabilityZone ?? '',
+        instanceId: i.InstanceId!,
+        region,
+        node: tagsOf(i.Tags)[DB_TAGS.node] ?? '?',
+        availabilityZone: i.Placement?.AvailabilityZone ?? '',
         state: i.State?.Name ?? 'unknown',
-        devices: Object.fromEntries((i.BlockDeviceMappings ?? []).filter((m) => m.DeviceName && m.Ebs?.VolumeId).map((m) => [m.DeviceName!, m.Ebs!.VolumeId!])),
+        devices: Object.fromEntries(
+          (i.BlockDeviceMappings ?? []).filter((m) => m.DeviceName && m.Ebs?.VolumeId).map((m) => [m.DeviceName!, m.Ebs!.VolumeId!]),
+        ),
         securityGroupIds: (i.SecurityGroups ?? []).map((g) => g.GroupId!).filter(Boolean),
       });
     }

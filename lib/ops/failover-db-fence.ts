@@ -1,5 +1,9 @@
 import {
-  AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, RevokeSecurityGroupIngressCommand, type EC2Client, type IpPermission,
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupIngressCommand,
+  type EC2Client,
+  type IpPermission,
 } from '@aws-sdk/client-ec2';
 import type { Client, PoolClient } from 'pg';
 import { FlavorsError } from '../errors';
@@ -91,7 +95,8 @@ function admits(p: IpPermission, port: number): boolean {
 /** Revokes every ingress rule admitting the database port on the plan's groups, recording each before it goes. */
 async function isolate(ctx: DbFenceContext, plan: DbFencePlan, entry: SourceFenceState): Promise<string> {
   const isolation = plan.isolation;
-  if (!isolation || isolation.securityGroupIds.length === 0) throw new FlavorsError('FAILOVER_NO_SECURITY_GROUP', `no security group of ${plan.database} in ${ctx.from} is known`);
+  if (!isolation || isolation.securityGroupIds.length === 0)
+    throw new FlavorsError('FAILOVER_NO_SECURITY_GROUP', `no security group of ${plan.database} in ${ctx.from} is known`);
   const out = await ctx.sourceEc2.send(new DescribeSecurityGroupsCommand({ GroupIds: [...isolation.securityGroupIds] }));
   let cut = 0;
   for (const group of out.SecurityGroups ?? []) {
@@ -158,7 +163,9 @@ export async function fenceTargets(ctx: DbFenceContext): Promise<void> {
   if (unfenced.length > 0 && ctx.state.oldTokensExpireAt) {
     const waitMs = new Date(ctx.state.oldTokensExpireAt).getTime() - ctx.now().getTime();
     if (waitMs > 0) {
-      ctx.log(`${unfenced.map((p) => p.database).join(', ')} in ${ctx.from} not fenced in the database: waiting ${Math.ceil(waitMs / 1000)} s until tokens of the old epoch expire (${ctx.state.oldTokensExpireAt})`);
+      ctx.log(
+        `${unfenced.map((p) => p.database).join(', ')} in ${ctx.from} not fenced in the database: waiting ${Math.ceil(waitMs / 1000)} s until tokens of the old epoch expire (${ctx.state.oldTokensExpireAt})`,
+      );
       // In slices, so Ctrl-C is honoured during the wait; a rerun waits only for what is left.
       for (let left = waitMs; left > 0; left -= TOKEN_WAIT_SLICE_MS) {
         ctx.checkStop();
@@ -170,14 +177,18 @@ export async function fenceTargets(ctx: DbFenceContext): Promise<void> {
     if (ctx.state.target[plan.database]?.done) continue;
     const ref = { flavor: ctx.flavor, region: ctx.to, database: plan.database };
     // The restored node or promoted replica may still be starting.
-    const client = await pollUntil(`${plan.target.key} accepting connections`, async () => {
-      try {
-        return await openDb(ctx, ref);
-      } catch (err) {
-        if (err instanceof FlavorsError && err.code === 'CONNECTION_FAILED') return undefined;
-        throw err;
-      }
-    }, ctx.poll);
+    const client = await pollUntil(
+      `${plan.target.key} accepting connections`,
+      async () => {
+        try {
+          return await openDb(ctx, ref);
+        } catch (err) {
+          if (err instanceof FlavorsError && err.code === 'CONNECTION_FAILED') return undefined;
+          throw err;
+        }
+      },
+      ctx.poll,
+    );
     try {
       const changed = await bumpAll(client, ctx.spaces);
       ctx.state.target[plan.database] = { done: true, spaces: ctx.spaces.length };
@@ -193,13 +204,24 @@ export async function fenceTargets(ctx: DbFenceContext): Promise<void> {
 export async function checkTargetFences(ctx: Pick<DbFenceContext, 'flavor' | 'to' | 'plans' | 'spaces' | 'connections'>): Promise<string[]> {
   const problems: string[] = [];
   for (const plan of ctx.plans) {
-    const client = await connect({ flavor: ctx.flavor, region: ctx.to, database: plan.database }, await ctx.connections({ flavor: ctx.flavor, region: ctx.to, database: plan.database }),
-      { connectTimeoutMs: OPS_DEFAULTS.dbFenceConnectTimeoutMs });
+    const client = await connect(
+      { flavor: ctx.flavor, region: ctx.to, database: plan.database },
+      await ctx.connections({ flavor: ctx.flavor, region: ctx.to, database: plan.database }),
+      { connectTimeoutMs: OPS_DEFAULTS.dbFenceConnectTimeoutMs },
+    );
     try {
-      const { rows } = await client.query<{ space_id: string; epoch: string }>('SELECT space_id, epoch FROM flavors_fence WHERE space_id = ANY($1)', [ctx.spaces.map((s) => s.spaceId)]);
+      const { rows } = await client.query<{ space_id: string; epoch: string }>('SELECT space_id, epoch FROM flavors_fence WHERE space_id = ANY($1)', [
+        ctx.spaces.map((s) => s.spaceId),
+      ]);
       const epochs = new Map(rows.map((r) => [r.space_id, Number(r.epoch)]));
       const behind = ctx.spaces.filter((s) => (epochs.get(s.spaceId) ?? 0) < s.epoch);
-      if (behind.length > 0) problems.push(`${plan.target.key}: flavors_fence of ${behind.length} space(s) below their new epoch (${behind.slice(0, 5).map((s) => s.spaceId).join(', ')})`);
+      if (behind.length > 0)
+        problems.push(
+          `${plan.target.key}: flavors_fence of ${behind.length} space(s) below their new epoch (${behind
+            .slice(0, 5)
+            .map((s) => s.spaceId)
+            .join(', ')})`,
+        );
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -228,8 +250,10 @@ export async function reauthorizeIngress(state: DbFenceState, sourceEc2: EC2Clie
         save();
         lines.push(`  ingress: ${database}: ${r.permissions.length} rule(s) on ${r.groupId} authorized again.`);
       } catch (err) {
-        lines.push(`  ingress: ${database}: could not authorize ${r.groupId} again (${errorText(err)}); restore it by hand: aws ec2 authorize-security-group-ingress --group-id ${r.groupId} `
-          + `--ip-permissions '${JSON.stringify(r.permissions)}'`);
+        lines.push(
+          `  ingress: ${database}: could not authorize ${r.groupId} again (${errorText(err)}); restore it by hand: aws ec2 authorize-security-group-ingress --group-id ${r.groupId} ` +
+            `--ip-permissions '${JSON.stringify(r.permissions)}'`,
+        );
       }
     }
   }

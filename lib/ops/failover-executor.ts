@@ -7,7 +7,14 @@ import { OPS_DEFAULTS } from './defaults';
 import { applyDnsSwitch, planDnsSwitch, primaryFromRecords, readEndpointRecords, waitInsync, type EndpointLocation } from './dns-records';
 import { findNodes } from './ec2-inventory';
 import {
-  acquireFailoverLock, bumpSpaceEpoch, listFlavorMoves, listFlavorSpaces, readSpaces, releaseFailoverLock, spaceAllowsRegion, type LookupTableRef,
+  acquireFailoverLock,
+  bumpSpaceEpoch,
+  listFlavorMoves,
+  listFlavorSpaces,
+  readSpaces,
+  releaseFailoverLock,
+  spaceAllowsRegion,
+  type LookupTableRef,
 } from './fencing';
 import { connectionResolver, type ConnectionResolver } from './connections';
 import { checkTargetFences, fenceOldPrimary, fenceTargets, reauthorizeIngress, type DbFenceContext } from './failover-db-fence';
@@ -45,8 +52,8 @@ export interface FailoverRunDeps {
 }
 
 const TITLES: Record<FailoverStepName, string> = {
-  fence: 'fence writers (bump space epochs in the lookup table and the old primary\'s databases, demote its clusters)',
-  restore: 'restore data and promote replica clusters, then fence the target\'s databases',
+  fence: "fence writers (bump space epochs in the lookup table and the old primary's databases, demote its clusters)",
+  restore: "restore data and promote replica clusters, then fence the target's databases",
   dns: 'switch DNS',
   verify: 'verify',
 };
@@ -70,7 +77,10 @@ function lookupTable(state: FailoverState, clientsFor: ClientsFor): LookupTableR
 function makeRun(state: FailoverState, flavor: Flavor, deps: FailoverRunDeps): Run {
   const now = deps.now ?? (() => new Date());
   return {
-    state, flavor, deps, table: lookupTable(state, deps.clientsFor),
+    state,
+    flavor,
+    deps,
+    table: lookupTable(state, deps.clientsFor),
     poll: { sleep: deps.sleep ?? realSleep, attempts: deps.poll?.attempts, delayMs: deps.poll?.delayMs },
     now,
     save: () => deps.store.write(state, now()),
@@ -90,7 +100,8 @@ function makeRun(state: FailoverState, flavor: Flavor, deps: FailoverRunDeps): R
  * and the error rethrown; the next run starts with that step again, skipping finished items.
  */
 export async function runFailover(state: FailoverState, flavor: Flavor, deps: FailoverRunDeps): Promise<FailoverState> {
-  if (state.status !== 'in-progress') throw new FlavorsError('FAILOVER_NOT_IN_PROGRESS', `failover ${state.failoverId} is ${state.status}; start a new one.`);
+  if (state.status !== 'in-progress')
+    throw new FlavorsError('FAILOVER_NOT_IN_PROGRESS', `failover ${state.failoverId} is ${state.status}; start a new one.`);
   const run = makeRun(state, flavor, deps);
   try {
     await acquireFailoverLock(run.table, state.flavor, { failoverId: state.failoverId, target: state.to, startedAt: state.createdAt });
@@ -111,8 +122,11 @@ export async function runFailover(state: FailoverState, flavor: Flavor, deps: Fa
       run.save();
     }
     const m = moves[0];
-    throw new FlavorsError('FAILOVER_MOVE_IN_PROGRESS', `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); `
-      + `a failover of ${state.flavor} cannot run until ${moves.length === 1 ? 'it ends' : `all ${moves.length} moves end`}. This run changed nothing.`);
+    throw new FlavorsError(
+      'FAILOVER_MOVE_IN_PROGRESS',
+      `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); ` +
+        `a failover of ${state.flavor} cannot run until ${moves.length === 1 ? 'it ends' : `all ${moves.length} moves end`}. This run changed nothing.`,
+    );
   }
   for (const step of FAILOVER_STEPS) {
     const s = state.steps[step];
@@ -126,13 +140,21 @@ export async function runFailover(state: FailoverState, flavor: Flavor, deps: Fa
       await STEPS[step](run);
     } catch (err) {
       s.status = 'failed';
-      s.error = err instanceof FailoverInterrupted ? 'interrupted'
-        : err instanceof FlavorsError ? err.message
-          : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      s.error =
+        err instanceof FailoverInterrupted
+          ? 'interrupted'
+          : err instanceof FlavorsError
+            ? err.message
+            : err instanceof Error
+              ? `${err.name}: ${err.message}`
+              : String(err);
       run.save();
       if (err instanceof FailoverInterrupted) throw err;
       const code = err instanceof FlavorsError ? err.code : 'FAILOVER_STEP_FAILED';
-      throw new FlavorsError(code, `step ${FAILOVER_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`);
+      throw new FlavorsError(
+        code,
+        `step ${FAILOVER_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`,
+      );
     }
     s.status = 'done';
     s.finishedAt = run.now().toISOString();
@@ -151,12 +173,24 @@ const STEPS: Record<FailoverStepName, (run: Run) => Promise<void>> = { fence, re
 /** What the database fence needs of a run: the fenced spaces with their new epoch and home. */
 function dbFenceContext(run: Run, step: FailoverStepName): DbFenceContext {
   const { state } = run;
-  const spaces = Object.entries(state.fence.spaces).filter(([, s]) => s.status === 'done')
+  const spaces = Object.entries(state.fence.spaces)
+    .filter(([, s]) => s.status === 'done')
     .map(([spaceId, s]) => ({ spaceId, epoch: s.target, homeRegion: s.keepHome ? state.from : state.to }));
   return {
-    flavor: state.flavor, from: state.from, to: state.to, plans: state.plan.databases ?? [], spaces, state: state.dbFence,
-    connections: run.deps.connections ?? connectionResolver(new Map()), sourceEc2: run.deps.clientsFor(state.from).ec2,
-    poll: run.poll, sleep: run.poll.sleep, now: () => run.now(), save: () => run.save(), log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
+    flavor: state.flavor,
+    from: state.from,
+    to: state.to,
+    plans: state.plan.databases ?? [],
+    spaces,
+    state: state.dbFence,
+    connections: run.deps.connections ?? connectionResolver(new Map()),
+    sourceEc2: run.deps.clientsFor(state.from).ec2,
+    poll: run.poll,
+    sleep: run.poll.sleep,
+    now: () => run.now(),
+    save: () => run.save(),
+    log: (line) => run.log(step, line),
+    checkStop: () => run.checkStop(),
   };
 }
 
@@ -165,12 +199,28 @@ function k8sContext(run: Run, step: FailoverStepName): K8sFailoverContext {
   const plans = state.plan.k8s ?? [];
   if (plans.length > 0 && !deps.kubeFor) {
     // A resume without --kube-context must not record the demotion as failed: it stops before touching anything.
-    throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', `the plan promotes ${plans.map((p) => p.database).join(', ')} on Kubernetes but no Kubernetes client was given; rerun with --kube-context.`);
+    throw new FlavorsError(
+      'FAILOVER_K8S_NO_CLIENT',
+      `the plan promotes ${plans.map((p) => p.database).join(', ')} on Kubernetes but no Kubernetes client was given; rerun with --kube-context.`,
+    );
   }
-  const kubeFor: ClusterKubeFor = deps.kubeFor ?? (() => { throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', 'no Kubernetes client was given; rerun with --kube-context.'); });
+  const kubeFor: ClusterKubeFor =
+    deps.kubeFor ??
+    (() => {
+      throw new FlavorsError('FAILOVER_K8S_NO_CLIENT', 'no Kubernetes client was given; rerun with --kube-context.');
+    });
   return {
-    flavor: state.flavor, from: state.from, to: state.to, plans, state: state.k8s, kubeFor, acceptDataLoss: state.acceptDataLoss,
-    poll: run.poll, save: () => run.save(), log: (line) => run.log(step, line), checkStop: () => run.checkStop(),
+    flavor: state.flavor,
+    from: state.from,
+    to: state.to,
+    plans,
+    state: state.k8s,
+    kubeFor,
+    acceptDataLoss: state.acceptDataLoss,
+    poll: run.poll,
+    save: () => run.save(),
+    log: (line) => run.log(step, line),
+    checkStop: () => run.checkStop(),
   };
 }
 
@@ -200,11 +250,15 @@ async function fence(run: Run): Promise<void> {
       } else {
         const [now] = [...(await readSpaces(table, [id])).values()];
         if (!now || now.flavor !== state.flavor) s.status = 'gone';
-        else if (now.epoch === s.target && (s.keepHome || now.homeRegion === state.to)) s.status = 'done'; // our write landed before an interruption
+        else if (now.epoch === s.target && (s.keepHome || now.homeRegion === state.to))
+          s.status = 'done'; // our write landed before an interruption
         else {
           run.save();
-          throw new FlavorsError('FAILOVER_CONCURRENT', `space ${id} is at epoch ${now.epoch} (home ${now.homeRegion}) but this failover read epoch ${s.seen}: `
-            + 'another failover or space move changed it. Stopped; check who else is moving this flavor.');
+          throw new FlavorsError(
+            'FAILOVER_CONCURRENT',
+            `space ${id} is at epoch ${now.epoch} (home ${now.homeRegion}) but this failover read epoch ${s.seen}: ` +
+              'another failover or space move changed it. Stopped; check who else is moving this flavor.',
+          );
         }
       }
       if (++n % everyN === 0) {
@@ -242,7 +296,9 @@ async function restore(run: Run): Promise<void> {
     run.checkStop();
     const progress = (state.restore.volumes[key] ??= { done: false });
     run.log('restore', `${item.database} node ${item.node}: restoring ${item.instanceId} from ${item.snapshotId}`);
-    await restoreNodeVolume(ec2, { ...ctx, log: (l) => run.log('restore', `${item.database} node ${item.node}: ${l}`) }, item, progress, () => run.save());
+    await restoreNodeVolume(ec2, { ...ctx, log: (l) => run.log('restore', `${item.database} node ${item.node}: ${l}`) }, item, progress, () =>
+      run.save(),
+    );
     run.log('restore', `${item.database} node ${item.node}: done`);
   }
   for (const item of state.plan.promotions) {
@@ -276,7 +332,12 @@ async function dns(run: Run): Promise<void> {
       return;
     }
     run.checkStop();
-    state.dns.changeId = await applyDnsSwitch(route53, at.hostedZoneId, change, `flavors failover ${state.failoverId}: ${state.flavor} -> ${state.to}`);
+    state.dns.changeId = await applyDnsSwitch(
+      route53,
+      at.hostedZoneId,
+      change,
+      `flavors failover ${state.failoverId}: ${state.flavor} -> ${state.to}`,
+    );
     run.save();
     run.log('dns', `submitted ${change.changes.length} record change(s) as ${state.dns.changeId}: ${change.order.join(', then ')}`);
   }
@@ -294,38 +355,54 @@ async function verify(run: Run): Promise<void> {
     const now = current.get(id);
     if (s.status !== 'done' || !now || now.flavor !== state.flavor) continue;
     if (now.epoch < s.target) problems.push(`space ${id} is at epoch ${now.epoch}, below the fenced ${s.target}`);
-    else if (now.epoch === s.target && !s.keepHome && now.homeRegion !== state.to) problems.push(`space ${id} is homed in ${now.homeRegion}, not ${state.to}`);
+    else if (now.epoch === s.target && !s.keepHome && now.homeRegion !== state.to)
+      problems.push(`space ${id} is homed in ${now.homeRegion}, not ${state.to}`);
   }
   const unfenced = listed.filter((s) => !(s.spaceId in state.fence.spaces) && s.flavor === state.flavor);
   if (unfenced.length > 0) {
     // Spaces created after fencing: send the next run through the fence step again (it only fences new ones).
     state.steps.fence = { status: 'pending' };
-    problems.push(`${unfenced.length} space(s) appeared after fencing (${unfenced.slice(0, 5).map((s) => s.spaceId).join(', ')}); rerun to fence them`);
+    problems.push(
+      `${unfenced.length} space(s) appeared after fencing (${unfenced
+        .slice(0, 5)
+        .map((s) => s.spaceId)
+        .join(', ')}); rerun to fence them`,
+    );
   }
 
   const { ec2, rds, route53 } = run.deps.clientsFor(state.to);
   for (const item of state.plan.restores) {
     const volumeId = state.restore.volumes[restoreKey(item.database, item.node)]?.volumeId;
     const out = volumeId ? await ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })) : undefined;
-    const attached = out?.Volumes?.[0]?.Attachments?.some((a) => a.InstanceId === item.instanceId && a.Device === DB_DATA_DEVICE && a.State === 'attached');
+    const attached = out?.Volumes?.[0]?.Attachments?.some(
+      (a) => a.InstanceId === item.instanceId && a.Device === DB_DATA_DEVICE && a.State === 'attached',
+    );
     const [node] = await findNodes(ec2, state.to, state.flavor, item.database, [item.instanceId]);
-    if (!attached) problems.push(`${item.database} node ${item.node}: restored volume ${volumeId ?? '(none)'} is not attached to ${item.instanceId} at ${DB_DATA_DEVICE}`);
-    else if (node?.state !== 'running') problems.push(`${item.database} node ${item.node}: ${item.instanceId} is ${node?.state ?? 'gone'}, not running`);
+    if (!attached)
+      problems.push(
+        `${item.database} node ${item.node}: restored volume ${volumeId ?? '(none)'} is not attached to ${item.instanceId} at ${DB_DATA_DEVICE}`,
+      );
+    else if (node?.state !== 'running')
+      problems.push(`${item.database} node ${item.node}: ${item.instanceId} is ${node?.state ?? 'gone'}, not running`);
   }
   for (const item of state.plan.promotions) {
     const db = await getRdsInstance(rds, state.to, item.replicaId);
-    if (!db || db.replicaSource || db.status !== 'available') problems.push(`${item.database}: ${item.replicaId} is ${db ? `${db.status}${db.replicaSource ? ', still a replica' : ''}` : 'gone'}`);
+    if (!db || db.replicaSource || db.status !== 'available')
+      problems.push(`${item.database}: ${item.replicaId} is ${db ? `${db.status}${db.replicaSource ? ', still a replica' : ''}` : 'gone'}`);
   }
-  problems.push(...await checkK8sTargets(k8sContext(run, 'verify')));
-  problems.push(...await checkTargetFences(dbFenceContext(run, 'verify')));
+  problems.push(...(await checkK8sTargets(k8sContext(run, 'verify'))));
+  problems.push(...(await checkTargetFences(dbFenceContext(run, 'verify'))));
   const at = endpoint(run);
   const primary = primaryFromRecords(await readEndpointRecords(route53, at), at);
   if (primary !== state.to) problems.push(`DNS: ${state.plan.dns.name} sends clients to ${primary ?? 'no single region'} first, not ${state.to}`);
 
   if (problems.length > 0) throw new FlavorsError('FAILOVER_VERIFY_FAILED', `${problems.length} check(s) failed: ${problems.join('; ')}.`);
   const fenced = Object.values(state.fence.spaces).filter((s) => s.status === 'done').length;
-  run.log('verify', `${fenced} space(s) fenced, ${(state.plan.databases ?? []).length} target database fence(s) at the new epochs, ${state.plan.restores.length} volume(s) in use, `
-    + `${state.plan.promotions.length} replica(s) standalone, ${(state.plan.k8s ?? []).length} replica cluster(s) promoted, DNS PRIMARY ${state.to}`);
+  run.log(
+    'verify',
+    `${fenced} space(s) fenced, ${(state.plan.databases ?? []).length} target database fence(s) at the new epochs, ${state.plan.restores.length} volume(s) in use, ` +
+      `${state.plan.promotions.length} replica(s) standalone, ${(state.plan.k8s ?? []).length} replica cluster(s) promoted, DNS PRIMARY ${state.to}`,
+  );
 }
 
 /**
@@ -349,8 +426,11 @@ export async function abortFailover(state: FailoverState, deps: Pick<FailoverRun
     `failover ${state.failoverId} of ${state.flavor} (${state.from} -> ${state.to}) aborted; nothing was undone${ingress.length > 0 ? ' but the ingress cut on the old primary' : ''}.`,
     `  fence: ${fenced.length} space(s) at a new epoch, ${fenced.filter((s) => !s.keepHome).length} homed in ${state.to}; writers of ${state.from} with the old epoch stay rejected.`,
     `  restore: ${restored}/${state.plan.restores.length} volume(s) swapped, ${Object.keys(state.restore.promoted).length}/${state.plan.promotions.length} replica(s) promoted.`,
-    `  databases: ${Object.entries(state.dbFence.source).map(([db, x]) => `${db} in ${state.from} ${x.status}`).join(', ') || 'no fence bumped in the old primary'}; `
-      + `${Object.values(state.dbFence.target).filter((x) => x.done).length}/${(state.plan.databases ?? []).length} target database(s) fenced.`,
+    `  databases: ${
+      Object.entries(state.dbFence.source)
+        .map(([db, x]) => `${db} in ${state.from} ${x.status}`)
+        .join(', ') || 'no fence bumped in the old primary'
+    }; ` + `${Object.values(state.dbFence.target).filter((x) => x.done).length}/${(state.plan.databases ?? []).length} target database(s) fenced.`,
     ...ingress,
     ...k8sAbortLines({ from: state.from, to: state.to, plans: state.plan.k8s ?? [], state: state.k8s }),
     `  dns: ${state.steps.dns.status === 'done' ? `${state.to} is PRIMARY` : 'unchanged'}.`,

@@ -49,8 +49,11 @@ export interface PlanK8sOptions {
  * unreachable, which makes the promotion a plain one (`FAILOVER_K8S_NO_DEMOTION`, lifted by
  * `--accept-data-loss`: writes not yet streamed to the target are lost).
  */
-export async function planK8sPromotions(options: PlanK8sOptions, refuse: (code: string, message: string, overridable?: boolean) => void,
-  warnings: string[]): Promise<K8sPromotionPlan[]> {
+export async function planK8sPromotions(
+  options: PlanK8sOptions,
+  refuse: (code: string, message: string, overridable?: boolean) => void,
+  warnings: string[],
+): Promise<K8sPromotionPlan[]> {
   const { flavor, from, target, kubeFor } = options;
   const plans: K8sPromotionPlan[] = [];
   for (const [database, spec] of Object.entries(flavor.databases)) {
@@ -64,21 +67,35 @@ export async function planK8sPromotions(options: PlanK8sOptions, refuse: (code: 
     try {
       live = await targetKube.getCluster(namespace, cluster);
     } catch (err) {
-      refuse('FAILOVER_K8S_UNREACHABLE', `${database}: the Kubernetes API of ${target} (context ${targetKube.context}) does not answer (${errorText(err)}); `
-        + 'the replica cluster cannot be promoted without it: check the context (--kube-context) and your access.');
+      refuse(
+        'FAILOVER_K8S_UNREACHABLE',
+        `${database}: the Kubernetes API of ${target} (context ${targetKube.context}) does not answer (${errorText(err)}); ` +
+          'the replica cluster cannot be promoted without it: check the context (--kube-context) and your access.',
+      );
       continue;
     }
     if (!live) {
-      refuse('FAILOVER_K8S_NO_REPLICA_CLUSTER', `${database}: no ${where} in ${target} (context ${targetKube.context}); apply the flavor's manifests there (dist/k8s/${flavor.name}/${target}) first.`);
+      refuse(
+        'FAILOVER_K8S_NO_REPLICA_CLUSTER',
+        `${database}: no ${where} in ${target} (context ${targetKube.context}); apply the flavor's manifests there (dist/k8s/${flavor.name}/${target}) first.`,
+      );
       continue;
     }
     const role = isReplicaCluster(live) ? 'replica' : 'primary';
     if (role === 'replica' && !isHealthy(live)) {
-      refuse('FAILOVER_K8S_CLUSTER_UNHEALTHY', `${database}: ${where} in ${target} is not healthy (phase ${live.status?.phase ?? 'unknown'}, `
-        + `${live.status?.readyInstances ?? 0} ready instance(s)); a replica cluster that is not streaming would be promoted with old data. Fix it first.`);
+      refuse(
+        'FAILOVER_K8S_CLUSTER_UNHEALTHY',
+        `${database}: ${where} in ${target} is not healthy (phase ${live.status?.phase ?? 'unknown'}, ` +
+          `${live.status?.readyInstances ?? 0} ready instance(s)); a replica cluster that is not streaming would be promoted with old data. Fix it first.`,
+      );
       continue;
     }
-    let source: K8sPromotionPlan['source'] = { region: from, context: sourceKube.context, externalName: externalName(cluster, from), role: 'missing' };
+    let source: K8sPromotionPlan['source'] = {
+      region: from,
+      context: sourceKube.context,
+      externalName: externalName(cluster, from),
+      role: 'missing',
+    };
     try {
       const old = await sourceKube.getCluster(namespace, cluster);
       if (old) source = { ...source, role: isReplicaCluster(old) ? 'replica' : 'primary', detail: old.status?.phase };
@@ -86,19 +103,35 @@ export async function planK8sPromotions(options: PlanK8sOptions, refuse: (code: 
       source = { ...source, role: 'unreachable', detail: errorText(err) };
     }
     if (role === 'replica' && (source.role === 'unreachable' || source.role === 'missing')) {
-      refuse('FAILOVER_K8S_NO_DEMOTION', `${database}: the old primary's ${where} in ${from} ${source.role === 'missing' ? 'does not exist' : `does not answer (${source.detail})`}, `
-        + `so it cannot be demoted and publish a demotion token: ${target} would be promoted without one (replica.enabled: false), losing the writes not yet streamed to it. `
-        + 'Pass --accept-data-loss to fail over anyway, then fence the old cluster by hand when it comes back (lib/ops/README.md).', true);
+      refuse(
+        'FAILOVER_K8S_NO_DEMOTION',
+        `${database}: the old primary's ${where} in ${from} ${source.role === 'missing' ? 'does not exist' : `does not answer (${source.detail})`}, ` +
+          `so it cannot be demoted and publish a demotion token: ${target} would be promoted without one (replica.enabled: false), losing the writes not yet streamed to it. ` +
+          'Pass --accept-data-loss to fail over anyway, then fence the old cluster by hand when it comes back (lib/ops/README.md).',
+        true,
+      );
     }
     if (role === 'primary' && source.role === 'primary') {
-      refuse('FAILOVER_K8S_TWO_PRIMARIES', `${database}: ${where} is a primary in both ${from} and ${target}: both may be taking writes. `
-        + `Demote one by hand (lib/ops/README.md, "When the old region's cluster is unreachable") and reconcile the data before failing over.`);
+      refuse(
+        'FAILOVER_K8S_TWO_PRIMARIES',
+        `${database}: ${where} is a primary in both ${from} and ${target}: both may be taking writes. ` +
+          `Demote one by hand (lib/ops/README.md, "When the old region's cluster is unreachable") and reconcile the data before failing over.`,
+      );
       continue;
     }
     if (role === 'primary') warnings.push(`${database}: ${where} in ${target} is already a primary; nothing to promote`);
     plans.push({
-      database, namespace, cluster,
-      target: { region: target, context: targetKube.context, externalName: externalName(cluster, target), role, phase: live.status?.phase, timelineID: live.status?.timelineID },
+      database,
+      namespace,
+      cluster,
+      target: {
+        region: target,
+        context: targetKube.context,
+        externalName: externalName(cluster, target),
+        role,
+        phase: live.status?.phase,
+        timelineID: live.status?.timelineID,
+      },
       source,
     });
   }
@@ -107,8 +140,13 @@ export async function planK8sPromotions(options: PlanK8sOptions, refuse: (code: 
 
 /** Plan lines under step 1 (demotion) and step 2 (promotion). */
 export function formatK8sPromotions(plans: readonly K8sPromotionPlan[]): { fence: string[]; restore: string[] } {
-  const fence = plans.filter((p) => p.source.role === 'primary').map((p) => `     ${p.database} (k8s): demote Cluster ${p.namespace}/${p.cluster} in ${p.source.region} (context ${p.source.context}): `
-    + `replica.primary ${p.target.externalName}, wait for its status.demotionToken (best effort; without it step 2 needs --accept-data-loss).`);
+  const fence = plans
+    .filter((p) => p.source.role === 'primary')
+    .map(
+      (p) =>
+        `     ${p.database} (k8s): demote Cluster ${p.namespace}/${p.cluster} in ${p.source.region} (context ${p.source.context}): ` +
+        `replica.primary ${p.target.externalName}, wait for its status.demotionToken (best effort; without it step 2 needs --accept-data-loss).`,
+    );
   const restore = plans.map((p) => {
     const at = `Cluster ${p.namespace}/${p.cluster} in ${p.target.region} (context ${p.target.context})`;
     if (p.target.role === 'primary') return `     ${p.database} (k8s): ${at} is already a primary; nothing to promote.`;

@@ -56,13 +56,23 @@ async function demote(ctx: K8sFailoverContext, plan: K8sPromotionPlan): Promise<
       // A stale promotionToken would be refused on a replica; `enabled` and `primary` exclude each other.
       await kube.patchCluster(plan.namespace, plan.cluster, {
         spec: {
-          replica: { enabled: null, self: plan.source.externalName, primary: plan.target.externalName, source: plan.target.externalName, promotionToken: null },
+          replica: {
+            enabled: null,
+            self: plan.source.externalName,
+            primary: plan.target.externalName,
+            source: plan.target.externalName,
+            promotionToken: null,
+          },
           externalClusters: withExternalClusters(old, ctx.flavor, [ctx.from, ctx.to]),
         },
       });
       ctx.log(`${where}: demotion requested (replica.primary ${plan.target.externalName})`);
     }
-    const token = await pollUntil(`${where}: status.demotionToken`, async () => (await readCluster(ctx, ctx.from, plan)).status?.demotionToken || undefined, ctx.poll);
+    const token = await pollUntil(
+      `${where}: status.demotionToken`,
+      async () => (await readCluster(ctx, ctx.from, plan)).status?.demotionToken || undefined,
+      ctx.poll,
+    );
     entry.demotion = { status: 'demoted', detail: 'demoted: read-only, demotion token published', token };
     ctx.log(`${where}: demoted; it takes no writes and follows ${ctx.to} once promoted`);
   } catch (err) {
@@ -84,7 +94,10 @@ export async function demoteOldPrimaryClusters(ctx: K8sFailoverContext): Promise
     // Fencing again after verify found new spaces: a promoted target needs no token any more.
     if (plan.target.role !== 'replica' || entry?.demotion?.status === 'demoted' || entry?.promotion?.done) continue;
     if (plan.source.role === 'unreachable' || plan.source.role === 'missing') {
-      (ctx.state[plan.database] ??= {}).demotion = { status: 'failed', detail: `${plan.source.role} at plan time (${plan.source.detail ?? 'no Cluster'})` };
+      (ctx.state[plan.database] ??= {}).demotion = {
+        status: 'failed',
+        detail: `${plan.source.role} at plan time (${plan.source.detail ?? 'no Cluster'})`,
+      };
       ctx.save();
       continue;
     }
@@ -99,14 +112,25 @@ function promotionPatch(ctx: K8sFailoverContext, plan: K8sPromotionPlan, target:
     // `primary` and `promotionToken` in one patch, as CNPG requires: apart, it would be a failover.
     return {
       spec: {
-        replica: { enabled: null, self: plan.target.externalName, primary: plan.target.externalName, source: plan.source.externalName, promotionToken: token },
+        replica: {
+          enabled: null,
+          self: plan.target.externalName,
+          primary: plan.target.externalName,
+          source: plan.source.externalName,
+          promotionToken: token,
+        },
         externalClusters: withExternalClusters(target, ctx.flavor, [ctx.to, ctx.from]),
       },
     };
   }
   // Distributed topology: a new `primary` without a token; standalone replica: leave replica mode.
   return target.spec.replica?.primary
-    ? { spec: { replica: { self: plan.target.externalName, primary: plan.target.externalName, promotionToken: null }, externalClusters: withExternalClusters(target, ctx.flavor, [ctx.to]) } }
+    ? {
+        spec: {
+          replica: { self: plan.target.externalName, primary: plan.target.externalName, promotionToken: null },
+          externalClusters: withExternalClusters(target, ctx.flavor, [ctx.to]),
+        },
+      }
     : { spec: { replica: { enabled: false } } };
 }
 
@@ -126,8 +150,11 @@ export async function promoteTargetClusters(ctx: K8sFailoverContext): Promise<vo
       if (!entry.demotion?.token && plan.source.role !== 'unreachable' && plan.source.role !== 'missing') await demote(ctx, plan);
       const token = entry.demotion?.token;
       if (!token && !ctx.acceptDataLoss) {
-        throw new FlavorsError('FAILOVER_K8S_NO_DEMOTION', `${where} can only be promoted without a demotion token (old primary: ${entry.demotion?.detail ?? 'not demoted'}), `
-          + 'losing the writes not yet streamed to it. Demote the old cluster and rerun, or --abort and start again with --accept-data-loss.');
+        throw new FlavorsError(
+          'FAILOVER_K8S_NO_DEMOTION',
+          `${where} can only be promoted without a demotion token (old primary: ${entry.demotion?.detail ?? 'not demoted'}), ` +
+            'losing the writes not yet streamed to it. Demote the old cluster and rerun, or --abort and start again with --accept-data-loss.',
+        );
       }
       entry.promotion = { mode: token ? 'token' : 'plain', timelineBefore: live.status?.timelineID ?? 0, done: false };
       ctx.save();
@@ -137,13 +164,19 @@ export async function promoteTargetClusters(ctx: K8sFailoverContext): Promise<vo
       entry.promotion ??= { mode: 'none', done: false };
     }
     const before = entry.promotion.timelineBefore;
-    await pollUntil(`${where} promoted (healthy primary on a new timeline)`, async () => {
-      const now = await readCluster(ctx, ctx.to, plan);
-      return !isReplicaCluster(now) && isHealthy(now) && (before === undefined || (now.status?.timelineID ?? 0) > before) ? true : undefined;
-    }, ctx.poll);
+    await pollUntil(
+      `${where} promoted (healthy primary on a new timeline)`,
+      async () => {
+        const now = await readCluster(ctx, ctx.to, plan);
+        return !isReplicaCluster(now) && isHealthy(now) && (before === undefined || (now.status?.timelineID ?? 0) > before) ? true : undefined;
+      },
+      ctx.poll,
+    );
     entry.promotion.done = true;
     ctx.save();
-    ctx.log(`${where}: primary (${entry.promotion.mode === 'token' ? 'switchover, no data lost' : entry.promotion.mode === 'plain' ? 'plain promotion' : 'already promoted'})`);
+    ctx.log(
+      `${where}: primary (${entry.promotion.mode === 'token' ? 'switchover, no data lost' : entry.promotion.mode === 'plain' ? 'plain promotion' : 'already promoted'})`,
+    );
   }
 }
 
@@ -153,7 +186,9 @@ export async function checkK8sTargets(ctx: Pick<K8sFailoverContext, 'to' | 'plan
   for (const plan of ctx.plans) {
     const c = await ctx.kubeFor(ctx.to).getCluster(plan.namespace, plan.cluster);
     if (!c || isReplicaCluster(c) || !isHealthy(c)) {
-      problems.push(`${plan.database}: Cluster ${plan.namespace}/${plan.cluster} in ${ctx.to} is ${c ? `${isReplicaCluster(c) ? 'still a replica' : 'a primary'}, phase ${c.status?.phase ?? 'unknown'}` : 'gone'}`);
+      problems.push(
+        `${plan.database}: Cluster ${plan.namespace}/${plan.cluster} in ${ctx.to} is ${c ? `${isReplicaCluster(c) ? 'still a replica' : 'a primary'}, phase ${c.status?.phase ?? 'unknown'}` : 'gone'}`,
+      );
     }
   }
   return problems;
@@ -168,9 +203,13 @@ export function k8sAbortLines(ctx: Pick<K8sFailoverContext, 'from' | 'to' | 'pla
       return `  k8s: ${plan.database}: ${at} in ${ctx.to} was promoted (${entry.promotion.mode}); that cannot be undone: finish with a new failover to ${ctx.to}.`;
     }
     if (entry.demotion?.status === 'demoted' || entry.demotion?.status === 'requested') {
-      const replica = entry.demotion.token ? { primary: plan.source.externalName, promotionToken: entry.demotion.token } : { primary: plan.source.externalName };
-      return `  k8s: ${plan.database}: ${at} in ${ctx.from} stays ${entry.demotion.status === 'demoted' ? 'demoted' : 'asked to demote'} (read-only; nothing was promoted). To make it primary again: kubectl --context ${plan.source.context} `
-        + `patch clusters.postgresql.cnpg.io ${plan.cluster} -n ${plan.namespace} --type merge -p '${JSON.stringify({ spec: { replica } })}'`;
+      const replica = entry.demotion.token
+        ? { primary: plan.source.externalName, promotionToken: entry.demotion.token }
+        : { primary: plan.source.externalName };
+      return (
+        `  k8s: ${plan.database}: ${at} in ${ctx.from} stays ${entry.demotion.status === 'demoted' ? 'demoted' : 'asked to demote'} (read-only; nothing was promoted). To make it primary again: kubectl --context ${plan.source.context} ` +
+        `patch clusters.postgresql.cnpg.io ${plan.cluster} -n ${plan.namespace} --type merge -p '${JSON.stringify({ spec: { replica } })}'`
+      );
     }
     return `  k8s: ${plan.database}: clusters unchanged.`;
   });

@@ -86,7 +86,12 @@ export function externalClusterEntry(clusterName: string, region: string, flavor
   const name = externalName(clusterName, region);
   return {
     name,
-    connectionParameters: { host: regionalDatabaseHost(clusterName, region, flavor), user: K8S_DEFAULTS.replicationUser, dbname: 'postgres', sslmode: 'verify-full' },
+    connectionParameters: {
+      host: regionalDatabaseHost(clusterName, region, flavor),
+      user: K8S_DEFAULTS.replicationUser,
+      dbname: 'postgres',
+      sslmode: 'verify-full',
+    },
     sslKey: { name: `${name}-replication`, key: 'tls.key' },
     sslCert: { name: `${name}-replication`, key: 'tls.crt' },
     sslRootCert: { name: `${name}-ca`, key: 'ca.crt' },
@@ -115,7 +120,21 @@ export function kubectlClusters(context: string, binary = 'kubectl', run: Kubect
       return out.trim() ? (JSON.parse(out) as CnpgCluster) : undefined;
     },
     async patchCluster(namespace, name, patch) {
-      const out = await run([...base, 'patch', resource, name, '-n', namespace, '--type', 'merge', `--field-manager=${FAILOVER_FIELD_MANAGER}`, '-p', JSON.stringify(patch), '-o', 'json']);
+      const out = await run([
+        ...base,
+        'patch',
+        resource,
+        name,
+        '-n',
+        namespace,
+        '--type',
+        'merge',
+        `--field-manager=${FAILOVER_FIELD_MANAGER}`,
+        '-p',
+        JSON.stringify(patch),
+        '-o',
+        'json',
+      ]);
       return JSON.parse(out) as CnpgCluster;
     },
   };

@@ -118,7 +118,10 @@ export interface PlanFailoverOptions {
 export function assertTargetInFlavor(flavor: Flavor, target: string): void {
   const regions = flavor.regions.map((r) => r.region);
   if (!regions.includes(target)) {
-    throw new FlavorsError('FAILOVER_TARGET_OUTSIDE_FLAVOR', `${target} is not a region of flavor ${flavor.name} (${regions.join(', ')}); its data may only move between those.`);
+    throw new FlavorsError(
+      'FAILOVER_TARGET_OUTSIDE_FLAVOR',
+      `${target} is not a region of flavor ${flavor.name} (${regions.join(', ')}); its data may only move between those.`,
+    );
   }
 }
 
@@ -138,15 +141,25 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   assertTargetInFlavor(flavor, target);
   const refusals: FailoverRefusal[] = [];
   const warnings: string[] = [];
-  const refuse = (code: string, message: string, overridable = false) => { refusals.push({ code, message, overridable }); };
+  const refuse = (code: string, message: string, overridable = false) => {
+    refusals.push({ code, message, overridable });
+  };
 
   const route53 = clientsFor(target).route53;
-  const at = { hostedZoneId: options.hostedZoneId, zoneName: await hostedZoneName(route53, options.hostedZoneId), flavor: flavor.name, regions: flavor.regions.map((r) => r.region) };
+  const at = {
+    hostedZoneId: options.hostedZoneId,
+    zoneName: await hostedZoneName(route53, options.hostedZoneId),
+    flavor: flavor.name,
+    regions: flavor.regions.map((r) => r.region),
+  };
   const records = await readEndpointRecords(route53, at);
   const name = flavorEndpointName(flavor.name, at.zoneName);
   const from = recordOrder(records, at)?.[0] ?? flavor.primaryRegion;
   if (from === target) {
-    throw new FlavorsError('FAILOVER_TARGET_IS_PRIMARY', `${target} is already the primary of ${flavor.name} (the records of ${name} send clients there first); nothing to fail over.`);
+    throw new FlavorsError(
+      'FAILOVER_TARGET_IS_PRIMARY',
+      `${target} is already the primary of ${flavor.name} (the records of ${name} send clients there first); nothing to fail over.`,
+    );
   }
   let dns: FailoverPlan['dns'] = { hostedZoneId: at.hostedZoneId, zoneName: at.zoneName, name, order: [], changes: [] };
   try {
@@ -162,18 +175,37 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   const table = { dynamodb: clientsFor(options.lookup.region).dynamodb, tableName: options.lookup.tableName };
   const spaces = await listFlavorSpaces(table, flavor.name);
   for (const m of await listFlavorMoves(table, flavor.name)) {
-    refuse('FAILOVER_MOVE_IN_PROGRESS', `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); fail ${flavor.name} over after the move ends, or --abort it.`);
+    refuse(
+      'FAILOVER_MOVE_IN_PROGRESS',
+      `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); fail ${flavor.name} over after the move ends, or --abort it.`,
+    );
   }
-  const pinned = spaces.filter((s) => !spaceAllowsRegion(flavor, s, target)).map((s) => s.spaceId).sort();
+  const pinned = spaces
+    .filter((s) => !spaceAllowsRegion(flavor, s, target))
+    .map((s) => s.spaceId)
+    .sort();
 
   const restores: VolumeRestorePlan[] = [];
   const promotions: ReplicaPromotionPlan[] = [];
   const skipped: { database: string; platform: string; reason: string }[] = [];
   for (const [database, spec] of Object.entries(flavor.databases)) {
     if (spec.platform === 'k8s') {
-      if (!options.kubeFor) skipped.push({ database, platform: 'k8s', reason: 'no Kubernetes client was given (pass --kube-context <context or {region} template>); otherwise promote its replica cluster and bump its flavors_fence by hand' });
+      if (!options.kubeFor)
+        skipped.push({
+          database,
+          platform: 'k8s',
+          reason:
+            'no Kubernetes client was given (pass --kube-context <context or {region} template>); otherwise promote its replica cluster and bump its flavors_fence by hand',
+        });
     } else if (spec.platform === 'ec2') {
-      const planned = await planVolumes(options, from, database, { iops: spec.volume.iops ?? GP3.minIops, throughputMiBps: spec.volume.throughputMiBps ?? GP3.minThroughputMiBps }, refuse, warnings);
+      const planned = await planVolumes(
+        options,
+        from,
+        database,
+        { iops: spec.volume.iops ?? GP3.minIops, throughputMiBps: spec.volume.throughputMiBps ?? GP3.minThroughputMiBps },
+        refuse,
+        warnings,
+      );
       restores.push(...planned);
     } else {
       const promotion = await planPromotion(options, from, database, refuse, warnings);
@@ -182,41 +214,81 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   }
 
   const k8s = options.kubeFor ? await planK8sPromotions({ flavor, from, target, kubeFor: options.kubeFor }, refuse, warnings) : [];
-  const databases = await planDbFences({ flavor, from, target, clientsFor, connections: options.connections, includeK8s: options.kubeFor !== undefined }, refuse, warnings);
+  const databases = await planDbFences(
+    { flavor, from, target, clientsFor, connections: options.connections, includeK8s: options.kubeFor !== undefined },
+    refuse,
+    warnings,
+  );
 
   const tooOld = [
-    ...restores.filter((r) => r.ageMinutes > rpo.minutes).map((r) => `${r.database} node ${r.node}: ${r.snapshotId} is ${formatMinutes(r.ageMinutes)} old`),
-    ...promotions.filter((p) => p.replication !== 'standalone' && (p.ageMinutes === undefined || p.ageMinutes > rpo.minutes))
-      .map((p) => p.ageMinutes === undefined ? `${p.database}: the age of replica ${p.replicaId}'s data is unknown (${p.note})` : `${p.database}: replica ${p.replicaId}'s data is ${formatMinutes(p.ageMinutes)} old (${p.note})`),
+    ...restores
+      .filter((r) => r.ageMinutes > rpo.minutes)
+      .map((r) => `${r.database} node ${r.node}: ${r.snapshotId} is ${formatMinutes(r.ageMinutes)} old`),
+    ...promotions
+      .filter((p) => p.replication !== 'standalone' && (p.ageMinutes === undefined || p.ageMinutes > rpo.minutes))
+      .map((p) =>
+        p.ageMinutes === undefined
+          ? `${p.database}: the age of replica ${p.replicaId}'s data is unknown (${p.note})`
+          : `${p.database}: replica ${p.replicaId}'s data is ${formatMinutes(p.ageMinutes)} old (${p.note})`,
+      ),
   ];
   if (tooOld.length > 0) {
-    refuse('FAILOVER_DATA_TOO_OLD', `the newest data in ${target} is older than the ${formatMinutes(rpo.minutes)} RPO (${tooOld.join('; ')}); pass --accept-data-loss to fail over anyway and lose the writes since then.`, true);
+    refuse(
+      'FAILOVER_DATA_TOO_OLD',
+      `the newest data in ${target} is older than the ${formatMinutes(rpo.minutes)} RPO (${tooOld.join('; ')}); pass --accept-data-loss to fail over anyway and lose the writes since then.`,
+      true,
+    );
   }
 
   return {
-    flavor: flavor.name, from, to: target, rpo, createdAt: now.toISOString(), lookup: options.lookup,
+    flavor: flavor.name,
+    from,
+    to: target,
+    rpo,
+    createdAt: now.toISOString(),
+    lookup: options.lookup,
     spaces: { total: spaces.length, pinned },
-    restores, promotions, databases, k8s, skipped,
+    restores,
+    promotions,
+    databases,
+    k8s,
+    skipped,
     dns,
-    refusals, warnings,
+    refusals,
+    warnings,
   };
 }
 
-async function planVolumes(options: PlanFailoverOptions, from: string, database: string, perf: { iops: number; throughputMiBps: number },
-  refuse: (code: string, message: string) => void, warnings: string[]): Promise<VolumeRestorePlan[]> {
+async function planVolumes(
+  options: PlanFailoverOptions,
+  from: string,
+  database: string,
+  perf: { iops: number; throughputMiBps: number },
+  refuse: (code: string, message: string) => void,
+  warnings: string[],
+): Promise<VolumeRestorePlan[]> {
   const { flavor, target, clientsFor, now } = options;
   // The source region may be the one that is down: without it, copies are dated by their own start.
   let sources: SnapshotInfo[] = [];
   try {
     const volumes = await findVolumes(clientsFor(from).ec2, from, flavor.name, database);
-    sources = await snapshotsOfVolumes(clientsFor(from).ec2, from, volumes.map((v) => v.volumeId));
+    sources = await snapshotsOfVolumes(
+      clientsFor(from).ec2,
+      from,
+      volumes.map((v) => v.volumeId),
+    );
   } catch (err) {
-    warnings.push(`could not read ${database} snapshots in ${from} (${errorText(err)}); copy ages in ${target} count from the copies' own start, which can understate them`);
+    warnings.push(
+      `could not read ${database} snapshots in ${from} (${errorText(err)}); copy ages in ${target} count from the copies' own start, which can understate them`,
+    );
   }
   const ec2 = clientsFor(target).ec2;
   const nodes = await findNodes(ec2, target, flavor.name, database);
   if (nodes.length === 0) {
-    refuse('FAILOVER_NO_STANDBY_NODES', `${database} has no database nodes in ${target} (instances tagged flavors:flavor=${flavor.name}, flavors:database=${database}); deploy the flavor's ${target} stack first.`);
+    refuse(
+      'FAILOVER_NO_STANDBY_NODES',
+      `${database} has no database nodes in ${target} (instances tagged flavors:flavor=${flavor.name}, flavors:database=${database}); deploy the flavor's ${target} stack first.`,
+    );
     return [];
   }
   const newest = newestByNode(await copiesInRegion(ec2, target, flavor.name, database, from, sources));
@@ -224,32 +296,56 @@ async function planVolumes(options: PlanFailoverOptions, from: string, database:
   for (const node of nodes) {
     const copy = newest.get(node.node);
     if (!copy) {
-      refuse('FAILOVER_NO_RESTORE_POINT', `${database} node ${node.node} (${node.instanceId}) has no snapshot copy in ${target}; nothing to restore it from.`);
+      refuse(
+        'FAILOVER_NO_RESTORE_POINT',
+        `${database} node ${node.node} (${node.instanceId}) has no snapshot copy in ${target}; nothing to restore it from.`,
+      );
       continue;
     }
     if (!copy.encrypted || !copy.kmsKeyId) {
-      refuse('FAILOVER_SNAPSHOT_UNENCRYPTED', `${copy.snapshotId} (${database} node ${node.node}) is not encrypted with a KMS key; restored volumes must be encrypted with the flavor's key in ${target}.`);
+      refuse(
+        'FAILOVER_SNAPSHOT_UNENCRYPTED',
+        `${copy.snapshotId} (${database} node ${node.node}) is not encrypted with a KMS key; restored volumes must be encrypted with the flavor's key in ${target}.`,
+      );
       continue;
     }
     plans.push({
-      database, node: node.node, instanceId: node.instanceId, availabilityZone: node.availabilityZone, currentVolumeId: node.devices[DB_DATA_DEVICE],
-      snapshotId: copy.snapshotId, dataTime: copy.dataTime.toISOString(), dataTimeBasis: copy.dataTimeBasis, ageMinutes: minutesBetween(copy.dataTime, now),
-      kmsKeyId: copy.kmsKeyId, sizeGiB: copy.sizeGiB, ...perf,
+      database,
+      node: node.node,
+      instanceId: node.instanceId,
+      availabilityZone: node.availabilityZone,
+      currentVolumeId: node.devices[DB_DATA_DEVICE],
+      snapshotId: copy.snapshotId,
+      dataTime: copy.dataTime.toISOString(),
+      dataTimeBasis: copy.dataTimeBasis,
+      ageMinutes: minutesBetween(copy.dataTime, now),
+      kmsKeyId: copy.kmsKeyId,
+      sizeGiB: copy.sizeGiB,
+      ...perf,
     });
   }
   for (const node of newest.keys()) {
-    if (!nodes.some((n) => n.node === node)) warnings.push(`${database}: copies of node ${node} exist in ${target} but no node ${node} runs there; that node's data is not restored`);
+    if (!nodes.some((n) => n.node === node))
+      warnings.push(`${database}: copies of node ${node} exist in ${target} but no node ${node} runs there; that node's data is not restored`);
   }
   return plans;
 }
 
-async function planPromotion(options: PlanFailoverOptions, from: string, database: string,
-  refuse: (code: string, message: string) => void, warnings: string[]): Promise<ReplicaPromotionPlan | undefined> {
+async function planPromotion(
+  options: PlanFailoverOptions,
+  from: string,
+  database: string,
+  refuse: (code: string, message: string) => void,
+  warnings: string[],
+): Promise<ReplicaPromotionPlan | undefined> {
   const { flavor, target, clientsFor, now } = options;
   const inTarget = await findRdsInstances(clientsFor(target).rds, target, flavor.name, database);
   const replica = inTarget.find((i) => i.replicaSource) ?? inTarget[0];
   if (!replica) {
-    refuse('FAILOVER_NO_RESTORE_POINT', `${database} has no read replica in ${target} (DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}); nothing to promote.`);
+    refuse(
+      'FAILOVER_NO_RESTORE_POINT',
+      `${database} has no read replica in ${target} (DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}); nothing to promote.`,
+    );
     return undefined;
   }
   if (!replica.replicaSource) return { database, replicaId: replica.identifier, replication: 'standalone' };
@@ -261,17 +357,26 @@ async function planPromotion(options: PlanFailoverOptions, from: string, databas
   }
   const fresh = await replicaFreshness(clientsFor(target), replica, [...sourceArns], now);
   if (replica.replication && !replica.replication.normal) {
-    warnings.push(`${database}: replica ${replica.identifier} replication is ${replica.replication.status}${replica.replication.message ? ` (${replica.replication.message})` : ''}`);
+    warnings.push(
+      `${database}: replica ${replica.identifier} replication is ${replica.replication.status}${replica.replication.message ? ` (${replica.replication.message})` : ''}`,
+    );
   }
   // The promotion gives the replica's data; backups replicated into the target are a separate restore point.
   if (fresh.backupsRestorableTo && (!fresh.replicaDataTime || fresh.backupsRestorableTo > fresh.replicaDataTime)) {
-    warnings.push(`${database}: automated backups replicated into ${target} are restorable to ${fresh.backupsRestorableTo.toISOString()}, more recent than what the promotion of ${replica.identifier} gives; `
-      + 'the failover does not restore from them (a point-in-time restore by hand can)');
+    warnings.push(
+      `${database}: automated backups replicated into ${target} are restorable to ${fresh.backupsRestorableTo.toISOString()}, more recent than what the promotion of ${replica.identifier} gives; ` +
+        'the failover does not restore from them (a point-in-time restore by hand can)',
+    );
   }
   return {
-    database, replicaId: replica.identifier, replication: replica.replication?.status ?? replica.status,
-    lagSeconds: fresh.lag?.lagSeconds, lagAt: fresh.lag?.at.toISOString(),
-    dataTime: fresh.replicaDataTime?.toISOString(), ageMinutes: fresh.replicaDataTime ? minutesBetween(fresh.replicaDataTime, now) : undefined, note: fresh.note,
+    database,
+    replicaId: replica.identifier,
+    replication: replica.replication?.status ?? replica.status,
+    lagSeconds: fresh.lag?.lagSeconds,
+    lagAt: fresh.lag?.at.toISOString(),
+    dataTime: fresh.replicaDataTime?.toISOString(),
+    ageMinutes: fresh.replicaDataTime ? minutesBetween(fresh.replicaDataTime, now) : undefined,
+    note: fresh.note,
   };
 }
 
@@ -279,32 +384,45 @@ async function planPromotion(options: PlanFailoverOptions, from: string, databas
 export function formatPlan(plan: FailoverPlan): string[] {
   const lines = [`Failover plan for ${plan.flavor}: ${plan.from} -> ${plan.to}; ${describeRpo(plan.rpo)}`];
   const moving = plan.spaces.total - plan.spaces.pinned.length;
-  lines.push(`  1. Fence writers: bump the epoch of all ${plan.spaces.total} space(s) of ${plan.flavor} in table ${plan.lookup.tableName} (${plan.lookup.region}) `
-    + `with conditional writes; ${moving} get home region ${plan.to}. Writers and tokens carrying an old epoch are rejected from then on.`);
+  lines.push(
+    `  1. Fence writers: bump the epoch of all ${plan.spaces.total} space(s) of ${plan.flavor} in table ${plan.lookup.tableName} (${plan.lookup.region}) ` +
+      `with conditional writes; ${moving} get home region ${plan.to}. Writers and tokens carrying an old epoch are rejected from then on.`,
+  );
   if (plan.spaces.pinned.length > 0) {
-    lines.push(`     ${plan.spaces.pinned.length} space(s) keep home ${plan.from}: their policy excludes ${plan.to} (${plan.spaces.pinned.slice(0, 10).join(', ')}${plan.spaces.pinned.length > 10 ? ', …' : ''}); they take no writes until ${plan.from} is back.`);
+    lines.push(
+      `     ${plan.spaces.pinned.length} space(s) keep home ${plan.from}: their policy excludes ${plan.to} (${plan.spaces.pinned.slice(0, 10).join(', ')}${plan.spaces.pinned.length > 10 ? ', …' : ''}); they take no writes until ${plan.from} is back.`,
+    );
   }
   const dbFences = formatDbFences(plan.databases ?? [], plan.from, plan.to);
   const k8s = formatK8sPromotions(plan.k8s ?? []);
-  if (dbFences.fence.length + k8s.fence.length > 0) lines.push(`     Then the old primary's databases (best effort; the failover goes on either way):`, ...dbFences.fence, ...k8s.fence);
+  if (dbFences.fence.length + k8s.fence.length > 0)
+    lines.push(`     Then the old primary's databases (best effort; the failover goes on either way):`, ...dbFences.fence, ...k8s.fence);
   lines.push(`  2. Restore data in ${plan.to}:`);
   for (const r of plan.restores) {
-    lines.push(`     ${r.database} node ${r.node}: new encrypted gp3 volume (${r.sizeGiB} GiB, ${r.iops} IOPS, ${r.throughputMiBps} MiB/s) in ${r.availabilityZone} from ${r.snapshotId} `
-      + `(data of ${r.dataTime}, ${formatMinutes(r.ageMinutes)} old${r.dataTimeBasis === 'copy-start' ? ', dated by the copy' : ''}); stop ${r.instanceId}, `
-      + `${r.currentVolumeId ? `detach ${r.currentVolumeId}, ` : ''}attach at ${DB_DATA_DEVICE}, start.`);
+    lines.push(
+      `     ${r.database} node ${r.node}: new encrypted gp3 volume (${r.sizeGiB} GiB, ${r.iops} IOPS, ${r.throughputMiBps} MiB/s) in ${r.availabilityZone} from ${r.snapshotId} ` +
+        `(data of ${r.dataTime}, ${formatMinutes(r.ageMinutes)} old${r.dataTimeBasis === 'copy-start' ? ', dated by the copy' : ''}); stop ${r.instanceId}, ` +
+        `${r.currentVolumeId ? `detach ${r.currentVolumeId}, ` : ''}attach at ${DB_DATA_DEVICE}, start.`,
+    );
   }
   for (const p of plan.promotions) {
-    lines.push(p.replication === 'standalone'
-      ? `     ${p.database}: ${p.replicaId} is already standalone; nothing to promote.`
-      : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old` : 'data age unknown'}).`);
+    lines.push(
+      p.replication === 'standalone'
+        ? `     ${p.database}: ${p.replicaId} is already standalone; nothing to promote.`
+        : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old` : 'data age unknown'}).`,
+    );
   }
   lines.push(...k8s.restore);
   for (const s of plan.skipped) lines.push(`     ${s.database} (${s.platform}): skipped: ${s.reason}.`);
   if (plan.restores.length + plan.promotions.length + k8s.restore.length + plan.skipped.length === 0) lines.push('     no databases.');
   if (dbFences.target.length > 0) lines.push(`     Then fence the target's databases:`, ...dbFences.target);
-  lines.push(`  3. Switch DNS: ${plan.dns.name} (zone ${plan.dns.hostedZoneId}) sends clients to ${plan.dns.order.join(', then ') || '?'}; wait until Route 53 reports INSYNC.`);
+  lines.push(
+    `  3. Switch DNS: ${plan.dns.name} (zone ${plan.dns.hostedZoneId}) sends clients to ${plan.dns.order.join(', then ') || '?'}; wait until Route 53 reports INSYNC.`,
+  );
   for (const c of plan.dns.changes) lines.push(`     ${c}`);
-  lines.push(`  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, replicas standalone, replica clusters healthy primaries, ${plan.to} PRIMARY in DNS.`);
+  lines.push(
+    `  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, replicas standalone, replica clusters healthy primaries, ${plan.to} PRIMARY in DNS.`,
+  );
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines;
 }

@@ -66,8 +66,16 @@ export interface FailoverState {
 export function newFailoverState(plan: FailoverPlan, failoverId: string, acceptDataLoss: boolean, now: Date): FailoverState {
   const at = now.toISOString();
   return {
-    version: 1, failoverId, flavor: plan.flavor, from: plan.from, to: plan.to, status: 'in-progress', acceptDataLoss,
-    createdAt: at, updatedAt: at, plan,
+    version: 1,
+    failoverId,
+    flavor: plan.flavor,
+    from: plan.from,
+    to: plan.to,
+    status: 'in-progress',
+    acceptDataLoss,
+    createdAt: at,
+    updatedAt: at,
+    plan,
     steps: { fence: { status: 'pending' }, restore: { status: 'pending' }, dns: { status: 'pending' }, verify: { status: 'pending' } },
     fence: { spaces: {} },
     restore: { volumes: {}, promoted: {} },
@@ -79,8 +87,13 @@ export function newFailoverState(plan: FailoverPlan, failoverId: string, acceptD
 
 /** `fo-20250102T030405Z-1a2b`: sortable, unique enough per flavor, usable as an EC2 client token. */
 export function newFailoverId(now: Date, random: () => number = Math.random): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `fo-${stamp}-${Math.floor(random() * 0x10000).toString(16).padStart(4, '0')}`;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `fo-${stamp}-${Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')}`;
 }
 
 export const restoreKey = (database: string, node: string) => `${database}/${node}`;
@@ -91,7 +104,10 @@ export class FailoverStateStore {
   readonly file: string;
   readonly lockFile: string;
 
-  constructor(readonly dir: string, readonly flavor: string) {
+  constructor(
+    readonly dir: string,
+    readonly flavor: string,
+  ) {
     this.file = path.join(dir, `failover-${flavor}.json`);
     this.lockFile = path.join(dir, `failover-${flavor}.lock`);
   }
@@ -100,7 +116,10 @@ export class FailoverStateStore {
     const state = readStateFile(this.file, 'FAILOVER_STATE_CORRUPT') as FailoverState | undefined;
     if (state === undefined) return undefined;
     if (state?.version !== 1 || state.flavor !== this.flavor || !state.steps || !state.plan) {
-      throw new FlavorsError('FAILOVER_STATE_CORRUPT', `${this.file} is not a version 1 failover state of ${this.flavor}; move it away to start over.`);
+      throw new FlavorsError(
+        'FAILOVER_STATE_CORRUPT',
+        `${this.file} is not a version 1 failover state of ${this.flavor}; move it away to start over.`,
+      );
     }
     // Written before the database fence existed: nothing of it was done yet.
     state.dbFence ??= { source: {}, target: {} };

@@ -37,13 +37,25 @@ export type FencingDecision =
  */
 export function checkWriteEpoch(currentEpoch: number, tokenEpoch: number): FencingDecision {
   if (!Number.isSafeInteger(currentEpoch) || currentEpoch < 1 || !Number.isSafeInteger(tokenEpoch) || tokenEpoch < 1) {
-    return { accepted: false, code: 'FENCING_INVALID_EPOCH', message: `epochs must be positive integers (current ${currentEpoch}, write ${tokenEpoch}).` };
+    return {
+      accepted: false,
+      code: 'FENCING_INVALID_EPOCH',
+      message: `epochs must be positive integers (current ${currentEpoch}, write ${tokenEpoch}).`,
+    };
   }
   if (tokenEpoch < currentEpoch) {
-    return { accepted: false, code: 'FENCING_STALE_EPOCH', message: `write carries epoch ${tokenEpoch} but the space is at epoch ${currentEpoch}: the writer was fenced by a failover or move; fetch a new route and token.` };
+    return {
+      accepted: false,
+      code: 'FENCING_STALE_EPOCH',
+      message: `write carries epoch ${tokenEpoch} but the space is at epoch ${currentEpoch}: the writer was fenced by a failover or move; fetch a new route and token.`,
+    };
   }
   if (tokenEpoch > currentEpoch) {
-    return { accepted: false, code: 'FENCING_UNKNOWN_EPOCH', message: `write carries epoch ${tokenEpoch}, newer than this node's ${currentEpoch}: refresh the space's epoch before accepting writes.` };
+    return {
+      accepted: false,
+      code: 'FENCING_UNKNOWN_EPOCH',
+      message: `write carries epoch ${tokenEpoch}, newer than this node's ${currentEpoch}: refresh the space's epoch before accepting writes.`,
+    };
   }
   return { accepted: true };
 }
@@ -68,14 +80,16 @@ export async function listFlavorSpaces(table: LookupTableRef, flavor: string): P
   const spaces: SpaceState[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
-    const page = await table.dynamodb.send(new QueryCommand({
-      TableName: table.tableName,
-      IndexName: LOOKUP_TABLE_KEYS.flavorIndex,
-      KeyConditionExpression: '#gpk = :gpk',
-      ExpressionAttributeNames: { '#gpk': LOOKUP_TABLE_KEYS.flavorIndexPartitionKey },
-      ExpressionAttributeValues: { ':gpk': { S: `FLAVOR#${flavor}` } },
-      ExclusiveStartKey,
-    }));
+    const page = await table.dynamodb.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        IndexName: LOOKUP_TABLE_KEYS.flavorIndex,
+        KeyConditionExpression: '#gpk = :gpk',
+        ExpressionAttributeNames: { '#gpk': LOOKUP_TABLE_KEYS.flavorIndexPartitionKey },
+        ExpressionAttributeValues: { ':gpk': { S: `FLAVOR#${flavor}` } },
+        ExclusiveStartKey,
+      }),
+    );
     spaces.push(...(page.Items ?? []).filter((i) => i[LOOKUP_TABLE_KEYS.sortKey]?.S === 'SPACE').map(spaceOf));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -88,7 +102,8 @@ export async function readSpaces(table: LookupTableRef, spaceIds: readonly strin
   for (let i = 0; i < spaceIds.length; i += 100) {
     let request: KeysAndAttributes | undefined = { Keys: spaceIds.slice(i, i + 100).map((id) => keyOf(spaceKey(id))), ConsistentRead: true };
     for (let attempt = 0; request?.Keys?.length; attempt++) {
-      if (attempt >= 10) throw new FlavorsError('FAILOVER_LOOKUP_THROTTLED', `the lookup table ${table.tableName} kept leaving reads unprocessed; rerun later.`);
+      if (attempt >= 10)
+        throw new FlavorsError('FAILOVER_LOOKUP_THROTTLED', `the lookup table ${table.tableName} kept leaving reads unprocessed; rerun later.`);
       const out: BatchGetItemCommandOutput = await table.dynamodb.send(new BatchGetItemCommand({ RequestItems: { [table.tableName]: request } }));
       for (const item of out.Responses?.[table.tableName] ?? []) {
         const space = spaceOf(item);
@@ -122,19 +137,30 @@ function isConditionalFailure(err: unknown): boolean {
  * Bumps one space from `seen` to `seen + 1` and (unless `keepHome`) sets its home to `target`,
  * only if it still is at `seen` in this flavor. Returns false when the condition failed.
  */
-export async function bumpSpaceEpoch(table: LookupTableRef, flavor: string, spaceId: string, seen: number, target: string, keepHome: boolean): Promise<boolean> {
+export async function bumpSpaceEpoch(
+  table: LookupTableRef,
+  flavor: string,
+  spaceId: string,
+  seen: number,
+  target: string,
+  keepHome: boolean,
+): Promise<boolean> {
   try {
-    await table.dynamodb.send(new UpdateItemCommand({
-      TableName: table.tableName,
-      Key: keyOf(spaceKey(spaceId)),
-      UpdateExpression: keepHome ? 'SET #epoch = :next' : 'SET #epoch = :next, #home = :target',
-      ConditionExpression: '#epoch = :seen AND #flavor = :flavor',
-      ExpressionAttributeNames: { '#epoch': EPOCH, '#flavor': FLAVOR, ...(keepHome ? {} : { '#home': HOME }) },
-      ExpressionAttributeValues: {
-        ':seen': { N: String(seen) }, ':next': { N: String(seen + 1) }, ':flavor': { S: flavor },
-        ...(keepHome ? {} : { ':target': { S: target } }),
-      },
-    }));
+    await table.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: keyOf(spaceKey(spaceId)),
+        UpdateExpression: keepHome ? 'SET #epoch = :next' : 'SET #epoch = :next, #home = :target',
+        ConditionExpression: '#epoch = :seen AND #flavor = :flavor',
+        ExpressionAttributeNames: { '#epoch': EPOCH, '#flavor': FLAVOR, ...(keepHome ? {} : { '#home': HOME }) },
+        ExpressionAttributeValues: {
+          ':seen': { N: String(seen) },
+          ':next': { N: String(seen + 1) },
+          ':flavor': { S: flavor },
+          ...(keepHome ? {} : { ':target': { S: target } }),
+        },
+      }),
+    );
     return true;
   } catch (err) {
     if (isConditionalFailure(err)) return false;
@@ -155,23 +181,30 @@ export interface FailoverLockOwner {
  */
 export async function acquireFailoverLock(table: LookupTableRef, flavor: string, owner: FailoverLockOwner): Promise<void> {
   try {
-    await table.dynamodb.send(new PutItemCommand({
-      TableName: table.tableName,
-      Item: { ...keyOf(failoverLockKey(flavor)), owner: { S: owner.failoverId }, target: { S: owner.target }, startedAt: { S: owner.startedAt } },
-      ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner',
-      ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': { S: owner.failoverId } },
-    }));
+    await table.dynamodb.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { ...keyOf(failoverLockKey(flavor)), owner: { S: owner.failoverId }, target: { S: owner.target }, startedAt: { S: owner.startedAt } },
+        ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: owner.failoverId } },
+      }),
+    );
   } catch (err) {
     if (!isConditionalFailure(err)) throw err;
     const holder = await readFailoverLock(table, flavor);
-    throw new FlavorsError('FAILOVER_CONCURRENT', `another failover of ${flavor} holds the lock${holder ? ` (${holder.failoverId} to ${holder.target}, started ${holder.startedAt})` : ''}; `
-      + 'this run changed nothing. Let it finish, or run --abort where it was started.');
+    throw new FlavorsError(
+      'FAILOVER_CONCURRENT',
+      `another failover of ${flavor} holds the lock${holder ? ` (${holder.failoverId} to ${holder.target}, started ${holder.startedAt})` : ''}; ` +
+        'this run changed nothing. Let it finish, or run --abort where it was started.',
+    );
   }
 }
 
 export async function readFailoverLock(table: LookupTableRef, flavor: string): Promise<FailoverLockOwner | undefined> {
-  const out = await table.dynamodb.send(new GetItemCommand({ TableName: table.tableName, Key: keyOf(failoverLockKey(flavor)), ConsistentRead: true }));
+  const out = await table.dynamodb.send(
+    new GetItemCommand({ TableName: table.tableName, Key: keyOf(failoverLockKey(flavor)), ConsistentRead: true }),
+  );
   if (!out.Item) return undefined;
   return { failoverId: out.Item.owner?.S ?? '?', target: out.Item.target?.S ?? '?', startedAt: out.Item.startedAt?.S ?? '?' };
 }
@@ -179,13 +212,15 @@ export async function readFailoverLock(table: LookupTableRef, flavor: string): P
 /** Releases the lock if this failover holds it; returns whether it did. */
 export async function releaseFailoverLock(table: LookupTableRef, flavor: string, failoverId: string): Promise<boolean> {
   try {
-    await table.dynamodb.send(new DeleteItemCommand({
-      TableName: table.tableName,
-      Key: keyOf(failoverLockKey(flavor)),
-      ConditionExpression: '#owner = :owner',
-      ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': { S: failoverId } },
-    }));
+    await table.dynamodb.send(
+      new DeleteItemCommand({
+        TableName: table.tableName,
+        Key: keyOf(failoverLockKey(flavor)),
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: failoverId } },
+      }),
+    );
     return true;
   } catch (err) {
     if (isConditionalFailure(err)) return false;
@@ -205,10 +240,18 @@ export interface MoveLockOwner {
 }
 
 const ownerItem = (owner: MoveLockOwner): Item => ({
-  owner: { S: owner.moveId }, spaceId: { S: owner.spaceId }, source: { S: owner.source }, target: { S: owner.target }, startedAt: { S: owner.startedAt },
+  owner: { S: owner.moveId },
+  spaceId: { S: owner.spaceId },
+  source: { S: owner.source },
+  target: { S: owner.target },
+  startedAt: { S: owner.startedAt },
 });
 const ownerOf = (item: Item): MoveLockOwner => ({
-  moveId: item.owner?.S ?? '?', spaceId: item.spaceId?.S ?? '?', source: item.source?.S ?? '?', target: item.target?.S ?? '?', startedAt: item.startedAt?.S ?? '?',
+  moveId: item.owner?.S ?? '?',
+  spaceId: item.spaceId?.S ?? '?',
+  source: item.source?.S ?? '?',
+  target: item.target?.S ?? '?',
+  startedAt: item.startedAt?.S ?? '?',
 });
 
 export async function readMoveLock(table: LookupTableRef, spaceId: string): Promise<MoveLockOwner | undefined> {
@@ -221,14 +264,16 @@ export async function listFlavorMoves(table: LookupTableRef, flavor: string): Pr
   const moves: MoveLockOwner[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
-    const page = await table.dynamodb.send(new QueryCommand({
-      TableName: table.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :move)',
-      ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#sk': LOOKUP_TABLE_KEYS.sortKey },
-      ExpressionAttributeValues: { ':pk': { S: failoverLockKey(flavor).pk }, ':move': { S: 'MOVE#' } },
-      ConsistentRead: true,
-      ExclusiveStartKey,
-    }));
+    const page = await table.dynamodb.send(
+      new QueryCommand({
+        TableName: table.tableName,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :move)',
+        ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#sk': LOOKUP_TABLE_KEYS.sortKey },
+        ExpressionAttributeValues: { ':pk': { S: failoverLockKey(flavor).pk }, ':move': { S: 'MOVE#' } },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
     moves.push(...(page.Items ?? []).map(ownerOf));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
@@ -245,27 +290,37 @@ export async function listFlavorMoves(table: LookupTableRef, flavor: string): Pr
  */
 export async function acquireMoveLock(table: LookupTableRef, owner: MoveLockOwner): Promise<void> {
   try {
-    await table.dynamodb.send(new PutItemCommand({
-      TableName: table.tableName,
-      Item: { ...keyOf(moveLockKey(owner.spaceId)), ...ownerItem(owner) },
-      ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner',
-      ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': { S: owner.moveId } },
-    }));
+    await table.dynamodb.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { ...keyOf(moveLockKey(owner.spaceId)), ...ownerItem(owner) },
+        ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': { S: owner.moveId } },
+      }),
+    );
   } catch (err) {
     if (!isConditionalFailure(err)) throw err;
     const holder = await readMoveLock(table, owner.spaceId);
-    throw new FlavorsError('MOVE_CONCURRENT', `another move of space ${owner.spaceId} holds its lock${holder ? ` (${holder.moveId} from ${holder.source} to ${holder.target}, started ${holder.startedAt})` : ''}; `
-      + 'this run changed nothing. Let it finish, or run --abort where it was started.');
+    throw new FlavorsError(
+      'MOVE_CONCURRENT',
+      `another move of space ${owner.spaceId} holds its lock${holder ? ` (${holder.moveId} from ${holder.source} to ${holder.target}, started ${holder.startedAt})` : ''}; ` +
+        'this run changed nothing. Let it finish, or run --abort where it was started.',
+    );
   }
   for (const flavor of [owner.source, owner.target]) {
-    await table.dynamodb.send(new PutItemCommand({ TableName: table.tableName, Item: { ...keyOf(flavorMoveKey(flavor, owner.spaceId)), ...ownerItem(owner) } }));
+    await table.dynamodb.send(
+      new PutItemCommand({ TableName: table.tableName, Item: { ...keyOf(flavorMoveKey(flavor, owner.spaceId)), ...ownerItem(owner) } }),
+    );
   }
   for (const flavor of [owner.source, owner.target]) {
     const failover = await readFailoverLock(table, flavor);
     if (failover) {
-      throw new FlavorsError('MOVE_FAILOVER_IN_PROGRESS', `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}, started ${failover.startedAt}) is in progress; `
-        + `space ${owner.spaceId} cannot move while it runs. Rerun after it has finished.`);
+      throw new FlavorsError(
+        'MOVE_FAILOVER_IN_PROGRESS',
+        `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}, started ${failover.startedAt}) is in progress; ` +
+          `space ${owner.spaceId} cannot move while it runs. Rerun after it has finished.`,
+      );
     }
   }
 }
@@ -274,13 +329,15 @@ export async function acquireMoveLock(table: LookupTableRef, owner: MoveLockOwne
 export async function releaseMoveLock(table: LookupTableRef, owner: MoveLockOwner): Promise<void> {
   for (const key of [flavorMoveKey(owner.source, owner.spaceId), flavorMoveKey(owner.target, owner.spaceId), moveLockKey(owner.spaceId)]) {
     try {
-      await table.dynamodb.send(new DeleteItemCommand({
-        TableName: table.tableName,
-        Key: keyOf(key),
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':owner': { S: owner.moveId } },
-      }));
+      await table.dynamodb.send(
+        new DeleteItemCommand({
+          TableName: table.tableName,
+          Key: keyOf(key),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner.moveId } },
+        }),
+      );
     } catch (err) {
       if (!isConditionalFailure(err)) throw err;
     }

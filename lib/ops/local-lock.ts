@@ -61,12 +61,22 @@ export function takeLocalLock(file: string, options: LocalLockOptions): LocalLoc
     try {
       fs.writeFileSync(file, JSON.stringify(info), { flag: 'wx', mode: 0o600 });
       let held = true;
-      return { release: () => { if (held) { held = false; fs.rmSync(file, { force: true }); } } };
+      return {
+        release: () => {
+          if (held) {
+            held = false;
+            fs.rmSync(file, { force: true });
+          }
+        },
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = lockHolder(file);
       if (holder && (holder.host !== info.host || pidAlive(holder.pid))) {
-        throw new FlavorsError(options.code, `another ${options.what} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) holds ${file}; wait for it to end.`);
+        throw new FlavorsError(
+          options.code,
+          `another ${options.what} (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}) holds ${file}; wait for it to end.`,
+        );
       }
       if (!holder && lockAgeMs(file) < 10_000) {
         // Created a moment ago and not written yet: another run is taking it right now.

@@ -1,9 +1,4 @@
-import {
-  DescribeDBInstanceAutomatedBackupsCommand,
-  DescribeDBInstancesCommand,
-  type DBInstance,
-  type RDSClient,
-} from '@aws-sdk/client-rds';
+import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, type DBInstance, type RDSClient } from '@aws-sdk/client-rds';
 import { GetMetricStatisticsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DB_TAGS } from '../database/tags';
 import { OPS_DEFAULTS } from './defaults';
@@ -44,9 +39,14 @@ export interface RdsInstance {
 function toInstance(db: DBInstance, region: string): RdsInstance {
   const replication = db.StatusInfos?.find((s) => s.StatusType === 'read replication');
   return {
-    identifier: db.DBInstanceIdentifier!, arn: db.DBInstanceArn ?? '', region, status: db.DBInstanceStatus ?? 'unknown',
+    identifier: db.DBInstanceIdentifier!,
+    arn: db.DBInstanceArn ?? '',
+    region,
+    status: db.DBInstanceStatus ?? 'unknown',
     replicaSource: db.ReadReplicaSourceDBInstanceIdentifier || undefined,
-    replication: replication ? { status: replication.Status ?? 'unknown', normal: replication.Normal ?? false, message: replication.Message } : undefined,
+    replication: replication
+      ? { status: replication.Status ?? 'unknown', normal: replication.Normal ?? false, message: replication.Message }
+      : undefined,
     backupReplications: (db.DBInstanceAutomatedBackupsReplications ?? []).map((r) => r.DBInstanceAutomatedBackupsArn!).filter(Boolean),
     kmsKeyId: db.KmsKeyId,
     securityGroupIds: (db.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!).filter(Boolean),
@@ -62,7 +62,8 @@ export async function findRdsInstances(rds: RDSClient, region: string, flavor: s
     const page = await rds.send(new DescribeDBInstancesCommand({ Marker }));
     for (const db of page.DBInstances ?? []) {
       const tags = new Map((db.TagList ?? []).map((t) => [t.Key, t.Value]));
-      if (tags.get(DB_TAGS.flavor) === flavor && tags.get(DB_TAGS.database) === database && db.DBInstanceIdentifier) found.push(toInstance(db, region));
+      if (tags.get(DB_TAGS.flavor) === flavor && tags.get(DB_TAGS.database) === database && db.DBInstanceIdentifier)
+        found.push(toInstance(db, region));
     }
     Marker = page.Marker;
   } while (Marker);
@@ -99,7 +100,12 @@ export async function replicatedBackups(rds: RDSClient, sourceInstanceArns: read
     const page = await rds.send(new DescribeDBInstanceAutomatedBackupsCommand({ Marker }));
     for (const b of page.DBInstanceAutomatedBackups ?? []) {
       if (!b.DBInstanceArn || !wanted.has(b.DBInstanceArn)) continue;
-      found.push({ arn: b.DBInstanceAutomatedBackupsArn ?? '', sourceInstanceArn: b.DBInstanceArn, status: b.Status ?? 'unknown', latestRestorableTime: b.RestoreWindow?.LatestTime });
+      found.push({
+        arn: b.DBInstanceAutomatedBackupsArn ?? '',
+        sourceInstanceArn: b.DBInstanceArn,
+        status: b.Status ?? 'unknown',
+        latestRestorableTime: b.RestoreWindow?.LatestTime,
+      });
     }
     Marker = page.Marker;
   } while (Marker);
@@ -114,11 +120,23 @@ export interface ReplicaLag {
 }
 
 /** The newest `ReplicaLag` datapoint (Maximum over a minute) of a replica within the window, or undefined. */
-export async function replicaLag(cloudwatch: CloudWatchClient, replicaId: string, now: Date, windowMinutes: number = OPS_DEFAULTS.replicaLagWindowMinutes): Promise<ReplicaLag | undefined> {
-  const out = await cloudwatch.send(new GetMetricStatisticsCommand({
-    Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }],
-    StartTime: new Date(now.getTime() - windowMinutes * 60_000), EndTime: now, Period: 60, Statistics: ['Maximum'],
-  }));
+export async function replicaLag(
+  cloudwatch: CloudWatchClient,
+  replicaId: string,
+  now: Date,
+  windowMinutes: number = OPS_DEFAULTS.replicaLagWindowMinutes,
+): Promise<ReplicaLag | undefined> {
+  const out = await cloudwatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: 'AWS/RDS',
+      MetricName: 'ReplicaLag',
+      Dimensions: [{ Name: 'DBInstanceIdentifier', Value: replicaId }],
+      StartTime: new Date(now.getTime() - windowMinutes * 60_000),
+      EndTime: now,
+      Period: 60,
+      Statistics: ['Maximum'],
+    }),
+  );
   const newest = (out.Datapoints ?? [])
     .filter((d): d is typeof d & { Timestamp: Date; Maximum: number } => d.Timestamp !== undefined && typeof d.Maximum === 'number')
     .sort((a, b) => b.Timestamp.getTime() - a.Timestamp.getTime())[0];
@@ -150,8 +168,11 @@ export interface ReplicaFreshness {
 }
 
 /** The replica's data time by its lag, or why it is unknown. */
-async function lagMeasure(cloudwatch: CloudWatchClient, replica: RdsInstance | undefined, now: Date):
-  Promise<{ dataTime?: Date; lag?: ReplicaLag; facts: string[]; problem?: string }> {
+async function lagMeasure(
+  cloudwatch: CloudWatchClient,
+  replica: RdsInstance | undefined,
+  now: Date,
+): Promise<{ dataTime?: Date; lag?: ReplicaLag; facts: string[]; problem?: string }> {
   if (!replica?.replicaSource) return { facts: [], problem: replica ? `${replica.identifier} is not a read replica` : 'no read replica' };
   const state = replica.replication;
   const facts = [`replica ${replica.identifier} ${state?.status ?? replica.status}${state?.message ? ` (${state.message})` : ''}`];
@@ -168,7 +189,8 @@ async function lagMeasure(cloudwatch: CloudWatchClient, replica: RdsInstance | u
   if (!normal) return { lag, facts, problem: `replication state ${state?.status ?? replica.status} is not normal` };
   if (unreadable) return { facts, problem: unreadable };
   if (!lag) return { facts, problem: `no ReplicaLag datapoint in the last ${OPS_DEFAULTS.replicaLagWindowMinutes} min: lag unknown` };
-  if (lag.lagSeconds < 0) return { lag, facts, problem: `ReplicaLag ${lag.lagSeconds} at ${lag.at.toISOString()}: RDS reports replication not running` };
+  if (lag.lagSeconds < 0)
+    return { lag, facts, problem: `ReplicaLag ${lag.lagSeconds} at ${lag.at.toISOString()}: RDS reports replication not running` };
   const maxAge = OPS_DEFAULTS.replicaLagMaxAgeMinutes;
   if (now.getTime() - lag.at.getTime() > maxAge * 60_000) {
     return { lag, facts, problem: `newest ReplicaLag datapoint is from ${lag.at.toISOString()}, more than ${maxAge} min ago: lag now unknown` };
@@ -184,8 +206,12 @@ async function lagMeasure(cloudwatch: CloudWatchClient, replica: RdsInstance | u
  * (OPS_DEFAULTS.replicaLagMaxAgeMinutes); automated backups replicated into the region (from
  * `sourceArns`) give a second restore point, and the fresher of the two is the region's newest.
  */
-export async function replicaFreshness(clients: { rds: RDSClient; cloudwatch: CloudWatchClient }, replica: RdsInstance | undefined,
-  sourceArns: readonly string[], now: Date): Promise<ReplicaFreshness> {
+export async function replicaFreshness(
+  clients: { rds: RDSClient; cloudwatch: CloudWatchClient },
+  replica: RdsInstance | undefined,
+  sourceArns: readonly string[],
+  now: Date,
+): Promise<ReplicaFreshness> {
   const measured = await lagMeasure(clients.cloudwatch, replica, now);
   const notes = [...measured.facts];
   if (measured.problem) notes.push(measured.problem);
@@ -198,7 +224,12 @@ export async function replicaFreshness(clients: { rds: RDSClient; cloudwatch: Cl
   ];
   const best = candidates.sort((a, b) => b.time.getTime() - a.time.getTime())[0];
   return {
-    replicaDataTime: measured.dataTime, lag: measured.lag, backupsRestorableTo, dataTime: best?.time, measure: best?.measure,
-    problem: measured.problem, note: notes.join('; '),
+    replicaDataTime: measured.dataTime,
+    lag: measured.lag,
+    backupsRestorableTo,
+    dataTime: best?.time,
+    measure: best?.measure,
+    problem: measured.problem,
+    note: notes.join('; '),
   };
 }

@@ -55,22 +55,34 @@ async function restoredTags(ec2: EC2Client, ctx: RestoreContext, item: VolumeRes
   }
   const tags: Record<string, string> = {
     ...Object.fromEntries(Object.entries(inherited).filter(([k]) => !k.startsWith('aws:') && k !== FAILOVER_TAGS.replacedBy)),
-    [DB_TAGS.flavor]: ctx.flavor, [DB_TAGS.database]: item.database, [DB_TAGS.node]: item.node, [DB_TAGS.role]: DB_DATA_ROLE,
-    [DB_TAGS.regionRole]: ctx.regionRole, [SNAPSHOT_TARGET_TAG_KEY]: snapshotTargetValue(ctx.flavor), [FAILOVER_TAGS.failoverId]: ctx.failoverId,
+    [DB_TAGS.flavor]: ctx.flavor,
+    [DB_TAGS.database]: item.database,
+    [DB_TAGS.node]: item.node,
+    [DB_TAGS.role]: DB_DATA_ROLE,
+    [DB_TAGS.regionRole]: ctx.regionRole,
+    [SNAPSHOT_TARGET_TAG_KEY]: snapshotTargetValue(ctx.flavor),
+    [FAILOVER_TAGS.failoverId]: ctx.failoverId,
   };
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-async function volumeState(ec2: EC2Client, volumeId: string): Promise<{ state: string; attachments: { instanceId: string; device: string; state: string }[] }> {
+async function volumeState(
+  ec2: EC2Client,
+  volumeId: string,
+): Promise<{ state: string; attachments: { instanceId: string; device: string; state: string }[] }> {
   const out = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
   const v = out.Volumes?.[0];
   if (!v) throw new FlavorsError('FAILOVER_VOLUME_GONE', `volume ${volumeId} no longer exists.`);
-  return { state: v.State ?? 'unknown', attachments: (v.Attachments ?? []).map((a) => ({ instanceId: a.InstanceId ?? '', device: a.Device ?? '', state: a.State ?? '' })) };
+  return {
+    state: v.State ?? 'unknown',
+    attachments: (v.Attachments ?? []).map((a) => ({ instanceId: a.InstanceId ?? '', device: a.Device ?? '', state: a.State ?? '' })),
+  };
 }
 
 async function nodeOf(ec2: EC2Client, ctx: RestoreContext, item: VolumeRestorePlan): Promise<DbNode> {
   const [node] = await findNodes(ec2, ctx.region, ctx.flavor, item.database, [item.instanceId]);
-  if (!node) throw new FlavorsError('FAILOVER_NODE_GONE', `${item.database} node ${item.node} (${item.instanceId}) no longer exists in ${ctx.region}.`);
+  if (!node)
+    throw new FlavorsError('FAILOVER_NODE_GONE', `${item.database} node ${item.node} (${item.instanceId}) no longer exists in ${ctx.region}.`);
   return node;
 }
 
@@ -79,23 +91,33 @@ async function waitInstance(ec2: EC2Client, ctx: RestoreContext, item: VolumeRes
 }
 
 /** The restored volume of this failover and node: found by tag, else created (idempotent by client token). */
-async function restoredVolume(ec2: EC2Client, ctx: RestoreContext, item: VolumeRestorePlan, progress: VolumeRestoreProgress, save: () => void): Promise<string> {
+async function restoredVolume(
+  ec2: EC2Client,
+  ctx: RestoreContext,
+  item: VolumeRestorePlan,
+  progress: VolumeRestoreProgress,
+  save: () => void,
+): Promise<string> {
   if (progress.volumeId) return progress.volumeId;
-  const [existing] = await findVolumes(ec2, ctx.region, ctx.flavor, item.database, undefined,
-    [{ Name: `tag:${FAILOVER_TAGS.failoverId}`, Values: [ctx.failoverId] }, { Name: `tag:${DB_TAGS.node}`, Values: [item.node] }]);
+  const [existing] = await findVolumes(ec2, ctx.region, ctx.flavor, item.database, undefined, [
+    { Name: `tag:${FAILOVER_TAGS.failoverId}`, Values: [ctx.failoverId] },
+    { Name: `tag:${DB_TAGS.node}`, Values: [item.node] },
+  ]);
   let volumeId = existing?.volumeId;
   if (!volumeId) {
-    const out = await ec2.send(new CreateVolumeCommand({
-      AvailabilityZone: item.availabilityZone,
-      SnapshotId: item.snapshotId,
-      VolumeType: 'gp3',
-      Iops: item.iops,
-      Throughput: item.throughputMiBps,
-      Encrypted: true,
-      KmsKeyId: item.kmsKeyId,
-      ClientToken: `${ctx.failoverId}/${item.database}/${item.node}`.slice(0, 64),
-      TagSpecifications: [{ ResourceType: 'volume', Tags: await restoredTags(ec2, ctx, item) }],
-    }));
+    const out = await ec2.send(
+      new CreateVolumeCommand({
+        AvailabilityZone: item.availabilityZone,
+        SnapshotId: item.snapshotId,
+        VolumeType: 'gp3',
+        Iops: item.iops,
+        Throughput: item.throughputMiBps,
+        Encrypted: true,
+        KmsKeyId: item.kmsKeyId,
+        ClientToken: `${ctx.failoverId}/${item.database}/${item.node}`.slice(0, 64),
+        TagSpecifications: [{ ResourceType: 'volume', Tags: await restoredTags(ec2, ctx, item) }],
+      }),
+    );
     volumeId = out.VolumeId!;
     ctx.log(`created ${volumeId} from ${item.snapshotId} in ${item.availabilityZone}`);
   }
@@ -110,15 +132,29 @@ async function restoredVolume(ec2: EC2Client, ctx: RestoreContext, item: VolumeR
  * data volume detached (kept, re-tagged `db-data-replaced` and taken out of the snapshot policy),
  * the new one attached at the data device, and the node started again.
  */
-export async function restoreNodeVolume(ec2: EC2Client, ctx: RestoreContext, item: VolumeRestorePlan, progress: VolumeRestoreProgress, save: () => void): Promise<void> {
+export async function restoreNodeVolume(
+  ec2: EC2Client,
+  ctx: RestoreContext,
+  item: VolumeRestorePlan,
+  progress: VolumeRestoreProgress,
+  save: () => void,
+): Promise<void> {
   const volumeId = await restoredVolume(ec2, ctx, item, progress, save);
-  await pollUntil(`${volumeId} available`, async () => {
-    const v = await volumeState(ec2, volumeId);
-    if (v.state === 'error') throw new FlavorsError('FAILOVER_VOLUME_ERROR', `${volumeId} (from ${item.snapshotId}) is in state error; run --abort and investigate the snapshot.`);
-    const elsewhere = v.attachments.find((a) => a.instanceId !== item.instanceId);
-    if (elsewhere) throw new FlavorsError('FAILOVER_VOLUME_IN_USE', `${volumeId} is attached to ${elsewhere.instanceId}, not ${item.instanceId}.`);
-    return v.state === 'available' || v.state === 'in-use' ? true : undefined;
-  }, ctx.poll);
+  await pollUntil(
+    `${volumeId} available`,
+    async () => {
+      const v = await volumeState(ec2, volumeId);
+      if (v.state === 'error')
+        throw new FlavorsError(
+          'FAILOVER_VOLUME_ERROR',
+          `${volumeId} (from ${item.snapshotId}) is in state error; run --abort and investigate the snapshot.`,
+        );
+      const elsewhere = v.attachments.find((a) => a.instanceId !== item.instanceId);
+      if (elsewhere) throw new FlavorsError('FAILOVER_VOLUME_IN_USE', `${volumeId} is attached to ${elsewhere.instanceId}, not ${item.instanceId}.`);
+      return v.state === 'available' || v.state === 'in-use' ? true : undefined;
+    },
+    ctx.poll,
+  );
 
   let node = await nodeOf(ec2, ctx, item);
   if (node.devices[DB_DATA_DEVICE] !== volumeId) {
@@ -129,10 +165,16 @@ export async function restoreNodeVolume(ec2: EC2Client, ctx: RestoreContext, ite
     }
     const old = node.devices[DB_DATA_DEVICE];
     if (old && old !== volumeId) {
-      await ec2.send(new CreateTagsCommand({
-        Resources: [old],
-        Tags: [{ Key: DB_TAGS.role, Value: REPLACED_DATA_ROLE }, { Key: FAILOVER_TAGS.replacedBy, Value: volumeId }, { Key: FAILOVER_TAGS.failoverId, Value: ctx.failoverId }],
-      }));
+      await ec2.send(
+        new CreateTagsCommand({
+          Resources: [old],
+          Tags: [
+            { Key: DB_TAGS.role, Value: REPLACED_DATA_ROLE },
+            { Key: FAILOVER_TAGS.replacedBy, Value: volumeId },
+            { Key: FAILOVER_TAGS.failoverId, Value: ctx.failoverId },
+          ],
+        }),
+      );
       // The snapshot policy stops backing up the empty standby volume; the restored one carries the tag now.
       await ec2.send(new DeleteTagsCommand({ Resources: [old], Tags: [{ Key: SNAPSHOT_TARGET_TAG_KEY }] }));
       await ec2.send(new DetachVolumeCommand({ VolumeId: old, InstanceId: item.instanceId }));
@@ -143,10 +185,14 @@ export async function restoreNodeVolume(ec2: EC2Client, ctx: RestoreContext, ite
     if (!v.attachments.some((a) => a.instanceId === item.instanceId)) {
       await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: item.instanceId, Device: DB_DATA_DEVICE }));
     }
-    await pollUntil(`${volumeId} attached to ${item.instanceId}`, async () => {
-      const now = await volumeState(ec2, volumeId);
-      return now.attachments.some((a) => a.instanceId === item.instanceId && a.state === 'attached') ? true : undefined;
-    }, ctx.poll);
+    await pollUntil(
+      `${volumeId} attached to ${item.instanceId}`,
+      async () => {
+        const now = await volumeState(ec2, volumeId);
+        return now.attachments.some((a) => a.instanceId === item.instanceId && a.state === 'attached') ? true : undefined;
+      },
+      ctx.poll,
+    );
     ctx.log(`attached ${volumeId} to ${item.instanceId} at ${DB_DATA_DEVICE}`);
     node = await nodeOf(ec2, ctx, item);
   }
@@ -162,21 +208,29 @@ export async function restoreNodeVolume(ec2: EC2Client, ctx: RestoreContext, ite
  * Promotes the read replica to a standalone instance and waits until it is available. Asking
  * again while a promotion runs is rejected by RDS (InvalidDBInstanceState) and ignored here.
  */
-export async function promoteReplica(rds: RDSClient, ctx: Pick<RestoreContext, 'region' | 'poll' | 'log'>, item: ReplicaPromotionPlan): Promise<void> {
+export async function promoteReplica(
+  rds: RDSClient,
+  ctx: Pick<RestoreContext, 'region' | 'poll' | 'log'>,
+  item: ReplicaPromotionPlan,
+): Promise<void> {
   let asked = false;
-  await pollUntil(`${item.replicaId} promoted and available`, async () => {
-    const db = await getRdsInstance(rds, ctx.region, item.replicaId);
-    if (!db) throw new FlavorsError('FAILOVER_REPLICA_GONE', `DB instance ${item.replicaId} no longer exists in ${ctx.region}.`);
-    if (!db.replicaSource) return db.status === 'available' ? true : undefined;
-    if (db.status === 'available' && !asked) {
-      try {
-        await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: item.replicaId }));
-        ctx.log(`promotion of ${item.replicaId} requested`);
-      } catch (err) {
-        if (!(err instanceof Error && err.name === 'InvalidDBInstanceStateFault')) throw err;
+  await pollUntil(
+    `${item.replicaId} promoted and available`,
+    async () => {
+      const db = await getRdsInstance(rds, ctx.region, item.replicaId);
+      if (!db) throw new FlavorsError('FAILOVER_REPLICA_GONE', `DB instance ${item.replicaId} no longer exists in ${ctx.region}.`);
+      if (!db.replicaSource) return db.status === 'available' ? true : undefined;
+      if (db.status === 'available' && !asked) {
+        try {
+          await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: item.replicaId }));
+          ctx.log(`promotion of ${item.replicaId} requested`);
+        } catch (err) {
+          if (!(err instanceof Error && err.name === 'InvalidDBInstanceStateFault')) throw err;
+        }
+        asked = true;
       }
-      asked = true;
-    }
-    return undefined;
-  }, ctx.poll);
+      return undefined;
+    },
+    ctx.poll,
+  );
 }

@@ -28,8 +28,10 @@ export function rpoOf(flavor: Flavor, primary: string = flavor.primaryRegion, es
 }
 
 export function describeRpo(rpo: Rpo): string {
-  return `RPO ${formatMinutes(rpo.minutes)} (snapshot every ${rpo.intervalHours}h + ${formatMinutes(rpo.startWindowMinutes)} DLM start window`
-    + `${rpo.copyMinutes ? ` + ${formatMinutes(rpo.copyMinutes)} copy estimate` : ''})`;
+  return (
+    `RPO ${formatMinutes(rpo.minutes)} (snapshot every ${rpo.intervalHours}h + ${formatMinutes(rpo.startWindowMinutes)} DLM start window` +
+    `${rpo.copyMinutes ? ` + ${formatMinutes(rpo.copyMinutes)} copy estimate` : ''})`
+  );
 }
 
 /** Whole minutes between two instants (never negative: clocks may disagree by a little). */

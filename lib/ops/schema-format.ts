@@ -24,17 +24,24 @@ function stateOf(status: TargetStatus): string {
 
 /** The header line: which files the command compared against. */
 export function migrationsHeader(database: string, dir: string, migrations: readonly Migration[]): string {
-  const range = migrations.length > 0 ? ` (${formatVersion(migrations[0].version)}..${formatVersion(migrations[migrations.length - 1].version)})` : '';
+  const range =
+    migrations.length > 0 ? ` (${formatVersion(migrations[0].version)}..${formatVersion(migrations[migrations.length - 1].version)})` : '';
   return `${database}: ${migrations.length} migration${migrations.length === 1 ? '' : 's'} in ${dir}/${range}`;
 }
 
 /** `flavors schema status`: one row per flavor, then each problem as `error CODE: flavor (region): …`. */
 export function formatStatus(statuses: readonly TargetStatus[]): { table: string[]; errors: string[] } {
-  const rows = [['FLAVOR', 'PRIMARY', 'APPLIED', 'PENDING', 'STATE'], ...statuses.map((s) => [
-    s.target.ref.flavor, s.target.ref.region, versionOf(s.state.appliedVersion), String(s.state.pending.length), stateOf(s),
-  ])];
+  const rows = [
+    ['FLAVOR', 'PRIMARY', 'APPLIED', 'PENDING', 'STATE'],
+    ...statuses.map((s) => [s.target.ref.flavor, s.target.ref.region, versionOf(s.state.appliedVersion), String(s.state.pending.length), stateOf(s)]),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const table = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ').trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
   return { table, errors: problemLines(statuses) };
 }
 
@@ -50,11 +57,12 @@ export function formatApplyPlan(statuses: readonly TargetStatus[], migrations: r
     const { state } = s;
     const retried = state.unfinished.filter((u) => u.entry.version === retry && u.migration).map((u) => u.migration!);
     const runs = [...retried, ...state.pending];
-    const what = s.problems.length > 0
-      ? `blocked at ${versionOf(state.appliedVersion)} (${s.problems.map((p) => p.code).join(', ')})`
-      : runs.length === 0
-        ? `up to date at ${versionOf(state.appliedVersion)}`
-        : `${versionOf(state.appliedVersion)} -> ${top}: ${retried.length > 0 ? `retry ${names(retried)}${state.pending.length > 0 ? ', then ' : ''}` : ''}${names(state.pending)}`;
+    const what =
+      s.problems.length > 0
+        ? `blocked at ${versionOf(state.appliedVersion)} (${s.problems.map((p) => p.code).join(', ')})`
+        : runs.length === 0
+          ? `up to date at ${versionOf(state.appliedVersion)}`
+          : `${versionOf(state.appliedVersion)} -> ${top}: ${retried.length > 0 ? `retry ${names(retried)}${state.pending.length > 0 ? ', then ' : ''}` : ''}${names(state.pending)}`;
     return `  ${i + 1}. ${targetLabel(s.target)}${s.target.canary ? ' [canary]' : ''}: ${what}`;
   });
   return [`apply order (${statuses.some((s) => s.target.canary) ? 'canary first, then ' : ''}by name):`, ...lines];
@@ -76,8 +84,18 @@ export function statusJson(database: string, statuses: readonly TargetStatus[]):
       connection: connectionKey(target.ref),
       appliedVersion: state.appliedVersion ?? null,
       pending: state.pending.map((m) => ({ version: m.version, name: m.name, noTransaction: m.noTransaction })),
-      drift: state.drift.map((d) => ({ version: d.migration.version, name: d.migration.name, appliedChecksum: d.entry.checksum, fileChecksum: d.migration.checksum })),
-      unfinished: state.unfinished.map((u) => ({ version: u.entry.version, name: u.entry.name, startedAt: u.entry.startedAt.toISOString(), diagnosis: u.diagnosis })),
+      drift: state.drift.map((d) => ({
+        version: d.migration.version,
+        name: d.migration.name,
+        appliedChecksum: d.entry.checksum,
+        fileChecksum: d.migration.checksum,
+      })),
+      unfinished: state.unfinished.map((u) => ({
+        version: u.entry.version,
+        name: u.entry.name,
+        startedAt: u.entry.startedAt.toISOString(),
+        diagnosis: u.diagnosis,
+      })),
       missing: state.missing.map((h) => ({ version: h.version, name: h.name })),
       outOfOrder: state.outOfOrder.map((m) => ({ version: m.version, name: m.name })),
       problems,

@@ -35,14 +35,20 @@ function quoteIdent(name: string): string {
  * changes `search_path` must not move the history somewhere else mid-run.
  */
 export class SchemaHistory {
-  private constructor(private readonly client: Client, readonly schema: string) {}
+  private constructor(
+    private readonly client: Client,
+    readonly schema: string,
+  ) {}
 
   /** Binds to the connection's default schema (`current_schema()`). */
   static async open(client: Client): Promise<SchemaHistory> {
     const { rows } = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
     const schema = rows[0]?.schema;
     if (!schema) {
-      throw new FlavorsError('SCHEMA_NO_DEFAULT_SCHEMA', 'the connection has no default schema (its search_path names no existing schema); fix the role\'s search_path so the history has a home.');
+      throw new FlavorsError(
+        'SCHEMA_NO_DEFAULT_SCHEMA',
+        "the connection has no default schema (its search_path names no existing schema); fix the role's search_path so the history has a home.",
+      );
     }
     return new SchemaHistory(client, schema);
   }
@@ -71,10 +77,21 @@ export class SchemaHistory {
     const exists = await this.client.query<{ oid: string | null }>('SELECT to_regclass($1)::text AS oid', [this.table]);
     if (!exists.rows[0]?.oid) return [];
     const { rows } = await this.client.query<{
-      version: string; name: string; checksum: string; status: HistoryStatus; started_at: Date; applied_at: Date | null; duration_ms: number | null; applied_by: string;
+      version: string;
+      name: string;
+      checksum: string;
+      status: HistoryStatus;
+      started_at: Date;
+      applied_at: Date | null;
+      duration_ms: number | null;
+      applied_by: string;
     }>(`SELECT version, name, checksum, status, started_at, applied_at, duration_ms, applied_by FROM ${this.table} ORDER BY version`);
     return rows.map((r) => ({
-      version: Number(r.version), name: r.name, checksum: r.checksum, status: r.status, startedAt: r.started_at,
+      version: Number(r.version),
+      name: r.name,
+      checksum: r.checksum,
+      status: r.status,
+      startedAt: r.started_at,
       ...(r.applied_at ? { appliedAt: r.applied_at } : {}),
       ...(r.duration_ms !== null ? { durationMs: r.duration_ms } : {}),
       appliedBy: r.applied_by,
@@ -103,7 +120,10 @@ export class SchemaHistory {
       [migration.version, migration.name, migration.checksum, retry],
     );
     if (result.rowCount !== 1) {
-      throw new FlavorsError('SCHEMA_HISTORY_CONFLICT', `the history row of ${migration.name} is not an unfinished attempt any more; run 'flavors schema status' and look again.`);
+      throw new FlavorsError(
+        'SCHEMA_HISTORY_CONFLICT',
+        `the history row of ${migration.name} is not an unfinished attempt any more; run 'flavors schema status' and look again.`,
+      );
     }
   }
 

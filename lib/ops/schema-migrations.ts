@@ -60,7 +60,10 @@ export function formatVersion(version: number): string {
 export function loadMigrations(root: string, database: string, display: (file: string) => string = (f) => f): Migration[] {
   const dir = path.join(root, database);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new FlavorsError('SCHEMA_NO_MIGRATIONS', `${display(dir)}/ does not exist; create it with the first migration, e.g. ${display(path.join(dir, '0001_create_tables.sql'))}, or pass --migrations-dir <folder holding ${database}/>.`);
+    throw new FlavorsError(
+      'SCHEMA_NO_MIGRATIONS',
+      `${display(dir)}/ does not exist; create it with the first migration, e.g. ${display(path.join(dir, '0001_create_tables.sql'))}, or pass --migrations-dir <folder holding ${database}/>.`,
+    );
   }
   const byVersion = new Map<number, Migration>();
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -68,7 +71,10 @@ export function loadMigrations(root: string, database: string, display: (file: s
     const file = display(path.join(dir, entry.name));
     const match = FILE_NAME.exec(entry.name);
     if (!entry.isFile() || !match) {
-      throw new FlavorsError('SCHEMA_MIGRATION_BAD_NAME', `${file}: a migration is a file named NNNN_description.sql (at least four digits, then lower-case letters, digits and _), e.g. 0004_add_currency.sql; rename it or move it out of ${display(dir)}/.`);
+      throw new FlavorsError(
+        'SCHEMA_MIGRATION_BAD_NAME',
+        `${file}: a migration is a file named NNNN_description.sql (at least four digits, then lower-case letters, digits and _), e.g. 0004_add_currency.sql; rename it or move it out of ${display(dir)}/.`,
+      );
     }
     const version = Number(match[1]);
     if (!Number.isSafeInteger(version)) {
@@ -76,7 +82,10 @@ export function loadMigrations(root: string, database: string, display: (file: s
     }
     const other = byVersion.get(version);
     if (other) {
-      throw new FlavorsError('SCHEMA_MIGRATION_DUPLICATE_VERSION', `${file}: version ${formatVersion(version)} is also ${other.file}; give one of them the next free number.`);
+      throw new FlavorsError(
+        'SCHEMA_MIGRATION_DUPLICATE_VERSION',
+        `${file}: version ${formatVersion(version)} is also ${other.file}; give one of them the next free number.`,
+      );
     }
     byVersion.set(version, readMigration(path.join(dir, entry.name), file, version, entry.name));
   }
@@ -92,11 +101,17 @@ function readMigration(absolute: string, file: string, version: number, name: st
     throw new FlavorsError('SCHEMA_MIGRATION_EMPTY', `${file}: holds no SQL statement; write the change or delete the file.`);
   }
   if (noTransaction && statements.length > 1) {
-    throw new FlavorsError('SCHEMA_NO_TRANSACTION_MULTIPLE_STATEMENTS', `${file}: a '${NO_TRANSACTION_MARKER}' migration runs outside a transaction and must hold exactly one statement (it holds ${statements.length}); put the others in their own migrations.`);
+    throw new FlavorsError(
+      'SCHEMA_NO_TRANSACTION_MULTIPLE_STATEMENTS',
+      `${file}: a '${NO_TRANSACTION_MARKER}' migration runs outside a transaction and must hold exactly one statement (it holds ${statements.length}); put the others in their own migrations.`,
+    );
   }
   const control = statements.find((s) => TRANSACTION_CONTROL.test(s));
   if (control) {
-    throw new FlavorsError('SCHEMA_MIGRATION_TRANSACTION_CONTROL', `${file}: '${control.split('\n')[0]}' ends or starts a transaction, but each migration runs in the transaction that also records it in the history; remove it (or make '${NO_TRANSACTION_MARKER}' the first line of a single-statement migration).`);
+    throw new FlavorsError(
+      'SCHEMA_MIGRATION_TRANSACTION_CONTROL',
+      `${file}: '${control.split('\n')[0]}' ends or starts a transaction, but each migration runs in the transaction that also records it in the history; remove it (or make '${NO_TRANSACTION_MARKER}' the first line of a single-statement migration).`,
+    );
   }
   return { version, name, file, sql, checksum: migrationChecksum(raw), noTransaction };
 }

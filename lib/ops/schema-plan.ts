@@ -9,8 +9,7 @@ import { formatVersion, type Migration } from './schema-migrations';
 
 /** What the database says about the index of an unfinished `CREATE INDEX` (see `schema-runner.ts`). */
 export type UnfinishedDiagnosis =
-  | { readonly kind: 'invalid-index' | 'valid-index' | 'no-index'; readonly index: string }
-  | { readonly kind: 'unknown' };
+  { readonly kind: 'invalid-index' | 'valid-index' | 'no-index'; readonly index: string } | { readonly kind: 'unknown' };
 
 /** An applied migration whose file changed since. */
 export interface Drift {
@@ -46,7 +45,11 @@ export interface SchemaProblem {
 }
 
 /** Compares the files with the history rows. */
-export function compareHistory(migrations: readonly Migration[], history: readonly HistoryEntry[], diagnoses: ReadonlyMap<number, UnfinishedDiagnosis> = new Map()): SchemaState {
+export function compareHistory(
+  migrations: readonly Migration[],
+  history: readonly HistoryEntry[],
+  diagnoses: ReadonlyMap<number, UnfinishedDiagnosis> = new Map(),
+): SchemaState {
   const files = new Map(migrations.map((m) => [m.version, m]));
   const rows = new Map(history.map((h) => [h.version, h]));
   const finished = history.filter((h) => h.status === 'finished');
@@ -59,9 +62,13 @@ export function compareHistory(migrations: readonly Migration[], history: readon
       const migration = files.get(entry.version);
       return migration && migration.checksum !== entry.checksum ? [{ migration, entry }] : [];
     }),
-    unfinished: history.filter((h) => h.status === 'started').map((entry) => ({
-      entry, migration: files.get(entry.version), diagnosis: diagnoses.get(entry.version) ?? { kind: 'unknown' as const },
-    })),
+    unfinished: history
+      .filter((h) => h.status === 'started')
+      .map((entry) => ({
+        entry,
+        migration: files.get(entry.version),
+        diagnosis: diagnoses.get(entry.version) ?? { kind: 'unknown' as const },
+      })),
     missing: finished.filter((h) => !files.has(h.version)),
     outOfOrder: highest === undefined ? [] : pending.filter((m) => m.version < highest),
   };
@@ -111,12 +118,18 @@ export function retryCommand(context: ProblemContext, version: number): string {
 function unfinishedProblem({ entry, migration, diagnosis }: Unfinished, context: ProblemContext): SchemaProblem | undefined {
   const what = `${entry.name} started on ${entry.startedAt.toISOString()} outside a transaction and never finished`;
   if (!migration) {
-    return { code: 'SCHEMA_APPLIED_MIGRATION_MISSING', message: `${what}, and no migration file has version ${formatVersion(entry.version)}; restore the file, then see 'flavors schema status ${context.database}'.` };
+    return {
+      code: 'SCHEMA_APPLIED_MIGRATION_MISSING',
+      message: `${what}, and no migration file has version ${formatVersion(entry.version)}; restore the file, then see 'flavors schema status ${context.database}'.`,
+    };
   }
   const retry = retryCommand(context, entry.version);
   if (context.retry === entry.version) {
     if (diagnosis.kind !== 'invalid-index') return undefined;
-    return { code: 'SCHEMA_INVALID_INDEX', message: `${what}; index ${diagnosis.index} is still there and INVALID (a new build would stop at it): drop it first with DROP INDEX CONCURRENTLY ${diagnosis.index}, then run ${retry}.` };
+    return {
+      code: 'SCHEMA_INVALID_INDEX',
+      message: `${what}; index ${diagnosis.index} is still there and INVALID (a new build would stop at it): drop it first with DROP INDEX CONCURRENTLY ${diagnosis.index}, then run ${retry}.`,
+    };
   }
   return { code: 'SCHEMA_MIGRATION_UNFINISHED', message: `${what}; ${resolution(diagnosis)}, then run ${retry}.` };
 }

@@ -43,25 +43,40 @@ export function schemaTargets(flavors: readonly Flavor[], database: string, opti
   const holders = flavors.filter((f) => database in f.databases);
   if (holders.length === 0) {
     const known = [...new Set(flavors.flatMap((f) => Object.keys(f.databases)))].sort();
-    throw new FlavorsError('SCHEMA_UNKNOWN_DATABASE', `no flavor has a database '${database}' (databases: ${known.join(', ') || 'none'}); pass one of them.`);
+    throw new FlavorsError(
+      'SCHEMA_UNKNOWN_DATABASE',
+      `no flavor has a database '${database}' (databases: ${known.join(', ') || 'none'}); pass one of them.`,
+    );
   }
   for (const name of options.only ?? []) {
     const flavor = flavors.find((f) => f.name === name);
     if (!flavor) {
-      throw new FlavorsError('OPS_UNKNOWN_FLAVOR', `no flavor '${name}' (known: ${flavors.map((f) => f.name).join(', ')}); pass --flavor with one of them.`);
+      throw new FlavorsError(
+        'OPS_UNKNOWN_FLAVOR',
+        `no flavor '${name}' (known: ${flavors.map((f) => f.name).join(', ')}); pass --flavor with one of them.`,
+      );
     }
     if (!(database in flavor.databases)) {
-      throw new FlavorsError('SCHEMA_FLAVOR_WITHOUT_DATABASE', `flavor ${name} has no database '${database}' (flavors with it: ${holders.map((f) => f.name).join(', ')}); leave --flavor ${name} out.`);
+      throw new FlavorsError(
+        'SCHEMA_FLAVOR_WITHOUT_DATABASE',
+        `flavor ${name} has no database '${database}' (flavors with it: ${holders.map((f) => f.name).join(', ')}); leave --flavor ${name} out.`,
+      );
     }
   }
   const selected = options.only && options.only.length > 0 ? holders.filter((f) => options.only!.includes(f.name)) : holders;
   const other = selected.filter((f) => f.databases[database].engine !== 'postgres');
   if (other.length > 0) {
     const postgres = selected.filter((f) => !other.includes(f)).map((f) => `--flavor ${f.name}`);
-    throw new FlavorsError('SCHEMA_ENGINE_UNSUPPORTED', `${other.map((f) => `${database} in ${f.name} is ${f.databases[database].engine}`).join(', ')}; schema rollouts run on postgres only${postgres.length > 0 ? `: pass ${postgres.join(' ')} to leave the others out` : ''}.`);
+    throw new FlavorsError(
+      'SCHEMA_ENGINE_UNSUPPORTED',
+      `${other.map((f) => `${database} in ${f.name} is ${f.databases[database].engine}`).join(', ')}; schema rollouts run on postgres only${postgres.length > 0 ? `: pass ${postgres.join(' ')} to leave the others out` : ''}.`,
+    );
   }
   if (options.canary && !selected.some((f) => f.name === options.canary)) {
-    throw new FlavorsError('SCHEMA_CANARY_NOT_TARGETED', `--canary ${options.canary} is not one of the flavors this apply reaches (${selected.map((f) => f.name).join(', ')}); name one of them.`);
+    throw new FlavorsError(
+      'SCHEMA_CANARY_NOT_TARGETED',
+      `--canary ${options.canary} is not one of the flavors this apply reaches (${selected.map((f) => f.name).join(', ')}); name one of them.`,
+    );
   }
   return [...selected]
     .sort((a, b) => Number(b.name === options.canary) - Number(a.name === options.canary) || a.name.localeCompare(b.name))
@@ -76,7 +91,12 @@ async function resolveAll(targets: readonly SchemaTarget[], resolve: ConnectionR
 }
 
 /** Reads where each target stands (no lock, no writes). */
-export async function readSchemaStatus(targets: readonly SchemaTarget[], migrations: readonly Migration[], resolve: ConnectionResolver, retry?: number): Promise<TargetStatus[]> {
+export async function readSchemaStatus(
+  targets: readonly SchemaTarget[],
+  migrations: readonly Migration[],
+  resolve: ConnectionResolver,
+  retry?: number,
+): Promise<TargetStatus[]> {
   const urls = await resolveAll(targets, resolve);
   const statuses: TargetStatus[] = [];
   for (const [i, target] of targets.entries()) {
@@ -98,7 +118,10 @@ export function checkRetry(statuses: readonly TargetStatus[], migrations: readon
   const migration = migrations.find((m) => m.version === retry);
   const where = statuses.filter((s) => s.state.unfinished.some((u) => u.entry.version === retry)).map((s) => s.target.ref.flavor);
   if (!migration || where.length === 0) {
-    throw new FlavorsError('SCHEMA_RETRY_NOTHING_TO_RETRY', `--retry ${retry}: ${migration ? `${migration.name} is not recorded as started-but-unfinished in ${statuses.map((s) => s.target.ref.flavor).join(', ')}` : `no migration file has version ${formatVersion(retry)}`}; --retry only runs again a no-transaction migration that 'flavors schema status' shows as unfinished.`);
+    throw new FlavorsError(
+      'SCHEMA_RETRY_NOTHING_TO_RETRY',
+      `--retry ${retry}: ${migration ? `${migration.name} is not recorded as started-but-unfinished in ${statuses.map((s) => s.target.ref.flavor).join(', ')}` : `no migration file has version ${formatVersion(retry)}`}; --retry only runs again a no-transaction migration that 'flavors schema status' shows as unfinished.`,
+    );
   }
 }
 
@@ -112,7 +135,12 @@ export interface TargetApplied {
  * Applies to each target in order; the first failure throws its code with a message naming the
  * flavor, the migration, the database's error, which flavors are done and which were not reached.
  */
-export async function applySchema(targets: readonly SchemaTarget[], migrations: readonly Migration[], resolve: ConnectionResolver, options: { readonly retry?: number; readonly log: (line: string) => void }): Promise<TargetApplied[]> {
+export async function applySchema(
+  targets: readonly SchemaTarget[],
+  migrations: readonly Migration[],
+  resolve: ConnectionResolver,
+  options: { readonly retry?: number; readonly log: (line: string) => void },
+): Promise<TargetApplied[]> {
   const urls = await resolveAll(targets, resolve);
   const done: TargetApplied[] = [];
   for (const [i, target] of targets.entries()) {
@@ -142,6 +170,9 @@ export async function applySchema(targets: readonly SchemaTarget[], migrations: 
 function atTarget(err: unknown, target: SchemaTarget, url: string, fallbackCode: string): FlavorsError {
   const code = err instanceof FlavorsError ? err.code : fallbackCode;
   const text = err instanceof Error ? err.message : String(err);
-  const message = redactSecrets(text, url).split('\n').map((line) => `${targetLabel(target)}: ${line}`).join('\n');
+  const message = redactSecrets(text, url)
+    .split('\n')
+    .map((line) => `${targetLabel(target)}: ${line}`)
+    .join('\n');
   return new FlavorsError(code, err instanceof FlavorsError ? message : `${message} (connection ${connectionKey(target.ref)}).`);
 }

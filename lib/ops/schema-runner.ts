@@ -9,7 +9,16 @@ import { FlavorsError } from '../errors';
 import { SchemaHistory } from './schema-history';
 import { acquireSchemaLock, releaseSchemaLock } from './schema-lock';
 import { NO_TRANSACTION_MARKER, type Migration } from './schema-migrations';
-import { compareHistory, resolution, retryCommand, schemaProblems, type ProblemContext, type SchemaProblem, type SchemaState, type UnfinishedDiagnosis } from './schema-plan';
+import {
+  compareHistory,
+  resolution,
+  retryCommand,
+  schemaProblems,
+  type ProblemContext,
+  type SchemaProblem,
+  type SchemaState,
+  type UnfinishedDiagnosis,
+} from './schema-plan';
 import { createdIndex, splitStatements } from './schema-sql';
 
 /** What `pg_stat_activity` shows for a running apply (and what SCHEMA_LOCKED names). */
@@ -33,7 +42,8 @@ export async function diagnoseUnfinished(client: Client, migration: Migration | 
   const index = migration ? createdIndex(splitStatements(migration.sql)[0] ?? '') : undefined;
   if (!index) return { kind: 'unknown' };
   const { rows } = await client.query<{ valid: boolean | null }>(
-    'SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)) AS valid', [index.name],
+    'SELECT (SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)) AS valid',
+    [index.name],
   );
   const valid = rows[0]?.valid;
   return { kind: valid === null || valid === undefined ? 'no-index' : valid ? 'valid-index' : 'invalid-index', index: index.name };
@@ -44,7 +54,13 @@ export async function inspectDatabase(client: Client, migrations: readonly Migra
   const history = await (await SchemaHistory.open(client)).read();
   const diagnoses = new Map<number, UnfinishedDiagnosis>();
   for (const entry of history.filter((h) => h.status === 'started')) {
-    diagnoses.set(entry.version, await diagnoseUnfinished(client, migrations.find((m) => m.version === entry.version)));
+    diagnoses.set(
+      entry.version,
+      await diagnoseUnfinished(
+        client,
+        migrations.find((m) => m.version === entry.version),
+      ),
+    );
   }
   return compareHistory(migrations, history, diagnoses);
 }
@@ -53,7 +69,12 @@ export async function inspectDatabase(client: Client, migrations: readonly Migra
  * Applies what is pending (and the `--retry` version, if its checks pass) to the connected database.
  * `log` gets one line per migration.
  */
-export async function applyMigrations(client: Client, migrations: readonly Migration[], context: ProblemContext, log: (line: string) => void): Promise<AppliedMigration[]> {
+export async function applyMigrations(
+  client: Client,
+  migrations: readonly Migration[],
+  context: ProblemContext,
+  log: (line: string) => void,
+): Promise<AppliedMigration[]> {
   await client.query(`SET application_name TO '${APPLY_APPLICATION_NAME}'`);
   await acquireSchemaLock(client, context.database);
   try {
@@ -93,29 +114,50 @@ async function runInTransaction(client: Client, history: SchemaHistory, migratio
     await client.query('ROLLBACK').catch(() => undefined);
     if (committing && !(err as { code?: unknown }).code) {
       // A connection lost during COMMIT leaves the outcome unknown here; the history row knows it.
-      throw migrationFailed(migration, err, `The connection failed during COMMIT, so whether it committed is unknown here: 'flavors schema status ${context.database}' shows it (its history row commits with it); rerun to go on either way.`);
+      throw migrationFailed(
+        migration,
+        err,
+        `The connection failed during COMMIT, so whether it committed is unknown here: 'flavors schema status ${context.database}' shows it (its history row commits with it); rerun to go on either way.`,
+      );
     }
     const hint = /cannot run inside a transaction block/.test(messageOf(err))
       ? ` If it must run outside a transaction, make '${NO_TRANSACTION_MARKER}' its first line.`
       : '';
-    throw migrationFailed(migration, err, `Rolled back: nothing of it was applied; fix the cause (the file, if it was applied nowhere yet, or the data) and rerun the same command to resume from it.${hint}`);
+    throw migrationFailed(
+      migration,
+      err,
+      `Rolled back: nothing of it was applied; fix the cause (the file, if it was applied nowhere yet, or the data) and rerun the same command to resume from it.${hint}`,
+    );
   }
 }
 
-async function runOutsideTransaction(client: Client, history: SchemaHistory, migration: Migration, retry: boolean, context: ProblemContext): Promise<number> {
+async function runOutsideTransaction(
+  client: Client,
+  history: SchemaHistory,
+  migration: Migration,
+  retry: boolean,
+  context: ProblemContext,
+): Promise<number> {
   await history.markStarted(migration, retry);
   const start = performance.now();
   try {
     await client.query(migration.sql);
   } catch (err) {
     const diagnosis = await diagnoseUnfinished(client, migration).catch((): UnfinishedDiagnosis => ({ kind: 'unknown' }));
-    throw migrationFailed(migration, err, `It ran outside a transaction and stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`);
+    throw migrationFailed(
+      migration,
+      err,
+      `It ran outside a transaction and stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`,
+    );
   }
   const durationMs = Math.round(performance.now() - start);
   // `IF NOT EXISTS` skips an INVALID index of the same name without a word: only a valid index counts as built.
   const diagnosis = await diagnoseUnfinished(client, migration);
   if (diagnosis.kind === 'invalid-index' || diagnosis.kind === 'no-index') {
-    throw new FlavorsError('SCHEMA_MIGRATION_FAILED', `${migration.file} ran, but index ${diagnosis.index} ${diagnosis.kind === 'no-index' ? 'does not exist' : 'is INVALID'} afterwards, so it stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`);
+    throw new FlavorsError(
+      'SCHEMA_MIGRATION_FAILED',
+      `${migration.file} ran, but index ${diagnosis.index} ${diagnosis.kind === 'no-index' ? 'does not exist' : 'is INVALID'} afterwards, so it stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`,
+    );
   }
   await history.markFinished(migration, durationMs);
   return durationMs;

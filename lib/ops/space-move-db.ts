@@ -41,7 +41,8 @@ export interface TableChecksum {
  * Session settings that make a row's text the same on both servers (the checksum hashes it):
  * time zone, date and interval styles, float digits and bytea output are per-session settings.
  */
-export const MOVE_SESSION_SQL = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'";
+export const MOVE_SESSION_SQL =
+  "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'";
 
 const ident = (client: Client, name: string) => client.escapeIdentifier(name);
 const qualified = (client: Client, t: { schema: string; table: string }) => `${ident(client, t.schema)}.${ident(client, t.table)}`;
@@ -49,7 +50,10 @@ const qualified = (client: Client, t: { schema: string; table: string }) => `${i
 /** A column name a user passes (`--space-column`): a plain SQL identifier. */
 export function assertColumnName(column: string): void {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(column)) {
-    throw new FlavorsError('MOVE_SPACE_COLUMN_INVALID', `--space-column ${JSON.stringify(column.slice(0, 70))} is not a lower-case SQL column name (letters, digits, _).`);
+    throw new FlavorsError(
+      'MOVE_SPACE_COLUMN_INVALID',
+      `--space-column ${JSON.stringify(column.slice(0, 70))} is not a lower-case SQL column name (letters, digits, _).`,
+    );
   }
 }
 
@@ -65,7 +69,8 @@ const PLATFORM_TABLES = [FENCE_TABLE, 'flavors_schema_history'];
  * (`pg_catalog.pg_constraint`). Parents come before children; tables in a cycle follow in name order.
  */
 export async function readLayout(client: Client, spaceColumn: string): Promise<DatabaseLayout> {
-  const { rows: tables } = await client.query<{ oid: number; schema: string; table: string; has: boolean }>(`
+  const { rows: tables } = await client.query<{ oid: number; schema: string; table: string; has: boolean }>(
+    `
     SELECT c.oid::int AS oid, t.table_schema AS schema, t.table_name AS table,
            EXISTS (SELECT 1 FROM information_schema.columns k
                    WHERE k.table_schema = t.table_schema AND k.table_name = t.table_name AND k.column_name = $1) AS has
@@ -74,11 +79,16 @@ export async function readLayout(client: Client, spaceColumn: string): Promise<D
     JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
     WHERE t.table_type = 'BASE TABLE' AND t.table_schema NOT IN ('pg_catalog', 'information_schema') AND NOT c.relispartition
       AND t.table_name <> ALL($2::text[])
-    ORDER BY t.table_schema, t.table_name`, [spaceColumn, PLATFORM_TABLES]);
-  const { rows: columns } = await client.query<{ oid: number; name: string }>(`
+    ORDER BY t.table_schema, t.table_name`,
+    [spaceColumn, PLATFORM_TABLES],
+  );
+  const { rows: columns } = await client.query<{ oid: number; name: string }>(
+    `
     SELECT a.attrelid::int AS oid, a.attname AS name FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-    ORDER BY a.attrelid, a.attnum`, [tables.map((t) => t.oid)]);
+    ORDER BY a.attrelid, a.attnum`,
+    [tables.map((t) => t.oid)],
+  );
   const { rows: keys } = await client.query<{ child: number; parent: number }>(`
     SELECT conrelid::int AS child, confrelid::int AS parent FROM pg_catalog.pg_constraint WHERE contype = 'f'`);
 
@@ -99,7 +109,10 @@ export async function readLayout(client: Client, spaceColumn: string): Promise<D
   while (left.size > 0) {
     const ready = [...left].filter((oid) => [...parents.get(oid)!].every((p) => !left.has(p)));
     const next = ready.length > 0 ? ready : [...left].slice(0, 1);
-    for (const oid of next) { ordered.push(oid); left.delete(oid); }
+    for (const oid of next) {
+      ordered.push(oid);
+      left.delete(oid);
+    }
   }
   return {
     tables: ordered.map((oid) => {
@@ -117,7 +130,9 @@ function selectRows(client: Client, t: SpaceTable, spaceColumn: string, spaceId:
 
 /** The space's row count in one table. */
 export async function countRows(client: Client, t: SpaceTable, spaceColumn: string, spaceId: string): Promise<number> {
-  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(client, t)} WHERE ${ident(client, spaceColumn)} = $1`, [spaceId]);
+  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(client, t)} WHERE ${ident(client, spaceColumn)} = $1`, [
+    spaceId,
+  ]);
   return Number(rows[0].n);
 }
 
@@ -144,15 +159,23 @@ async function deleteRows(client: Client, tables: readonly SpaceTable[], spaceCo
  * (rows per table), a different count rolls everything back and throws `MOVE_PURGE_MISMATCH`: rows
  * that were never copied are never deleted.
  */
-export async function deleteSpaceRows(client: Client, tables: readonly SpaceTable[], spaceColumn: string, spaceId: string,
-  expected?: Readonly<Record<string, number>>): Promise<Record<string, number>> {
+export async function deleteSpaceRows(
+  client: Client,
+  tables: readonly SpaceTable[],
+  spaceColumn: string,
+  spaceId: string,
+  expected?: Readonly<Record<string, number>>,
+): Promise<Record<string, number>> {
   await client.query('BEGIN');
   try {
     const deleted = await deleteRows(client, tables, spaceColumn, spaceId);
     const off = expected ? tables.filter((t) => deleted[t.name] !== (expected[t.name] ?? 0)) : [];
     if (off.length > 0) {
-      throw new FlavorsError('MOVE_PURGE_MISMATCH', `${off.map((t) => `${t.name} holds ${deleted[t.name]} row(s) of space ${spaceId}, ${expected![t.name] ?? 0} were copied`).join('; ')}: `
-        + 'rows were written after the fence. Nothing was purged; copy those rows to the target by hand, then rerun.');
+      throw new FlavorsError(
+        'MOVE_PURGE_MISMATCH',
+        `${off.map((t) => `${t.name} holds ${deleted[t.name]} row(s) of space ${spaceId}, ${expected![t.name] ?? 0} were copied`).join('; ')}: ` +
+          'rows were written after the fence. Nothing was purged; copy those rows to the target by hand, then rerun.',
+      );
     }
     await client.query('COMMIT');
     return deleted;
@@ -165,11 +188,16 @@ export async function deleteSpaceRows(client: Client, tables: readonly SpaceTabl
 /** Moves identity and serial sequences past the copied keys, so the target's next insert does not collide. */
 async function advanceSequences(client: Client, t: SpaceTable): Promise<void> {
   const { rows } = await client.query<{ col: string; seq: string | null }>(
-    'SELECT c AS col, pg_get_serial_sequence($1, c) AS seq FROM unnest($2::text[]) AS c', [qualified(client, t), t.columns]);
+    'SELECT c AS col, pg_get_serial_sequence($1, c) AS seq FROM unnest($2::text[]) AS c',
+    [qualified(client, t), t.columns],
+  );
   for (const { col, seq } of rows) {
     if (!seq) continue;
-    await client.query(`SELECT setval($1::regclass, m) FROM (SELECT max(${ident(client, col)}) AS m FROM ${qualified(client, t)}) x
-      WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value($1::regclass), 0)`, [seq]);
+    await client.query(
+      `SELECT setval($1::regclass, m) FROM (SELECT max(${ident(client, col)}) AS m FROM ${qualified(client, t)}) x
+      WHERE m IS NOT NULL AND m > coalesce(pg_sequence_last_value($1::regclass), 0)`,
+      [seq],
+    );
   }
 }
 
@@ -179,8 +207,14 @@ async function advanceSequences(client: Client, t: SpaceTable): Promise<void> {
  * attempt left there, then streams each table (`COPY (SELECT …) TO STDOUT` piped into
  * `COPY … FROM STDIN`) parents first. All of it commits, or none. Returns rows copied per table.
  */
-export async function copySpaceRows(source: Client, target: Client, tables: readonly SpaceTable[], spaceColumn: string, spaceId: string,
-  onTable: (table: string, rows: number) => void = () => undefined): Promise<Record<string, number>> {
+export async function copySpaceRows(
+  source: Client,
+  target: Client,
+  tables: readonly SpaceTable[],
+  spaceColumn: string,
+  spaceId: string,
+  onTable: (table: string, rows: number) => void = () => undefined,
+): Promise<Record<string, number>> {
   const copied: Record<string, number> = {};
   let current = '';
   await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

@@ -47,7 +47,9 @@ interface Run {
 function makeRun(state: MoveState, deps: MoveRunDeps): Run {
   const now = deps.now ?? (() => new Date());
   return {
-    state, deps, now,
+    state,
+    deps,
+    now,
     save: () => deps.store.write(state, now()),
     log: (step, line) => deps.log(`${now().toISOString()} [${MOVE_STEPS.indexOf(step) + 1}/${MOVE_STEPS.length} ${step}] ${line}`),
     checkStop() {
@@ -67,7 +69,9 @@ const notStarted = (state: MoveState) => MOVE_STEPS.every((s) => state.steps[s].
 
 /** Databases whose rows go to the target (`--data copy` and at least one table with the column). */
 const copied = (state: MoveState): (MoveDatabasePlan & { target: DatabaseRef })[] =>
-  state.plan.data === 'copy' ? state.plan.databases.filter((d): d is MoveDatabasePlan & { target: DatabaseRef } => !!d.target && d.tables.length > 0) : [];
+  state.plan.data === 'copy'
+    ? state.plan.databases.filter((d): d is MoveDatabasePlan & { target: DatabaseRef } => !!d.target && d.tables.length > 0)
+    : [];
 
 /**
  * Runs (or resumes) a move from its state: takes the space's move lock (and marks both flavors),
@@ -102,13 +106,21 @@ export async function runMove(state: MoveState, deps: MoveRunDeps): Promise<Move
       await STEPS[step](run);
     } catch (err) {
       s.status = 'failed';
-      s.error = err instanceof MoveInterrupted ? 'interrupted'
-        : err instanceof FlavorsError ? err.message
-          : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      s.error =
+        err instanceof MoveInterrupted
+          ? 'interrupted'
+          : err instanceof FlavorsError
+            ? err.message
+            : err instanceof Error
+              ? `${err.name}: ${err.message}`
+              : String(err);
       run.save();
       if (err instanceof MoveInterrupted) throw err;
       const code = err instanceof FlavorsError ? err.code : 'MOVE_STEP_FAILED';
-      throw new FlavorsError(code, `step ${MOVE_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`);
+      throw new FlavorsError(
+        code,
+        `step ${MOVE_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`,
+      );
     }
     s.status = 'done';
     s.finishedAt = run.now().toISOString();
@@ -118,7 +130,9 @@ export async function runMove(state: MoveState, deps: MoveRunDeps): Promise<Move
   await releaseMoveLock(deps.table, owner);
   state.status = 'done';
   run.save();
-  deps.log(`move ${state.moveId} done: space ${state.spaceId} lives in ${state.plan.to.flavor} (home ${state.plan.to.homeRegion}, epoch ${state.epochs.switched}).`);
+  deps.log(
+    `move ${state.moveId} done: space ${state.spaceId} lives in ${state.plan.to.flavor} (home ${state.plan.to.homeRegion}, epoch ${state.epochs.switched}).`,
+  );
   return state;
 }
 
@@ -148,7 +162,10 @@ async function fence(run: Run): Promise<void> {
     const landed = now?.flavor === from.flavor && now.epoch === state.epochs.fenced && now.state === 'moving';
     if (!landed) throw spaceChanged(state.spaceId, now, `in ${from.flavor} at epoch ${state.epochs.read}, active`);
   }
-  run.log('fence', `space ${state.spaceId} is moving at epoch ${state.epochs.fenced}; routes answer 503 SPACE_MOVING, tokens of epoch ${state.epochs.read} are refused`);
+  run.log(
+    'fence',
+    `space ${state.spaceId} is moving at epoch ${state.epochs.fenced}; routes answer 503 SPACE_MOVING, tokens of epoch ${state.epochs.read} are refused`,
+  );
   await fenceSources(run, state.epochs.fenced);
 }
 
@@ -158,8 +175,13 @@ async function copy(run: Run): Promise<void> {
     if (state.copied[d.database]) continue;
     run.checkStop();
     run.log('copy', `${d.database}: ${d.tables.length} table(s) to ${d.target.flavor}/${d.target.region}`);
-    const rows = await withDatabase(d.source, deps.resolve, (source) => withDatabase(d.target, deps.resolve, (target) =>
-      copySpaceRows(source, target, d.tables, state.plan.spaceColumn, state.spaceId, (table, n) => run.log('copy', `${d.database}: ${table}: ${n} row(s)`))));
+    const rows = await withDatabase(d.source, deps.resolve, (source) =>
+      withDatabase(d.target, deps.resolve, (target) =>
+        copySpaceRows(source, target, d.tables, state.plan.spaceColumn, state.spaceId, (table, n) =>
+          run.log('copy', `${d.database}: ${table}: ${n} row(s)`),
+        ),
+      ),
+    );
     state.copied[d.database] = rows;
     run.save();
   }
@@ -169,20 +191,29 @@ async function verify(run: Run): Promise<void> {
   const { state, deps } = run;
   const { spaceColumn } = state.plan;
   for (const d of copied(state)) {
-    const mismatch = await withDatabase(d.source, deps.resolve, (source) => withDatabase(d.target, deps.resolve, async (target) => {
-      for (const t of d.tables) {
-        const [a, b] = await Promise.all([checksumRows(source, t, spaceColumn, state.spaceId), checksumRows(target, t, spaceColumn, state.spaceId)]);
-        if (a.rows !== b.rows || a.sum !== b.sum) return `${d.database}: table ${t.name}: source ${a.rows} row(s) checksum ${a.sum}, target ${b.rows} row(s) checksum ${b.sum}`;
-        run.log('verify', `${d.database}: ${t.name}: ${a.rows} row(s), checksums equal`);
-      }
-      return undefined;
-    }));
+    const mismatch = await withDatabase(d.source, deps.resolve, (source) =>
+      withDatabase(d.target, deps.resolve, async (target) => {
+        for (const t of d.tables) {
+          const [a, b] = await Promise.all([
+            checksumRows(source, t, spaceColumn, state.spaceId),
+            checksumRows(target, t, spaceColumn, state.spaceId),
+          ]);
+          if (a.rows !== b.rows || a.sum !== b.sum)
+            return `${d.database}: table ${t.name}: source ${a.rows} row(s) checksum ${a.sum}, target ${b.rows} row(s) checksum ${b.sum}`;
+          run.log('verify', `${d.database}: ${t.name}: ${a.rows} row(s), checksums equal`);
+        }
+        return undefined;
+      }),
+    );
     if (mismatch) {
       await removeCopies(state, deps);
       state.copied = {};
       state.steps.copy = { status: 'pending' };
       run.save();
-      throw new FlavorsError('MOVE_VERIFY_MISMATCH', `${mismatch}. The copied rows were removed from ${state.plan.to.flavor}, the source is untouched and the space stays fenced`);
+      throw new FlavorsError(
+        'MOVE_VERIFY_MISMATCH',
+        `${mismatch}. The copied rows were removed from ${state.plan.to.flavor}, the source is untouched and the space stays fenced`,
+      );
     }
   }
 }
@@ -196,14 +227,19 @@ async function switchStep(run: Run): Promise<void> {
   const { from, to } = state.plan;
   for (const ref of distinctDatabases(state.plan.databases.flatMap((d) => (d.target ? [d.target] : [])))) {
     const outcome = await bumpDatabaseFence(ref, deps.resolve, state.spaceId, state.epochs.switched, to.homeRegion, { install: true });
-    if (outcome !== 'fenced') throw new FlavorsError('MOVE_TARGET_FENCE_FAILED', `${connectionKey(ref)}: the write fence could not be set (${outcome}); the target must refuse stale writers before the switch`);
+    if (outcome !== 'fenced')
+      throw new FlavorsError(
+        'MOVE_TARGET_FENCE_FAILED',
+        `${connectionKey(ref)}: the write fence could not be set (${outcome}); the target must refuse stale writers before the switch`,
+      );
     state.databaseFences = { ...state.databaseFences, [connectionKey(ref)]: outcome };
     run.save();
     run.log('switch', `${connectionKey(ref)}: write fence at epoch ${state.epochs.switched}, home ${to.homeRegion}`);
   }
   if (!(await switchSpace(deps.table, state.spaceId, from.flavor, state.epochs.fenced, to.flavor, to.homeRegion))) {
     const now = await readSpace(deps.table, state.spaceId);
-    if (!(now?.flavor === to.flavor && now.epoch === state.epochs.switched)) throw spaceChanged(state.spaceId, now, `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
+    if (!(now?.flavor === to.flavor && now.epoch === state.epochs.switched))
+      throw spaceChanged(state.spaceId, now, `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
   }
   run.log('switch', `space ${state.spaceId} is active in ${to.flavor} (home ${to.homeRegion}) at epoch ${state.epochs.switched}`);
 }
@@ -214,8 +250,10 @@ async function purge(run: Run): Promise<void> {
     if (d.tables.length === 0 || state.purged[d.database]) continue;
     run.checkStop();
     // With --data copy, exactly the copied rows may go: a row written after the fence was never copied.
-    const expected = d.target && state.plan.data === 'copy' ? state.copied[d.database] ?? {} : undefined;
-    state.purged[d.database] = await withDatabase(d.source, deps.resolve, (source) => deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId, expected));
+    const expected = d.target && state.plan.data === 'copy' ? (state.copied[d.database] ?? {}) : undefined;
+    state.purged[d.database] = await withDatabase(d.source, deps.resolve, (source) =>
+      deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId, expected),
+    );
     run.save();
     const n = Object.values(state.purged[d.database]).reduce((a, b) => a + b, 0);
     run.log('purge', `${d.database}: ${n} row(s) deleted from ${d.source.flavor}/${d.source.region}`);
@@ -223,7 +261,10 @@ async function purge(run: Run): Promise<void> {
   const at = run.now();
   state.purgedAt = at.toISOString();
   state.snapshotsHoldDataUntil = new Date(at.getTime() + state.plan.retention.hours * 3_600_000).toISOString();
-  run.log('purge', `snapshots of ${state.plan.from.flavor} taken before ${state.purgedAt} hold the space's rows until ${state.snapshotsHoldDataUntil}`);
+  run.log(
+    'purge',
+    `snapshots of ${state.plan.from.flavor} taken before ${state.purgedAt} hold the space's rows until ${state.snapshotsHoldDataUntil}`,
+  );
 }
 
 /** Deletes the space's rows from every target database (those an attempt of this move wrote). */
@@ -248,14 +289,19 @@ export async function abortMove(state: MoveState, deps: Omit<MoveRunDeps, 'shoul
   if (state.steps.switch.status === 'done' || (space?.flavor === to.flavor && space.epoch === state.epochs.switched)) {
     state.steps.switch = { ...state.steps.switch, status: 'done' };
     deps.store.write(state, now());
-    throw new FlavorsError('MOVE_ABORT_TOO_LATE', `space ${state.spaceId} already lives in ${to.flavor} (epoch ${state.epochs.switched}); the move cannot be undone. Rerun with --execute to finish the purge of ${from.flavor}.`);
+    throw new FlavorsError(
+      'MOVE_ABORT_TOO_LATE',
+      `space ${state.spaceId} already lives in ${to.flavor} (epoch ${state.epochs.switched}); the move cannot be undone. Rerun with --execute to finish the purge of ${from.flavor}.`,
+    );
   }
   const copyStarted = state.steps.copy.status !== 'pending' && state.steps.copy.status !== 'skipped';
   const removed = copyStarted ? await removeCopies(state, deps) : 0;
   let unfenced = false;
   if (space?.state === 'moving') {
-    if (!(space.flavor === from.flavor && space.epoch === state.epochs.fenced)) throw spaceChanged(state.spaceId, space, `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
-    if (!(await unfenceSpace(deps.table, state.spaceId, from.flavor, state.epochs.fenced))) throw spaceChanged(state.spaceId, await readSpace(deps.table, state.spaceId), `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
+    if (!(space.flavor === from.flavor && space.epoch === state.epochs.fenced))
+      throw spaceChanged(state.spaceId, space, `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
+    if (!(await unfenceSpace(deps.table, state.spaceId, from.flavor, state.epochs.fenced)))
+      throw spaceChanged(state.spaceId, await readSpace(deps.table, state.spaceId), `in ${from.flavor} at epoch ${state.epochs.fenced}, moving`);
     state.epochs.aborted = state.epochs.fenced + 1;
     unfenced = true;
   }

@@ -13,8 +13,14 @@ export type DatabaseFenceOutcome = 'fenced' | 'not-installed' | `unreachable: ${
  * writers before it takes any); without it a database that never installed the fence reports
  * `not-installed` (its services do not use the fence, so there is nothing to bump).
  */
-export async function bumpDatabaseFence(ref: DatabaseRef, resolve: ConnectionResolver, spaceId: string, epoch: number, homeRegion: string,
-  options: { readonly install: boolean }): Promise<DatabaseFenceOutcome> {
+export async function bumpDatabaseFence(
+  ref: DatabaseRef,
+  resolve: ConnectionResolver,
+  spaceId: string,
+  epoch: number,
+  homeRegion: string,
+  options: { readonly install: boolean },
+): Promise<DatabaseFenceOutcome> {
   const url = await resolve(ref);
   const pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 10_000 });
   // A pool whose server goes away emits 'error' on idle clients; the bump's own call reports it.

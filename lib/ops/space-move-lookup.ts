@@ -16,7 +16,10 @@ const key = (spaceId: string): Record<string, AttributeValue> => {
   return { [LOOKUP_TABLE_KEYS.partitionKey]: { S: k.pk }, [LOOKUP_TABLE_KEYS.sortKey]: { S: k.sk } };
 };
 
-async function update(table: LookupTableRef, input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName' | 'Key'> & { spaceId: string }): Promise<boolean> {
+async function update(
+  table: LookupTableRef,
+  input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName' | 'Key'> & { spaceId: string },
+): Promise<boolean> {
   const { spaceId, ...rest } = input;
   try {
     await table.dynamodb.send(new UpdateItemCommand({ TableName: table.tableName, Key: key(spaceId), ...rest }));
@@ -39,7 +42,13 @@ export function fenceSpace(table: LookupTableRef, spaceId: string, flavor: strin
     UpdateExpression: 'SET #state = :moving, #epoch = :next',
     ConditionExpression: '#epoch = :seen AND #flavor = :flavor AND (attribute_not_exists(#state) OR #state = :active)',
     ExpressionAttributeNames: { '#state': STATE, '#epoch': EPOCH, '#flavor': FLAVOR },
-    ExpressionAttributeValues: { ':moving': { S: 'moving' }, ':active': { S: 'active' }, ':seen': { N: String(seen) }, ':next': { N: String(seen + 1) }, ':flavor': { S: flavor } },
+    ExpressionAttributeValues: {
+      ':moving': { S: 'moving' },
+      ':active': { S: 'active' },
+      ':seen': { N: String(seen) },
+      ':next': { N: String(seen + 1) },
+      ':flavor': { S: flavor },
+    },
   });
 }
 
@@ -50,10 +59,22 @@ export function switchSpace(table: LookupTableRef, spaceId: string, from: string
     spaceId,
     UpdateExpression: 'SET #flavor = :to, #home = :home, #state = :active, #epoch = :next, #gpk = :gpk',
     ConditionExpression: '#epoch = :fenced AND #flavor = :from AND #state = :moving',
-    ExpressionAttributeNames: { '#flavor': FLAVOR, '#home': HOME, '#state': STATE, '#epoch': EPOCH, '#gpk': LOOKUP_TABLE_KEYS.flavorIndexPartitionKey },
+    ExpressionAttributeNames: {
+      '#flavor': FLAVOR,
+      '#home': HOME,
+      '#state': STATE,
+      '#epoch': EPOCH,
+      '#gpk': LOOKUP_TABLE_KEYS.flavorIndexPartitionKey,
+    },
     ExpressionAttributeValues: {
-      ':to': { S: to }, ':home': { S: home }, ':active': { S: 'active' }, ':moving': { S: 'moving' }, ':from': { S: from },
-      ':fenced': { N: String(fenced) }, ':next': { N: String(fenced + 1) }, ':gpk': { S: index.gsi1pk },
+      ':to': { S: to },
+      ':home': { S: home },
+      ':active': { S: 'active' },
+      ':moving': { S: 'moving' },
+      ':from': { S: from },
+      ':fenced': { N: String(fenced) },
+      ':next': { N: String(fenced + 1) },
+      ':gpk': { S: index.gsi1pk },
     },
   });
 }
@@ -65,7 +86,13 @@ export function unfenceSpace(table: LookupTableRef, spaceId: string, flavor: str
     UpdateExpression: 'SET #state = :active, #epoch = :next',
     ConditionExpression: '#epoch = :fenced AND #flavor = :flavor AND #state = :moving',
     ExpressionAttributeNames: { '#state': STATE, '#epoch': EPOCH, '#flavor': FLAVOR },
-    ExpressionAttributeValues: { ':active': { S: 'active' }, ':moving': { S: 'moving' }, ':fenced': { N: String(fenced) }, ':next': { N: String(fenced + 1) }, ':flavor': { S: flavor } },
+    ExpressionAttributeValues: {
+      ':active': { S: 'active' },
+      ':moving': { S: 'moving' },
+      ':fenced': { N: String(fenced) },
+      ':next': { N: String(fenced + 1) },
+      ':flavor': { S: flavor },
+    },
   });
 }
 
@@ -76,5 +103,8 @@ export function describeSpaceState(spaceId: string, space: SpaceState | undefine
 
 /** The space changed under the move: stop and say what it is now. */
 export function spaceChanged(spaceId: string, space: SpaceState | undefined, expected: string): FlavorsError {
-  return new FlavorsError('MOVE_SPACE_CHANGED', `${describeSpaceState(spaceId, space)}, not ${expected}: another move, failover or admin changed it. Stopped; check who else is changing this space.`);
+  return new FlavorsError(
+    'MOVE_SPACE_CHANGED',
+    `${describeSpaceState(spaceId, space)}, not ${expected}: another move, failover or admin changed it. Stopped; check who else is changing this space.`,
+  );
 }

@@ -96,7 +96,8 @@ export const formatCountries = (c: readonly string[] | 'any') => (c === 'any' ? 
 
 function flavorNamed(flavors: readonly Flavor[], name: string): Flavor {
   const flavor = flavors.find((f) => f.name === name);
-  if (!flavor) throw new FlavorsError('MOVE_FLAVOR_UNKNOWN', `flavor '${name}' does not exist; move to one of ${flavors.map((f) => f.name).join(', ')}.`);
+  if (!flavor)
+    throw new FlavorsError('MOVE_FLAVOR_UNKNOWN', `flavor '${name}' does not exist; move to one of ${flavors.map((f) => f.name).join(', ')}.`);
   return flavor;
 }
 
@@ -113,8 +114,13 @@ export async function planMove(options: PlanMoveOptions): Promise<MovePlan> {
   assertColumnName(spaceColumn);
   const to = flavorNamed(options.flavors, options.target);
   const space = await readSpace(options.table, options.spaceId);
-  if (!space) throw new FlavorsError('MOVE_SPACE_UNKNOWN', `space ${options.spaceId} does not exist in table ${options.table.tableName}; check the id and --table.`);
-  if (space.flavor === to.name) throw new FlavorsError('MOVE_SAME_FLAVOR', `space ${space.spaceId} already lives in flavor ${to.name}; nothing to move.`);
+  if (!space)
+    throw new FlavorsError(
+      'MOVE_SPACE_UNKNOWN',
+      `space ${options.spaceId} does not exist in table ${options.table.tableName}; check the id and --table.`,
+    );
+  if (space.flavor === to.name)
+    throw new FlavorsError('MOVE_SAME_FLAVOR', `space ${space.spaceId} already lives in flavor ${to.name}; nothing to move.`);
   const from = flavorNamed(options.flavors, space.flavor);
 
   const refusals: MoveRefusal[] = [];
@@ -137,31 +143,56 @@ export async function planMove(options: PlanMoveOptions): Promise<MovePlan> {
     if (!(err instanceof PolicyError)) throw err;
   }
   if (data === 'none' && !options.acceptDataLoss) {
-    refuse('MOVE_DATA_LOSS_NOT_ACCEPTED', `--data none starts space ${space.spaceId} empty in ${to.name} and deletes its rows in ${from.name}; pass --accept-data-loss to confirm.`);
+    refuse(
+      'MOVE_DATA_LOSS_NOT_ACCEPTED',
+      `--data none starts space ${space.spaceId} empty in ${to.name} and deletes its rows in ${from.name}; pass --accept-data-loss to confirm.`,
+    );
   }
-  if (space.state === 'moving') refuse('MOVE_IN_PROGRESS', `space ${space.spaceId} is already being moved (state moving, epoch ${space.epoch}); resume or --abort that move where it was started.`);
+  if (space.state === 'moving')
+    refuse(
+      'MOVE_IN_PROGRESS',
+      `space ${space.spaceId} is already being moved (state moving, epoch ${space.epoch}); resume or --abort that move where it was started.`,
+    );
   const moving = await readMoveLock(options.table, space.spaceId);
-  if (moving) refuse('MOVE_IN_PROGRESS', `move ${moving.moveId} of space ${space.spaceId} (${moving.source} -> ${moving.target}, started ${moving.startedAt}) holds the space's lock; let it finish or --abort it.`);
+  if (moving)
+    refuse(
+      'MOVE_IN_PROGRESS',
+      `move ${moving.moveId} of space ${space.spaceId} (${moving.source} -> ${moving.target}, started ${moving.startedAt}) holds the space's lock; let it finish or --abort it.`,
+    );
   for (const flavor of [from.name, to.name]) {
     const failover = await readFailoverLock(options.table, flavor);
-    if (failover) refuse('MOVE_FAILOVER_IN_PROGRESS', `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}) is in progress; space ${space.spaceId} cannot move until it ends.`);
+    if (failover)
+      refuse(
+        'MOVE_FAILOVER_IN_PROGRESS',
+        `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}) is in progress; space ${space.spaceId} cannot move until it ends.`,
+      );
   }
 
   const databases: MoveDatabasePlan[] = [];
   for (const [database, spec] of Object.entries(from.databases)) {
     if (spec.engine !== 'postgres') {
-      refuse('MOVE_ENGINE_UNSUPPORTED', `database ${database} of flavor ${from.name} is ${spec.engine}; the move copies and purges PostgreSQL only, so space ${space.spaceId}'s rows there would stay behind.`);
+      refuse(
+        'MOVE_ENGINE_UNSUPPORTED',
+        `database ${database} of flavor ${from.name} is ${spec.engine}; the move copies and purges PostgreSQL only, so space ${space.spaceId}'s rows there would stay behind.`,
+      );
       continue;
     }
-    databases.push(await planDatabase(options, { database, space: space.spaceId, from, to, toHome, data, spaceColumn, homeRegion: space.homeRegion }, refuse));
+    databases.push(
+      await planDatabase(options, { database, space: space.spaceId, from, to, toHome, data, spaceColumn, homeRegion: space.homeRegion }, refuse),
+    );
   }
 
   const hours = retention.intervalHours * retention.retain;
   return {
-    spaceId: space.spaceId, clientId: space.clientId, epoch: space.epoch,
+    spaceId: space.spaceId,
+    clientId: space.clientId,
+    epoch: space.epoch,
     from: { flavor: from.name, homeRegion: space.homeRegion, countries: residencyCountries(from, [clientPolicy, space.policy]) },
     to: { flavor: to.name, homeRegion: toHome, countries: residencyCountries(to, [clientPolicy, space.policy]) },
-    data, spaceColumn, tableName: options.table.tableName, databases,
+    data,
+    spaceColumn,
+    tableName: options.table.tableName,
+    databases,
     retention: { ...retention, hours },
     snapshotsHoldDataUntil: new Date(options.now.getTime() + hours * 3_600_000).toISOString(),
     createdAt: options.now.toISOString(),
@@ -180,14 +211,21 @@ interface DatabaseContext {
   readonly spaceColumn: string;
 }
 
-async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse: (code: string, message: string) => void): Promise<MoveDatabasePlan> {
+async function planDatabase(
+  options: PlanMoveOptions,
+  c: DatabaseContext,
+  refuse: (code: string, message: string) => void,
+): Promise<MoveDatabasePlan> {
   const source: DatabaseRef = { flavor: c.from.name, region: c.homeRegion, database: c.database };
   const { tables, untouched } = await withDatabase(source, options.resolve, async (db) => {
     const layout = await readLayout(db, c.spaceColumn);
     const counted: MoveTablePlan[] = [];
     for (const t of layout.tables) counted.push({ ...t, rows: await countRows(db, t, c.spaceColumn, c.space) });
     for (const ref of layout.referencedFromOutside) {
-      refuse('MOVE_REFERENCED_FROM_OUTSIDE', `${c.database}: ${ref}: a table without ${c.spaceColumn} references a table of space ${c.space}; its rows could not be purged. Add ${c.spaceColumn} to it or drop the key.`);
+      refuse(
+        'MOVE_REFERENCED_FROM_OUTSIDE',
+        `${c.database}: ${ref}: a table without ${c.spaceColumn} references a table of space ${c.space}; its rows could not be purged. Add ${c.spaceColumn} to it or drop the key.`,
+      );
     }
     return { tables: counted, untouched: layout.others };
   });
@@ -197,8 +235,11 @@ async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse
   const spec = c.to.databases[c.database];
   if (!spec || spec.engine !== 'postgres') {
     if (rows > 0) {
-      refuse('MOVE_TARGET_DATABASE_MISSING', `flavor ${c.to.name} has no PostgreSQL database ${c.database}, which holds ${rows} row(s) of space ${c.space} in ${c.from.name}; `
-        + 'add it to the flavor file first, or move with --data none --accept-data-loss.');
+      refuse(
+        'MOVE_TARGET_DATABASE_MISSING',
+        `flavor ${c.to.name} has no PostgreSQL database ${c.database}, which holds ${rows} row(s) of space ${c.space} in ${c.from.name}; ` +
+          'add it to the flavor file first, or move with --data none --accept-data-loss.',
+      );
     }
     return { database: c.database, source, tables, untouched };
   }
@@ -209,13 +250,24 @@ async function planDatabase(options: PlanMoveOptions, c: DatabaseContext, refuse
     for (const t of tables) {
       const other = theirs.get(t.name);
       const missing = other ? t.columns.filter((col) => !other.columns.includes(col)) : [];
-      if (!other) refuse('MOVE_TARGET_SCHEMA_MISMATCH', `${c.database}: table ${t.name} (with ${c.spaceColumn}) does not exist in ${c.to.name}, so space ${c.space} cannot move there; apply the schema first.`);
-      else if (missing.length > 0) refuse('MOVE_TARGET_SCHEMA_MISMATCH', `${c.database}: table ${t.name} in ${c.to.name} lacks column(s) ${missing.join(', ')}, so space ${c.space} cannot move there; apply the schema first.`);
-      else if (await countRows(tdb, t, c.spaceColumn, c.space) > 0) present.push(t.name);
+      if (!other)
+        refuse(
+          'MOVE_TARGET_SCHEMA_MISMATCH',
+          `${c.database}: table ${t.name} (with ${c.spaceColumn}) does not exist in ${c.to.name}, so space ${c.space} cannot move there; apply the schema first.`,
+        );
+      else if (missing.length > 0)
+        refuse(
+          'MOVE_TARGET_SCHEMA_MISMATCH',
+          `${c.database}: table ${t.name} in ${c.to.name} lacks column(s) ${missing.join(', ')}, so space ${c.space} cannot move there; apply the schema first.`,
+        );
+      else if ((await countRows(tdb, t, c.spaceColumn, c.space)) > 0) present.push(t.name);
     }
     if (present.length > 0) {
-      refuse('MOVE_TARGET_HAS_ROWS', `${c.database}: ${present.join(', ')} in ${c.to.name} already hold rows of space ${c.space} that no earlier attempt of this move wrote; `
-        + 'find out where they came from and delete them before moving.');
+      refuse(
+        'MOVE_TARGET_HAS_ROWS',
+        `${c.database}: ${present.join(', ')} in ${c.to.name} already hold rows of space ${c.space} that no earlier attempt of this move wrote; ` +
+          'find out where they came from and delete them before moving.',
+      );
     }
   });
   return { database: c.database, source, target, tables, untouched };

@@ -51,24 +51,45 @@ export function newMoveState(plan: MovePlan, moveId: string, now: Date): MoveSta
   const at = now.toISOString();
   const skip = plan.data === 'none' ? 'skipped' : 'pending';
   return {
-    version: 1, moveId, spaceId: plan.spaceId, status: 'in-progress', createdAt: at, updatedAt: at, plan,
+    version: 1,
+    moveId,
+    spaceId: plan.spaceId,
+    status: 'in-progress',
+    createdAt: at,
+    updatedAt: at,
+    plan,
     epochs: { read: plan.epoch, fenced: plan.epoch + 1, switched: plan.epoch + 2 },
-    steps: { fence: { status: 'pending' }, copy: { status: skip }, verify: { status: skip }, switch: { status: 'pending' }, purge: { status: 'pending' } },
-    copied: {}, purged: {},
+    steps: {
+      fence: { status: 'pending' },
+      copy: { status: skip },
+      verify: { status: skip },
+      switch: { status: 'pending' },
+      purge: { status: 'pending' },
+    },
+    copied: {},
+    purged: {},
   };
 }
 
 /** `mv-20250102T030405Z-1a2b`: sortable and unique enough per space. */
 export function newMoveId(now: Date, random: () => number = Math.random): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `mv-${stamp}-${Math.floor(random() * 0x10000).toString(16).padStart(4, '0')}`;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `mv-${stamp}-${Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')}`;
 }
 
 export class MoveStateStore {
   readonly file: string;
   readonly lockFile: string;
 
-  constructor(readonly dir: string, readonly spaceId: string) {
+  constructor(
+    readonly dir: string,
+    readonly spaceId: string,
+  ) {
     this.file = path.join(dir, `move-${spaceId}.json`);
     this.lockFile = path.join(dir, `move-${spaceId}.lock`);
   }
@@ -77,7 +98,10 @@ export class MoveStateStore {
     const state = readStateFile(this.file, 'MOVE_STATE_CORRUPT') as MoveState | undefined;
     if (state === undefined) return undefined;
     if (state?.version !== 1 || state.spaceId !== this.spaceId || !state.steps || !state.plan || !state.epochs) {
-      throw new FlavorsError('MOVE_STATE_CORRUPT', `${this.file} is not a version 1 move state of space ${this.spaceId}; move it away to start over.`);
+      throw new FlavorsError(
+        'MOVE_STATE_CORRUPT',
+        `${this.file} is not a version 1 move state of space ${this.spaceId}; move it away to start over.`,
+      );
     }
     return state;
   }

@@ -20,7 +20,10 @@ export function readStateFile(file: string, corruptCode: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new FlavorsError(corruptCode, `${file} is not valid JSON; it is only ever replaced whole, so it was edited by hand: restore it or move it away.`);
+    throw new FlavorsError(
+      corruptCode,
+      `${file} is not valid JSON; it is only ever replaced whole, so it was edited by hand: restore it or move it away.`,
+    );
   }
 }
 

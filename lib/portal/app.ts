@@ -34,7 +34,15 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
     }
     const id = randomUUID();
     logError(id, err);
-    return c.html(bare('Something went wrong', html`<p class="error"><code>PORTAL_INTERNAL_ERROR</code> the portal failed on this request (reference ${id}); the details are in the portal's log.</p>`), 500);
+    return c.html(
+      bare(
+        'Something went wrong',
+        html`<p class="error">
+          <code>PORTAL_INTERNAL_ERROR</code> the portal failed on this request (reference ${id}); the details are in the portal's log.
+        </p>`,
+      ),
+      500,
+    );
   });
   app.notFound((c) => c.html(bare('Not found', html`<p class="error"><code>PORTAL_NOT_FOUND</code> no such page.</p>`), 404));
 
@@ -43,15 +51,25 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
   app.get('/favicon.ico', (c) => c.body(null, 204));
 
   const cookieOptions = { httpOnly: true, sameSite: 'Strict', path: '/', secure: deps.secureCookies === true } as const;
-  const loginPage = (csrf: string, userId = '', error?: { code: string; message: string }) => bare('Sign in', html`
-    <section class="card"><p class="muted">Local sign-in with the development identity issuer (the tokens <code>flavors dev-token</code> mints).
-      Deployed, the portal takes the identity provider's token instead.</p>
-    <form method="post" action="/login" class="inline">${csrfField(csrf)}
-      <label>User id <input name="userId" value="${userId}" autofocus>${fieldError(error, 'userId')}</label>
-      <button type="submit">Sign in</button></form></section>`);
+  const loginPage = (csrf: string, userId = '', error?: { code: string; message: string }) =>
+    bare(
+      'Sign in',
+      html` <section class="card">
+        <p class="muted">
+          Local sign-in with the development identity issuer (the tokens <code>flavors dev-token</code> mints). Deployed, the portal takes the
+          identity provider's token instead.
+        </p>
+        <form method="post" action="/login" class="inline">
+          ${csrfField(csrf)}
+          <label>User id <input name="userId" value="${userId}" autofocus />${fieldError(error, 'userId')}</label>
+          <button type="submit">Sign in</button>
+        </form>
+      </section>`,
+    );
 
   app.get('/login', (c) => {
-    if (!deps.devIdentity) return c.html(bare('Sign in', html`<p><code>PORTAL_SIGN_IN_REQUIRED</code> sign in through your identity provider.</p>`), 401);
+    if (!deps.devIdentity)
+      return c.html(bare('Sign in', html`<p><code>PORTAL_SIGN_IN_REQUIRED</code> sign in through your identity provider.</p>`), 401);
     // Reuse the cookie a tab already has: two sign-in pages open at once must both work.
     const existing = getCookie(c, LOGIN_CSRF_COOKIE);
     const token = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomToken();
@@ -89,7 +107,10 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
     }
     if (!token || !userId) {
       if (c.req.method === 'GET' && deps.devIdentity && !c.req.header('authorization')) return c.redirect('/login', 303);
-      return c.html(bare('Sign in required', html`<p class="error"><code>PORTAL_SIGN_IN_REQUIRED</code> sign in with a valid identity token.</p>`), 401);
+      return c.html(
+        bare('Sign in required', html`<p class="error"><code>PORTAL_SIGN_IN_REQUIRED</code> sign in with a valid identity token.</p>`),
+        401,
+      );
     }
     c.set('user', { userId, admin: deps.admins.has(userId) });
     c.set('csrf', csrfToken(deps.csrfSecret, token));
@@ -115,4 +136,7 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
   return app;
 }
 
-const CSRF_REFUSED = bare('Refused', html`<p class="error"><code>PORTAL_CSRF_INVALID</code> the form's CSRF token is missing or wrong; reload the page and submit again.</p>`);
+const CSRF_REFUSED = bare(
+  'Refused',
+  html`<p class="error"><code>PORTAL_CSRF_INVALID</code> the form's CSRF token is missing or wrong; reload the page and submit again.</p>`,
+);

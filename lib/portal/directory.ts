@@ -17,7 +17,8 @@ export interface Directory {
 
 /** The spaces `userId` may see: all of them for an admin, else only those granted to the user. */
 export async function visibleSpaces(dir: Directory, user: { userId: string; admin: boolean }): Promise<SpaceRecord[]> {
-  const all = (await Promise.all(dir.flavors.map((f) => listFlavorSpaces(dir.table, f.name)))).flat()
+  const all = (await Promise.all(dir.flavors.map((f) => listFlavorSpaces(dir.table, f.name))))
+    .flat()
     .sort((a, b) => a.spaceId.localeCompare(b.spaceId));
   if (user.admin) return all;
   const granted = await Promise.all(all.map(async (s) => (await dir.store.routeItems(s.spaceId, user.userId)).granted));
@@ -34,13 +35,15 @@ export async function listClients(dir: Directory): Promise<ClientRecord[]> {
   const clients: ClientRecord[] = [];
   let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await dir.table.dynamodb.send(new ScanCommand({
-      TableName: dir.table.tableName,
-      FilterExpression: '#sk = :client',
-      ExpressionAttributeNames: { '#sk': LOOKUP_TABLE_KEYS.sortKey },
-      ExpressionAttributeValues: { ':client': { S: 'CLIENT' } },
-      ExclusiveStartKey,
-    }));
+    const page = await dir.table.dynamodb.send(
+      new ScanCommand({
+        TableName: dir.table.tableName,
+        FilterExpression: '#sk = :client',
+        ExpressionAttributeNames: { '#sk': LOOKUP_TABLE_KEYS.sortKey },
+        ExpressionAttributeValues: { ':client': { S: 'CLIENT' } },
+        ExclusiveStartKey,
+      }),
+    );
     clients.push(...(page.Items ?? []).map(clientFromItem));
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

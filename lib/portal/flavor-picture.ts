@@ -29,7 +29,9 @@ export function dnsFailoverOrder(flavor: Flavor, zoneName: string = LOOKUP_DEFAU
 export function flavorDot(flavor: Flavor, zoneName: string = LOOKUP_DEFAULTS.endpointZone): string {
   const lines = [
     `digraph ${q(flavor.name)} {`,
-    '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.4, ranksep=0.9, label=' + q(`${flavor.name}: ${flavor.description}`) + ', labelloc=t];',
+    '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.4, ranksep=0.9, label=' +
+      q(`${flavor.name}: ${flavor.description}`) +
+      ', labelloc=t];',
     '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, fillcolor="#ffffff"];',
     '  edge [fontname="Helvetica", fontsize=9];',
   ];

@@ -60,21 +60,47 @@ export interface LayoutProps {
   readonly nav?: string;
 }
 
-const NAV: readonly [string, string][] = [['flavors', 'Flavors'], ['spaces', 'Clients and spaces'], ['databases', 'Databases'], ['dev-replicas', 'Dev replicas'], ['dr', 'DR status']];
+const NAV: readonly [string, string][] = [
+  ['flavors', 'Flavors'],
+  ['spaces', 'Clients and spaces'],
+  ['databases', 'Databases'],
+  ['dev-replicas', 'Dev replicas'],
+  ['dr', 'DR status'],
+];
 
 export function layout(props: LayoutProps): string {
   const who = props.user
-    ? html`<span class="who"><span data-testid="who">${props.user.userId}${props.user.admin ? ' (admin)' : ''}</span>
-      <form method="post" action="/logout">${csrfField(props.csrf ?? '')}<button>Sign out</button></form></span>`
+    ? html`<span class="who"
+        ><span data-testid="who">${props.user.userId}${props.user.admin ? ' (admin)' : ''}</span>
+        <form method="post" action="/logout">${csrfField(props.csrf ?? '')}<button>Sign out</button></form></span
+      >`
     : html``;
-  return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>${props.title} · flavors portal</title><style>${trusted(CSS)}</style></head><body>
-<header><strong>flavors portal</strong>${props.user ? NAV.map(([key, label]) => html`<a href="/${key}" class="${props.nav === key ? 'on' : ''}">${label}</a>`) : ''}${who}</header>
-<main><h1>${props.title}</h1>${props.body}</main></body></html>`.value}`;
+  return `<!doctype html>${
+    html`<html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width" />
+        <title>${props.title} · flavors portal</title>
+        <style>
+          ${trusted(CSS)}
+        </style>
+      </head>
+      <body>
+        <header>
+          <strong>flavors portal</strong
+          >${props.user ? NAV.map(([key, label]) => html`<a href="/${key}" class="${props.nav === key ? 'on' : ''}">${label}</a>`) : ''}${who}
+        </header>
+        <main>
+          <h1>${props.title}</h1>
+          ${props.body}
+        </main>
+      </body>
+    </html>`.value
+  }`;
 }
 
 /** The hidden CSRF field every form carries. */
-export const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}">`;
+export const csrfField = (token: string) => html`<input type="hidden" name="csrf" value="${token}" />`;
 
 /** A field's error, with its code, right after the field. */
 export function fieldError(error: { readonly code: string; readonly message: string } | undefined, field: string): Html {

@@ -48,7 +48,11 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
   let client: DynamoDBClient | undefined;
   let server: ServerType | undefined;
   const stop = async () => {
-    if (server) await new Promise<void>((resolve) => { server!.close(() => resolve()); (server as { closeAllConnections?: () => void }).closeAllConnections?.(); });
+    if (server)
+      await new Promise<void>((resolve) => {
+        server!.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
     client?.destroy();
     await embedded?.close();
   };
@@ -70,15 +74,27 @@ export async function startPortalServer(options: PortalServerOptions): Promise<P
       : new IdentityVerifier({ issuer: devIdentity.issuer, audience: devIdentity.audience, jwks: devIdentity.jwks() });
     const table = { dynamodb: client, tableName: options.tableName };
     const app = createPortalApp({
-      ...options, store, table, identity, spaceMove: options.spaceMoveFor?.(table),
-      devIdentity: idp ? undefined : devIdentity, csrfSecret: Buffer.from(randomToken(), 'base64url'),
+      ...options,
+      store,
+      table,
+      identity,
+      spaceMove: options.spaceMoveFor?.(table),
+      devIdentity: idp ? undefined : devIdentity,
+      csrfSecret: Buffer.from(randomToken(), 'base64url'),
     });
     const port = await new Promise<number>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: PORTAL_DEFAULTS.host, port: options.port ?? PORTAL_DEFAULTS.port }, (info) => resolve(info.port));
       server = s;
-      s.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
-        ? new FlavorsError('PORTAL_PORT_IN_USE', `port ${options.port ?? PORTAL_DEFAULTS.port} on ${PORTAL_DEFAULTS.host} is in use (another portal?); stop it or pass --port <port>.`)
-        : err));
+      s.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new FlavorsError(
+                'PORTAL_PORT_IN_USE',
+                `port ${options.port ?? PORTAL_DEFAULTS.port} on ${PORTAL_DEFAULTS.host} is in use (another portal?); stop it or pass --port <port>.`,
+              )
+            : err,
+        ),
+      );
     });
     return { url: `http://${PORTAL_DEFAULTS.host}:${port}`, storeUrl, seed, close: stop };
   } catch (err) {

@@ -60,41 +60,69 @@ function dataLossOf(plan: MovePlan): string[] {
 
 /** The space-move library (`lib/ops/space-move-*`) behind the portal: the same plan, state file, locks and executor as the CLI. */
 export function librarySpaceMove(props: LibrarySpaceMoveProps): SpaceMoveService {
-  const planOf = (r: SpaceMoveRequest, acceptDataLoss: boolean) => planMove({
-    spaceId: r.spaceId, target: r.toFlavor, data: r.data, acceptDataLoss, flavors: props.flavors, table: props.table, resolve: props.resolve, now: props.now(),
-  });
+  const planOf = (r: SpaceMoveRequest, acceptDataLoss: boolean) =>
+    planMove({
+      spaceId: r.spaceId,
+      target: r.toFlavor,
+      data: r.data,
+      acceptDataLoss,
+      flavors: props.flavors,
+      table: props.table,
+      resolve: props.resolve,
+      now: props.now(),
+    });
   return {
     async plan(r) {
       const plan = await planOf(r, false);
       // Accepting data loss is what the confirmation does; it is not a refusal of the plan.
       const refusals = plan.refusals.filter((x) => x.code !== 'MOVE_DATA_LOSS_NOT_ACCEPTED');
-      return { spaceId: plan.spaceId, fromFlavor: plan.from.flavor, toFlavor: plan.to.flavor, data: plan.data, lines: formatMovePlan(plan), dataLoss: dataLossOf(plan), refusals };
+      return {
+        spaceId: plan.spaceId,
+        fromFlavor: plan.from.flavor,
+        toFlavor: plan.to.flavor,
+        data: plan.data,
+        lines: formatMovePlan(plan),
+        dataLoss: dataLossOf(plan),
+        refusals,
+      };
     },
     async execute(r) {
       const store = new MoveStateStore(props.stateDir, r.spaceId);
       const existing = store.read();
       if (existing?.status === 'in-progress') {
-        throw new FlavorsError('MOVE_IN_PROGRESS', `move ${existing.moveId} of space ${r.spaceId} to ${existing.plan.to.flavor} is in progress (${store.file}); resume or end it with flavors space move ${r.spaceId} --to ${existing.plan.to.flavor} --execute|--abort.`);
+        throw new FlavorsError(
+          'MOVE_IN_PROGRESS',
+          `move ${existing.moveId} of space ${r.spaceId} to ${existing.plan.to.flavor} is in progress (${store.file}); resume or end it with flavors space move ${r.spaceId} --to ${existing.plan.to.flavor} --execute|--abort.`,
+        );
       }
       const plan = await planOf(r, r.confirmDataLoss);
       if (!r.confirmDataLoss) {
         const refusal = plan.refusals.find((x) => x.code === 'MOVE_DATA_LOSS_NOT_ACCEPTED');
-        throw new FlavorsError(refusal?.code ?? 'PORTAL_MOVE_NOT_CONFIRMED', refusal?.message ?? `moving ${r.spaceId} deletes its rows from ${plan.from.flavor}; tick the confirmation to carry out the plan.`);
+        throw new FlavorsError(
+          refusal?.code ?? 'PORTAL_MOVE_NOT_CONFIRMED',
+          refusal?.message ?? `moving ${r.spaceId} deletes its rows from ${plan.from.flavor}; tick the confirmation to carry out the plan.`,
+        );
       }
       if (plan.refusals.length > 0) throw new FlavorsError(plan.refusals[0].code, plan.refusals.map((x) => x.message).join(' '));
       const lock = store.lock(props.now());
       const log: string[] = [];
       try {
         const previous = store.read();
-        if (previous?.status === 'in-progress') throw new FlavorsError('MOVE_IN_PROGRESS', `another run started move ${previous.moveId} of space ${r.spaceId} meanwhile; reload to see it.`);
+        if (previous?.status === 'in-progress')
+          throw new FlavorsError(
+            'MOVE_IN_PROGRESS',
+            `another run started move ${previous.moveId} of space ${r.spaceId} meanwhile; reload to see it.`,
+          );
         if (previous) store.archive(previous);
         const now = props.now();
         const state = newMoveState(plan, newMoveId(now), now);
         store.write(state, now);
         const done = await runMove(state, { table: props.table, resolve: props.resolve, store, log: (line) => log.push(line), now: props.now });
-        return [...log,
+        return [
+          ...log,
           `space ${done.spaceId} moved from ${done.plan.from.flavor} to ${done.plan.to.flavor} (home ${done.plan.to.homeRegion}, epoch ${done.epochs.switched}).`,
-          `Snapshots of ${done.plan.from.flavor} taken before ${done.purgedAt} hold its rows until ${done.snapshotsHoldDataUntil}; they are whole volumes and cannot be edited.`];
+          `Snapshots of ${done.plan.from.flavor} taken before ${done.purgedAt} hold its rows until ${done.snapshotsHoldDataUntil}; they are whole volumes and cannot be edited.`,
+        ];
       } finally {
         lock.release();
       }

@@ -12,8 +12,17 @@ import { unifiedDiff } from './unified-diff';
 
 /** The edited flavor file does not validate; `problems` are what `flavors validate` would print. Nothing was written. */
 export class RequestValidationError extends FlavorsError {
-  constructor(file: string, public readonly problems: readonly FileProblem[]) {
-    super('DB_REQUEST_INVALID', `the edited ${file} does not validate (${problems.filter((p) => p.severity === 'error').map((p) => p.code).join(', ')}); nothing was written.`);
+  constructor(
+    file: string,
+    public readonly problems: readonly FileProblem[],
+  ) {
+    super(
+      'DB_REQUEST_INVALID',
+      `the edited ${file} does not validate (${problems
+        .filter((p) => p.severity === 'error')
+        .map((p) => p.code)
+        .join(', ')}); nothing was written.`,
+    );
   }
 }
 
@@ -52,8 +61,10 @@ function expectOnly(before: Flavor, change: DatabaseChange): (after: Flavor) => 
     for (const n of names) {
       const expected = n === change.name ? change.after : before.databases[n];
       if (!isDeepStrictEqual(after.databases[n], expected)) {
-        throw new FlavorsError('DB_EDIT_MISMATCH',
-          `after the edit, database '${n}' of ${before.name} is not what the request asked for (the file may compute its databases); nothing was written, make this change by hand.`);
+        throw new FlavorsError(
+          'DB_EDIT_MISMATCH',
+          `after the edit, database '${n}' of ${before.name} is not what the request asked for (the file may compute its databases); nothing was written, make this change by hand.`,
+        );
       }
     }
   };
@@ -71,7 +82,12 @@ export function applyDatabaseRequest(options: DatabaseRequestOptions): DatabaseR
   const before = fs.readFileSync(file, 'utf-8');
   const change = planDatabaseRequest(shownAs, before, flavor, request);
   const after = applyEdits(before, change.edits);
-  const checked = checkFlavorText(file, after, { shownAs, write: !target && options.write !== false, check: expectOnly(flavor, change), basedOn: before });
+  const checked = checkFlavorText(file, after, {
+    shownAs,
+    write: !target && options.write !== false,
+    check: expectOnly(flavor, change),
+    basedOn: before,
+  });
   if (checked.problems.some((p) => p.severity === 'error')) throw new RequestValidationError(shownAs, checked.problems);
   const commit = target ? commitOnNewBranch(target, after, `flavors db ${describeChange(change)}`) : undefined;
   let retained: RetainedResource[] = [];

@@ -4,8 +4,14 @@ import type { DatabaseSpec, Flavor } from '../flavor/types';
 import { DATABASE_NAME } from '../flavor/validate';
 import { K8S_DATABASE_REQUEST_DEFAULTS } from '../k8s/defaults';
 import {
-  addDatabaseEdits, databaseNames, parseFlavorSyntax, removeDatabaseEdits, setDatabaseFieldsEdits,
-  type FieldChange, type LiteralValue, type TextEdit,
+  addDatabaseEdits,
+  databaseNames,
+  parseFlavorSyntax,
+  removeDatabaseEdits,
+  setDatabaseFieldsEdits,
+  type FieldChange,
+  type LiteralValue,
+  type TextEdit,
 } from './flavor-file-edit';
 
 export type Platform = DatabaseSpec['platform'];
@@ -52,20 +58,32 @@ export function parsePositiveInt(flag: '--size-gib' | '--nodes' | '--instances',
   const value = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(value) || value <= 0) {
     const code = flag === '--size-gib' ? 'DB_SIZE_INVALID' : 'DB_COUNT_INVALID';
-    throw new FlavorsError(code, `${flag} must be a whole number above 0, got '${raw}'${flag === '--size-gib' ? ', e.g. --size-gib 100 (GiB)' : ''}.`);
+    throw new FlavorsError(
+      code,
+      `${flag} must be a whole number above 0, got '${raw}'${flag === '--size-gib' ? ', e.g. --size-gib 100 (GiB)' : ''}.`,
+    );
   }
   return value;
 }
 
 function checkOptionsFit(platform: Platform, o: DatabaseOptions): void {
   if (o.nodes !== undefined && platform !== 'ec2') {
-    throw new FlavorsError('DB_OPTION_NOT_FOR_PLATFORM', `--nodes is for ec2 databases; ${platform === 'k8s' ? 'k8s takes --instances' : 'rds is Multi-AZ with one instance'}.`);
+    throw new FlavorsError(
+      'DB_OPTION_NOT_FOR_PLATFORM',
+      `--nodes is for ec2 databases; ${platform === 'k8s' ? 'k8s takes --instances' : 'rds is Multi-AZ with one instance'}.`,
+    );
   }
   if (o.instances !== undefined && platform !== 'k8s') {
-    throw new FlavorsError('DB_OPTION_NOT_FOR_PLATFORM', `--instances is for k8s databases; ${platform === 'ec2' ? 'ec2 takes --nodes' : 'rds is Multi-AZ with one instance'}.`);
+    throw new FlavorsError(
+      'DB_OPTION_NOT_FOR_PLATFORM',
+      `--instances is for k8s databases; ${platform === 'ec2' ? 'ec2 takes --nodes' : 'rds is Multi-AZ with one instance'}.`,
+    );
   }
   if (o.instanceType !== undefined && platform === 'k8s') {
-    throw new FlavorsError('DB_OPTION_NOT_FOR_PLATFORM', '--instance-type is for ec2 and rds databases; a k8s database sizes its pods on the regional cluster.');
+    throw new FlavorsError(
+      'DB_OPTION_NOT_FOR_PLATFORM',
+      '--instance-type is for ec2 and rds databases; a k8s database sizes its pods on the regional cluster.',
+    );
   }
   parsePositiveInt('--size-gib', o.sizeGiB);
   parsePositiveInt('--nodes', o.nodes);
@@ -78,7 +96,8 @@ function newDatabase(o: DatabaseOptions, chosen: string[]): DatabaseSpec {
     throw new FlavorsError('DB_PLATFORM_INVALID', `--platform must be ec2, rds or k8s, got '${o.platform ?? ''}'.`);
   }
   const platform = o.platform as Platform;
-  if (!o.engine) throw new FlavorsError('DB_ENGINE_REQUIRED', `--engine is required, e.g. --engine postgres${platform === 'k8s' ? '' : ' (or mysql)'}.`);
+  if (!o.engine)
+    throw new FlavorsError('DB_ENGINE_REQUIRED', `--engine is required, e.g. --engine postgres${platform === 'k8s' ? '' : ' (or mysql)'}.`);
   checkOptionsFit(platform, o);
   const pick = <T extends string | number>(given: T | undefined, fallback: T, field: string, source: string): T => {
     if (given !== undefined) return given;
@@ -91,7 +110,8 @@ function newDatabase(o: DatabaseOptions, chosen: string[]): DatabaseSpec {
     const d = EC2_DATABASE_REQUEST_DEFAULTS;
     const src = 'lib/database/defaults.ts';
     return {
-      platform, engine,
+      platform,
+      engine,
       instanceType: pick(o.instanceType, d.instanceType, 'instanceType', src),
       nodes: pick(o.nodes, d.nodes, 'nodes', src),
       volume: { sizeGiB: pick(o.sizeGiB, d.volumeSizeGiB, 'volume.sizeGiB', src) },
@@ -100,36 +120,58 @@ function newDatabase(o: DatabaseOptions, chosen: string[]): DatabaseSpec {
   if (platform === 'rds') {
     const d = RDS_DATABASE_REQUEST_DEFAULTS;
     const src = 'lib/database/defaults.ts';
-    return { platform, engine, instanceType: pick(o.instanceType, d.instanceType, 'instanceType', src), storageGiB: pick(o.sizeGiB, d.storageGiB, 'storageGiB', src) };
+    return {
+      platform,
+      engine,
+      instanceType: pick(o.instanceType, d.instanceType, 'instanceType', src),
+      storageGiB: pick(o.sizeGiB, d.storageGiB, 'storageGiB', src),
+    };
   }
   const d = K8S_DATABASE_REQUEST_DEFAULTS;
   const src = 'lib/k8s/defaults.ts';
-  return { platform, engine, instances: pick(o.instances, d.instances, 'instances', src), storageGiB: pick(o.sizeGiB, d.storageGiB, 'storageGiB', src) };
+  return {
+    platform,
+    engine,
+    instances: pick(o.instances, d.instances, 'instances', src),
+    storageGiB: pick(o.sizeGiB, d.storageGiB, 'storageGiB', src),
+  };
 }
 
 /** The field changes of `resize`; refuses what would replace the data. */
 function resizeChanges(flavor: string, name: string, before: DatabaseSpec, o: DatabaseOptions): FieldChange[] {
   if (o.platform !== undefined && o.platform !== before.platform) {
-    throw new FlavorsError('DB_PLATFORM_CHANGE_REFUSED',
-      `${flavor}/${name} runs on ${before.platform}; moving it to ${o.platform} would create a new, empty database and retire the data. Add a new database (flavors db add) and migrate instead.`);
+    throw new FlavorsError(
+      'DB_PLATFORM_CHANGE_REFUSED',
+      `${flavor}/${name} runs on ${before.platform}; moving it to ${o.platform} would create a new, empty database and retire the data. Add a new database (flavors db add) and migrate instead.`,
+    );
   }
   if (o.engine !== undefined && o.engine !== before.engine) {
-    throw new FlavorsError('DB_ENGINE_CHANGE_REFUSED',
-      `${flavor}/${name} runs ${before.engine}; changing the engine to ${o.engine} would replace the database and its data. Add a new database (flavors db add) and migrate instead.`);
+    throw new FlavorsError(
+      'DB_ENGINE_CHANGE_REFUSED',
+      `${flavor}/${name} runs ${before.engine}; changing the engine to ${o.engine} would replace the database and its data. Add a new database (flavors db add) and migrate instead.`,
+    );
   }
   checkOptionsFit(before.platform, o);
   const changes: FieldChange[] = [];
-  const size = before.platform === 'ec2' ? { path: ['volume', 'sizeGiB'], now: before.volume.sizeGiB } : { path: ['storageGiB'], now: before.storageGiB };
+  const size =
+    before.platform === 'ec2' ? { path: ['volume', 'sizeGiB'], now: before.volume.sizeGiB } : { path: ['storageGiB'], now: before.storageGiB };
   if (o.sizeGiB !== undefined && o.sizeGiB < size.now) {
-    throw new FlavorsError('DB_VOLUME_SHRINK_REFUSED',
-      `${flavor}/${name} ${size.path.join('.')} is ${size.now} GiB; volumes only grow (shrinking to ${o.sizeGiB} GiB would replace them and lose the data). Pass --size-gib ${size.now} or more.`);
+    throw new FlavorsError(
+      'DB_VOLUME_SHRINK_REFUSED',
+      `${flavor}/${name} ${size.path.join('.')} is ${size.now} GiB; volumes only grow (shrinking to ${o.sizeGiB} GiB would replace them and lose the data). Pass --size-gib ${size.now} or more.`,
+    );
   }
   if (o.sizeGiB !== undefined && o.sizeGiB !== size.now) changes.push({ path: size.path, value: o.sizeGiB });
-  if (before.platform !== 'k8s' && o.instanceType !== undefined && o.instanceType !== before.instanceType) changes.push({ path: ['instanceType'], value: o.instanceType });
+  if (before.platform !== 'k8s' && o.instanceType !== undefined && o.instanceType !== before.instanceType)
+    changes.push({ path: ['instanceType'], value: o.instanceType });
   if (before.platform === 'ec2' && o.nodes !== undefined && o.nodes !== before.nodes) changes.push({ path: ['nodes'], value: o.nodes });
-  if (before.platform === 'k8s' && o.instances !== undefined && o.instances !== before.instances) changes.push({ path: ['instances'], value: o.instances });
+  if (before.platform === 'k8s' && o.instances !== undefined && o.instances !== before.instances)
+    changes.push({ path: ['instances'], value: o.instances });
   if (changes.length === 0) {
-    throw new FlavorsError('DB_RESIZE_NO_CHANGE', `${flavor}/${name} already has these values; pass --instance-type, --size-gib, --nodes or --instances with a new value.`);
+    throw new FlavorsError(
+      'DB_RESIZE_NO_CHANGE',
+      `${flavor}/${name} already has these values; pass --instance-type, --size-gib, --nodes or --instances with a new value.`,
+    );
   }
   return changes;
 }
@@ -151,7 +193,10 @@ function withChanges(spec: DatabaseSpec, changes: readonly FieldChange[]): Datab
 export function planDatabaseRequest(file: string, text: string, flavor: Flavor, request: DatabaseRequest): DatabaseChange {
   const { name } = request;
   if (!DATABASE_NAME.test(name)) {
-    throw new FlavorsError('DB_NAME_INVALID', `database name '${name}' must be camelCase letters and digits (max 32), e.g. 'ledger'; it becomes a construct id.`);
+    throw new FlavorsError(
+      'DB_NAME_INVALID',
+      `database name '${name}' must be camelCase letters and digits (max 32), e.g. 'ledger'; it becomes a construct id.`,
+    );
   }
   const syntax = parseFlavorSyntax(text, file);
   const inFile = databaseNames(syntax);
@@ -160,19 +205,27 @@ export function planDatabaseRequest(file: string, text: string, flavor: Flavor, 
   const base = { kind: request.kind, flavor: flavor.name, name };
   if (request.kind === 'add') {
     if (before || inFile.includes(name)) {
-      throw new FlavorsError('DB_ALREADY_EXISTS', `${flavor.name} already has a database '${name}'; pick another name, or use 'flavors db resize ${flavor.name} ${name}' to change it.`);
+      throw new FlavorsError(
+        'DB_ALREADY_EXISTS',
+        `${flavor.name} already has a database '${name}'; pick another name, or use 'flavors db resize ${flavor.name} ${name}' to change it.`,
+      );
     }
     const chosen: string[] = [];
     const after = newDatabase(request, chosen);
     return { ...base, after, chosen, edits: addDatabaseEdits(syntax, text, name, after as unknown as LiteralValue) };
   }
   if (!before || !inFile.includes(name)) {
-    throw new FlavorsError('DB_NOT_FOUND', `${flavor.name} has no database '${name}' (it has: ${known.join(', ') || 'none'}); 'flavors db add' creates one.`);
+    throw new FlavorsError(
+      'DB_NOT_FOUND',
+      `${flavor.name} has no database '${name}' (it has: ${known.join(', ') || 'none'}); 'flavors db add' creates one.`,
+    );
   }
   if (request.kind === 'remove') {
     if (!request.confirmRetain) {
-      throw new FlavorsError('DB_REMOVE_NOT_CONFIRMED',
-        `removing ${flavor.name}/${name} takes it out of the infrastructure code, while its volumes, snapshots and keys are kept (and keep costing) until someone deletes them; pass --confirm-retain to go ahead.`);
+      throw new FlavorsError(
+        'DB_REMOVE_NOT_CONFIRMED',
+        `removing ${flavor.name}/${name} takes it out of the infrastructure code, while its volumes, snapshots and keys are kept (and keep costing) until someone deletes them; pass --confirm-retain to go ahead.`,
+      );
     }
     return { ...base, before, chosen: [], edits: removeDatabaseEdits(syntax, text, name) };
   }
@@ -182,9 +235,12 @@ export function planDatabaseRequest(file: string, text: string, flavor: Flavor, 
 
 /** One line saying what the change does, e.g. for a commit message: `add global/search: rds postgres db.r5.large, 100 GiB`. */
 export function describeChange(c: DatabaseChange): string {
-  const spec = (s: DatabaseSpec) => s.platform === 'ec2'
-    ? `ec2 ${s.engine} ${s.nodes} x ${s.instanceType}, ${s.volume.sizeGiB} GiB each`
-    : s.platform === 'rds' ? `rds ${s.engine} ${s.instanceType}, ${s.storageGiB} GiB` : `k8s ${s.engine} ${s.instances} instances, ${s.storageGiB} GiB each`;
+  const spec = (s: DatabaseSpec) =>
+    s.platform === 'ec2'
+      ? `ec2 ${s.engine} ${s.nodes} x ${s.instanceType}, ${s.volume.sizeGiB} GiB each`
+      : s.platform === 'rds'
+        ? `rds ${s.engine} ${s.instanceType}, ${s.storageGiB} GiB`
+        : `k8s ${s.engine} ${s.instances} instances, ${s.storageGiB} GiB each`;
   if (c.kind === 'add') return `add ${c.flavor}/${c.name}: ${spec(c.after!)}`;
   if (c.kind === 'remove') return `remove ${c.flavor}/${c.name} (${spec(c.before!)}; volumes, snapshots and keys retained)`;
   return `resize ${c.flavor}/${c.name}: ${spec(c.before!)} -> ${spec(c.after!)}`;

@@ -107,7 +107,9 @@ export function databaseNames(syntax: FlavorSyntax): string[] {
 export function renderLiteral(value: LiteralValue, quote = "'"): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return `${quote}${value.replace(/\\/g, '\\\\').replace(new RegExp(quote, 'g'), `\\${quote}`)}${quote}`;
-  return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${renderLiteral(v, quote)}`).join(', ')} }`;
+  return `{ ${Object.entries(value)
+    .map(([k, v]) => `${k}: ${renderLiteral(v, quote)}`)
+    .join(', ')} }`;
 }
 
 /** Applies non-overlapping edits to the text they were computed on; insertions at one position keep their order. */
@@ -143,7 +145,13 @@ function commaAfter(text: string, pos: number): number | undefined {
  * and had no trailing comma, adding that comma is the only other change, and the new element gets
  * none either, as the file had it.
  */
-function insertAfter(text: string, sf: ts.SourceFile, list: ts.NodeArray<ts.ObjectLiteralElementLike>, index: number, render: (indent: string) => string): TextEdit[] {
+function insertAfter(
+  text: string,
+  sf: ts.SourceFile,
+  list: ts.NodeArray<ts.ObjectLiteralElementLike>,
+  index: number,
+  render: (indent: string) => string,
+): TextEdit[] {
   const el = list[index];
   const isLast = index === list.length - 1;
   const comma = isLast && !list.hasTrailingComma ? undefined : commaAfter(text, el.end);
@@ -183,8 +191,13 @@ export function addDatabaseEdits(syntax: FlavorSyntax, text: string, name: strin
   const props = flavor.properties;
   const anchor = props.findIndex((p) => propertyName(p, sf) === 'regions');
   if (props.length === 0) throw unsupported(sf.fileName, 'the flavor object is empty');
-  return insertAfter(text, sf, props, anchor >= 0 ? anchor : props.length - 1,
-    (indent) => `databases: {${eol}${indent}${indent}${entry},${eol}${indent}}`);
+  return insertAfter(
+    text,
+    sf,
+    props,
+    anchor >= 0 ? anchor : props.length - 1,
+    (indent) => `databases: {${eol}${indent}${indent}${entry},${eol}${indent}}`,
+  );
 }
 
 /** Edits that set fields inside the database `name`, leaving every other character of the entry as it is. */
@@ -197,7 +210,8 @@ export function setDatabaseFieldsEdits(syntax: FlavorSyntax, text: string, name:
     let obj = unwrap(entry.initializer);
     let i = 0;
     for (; ; i++) {
-      if (!ts.isObjectLiteralExpression(obj)) throw unsupported(sf.fileName, `databases.${[name, ...change.path.slice(0, i)].join('.')} is not an object literal`);
+      if (!ts.isObjectLiteralExpression(obj))
+        throw unsupported(sf.fileName, `databases.${[name, ...change.path.slice(0, i)].join('.')} is not an object literal`);
       checkPlain(obj, sf, sf.fileName, `databases.${[name, ...change.path.slice(0, i)].join('.')}`);
       const prop = findProperty(obj, change.path[i], sf);
       // A field the entry does not spell out yet: insert it, with what is left of the path as nested objects.

@@ -42,7 +42,10 @@ export function checkFlavorText(file: string, text: string, options: CandidateOp
     options.check?.(flavor);
     if (!options.write) return { flavor, problems, written: false };
     if (options.basedOn !== undefined && fs.readFileSync(file, 'utf-8') !== options.basedOn) {
-      throw new FlavorsError('DB_FILE_CHANGED', `${options.shownAs ?? file} changed while the request ran (another edit?); nothing was written, run the command again.`);
+      throw new FlavorsError(
+        'DB_FILE_CHANGED',
+        `${options.shownAs ?? file} changed while the request ran (another edit?); nothing was written, run the command again.`,
+      );
     }
     fs.chmodSync(temp, fs.statSync(file).mode & 0o7777);
     fs.renameSync(temp, file);

@@ -4,7 +4,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { FlavorsError } from '../errors';
 
-function git(cwd: string, args: readonly string[], options: { input?: string; env?: Record<string, string> } = {}): { ok: boolean; out: string; err: string } {
+function git(
+  cwd: string,
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+): { ok: boolean; out: string; err: string } {
   const r = spawnSync('git', args, { cwd, encoding: 'utf-8', input: options.input, env: { ...process.env, ...options.env } });
   return { ok: r.status === 0, out: (r.stdout ?? '').trim(), err: (r.stderr || r.stdout || String(r.error ?? '')).trim().split('\n')[0] };
 }
@@ -38,7 +42,11 @@ export interface BranchTarget {
  */
 export function checkBranchTarget(file: string, branch: string): BranchTarget {
   const top = gitTopLevel(file);
-  if (!top) throw new FlavorsError('DB_NOT_IN_GIT', `${file} is not inside a git repository; --branch commits there, so run inside your clone or leave --branch out.`);
+  if (!top)
+    throw new FlavorsError(
+      'DB_NOT_IN_GIT',
+      `${file} is not inside a git repository; --branch commits there, so run inside your clone or leave --branch out.`,
+    );
   const relPath = path.relative(top, fs.realpathSync(file)).split(path.sep).join('/');
   if (!git(top, ['check-ref-format', '--branch', branch]).ok || branch.startsWith('-')) {
     throw new FlavorsError('DB_BRANCH_INVALID', `'${branch}' is not a valid branch name; use e.g. db/add-search.`);
@@ -53,7 +61,10 @@ export function checkBranchTarget(file: string, branch: string): BranchTarget {
   }
   const status = gitOrThrow(top, ['status', '--porcelain', '--', relPath]);
   if (status !== '') {
-    throw new FlavorsError('DB_BRANCH_FILE_DIRTY', `${relPath} has uncommitted changes (${status.slice(0, 2).trim()}); commit or stash them first so the branch holds only this request.`);
+    throw new FlavorsError(
+      'DB_BRANCH_FILE_DIRTY',
+      `${relPath} has uncommitted changes (${status.slice(0, 2).trim()}); commit or stash them first so the branch holds only this request.`,
+    );
   }
   return { top, relPath, branch, parent: parent.out };
 }

@@ -17,7 +17,10 @@ export interface RetainedResource {
   readonly note: string;
 }
 
-const tags = (t: Record<string, string>) => Object.entries(t).map(([k, v]) => `${k}=${v}`).join(', ');
+const tags = (t: Record<string, string>) =>
+  Object.entries(t)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
 
 /**
  * What stays in the account when `name` leaves the flavor file — or, with `fromNode`, when an ec2
@@ -34,7 +37,8 @@ export function retainedResources(flavor: Flavor, name: string, spec: DatabaseSp
     if (spec.platform === 'ec2') {
       for (let i = fromNode; i < spec.nodes; i++) {
         out.push({
-          region, what: 'EBS data volume',
+          region,
+          what: 'EBS data volume',
           id: `${at}/Node${i}/Data (${stack}; tags ${tags({ [DB_TAGS.flavor]: flavor.name, [DB_TAGS.database]: name, [DB_TAGS.node]: String(i), [DB_TAGS.role]: DB_DATA_ROLE })})`,
           note: 'DeletionPolicy Retain: detached and kept with its data',
         });
@@ -44,24 +48,53 @@ export function retainedResources(flavor: Flavor, name: string, spec: DatabaseSp
       }
       const target = snapshotTargetTag(flavor.name);
       out.push({
-        region, what: 'EBS snapshots',
+        region,
+        what: 'EBS snapshots',
         id: `tags ${tags({ [target.key]: target.value, [DB_TAGS.database]: name })}`,
         note: "kept: a stack update deletes no snapshot; while the flavor's snapshot policy exists it keeps snapshotting the retained volumes by that tag",
       });
     } else if (spec.platform === 'rds') {
-      out.push(primary
-        ? { region, what: 'RDS instance (primary)', id: `${at}/Resource (${stack}; tag ${DB_TAGS.database}=${name})`, note: 'deletion protection on: it keeps running with its automated backups until an operator turns protection off and deletes it (a final snapshot is taken)' }
-        : { region, what: 'RDS read replica', id: `${at}/Resource (${stack}; tag ${DB_TAGS.database}=${name})`, note: 'DeletionPolicy Retain and deletion protection: kept running' });
-      out.push({ region, what: 'RDS snapshots', id: `tag ${DB_TAGS.database}=${name} (tags are copied to snapshots)`, note: 'manual and final snapshots are never deleted by a stack update' });
+      out.push(
+        primary
+          ? {
+              region,
+              what: 'RDS instance (primary)',
+              id: `${at}/Resource (${stack}; tag ${DB_TAGS.database}=${name})`,
+              note: 'deletion protection on: it keeps running with its automated backups until an operator turns protection off and deletes it (a final snapshot is taken)',
+            }
+          : {
+              region,
+              what: 'RDS read replica',
+              id: `${at}/Resource (${stack}; tag ${DB_TAGS.database}=${name})`,
+              note: 'DeletionPolicy Retain and deletion protection: kept running',
+            },
+      );
+      out.push({
+        region,
+        what: 'RDS snapshots',
+        id: `tag ${DB_TAGS.database}=${name} (tags are copied to snapshots)`,
+        note: 'manual and final snapshots are never deleted by a stack update',
+      });
     } else {
       out.push({
-        region, what: 'Kubernetes volumes',
+        region,
+        what: 'Kubernetes volumes',
         id: `PersistentVolumes of Cluster ${k8sName(name)} in namespace ${flavorNamespace(flavor.name)} (EBS tags flavors:flavor=${flavor.name}, flavors:role=k8s-data)`,
         note: `StorageClass reclaimPolicy ${K8S_DEFAULTS.reclaimPolicy}: released, not deleted, when GitOps prunes the cluster`,
       });
-      out.push({ region, what: 'volume snapshots', id: `VolumeSnapshots labelled cnpg.io/cluster=${k8sName(name)} in namespace ${flavorNamespace(flavor.name)}`, note: `VolumeSnapshotClass deletionPolicy ${K8S_DEFAULTS.reclaimPolicy}` });
+      out.push({
+        region,
+        what: 'volume snapshots',
+        id: `VolumeSnapshots labelled cnpg.io/cluster=${k8sName(name)} in namespace ${flavorNamespace(flavor.name)}`,
+        note: `VolumeSnapshotClass deletionPolicy ${K8S_DEFAULTS.reclaimPolicy}`,
+      });
     }
-    out.push({ region, what: 'flavor key', id: `${FLAVOR_KEY_DEFAULTS.aliasPrefix}${flavor.name} (${flavor.name}/${region}/Key)`, note: 'kept: it encrypts the retained volumes, snapshots and the other databases' });
+    out.push({
+      region,
+      what: 'flavor key',
+      id: `${FLAVOR_KEY_DEFAULTS.aliasPrefix}${flavor.name} (${flavor.name}/${region}/Key)`,
+      note: 'kept: it encrypts the retained volumes, snapshots and the other databases',
+    });
   }
   return out;
 }

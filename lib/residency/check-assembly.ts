@@ -25,17 +25,39 @@ export function checkAssemblyResidency(assembly: cxapi.CloudAssembly, stageRegio
     for (const stack of nested.stacksRecursively) {
       const base = { stage, stack: stack.stackName, logicalId: '', location: '' };
       if (!allowed) {
-        violations.push({ ...base, ruleId: 'RES_STAGE_UNCHECKED', message: `stage ${stage} has no residency declaration`, fix: 'Declare the regions of every Stage to checkAssemblyResidency.' });
+        violations.push({
+          ...base,
+          ruleId: 'RES_STAGE_UNCHECKED',
+          message: `stage ${stage} has no residency declaration`,
+          fix: 'Declare the regions of every Stage to checkAssemblyResidency.',
+        });
         continue;
       }
       if (!allowed.includes(stack.environment.region)) {
-        violations.push({ ...base, ruleId: 'RES_STACK_REGION', message: `stack is deployed to ${stack.environment.region}, outside ${allowed.join(', ')}`, fix: "Deploy the stack to one of the flavor's regions." });
+        violations.push({
+          ...base,
+          ruleId: 'RES_STACK_REGION',
+          message: `stack is deployed to ${stack.environment.region}, outside ${allowed.join(', ')}`,
+          fix: "Deploy the stack to one of the flavor's regions.",
+        });
       }
-      for (const v of checkTemplateResidency(stack.template as Parameters<typeof checkTemplateResidency>[0], { allowedRegions: allowed, region: stack.environment.region })) violations.push({ ...base, ...v });
+      for (const v of checkTemplateResidency(stack.template as Parameters<typeof checkTemplateResidency>[0], {
+        allowedRegions: allowed,
+        region: stack.environment.region,
+      }))
+        violations.push({ ...base, ...v });
     }
   }
   for (const stack of assembly.stacks) {
-    violations.push({ stage: '', stack: stack.stackName, logicalId: '', location: '', ruleId: 'RES_STACK_OUTSIDE_STAGE', message: 'stack is not inside a flavor or control-plane Stage', fix: 'Create every stack inside a FlavorStage or the ControlPlaneStage.' });
+    violations.push({
+      stage: '',
+      stack: stack.stackName,
+      logicalId: '',
+      location: '',
+      ruleId: 'RES_STACK_OUTSIDE_STAGE',
+      message: 'stack is not inside a flavor or control-plane Stage',
+      fix: 'Create every stack inside a FlavorStage or the ControlPlaneStage.',
+    });
   }
   return violations;
 }
@@ -51,9 +73,15 @@ export function messageText(data: unknown): string {
 
 export function residencyGuardErrors(assembly: cxapi.CloudAssembly): string[] {
   const stacks = [...assembly.stacksRecursively, ...assembly.nestedAssemblies.flatMap((a) => a.nestedAssembly.stacksRecursively)];
-  return [...new Set(stacks.flatMap((stack) => stack.messages
-    .filter((m) => m.level === cxapi.SynthesisMessageLevel.ERROR && messageText(m.entry.data).startsWith(RESIDENCY_VIOLATION))
-    .map((m) => messageText(m.entry.data))))];
+  return [
+    ...new Set(
+      stacks.flatMap((stack) =>
+        stack.messages
+          .filter((m) => m.level === cxapi.SynthesisMessageLevel.ERROR && messageText(m.entry.data).startsWith(RESIDENCY_VIOLATION))
+          .map((m) => messageText(m.entry.data)),
+      ),
+    ),
+  ];
 }
 
 export function formatViolation(v: AssemblyViolation): string {

@@ -37,7 +37,11 @@ const URL_HOST = /^[a-z][a-z0-9+.:-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^:/?#]+)/i;
 
 /** The hosts of `host:port[,host:port]` or a URL. */
 function hostsOf(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean).map((part) => URL_HOST.exec(part)?.[1] ?? part.replace(/:\d+$/, ''));
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => URL_HOST.exec(part)?.[1] ?? part.replace(/:\d+$/, ''));
 }
 
 function walkStrings(value: unknown, location: string, visit: (text: string, location: string) => void): void {
@@ -72,7 +76,8 @@ export function checkManifestResidency(manifests: readonly K8sManifest[], contex
 
     walkStrings(m, '', (text, location) => {
       for (const region of regionsMentioned(text)) {
-        if (!context.allowedRegions.includes(region)) add('RES_K8S_FOREIGN_REGION', location, `names ${region}, outside the flavor's regions (${allowed})`, "Name only the flavor's regions.");
+        if (!context.allowedRegions.includes(region))
+          add('RES_K8S_FOREIGN_REGION', location, `names ${region}, outside the flavor's regions (${allowed})`, "Name only the flavor's regions.");
       }
     });
     /** An address must be a service of this cluster or name one of `regions` (and no other region). */
@@ -82,7 +87,12 @@ export function checkManifestResidency(manifests: readonly K8sManifest[], contex
         if (CLUSTER_LOCAL.test(host)) continue;
         const named = regionsMentioned(host);
         if (named.length === 0 || named.some((r) => !regions.includes(r))) {
-          add('RES_K8S_ADDRESS_OUTSIDE', location, `${what} ${host} is not in ${regions.join(', ')}`, `Point it at the flavor's own ${what} in ${regions.join(', ')} (a name carrying the region, or a service of this cluster).`);
+          add(
+            'RES_K8S_ADDRESS_OUTSIDE',
+            location,
+            `${what} ${host} is not in ${regions.join(', ')}`,
+            `Point it at the flavor's own ${what} in ${regions.join(', ')} (a name carrying the region, or a service of this cluster).`,
+          );
         }
       }
     };
@@ -98,16 +108,40 @@ export function checkManifestResidency(manifests: readonly K8sManifest[], contex
     if (m.kind === 'KafkaMirrorMaker2') {
       const clusters = (spec.clusters ?? []) as { alias?: string; bootstrapServers?: string }[];
       const aliases = new Set(clusters.map((c) => c.alias));
-      clusters.forEach((c, i) => checkAddress(c.bootstrapServers, `spec/clusters/${i}/bootstrapServers`, c.alias === spec.connectCluster ? [context.region] : context.allowedRegions, 'Kafka'));
+      clusters.forEach((c, i) =>
+        checkAddress(
+          c.bootstrapServers,
+          `spec/clusters/${i}/bootstrapServers`,
+          c.alias === spec.connectCluster ? [context.region] : context.allowedRegions,
+          'Kafka',
+        ),
+      );
       const mirrors = (spec.mirrors ?? []) as { sourceCluster?: string; targetCluster?: string; topicsPattern?: string }[];
       const ownTopics = `${escapeRegex(`${context.flavor}.`)}`;
       mirrors.forEach((mirror, i) => {
         for (const end of ['sourceCluster', 'targetCluster'] as const) {
-          if (!aliases.has(mirror[end])) add('RES_K8S_MIRROR_CLUSTER', `spec/mirrors/${i}/${end}`, `${end} ${mirror[end]} is not one of the declared clusters`, "Mirror only between the clusters declared in spec.clusters (the flavor's regions).");
+          if (!aliases.has(mirror[end]))
+            add(
+              'RES_K8S_MIRROR_CLUSTER',
+              `spec/mirrors/${i}/${end}`,
+              `${end} ${mirror[end]} is not one of the declared clusters`,
+              "Mirror only between the clusters declared in spec.clusters (the flavor's regions).",
+            );
         }
-        if (mirror.targetCluster !== spec.connectCluster) add('RES_K8S_MIRROR_CLUSTER', `spec/mirrors/${i}/targetCluster`, `mirrors into ${mirror.targetCluster}, not into this region's cluster ${String(spec.connectCluster)}`, "Each region's MirrorMaker 2 writes only into its own region's Kafka.");
+        if (mirror.targetCluster !== spec.connectCluster)
+          add(
+            'RES_K8S_MIRROR_CLUSTER',
+            `spec/mirrors/${i}/targetCluster`,
+            `mirrors into ${mirror.targetCluster}, not into this region's cluster ${String(spec.connectCluster)}`,
+            "Each region's MirrorMaker 2 writes only into its own region's Kafka.",
+          );
         if (typeof mirror.topicsPattern !== 'string' || !mirror.topicsPattern.startsWith(ownTopics)) {
-          add('RES_K8S_MIRROR_TOPICS', `spec/mirrors/${i}/topicsPattern`, `mirrors ${String(mirror.topicsPattern)}, not only the flavor's topics (${ownTopics}…)`, `Restrict topicsPattern to '${ownTopics}<region>\\..*'.`);
+          add(
+            'RES_K8S_MIRROR_TOPICS',
+            `spec/mirrors/${i}/topicsPattern`,
+            `mirrors ${String(mirror.topicsPattern)}, not only the flavor's topics (${ownTopics}…)`,
+            `Restrict topicsPattern to '${ownTopics}<region>\\..*'.`,
+          );
         }
       });
     }

@@ -12,8 +12,19 @@ import { targetGroupRegion } from './rules/target-group-region';
 import type { CfnResourceJson, ResidencyContext, ResidencyRule } from './rules/rule';
 
 /** The rules every flavor template is checked against; issue-specific rules are appended here. */
-export const RESIDENCY_RULES: ResidencyRule[] = [foreignRegionReference, globalTableReplicaRegion, dlmCopyTargetRegion, route53FailoverTarget, rdsBackupReplicationRegion, kmsReplicaRegion, rdsReplicaSource,
-  s3ReplicationDestination, crossRegionReference, regionalEndpointAlias, targetGroupRegion];
+export const RESIDENCY_RULES: ResidencyRule[] = [
+  foreignRegionReference,
+  globalTableReplicaRegion,
+  dlmCopyTargetRegion,
+  route53FailoverTarget,
+  rdsBackupReplicationRegion,
+  kmsReplicaRegion,
+  rdsReplicaSource,
+  s3ReplicationDestination,
+  crossRegionReference,
+  regionalEndpointAlias,
+  targetGroupRegion,
+];
 
 export interface TemplateViolation {
   readonly ruleId: string;
@@ -29,7 +40,11 @@ interface TemplateJson {
 }
 
 /** Checks one synthesized template against every residency rule. Pure. */
-export function checkTemplateResidency(template: TemplateJson, context: ResidencyContext, rules: readonly ResidencyRule[] = RESIDENCY_RULES): TemplateViolation[] {
+export function checkTemplateResidency(
+  template: TemplateJson,
+  context: ResidencyContext,
+  rules: readonly ResidencyRule[] = RESIDENCY_RULES,
+): TemplateViolation[] {
   const violations: TemplateViolation[] = [];
   const entries: [string, CfnResourceJson][] = Object.entries(template.Resources ?? {});
   // Outputs are exported values other stacks may consume: they are checked like a resource.

@@ -1,6 +1,16 @@
 import {
-  Annotations, CfnResource, DefaultTokenResolver, Reference, Stack, Token, Tokenization,
-  type IAspect, type IFragmentConcatenator, type IPostProcessor, type IResolvable, type IResolveContext,
+  Annotations,
+  CfnResource,
+  DefaultTokenResolver,
+  Reference,
+  Stack,
+  Token,
+  Tokenization,
+  type IAspect,
+  type IFragmentConcatenator,
+  type IPostProcessor,
+  type IResolvable,
+  type IResolveContext,
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { RESIDENCY_RULES } from './check-template';
@@ -66,11 +76,21 @@ export class ResidencyGuard implements IAspect {
     this.guardedStacks.add(stack);
     const region = stack.region;
     if (Token.isUnresolved(region)) {
-      this.error(stack, 'AWS::CloudFormation::Stack', 'RES_STACK_REGION', 'the stack has no explicit region (environment-agnostic), so it could be deployed anywhere',
-        "Give the stack env: { region } with one of the flavor's regions.");
+      this.error(
+        stack,
+        'AWS::CloudFormation::Stack',
+        'RES_STACK_REGION',
+        'the stack has no explicit region (environment-agnostic), so it could be deployed anywhere',
+        "Give the stack env: { region } with one of the flavor's regions.",
+      );
     } else if (!this.allowedRegions.includes(region)) {
-      this.error(stack, 'AWS::CloudFormation::Stack', 'RES_STACK_REGION', `the stack is deployed to ${region}, outside ${this.outside()}`,
-        "Deploy the stack to one of the flavor's regions.");
+      this.error(
+        stack,
+        'AWS::CloudFormation::Stack',
+        'RES_STACK_REGION',
+        `the stack is deployed to ${region}, outside ${this.outside()}`,
+        "Deploy the stack to one of the flavor's regions.",
+      );
     }
     // Runs after CDK prepared the app: catches resources added once aspects had run.
     stack.node.addValidation({
@@ -113,8 +133,13 @@ export class ResidencyGuard implements IAspect {
       const target = stackOf(ref.target);
       if (!target || target === own || this.allowedRegions.includes(target.region)) continue;
       const where = Token.isUnresolved(target.region) ? 'which has no explicit region' : `in ${target.region}, outside ${this.outside()}`;
-      this.error(resource, type, 'RES_CROSS_REGION_REFERENCE', `references ${ref.target.node.path} of stack ${target.stackName}, ${where}`,
-        "Reference values only between stacks of the flavor's own regions.");
+      this.error(
+        resource,
+        type,
+        'RES_CROSS_REGION_REFERENCE',
+        `references ${ref.target.node.path} of stack ${target.stackName}, ${where}`,
+        "Reference values only between stacks of the flavor's own regions.",
+      );
     }
   }
 
@@ -170,7 +195,9 @@ interface RenderedResource {
 function renderResource(resource: CfnResource): RenderedResource | undefined {
   const resolver = new RecordingResolver();
   try {
-    const rendered = Tokenization.resolve((resource as unknown as Renderable)._toCloudFormation(), { scope: resource, resolver }) as { Resources?: Record<string, CfnResourceJson> };
+    const rendered = Tokenization.resolve((resource as unknown as Renderable)._toCloudFormation(), { scope: resource, resolver }) as {
+      Resources?: Record<string, CfnResourceJson>;
+    };
     const json = Object.values(rendered.Resources ?? {})[0];
     return json ? { json, references: resolver.references } : undefined;
   } catch {

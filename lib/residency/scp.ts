@@ -8,9 +8,27 @@ import type { Flavor } from '../flavor/types';
  * customer data. KMS, ACM, S3 data and every data service stay regional and are NOT exempt.
  */
 export const GLOBAL_SERVICE_ACTIONS: readonly string[] = [
-  'account:*', 'aws-portal:*', 'budgets:*', 'ce:*', 'cur:*', 'health:*', 'iam:*', 'organizations:*',
-  'pricing:*', 'route53:*', 'route53domains:*', 'shield:*', 'sts:*', 'support:*', 'trustedadvisor:*',
-  'cloudfront:*', 'waf:*', 'globalaccelerator:*', 'ec2:DescribeRegions', 's3:ListAllMyBuckets', 's3:GetAccountPublicAccessBlock',
+  'account:*',
+  'aws-portal:*',
+  'budgets:*',
+  'ce:*',
+  'cur:*',
+  'health:*',
+  'iam:*',
+  'organizations:*',
+  'pricing:*',
+  'route53:*',
+  'route53domains:*',
+  'shield:*',
+  'sts:*',
+  'support:*',
+  'trustedadvisor:*',
+  'cloudfront:*',
+  'waf:*',
+  'globalaccelerator:*',
+  'ec2:DescribeRegions',
+  's3:ListAllMyBuckets',
+  's3:GetAccountPublicAccessBlock',
 ];
 
 /** AWS Organizations limit on the size of one service control policy document. */
@@ -53,7 +71,10 @@ export function flavorScp(flavor: Flavor, options: FlavorScpOptions = {}): Recor
   };
   const size = JSON.stringify(policy).length;
   if (size > SCP_MAX_CHARS) {
-    throw new FlavorsError('SCP_TOO_LARGE', `the SCP for ${flavor.name} is ${size} characters, over the ${SCP_MAX_CHARS} Organizations allows; exempt fewer principals.`);
+    throw new FlavorsError(
+      'SCP_TOO_LARGE',
+      `the SCP for ${flavor.name} is ${size} characters, over the ${SCP_MAX_CHARS} Organizations allows; exempt fewer principals.`,
+    );
   }
   return policy;
 }

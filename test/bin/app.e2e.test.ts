@@ -12,7 +12,9 @@ function cdk(args: string[]) {
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('AWS_') && !k.startsWith('CDK_')) env[k] = v;
   try {
     return spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk'), [...args, '--output', out], {
-      cwd: ROOT, encoding: 'utf-8', timeout: 120000,
+      cwd: ROOT,
+      encoding: 'utf-8',
+      timeout: 120000,
       env: { ...env, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
   } finally {
@@ -26,11 +28,20 @@ describe('CDK app (bin/app.ts) through the CDK CLI, offline', () => {
     const result = cdk(['ls', '**']);
     expect(result.stderr).not.toMatch(/credentials|Need to perform AWS calls/i);
     expect(result.status).toBe(0);
-    const stacks = result.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
-    expect(stacks).toEqual(expect.arrayContaining([
-      'germany-belgium/eu-central-1', 'global/us-east-1', 'global/eu-west-1', 'global/ap-southeast-1',
-      'us-australia/us-east-1', 'us-australia/ap-southeast-2',
-    ]));
+    const stacks = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
+    expect(stacks).toEqual(
+      expect.arrayContaining([
+        'germany-belgium/eu-central-1',
+        'global/us-east-1',
+        'global/eu-west-1',
+        'global/ap-southeast-1',
+        'us-australia/us-east-1',
+        'us-australia/ap-southeast-2',
+      ]),
+    );
   });
 
   test('a broken flavor folder fails synth with the file, field and code, and no stack trace', () => {
@@ -42,16 +53,27 @@ describe('CDK app (bin/app.ts) through the CDK CLI, offline', () => {
 
   test('a stage that escapes its flavor fails `cdk synth` (exit 1) through both nets: the ResidencyGuard and the assembly check', () => {
     // Given the real app with one resource injected into us-australia's us-east-1 stack: a table replica in eu-west-1
-    const result = cdk(['synth', '**', '--quiet', '--app', `${path.join(ROOT, 'node_modules', '.bin', 'tsx')} test/fixtures/escape/escaping-app.ts`,
-      '-c', `flavorsDir=${path.join(ROOT, 'test', 'fixtures', 'escape', 'flavors')}`]);
+    const result = cdk([
+      'synth',
+      '**',
+      '--quiet',
+      '--app',
+      `${path.join(ROOT, 'node_modules', '.bin', 'tsx')} test/fixtures/escape/escaping-app.ts`,
+      '-c',
+      `flavorsDir=${path.join(ROOT, 'test', 'fixtures', 'escape', 'flavors')}`,
+    ]);
     const output = `${result.stdout}\n${result.stderr}`;
     // Then synth fails with the stable code
     expect(result.status).toBe(1);
     expect(output).toContain('error RESIDENCY_VIOLATION: residency check failed');
     // And the guard's annotation names the construct path, resource type, region and rule (gone if FlavorStage drops the guard)
-    expect(output).toContain('RESIDENCY_VIOLATION: AWS::DynamoDB::GlobalTable us-australia/us-east-1/InjectedEscape: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/1/Region) [RES_GLOBAL_TABLE_REPLICA_REGION, flavor us-australia]');
+    expect(output).toContain(
+      'RESIDENCY_VIOLATION: AWS::DynamoDB::GlobalTable us-australia/us-east-1/InjectedEscape: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/1/Region) [RES_GLOBAL_TABLE_REPLICA_REGION, flavor us-australia]',
+    );
     // And bin/app.ts's post-synth check of the written template reports it too (gone if that check is deleted)
-    expect(output).toContain('RES_GLOBAL_TABLE_REPLICA_REGION: us-australia / us-australia-us-east-1 / InjectedEscape / Properties/Replicas/1/Region: replica in eu-west-1');
+    expect(output).toContain(
+      'RES_GLOBAL_TABLE_REPLICA_REGION: us-australia / us-australia-us-east-1 / InjectedEscape / Properties/Replicas/1/Region: replica in eu-west-1',
+    );
     expect(output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
   });
 });

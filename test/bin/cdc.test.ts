@@ -41,14 +41,33 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const args = (file: string, ...extra: string[]) => ['cdc', 'prepare', 'us-australia', '--region', 'us-east-1', '--database', 'content', '--connections', path.join(dir, file), ...extra];
+const args = (file: string, ...extra: string[]) => [
+  'cdc',
+  'prepare',
+  'us-australia',
+  '--region',
+  'us-east-1',
+  '--database',
+  'content',
+  '--connections',
+  path.join(dir, file),
+  ...extra,
+];
 const prepare = (file: string, ...extra: string[]) => runInProcess(args(file, ...extra));
 
 describe('flavors cdc prepare', () => {
   test('Given the manifests, When naming the connector of content in us-east-1, Then they use cdcNames (one source of truth)', () => {
-    const connector = appManifests(flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused' }).get('us-east-1')!)
-      .find((m) => m.kind === 'KafkaConnector' && m.metadata?.name === 'content-cdc') as unknown as { spec: { config: Record<string, string> } };
-    expect(connector.spec.config).toEqual(expect.objectContaining({ 'publication.name': names.publication, 'slot.name': names.slot, 'plugin.name': 'pgoutput', 'topic.prefix': 'us-australia.us-east-1.content' }));
+    const connector = appManifests(flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused' }).get('us-east-1')!).find(
+      (m) => m.kind === 'KafkaConnector' && m.metadata?.name === 'content-cdc',
+    ) as unknown as { spec: { config: Record<string, string> } };
+    expect(connector.spec.config).toEqual(
+      expect.objectContaining({
+        'publication.name': names.publication,
+        'slot.name': names.slot,
+        'plugin.name': 'pgoutput',
+        'topic.prefix': 'us-australia.us-east-1.content',
+      }),
+    );
   });
 
   test('Given a logical database, When planning, Then it says what it would create and creates nothing', async () => {
@@ -59,17 +78,23 @@ describe('flavors cdc prepare', () => {
     expect(await logical.query('content', 'SELECT 1 FROM pg_replication_slots')).toHaveLength(0);
   });
 
-  test('Given --execute, Then the connector\'s publication and pgoutput slot exist and a table change is visible through that slot', async () => {
+  test("Given --execute, Then the connector's publication and pgoutput slot exist and a table change is visible through that slot", async () => {
     const { status, stdout } = runFlavors(args('logical.json', '--execute'));
     expect(status).toBe(0);
     expect(stdout).toContain('created; slot');
-    expect(await logical.query('content', 'SELECT puballtables FROM pg_publication WHERE pubname = $1', [names.publication])).toEqual([{ puballtables: true }]);
-    expect(await logical.query('content', 'SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = $1', [names.slot]))
-      .toEqual([{ plugin: 'pgoutput', slot_type: 'logical', database: 'content' }]);
+    expect(await logical.query('content', 'SELECT puballtables FROM pg_publication WHERE pubname = $1', [names.publication])).toEqual([
+      { puballtables: true },
+    ]);
+    expect(await logical.query('content', 'SELECT plugin, slot_type, database FROM pg_replication_slots WHERE slot_name = $1', [names.slot])).toEqual(
+      [{ plugin: 'pgoutput', slot_type: 'logical', database: 'content' }],
+    );
 
     await logical.query('content', "INSERT INTO items VALUES (1, 'stays home')");
-    const changes = await logical.query<{ data: Buffer }>('content',
-      "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)", [names.slot, names.publication]);
+    const changes = await logical.query<{ data: Buffer }>(
+      'content',
+      "SELECT data FROM pg_logical_slot_peek_binary_changes($1, NULL, NULL, 'proto_version', '1', 'publication_names', $2)",
+      [names.slot, names.publication],
+    );
     // pgoutput messages: B(egin), R(elation), I(nsert), C(ommit); the insert carries the row's text.
     const kinds = changes.map((c) => String.fromCharCode(c.data[0]));
     expect(kinds).toEqual(expect.arrayContaining(['B', 'R', 'I', 'C']));
@@ -98,9 +123,22 @@ describe('flavors cdc prepare', () => {
     await logical.query('content', "CREATE ROLE plain LOGIN PASSWORD 'plain-pw'");
     const url = logical.url('content').replace(/\/\/[^@]*@/, '//plain:plain-pw@');
     fs.writeFileSync(path.join(dir, 'plain.json'), JSON.stringify({ 'us-australia/us-east-1/reports': url }));
-    const { status, stderr } = await runInProcess(['cdc', 'prepare', 'us-australia', '--region', 'us-east-1', '--database', 'reports', '--connections', path.join(dir, 'plain.json'), '--execute']);
+    const { status, stderr } = await runInProcess([
+      'cdc',
+      'prepare',
+      'us-australia',
+      '--region',
+      'us-east-1',
+      '--database',
+      'reports',
+      '--connections',
+      path.join(dir, 'plain.json'),
+      '--execute',
+    ]);
     expect(status).toBe(1);
-    expect(stderr).toMatch(/^error CDC_PREPARE_FAILED: us-australia\/us-east-1\/reports: cannot create publication flavors_cdc_us_australia_us_east_1_reports: .*needs superuser/);
+    expect(stderr).toMatch(
+      /^error CDC_PREPARE_FAILED: us-australia\/us-east-1\/reports: cannot create publication flavors_cdc_us_australia_us_east_1_reports: .*needs superuser/,
+    );
     expect(stderr).not.toContain('plain-pw');
     expect(await logical.query('content', 'SELECT pubname FROM pg_publication')).toEqual([{ pubname: names.publication }]);
   });

@@ -6,9 +6,16 @@ const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 
 describe('flavors client create', () => {
   let t: TestStore;
-  beforeAll(async () => { t = await startTestStore(); });
-  afterAll(async () => { await t?.close(); });
-  const run = (...args: string[]) => { const io = bufferIo(); return clientCommand([...args, '--store', t.endpoint], io).then((code) => ({ code, io })); };
+  beforeAll(async () => {
+    t = await startTestStore();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const run = (...args: string[]) => {
+    const io = bufferIo();
+    return clientCommand([...args, '--store', t.endpoint], io).then((code) => ({ code, io }));
+  };
 
   test('creates a client in a flavor', async () => {
     const { code, io } = await run('create', 'c-cli-1', '--flavor', 'global');
@@ -18,13 +25,32 @@ describe('flavors client create', () => {
   });
 
   test('takes a policy override from flags, and --json', async () => {
-    const { io } = await run('create', 'c-cli-2', '--flavor', 'us-australia', '--countries', 'AU', '--backup-retain', '100', '--dns-failover', 'manual', '--json');
-    expect(JSON.parse(io.stdout[0])).toEqual({ clientId: 'c-cli-2', flavor: 'us-australia', policy: { countries: ['AU'], backupRetain: 100, dnsFailover: 'manual' } });
+    const { io } = await run(
+      'create',
+      'c-cli-2',
+      '--flavor',
+      'us-australia',
+      '--countries',
+      'AU',
+      '--backup-retain',
+      '100',
+      '--dns-failover',
+      'manual',
+      '--json',
+    );
+    expect(JSON.parse(io.stdout[0])).toEqual({
+      clientId: 'c-cli-2',
+      flavor: 'us-australia',
+      policy: { countries: ['AU'], backupRetain: 100, dnsFailover: 'manual' },
+    });
   });
 
   test.each([
     [['create', 'c-cli-1', '--flavor', 'global'], 'client c-cli-1 already exists; nothing was written.'],
-    [['create', 'c-cli-3', '--flavor', 'germany-belgium', '--regions', 'eu-west-1'], /client c-cli-3 allows eu-west-1, which flavor germany-belgium does not allow/],
+    [
+      ['create', 'c-cli-3', '--flavor', 'germany-belgium', '--regions', 'eu-west-1'],
+      /client c-cli-3 allows eu-west-1, which flavor germany-belgium does not allow/,
+    ],
     [['create', 'c-cli-4', '--flavor', 'global', '--backup-retain', 'many'], '--backup-retain must be a whole number, not "many".'],
     [['create', 'c-cli-5', '--flavor', 'global', '--dns-failover', 'sometimes'], '--dns-failover must be automatic or manual.'],
     [['create', 'c-cli-6'], '--flavor <flavor> is required: the flavor the client lives in.'],
@@ -41,7 +67,9 @@ describe('flavors client create', () => {
     expect([ok.status, ok.stdout.trim()]).toEqual([0, 'created client c-cli-7 in flavor global']);
     const down = runFlavors(['client', 'create', 'c-cli-8', '--flavor', 'global', '--store', 'http://127.0.0.1:9']);
     expect(down.status).toBe(1);
-    expect(down.stderr.trim()).toBe('error LOOKUP_STORE_UNREACHABLE: no lookup store answers at http://127.0.0.1:9; start one with npm run lookup:dev, or pass --store <url>.');
+    expect(down.stderr.trim()).toBe(
+      'error LOOKUP_STORE_UNREACHABLE: no lookup store answers at http://127.0.0.1:9; start one with npm run lookup:dev, or pass --store <url>.',
+    );
     expect(down.stderr).not.toMatch(STACK_TRACE);
   });
 });

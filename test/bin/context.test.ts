@@ -7,7 +7,9 @@ import { thrownBy } from '../helpers/thrown';
 
 describe('readCdkContext', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-context-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-context-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('Given no cdk.json, When read, Then the context is empty', () => {
@@ -36,12 +38,14 @@ describe('accounts', () => {
   });
 
   test.each([[{ x: '12' }], [{}], [{ x: '1234567890123' }], [{ x: 123456789012 as unknown as string }]])(
-    'Given accounts %p, When x is resolved, Then APP_ACCOUNT_MISSING says what to add', (accounts) => {
+    'Given accounts %p, When x is resolved, Then APP_ACCOUNT_MISSING says what to add',
+    (accounts) => {
       expect(thrownBy(() => accountResolver(accounts)('x'))).toMatchObject({
         code: 'APP_ACCOUNT_MISSING',
         message: `cdk.json context 'accounts': accounts.x: APP_ACCOUNT_MISSING: no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
       });
-    });
+    },
+  );
 
   test('Given no accounts context at all, When a flavor is resolved, Then the same error', () => {
     expect(thrownBy(() => accountResolver(undefined)('global'))).toMatchObject({ code: 'APP_ACCOUNT_MISSING' });
@@ -50,19 +54,26 @@ describe('accounts', () => {
 
 describe('controlPlaneSettings', () => {
   test('Given the example context in cdk.json, When read, Then it is valid', () => {
-    expect(controlPlaneSettings(CDK_CONTEXT.controlPlane)).toEqual(expect.objectContaining({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' }));
+    expect(controlPlaneSettings(CDK_CONTEXT.controlPlane)).toEqual(
+      expect.objectContaining({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' }),
+    );
   });
 
   test('Given zone names copied from Route 53 with a trailing dot, When read, Then the dot is dropped', () => {
-    const settings = controlPlaneSettings({ ...(CDK_CONTEXT.controlPlane as object), zoneName: 'flavors.example.com.', endpointZone: 'endpoints.example.net.' });
+    const settings = controlPlaneSettings({
+      ...(CDK_CONTEXT.controlPlane as object),
+      zoneName: 'flavors.example.com.',
+      endpointZone: 'endpoints.example.net.',
+    });
     expect(settings.zoneName).toBe('flavors.example.com');
     expect(settings.endpointZone).toBe('endpoints.example.net');
   });
 
   test('Given no controlPlane context, When read, Then one line says what to add', () => {
     expect(thrownBy(() => controlPlaneSettings(undefined))).toMatchObject({ code: 'APP_CONTROL_PLANE_INVALID' });
-    expect(() => controlPlaneSettings(undefined))
-      .toThrow(/^cdk\.json context 'controlPlane': controlPlane: APP_CONTROL_PLANE_INVALID: it is missing or not an object; add e\.g\. \{ "regions": /);
+    expect(() => controlPlaneSettings(undefined)).toThrow(
+      /^cdk\.json context 'controlPlane': controlPlane: APP_CONTROL_PLANE_INVALID: it is missing or not an object; add e\.g\. \{ "regions": /,
+    );
   });
 
   test('Given a bad shape, When read, Then every problem names its field', () => {
@@ -73,12 +84,13 @@ describe('controlPlaneSettings', () => {
         "cdk.json context 'controlPlane': controlPlane.hostedZoneId: APP_CONTROL_PLANE_INVALID: controlPlane.hostedZoneId must be a non-empty string.",
         "cdk.json context 'controlPlane': controlPlane.zoneName: APP_CONTROL_PLANE_INVALID: controlPlane.zoneName must be a non-empty string.",
         "cdk.json context 'controlPlane': controlPlane.identity.jwksUrl: APP_CONTROL_PLANE_INVALID: controlPlane.identity.jwksUrl must be a non-empty string.",
-        "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service "
-          + '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
+        "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service " +
+          '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
       ].join('\n'),
     });
     expect(() => controlPlaneSettings({ hostedZoneId: 'Z1', zoneName: 'a.com', identity: null })).toThrow(
-      "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: controlPlane.identity must be an object with issuer, jwksUrl and audience.");
+      "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: controlPlane.identity must be an object with issuer, jwksUrl and audience.",
+    );
   });
 });
 
@@ -89,9 +101,12 @@ describe('parseDnsContext', () => {
     expect(parseDnsContext(undefined)).toBeUndefined();
   });
 
-  test.each(['flavors.example.com', 'flavors.example.com.'])('Given zone name %p, When read, Then it is kept without the trailing dot', (zoneName) => {
-    expect(parseDnsContext({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName })).toEqual(ZONE);
-  });
+  test.each(['flavors.example.com', 'flavors.example.com.'])(
+    'Given zone name %p, When read, Then it is kept without the trailing dot',
+    (zoneName) => {
+      expect(parseDnsContext({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName })).toEqual(ZONE);
+    },
+  );
 
   test('Given bad fields, When read, Then each is named', () => {
     expect(thrownBy(() => parseDnsContext({ hostedZoneId: 'zone-1', zoneName: 'Not A Domain' }))).toMatchObject({
@@ -105,6 +120,7 @@ describe('parseDnsContext', () => {
 
   test('Given a string instead of an object, When read, Then the shape is named', () => {
     expect(() => parseDnsContext('flavors.example.com')).toThrow(
-      `cdk.json context 'dns': dns: APP_DNS_INVALID: must be an object { "hostedZoneId": "Z...", "zoneName": "example.com" }.`);
+      `cdk.json context 'dns': dns: APP_DNS_INVALID: must be an object { "hostedZoneId": "Z...", "zoneName": "example.com" }.`,
+    );
   });
 });

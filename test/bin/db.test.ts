@@ -18,7 +18,9 @@ async function runInProcess(args: readonly string[], cwd: string): Promise<CliRe
 
 describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
   let copies: FlavorCopies;
-  beforeEach(() => { copies = copyFlavors({ git: true }); });
+  beforeEach(() => {
+    copies = copyFlavors({ git: true });
+  });
   afterEach(() => copies.cleanup());
   const db = (...args: string[]) => runFlavors(['db', ...args], { cwd: copies.root });
 
@@ -27,14 +29,18 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     const { status, stdout, stderr } = db('add', 'us-australia', 'billing', '--platform', 'rds', '--engine', 'postgres', '--no-infra-diff');
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout).toContain('flavors db add us-australia/billing: rds postgres db.r5.large, 100 GiB\n'
-      + '  chose instanceType db.r5.large (default for rds, lib/database/defaults.ts)\n'
-      + '  chose storageGiB 100 (default for rds, lib/database/defaults.ts)\n');
+    expect(stdout).toContain(
+      'flavors db add us-australia/billing: rds postgres db.r5.large, 100 GiB\n' +
+        '  chose instanceType db.r5.large (default for rds, lib/database/defaults.ts)\n' +
+        '  chose storageGiB 100 (default for rds, lib/database/defaults.ts)\n',
+    );
     expect(stdout).toContain("+    billing: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n");
     expect(stdout).toContain('wrote flavors/us-australia.ts;');
     const anchor = 'storageGiB: 100 },\n  },';
     const at = before.indexOf(anchor) + 'storageGiB: 100 },\n'.length;
-    expect(copies.read('us-australia')).toBe(`${before.slice(0, at)}    billing: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n${before.slice(at)}`);
+    expect(copies.read('us-australia')).toBe(
+      `${before.slice(0, at)}    billing: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n${before.slice(at)}`,
+    );
     expect(git(copies.root, 'status', '--porcelain')).toBe('M flavors/us-australia.ts');
   });
 
@@ -43,16 +49,29 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     const args = ['search', '--platform', 'rds', '--engine', 'couchbase', '--instance-type', 'db.m5.large', '--no-infra-diff'];
     const { status, stdout, stderr } = await runInProcess(['db', 'add', 'global', ...args], copies.root);
     expect(status).toBe(1);
-    expect(stderr).toBe('error DB_REQUEST_INVALID: the edited flavors/global.ts does not validate (FLAVOR_DB_ENGINE_UNSUPPORTED, FLAVOR_DB_INSTANCE_TYPE_INVALID); nothing was written.\n');
+    expect(stderr).toBe(
+      'error DB_REQUEST_INVALID: the edited flavors/global.ts does not validate (FLAVOR_DB_ENGINE_UNSUPPORTED, FLAVOR_DB_INSTANCE_TYPE_INVALID); nothing was written.\n',
+    );
     expect(copies.read('global')).toBe(before);
     expect(fs.readdirSync(copies.dir).filter((f) => f.startsWith('_'))).toEqual([]);
     // When the same entry is written by hand (in a fresh copy: this process has loaded the first one), flavors validate prints the same lines
     const byHand = copyFlavors();
     try {
-      fs.writeFileSync(byHand.file('global'), before.replace('storageGiB: 200 },\n', "storageGiB: 200 },\n    search: { platform: 'rds', engine: 'couchbase', instanceType: 'db.m5.large', storageGiB: 100 },\n"));
+      fs.writeFileSync(
+        byHand.file('global'),
+        before.replace(
+          'storageGiB: 200 },\n',
+          "storageGiB: 200 },\n    search: { platform: 'rds', engine: 'couchbase', instanceType: 'db.m5.large', storageGiB: 100 },\n",
+        ),
+      );
       const validate = await runInProcess(['validate', 'flavors/global.ts'], byHand.root);
       expect(validate.status).toBe(1);
-      expect(stdout).toBe(validate.stdout.split('\n').filter((l) => l.startsWith('flavors/global.ts:')).join('\n') + '\n');
+      expect(stdout).toBe(
+        validate.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('flavors/global.ts:'))
+          .join('\n') + '\n',
+      );
     } finally {
       byHand.cleanup();
     }
@@ -62,9 +81,13 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     const head = git(copies.root, 'rev-parse', 'HEAD');
     const { status, stdout } = db('resize', 'global', 'ledger', '--size-gib', '750', '--branch', 'db/ledger-750', '--no-infra-diff');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/committed flavors\/global\.ts on new branch db\/ledger-750 \([0-9a-f]{12}\); your current branch, index and working tree are unchanged\./);
+    expect(stdout).toMatch(
+      /committed flavors\/global\.ts on new branch db\/ledger-750 \([0-9a-f]{12}\); your current branch, index and working tree are unchanged\./,
+    );
     expect(stdout).toContain('next: git push -u origin db/ledger-750, then open a pull request.');
-    expect(stdout).toContain("-      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 } },\n+      volume: { sizeGiB: 750, type: 'gp3', iops: 6000, throughputMiBps: 250 } },\n");
+    expect(stdout).toContain(
+      "-      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 },\n+      volume: { sizeGiB: 750, type: 'gp3', iops: 6000, throughputMiBps: 250 },\n",
+    );
     expect(git(copies.root, 'status', '--porcelain')).toBe('');
     expect(git(copies.root, 'rev-parse', 'HEAD')).toBe(head);
     expect(git(copies.root, 'diff', '--name-only', 'HEAD', 'db/ledger-750')).toBe('flavors/global.ts');
@@ -77,21 +100,40 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     expect(refused.stderr).toMatch(/^error DB_REMOVE_NOT_CONFIRMED: removing germany-belgium\/ledger .*pass --confirm-retain to go ahead\.\n$/);
     const { status, stdout } = db('remove', 'germany-belgium', 'ledger', '--confirm-retain', '--no-infra-diff');
     expect(status).toBe(0);
-    expect(stdout).toContain('kept after deploy (retained, never deleted by this change; delete by hand once the data is no longer needed):\n  eu-central-1:\n');
-    expect(stdout).toContain('    - EBS data volume: germany-belgium/eu-central-1/ledger/Node0/Data (stack germany-belgium-eu-central-1; tags flavors:flavor=germany-belgium, flavors:database=ledger, flavors:node=0, flavors:role=db-data)');
+    expect(stdout).toContain(
+      'kept after deploy (retained, never deleted by this change; delete by hand once the data is no longer needed):\n  eu-central-1:\n',
+    );
+    expect(stdout).toContain(
+      '    - EBS data volume: germany-belgium/eu-central-1/ledger/Node0/Data (stack germany-belgium-eu-central-1; tags flavors:flavor=germany-belgium, flavors:database=ledger, flavors:node=0, flavors:role=db-data)',
+    );
     expect(stdout).toContain('    - EBS snapshots: tags flavors:snapshot-target=germany-belgium/db-data, flavors:database=ledger');
     expect(stdout).toContain('    - flavor key: alias/flavors/germany-belgium (germany-belgium/eu-central-1/Key)');
     expect(copies.read('germany-belgium')).not.toMatch(/ledger|sizeGiB: 200/);
   });
 
   test.each([
-    [['add', 'mars', 'x', '--platform', 'k8s', '--engine', 'postgres', '--no-infra-diff'], /^error OPS_UNKNOWN_FLAVOR: no flavor 'mars' in flavors\/ \(known: germany-belgium, global, us-australia\)/],
-    [['resize', 'global', 'nope', '--size-gib', '10', '--no-infra-diff'], /^error DB_NOT_FOUND: global has no database 'nope' \(it has: ledger, content\)/],
-    [['add', 'global', 'x', '--platform', 'k8s', '--engine', 'postgres', '--size-gib', 'big', '--no-infra-diff'], /^error DB_SIZE_INVALID: --size-gib must be a whole number above 0, got 'big'/],
-    [['resize', 'global', 'ledger', '--size-gib', '100', '--no-infra-diff'], /^error DB_VOLUME_SHRINK_REFUSED: global\/ledger volume\.sizeGiB is 500 GiB/],
+    [
+      ['add', 'mars', 'x', '--platform', 'k8s', '--engine', 'postgres', '--no-infra-diff'],
+      /^error OPS_UNKNOWN_FLAVOR: no flavor 'mars' in flavors\/ \(known: germany-belgium, global, us-australia\)/,
+    ],
+    [
+      ['resize', 'global', 'nope', '--size-gib', '10', '--no-infra-diff'],
+      /^error DB_NOT_FOUND: global has no database 'nope' \(it has: ledger, content\)/,
+    ],
+    [
+      ['add', 'global', 'x', '--platform', 'k8s', '--engine', 'postgres', '--size-gib', 'big', '--no-infra-diff'],
+      /^error DB_SIZE_INVALID: --size-gib must be a whole number above 0, got 'big'/,
+    ],
+    [
+      ['resize', 'global', 'ledger', '--size-gib', '100', '--no-infra-diff'],
+      /^error DB_VOLUME_SHRINK_REFUSED: global\/ledger volume\.sizeGiB is 500 GiB/,
+    ],
     [['remove', 'global', 'ledger', '--size-gib', '100'], /^error CLI_BAD_ARGUMENTS: --size-gib is not an option of 'flavors db remove'/],
     [['add', 'global'], /^error CLI_BAD_ARGUMENTS: expected 'flavors db add\|resize\|remove <flavor> <name>'/],
-    [['resize', 'global', 'content', '--size-gib', '300'], /^error DB_INFRA_DIFF_UNAVAILABLE: .* is not the flavors\/ folder of a flavors-cdk git checkout/],
+    [
+      ['resize', 'global', 'content', '--size-gib', '300'],
+      /^error DB_INFRA_DIFF_UNAVAILABLE: .* is not the flavors\/ folder of a flavors-cdk git checkout/,
+    ],
   ])('Given bad input %j, then one error line, exit 1, nothing written', async (args, message) => {
     const files = copies.read('global') + copies.read('us-australia');
     const { status, stdout, stderr } = await runInProcess(['db', ...args], copies.root);
@@ -105,7 +147,10 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
   test('Given --dir, when run from another folder, then that folder is edited and named relative to where the command runs', async () => {
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-db-cwd-'));
     try {
-      const { status, stdout } = await runInProcess(['db', 'resize', 'global', 'content', '--instances', '5', '--dir', copies.dir, '--no-infra-diff'], elsewhere);
+      const { status, stdout } = await runInProcess(
+        ['db', 'resize', 'global', 'content', '--instances', '5', '--dir', copies.dir, '--no-infra-diff'],
+        elsewhere,
+      );
       expect(status).toBe(0);
       expect(stdout).toContain(`wrote ${path.relative(elsewhere, copies.file('global'))};`);
       expect(copies.read('global')).toContain("content: { platform: 'k8s', engine: 'postgres', instances: 5, storageGiB: 200 },");

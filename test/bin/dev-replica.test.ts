@@ -40,11 +40,19 @@ beforeEach(async () => {
 });
 afterEach(() => world.restore());
 
-const devReplica = () => makeDevReplicaCommand({
-  clientsFor: (r) => world.clientsFor(r), credentials: () => () => Promise.resolve({}), now: () => NOW, sleep: () => Promise.resolve(),
-  poll: { attempts: 10, delayMs: 1 }, connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
-  kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)), ec2Port: pg.port, rdsTls: false, replicaSuffix: 'ab12',
-});
+const devReplica = () =>
+  makeDevReplicaCommand({
+    clientsFor: (r) => world.clientsFor(r),
+    credentials: () => () => Promise.resolve({}),
+    now: () => NOW,
+    sleep: () => Promise.resolve(),
+    poll: { attempts: 10, delayMs: 1 },
+    connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
+    kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)),
+    ec2Port: pg.port,
+    rdsTls: false,
+    replicaSuffix: 'ab12',
+  });
 
 describe('flavors dev-replica (bad input, real CLI)', () => {
   test('Given no AWS credentials, when creating, then OPS_NO_CREDENTIALS on one line and exit 1', () => {
@@ -80,7 +88,9 @@ describe('flavors dev-replica (bad input, in process)', () => {
 describe('flavors dev-replica create', () => {
   test('Given no --execute, when run, then the plan is printed and nothing is created', async () => {
     const { io, out, err } = bufferIo(cwd);
-    await expect(devReplica()(['create', 'us-australia', 'ledger', '--region', PRIMARY, '--ttl', '8h', '--owner', 'alice', '--mask', 'mask.sql'], io)).resolves.toBe(0);
+    await expect(
+      devReplica()(['create', 'us-australia', 'ledger', '--region', PRIMARY, '--ttl', '8h', '--owner', 'alice', '--mask', 'mask.sql'], io),
+    ).resolves.toBe(0);
     expect(err).toEqual([]);
     expect(out[0]).toBe('Dev replica plan: dev-ledger-202506011200-ab12 (us-australia/ledger in us-east-1, ec2)');
     expect(out).toContain('  mask:     mask.sql runs before anything is handed out; if it fails the copy is deleted');
@@ -90,7 +100,12 @@ describe('flavors dev-replica create', () => {
 
   test('Given --execute and a mask, when run, then the copy is masked and handed out by secret, never by password', async () => {
     const { io, out } = bufferIo(cwd);
-    await expect(devReplica()(['create', 'us-australia', 'ledger', '--region', PRIMARY, '--ttl', '8h', '--owner', 'alice', '--mask', 'mask.sql', '--execute'], io)).resolves.toBe(0);
+    await expect(
+      devReplica()(
+        ['create', 'us-australia', 'ledger', '--region', PRIMARY, '--ttl', '8h', '--owner', 'alice', '--mask', 'mask.sql', '--execute'],
+        io,
+      ),
+    ).resolves.toBe(0);
     expect(await pg.query('postgres', 'SELECT email FROM customers')).toEqual([{ email: 'user1@example.invalid' }]);
     const secret = [...world.dev.secretsIn(PRIMARY).values()][0];
     const { password } = JSON.parse(secret.SecretString) as { password: string };
@@ -108,7 +123,9 @@ describe('flavors dev-replica create', () => {
 
   test('Given --json, when planning an RDS copy, then one JSON document with the plan', async () => {
     const { io, out } = bufferIo(cwd);
-    await expect(devReplica()(['create', 'us-australia', 'reports', '--region', PRIMARY, '--ttl', '2d', '--owner', 'bob', '--json'], io)).resolves.toBe(0);
+    await expect(
+      devReplica()(['create', 'us-australia', 'reports', '--region', PRIMARY, '--ttl', '2d', '--owner', 'bob', '--json'], io),
+    ).resolves.toBe(0);
     const doc = JSON.parse(out.join('\n')) as { plan: { platform: string; source: { instanceId: string }; expiresAt: string } };
     expect(doc.plan).toMatchObject({ platform: 'rds', source: { instanceId: 'reports-primary' }, expiresAt: '2025-06-03T12:00:00.000Z' });
   });
@@ -119,15 +136,21 @@ describe('flavors dev-replica list and expire', () => {
     await devReplica()(['create', 'us-australia', 'ledger', '--region', PRIMARY, '--ttl', '1h', '--owner', 'alice', '--execute'], bufferIo(cwd).io);
     const listed = bufferIo(cwd);
     await expect(devReplica()(['list', '--flavor', 'us-australia'], listed.io)).resolves.toBe(0);
-    expect(listed.out[1]).toMatch(/^dev-ledger-202506011200-ab12 +us-east-1 +us-australia\/ledger +alice +2025-06-01T13:00:00.000Z +instance i-dev\d+ running, volume vol-[a-z0-9]+ in-use, volume vol-root-dev\d+ in-use, secret arn:aws:secretsmanager:us-east-1:333333333333:secret:flavors\/dev-replicas\/dev-ledger-202506011200-ab12-\w+ stored$/);
+    expect(listed.out[1]).toMatch(
+      /^dev-ledger-202506011200-ab12 +us-east-1 +us-australia\/ledger +alice +2025-06-01T13:00:00.000Z +instance i-dev\d+ running, volume vol-[a-z0-9]+ in-use, volume vol-root-dev\d+ in-use, secret arn:aws:secretsmanager:us-east-1:333333333333:secret:flavors\/dev-replicas\/dev-ledger-202506011200-ab12-\w+ stored$/,
+    );
 
     const early = bufferIo(cwd);
     await expect(devReplica()(['expire'], early.io)).resolves.toBe(0);
     expect(early.out.at(-1)).toBe('0 expired dev replica(s) deleted, 1 kept.');
 
     const later = makeDevReplicaCommand({
-      clientsFor: (r) => world.clientsFor(r), credentials: () => () => Promise.resolve({}), now: () => new Date(NOW.getTime() + 2 * 3_600_000),
-      sleep: () => Promise.resolve(), poll: { attempts: 10, delayMs: 1 }, kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)),
+      clientsFor: (r) => world.clientsFor(r),
+      credentials: () => () => Promise.resolve({}),
+      now: () => new Date(NOW.getTime() + 2 * 3_600_000),
+      sleep: () => Promise.resolve(),
+      poll: { attempts: 10, delayMs: 1 },
+      kubeFor: (r) => (world.kube[r] ??= new FakeKube(r)),
     });
     const dry = bufferIo(cwd);
     await expect(later(['expire', '--dry-run'], dry.io)).resolves.toBe(0);
@@ -147,12 +170,21 @@ describe('flavors dev-replica create (k8s manifests)', () => {
     const { io, out } = bufferIo(cwd);
     const file = path.join(cwd, 'content-dev.yaml');
     try {
-      await expect(devReplica()(['create', 'us-australia', 'content', '--region', PRIMARY, '--ttl', '8h', '--k8s-out', 'content-dev.yaml'], io)).resolves.toBe(0);
+      await expect(
+        devReplica()(['create', 'us-australia', 'content', '--region', PRIMARY, '--ttl', '8h', '--k8s-out', 'content-dev.yaml'], io),
+      ).resolves.toBe(0);
       const yaml = fs.readFileSync(file, 'utf-8');
-      expect(yaml.split('\n---\n').map((d) => /^kind: (\w+)$/m.exec(d)?.[1])).toEqual(['Namespace', 'VolumeSnapshotContent', 'VolumeSnapshot', 'Cluster']);
+      expect(yaml.split('\n---\n').map((d) => /^kind: (\w+)$/m.exec(d)?.[1])).toEqual([
+        'Namespace',
+        'VolumeSnapshotContent',
+        'VolumeSnapshot',
+        'Cluster',
+      ]);
       expect(yaml).toContain('snapshotHandle: snap-k8s-p-content-backup-2');
       expect(yaml).not.toMatch(/password/i);
-      expect(out).toContain('  manifests written to content-dev.yaml (without the login Secret dev-content-202506011200-ab12-login, which --execute creates)');
+      expect(out).toContain(
+        '  manifests written to content-dev.yaml (without the login Secret dev-content-202506011200-ab12-login, which --execute creates)',
+      );
       expect(world.kube[PRIMARY].calls.filter((c) => c.startsWith('apply'))).toEqual([]);
     } finally {
       fs.rmSync(file, { force: true });

@@ -19,7 +19,9 @@ describe('flavors dev-token', () => {
     expect(claims.exp! - claims.iat!).toBe(120);
     expect(decodeProtectedHeader(token).alg).toBe('ES256');
     const issuer = await DevIdentityIssuer.load(stateDir);
-    await expect(new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() }).verify(token)).resolves.toEqual({ userId: 'user-global' });
+    await expect(new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() }).verify(token)).resolves.toEqual({
+      userId: 'user-global',
+    });
   });
 
   test.each([
@@ -36,7 +38,9 @@ describe('flavors dev-token', () => {
     const dir = tempDir('dev-token-bad');
     try {
       fs.writeFileSync(`${dir}/identity-key.json`, '{"not":"a key"}');
-      await expect(devTokenCommand(['u-1', '--state-dir', dir], bufferIo())).rejects.toThrow(`${dir}/identity-key.json is not a dev key file; delete it and a new key is generated.`);
+      await expect(devTokenCommand(['u-1', '--state-dir', dir], bufferIo())).rejects.toThrow(
+        `${dir}/identity-key.json is not a dev key file; delete it and a new key is generated.`,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -21,13 +21,19 @@ describe('flavors diff', () => {
     // When a PR drops ap-southeast-1 from global and adds a flavor
     const global = path.join(repo, 'flavors', 'global.ts');
     fs.writeFileSync(global, fs.readFileSync(global, 'utf-8').replace("    { region: 'ap-southeast-1', role: 'fallback' },\n", ''));
-    fs.writeFileSync(path.join(repo, 'flavors', 'canada.ts'), `import { defineFlavor } from '../lib/flavor';
+    fs.writeFileSync(
+      path.join(repo, 'flavors', 'canada.ts'),
+      `import { defineFlavor } from '../lib/flavor';
 export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
   regions: [{ region: 'ca-central-1', role: 'primary' }, { region: 'ca-west-1', role: 'fallback' }] });
-`);
+`,
+    );
     const out = path.join(repo, 'diff.md');
     const matrixFile = path.join(repo, 'deploy.json');
-    const { status, stderr } = runFlavors(['diff', '--base', 'HEAD', '--out', out, '--fail-on-replace', '--matrix', matrixFile], { cwd: repo, timeoutMs: 120000 });
+    const { status, stderr } = runFlavors(['diff', '--base', 'HEAD', '--out', out, '--fail-on-replace', '--matrix', matrixFile], {
+      cwd: repo,
+      timeoutMs: 120000,
+    });
     // Then the Markdown summary names both flavors and the data that would be lost
     const markdown = fs.readFileSync(out, 'utf-8');
     expect(markdown).toMatch(/^## flavors diff against `HEAD`/);
@@ -41,7 +47,10 @@ export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
     const matrix = JSON.parse(fs.readFileSync(matrixFile, 'utf-8'));
     expect(matrix.controlPlane).toMatchObject({ stage: 'control-plane', region: 'us-east-1', environment: 'flavors-deploy' });
     expect(matrix.flavors.map((j: { stage: string; environment: string }) => `${j.stage}:${j.environment}`)).toEqual([
-      'canada:flavors-deploy', 'germany-belgium:flavors-deploy', 'global:flavors-deploy-approval', 'us-australia:flavors-deploy',
+      'canada:flavors-deploy',
+      'germany-belgium:flavors-deploy',
+      'global:flavors-deploy-approval',
+      'us-australia:flavors-deploy',
     ]);
     expect(matrix.flavors.find((j: { stage: string }) => j.stage === 'canada')).toMatchObject({ region: 'ca-central-1' });
     // And --fail-on-replace turns that into exit 1 for CI gates (without it the exit is 0: diffExitCode's test)

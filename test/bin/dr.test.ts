@@ -22,7 +22,11 @@ describe('flavors dr status', () => {
     // cdk.json names the hosted zone, so the primary comes from the DNS records
     expect(out[0]).toMatch(/^us-australia: primary us-east-1 \(Route 53 PRIMARY record\); RPO 3h/);
     expect(out.some((l) => /^ledger +ap-southeast-2 +copy +copy of node 0 +snap-c0new .* 30m +MET$/.test(l))).toBe(true);
-    expect(out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +replica-lag .* 1m +MET +replica reports-replica replicating; lag 20 s$/.test(l))).toBe(true);
+    expect(
+      out.some((l) =>
+        /^reports +ap-southeast-2 +replica +reports-replica +replica-lag .* 1m +MET +replica reports-replica replicating; lag 20 s$/.test(l),
+      ),
+    ).toBe(true);
     expect(out.at(-1)).toBe('RPO met');
     expect(err).toEqual([]);
   });
@@ -38,14 +42,26 @@ describe('flavors dr status', () => {
     world({ rdsReplicaLagSeconds: 4 * 3600 });
     const lagging = bufferIo();
     await expect(dr(['status', 'us-australia'], lagging.io)).resolves.toBe(1);
-    expect(lagging.out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +replica-lag .* 4h1m +BREACHED +replica reports-replica replicating; lag 14400 s$/.test(l))).toBe(true);
+    expect(
+      lagging.out.some((l) =>
+        /^reports +ap-southeast-2 +replica +reports-replica +replica-lag .* 4h1m +BREACHED +replica reports-replica replicating; lag 14400 s$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
     expect(lagging.out.at(-1)).toBe('RPO BREACHED: 1 restore point(s) missing or older than 3h');
 
     mocks?.restore();
     world({ rdsReplicationError: 'Replication has stopped.' });
     const broken = bufferIo();
     await expect(dr(['status', 'us-australia'], broken.io)).resolves.toBe(1);
-    expect(broken.out.some((l) => /^reports +ap-southeast-2 +replica +reports-replica +- +- +- +BREACHED +replica reports-replica error \(Replication has stopped\.\); lag 20 s; replication state error is not normal; nothing shows how recent the data is$/.test(l))).toBe(true);
+    expect(
+      broken.out.some((l) =>
+        /^reports +ap-southeast-2 +replica +reports-replica +- +- +- +BREACHED +replica reports-replica error \(Replication has stopped\.\); lag 20 s; replication state error is not normal; nothing shows how recent the data is$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
   });
 
   test('--json prints the report as JSON', async () => {
@@ -61,13 +77,20 @@ describe('flavors dr status', () => {
     world();
     const { io } = bufferIo();
     await expect(dr(['us-australia'], io)).rejects.toMatchObject({ code: 'CLI_BAD_ARGUMENTS' });
-    await expect(dr(['status', 'atlantis'], io)).rejects.toMatchObject({ code: 'OPS_UNKNOWN_FLAVOR', message: expect.stringContaining('known: germany-belgium, global, us-australia') });
+    await expect(dr(['status', 'atlantis'], io)).rejects.toMatchObject({
+      code: 'OPS_UNKNOWN_FLAVOR',
+      message: expect.stringContaining('known: germany-belgium, global, us-australia'),
+    });
     expect(aws.calls).toEqual([]);
   });
 
   test('credentials are checked before anything is read', async () => {
     world();
-    const noCreds = makeDrCommand({ clientsFor: testClients(), credentials: () => () => Promise.reject(new Error('Could not load credentials from any providers')), now: () => NOW });
+    const noCreds = makeDrCommand({
+      clientsFor: testClients(),
+      credentials: () => () => Promise.reject(new Error('Could not load credentials from any providers')),
+      now: () => NOW,
+    });
     await expect(noCreds(['status', 'us-australia'], bufferIo().io)).rejects.toMatchObject({ code: 'OPS_NO_CREDENTIALS' });
     expect(aws.calls).toEqual([]);
   });

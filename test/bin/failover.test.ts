@@ -7,7 +7,17 @@ import type { ClientsFor } from '../../lib/ops/aws-clients';
 import { FailoverStateStore } from '../../lib/ops/failover-state';
 import { bufferIo, runWithoutCredentials } from '../lib/ops/cli-helpers';
 import { awsError, testClients, type FakeAws } from '../lib/ops/fake-aws';
-import { buildWorld, FALLBACK, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, type FenceDatabases, type WorldOptions } from '../lib/ops/world';
+import {
+  buildWorld,
+  FALLBACK,
+  NOW,
+  PRIMARY,
+  seedSpaces,
+  startDynalite,
+  startFenceDatabases,
+  type FenceDatabases,
+  type WorldOptions,
+} from '../lib/ops/world';
 import { ROOT } from '../helpers/run-cli';
 
 jest.setTimeout(60000);
@@ -65,15 +75,33 @@ const failover = makeFailoverCommand({
   now: () => NOW,
   sleep: async () => {},
   poll: { attempts: 10, delayMs: 1 },
-  onInterrupt: (handler) => { interrupt = handler; return () => { interrupt = undefined; }; },
+  onInterrupt: (handler) => {
+    interrupt = handler;
+    return () => {
+      interrupt = undefined;
+    };
+  },
   newFailoverId: () => `fo-cli-${++ids}`,
 });
 
 // The zone and lookup region come from the repository's cdk.json (dns.hostedZoneId, controlPlane.regions).
-const args = (...extra: string[]) => ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', connectionsFile, ...extra];
+const args = (...extra: string[]) => [
+  'us-australia',
+  '--to',
+  FALLBACK,
+  '--table-name',
+  table,
+  '--state-dir',
+  stateDir,
+  '--connections',
+  connectionsFile,
+  ...extra,
+];
 
 async function epoch(spaceId: string): Promise<number> {
-  const out = await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: `SPACE#${spaceId}` }, sk: { S: 'SPACE' } }, ConsistentRead: true }));
+  const out = await dynamodb.send(
+    new GetItemCommand({ TableName: table, Key: { pk: { S: `SPACE#${spaceId}` }, sk: { S: 'SPACE' } }, ConsistentRead: true }),
+  );
   return Number(out.Item!.epoch.N);
 }
 
@@ -82,7 +110,9 @@ describe('flavors failover (plan)', () => {
     world();
     const { io, out, err } = bufferIo();
     await expect(failover(args(), io)).resolves.toBe(0);
-    expect(out[0]).toBe('Failover plan for us-australia: us-east-1 -> ap-southeast-2; RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate)');
+    expect(out[0]).toBe(
+      'Failover plan for us-australia: us-east-1 -> ap-southeast-2; RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate)',
+    );
     expect(out.filter((l) => /^ {2}[1-4]\. /.test(l)).map((l) => l.trim().slice(0, 2))).toEqual(['1.', '2.', '3.', '4.']);
     expect(out.at(-1)).toBe('Nothing was changed. Rerun with --execute to carry out this plan.');
     expect(err).toEqual([]);
@@ -94,9 +124,13 @@ describe('flavors failover (plan)', () => {
   test('refuses a region outside the flavor and the current primary', async () => {
     world();
     const { io } = bufferIo();
-    await expect(failover(['us-australia', '--to', 'eu-west-1', '--state-dir', stateDir], io)).rejects.toMatchObject({ code: 'FAILOVER_TARGET_OUTSIDE_FLAVOR' });
+    await expect(failover(['us-australia', '--to', 'eu-west-1', '--state-dir', stateDir], io)).rejects.toMatchObject({
+      code: 'FAILOVER_TARGET_OUTSIDE_FLAVOR',
+    });
     expect(aws.calls).toEqual([]);
-    await expect(failover(['us-australia', '--to', PRIMARY, '--table-name', table, '--state-dir', stateDir, '--execute'], io)).rejects.toMatchObject({ code: 'FAILOVER_TARGET_IS_PRIMARY' });
+    await expect(failover(['us-australia', '--to', PRIMARY, '--table-name', table, '--state-dir', stateDir, '--execute'], io)).rejects.toMatchObject({
+      code: 'FAILOVER_TARGET_IS_PRIMARY',
+    });
     expect(await epoch('s-alpha')).toBe(3);
   });
 
@@ -107,7 +141,11 @@ describe('flavors failover (plan)', () => {
     // When executed without accepting data loss: refused with the reason, nothing done
     const refused = bufferIo();
     await expect(failover(args('--execute'), refused.io)).resolves.toBe(1);
-    expect(refused.err).toEqual([expect.stringMatching(/^error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO \(ledger node 0: snap-c0new is 5h old;/)]);
+    expect(refused.err).toEqual([
+      expect.stringMatching(
+        /^error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO \(ledger node 0: snap-c0new is 5h old;/,
+      ),
+    ]);
     expect(await epoch('s-alpha')).toBe(3);
     expect(aws.count('CreateVolume')).toBe(0);
 
@@ -117,11 +155,13 @@ describe('flavors failover (plan)', () => {
     expect(accepted.err).toEqual([expect.stringMatching(/^warning FAILOVER_DATA_TOO_OLD: accepted with --accept-data-loss: /)]);
   });
 
-  test('shows the replica\'s lag in the plan', async () => {
+  test("shows the replica's lag in the plan", async () => {
     world({ rdsReplicaLagSeconds: 45 });
     const { io, out } = bufferIo();
     await expect(failover(args(), io)).resolves.toBe(0);
-    expect(out).toContain('     reports: promote read replica reports-replica (replica reports-replica replicating; lag 45 s; data of 2025-06-01T11:58:15.000Z, 1m old).');
+    expect(out).toContain(
+      '     reports: promote read replica reports-replica (replica reports-replica replicating; lag 45 s; data of 2025-06-01T11:58:15.000Z, 1m old).',
+    );
   });
 
   test('a replica lagging more than the RPO is not promoted without --accept-data-loss', async () => {
@@ -132,8 +172,8 @@ describe('flavors failover (plan)', () => {
     const refused = bufferIo();
     await expect(failover(args('--execute'), refused.io)).resolves.toBe(1);
     expect(refused.err).toEqual([
-      "error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO (reports: replica reports-replica's data is 4h1m old "
-        + '(replica reports-replica replicating; lag 14400 s)); pass --accept-data-loss to fail over anyway and lose the writes since then.',
+      "error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO (reports: replica reports-replica's data is 4h1m old " +
+        '(replica reports-replica replicating; lag 14400 s)); pass --accept-data-loss to fail over anyway and lose the writes since then.',
     ]);
     expect(await epoch('s-alpha')).toBe(3);
     expect(aws.count('PromoteReadReplica')).toBe(0);
@@ -141,7 +181,9 @@ describe('flavors failover (plan)', () => {
     // When executed with --accept-data-loss: the replica is promoted and the failover finishes
     const accepted = bufferIo();
     await expect(failover(args('--execute', '--accept-data-loss'), accepted.io)).resolves.toBe(0);
-    expect(accepted.err[0]).toMatch(/^warning FAILOVER_DATA_TOO_OLD: accepted with --accept-data-loss: .*reports: replica reports-replica's data is 4h1m old/);
+    expect(accepted.err[0]).toMatch(
+      /^warning FAILOVER_DATA_TOO_OLD: accepted with --accept-data-loss: .*reports: replica reports-replica's data is 4h1m old/,
+    );
     expect(aws.count('PromoteReadReplica')).toBe(1);
     expect(await epoch('s-alpha')).toBe(4);
   });
@@ -150,7 +192,11 @@ describe('flavors failover (plan)', () => {
     world({ rdsReplicaLagSeconds: null });
     const { io, err } = bufferIo();
     await expect(failover(args('--execute'), io)).resolves.toBe(1);
-    expect(err).toEqual([expect.stringContaining("reports: the age of replica reports-replica's data is unknown (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)")]);
+    expect(err).toEqual([
+      expect.stringContaining(
+        "reports: the age of replica reports-replica's data is unknown (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)",
+      ),
+    ]);
     expect(aws.count('PromoteReadReplica')).toBe(0);
   });
 
@@ -170,7 +216,17 @@ describe('flavors failover --connections', () => {
   test('without a connection for the target databases, the plan is refused and names the keys to add', async () => {
     world();
     const { io, err } = bufferIo();
-    const noConnections = ['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', path.join(stateDir, 'empty.json')];
+    const noConnections = [
+      'us-australia',
+      '--to',
+      FALLBACK,
+      '--table-name',
+      table,
+      '--state-dir',
+      stateDir,
+      '--connections',
+      path.join(stateDir, 'empty.json'),
+    ];
     fs.writeFileSync(path.join(stateDir, 'empty.json'), '{}');
     await expect(failover([...noConnections, '--execute'], io)).resolves.toBe(1);
     expect(err).toEqual([
@@ -182,7 +238,9 @@ describe('flavors failover --connections', () => {
 
   test('a connections file named on the command line must exist', async () => {
     world();
-    await expect(failover(args('--connections', path.join(stateDir, 'nope.json')), bufferIo().io)).rejects.toMatchObject({ code: 'CONNECTIONS_FILE_MISSING' });
+    await expect(failover(args('--connections', path.join(stateDir, 'nope.json')), bufferIo().io)).rejects.toMatchObject({
+      code: 'CONNECTIONS_FILE_MISSING',
+    });
   });
 
   test('an old primary that does not answer has its database port closed, and the command says it stays closed', async () => {
@@ -192,8 +250,12 @@ describe('flavors failover --connections', () => {
     for (const db of ['ledger', 'reports']) map[`us-australia/${PRIMARY}/${db}`] = 'postgresql://flavors:pw@127.0.0.1:9/gone';
     fs.writeFileSync(file, JSON.stringify(map));
     const { io, out } = bufferIo();
-    await expect(failover(['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', file, '--execute'], io)).resolves.toBe(0);
-    expect(out.at(-1)).toBe(`The database port of ledger, reports in us-east-1 stays closed (rules recorded in ${path.join(stateDir, 'failover-us-australia.json')}); open it again only once that data is rebuilt from ap-southeast-2.`);
+    await expect(
+      failover(['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', file, '--execute'], io),
+    ).resolves.toBe(0);
+    expect(out.at(-1)).toBe(
+      `The database port of ledger, reports in us-east-1 stays closed (rules recorded in ${path.join(stateDir, 'failover-us-australia.json')}); open it again only once that data is rebuilt from ap-southeast-2.`,
+    );
     expect(aws.count('RevokeSecurityGroupIngress', PRIMARY)).toBe(2);
   });
 });
@@ -204,8 +266,11 @@ describe('flavors failover --execute', () => {
     const { io, out } = bufferIo();
     await expect(failover(args('--execute'), io)).resolves.toBe(0);
     expect(out).toContain(`failover fo-cli-${ids} started; progress in ${path.join(stateDir, 'failover-us-australia.json')}`);
-    for (const step of ['[1/4 fence]', '[2/4 restore]', '[3/4 dns]', '[4/4 verify]']) expect(out.some((l) => l.includes(step) && l.endsWith(': done'))).toBe(true);
-    expect(out.at(-1)).toBe('Next: make ap-southeast-2 the primary in flavors/us-australia.ts before the next deploy, or a deploy points DNS back at us-east-1.');
+    for (const step of ['[1/4 fence]', '[2/4 restore]', '[3/4 dns]', '[4/4 verify]'])
+      expect(out.some((l) => l.includes(step) && l.endsWith(': done'))).toBe(true);
+    expect(out.at(-1)).toBe(
+      'Next: make ap-southeast-2 the primary in flavors/us-australia.ts before the next deploy, or a deploy points DNS back at us-east-1.',
+    );
     expect(new FailoverStateStore(stateDir, 'us-australia').read()).toMatchObject({ status: 'done', to: FALLBACK });
     expect(await epoch('s-alpha')).toBe(4);
     // DNS now names Sydney first: a second failover to it is refused
@@ -216,15 +281,28 @@ describe('flavors failover --execute', () => {
     // Given a restore that fails on the second node
     world();
     let attaches = 0;
-    aws.onCall = (c) => { if (c === 'AttachVolume' && ++attaches === 2) throw awsError('InternalError', 'attach failed (injected)'); };
-    await expect(failover(args('--execute'), bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_STEP_FAILED', message: expect.stringContaining('rerun the same command to resume, or --abort') });
+    aws.onCall = (c) => {
+      if (c === 'AttachVolume' && ++attaches === 2) throw awsError('InternalError', 'attach failed (injected)');
+    };
+    await expect(failover(args('--execute'), bufferIo().io)).rejects.toMatchObject({
+      code: 'FAILOVER_STEP_FAILED',
+      message: expect.stringContaining('rerun the same command to resume, or --abort'),
+    });
 
     // When the plan is asked for meanwhile, it shows the failover in progress
     const shown = bufferIo();
     await expect(failover(args(), shown.io)).resolves.toBe(0);
-    expect(shown.out).toEqual(expect.arrayContaining(['  1. fence: done', expect.stringMatching(/^ {2}2\. restore: failed \(InternalError: attach failed \(injected\)\)$/), '  3. dns: pending']));
+    expect(shown.out).toEqual(
+      expect.arrayContaining([
+        '  1. fence: done',
+        expect.stringMatching(/^ {2}2\. restore: failed \(InternalError: attach failed \(injected\)\)$/),
+        '  3. dns: pending',
+      ]),
+    );
     // and another target is refused while it is
-    await expect(failover(['us-australia', '--to', PRIMARY, '--state-dir', stateDir], bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_IN_PROGRESS' });
+    await expect(failover(['us-australia', '--to', PRIMARY, '--state-dir', stateDir], bufferIo().io)).rejects.toMatchObject({
+      code: 'FAILOVER_IN_PROGRESS',
+    });
 
     // When the same command runs again
     const resumed = bufferIo();
@@ -239,7 +317,9 @@ describe('flavors failover --execute', () => {
 
   test('Ctrl-C: finishes the current item, saves the state and exits 130; a rerun finishes', async () => {
     world();
-    aws.onCall = (c) => { if (c === 'CreateVolume') interrupt?.(); };
+    aws.onCall = (c) => {
+      if (c === 'CreateVolume') interrupt?.();
+    };
     const first = bufferIo();
     await expect(failover(args('--execute'), first.io)).resolves.toBe(130);
     expect(first.err).toEqual([
@@ -256,7 +336,9 @@ describe('flavors failover --execute', () => {
     // Given a failover that failed in step 2
     world();
     let creates = 0;
-    aws.onCall = (c) => { if (c === 'CreateVolume' && ++creates === 2) throw awsError('InsufficientVolumeCapacity', 'no capacity (injected)'); };
+    aws.onCall = (c) => {
+      if (c === 'CreateVolume' && ++creates === 2) throw awsError('InsufficientVolumeCapacity', 'no capacity (injected)');
+    };
     await expect(failover(args('--execute'), bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_STEP_FAILED' });
     const failedId = new FailoverStateStore(stateDir, 'us-australia').read()!.failoverId;
 
@@ -265,7 +347,9 @@ describe('flavors failover --execute', () => {
     await expect(failover(['us-australia', '--abort', '--state-dir', stateDir], aborted.io)).resolves.toBe(0);
     expect(aborted.out[0]).toBe(`failover ${failedId} of us-australia (us-east-1 -> ap-southeast-2) aborted; nothing was undone.`);
     expect(aborted.out.join('\n')).toContain('lock: released');
-    await expect(failover(['us-australia', '--abort', '--state-dir', stateDir], bufferIo().io)).rejects.toMatchObject({ code: 'FAILOVER_NOTHING_TO_ABORT' });
+    await expect(failover(['us-australia', '--abort', '--state-dir', stateDir], bufferIo().io)).rejects.toMatchObject({
+      code: 'FAILOVER_NOTHING_TO_ABORT',
+    });
 
     // Then a new failover to the same target completes the move, and the old state is kept aside
     aws.onCall = undefined;
@@ -280,12 +364,16 @@ describe('the real CLI without AWS credentials', () => {
     const { status, stdout, stderr } = runWithoutCredentials(['failover', 'us-australia', '--to', FALLBACK, '--execute']);
     expect(status).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error OPS_NO_CREDENTIALS: no AWS credentials found .*; configure a profile or AWS_\* variables$/)]);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error OPS_NO_CREDENTIALS: no AWS credentials found .*; configure a profile or AWS_\* variables$/),
+    ]);
   });
 
   test('a target outside the flavor is refused before credentials are needed', () => {
     const { status, stderr } = runWithoutCredentials(['failover', 'us-australia', '--to', 'eu-central-1']);
     expect(status).toBe(1);
-    expect(stderr.trim()).toBe('error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor us-australia (us-east-1, ap-southeast-2); its data may only move between those.');
+    expect(stderr.trim()).toBe(
+      'error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor us-australia (us-east-1, ap-southeast-2); its data may only move between those.',
+    );
   });
 });

@@ -12,21 +12,28 @@ describe('flavors list', () => {
     expect(stderr).toBe('');
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^FLAVOR\s+RESIDENCY\s+REGIONS$/);
-    expect(lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^germany-belgium\s+DE, BE\s+eu-central-1 \(primary\)$/),
-      expect.stringMatching(/^global\s+global\s+us-east-1 \(primary\), eu-west-1 \(fallback\), ap-southeast-1 \(fallback\)$/),
-      expect.stringMatching(/^us-australia\s+US, AU\s+us-east-1 \(primary\), ap-southeast-2 \(fallback\)$/),
-    ]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^germany-belgium\s+DE, BE\s+eu-central-1 \(primary\)$/),
+        expect.stringMatching(/^global\s+global\s+us-east-1 \(primary\), eu-west-1 \(fallback\), ap-southeast-1 \(fallback\)$/),
+        expect.stringMatching(/^us-australia\s+US, AU\s+us-east-1 \(primary\), ap-southeast-2 \(fallback\)$/),
+      ]),
+    );
   });
 
   test('--json gives machine-readable output', () => {
     const { status, stdout } = runFlavors(['list', '--json']);
     expect(status).toBe(0);
     const flavors = JSON.parse(stdout);
-    expect(flavors.find((f: { name: string }) => f.name === 'us-australia')).toEqual(expect.objectContaining({
-      residency: { countries: ['US', 'AU'] },
-      regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
-    }));
+    expect(flavors.find((f: { name: string }) => f.name === 'us-australia')).toEqual(
+      expect.objectContaining({
+        residency: { countries: ['US', 'AU'] },
+        regions: [
+          { region: 'us-east-1', role: 'primary' },
+          { region: 'ap-southeast-2', role: 'fallback' },
+        ],
+      }),
+    );
   });
 });
 
@@ -45,16 +52,27 @@ describe('flavors validate', () => {
   });
 
   test('a bad file prints file: path: CODE: message for every problem and exits 1 without a stack trace', () => {
-    const { status, stdout, stderr } = runFlavors(['validate', 'test/fixtures/flavors/region-outside-residency.ts', 'test/fixtures/flavors/db-instance-type-invalid.ts']);
+    const { status, stdout, stderr } = runFlavors([
+      'validate',
+      'test/fixtures/flavors/region-outside-residency.ts',
+      'test/fixtures/flavors/db-instance-type-invalid.ts',
+    ]);
     expect(status).toBe(1);
-    expect(stdout).toContain('test/fixtures/flavors/region-outside-residency.ts: regions[1].region: FLAVOR_REGION_OUTSIDE_RESIDENCY: eu-west-1 is in IE, outside residency [US, AU]');
-    expect(stdout).toContain("test/fixtures/flavors/db-instance-type-invalid.ts: databases.ledger.instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType 'm5.xlarge' is not an R5 type");
+    expect(stdout).toContain(
+      'test/fixtures/flavors/region-outside-residency.ts: regions[1].region: FLAVOR_REGION_OUTSIDE_RESIDENCY: eu-west-1 is in IE, outside residency [US, AU]',
+    );
+    expect(stdout).toContain(
+      "test/fixtures/flavors/db-instance-type-invalid.ts: databases.ledger.instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType 'm5.xlarge' is not an R5 type",
+    );
     expect(stdout).toContain('2 flavor file(s) checked: 2 error(s), 0 warning(s)');
     expect(stdout + stderr).not.toMatch(STACK_TRACE);
   });
 
   test.each([
-    ['test/fixtures/flavors/syntax-error.ts', 'FLAVOR_FILE_UNLOADABLE: cannot load the file: test/fixtures/flavors/syntax-error.ts:7:0: Expected "]" but found "}"'],
+    [
+      'test/fixtures/flavors/syntax-error.ts',
+      'FLAVOR_FILE_UNLOADABLE: cannot load the file: test/fixtures/flavors/syntax-error.ts:7:0: Expected "]" but found "}"',
+    ],
     ['test/fixtures/flavors/no-default-export.ts', 'FLAVOR_FILE_NO_DEFAULT_EXPORT: the file must `export default defineFlavor({...})`'],
     ['flavors/does-not-exist.ts', 'FLAVOR_FILE_NOT_FOUND: file does not exist'],
   ])('%s → one clear line, exit 1, no stack trace', (file, expected) => {
@@ -67,7 +85,10 @@ describe('flavors validate', () => {
   test('the hostile corpus: every file is one clear line with its code, exit 1, no stack trace, nothing written', () => {
     // Given flavor files that attack the loader: prototype tricks, look-alike and foreign-partition regions,
     // absurd numbers, a 10 MB string, throwing getters, proxies, file writes, network calls, a hang, an exit
-    const files = fs.readdirSync(path.join(ROOT, 'test', 'fixtures', 'hostile')).filter((f) => f.endsWith('.ts')).map((f) => `test/fixtures/hostile/${f}`);
+    const files = fs
+      .readdirSync(path.join(ROOT, 'test', 'fixtures', 'hostile'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `test/fixtures/hostile/${f}`);
     fs.rmSync('/tmp/flavors-hostile-writes-file', { force: true });
     // When they are validated together
     const { status, stdout, stderr } = runFlavors(['validate', ...files]);
@@ -86,10 +107,13 @@ describe('flavors validate', () => {
       const flavorsDir = path.join(dir, 'flavors');
       fs.mkdirSync(flavorsDir);
       const lib = path.join(ROOT, 'lib', 'flavor').split(path.sep).join('/');
-      fs.writeFileSync(path.join(flavorsDir, 'canada.ts'), `import { defineFlavor } from '${lib}';
+      fs.writeFileSync(
+        path.join(flavorsDir, 'canada.ts'),
+        `import { defineFlavor } from '${lib}';
 export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
   regions: [{ region: 'ca-central-1', role: 'primary' }, { region: 'ca-west-1', role: 'fallback' }] });
-`);
+`,
+      );
       // When the CLI runs there
       const list = runFlavors(['list'], { cwd: dir });
       const validate = runFlavors(['validate'], { cwd: dir });

@@ -7,12 +7,21 @@ describe('flavors grant', () => {
     t = await startTestStore();
     await t.store.createSpace({ spaceId: 's-grant-cli', clientId: 'c-grant', flavor: 'global', homeRegion: 'us-east-1', epoch: 1 });
   });
-  afterAll(async () => { await t?.close(); });
-  const run = async (...args: string[]) => { const io = bufferIo(); const code = await grantCommand([...args, '--store', t.endpoint], io); return { code, io }; };
+  afterAll(async () => {
+    await t?.close();
+  });
+  const run = async (...args: string[]) => {
+    const io = bufferIo();
+    const code = await grantCommand([...args, '--store', t.endpoint], io);
+    return { code, io };
+  };
 
   test('grants a user a space; granting again is harmless and says so', async () => {
     expect(await run('u-grant-1', 's-grant-cli')).toMatchObject({ code: 0, io: { stdout: ['granted u-grant-1 space s-grant-cli'] } });
-    expect(await run('u-grant-1', 's-grant-cli')).toMatchObject({ code: 0, io: { stdout: ['u-grant-1 already holds a grant on s-grant-cli; nothing written'] } });
+    expect(await run('u-grant-1', 's-grant-cli')).toMatchObject({
+      code: 0,
+      io: { stdout: ['u-grant-1 already holds a grant on s-grant-cli; nothing written'] },
+    });
     expect(await t.store.listGrants('s-grant-cli')).toEqual([{ spaceId: 's-grant-cli', userId: 'u-grant-1' }]);
   });
 

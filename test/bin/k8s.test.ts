@@ -26,11 +26,16 @@ describe('flavors k8s synth', () => {
   test('Given a cdk.json Kafka outside a flavor, Then RESIDENCY_VIOLATION, exit 1 and nothing written', () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-cli-'));
     try {
-      fs.writeFileSync(path.join(cwd, 'cdk.json'), JSON.stringify({ context: { accounts: { default: '111111111111' }, k8s: { kafkaBootstrap: 'kafka.eu-west-1.shared.internal:9093' } } }));
+      fs.writeFileSync(
+        path.join(cwd, 'cdk.json'),
+        JSON.stringify({ context: { accounts: { default: '111111111111' }, k8s: { kafkaBootstrap: 'kafka.eu-west-1.shared.internal:9093' } } }),
+      );
       const { status, stdout, stderr } = runFlavors(['k8s', 'synth', '--dir', path.join(ROOT, 'flavors'), '--out', 'out'], { cwd });
       expect(status).toBe(1);
       expect(stderr).toMatch(/^error RESIDENCY_VIOLATION: \d+ manifest\(s\) would move data outside their flavor; nothing was written:/);
-      expect(stderr).toContain('RES_K8S_ADDRESS_OUTSIDE: germany-belgium/eu-central-1 / KafkaConnect/germany-belgium-cdc / spec/bootstrapServers: Kafka kafka.eu-west-1.shared.internal is not in eu-central-1');
+      expect(stderr).toContain(
+        'RES_K8S_ADDRESS_OUTSIDE: germany-belgium/eu-central-1 / KafkaConnect/germany-belgium-cdc / spec/bootstrapServers: Kafka kafka.eu-west-1.shared.internal is not in eu-central-1',
+      );
       expect(stdout).toBe('');
       expect(fs.existsSync(path.join(cwd, 'out'))).toBe(false);
     } finally {

@@ -5,22 +5,42 @@ import { runFlavors, ROOT } from '../helpers/run-cli';
 import { tempDir } from '../lib/lookup/runtime/lookup-fixtures';
 
 /** Starts `flavors lookup serve` as a user would and waits until it printed `until` (or exited). */
-function serve(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string }; ready: (until: RegExp) => Promise<string>; exit: Promise<number | null> } {
+function serve(args: string[]): {
+  child: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+  ready: (until: RegExp) => Promise<string>;
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'flavors.js'), 'lookup', 'serve', ...args], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = (until: RegExp) => new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${until} within 45 s: ${stdout}${stderr}`)), 45_000);
-    const check = () => { if (until.test(stdout)) { clearTimeout(timer); resolve(stdout); } };
-    child.stdout.on('data', check);
-    void exit.then(() => { clearTimeout(timer); reject(new Error(`lookup serve exited: ${stdout}${stderr}`)); });
-    check();
+  child.stdout.on('data', (d) => {
+    stdout += d;
   });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = (until: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${until} within 45 s: ${stdout}${stderr}`)), 45_000);
+      const check = () => {
+        if (until.test(stdout)) {
+          clearTimeout(timer);
+          resolve(stdout);
+        }
+      };
+      child.stdout.on('data', check);
+      void exit.then(() => {
+        clearTimeout(timer);
+        reject(new Error(`lookup serve exited: ${stdout}${stderr}`));
+      });
+      check();
+    });
   return { child, output: () => ({ stdout, stderr }), ready, exit };
 }
 
@@ -33,7 +53,10 @@ async function stop(server: ReturnType<typeof serve> | undefined): Promise<numbe
 describe('flavors lookup serve', () => {
   const stateDir = tempDir('serve');
   let server: ReturnType<typeof serve> | undefined;
-  afterEach(async () => { await stop(server); server = undefined; });
+  afterEach(async () => {
+    await stop(server);
+    server = undefined;
+  });
   afterAll(() => fs.rmSync(stateDir, { recursive: true, force: true }));
 
   test('prints the URLs and a sample curl that works, serves the admin CLI, and stops cleanly on Ctrl-C', async () => {
@@ -69,7 +92,13 @@ describe('flavors lookup serve', () => {
     server = serve(['--port', '0', '--store-port', '0', '--state-dir', stateDir, '--json']);
     const out = await server.ready(/\n/);
     const ready = JSON.parse(out.split('\n')[0]);
-    expect(ready).toMatchObject({ event: 'ready', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), storeUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), tableName: 'flavors-lookup', sampleToken: expect.any(String) });
+    expect(ready).toMatchObject({
+      event: 'ready',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      storeUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      tableName: 'flavors-lookup',
+      sampleToken: expect.any(String),
+    });
     expect(await stop(server)).toBe(0);
   });
 

@@ -25,14 +25,32 @@ beforeAll(async () => {
   for (const db of ['g_ledger', 'g_content', 'u_ledger', 'u_content']) await pg.query(db, TABLE);
   cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-e2e-'));
   fs.mkdirSync(path.join(cwd, '.flavors'));
-  fs.writeFileSync(path.join(cwd, '.flavors', 'connections.json'), JSON.stringify({
-    'global/us-east-1/ledger': pg.url('g_ledger'), 'global/us-east-1/content': pg.url('g_content'),
-    'us-australia/us-east-1/ledger': pg.url('u_ledger'), 'us-australia/us-east-1/content': pg.url('u_content'),
-  }));
-  portal = spawn(process.execPath, [path.join(ROOT, 'bin', 'flavors.js'), 'portal', '--port', '0', '--json', '--dir', path.join(ROOT, 'flavors'), '--admin', 'user-admin'], {
-    cwd, env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'flavors-e2e-none', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  fs.writeFileSync(
+    path.join(cwd, '.flavors', 'connections.json'),
+    JSON.stringify({
+      'global/us-east-1/ledger': pg.url('g_ledger'),
+      'global/us-east-1/content': pg.url('g_content'),
+      'us-australia/us-east-1/ledger': pg.url('u_ledger'),
+      'us-australia/us-east-1/content': pg.url('u_content'),
+    }),
+  );
+  portal = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'flavors.js'), 'portal', '--port', '0', '--json', '--dir', path.join(ROOT, 'flavors'), '--admin', 'user-admin'],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_PROFILE: 'flavors-e2e-none',
+        AWS_CONFIG_FILE: '/dev/null',
+        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   portal.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
   url = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -45,7 +63,8 @@ beforeAll(async () => {
   });
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true,
+    executablePath: '/usr/bin/chromium',
+    headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu', '--no-first-run'],
   });
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -79,7 +98,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHO
 const errorFor = (page: Page, field: string) => page.locator(`[data-error-for="${field}"] code`).first().textContent();
 
 describe('flavors portal in Chromium', () => {
-  test('Given an admin, when they create a client, a space and a grant, then the granted user signs in and sees the space\'s route', async () => {
+  test("Given an admin, when they create a client, a space and a grant, then the granted user signs in and sees the space's route", async () => {
     const admin = await signIn('user-admin');
     await admin.fill('form[action="/clients"] input[name=clientId]', 'c-e2e');
     await admin.selectOption('form[action="/clients"] select[name=flavor]', 'global');
@@ -106,7 +125,7 @@ describe('flavors portal in Chromium', () => {
     await user.close();
   });
 
-  test('Given a bad client id, when submitted, then the field shows the CLI\'s error code next to it', async () => {
+  test("Given a bad client id, when submitted, then the field shows the CLI's error code next to it", async () => {
     const admin = await signIn('user-admin');
     await admin.fill('form[action="/clients"] input[name=clientId]', 'Not Valid');
     await admin.click('form[action="/clients"] button');
@@ -116,7 +135,7 @@ describe('flavors portal in Chromium', () => {
     await admin.close();
   });
 
-  test('Given a user granted only another client\'s space, when they look around, then nothing of c-e2e shows and its space is not found', async () => {
+  test("Given a user granted only another client's space, when they look around, then nothing of c-e2e shows and its space is not found", async () => {
     const page = await signIn('user-us-australia');
     const body = await page.content();
     expect(body).not.toMatch(/s-e2e-1|c-e2e|s-global-/);

@@ -63,13 +63,26 @@ describe('flavors schema', () => {
 
     const run = await flavors('schema', 'apply', 'ledger', '--canary', 'us-australia', '--execute', ...common());
     expect(run.code).toBe(0);
-    expect(run.out.filter((l) => /now at/.test(l))).toEqual(['us-australia (us-east-1): now at 0003', 'germany-belgium (eu-central-1): now at 0003', 'global (us-east-1): now at 0003']);
+    expect(run.out.filter((l) => /now at/.test(l))).toEqual([
+      'us-australia (us-east-1): now at 0003',
+      'germany-belgium (eu-central-1): now at 0003',
+      'global (us-east-1): now at 0003',
+    ]);
     expect(run.out.at(-1)).toBe('Applied 9 migration(s); ledger is at 0003_entries_account_index.sql in us-australia, germany-belgium, global.');
 
     const after = await flavors('schema', 'status', 'ledger', '--json', ...common());
     expect(after.code).toBe(0);
-    expect(JSON.parse(after.out.join('\n')).flavors.map((f: { flavor: string; appliedVersion: number; pending: unknown[] }) => [f.flavor, f.appliedVersion, f.pending.length]))
-      .toEqual([['germany-belgium', 3, 0], ['global', 3, 0], ['us-australia', 3, 0]]);
+    expect(
+      JSON.parse(after.out.join('\n')).flavors.map((f: { flavor: string; appliedVersion: number; pending: unknown[] }) => [
+        f.flavor,
+        f.appliedVersion,
+        f.pending.length,
+      ]),
+    ).toEqual([
+      ['germany-belgium', 3, 0],
+      ['global', 3, 0],
+      ['us-australia', 3, 0],
+    ]);
   });
 
   test('Given an applied migration edited in one flavor only, When status and apply run, Then status exits 1 with the drift and apply changes nothing anywhere', async () => {
@@ -77,11 +90,18 @@ describe('flavors schema', () => {
     world.write({ '0002_entries.sql': `-- entries\n${LEDGER['0002_entries.sql']}`, '0004_more.sql': 'CREATE TABLE more (x int);\n' });
     const status = await flavors('schema', 'status', 'ledger', ...common());
     expect(status.code).toBe(1);
-    expect(status.out.slice(1).map((l) => l.split(/\s{2,}/).slice(0, 4).join(' '))).toEqual([
-      'FLAVOR PRIMARY APPLIED PENDING', 'germany-belgium eu-central-1 none 4', 'global us-east-1 0003 1', 'us-australia us-east-1 none 4',
-    ]);
+    expect(
+      status.out.slice(1).map((l) =>
+        l
+          .split(/\s{2,}/)
+          .slice(0, 4)
+          .join(' '),
+      ),
+    ).toEqual(['FLAVOR PRIMARY APPLIED PENDING', 'germany-belgium eu-central-1 none 4', 'global us-east-1 0003 1', 'us-australia us-east-1 none 4']);
     expect(status.out[3]).toMatch(/DRIFT 0002_entries\.sql$/);
-    expect(status.err).toEqual([expect.stringMatching(/^error SCHEMA_CHECKSUM_DRIFT: global \(us-east-1\): .*0002_entries\.sql changed after it was applied/)]);
+    expect(status.err).toEqual([
+      expect.stringMatching(/^error SCHEMA_CHECKSUM_DRIFT: global \(us-east-1\): .*0002_entries\.sql changed after it was applied/),
+    ]);
 
     const apply = await flavors('schema', 'apply', 'ledger', '--execute', ...common());
     expect(apply.code).toBe(1);
@@ -104,12 +124,23 @@ describe('flavors schema', () => {
   });
 
   test('Given no migrations folder, a badly named file, or a missing connection, When apply runs, Then each is one coded line and nothing is written', async () => {
-    const noDir = await flavors('schema', 'apply', 'ledger', '--execute', '--connections', connections, '--migrations-dir', path.join(world.root, 'none'));
+    const noDir = await flavors(
+      'schema',
+      'apply',
+      'ledger',
+      '--execute',
+      '--connections',
+      connections,
+      '--migrations-dir',
+      path.join(world.root, 'none'),
+    );
     expect(noDir.err).toEqual([expect.stringMatching(/^error SCHEMA_NO_MIGRATIONS: .*none\/ledger\/ does not exist/)]);
 
     world.write({ '4_add_currency.sql': 'SELECT 1;' });
     const badName = await flavors('schema', 'apply', 'ledger', '--execute', ...common());
-    expect(badName.err).toEqual([expect.stringMatching(/^error SCHEMA_MIGRATION_BAD_NAME: .*ledger\/4_add_currency\.sql: a migration is a file named NNNN_description\.sql/)]);
+    expect(badName.err).toEqual([
+      expect.stringMatching(/^error SCHEMA_MIGRATION_BAD_NAME: .*ledger\/4_add_currency\.sql: a migration is a file named NNNN_description\.sql/),
+    ]);
     world.remove('4_add_currency.sql');
 
     const partial = path.join(world.root, 'partial.json');

@@ -15,7 +15,21 @@ import { LocalKeySigner } from '../../lib/lookup/runtime/signer';
 import { listFlavorMoves, listFlavorSpaces, readMoveLock } from '../../lib/ops/fencing';
 import { readSpace } from '../../lib/ops/space-move-lookup';
 import {
-  CONTENT_DB, countRows, dump, freshLookup, MOVING, NOW, RESIDENT, resetData, SOURCE_DB, STAYING, startMoveFixture, TARGET_DB, USER, ZONE, type MoveFixture,
+  CONTENT_DB,
+  countRows,
+  dump,
+  freshLookup,
+  MOVING,
+  NOW,
+  RESIDENT,
+  resetData,
+  SOURCE_DB,
+  STAYING,
+  startMoveFixture,
+  TARGET_DB,
+  USER,
+  ZONE,
+  type MoveFixture,
 } from '../lib/ops/move-fixture';
 import { freePort } from '../helpers/embedded-pg';
 import { ROOT, type CliResult } from '../helpers/run-cli';
@@ -38,7 +52,9 @@ beforeAll(async () => {
   signer = await LocalKeySigner.generate('move-test');
   jwks = { keys: [await signer.publicJwk()] };
 });
-afterAll(async () => { await fx?.close(); });
+afterAll(async () => {
+  await fx?.close();
+});
 /** Set by a test that changes rows or schema: the next test starts from fresh copies of the databases. */
 let dirty = true;
 beforeEach(async () => {
@@ -48,18 +64,45 @@ beforeEach(async () => {
   stateDir = path.join(fx.dir, `state-${++seq}`);
 });
 
-interface Result { code: number; out: string[]; err: string[] }
+interface Result {
+  code: number;
+  out: string[];
+  err: string[];
+}
 
 /** Runs `flavors space move` in process, printing errors as bin/flavors.ts does. */
 async function move(args: string[], options: { onLog?: (line: string) => void } = {}): Promise<Result> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => { err.push(l); options.onLog?.(l); }, cwd: ROOT, env: {} };
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => {
+      err.push(l);
+      options.onLog?.(l);
+    },
+    cwd: ROOT,
+    env: {},
+  };
   const command = makeSpaceMoveCommand({
-    dynamodb: fx.dynamodb, fallback: () => Promise.resolve(undefined), now: () => NOW, newMoveId: () => `mv-cli-${seq}`,
-    onInterrupt: (handler) => { interrupt = handler; return () => { interrupt = undefined; }; },
+    dynamodb: fx.dynamodb,
+    fallback: () => Promise.resolve(undefined),
+    now: () => NOW,
+    newMoveId: () => `mv-cli-${seq}`,
+    onInterrupt: (handler) => {
+      interrupt = handler;
+      return () => {
+        interrupt = undefined;
+      };
+    },
   });
-  const full = [...args, '--table', table.tableName, '--state-dir', stateDir, ...(args.includes('--connections') ? [] : ['--connections', fx.connectionsFile])];
+  const full = [
+    ...args,
+    '--table',
+    table.tableName,
+    '--state-dir',
+    stateDir,
+    ...(args.includes('--connections') ? [] : ['--connections', fx.connectionsFile]),
+  ];
   try {
     return { code: await command(full, io), out, err };
   } catch (e) {
@@ -71,12 +114,17 @@ async function move(args: string[], options: { onLog?: (line: string) => void } 
 
 function handler(): LookupHandler {
   return createLookupHandler({
-    store: table.store, flavors: fx.flavors, signer, endpointZone: ZONE, clock: () => NOW.getTime(),
+    store: table.store,
+    flavors: fx.flavors,
+    signer,
+    endpointZone: ZONE,
+    clock: () => NOW.getTime(),
     identity: new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() }),
   });
 }
 
-async function route(): Promise<{ status: number; json: Record<string, any>; headers: Record<string, string> }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a JSON body
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body
+async function route(): Promise<{ status: number; json: Record<string, any>; headers: Record<string, string> }> {
   const token = await issuer.mint(USER, { now: NOW.getTime() / 1000 });
   const res = await handler()({ method: 'GET', path: `/v1/spaces/${MOVING}/route`, headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, json: JSON.parse(res.body), headers: { ...res.headers } };
@@ -93,7 +141,9 @@ describe('flavors space move (plan)', () => {
     expect(r.out).toEqual([
       'Move plan for space s-move (client c-acme): global (home us-east-1) -> germany-belgium (home eu-central-1), --data copy',
       '  Residency: any country -> DE, BE',
-      '  1. Fence: in table ' + table.tableName + ', space s-move gets state moving and epoch 2 (a conditional write on epoch 1): the lookup service answers 503 SPACE_MOVING, and tokens of epoch 1 are refused.',
+      '  1. Fence: in table ' +
+        table.tableName +
+        ', space s-move gets state moving and epoch 2 (a conditional write on epoch 1): the lookup service answers 503 SPACE_MOVING, and tokens of epoch 1 are refused.',
       "  2. Copy the space's rows (where space_id = 's-move') with COPY, parents before children, one transaction per database on the target:",
       '     ledger: global/us-east-1/ledger -> germany-belgium/eu-central-1/ledger: 10000 rows in 3 tables',
       '       public.accounts: 1000 rows',
@@ -118,7 +168,13 @@ describe('flavors space move (plan)', () => {
     const r = await move([MOVING, '--to', 'germany-belgium', '--json']);
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out.join('\n'));
-    expect(plan).toMatchObject({ spaceId: MOVING, epoch: 1, from: { flavor: 'global', countries: 'any' }, to: { flavor: 'germany-belgium', countries: ['DE', 'BE'] }, refusals: [] });
+    expect(plan).toMatchObject({
+      spaceId: MOVING,
+      epoch: 1,
+      from: { flavor: 'global', countries: 'any' },
+      to: { flavor: 'germany-belgium', countries: ['DE', 'BE'] },
+      refusals: [],
+    });
   });
 });
 
@@ -141,17 +197,30 @@ describe('flavors space move (refusals)', () => {
 
   test('a target the space policy forbids', async () => {
     table = await freshLookup(fx, { countries: ['US'] });
-    await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_POLICY_FORBIDS', /space s-move may not move to flavor germany-belgium: .*POLICY_COUNTRY_WIDENS/);
+    await refused(
+      [MOVING, '--to', 'germany-belgium'],
+      'MOVE_POLICY_FORBIDS',
+      /space s-move may not move to flavor germany-belgium: .*POLICY_COUNTRY_WIDENS/,
+    );
   });
 
   test('--data none without --accept-data-loss, and a bad --data', async () => {
-    await refused([MOVING, '--to', 'germany-belgium', '--data', 'none'], 'MOVE_DATA_LOSS_NOT_ACCEPTED', /--data none starts space s-move empty in germany-belgium/);
+    await refused(
+      [MOVING, '--to', 'germany-belgium', '--data', 'none'],
+      'MOVE_DATA_LOSS_NOT_ACCEPTED',
+      /--data none starts space s-move empty in germany-belgium/,
+    );
     await refused([MOVING, '--to', 'germany-belgium', '--data', 'some'], 'CLI_BAD_ARGUMENTS', /--data must be copy or none/);
   });
 
   test('a failover of the target flavor in progress, and another move of the space', async () => {
     const put = (key: { pk: string; sk: string }, extra: Record<string, { S: string }>) =>
-      fx.dynamodb.send(new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: key.pk }, sk: { S: key.sk }, startedAt: { S: NOW.toISOString() }, ...extra } }));
+      fx.dynamodb.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: { pk: { S: key.pk }, sk: { S: key.sk }, startedAt: { S: NOW.toISOString() }, ...extra },
+        }),
+      );
     await put(failoverLockKey('germany-belgium'), { owner: { S: 'fo-9' }, target: { S: 'eu-central-1' } });
     await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_FAILOVER_IN_PROGRESS', /failover fo-9 of flavor germany-belgium/);
     table = await freshLookup(fx);
@@ -162,14 +231,25 @@ describe('flavors space move (refusals)', () => {
   test('rows of the space already in the target, named by table', async () => {
     dirty = true;
     await fx.pg.query(TARGET_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
-    await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_HAS_ROWS', /ledger: public\.accounts in germany-belgium already hold rows of space s-move/);
+    await refused(
+      [MOVING, '--to', 'germany-belgium'],
+      'MOVE_TARGET_HAS_ROWS',
+      /ledger: public\.accounts in germany-belgium already hold rows of space s-move/,
+    );
   });
 
   test('a target flavor lacking a database that holds the space rows (lifted by --data none)', async () => {
     dirty = true;
-    await fx.pg.query(CONTENT_DB, 'CREATE TABLE notes (space_id text, body text); INSERT INTO notes VALUES ($1, \'hello\')'.replace('$1', `'${MOVING}'`));
+    await fx.pg.query(
+      CONTENT_DB,
+      "CREATE TABLE notes (space_id text, body text); INSERT INTO notes VALUES ($1, 'hello')".replace('$1', `'${MOVING}'`),
+    );
     try {
-      await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_DATABASE_MISSING', /flavor germany-belgium has no PostgreSQL database content, which holds 1 row\(s\) of space s-move/);
+      await refused(
+        [MOVING, '--to', 'germany-belgium'],
+        'MOVE_TARGET_DATABASE_MISSING',
+        /flavor germany-belgium has no PostgreSQL database content, which holds 1 row\(s\) of space s-move/,
+      );
       expect((await move([MOVING, '--to', 'germany-belgium', '--data', 'none', '--accept-data-loss'])).code).toBe(0);
     } finally {
       await fx.pg.query(CONTENT_DB, 'DROP TABLE notes');
@@ -179,26 +259,44 @@ describe('flavors space move (refusals)', () => {
   test('a target table without a column the source has', async () => {
     dirty = true;
     await fx.pg.query(TARGET_DB, 'ALTER TABLE transfers DROP COLUMN note');
-    await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_TARGET_SCHEMA_MISMATCH', /ledger: table public\.transfers in germany-belgium lacks column\(s\) note, so space s-move cannot move there/);
+    await refused(
+      [MOVING, '--to', 'germany-belgium'],
+      'MOVE_TARGET_SCHEMA_MISMATCH',
+      /ledger: table public\.transfers in germany-belgium lacks column\(s\) note, so space s-move cannot move there/,
+    );
   });
 
   test('a table without the space column that references the space rows (the purge could not delete them)', async () => {
     dirty = true;
     await fx.pg.query(SOURCE_DB, 'CREATE TABLE audit (space text, account uuid, FOREIGN KEY (space, account) REFERENCES accounts (space_id, id))');
-    await refused([MOVING, '--to', 'germany-belgium'], 'MOVE_REFERENCED_FROM_OUTSIDE', /ledger: public\.audit -> public\.accounts: a table without space_id references a table of space s-move/);
+    await refused(
+      [MOVING, '--to', 'germany-belgium'],
+      'MOVE_REFERENCED_FROM_OUTSIDE',
+      /ledger: public\.audit -> public\.accounts: a table without space_id references a table of space s-move/,
+    );
   });
 
   test('a database missing from the connections file, and one that is unreachable: the key, never the password', async () => {
     const partial = path.join(fx.dir, 'partial.json');
     fs.writeFileSync(partial, JSON.stringify({ 'global/us-east-1/ledger': fx.pg.url(SOURCE_DB), 'global/us-east-1/content': fx.pg.url(CONTENT_DB) }));
-    await refused([MOVING, '--to', 'germany-belgium', '--connections', partial], 'CONNECTION_MISSING', /no connection for germany-belgium\/eu-central-1\/ledger/);
+    await refused(
+      [MOVING, '--to', 'germany-belgium', '--connections', partial],
+      'CONNECTION_MISSING',
+      /no connection for germany-belgium\/eu-central-1\/ledger/,
+    );
     const wrong = path.join(fx.dir, 'wrong.json');
-    fs.writeFileSync(wrong, JSON.stringify({
-      'global/us-east-1/ledger': fx.pg.url(SOURCE_DB).replace(PASSWORD, 's3cret-wrong-pw'), 'global/us-east-1/content': fx.pg.url(CONTENT_DB),
-    }));
+    fs.writeFileSync(
+      wrong,
+      JSON.stringify({
+        'global/us-east-1/ledger': fx.pg.url(SOURCE_DB).replace(PASSWORD, 's3cret-wrong-pw'),
+        'global/us-east-1/content': fx.pg.url(CONTENT_DB),
+      }),
+    );
     const r = await move([MOVING, '--to', 'germany-belgium', '--connections', wrong]);
     expect(r.code).toBe(1);
-    expect(r.err).toEqual([expect.stringMatching(/^error CONNECTION_FAILED: cannot connect to global\/us-east-1\/ledger \(postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1/)]);
+    expect(r.err).toEqual([
+      expect.stringMatching(/^error CONNECTION_FAILED: cannot connect to global\/us-east-1\/ledger \(postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1/),
+    ]);
     expect([...r.out, ...r.err].join('\n')).not.toMatch(/s3cret-wrong-pw|flavors-test-pw/);
   });
 });
@@ -222,7 +320,11 @@ describe('flavors space move --execute', () => {
     expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
     expect(await dump(fx.pg, TARGET_DB, RESIDENT)).toBe(resident);
     // The identity sequence moved past the copied keys: the target's next insert does not collide.
-    await fx.pg.query(TARGET_DB, `INSERT INTO transfers (space_id, account_id, amount) SELECT space_id, id, 1 FROM accounts WHERE space_id = $1 LIMIT 1`, [MOVING]);
+    await fx.pg.query(
+      TARGET_DB,
+      `INSERT INTO transfers (space_id, account_id, amount) SELECT space_id, id, 1 FROM accounts WHERE space_id = $1 LIMIT 1`,
+      [MOVING],
+    );
 
     expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
     expect(await readSpace(table, STAYING)).toMatchObject({ flavor: 'global', epoch: 1 });
@@ -233,7 +335,12 @@ describe('flavors space move --execute', () => {
 
     const after = await route();
     expect(after.status).toBe(200);
-    expect(after.json).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', endpoint: 'https://eu-central-1.germany-belgium.flavors.example.com', epoch: 3 });
+    expect(after.json).toMatchObject({
+      flavor: 'germany-belgium',
+      homeRegion: 'eu-central-1',
+      endpoint: 'https://eu-central-1.germany-belgium.flavors.example.com',
+      epoch: 3,
+    });
     await expect(verify(after.json.token, 'germany-belgium', 'eu-central-1', 3)).resolves.toMatchObject({ space: MOVING, epoch: 3 });
     await expect(verify(before.json.token, 'global', 'us-east-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_STALE_EPOCH' });
     await expect(verify(before.json.token, 'germany-belgium', 'eu-central-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_WRONG_FLAVOR' });
@@ -248,7 +355,9 @@ describe('flavors space move --execute', () => {
     const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
     const r = await move([MOVING, '--to', 'germany-belgium', '--data', 'none', '--accept-data-loss', '--execute']);
     expect(r.code).toBe(0);
-    expect(r.out[3]).toContain('2. Copy: skipped (--data none): the space starts empty in germany-belgium; its 10000 rows in global are purged in step 5 and lost.');
+    expect(r.out[3]).toContain(
+      '2. Copy: skipped (--data none): the space starts empty in germany-belgium; its 10000 rows in global are purged in step 5 and lost.',
+    );
     expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
     expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
     expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
@@ -260,7 +369,11 @@ describe('flavors space move --execute', () => {
     dirty = true;
     const original = await dump(fx.pg, SOURCE_DB, MOVING);
     const before = await route();
-    const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], { onLog: (l) => { if (l.includes('copy the rows: done')) interrupt?.(); } });
+    const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
+      onLog: (l) => {
+        if (l.includes('copy the rows: done')) interrupt?.();
+      },
+    });
     expect(r.code).toBe(130);
     expect(r.err.at(-1)).toMatch(/^error MOVE_INTERRUPTED: interrupted; progress saved in .*move-s-move\.json/);
     expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
@@ -271,7 +384,9 @@ describe('flavors space move --execute', () => {
     const shown = await move([MOVING, '--to', 'germany-belgium']);
     expect(shown.out).toContain('  2. copy: done');
     expect(shown.out.at(-1)).toBe('Nothing was changed. Rerun with --execute to resume it, or --abort to end it.');
-    expect((await move([MOVING, '--to', 'us-australia'])).err[0]).toMatch(/^error MOVE_IN_PROGRESS: move mv-cli-\d+ of space s-move to germany-belgium is in progress/);
+    expect((await move([MOVING, '--to', 'us-australia'])).err[0]).toMatch(
+      /^error MOVE_IN_PROGRESS: move mv-cli-\d+ of space s-move to germany-belgium is in progress/,
+    );
 
     const aborted = await move([MOVING, '--abort']);
     expect(aborted.code).toBe(0);
@@ -298,7 +413,11 @@ describe('flavors space move --execute', () => {
 
   test('--abort after the switch is refused: the space already lives in the target', async () => {
     dirty = true;
-    const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], { onLog: (l) => { if (l.includes('switch the space to the target flavor: done')) interrupt?.(); } });
+    const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
+      onLog: (l) => {
+        if (l.includes('switch the space to the target flavor: done')) interrupt?.();
+      },
+    });
     expect(r.code).toBe(130);
     const aborted = await move([MOVING, '--abort']);
     expect(aborted.err[0]).toMatch(/^error MOVE_ABORT_TOO_LATE: space s-move already lives in germany-belgium \(epoch 3\)/);
@@ -312,12 +431,17 @@ describe('flavors space move --execute', () => {
 function runFlavorsAsync(args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'flavors.js'), ...args], {
-      cwd: ROOT, env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      cwd: ROOT,
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
@@ -325,8 +449,21 @@ function runFlavorsAsync(args: readonly string[]): Promise<CliResult> {
 
 describe('flavors space move through the real CLI', () => {
   test('the plan prints through bin/flavors.js, without a password', async () => {
-    const plan = await runFlavorsAsync(['space', 'move', MOVING, '--to', 'germany-belgium', '--store', fx.storeUrl,
-      '--table', table.tableName, '--connections', fx.connectionsFile, '--state-dir', stateDir]);
+    const plan = await runFlavorsAsync([
+      'space',
+      'move',
+      MOVING,
+      '--to',
+      'germany-belgium',
+      '--store',
+      fx.storeUrl,
+      '--table',
+      table.tableName,
+      '--connections',
+      fx.connectionsFile,
+      '--state-dir',
+      stateDir,
+    ]);
     expect([plan.status, plan.stderr]).toEqual([0, '']);
     expect(plan.stdout).toContain('public.transfers: 4000 rows');
     expect(plan.stdout).not.toContain(PASSWORD);
@@ -338,7 +475,10 @@ describe('flavors space move through the real CLI', () => {
     const io: CliIo = { out: () => undefined, err: (l) => err.push(l), cwd: ROOT, env: {} };
     const args = [MOVING, '--to', 'germany-belgium', '--store', closed, '--connections', fx.connectionsFile, '--state-dir', stateDir];
     await expect(makeSpaceMoveCommand({ fallback: () => Promise.resolve(undefined) })(args, io)).rejects.toMatchObject({
-      code: 'LOOKUP_STORE_UNREACHABLE', message: expect.stringMatching(new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`)),
+      code: 'LOOKUP_STORE_UNREACHABLE',
+      message: expect.stringMatching(
+        new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`),
+      ),
     });
   });
 });

@@ -15,7 +15,13 @@ class PaymentsStack extends PinnedAzStack {
   constructor(scope: Construct, id: string, props: StackProps) {
     super(scope, id, props);
     const regionalVpc = new RegionalVpc(this, 'Network');
-    this.ledger = new DbNodeFleet(this, 'Ledger', { vpc: regionalVpc.vpc, engine: 'postgres', instanceType: 'r5.large', nodes: 3, volume: { sizeGiB: 100 } });
+    this.ledger = new DbNodeFleet(this, 'Ledger', {
+      vpc: regionalVpc.vpc,
+      engine: 'postgres',
+      instanceType: 'r5.large',
+      nodes: 3,
+      volume: { sizeGiB: 100 },
+    });
     this.reports = new ManagedDatabase(this, 'Reports', { vpc: regionalVpc.vpc, engine: 'mysql', instanceType: 'db.r5.xlarge', storageGiB: 200 });
   }
 }
@@ -50,7 +56,9 @@ describe('a consumer stack built from the package entry point', () => {
     const consumer = testApp();
     const other = new Stack(consumer, 'Existing', { env: { account: '555555555555', region: 'us-east-1' } });
     const vpc = ec2.Vpc.fromVpcAttributes(other, 'Vpc', {
-      vpcId: 'vpc-0123456789abcdef0', vpcCidrBlock: '172.16.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b'],
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '172.16.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
       isolatedSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
     });
     const key = new FlavorKey(other, 'Key', { flavor: { name: 'payments', primaryRegion: 'us-east-1', fallbackRegions: [] } });

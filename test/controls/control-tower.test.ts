@@ -22,11 +22,22 @@ describe('AWS Control Tower proactive controls over every template of the app', 
   test('then every stack of every stage was checked against the bundled rules', () => {
     expect(BUNDLED_RULE_COUNT).toBeGreaterThan(200);
     expect(new Set(synth.stacks.map((s) => s.stage))).toEqual(new Set(['global', 'germany-belgium', 'us-australia', 'control-plane']));
-    expect(synth.stacks.map((s) => s.stackName)).toEqual(expect.arrayContaining([
-      'global-us-east-1', 'global-eu-west-1', 'global-ap-southeast-1', 'global-dns', 'germany-belgium-eu-central-1', 'germany-belgium-dns',
-      'us-australia-us-east-1', 'us-australia-ap-southeast-2', 'us-australia-dns',
-      'control-plane-us-east-1', 'control-plane-eu-central-1', 'control-plane-ap-southeast-2',
-    ]));
+    expect(synth.stacks.map((s) => s.stackName)).toEqual(
+      expect.arrayContaining([
+        'global-us-east-1',
+        'global-eu-west-1',
+        'global-ap-southeast-1',
+        'global-dns',
+        'germany-belgium-eu-central-1',
+        'germany-belgium-dns',
+        'us-australia-us-east-1',
+        'us-australia-ap-southeast-2',
+        'us-australia-dns',
+        'control-plane-us-east-1',
+        'control-plane-eu-central-1',
+        'control-plane-ap-southeast-2',
+      ]),
+    );
     for (const s of synth.stacks) expect(fs.existsSync(s.templatePath)).toBe(true);
   });
 
@@ -50,10 +61,23 @@ describe('AWS Control Tower proactive controls over every template of the app', 
   test('and the checker is live: a key without the CreateGrant guard and a Lambda outside a VPC are found', () => {
     // Given a template with what the app's templates must not contain
     const file = path.join(synth.outdir, 'bad.template.json');
-    fs.writeFileSync(file, JSON.stringify({ Resources: {
-      BareKey: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] } } },
-      Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: 'arn:aws:iam::111111111111:role/r', Code: { ZipFile: 'x' }, Handler: 'index.handler', Runtime: 'nodejs22.x' } },
-    } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        Resources: {
+          BareKey: {
+            Type: 'AWS::KMS::Key',
+            Properties: {
+              KeyPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:*', Resource: '*' }] },
+            },
+          },
+          Fn: {
+            Type: 'AWS::Lambda::Function',
+            Properties: { Role: 'arn:aws:iam::111111111111:role/r', Code: { ZipFile: 'x' }, Handler: 'index.handler', Runtime: 'nodejs22.x' },
+          },
+        },
+      }),
+    );
     // When it is checked, then both are reported with their control ids and logical ids
     expect(checkTemplate(file, 'bad').map(show).sort()).toEqual(expect.arrayContaining(['CT.KMS.PR.3 bad BareKey', 'CT.LAMBDA.PR.3 bad Fn']));
   });

@@ -20,7 +20,10 @@ const TYPE_LITERAL = /["'](AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)["']/g;
 function bundledRules(): { name: string; types: string[] }[] {
   return (fs.readdirSync(RULES_DIR, { recursive: true }) as string[])
     .filter((f) => f.endsWith('.guard'))
-    .map((f) => ({ name: path.parse(f).name, types: [...fs.readFileSync(path.join(RULES_DIR, f), 'utf-8').matchAll(TYPE_LITERAL)].map((m) => m[1]) }));
+    .map((f) => ({
+      name: path.parse(f).name,
+      types: [...fs.readFileSync(path.join(RULES_DIR, f), 'utf-8').matchAll(TYPE_LITERAL)].map((m) => m[1]),
+    }));
 }
 
 /** Number of bundled Control Tower rules (so a test can show they were all considered). */
@@ -40,12 +43,14 @@ export function checkTemplate(templatePath: string, stackName: string): ControlF
   const disabledRules = rules.filter((r) => r.types.length > 0 && !r.types.some((t) => present.has(t))).map((r) => r.name);
   if (disabledRules.length === rules.length) return [];
   const report = new CfnGuardValidator({ disabledRules, maxBuffer: 64 * 1024 * 1024 }).validate({ templatePaths: [templatePath] });
-  const findings = report.violations.flatMap((violation) => violation.violatingResources.map((resource) => ({
-    control: /\[(CT\.[A-Z0-9-]+\.PR\.\d+)\]/.exec(violation.description)?.[1] ?? violation.ruleName,
-    rule: violation.ruleName,
-    stackName,
-    logicalId: resource.resourceLogicalId ?? '(unlocated)',
-  })));
+  const findings = report.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => ({
+      control: /\[(CT\.[A-Z0-9-]+\.PR\.\d+)\]/.exec(violation.description)?.[1] ?? violation.ruleName,
+      rule: violation.ruleName,
+      stackName,
+      logicalId: resource.resourceLogicalId ?? '(unlocated)',
+    })),
+  );
   // The plugin repeats some findings without a location next to the located ones: keep an
   // unlocated finding only when its rule located nothing in this template.
   const located = new Set(findings.filter((f) => f.logicalId !== '(unlocated)').map((f) => f.rule));

@@ -10,7 +10,11 @@ import { CDK_CONTEXT } from '../helpers/cdk-app';
 import { CONTROL_TOWER_ACKNOWLEDGMENTS, DATA_TRAFFIC_ACKNOWLEDGMENTS } from './acknowledgments';
 import { checkTemplate } from './control-tower';
 
-interface NagMetadata { readonly id: string; readonly reason: string; readonly applies_to?: readonly string[] }
+interface NagMetadata {
+  readonly id: string;
+  readonly reason: string;
+  readonly applies_to?: readonly string[];
+}
 const NAG_FINDING = /^(AwsSolutions|NIST\.800\.53\.R5|PCI\.DSS\.321)-/;
 
 // What the MySQL endpoint adds to the pinned flavor-region suppressions of nag.test.ts (reasons in lib/database/mysql-endpoint.ts).
@@ -30,28 +34,50 @@ describe('controls over the data-traffic resources (test flavor mysql-x: MySQL N
     // Given the test flavor's stage with a team ALB in each region and the three cdk-nag packs
     const app = new App({ context: CDK_CONTEXT, outdir, analyticsReporting: false });
     const stage = new FlavorStage(app, {
-      flavor: MYSQL_FLAVOR, account: '333333333333', dns: { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' },
+      flavor: MYSQL_FLAVOR,
+      account: '333333333333',
+      dns: { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' },
       endpoints: { 'us-east-1': importedAlb('us-east-1'), 'ap-southeast-2': importedAlb('ap-southeast-2') },
     });
     for (const pack of [new AwsSolutionsChecks(), new NIST80053R5Checks(), new PCIDSS321Checks()]) Aspects.of(stage).add(pack);
     // When it synthesizes to disk
     const nested = app.synth().getNestedAssembly(stage.artifactId);
-    stacks = stage.node.findAll().filter((c): c is Stack => c instanceof Stack).map((stack) => {
-      const artifact = nested.getStackArtifact(stack.artifactId);
-      return { stack, templatePath: path.join(nested.directory, artifact.templateFile), messages: artifact.messages.map((m) => ({ level: m.level, data: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data) })) };
-    });
+    stacks = stage.node
+      .findAll()
+      .filter((c): c is Stack => c instanceof Stack)
+      .map((stack) => {
+        const artifact = nested.getStackArtifact(stack.artifactId);
+        return {
+          stack,
+          templatePath: path.join(nested.directory, artifact.templateFile),
+          messages: artifact.messages.map((m) => ({
+            level: m.level,
+            data: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data),
+          })),
+        };
+      });
   });
   afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
   test('then no pack reports an unsuppressed error or warning', () => {
-    const findings = stacks.flatMap(({ stack, messages }) => messages
-      .filter((m) => (m.level === 'error' || m.level === 'warning') && NAG_FINDING.test(m.data))
-      .map((m) => `${stack.stackName}: ${m.data.split(':')[0]}`));
+    const findings = stacks.flatMap(({ stack, messages }) =>
+      messages
+        .filter((m) => (m.level === 'error' || m.level === 'warning') && NAG_FINDING.test(m.data))
+        .map((m) => `${stack.stackName}: ${m.data.split(':')[0]}`),
+    );
     expect(findings).toEqual([]);
   });
 
   test('then the NLB suppresses only access logging and its listeners only the ACM certificate, with reasons', () => {
-    const resources = stacks.flatMap(({ templatePath }) => Object.values((JSON.parse(fs.readFileSync(templatePath, 'utf-8')) as { Resources: Record<string, { Type: string; Metadata?: { cdk_nag?: { rules_to_suppress?: NagMetadata[] } } }> }).Resources));
+    const resources = stacks.flatMap(({ templatePath }) =>
+      Object.values(
+        (
+          JSON.parse(fs.readFileSync(templatePath, 'utf-8')) as {
+            Resources: Record<string, { Type: string; Metadata?: { cdk_nag?: { rules_to_suppress?: NagMetadata[] } } }>;
+          }
+        ).Resources,
+      ),
+    );
     const nlbs = resources.filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(nlbs).toHaveLength(2);
     for (const nlb of nlbs) {

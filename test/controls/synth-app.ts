@@ -47,16 +47,23 @@ export function synthesizeApp(perStage: (stage: Stage) => void = () => undefined
   const assembly = app.synth();
   const stacks = all.flatMap((stage) => {
     const nested = assembly.getNestedAssembly(stage.artifactId);
-    return stage.node.findAll().filter((c): c is Stack => c instanceof Stack).map((stack) => {
-      const artifact = nested.getStackArtifact(stack.artifactId);
-      return {
-        stage: stage.stageName,
-        stack,
-        stackName: stack.stackName,
-        templatePath: path.join(nested.directory, artifact.templateFile),
-        messages: artifact.messages.map((m) => ({ level: m.level, id: m.id, data: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data) })),
-      };
-    });
+    return stage.node
+      .findAll()
+      .filter((c): c is Stack => c instanceof Stack)
+      .map((stack) => {
+        const artifact = nested.getStackArtifact(stack.artifactId);
+        return {
+          stage: stage.stageName,
+          stack,
+          stackName: stack.stackName,
+          templatePath: path.join(nested.directory, artifact.templateFile),
+          messages: artifact.messages.map((m) => ({
+            level: m.level,
+            id: m.id,
+            data: typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data),
+          })),
+        };
+      });
   });
   return { app, stages: all, stacks, outdir, cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }) };
 }

@@ -37,6 +37,12 @@ export function crdValidator(dir: string = SCHEMA_DIR): (manifest: { apiVersion?
     const validate = compiled.get(`${String(manifest.apiVersion)}/${String(manifest.kind)}`);
     if (!validate) return { known: false, errors: [] };
     if (validate(manifest)) return { known: true, errors: [] };
-    return { known: true, errors: (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`) };
+    return {
+      known: true,
+      errors: (validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      ),
+    };
   };
 }

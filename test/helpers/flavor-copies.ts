@@ -20,7 +20,13 @@ export function copyFlavors(options: { git?: boolean } = {}): FlavorCopies {
   for (const f of fs.readdirSync(path.join(ROOT, 'flavors'))) fs.copyFileSync(path.join(ROOT, 'flavors', f), path.join(dir, f));
   fs.symlinkSync(path.join(ROOT, 'lib'), path.join(root, 'lib'), 'dir');
   if (options.git) {
-    for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Test'], ['config', 'user.email', 'test@example.com'], ['add', '.'], ['commit', '-qm', 'flavors']]) {
+    for (const args of [
+      ['init', '-q', '-b', 'main'],
+      ['config', 'user.name', 'Test'],
+      ['config', 'user.email', 'test@example.com'],
+      ['add', '.'],
+      ['commit', '-qm', 'flavors'],
+    ]) {
       const r = spawnSync('git', args, { cwd: root, encoding: 'utf-8' });
       if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
     }

@@ -10,7 +10,10 @@ export interface CliResult {
 }
 
 /** Runs the real `flavors` binary (bin/flavors.js) as a user would, in `cwd` (default: the repo). */
-export function runFlavors(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): CliResult {
+export function runFlavors(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'flavors.js'), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', ...options.env },

@@ -7,7 +7,11 @@ import { parseAllDocuments } from 'yaml';
 
 const file = process.argv[2] ?? '-';
 const text = fs.readFileSync(file === '-' ? 0 : file, 'utf-8');
-const manifests = text.trimStart().startsWith('[') ? JSON.parse(text) : parseAllDocuments(text).map((d) => d.toJS()).filter(Boolean);
+const manifests = text.trimStart().startsWith('[')
+  ? JSON.parse(text)
+  : parseAllDocuments(text)
+      .map((d) => d.toJS())
+      .filter(Boolean);
 
 const results = [];
 for (const manifest of manifests) {

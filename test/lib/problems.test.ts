@@ -32,17 +32,20 @@ describe('Problems', () => {
     expect(error.code).toBe('VPC_NAT_GATEWAYS_INVALID');
     expect(error.source).toBe('RegionalVpc Stack/Network');
     expect(error.problems.map((p) => p.code)).toEqual(['VPC_NAT_GATEWAYS_INVALID', 'VPC_REGION_UNKNOWN']);
-    expect(error.message).toBe([
-      'RegionalVpc Stack/Network: natGateways: VPC_NAT_GATEWAYS_INVALID: natGateways must be from 1 to 3, got 0.',
-      'RegionalVpc Stack/Network: VPC_REGION_UNKNOWN: the region is not in the catalog.',
-    ].join('\n'));
+    expect(error.message).toBe(
+      [
+        'RegionalVpc Stack/Network: natGateways: VPC_NAT_GATEWAYS_INVALID: natGateways must be from 1 to 3, got 0.',
+        'RegionalVpc Stack/Network: VPC_REGION_UNKNOWN: the region is not in the catalog.',
+      ].join('\n'),
+    );
   });
 
-  test('Given an explicit code and no source, When throwIfAny, Then the code is the error\'s and lines start at the path', () => {
+  test("Given an explicit code and no source, When throwIfAny, Then the code is the error's and lines start at the path", () => {
     const problems = new Problems();
     problems.error('replicaRegions[0]', 'LOOKUP_TABLE_INVALID', "'x' is not a region.");
     expect(thrownBy(() => problems.throwIfAny(undefined, 'LOOKUP_TABLE_INVALID'))).toMatchObject({
-      code: 'LOOKUP_TABLE_INVALID', message: "replicaRegions[0]: LOOKUP_TABLE_INVALID: 'x' is not a region.",
+      code: 'LOOKUP_TABLE_INVALID',
+      message: "replicaRegions[0]: LOOKUP_TABLE_INVALID: 'x' is not a region.",
     });
   });
 });

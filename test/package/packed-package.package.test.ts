@@ -12,7 +12,12 @@ const HEAVY = /node_modules\/(@aws-sdk\/client-[^/]+|esbuild|cdk8s|jose|pg|dynal
 let project: string;
 
 function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf-8', maxBuffer: 1 << 26, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf-8',
+    maxBuffer: 1 << 26,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
@@ -53,7 +58,9 @@ describe('the root entry point', () => {
     const own = modules.filter((m) => m.includes('/node_modules/flavors-cdk/'));
     // The library's own modules: the constructs, the flavor model and residency (60 today).
     expect(own.length).toBeLessThan(90);
-    expect(exports).toEqual(expect.arrayContaining(['RegionalVpc', 'DbNodeFleet', 'FlavorKey', 'defineFlavor', 'GlobalLookupTable', 'LookupService']));
+    expect(exports).toEqual(
+      expect.arrayContaining(['RegionalVpc', 'DbNodeFleet', 'FlavorKey', 'defineFlavor', 'GlobalLookupTable', 'LookupService']),
+    );
     expect(exports).not.toContain('drStatus');
     expect(exports).not.toContain('verifyFlavorToken');
   });
@@ -70,22 +77,36 @@ describe('the root entry point', () => {
 
 describe('types', () => {
   test('Given a consumer project, When tsc compiles a file importing every entry point, Then it type-checks', () => {
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
-      files: ['consumer.ts'],
-    }));
-    fs.writeFileSync(path.join(project, 'consumer.ts'), [
-      "import { App } from 'aws-cdk-lib';",
-      "import { defineFlavor, RegionalVpc, type Flavor } from 'flavors-cdk';",
-      "import { drStatus, type ClientsFor } from 'flavors-cdk/ops';",
-      "import { verifyFlavorToken, type FlavorTokenClaims } from 'flavors-cdk/lookup-runtime';",
-      "import { PostgresClusterChart } from 'flavors-cdk/k8s';",
-      "import { SpaceWriteFence } from 'flavors-cdk/fence';",
-      'const app: App = new App();',
-      'const flavor: Flavor = defineFlavor({ name: "canada", residency: { countries: ["CA"] }, regions: [{ region: "ca-central-1", role: "primary" }] });',
-      'export const used = [app, flavor, RegionalVpc, drStatus, verifyFlavorToken, PostgresClusterChart, SpaceWriteFence];',
-      'export type Used = [ClientsFor, FlavorTokenClaims];',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    fs.writeFileSync(
+      path.join(project, 'consumer.ts'),
+      [
+        "import { App } from 'aws-cdk-lib';",
+        "import { defineFlavor, RegionalVpc, type Flavor } from 'flavors-cdk';",
+        "import { drStatus, type ClientsFor } from 'flavors-cdk/ops';",
+        "import { verifyFlavorToken, type FlavorTokenClaims } from 'flavors-cdk/lookup-runtime';",
+        "import { PostgresClusterChart } from 'flavors-cdk/k8s';",
+        "import { SpaceWriteFence } from 'flavors-cdk/fence';",
+        'const app: App = new App();',
+        'const flavor: Flavor = defineFlavor({ name: "canada", residency: { countries: ["CA"] }, regions: [{ region: "ca-central-1", role: "primary" }] });',
+        'export const used = [app, flavor, RegionalVpc, drStatus, verifyFlavorToken, PostgresClusterChart, SpaceWriteFence];',
+        'export type Used = [ClientsFor, FlavorTokenClaims];',
+      ].join('\n'),
+    );
     const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { encoding: 'utf-8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);

@@ -49,7 +49,7 @@ describe('ControlPlaneStage', () => {
     }
   });
 
-  test.each(REGIONS)('%s: the replica\'s key is this region\'s LookupTableKey alias', (region) => {
+  test.each(REGIONS)("%s: the replica's key is this region's LookupTableKey alias", (region) => {
     templateOf(region).hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/flavors/lookup-table' });
     const [table] = Object.values(templateOf('us-east-1').findResources('AWS::DynamoDB::GlobalTable'));
     const replica = table.Properties.Replicas.find((r: { Region: string }) => r.Region === region);
@@ -68,7 +68,10 @@ describe('ControlPlaneStage', () => {
 
   test.each(REGIONS)('%s: the lookup service answers on the shared latency-routed name', (region) => {
     templateOf(region).hasResourceProperties('AWS::Route53::RecordSet', {
-      Name: 'lookup.flavors.example.com.', Region: region, SetIdentifier: `lookup-${region}`, HostedZoneId: 'Z0000000000000EXAMPLE',
+      Name: 'lookup.flavors.example.com.',
+      Region: region,
+      SetIdentifier: `lookup-${region}`,
+      HostedZoneId: 'Z0000000000000EXAMPLE',
     });
     templateOf(region).hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -76,18 +79,21 @@ describe('ControlPlaneStage', () => {
     });
   });
 
-  test('residency: the control plane names no region outside its own (the flavors\' routing table is in the code, not the template)', () => {
+  test("residency: the control plane names no region outside its own (the flavors' routing table is in the code, not the template)", () => {
     expect(checkAssemblyResidency(assembly, stageRegions)).toEqual([]);
     for (const artifact of nested.stacks) {
-      const fn = Object.values(artifact.template.Resources as Record<string, { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }>)
-        .find((r) => r.Type === 'AWS::Lambda::Function')!;
+      const fn = Object.values(
+        artifact.template.Resources as Record<string, { Type: string; Properties: { Environment: { Variables: Record<string, string> } } }>,
+      ).find((r) => r.Type === 'AWS::Lambda::Function')!;
       expect(fn.Properties.Environment.Variables.LOOKUP_FLAVORS).toBeUndefined();
     }
   });
 
   test('a table replica outside the control plane fails the residency check', () => {
     const narrow = checkAssemblyResidency(assembly, { [CONTROL_PLANE_STAGE_NAME]: ['us-east-1', 'eu-central-1'] });
-    expect(narrow.map((v) => v.ruleId)).toEqual(expect.arrayContaining(['RES_STACK_REGION', 'RES_GLOBAL_TABLE_REPLICA_REGION', 'RES_FOREIGN_REGION']));
+    expect(narrow.map((v) => v.ruleId)).toEqual(
+      expect.arrayContaining(['RES_STACK_REGION', 'RES_GLOBAL_TABLE_REPLICA_REGION', 'RES_FOREIGN_REGION']),
+    );
   });
 
   test('synth needs no context lookup', () => {
@@ -109,19 +115,31 @@ describe('ControlPlaneStage options and validation', () => {
     const home = Template.fromStack(stage.regionStacks.get('eu-central-1')!);
     const [table] = Object.values(home.findResources('AWS::DynamoDB::GlobalTable'));
     expect(table.Properties.Replicas.map((r: { Region: string }) => r.Region).sort()).toEqual(['eu-central-1', 'eu-west-1']);
-    home.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ LOOKUP_ENDPOINT_ZONE: 'endpoints.example.com' }) } });
+    home.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ LOOKUP_ENDPOINT_ZONE: 'endpoints.example.com' }) },
+    });
     Template.fromStack(stage.regionStacks.get('eu-west-1')!).resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
   });
 
   test('every problem at once, naming the field', () => {
-    const props = { ...base, account: '4444', regions: ['us-east-1', 'mars-north-1', 'us-east-1'], zone: { hostedZoneId: 'example', zoneName: 'Flavors.Example.com.' } };
-    expect(() => new ControlPlaneStage(testApp(), props)).toThrow(expect.objectContaining({ code: 'CONTROL_PLANE_INVALID', message: [
-      "ControlPlaneStage: account: CONTROL_PLANE_INVALID: account must be a 12-digit AWS account id, got '4444'",
-      "ControlPlaneStage: regions[1]: CONTROL_PLANE_INVALID: regions[1] 'mars-north-1' is not a region of the catalog",
-      "ControlPlaneStage: regions[2]: CONTROL_PLANE_INVALID: regions[2] 'us-east-1' is listed twice",
-      "ControlPlaneStage: zone.hostedZoneId: CONTROL_PLANE_INVALID: zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got 'example'",
-      "ControlPlaneStage: zone.zoneName: CONTROL_PLANE_INVALID: zone.zoneName must be a lower-case DNS name without a trailing dot, got 'Flavors.Example.com.'",
-    ].join('\n') }));
+    const props = {
+      ...base,
+      account: '4444',
+      regions: ['us-east-1', 'mars-north-1', 'us-east-1'],
+      zone: { hostedZoneId: 'example', zoneName: 'Flavors.Example.com.' },
+    };
+    expect(() => new ControlPlaneStage(testApp(), props)).toThrow(
+      expect.objectContaining({
+        code: 'CONTROL_PLANE_INVALID',
+        message: [
+          "ControlPlaneStage: account: CONTROL_PLANE_INVALID: account must be a 12-digit AWS account id, got '4444'",
+          "ControlPlaneStage: regions[1]: CONTROL_PLANE_INVALID: regions[1] 'mars-north-1' is not a region of the catalog",
+          "ControlPlaneStage: regions[2]: CONTROL_PLANE_INVALID: regions[2] 'us-east-1' is listed twice",
+          "ControlPlaneStage: zone.hostedZoneId: CONTROL_PLANE_INVALID: zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got 'example'",
+          "ControlPlaneStage: zone.zoneName: CONTROL_PLANE_INVALID: zone.zoneName must be a lower-case DNS name without a trailing dot, got 'Flavors.Example.com.'",
+        ].join('\n'),
+      }),
+    );
   });
 
   test('no regions at all', () => {
@@ -134,19 +152,25 @@ describe('controlPlaneSettings (cdk.json context)', () => {
     expect(SETTINGS).toEqual(expect.objectContaining({ hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com', regions: REGIONS }));
   });
 
-
   test('the deployed control plane needs an identity audience: cdk.json names it, and its absence is an error naming the key', () => {
     expect(SETTINGS.identity.audience).toBe('flavors-lookup');
     const { issuer, jwksUrl } = SETTINGS.identity;
-    for (const identity of [{ issuer, jwksUrl }, { issuer, jwksUrl, audience: ' ' }]) {
-      expect(() => controlPlaneSettings({ ...(CDK_CONTEXT.controlPlane as object), identity })).toThrow(expect.objectContaining({
-        code: 'APP_CONTROL_PLANE_INVALID',
-        message: expect.stringContaining("cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service"),
-      }));
+    for (const identity of [
+      { issuer, jwksUrl },
+      { issuer, jwksUrl, audience: ' ' },
+    ]) {
+      expect(() => controlPlaneSettings({ ...(CDK_CONTEXT.controlPlane as object), identity })).toThrow(
+        expect.objectContaining({
+          code: 'APP_CONTROL_PLANE_INVALID',
+          message: expect.stringContaining(
+            "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service",
+          ),
+        }),
+      );
     }
   });
 
-  test('endpoint zone: the flavors\' DNS zone (context dns) unless controlPlane.endpointZone says otherwise', () => {
+  test("endpoint zone: the flavors' DNS zone (context dns) unless controlPlane.endpointZone says otherwise", () => {
     const { stage } = addControlPlane(testApp(), FLAVORS, ACCOUNTS, SETTINGS, 'endpoints.example.net');
     Template.fromStack(stage.regionStacks.get('us-east-1')!).hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LOOKUP_ENDPOINT_ZONE: 'endpoints.example.net' }) },

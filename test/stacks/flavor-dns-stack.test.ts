@@ -54,8 +54,14 @@ describe('FlavorDnsStack', () => {
 
   test('us-australia: the flavor endpoint fails over from us-east-1 to ap-southeast-2', () => {
     const { template } = dnsStack(usAustralia);
-    template.hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'PRIMARY', ResourceRecords: ['us-east-1.us-australia.flavors.example.com'] });
-    template.hasResourceProperties('AWS::Route53::RecordSet', { Failover: 'SECONDARY', ResourceRecords: ['ap-southeast-2.us-australia.flavors.example.com'] });
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Failover: 'PRIMARY',
+      ResourceRecords: ['us-east-1.us-australia.flavors.example.com'],
+    });
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Failover: 'SECONDARY',
+      ResourceRecords: ['ap-southeast-2.us-australia.flavors.example.com'],
+    });
   });
 
   test.each([usAustralia, globalFlavor, germanyBelgium])('$name: cdk-nag AwsSolutions finds no unsuppressed error or warning', (flavor) => {

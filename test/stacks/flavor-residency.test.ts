@@ -16,8 +16,11 @@ const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
 const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 const DNS = parseDnsContext(CDK_CONTEXT.dns)!;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized template JSON, whose shape the assertions below check
-interface Resource { readonly Type: string; readonly Properties: Record<string, any> }
+interface Resource {
+  readonly Type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized template JSON, whose shape the assertions below check
+  readonly Properties: Record<string, any>;
+}
 const resourcesOf = (stack: cxapi.CloudFormationStackArtifact, type: string): Resource[] =>
   Object.values((stack.template as { Resources: Record<string, Resource> }).Resources).filter((r) => r.Type === type);
 
@@ -75,7 +78,9 @@ describe('flavor residency: every stack, copy target, key replica and DNS target
     test('every DNS record target and health check names flavor regions only, and reaches each of them', () => {
       const dns = stacksOf(flavor).find((s) => s.stackName === `${flavor.name}-dns`)!;
       const targets = resourcesOf(dns, 'AWS::Route53::RecordSet').flatMap((r) => r.Properties.ResourceRecords as string[]);
-      const probed = resourcesOf(dns, 'AWS::Route53::HealthCheck').map((c) => c.Properties.HealthCheckConfig.FullyQualifiedDomainName).filter(Boolean);
+      const probed = resourcesOf(dns, 'AWS::Route53::HealthCheck')
+        .map((c) => c.Properties.HealthCheckConfig.FullyQualifiedDomainName)
+        .filter(Boolean);
       expect([...new Set(targets.flatMap(regionsMentioned))].sort()).toEqual([...regions].sort());
       expect([...new Set(probed.flatMap(regionsMentioned))].sort()).toEqual([...regions].sort());
     });
@@ -87,15 +92,19 @@ describe('a foreign region injected into a flavor is caught', () => {
     // Given us-australia built by hand (bypassing defineFlavor) with a copy to Ireland
     const handMade: Flavor = { ...usAustralia, backup: { ...usAustralia.backup, copyTo: ['eu-west-1'] } };
     // Then the stage cannot even be built
-    expect(() => new FlavorStage(testApp(), { flavor: handMade, account: '333333333333', dns: DNS }))
-      .toThrow(expect.objectContaining({ code: 'BACKUP_COPY_NOT_FLAVOR_REGION' }));
+    expect(() => new FlavorStage(testApp(), { flavor: handMade, account: '333333333333', dns: DNS })).toThrow(
+      expect.objectContaining({ code: 'BACKUP_COPY_NOT_FLAVOR_REGION' }),
+    );
   });
 
   test('a stage whose flavor names a region outside the declared residency fails checkAssemblyResidency on every rule', () => {
     // Given a hand-made "us-australia" whose fallback is eu-west-1, checked against the real us-australia regions
     const handMade: Flavor = {
       ...usAustralia,
-      regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'eu-west-1', role: 'fallback' }],
+      regions: [
+        { region: 'us-east-1', role: 'primary' },
+        { region: 'eu-west-1', role: 'fallback' },
+      ],
       fallbackRegions: ['eu-west-1'],
     };
     const app = testApp();
@@ -104,16 +113,25 @@ describe('a foreign region injected into a flavor is caught', () => {
     const violations = checkAssemblyResidency(app.synth(), { 'us-australia': flavorRegions(usAustralia) });
     // Then the stack region, the DLM copy, the DNS failover target and the catch-all scan all fire
     const rules = new Set(violations.map((v) => v.ruleId));
-    expect([...rules].sort()).toEqual(expect.arrayContaining(['RES_DLM_COPY_TARGET', 'RES_FOREIGN_REGION', 'RES_ROUTE53_TARGET', 'RES_STACK_REGION']));
-    expect(violations).toContainEqual(expect.objectContaining({
-      ruleId: 'RES_DLM_COPY_TARGET', stack: 'us-australia-us-east-1',
-      location: 'Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target',
-      message: "copies snapshots to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
-    }));
-    expect(violations).toContainEqual(expect.objectContaining({
-      ruleId: 'RES_ROUTE53_TARGET', stack: 'us-australia-dns', location: 'Properties/ResourceRecords/0',
-      message: "failover record sends clients to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
-    }));
+    expect([...rules].sort()).toEqual(
+      expect.arrayContaining(['RES_DLM_COPY_TARGET', 'RES_FOREIGN_REGION', 'RES_ROUTE53_TARGET', 'RES_STACK_REGION']),
+    );
+    expect(violations).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'RES_DLM_COPY_TARGET',
+        stack: 'us-australia-us-east-1',
+        location: 'Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target',
+        message: "copies snapshots to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
+      }),
+    );
+    expect(violations).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'RES_ROUTE53_TARGET',
+        stack: 'us-australia-dns',
+        location: 'Properties/ResourceRecords/0',
+        message: "failover record sends clients to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
+      }),
+    );
     expect(violations).toContainEqual(expect.objectContaining({ ruleId: 'RES_STACK_REGION', stack: 'us-australia-eu-west-1' }));
   });
 });

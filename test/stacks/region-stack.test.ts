@@ -21,7 +21,15 @@ const stackOf = (flavor: string, region: string) => stageOf(flavor).regionStacks
 const templateOf = (flavor: string, region: string) => Template.fromStack(stackOf(flavor, region));
 
 /** Logical ids of the stateful resources: changing one replaces a key, a volume or a database. */
-const STATEFUL = ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'AWS::EC2::Volume', 'AWS::EC2::VolumeAttachment', 'AWS::EC2::Instance', 'AWS::RDS::DBInstance', 'AWS::SecretsManager::Secret'];
+const STATEFUL = [
+  'AWS::KMS::Key',
+  'AWS::KMS::ReplicaKey',
+  'AWS::EC2::Volume',
+  'AWS::EC2::VolumeAttachment',
+  'AWS::EC2::Instance',
+  'AWS::RDS::DBInstance',
+  'AWS::SecretsManager::Secret',
+];
 function statefulIds(template: Template): Record<string, string[]> {
   const ids: Record<string, string[]> = {};
   for (const type of STATEFUL) {
@@ -56,14 +64,16 @@ describe('RegionStack data plane', () => {
       for (const stack of stage.regionStacks.values()) {
         const template = Template.fromStack(stack);
         for (const type of ['AWS::KMS::Key', 'AWS::KMS::ReplicaKey', 'AWS::EC2::Volume', 'AWS::SecretsManager::Secret']) {
-          for (const resource of Object.values(template.findResources(type))) expect([type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([type, 'Retain', 'Retain']);
+          for (const resource of Object.values(template.findResources(type)))
+            expect([type, resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual([type, 'Retain', 'Retain']);
         }
         for (const resource of Object.values(template.findResources('AWS::RDS::DBInstance'))) {
           expect(['Snapshot', 'Retain']).toContain(resource.DeletionPolicy);
           expect(resource.UpdateReplacePolicy).toBe(resource.DeletionPolicy);
           expect(resource.Properties.DeletionProtection).toBe(true);
         }
-        for (const resource of Object.values(template.findResources('AWS::EC2::Instance'))) expect(resource.Properties.DisableApiTermination).toBe(true);
+        for (const resource of Object.values(template.findResources('AWS::EC2::Instance')))
+          expect(resource.Properties.DisableApiTermination).toBe(true);
       }
     }
   });
@@ -77,15 +87,30 @@ describe('RegionStack data plane', () => {
       primary.resourceCountIs('AWS::KMS::ReplicaKey', 0);
       fallback.resourceCountIs('AWS::KMS::Key', 0);
       // The primary key's ARN reaches the fallback stack as a cross-region export written by the primary stack.
-      fallback.hasResourceProperties('AWS::KMS::ReplicaKey', { PrimaryKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExportsReader'), Match.stringLikeRegexp('KeyE447D366Arn')] } });
+      fallback.hasResourceProperties('AWS::KMS::ReplicaKey', {
+        PrimaryKeyArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExportsReader'), Match.stringLikeRegexp('KeyE447D366Arn')] },
+      });
       primary.hasResourceProperties('Custom::CrossRegionExportWriter', { WriterProps: Match.objectLike({ region: 'ap-southeast-2' }) });
     });
 
     test('the ledger fleet is the live cluster in the primary region and a warm standby in the fallback', () => {
       primary.resourceCountIs('AWS::EC2::Instance', 3);
       fallback.resourceCountIs('AWS::EC2::Instance', 3);
-      primary.allResourcesProperties('AWS::EC2::Volume', { Size: 500, Iops: 6000, Throughput: 250, Tags: Match.arrayWith([{ Key: 'flavors:region-role', Value: 'primary' }, { Key: 'flavors:role', Value: 'db-data' }]) });
-      fallback.allResourcesProperties('AWS::EC2::Volume', { Tags: Match.arrayWith([{ Key: 'flavors:flavor', Value: 'us-australia' }, { Key: 'flavors:region-role', Value: 'fallback' }]) });
+      primary.allResourcesProperties('AWS::EC2::Volume', {
+        Size: 500,
+        Iops: 6000,
+        Throughput: 250,
+        Tags: Match.arrayWith([
+          { Key: 'flavors:region-role', Value: 'primary' },
+          { Key: 'flavors:role', Value: 'db-data' },
+        ]),
+      });
+      fallback.allResourcesProperties('AWS::EC2::Volume', {
+        Tags: Match.arrayWith([
+          { Key: 'flavors:flavor', Value: 'us-australia' },
+          { Key: 'flavors:region-role', Value: 'fallback' },
+        ]),
+      });
       const fallbackUserData = JSON.stringify(fallback.findResources('AWS::EC2::Instance'));
       expect(fallbackUserData).toContain('postgresql16-server');
       expect(fallbackUserData).not.toContain('systemctl enable --now postgresql');
@@ -95,9 +120,15 @@ describe('RegionStack data plane', () => {
     });
 
     test('the reports RDS database is a primary here and a cross-region read replica there, on the replica key', () => {
-      primary.hasResourceProperties('AWS::RDS::DBInstance', { Engine: 'postgres', DBInstanceClass: 'db.r5.large', KmsKeyId: { 'Fn::GetAtt': ['KeyE447D366', 'Arn'] } });
+      primary.hasResourceProperties('AWS::RDS::DBInstance', {
+        Engine: 'postgres',
+        DBInstanceClass: 'db.r5.large',
+        KmsKeyId: { 'Fn::GetAtt': ['KeyE447D366', 'Arn'] },
+      });
       fallback.hasResourceProperties('AWS::RDS::DBInstance', {
-        SourceDBInstanceIdentifier: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExportsReader'), Match.stringLikeRegexp('reports7921670EDBInstanceArn')] },
+        SourceDBInstanceIdentifier: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^ExportsReader'), Match.stringLikeRegexp('reports7921670EDBInstanceArn')],
+        },
         SourceRegion: 'us-east-1',
         KmsKeyId: { 'Fn::GetAtt': ['Key961B73FD', 'Arn'] },
         Engine: Match.absent(),
@@ -123,7 +154,9 @@ describe('RegionStack data plane', () => {
     expect([...stageOf('global').regionStacks.keys()]).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-1']);
     for (const region of ['eu-west-1', 'ap-southeast-1']) {
       templateOf('global', region).resourceCountIs('AWS::KMS::ReplicaKey', 1);
-      templateOf('global', region).allResourcesProperties('AWS::EC2::Volume', { Tags: Match.arrayWith([{ Key: 'flavors:region-role', Value: 'fallback' }]) });
+      templateOf('global', region).allResourcesProperties('AWS::EC2::Volume', {
+        Tags: Match.arrayWith([{ Key: 'flavors:region-role', Value: 'fallback' }]),
+      });
     }
   });
 
@@ -132,7 +165,9 @@ describe('RegionStack data plane', () => {
     template.resourceCountIs('AWS::KMS::ReplicaKey', 0);
     template.resourceCountIs('Custom::CrossRegionExportWriter', 0);
     template.hasResourceProperties('AWS::RDS::DBInstance', {
-      Engine: 'mysql', SourceDBInstanceIdentifier: Match.absent(), AutomaticBackupReplicationRegion: Match.absent(),
+      Engine: 'mysql',
+      SourceDBInstanceIdentifier: Match.absent(),
+      AutomaticBackupReplicationRegion: Match.absent(),
     });
   });
 
@@ -142,8 +177,13 @@ describe('RegionStack data plane', () => {
 });
 
 describe('RegionStack wiring', () => {
-  const flavor = (databases: Flavor['databases'], regions = [{ region: 'ap-southeast-2', role: 'fallback' as const }, { region: 'us-east-1', role: 'primary' as const }]) =>
-    defineFlavor({ name: 'order-test', residency: 'global', regions, databases });
+  const flavor = (
+    databases: Flavor['databases'],
+    regions = [
+      { region: 'ap-southeast-2', role: 'fallback' as const },
+      { region: 'us-east-1', role: 'primary' as const },
+    ],
+  ) => defineFlavor({ name: 'order-test', residency: 'global', regions, databases });
 
   test('a fallback region listed before the primary still replicates the primary key', () => {
     const stage = new FlavorStage(testApp(), { flavor: flavor({}), account: '111111111111' });
@@ -153,11 +193,14 @@ describe('RegionStack wiring', () => {
 
   test('a fallback stack without the primary stack is refused', () => {
     const f = flavor({});
-    expect(() => new RegionStack(testApp(), 'x', { env: { account: '111111111111', region: 'ap-southeast-2' }, flavor: f, role: 'fallback' }))
-      .toThrow("x: primary: REGION_STACK_PRIMARY_MISSING: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.");
+    expect(
+      () => new RegionStack(testApp(), 'x', { env: { account: '111111111111', region: 'ap-southeast-2' }, flavor: f, role: 'fallback' }),
+    ).toThrow(
+      "x: primary: REGION_STACK_PRIMARY_MISSING: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.",
+    );
   });
 
-  test('adding or renaming another database leaves a database\'s logical ids alone (construct id = its name)', () => {
+  test("adding or renaming another database leaves a database's logical ids alone (construct id = its name)", () => {
     const ledger = { platform: 'ec2' as const, engine: 'postgres' as const, instanceType: 'r5.large', nodes: 2, volume: { sizeGiB: 50 } };
     const ids = (databases: Flavor['databases']) => {
       const stage = new FlavorStage(testApp(), { flavor: flavor(databases, [{ region: 'us-east-1', role: 'primary' }]), account: '111111111111' });

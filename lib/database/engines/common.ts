@@ -28,7 +28,7 @@ export function preludeCommands(node: EngineNode): string[] {
     `mkdir -p ${DATA_MOUNT}`,
     `grep -q '^LABEL=${D.dataFsLabel} ' /etc/fstab || echo 'LABEL=${D.dataFsLabel} ${DATA_MOUNT} xfs defaults,noatime,nofail 0 2' >> /etc/fstab`,
     `mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}`,
-    '# The engine password lives in Secrets Manager; Parameter Store reads it through the VPC\'s SSM endpoint.',
+    "# The engine password lives in Secrets Manager; Parameter Store reads it through the VPC's SSM endpoint.",
     `DB_PASSWORD=$(retry 30 10 aws ssm get-parameter --region ${node.region} --name ${shellQuote(`/aws/reference/secretsmanager/${node.secretName}`)} --with-decryption --query Parameter.Value --output text)`,
   ];
 }

@@ -27,7 +27,7 @@ export const couchbaseUserData: EngineUserData = {
     const auth = `-u ${ADMIN} -p "$DB_PASSWORD"`;
     return [
       ...install,
-      'SELF=$(hostname -I | awk \'{print $1}\')',
+      "SELF=$(hostname -I | awk '{print $1}')",
       'retry 60 5 curl -fs -o /dev/null http://127.0.0.1:8091/ui/index.html',
       `${CLI} node-init -c 127.0.0.1 ${auth} --node-init-data-path ${DATA_MOUNT}/couchbase/data --node-init-index-path ${DATA_MOUNT}/couchbase/index --node-init-hostname "$SELF"`,
       ...(node.index === 0 ? primary() : member(node, auth)),

@@ -31,7 +31,7 @@ export const mysqlUserData: EngineUserData = {
     const install = [
       '# MySQL 8.4 LTS from repo.mysql.com; the key is trusted only with the pinned fingerprint.',
       `retry 10 15 curl -fsSL -o /tmp/RPM-GPG-KEY-mysql ${MYSQL_REPOSITORY.gpgKeyUrl}`,
-      "KEY_FPR=$(gpg --show-keys --with-colons /tmp/RPM-GPG-KEY-mysql | awk -F: '$1 == \"fpr\" {print $10; exit}')",
+      'KEY_FPR=$(gpg --show-keys --with-colons /tmp/RPM-GPG-KEY-mysql | awk -F: \'$1 == "fpr" {print $10; exit}\')',
       `[ "$KEY_FPR" = ${MYSQL_REPOSITORY.gpgKeyFingerprint} ] || { echo "flavors: MySQL repository key fingerprint $KEY_FPR is not the pinned ${MYSQL_REPOSITORY.gpgKeyFingerprint}" >&2; exit 1; }`,
       'rpm --import /tmp/RPM-GPG-KEY-mysql',
       `retry 10 15 curl -fsSL -o /tmp/mysql-release.rpm ${MYSQL_REPOSITORY.releaseRpm}`,
@@ -73,7 +73,7 @@ export const mysqlUserData: EngineUserData = {
       'fi',
       'systemctl enable --now mysqld',
       'if [ "${NEW_DATADIR:-0}" = 1 ]; then',
-      '  mysql -uroot --skip-password <<\'SQL\'',
+      "  mysql -uroot --skip-password <<'SQL'",
       "ALTER USER 'root'@'localhost' IDENTIFIED WITH auth_socket;",
       'SQL',
       'fi',

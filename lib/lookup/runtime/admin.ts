@@ -40,7 +40,10 @@ const names = (admin: LookupAdmin) => admin.flavors.map((f) => f.name);
 export async function createClient(admin: LookupAdmin, input: { clientId: string; flavor: string; policy?: PolicyOverride }): Promise<ClientRecord> {
   const clientId = requireId('clientId', input.clientId);
   const flavor = flavorOf(admin, input.flavor);
-  const record = toClientRecord(input.policy ? { clientId, flavor: flavor.name, policy: input.policy } : { clientId, flavor: flavor.name }, names(admin));
+  const record = toClientRecord(
+    input.policy ? { clientId, flavor: flavor.name, policy: input.policy } : { clientId, flavor: flavor.name },
+    names(admin),
+  );
   // The client level alone must already be a valid narrowing of the flavor.
   resolvePolicy(flavor, [{ level: 'client', id: clientId, policy: record.policy }]);
   if (!(await admin.store.createClient(record, names(admin)))) {
@@ -54,18 +57,33 @@ export async function createClient(admin: LookupAdmin, input: { clientId: string
  * its effective policy (flavor → client → space) gives, and its epoch starts at 1. The client's
  * policy is copied onto the space so that a route needs one read.
  */
-export async function createSpace(admin: LookupAdmin, input: { spaceId: string; clientId: string; policy?: PolicyOverride }, endpointZone: string): Promise<{ space: SpaceRecord; route: SpaceRoute }> {
+export async function createSpace(
+  admin: LookupAdmin,
+  input: { spaceId: string; clientId: string; policy?: PolicyOverride },
+  endpointZone: string,
+): Promise<{ space: SpaceRecord; route: SpaceRoute }> {
   const spaceId = requireId('spaceId', input.spaceId);
   const clientId = requireId('clientId', input.clientId);
   const client = await admin.store.getClient(clientId);
-  if (!client) throw new FlavorsError('LOOKUP_CLIENT_NOT_FOUND', `client ${clientId} does not exist; create it first with flavors client create ${clientId} --flavor <flavor>.`);
+  if (!client)
+    throw new FlavorsError(
+      'LOOKUP_CLIENT_NOT_FOUND',
+      `client ${clientId} does not exist; create it first with flavors client create ${clientId} --flavor <flavor>.`,
+    );
   const flavor = flavorOf(admin, client.flavor);
   const effective = resolveSpacePolicy(flavor, { clientId, spaceId }, client.policy, input.policy);
-  const space = toSpaceRecord({
-    spaceId, clientId, flavor: flavor.name, homeRegion: effective.homeRegion, epoch: 1,
-    ...(input.policy ? { policy: input.policy } : {}),
-    ...(client.policy ? { clientPolicy: client.policy } : {}),
-  }, names(admin));
+  const space = toSpaceRecord(
+    {
+      spaceId,
+      clientId,
+      flavor: flavor.name,
+      homeRegion: effective.homeRegion,
+      epoch: 1,
+      ...(input.policy ? { policy: input.policy } : {}),
+      ...(client.policy ? { clientPolicy: client.policy } : {}),
+    },
+    names(admin),
+  );
   const route = resolveSpaceRoute(new Map([[flavor.name, flavor]]), space, endpointZone);
   if (!(await admin.store.createSpace(space, names(admin)))) {
     throw new FlavorsError('LOOKUP_SPACE_EXISTS', `space ${spaceId} already exists; nothing was written.`);
@@ -79,7 +97,10 @@ export async function grantSpace(admin: LookupAdmin, input: { userId: string; sp
   const spaceId = requireId('spaceId', input.spaceId);
   const grant = toGrantRecord({ spaceId, userId });
   if (!(await admin.store.getSpace(spaceId))) {
-    throw new FlavorsError('LOOKUP_SPACE_NOT_FOUND', `space ${spaceId} does not exist; create it first with flavors space create ${spaceId} --client <clientId>.`);
+    throw new FlavorsError(
+      'LOOKUP_SPACE_NOT_FOUND',
+      `space ${spaceId} does not exist; create it first with flavors space create ${spaceId} --client <clientId>.`,
+    );
   }
   return { grant, created: await admin.store.createGrant(grant) };
 }

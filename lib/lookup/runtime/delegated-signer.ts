@@ -64,11 +64,16 @@ export class DelegatedSigner {
     this.retryAfter = props.retryAfterSeconds ?? LOOKUP_DEFAULTS.signingKeyRetryAfterSeconds;
     this.clock = props.clock ?? Date.now;
     if (!(Number.isInteger(this.lifetime) && this.lifetime > 0 && this.lifetime <= LOOKUP_DEFAULTS.maxKeyCertificateSeconds)) {
-      throw new FlavorsError('LOOKUP_KEY_LIFETIME_INVALID', `signingKeyLifetimeSeconds must be an integer from 1 to ${LOOKUP_DEFAULTS.maxKeyCertificateSeconds}, not ${this.lifetime}.`);
+      throw new FlavorsError(
+        'LOOKUP_KEY_LIFETIME_INVALID',
+        `signingKeyLifetimeSeconds must be an integer from 1 to ${LOOKUP_DEFAULTS.maxKeyCertificateSeconds}, not ${this.lifetime}.`,
+      );
     }
     if (!(Number.isInteger(this.renewBefore) && this.renewBefore >= LOOKUP_DEFAULTS.maxTokenTtlSeconds && this.renewBefore < this.lifetime)) {
-      throw new FlavorsError('LOOKUP_KEY_LIFETIME_INVALID',
-        `signingKeyRenewBeforeSeconds must be at least the longest token lifetime (${LOOKUP_DEFAULTS.maxTokenTtlSeconds} s) and shorter than the key lifetime (${this.lifetime} s), not ${this.renewBefore}.`);
+      throw new FlavorsError(
+        'LOOKUP_KEY_LIFETIME_INVALID',
+        `signingKeyRenewBeforeSeconds must be at least the longest token lifetime (${LOOKUP_DEFAULTS.maxTokenTtlSeconds} s) and shorter than the key lifetime (${this.lifetime} s), not ${this.renewBefore}.`,
+      );
     }
   }
 
@@ -87,24 +92,34 @@ export class DelegatedSigner {
       if (key.claims.exp - now <= this.renewBefore && !this.pending && this.clock() >= this.backgroundBlockedUntil) {
         this.renew().catch((err: unknown) => {
           this.backgroundBlockedUntil = this.clock() + this.retryAfter * 1000;
-          this.props.log?.({ code: 'LOOKUP_SIGNING_KEY_RENEWAL_FAILED', message: `renewing the token-signing key failed, the current one serves until ${new Date(key.claims.exp * 1000).toISOString()}: ${err instanceof Error ? err.message : String(err)}` });
+          this.props.log?.({
+            code: 'LOOKUP_SIGNING_KEY_RENEWAL_FAILED',
+            message: `renewing the token-signing key failed, the current one serves until ${new Date(key.claims.exp * 1000).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
+          });
         });
       }
       return key;
     }
     const fresh = await this.renew();
     if (fresh.claims.nbf > now || until > fresh.claims.exp) {
-      throw new FlavorsError('LOOKUP_SIGNING_KEY_INVALID', `the token-signing key is certified until ${fresh.claims.exp}, which does not cover a token until ${until}.`);
+      throw new FlavorsError(
+        'LOOKUP_SIGNING_KEY_INVALID',
+        `the token-signing key is certified until ${fresh.claims.exp}, which does not cover a token until ${until}.`,
+      );
     }
     return fresh;
   }
 
   /** Certifies a key now unless one is in flight (cold start: call it before the first request arrives). */
   renew(): Promise<CertifiedSigningKey> {
-    this.pending ??= this.certify().then((key) => {
-      this.current = key;
-      return key;
-    }).finally(() => { this.pending = undefined; });
+    this.pending ??= this.certify()
+      .then((key) => {
+        this.current = key;
+        return key;
+      })
+      .finally(() => {
+        this.pending = undefined;
+      });
     return this.pending;
   }
 
@@ -113,14 +128,24 @@ export class DelegatedSigner {
     const issuedAt = Math.floor(this.clock() / 1000);
     this.certifications++;
     const { certificate, claims } = await certifyKey(this.props.root, {
-      issuer: this.props.issuer, region: this.props.region, publicJwk: publicKey.export({ format: 'jwk' }),
+      issuer: this.props.issuer,
+      region: this.props.region,
+      publicJwk: publicKey.export({ format: 'jwk' }),
       // Backdated: a request that read the clock a moment before the certification started (or
       // waited seconds for a throttled KMS) still stamps its token inside the window.
-      issuedAt, notBefore: issuedAt - CERTIFICATE_BACKDATE_SECONDS, lifetimeSeconds: this.lifetime,
+      issuedAt,
+      notBefore: issuedAt - CERTIFICATE_BACKDATE_SECONDS,
+      lifetimeSeconds: this.lifetime,
     });
-    this.props.log?.({ level: 'info', code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}` });
+    this.props.log?.({
+      level: 'info',
+      code: 'LOOKUP_SIGNING_KEY_CERTIFIED',
+      message: `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}`,
+    });
     return {
-      keyId: claims.sub, certificate, claims,
+      keyId: claims.sub,
+      certificate,
+      claims,
       sign: (signingInput) => crypto.sign('sha256', signingInput, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
     };
   }

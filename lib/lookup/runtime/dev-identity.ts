@@ -66,7 +66,10 @@ export class DevIdentityIssuer {
   readonly issuer: string = LOOKUP_DEFAULTS.devIdentityIssuer;
   readonly audience: string = LOOKUP_DEFAULTS.devIdentityAudience;
 
-  private constructor(private readonly publicJwk: JWK, private readonly key: CryptoKey) {}
+  private constructor(
+    private readonly publicJwk: JWK,
+    private readonly key: CryptoKey,
+  ) {}
 
   /** The public key set the dev server verifies identity tokens with. */
   jwks(): JSONWebKeySet {

@@ -93,17 +93,25 @@ export async function startLookupDevServer(options: LookupDevServerOptions): Pro
     }
 
     const identity = options.identity
-      ? new IdentityVerifier({ issuer: options.identity.issuer, audience: options.identity.audience, jwks: remoteIdentityJwks(options.identity.jwksUrl) })
+      ? new IdentityVerifier({
+          issuer: options.identity.issuer,
+          audience: options.identity.audience,
+          jwks: remoteIdentityJwks(options.identity.jwksUrl),
+        })
       : new IdentityVerifier({ issuer: devIdentity.issuer, audience: devIdentity.audience, jwks: devIdentity.jwks() });
     const lookup = createLookupHandler({ store, flavors: options.flavors, identity, signer, endpointZone: zone, log: options.log });
     const identityJwks = JSON.stringify(devIdentity.jwks());
-    const handler: LookupHandler = async (request) => (request.method === 'GET' && request.path.split('?', 1)[0] === DEV_IDENTITY_JWKS_PATH
-      ? { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: identityJwks }
-      : lookup(request));
+    const handler: LookupHandler = async (request) =>
+      request.method === 'GET' && request.path.split('?', 1)[0] === DEV_IDENTITY_JWKS_PATH
+        ? { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: identityJwks }
+        : lookup(request);
     server = createLookupHttpServer(handler);
     const port = await listen(server, options.port ?? LOOKUP_DEFAULTS.devPort, host).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
-        throw new FlavorsError('LOOKUP_PORT_IN_USE', `port ${options.port ?? LOOKUP_DEFAULTS.devPort} on ${host} is in use (another lookup serve?); stop it or pass --port <port>.`);
+        throw new FlavorsError(
+          'LOOKUP_PORT_IN_USE',
+          `port ${options.port ?? LOOKUP_DEFAULTS.devPort} on ${host} is in use (another lookup serve?); stop it or pass --port <port>.`,
+        );
       }
       throw err;
     });

@@ -32,24 +32,28 @@ export function createLookupDynamoClient(options: LookupDynamoClientOptions = {}
   const local = options.endpoint !== undefined;
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? LOOKUP_DEFAULTS.storeMaxSockets };
   const client = new DynamoDBClient({
-    ...(local ? {
-      endpoint: options.endpoint,
-      region: options.region ?? 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      // A local store checks no signature and the credentials are dummies: SigV4 (a canonical
-      // request and five HMACs per call, ~7% of a route in the profile) would prove nothing. The
-      // store still wants the headers' presence (dynalite answers 400 without them).
-      // One fixed endpoint: the SDK's endpoint rules (FIPS, dual-stack, account endpoints) are
-      // for AWS, and evaluating them costs ~4% of a route.
-      endpointProvider: ((url: URL) => () => ({ url }))(new URL(options.endpoint)),
-      signer: {
-        sign: (request) => {
-          request.headers.authorization = LOCAL_AUTHORIZATION;
-          request.headers['x-amz-date'] = LOCAL_AMZ_DATE;
-          return Promise.resolve(request);
-        },
-      },
-    } : options.region ? { region: options.region } : {}),
+    ...(local
+      ? {
+          endpoint: options.endpoint,
+          region: options.region ?? 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          // A local store checks no signature and the credentials are dummies: SigV4 (a canonical
+          // request and five HMACs per call, ~7% of a route in the profile) would prove nothing. The
+          // store still wants the headers' presence (dynalite answers 400 without them).
+          // One fixed endpoint: the SDK's endpoint rules (FIPS, dual-stack, account endpoints) are
+          // for AWS, and evaluating them costs ~4% of a route.
+          endpointProvider: ((url: URL) => () => ({ url }))(new URL(options.endpoint)),
+          signer: {
+            sign: (request) => {
+              request.headers.authorization = LOCAL_AUTHORIZATION;
+              request.headers['x-amz-date'] = LOCAL_AMZ_DATE;
+              return Promise.resolve(request);
+            },
+          },
+        }
+      : options.region
+        ? { region: options.region }
+        : {}),
     // The middleware stack is resolved once per command type, not rebuilt on every call (~4%).
     cacheMiddleware: true,
     maxAttempts: options.maxAttempts ?? LOOKUP_DEFAULTS.storeMaxAttempts,

@@ -54,9 +54,14 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): Promise<Embed
         return;
       }
       void worker.terminate();
-      reject(message.code === 'EADDRINUSE'
-        ? new FlavorsError('LOOKUP_STORE_PORT_IN_USE', `port ${options.port} on ${host} is in use (another lookup serve?); stop it or pass --store-port <port>.`)
-        : new FlavorsError('LOOKUP_STORE_START_FAILED', `the embedded store did not start: ${message.message}`));
+      reject(
+        message.code === 'EADDRINUSE'
+          ? new FlavorsError(
+              'LOOKUP_STORE_PORT_IN_USE',
+              `port ${options.port} on ${host} is in use (another lookup serve?); stop it or pass --store-port <port>.`,
+            )
+          : new FlavorsError('LOOKUP_STORE_START_FAILED', `the embedded store did not start: ${message.message}`),
+      );
     });
   });
 }

@@ -10,7 +10,9 @@ import type { Flavor, FlavorSpec } from '../../flavor/types';
  */
 export function lookupFlavorsJson(flavors: readonly Flavor[]): string {
   const specs: FlavorSpec[] = flavors.map((f) => ({
-    name: f.name, residency: f.residency, regions: f.regions,
+    name: f.name,
+    residency: f.residency,
+    regions: f.regions,
     backup: { intervalHours: f.backup.intervalHours, retain: f.backup.retain, copyTo: f.backup.copyTo },
     failover: f.failover,
   }));
@@ -22,18 +24,24 @@ export function lookupFlavorsJson(flavors: readonly Flavor[]): string {
  * refuses a broken configuration instead of routing with it.
  */
 export function parseLookupFlavors(value: string | undefined): Flavor[] {
-  if (!value) throw new FlavorsError('LOOKUP_CONFIG_MISSING', 'LOOKUP_FLAVORS is not set and no flavors were bundled; it holds the JSON of lookupFlavorsJson(flavors).');
+  if (!value)
+    throw new FlavorsError(
+      'LOOKUP_CONFIG_MISSING',
+      'LOOKUP_FLAVORS is not set and no flavors were bundled; it holds the JSON of lookupFlavorsJson(flavors).',
+    );
   let specs: unknown;
   try {
     specs = JSON.parse(value);
   } catch {
     throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_FLAVORS is not JSON; it holds the JSON of lookupFlavorsJson(flavors).');
   }
-  if (!Array.isArray(specs) || specs.length === 0) throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_FLAVORS must be a non-empty JSON array of flavors.');
+  if (!Array.isArray(specs) || specs.length === 0)
+    throw new FlavorsError('LOOKUP_CONFIG_INVALID', 'LOOKUP_FLAVORS must be a non-empty JSON array of flavors.');
   try {
     return specs.map((spec) => defineFlavor(spec as FlavorSpec));
   } catch (err) {
-    if (err instanceof FlavorDefinitionError) throw new FlavorsError('LOOKUP_CONFIG_INVALID', `LOOKUP_FLAVORS holds an invalid flavor: ${err.message}`);
+    if (err instanceof FlavorDefinitionError)
+      throw new FlavorsError('LOOKUP_CONFIG_INVALID', `LOOKUP_FLAVORS holds an invalid flavor: ${err.message}`);
     throw err;
   }
 }

@@ -1,6 +1,11 @@
 import {
-  createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify,
-  type JSONWebKeySet, type JWTVerifyGetKey,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
 } from 'jose';
 import { withoutTrailingDot } from '../../aws-ids';
 import { FlavorsError } from '../../errors';
@@ -60,9 +65,10 @@ const encodedHeaders = new WeakMap<TokenSigningKey, { readonly keyId: string; re
 function encodedHeader(key: TokenSigningKey): string {
   const cached = encodedHeaders.get(key);
   if (cached?.keyId === key.keyId) return cached.value;
-  const header = key.certificate === undefined
-    ? { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: key.keyId }
-    : { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: key.keyId, cert: key.certificate };
+  const header =
+    key.certificate === undefined
+      ? { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: key.keyId }
+      : { alg: 'ES256', typ: FLAVOR_TOKEN_TYPE, kid: key.keyId, cert: key.certificate };
   const value = b64url(JSON.stringify(header));
   encodedHeaders.set(key, { keyId: key.keyId, value });
   return value;
@@ -71,11 +77,21 @@ function encodedHeader(key: TokenSigningKey): string {
 /** Builds and signs a flavor token (ES256 JWS compact serialization; header `cert` when the key is certified). */
 export async function issueFlavorToken(signer: TokenSigningKey, input: IssueFlavorTokenInput): Promise<{ token: string; claims: FlavorTokenClaims }> {
   if (!(input.ttlSeconds > 0 && input.ttlSeconds <= LOOKUP_DEFAULTS.maxTokenTtlSeconds)) {
-    throw new FlavorsError('LOOKUP_TOKEN_TTL_INVALID', `a flavor token lives 1 to ${LOOKUP_DEFAULTS.maxTokenTtlSeconds} seconds, not ${input.ttlSeconds}.`);
+    throw new FlavorsError(
+      'LOOKUP_TOKEN_TTL_INVALID',
+      `a flavor token lives 1 to ${LOOKUP_DEFAULTS.maxTokenTtlSeconds} seconds, not ${input.ttlSeconds}.`,
+    );
   }
   const claims: FlavorTokenClaims = {
-    iss: input.issuer, aud: input.audience, sub: input.subject, space: input.space, flavor: input.flavor,
-    region: input.region, epoch: input.epoch, iat: input.now, exp: input.now + input.ttlSeconds,
+    iss: input.issuer,
+    aud: input.audience,
+    sub: input.subject,
+    space: input.space,
+    flavor: input.flavor,
+    region: input.region,
+    epoch: input.epoch,
+    iat: input.now,
+    exp: input.now + input.ttlSeconds,
   };
   const signingInput = `${encodedHeader(signer)}.${b64url(JSON.stringify(claims))}`;
   const signature = await signer.sign(Buffer.from(signingInput));
@@ -131,7 +147,8 @@ export function lookupJwksUrl(region: string, zoneName: string, recordName = 'lo
  * (`createRemoteJWKSet`, cached by jose) or JWKS URLs.
  */
 export function combinedJwks(sets: readonly (string | JWTVerifyGetKey)[]): JWTVerifyGetKey {
-  if (sets.length === 0) throw new FlavorsError('FLAVOR_TOKEN_JWKS_MISSING', 'combinedJwks needs at least one key set (a JWKS URL per control-plane region).');
+  if (sets.length === 0)
+    throw new FlavorsError('FLAVOR_TOKEN_JWKS_MISSING', 'combinedJwks needs at least one key set (a JWKS URL per control-plane region).');
   const getKeys = sets.map((s) => (typeof s === 'string' ? createRemoteJWKSet(new URL(s)) : s));
   return async (header, token) => {
     let lastError: unknown;
@@ -205,16 +222,21 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
   } catch {
     throw new FlavorTokenError('FLAVOR_TOKEN_INVALID', 'the flavor token was refused (not a JWT).');
   }
-  if (typeof header.cert !== 'string') throw untrusted('the flavor token carries no key certificate: its signing key is not certified by the lookup service.');
+  if (typeof header.cert !== 'string')
+    throw untrusted('the flavor token carries no key certificate: its signing key is not certified by the lookup service.');
   let certified: VerifiedKeyCertificate;
   try {
-    certified = await checkedCertificate(header.cert, keySet(options.jwks), options.maxKeyCertificateSeconds ?? LOOKUP_DEFAULTS.maxKeyCertificateSeconds);
+    certified = await checkedCertificate(
+      header.cert,
+      keySet(options.jwks),
+      options.maxKeyCertificateSeconds ?? LOOKUP_DEFAULTS.maxKeyCertificateSeconds,
+    );
   } catch (err) {
     if (err instanceof KeyCertificateError) throw untrusted(err.message);
     throw err;
   }
   const cert = certified.claims;
-  if (header.kid !== cert.sub) throw untrusted('the flavor token\'s kid is not the key its certificate certifies.');
+  if (header.kid !== cert.sub) throw untrusted("the flavor token's kid is not the key its certificate certifies.");
 
   let payload: Record<string, unknown>;
   try {
@@ -228,13 +250,21 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
       currentDate: options.currentDate,
     }));
   } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) throw new FlavorTokenError('FLAVOR_TOKEN_EXPIRED', 'the flavor token has expired; ask the lookup service for a new one.');
+    if (err instanceof joseErrors.JWTExpired)
+      throw new FlavorTokenError('FLAVOR_TOKEN_EXPIRED', 'the flavor token has expired; ask the lookup service for a new one.');
     const why = err instanceof joseErrors.JOSEError ? `${err.code}: ${err.message}` : 'not a JWT';
     throw new FlavorTokenError('FLAVOR_TOKEN_INVALID', `the flavor token was refused (${why}).`);
   }
   const { space, flavor, region, epoch, iat, exp } = payload;
-  if (typeof space !== 'string' || typeof flavor !== 'string' || typeof region !== 'string' || !Number.isSafeInteger(epoch)
-    || typeof iat !== 'number' || typeof exp !== 'number' || typeof payload.aud !== 'string') {
+  if (
+    typeof space !== 'string' ||
+    typeof flavor !== 'string' ||
+    typeof region !== 'string' ||
+    !Number.isSafeInteger(epoch) ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number' ||
+    typeof payload.aud !== 'string'
+  ) {
     throw new FlavorTokenError('FLAVOR_TOKEN_INVALID', 'the flavor token lacks space, flavor, region, epoch or a single audience.');
   }
   // The token must lie inside its key's certificate: a key used after its certificate ended (a
@@ -242,13 +272,17 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
   if (payload.iss !== cert.iss) throw untrusted(`the flavor token's signing key is certified for issuer ${cert.iss}, not ${String(payload.iss)}.`);
   const now = Math.floor((options.currentDate ?? new Date()).getTime() / 1000);
   const tolerance = options.clockToleranceSeconds ?? LOOKUP_DEFAULTS.clockToleranceSeconds;
-  if (now > cert.exp + tolerance) throw untrusted(`the flavor token's signing key certificate expired at ${new Date(cert.exp * 1000).toISOString()}.`);
-  if (iat < cert.nbf || exp > cert.exp) throw untrusted('the flavor token was signed outside its signing key\'s certificate.');
+  if (now > cert.exp + tolerance)
+    throw untrusted(`the flavor token's signing key certificate expired at ${new Date(cert.exp * 1000).toISOString()}.`);
+  if (iat < cert.nbf || exp > cert.exp) throw untrusted("the flavor token was signed outside its signing key's certificate.");
   if (options.keysCertifiedAfter && cert.iat * 1000 < options.keysCertifiedAfter.getTime()) {
     throw untrusted(`the flavor token's signing key was certified at ${new Date(cert.iat * 1000).toISOString()}, before the revocation cut-off.`);
   }
   if (exp - iat > LOOKUP_DEFAULTS.maxTokenTtlSeconds) {
-    throw new FlavorTokenError('FLAVOR_TOKEN_LIFETIME_TOO_LONG', `the flavor token lives ${exp - iat} s; at most ${LOOKUP_DEFAULTS.maxTokenTtlSeconds} s are accepted.`);
+    throw new FlavorTokenError(
+      'FLAVOR_TOKEN_LIFETIME_TOO_LONG',
+      `the flavor token lives ${exp - iat} s; at most ${LOOKUP_DEFAULTS.maxTokenTtlSeconds} s are accepted.`,
+    );
   }
   if (flavor !== options.flavor) {
     throw new FlavorTokenError('FLAVOR_TOKEN_WRONG_FLAVOR', `the flavor token is for flavor ${flavor}, not ${options.flavor}.`);
@@ -260,7 +294,10 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
     throw new FlavorTokenError('FLAVOR_TOKEN_WRONG_SPACE', `the flavor token is for space ${space}, not ${options.space}.`);
   }
   if ((epoch as number) < options.currentEpoch) {
-    throw new FlavorTokenError('FLAVOR_TOKEN_STALE_EPOCH', `the flavor token carries epoch ${String(epoch)}, older than the space's current epoch ${options.currentEpoch}; ask the lookup service for a new one.`);
+    throw new FlavorTokenError(
+      'FLAVOR_TOKEN_STALE_EPOCH',
+      `the flavor token carries epoch ${String(epoch)}, older than the space's current epoch ${options.currentEpoch}; ask the lookup service for a new one.`,
+    );
   }
   return payload as unknown as FlavorTokenClaims;
 }

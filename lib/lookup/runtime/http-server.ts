@@ -11,13 +11,16 @@ export function createLookupHttpServer(handler: LookupHandler): http.Server {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     const request: LookupRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers };
-    handler(request).then((response) => {
-      res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
-      res.end(response.body);
-    }, () => {
-      res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: { code: 'LOOKUP_INTERNAL', message: 'unexpected error.' } }));
-    });
+    handler(request).then(
+      (response) => {
+        res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+        res.end(response.body);
+      },
+      () => {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: { code: 'LOOKUP_INTERNAL', message: 'unexpected error.' } }));
+      },
+    );
   });
   server.keepAliveTimeout = 30_000;
   return server;

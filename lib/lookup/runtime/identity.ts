@@ -1,7 +1,4 @@
-import {
-  createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify,
-  type JSONWebKeySet, type JWTVerifyGetKey,
-} from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
 import { FLAVOR_TOKEN_TYPE } from './flavor-token';
@@ -83,7 +80,11 @@ export class IdentityVerifier {
     if (this.cacheSeconds > 0) {
       if (this.cache.size >= this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
       // Only inside the token's own validity as jose judges it (nbf/exp ± tolerance), and at most the cache interval.
-      this.cache.set(token, { identity, validFrom: nbf === undefined ? -Infinity : nbf - this.tolerance, validUntil: Math.min(exp + this.tolerance, now + this.cacheSeconds) });
+      this.cache.set(token, {
+        identity,
+        validFrom: nbf === undefined ? -Infinity : nbf - this.tolerance,
+        validUntil: Math.min(exp + this.tolerance, now + this.cacheSeconds),
+      });
     }
     return identity;
   }
@@ -92,7 +93,10 @@ export class IdentityVerifier {
     let payload: { sub?: unknown; exp?: number; nbf?: number };
     let typ: string | undefined;
     try {
-      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, this.keys, {
+      ({
+        payload,
+        protectedHeader: { typ },
+      } = await jwtVerify(token, this.keys, {
         issuer: this.props.issuer,
         audience: this.props.audience,
         algorithms: [...(this.props.algorithms ?? ['ES256', 'RS256'])],
@@ -103,17 +107,20 @@ export class IdentityVerifier {
     } catch (err) {
       throw classify(err);
     }
-    if (typ === FLAVOR_TOKEN_TYPE) throw new IdentityError('a flavor token is not an identity token; send the identity provider\'s token.');
-    if (!isValidId('userId', payload.sub)) throw new IdentityError('the identity token\'s subject is not an opaque user id.');
+    if (typ === FLAVOR_TOKEN_TYPE) throw new IdentityError("a flavor token is not an identity token; send the identity provider's token.");
+    if (!isValidId('userId', payload.sub)) throw new IdentityError("the identity token's subject is not an opaque user id.");
     return { identity: { userId: payload.sub }, exp: payload.exp!, nbf: payload.nbf };
   }
 }
 
 function classify(err: unknown): FlavorsError {
   if (err instanceof joseErrors.JWTExpired) return new IdentityError('the identity token has expired; sign in again.');
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return new IdentityError(`the identity token was refused: claim ${err.claim} ${err.reason === 'check_failed' ? 'does not match' : `is ${err.reason}`}.`);
-  if (err instanceof joseErrors.JWKSTimeout) return new IdentityUnavailableError('the identity provider\'s keys did not arrive in time.');
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return new IdentityError(
+      `the identity token was refused: claim ${err.claim} ${err.reason === 'check_failed' ? 'does not match' : `is ${err.reason}`}.`,
+    );
+  if (err instanceof joseErrors.JWKSTimeout) return new IdentityUnavailableError("the identity provider's keys did not arrive in time.");
   if (err instanceof joseErrors.JOSEError) return new IdentityError(`the identity token was refused (${err.code}).`);
   // Anything else comes from fetching the remote JWKS (network), not from the token.
-  return new IdentityUnavailableError('the identity provider\'s keys could not be fetched.');
+  return new IdentityUnavailableError("the identity provider's keys could not be fetched.");
 }

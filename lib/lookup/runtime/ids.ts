@@ -34,6 +34,6 @@ export function idRule(kind: IdKind): string {
 
 /** Shows at most 40 characters of a rejected value, so a 10 KB id does not flood a log or a terminal. */
 export function preview(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }

@@ -39,7 +39,10 @@ const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base
 
 /** RFC 7638 thumbprint of an EC public key: SHA-256 over its required members in lexical order. */
 export function ecThumbprint(jwk: { readonly crv: string; readonly x: string; readonly y: string }): string {
-  return crypto.createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y })).digest('base64url');
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y }))
+    .digest('base64url');
 }
 
 export interface CertifyKeyInput {
@@ -64,12 +67,20 @@ export async function certifyKey(root: FlavorTokenSigner, input: CertifyKeyInput
     throw new FlavorsError('LOOKUP_SIGNING_KEY_INVALID', 'only EC P-256 public keys are certified.');
   }
   if (!(Number.isInteger(input.lifetimeSeconds) && input.lifetimeSeconds > 0 && input.lifetimeSeconds <= LOOKUP_DEFAULTS.maxKeyCertificateSeconds)) {
-    throw new FlavorsError('LOOKUP_KEY_LIFETIME_INVALID', `a signing key is certified for 1 to ${LOOKUP_DEFAULTS.maxKeyCertificateSeconds} seconds, not ${input.lifetimeSeconds}.`);
+    throw new FlavorsError(
+      'LOOKUP_KEY_LIFETIME_INVALID',
+      `a signing key is certified for 1 to ${LOOKUP_DEFAULTS.maxKeyCertificateSeconds} seconds, not ${input.lifetimeSeconds}.`,
+    );
   }
   const jwk = { kty: 'EC' as const, crv: 'P-256' as const, x, y };
   const claims: KeyCertificateClaims = {
-    iss: input.issuer, sub: ecThumbprint(jwk), region: input.region, jwk,
-    iat: input.issuedAt, nbf: input.notBefore, exp: input.notBefore + input.lifetimeSeconds,
+    iss: input.issuer,
+    sub: ecThumbprint(jwk),
+    region: input.region,
+    jwk,
+    iat: input.issuedAt,
+    nbf: input.notBefore,
+    exp: input.notBefore + input.lifetimeSeconds,
   };
   const header = { alg: 'ES256', typ: KEY_CERTIFICATE_TYPE, kid: root.keyId };
   const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
@@ -86,9 +97,22 @@ export interface VerifiedKeyCertificate {
 function isClaims(value: unknown): value is KeyCertificateClaims {
   const c = value as Partial<KeyCertificateClaims> | null;
   const jwk = c?.jwk;
-  return typeof c === 'object' && c !== null && typeof c.iss === 'string' && typeof c.sub === 'string' && typeof c.region === 'string'
-    && Number.isSafeInteger(c.iat) && Number.isSafeInteger(c.nbf) && Number.isSafeInteger(c.exp)
-    && typeof jwk === 'object' && jwk !== null && jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string';
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.iss === 'string' &&
+    typeof c.sub === 'string' &&
+    typeof c.region === 'string' &&
+    Number.isSafeInteger(c.iat) &&
+    Number.isSafeInteger(c.nbf) &&
+    Number.isSafeInteger(c.exp) &&
+    typeof jwk === 'object' &&
+    jwk !== null &&
+    jwk.kty === 'EC' &&
+    jwk.crv === 'P-256' &&
+    typeof jwk.x === 'string' &&
+    typeof jwk.y === 'string'
+  );
 }
 
 /**
@@ -97,33 +121,43 @@ function isClaims(value: unknown): value is KeyCertificateClaims {
  * and a validity window no longer than `maxLifetimeSeconds`. Time is checked by the caller against
  * the token it came with (see `verifyFlavorToken`). Throws `KeyCertificateError`.
  */
-export async function verifyKeyCertificate(certificate: string, roots: JWTVerifyGetKey,
-  maxLifetimeSeconds: number = LOOKUP_DEFAULTS.maxKeyCertificateSeconds): Promise<VerifiedKeyCertificate> {
+export async function verifyKeyCertificate(
+  certificate: string,
+  roots: JWTVerifyGetKey,
+  maxLifetimeSeconds: number = LOOKUP_DEFAULTS.maxKeyCertificateSeconds,
+): Promise<VerifiedKeyCertificate> {
   let payload: Uint8Array;
   let typ: string | undefined;
   try {
-    ({ payload, protectedHeader: { typ } } = await compactVerify(certificate, roots, { algorithms: ['ES256'] }));
+    ({
+      payload,
+      protectedHeader: { typ },
+    } = await compactVerify(certificate, roots, { algorithms: ['ES256'] }));
   } catch (err) {
     const why = err instanceof joseErrors.JOSEError ? err.code : 'not a JWS';
     throw new KeyCertificateError(`the token's signing key is not certified by a root key of the lookup service (${why}).`);
   }
-  if (typ !== KEY_CERTIFICATE_TYPE) throw new KeyCertificateError(`the token's key certificate has type ${String(typ)}, not ${KEY_CERTIFICATE_TYPE}.`);
+  if (typ !== KEY_CERTIFICATE_TYPE)
+    throw new KeyCertificateError(`the token's key certificate has type ${String(typ)}, not ${KEY_CERTIFICATE_TYPE}.`);
   let claims: unknown;
   try {
     claims = JSON.parse(Buffer.from(payload).toString('utf-8'));
   } catch {
     claims = undefined;
   }
-  if (!isClaims(claims)) throw new KeyCertificateError('the token\'s key certificate lacks iss, sub, region, jwk, iat, nbf or exp.');
-  if (ecThumbprint(claims.jwk) !== claims.sub) throw new KeyCertificateError('the token\'s key certificate names a key id that is not its key\'s thumbprint.');
+  if (!isClaims(claims)) throw new KeyCertificateError("the token's key certificate lacks iss, sub, region, jwk, iat, nbf or exp.");
+  if (ecThumbprint(claims.jwk) !== claims.sub)
+    throw new KeyCertificateError("the token's key certificate names a key id that is not its key's thumbprint.");
   if (claims.exp <= claims.nbf || claims.exp - claims.nbf > maxLifetimeSeconds) {
-    throw new KeyCertificateError(`the token's key certificate is valid for ${claims.exp - claims.nbf} s; at most ${maxLifetimeSeconds} s are accepted.`);
+    throw new KeyCertificateError(
+      `the token's key certificate is valid for ${claims.exp - claims.nbf} s; at most ${maxLifetimeSeconds} s are accepted.`,
+    );
   }
   let publicKey: crypto.KeyObject;
   try {
     publicKey = crypto.createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: claims.jwk.x, y: claims.jwk.y }, format: 'jwk' });
   } catch {
-    throw new KeyCertificateError('the token\'s key certificate holds no valid P-256 public key.');
+    throw new KeyCertificateError("the token's key certificate holds no valid P-256 public key.");
   }
   return { claims, publicKey };
 }

@@ -18,7 +18,9 @@ export interface KmsSignerProps {
  * the JOSE form (r‖s, each left-padded to `size` bytes). Throws on anything that is not exactly that.
  */
 export function derToJoseSignature(der: Uint8Array, size = 32): Uint8Array {
-  const fail = (why: string): never => { throw new FlavorsError('LOOKUP_SIGNATURE_INVALID', `KMS returned a signature that is not a DER ECDSA signature (${why}).`); };
+  const fail = (why: string): never => {
+    throw new FlavorsError('LOOKUP_SIGNATURE_INVALID', `KMS returned a signature that is not a DER ECDSA signature (${why}).`);
+  };
   let at = 0;
   const readLength = (): number => {
     const first = der[at++];
@@ -76,26 +78,39 @@ export class KmsSigner implements FlavorTokenSigner {
 
   async sign(signingInput: Uint8Array): Promise<Uint8Array> {
     if (signingInput.length > KMS_MAX_RAW_MESSAGE_BYTES) {
-      throw new FlavorsError('LOOKUP_TOKEN_TOO_LARGE', `a flavor token's signing input is ${signingInput.length} bytes; KMS signs at most ${KMS_MAX_RAW_MESSAGE_BYTES}.`);
+      throw new FlavorsError(
+        'LOOKUP_TOKEN_TOO_LARGE',
+        `a flavor token's signing input is ${signingInput.length} bytes; KMS signs at most ${KMS_MAX_RAW_MESSAGE_BYTES}.`,
+      );
     }
-    const out = await this.client.send(new SignCommand({
-      KeyId: this.kmsKeyId, Message: signingInput, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256',
-    }));
+    const out = await this.client.send(
+      new SignCommand({
+        KeyId: this.kmsKeyId,
+        Message: signingInput,
+        MessageType: 'RAW',
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      }),
+    );
     if (!out.Signature) throw new FlavorsError('LOOKUP_SIGNATURE_INVALID', 'KMS returned no signature.');
     return derToJoseSignature(out.Signature);
   }
 
   /** Reads the public key from KMS once (GetPublicKey) and checks it is a P-256 signing key. */
   publicJwk(): Promise<JWK> {
-    this.jwk ??= this.loadPublicJwk().catch((err) => { this.jwk = undefined; throw err; });
+    this.jwk ??= this.loadPublicJwk().catch((err) => {
+      this.jwk = undefined;
+      throw err;
+    });
     return this.jwk.then((jwk) => ({ ...jwk }));
   }
 
   private async loadPublicJwk(): Promise<JWK> {
     const out = await this.client.send(new GetPublicKeyCommand({ KeyId: this.kmsKeyId }));
     if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY' || !out.SigningAlgorithms?.includes('ECDSA_SHA_256') || !out.PublicKey) {
-      throw new FlavorsError('LOOKUP_SIGNING_KEY_INVALID',
-        `KMS key ${this.kmsKeyId} must be an ECC_NIST_P256 SIGN_VERIFY key allowing ECDSA_SHA_256 (it is ${out.KeySpec ?? 'unknown'} ${out.KeyUsage ?? ''}).`);
+      throw new FlavorsError(
+        'LOOKUP_SIGNING_KEY_INVALID',
+        `KMS key ${this.kmsKeyId} must be an ECC_NIST_P256 SIGN_VERIFY key allowing ECDSA_SHA_256 (it is ${out.KeySpec ?? 'unknown'} ${out.KeyUsage ?? ''}).`,
+      );
     }
     const jwk = crypto.createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' }).export({ format: 'jwk' });
     return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: this.keyId, alg: 'ES256', use: 'sig' };

@@ -88,7 +88,8 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
   const tokenIssuer = env.LOOKUP_TOKEN_ISSUER?.trim() || LOOKUP_DEFAULTS.tokenIssuer;
   const signer = new DelegatedSigner({
     root: new KmsSigner({ client: deps.kms ?? new KMSClient({ maxAttempts: LOOKUP_DEFAULTS.kmsMaxAttempts }), keyId }),
-    region: env.AWS_REGION?.trim() || 'unknown', issuer: tokenIssuer,
+    region: env.AWS_REGION?.trim() || 'unknown',
+    issuer: tokenIssuer,
     log,
   });
   const handler = createLookupHandler({

@@ -82,14 +82,18 @@ class Checker extends Problems {
   closed(obj: Obj, path: string, allowed: readonly string[]): void {
     for (const key of Object.keys(obj)) {
       if (!allowed.includes(key)) {
-        this.error(join(path, key), 'LOOKUP_RECORD_FIELD_UNKNOWN',
-          `unknown field ${preview(key)}; a lookup record holds routing metadata only (${allowed.join(', ')}).`);
+        this.error(
+          join(path, key),
+          'LOOKUP_RECORD_FIELD_UNKNOWN',
+          `unknown field ${preview(key)}; a lookup record holds routing metadata only (${allowed.join(', ')}).`,
+        );
       }
     }
   }
   id(obj: Obj, key: IdKind): void {
     if (obj[key] === undefined) this.error(key, 'LOOKUP_RECORD_FIELD_MISSING', `${key} is required.`);
-    else if (!isValidId(key, obj[key])) this.error(key, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(obj[key])} is not a valid ${key} (${idRule(key)}).`);
+    else if (!isValidId(key, obj[key]))
+      this.error(key, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(obj[key])} is not a valid ${key} (${idRule(key)}).`);
   }
   flavor(obj: Obj, known: readonly string[] | undefined): void {
     const value = obj.flavor;
@@ -103,7 +107,8 @@ class Checker extends Problems {
   region(obj: Obj, key: string): void {
     const value = obj[key];
     if (value === undefined) this.error(key, 'LOOKUP_RECORD_FIELD_MISSING', `${key} is required.`);
-    else if (typeof value !== 'string' || !regionInfo(value)) this.error(key, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(value)} is not an AWS commercial region.`);
+    else if (typeof value !== 'string' || !regionInfo(value))
+      this.error(key, 'LOOKUP_RECORD_FIELD_INVALID', `${preview(value)} is not an AWS commercial region.`);
   }
   policy(value: unknown, path: string): void {
     if (value === undefined) return;
@@ -116,7 +121,11 @@ class Checker extends Problems {
     this.list(value.countries, join(path, 'countries'), (c) => typeof c === 'string' && isCountryCode(c), 'an ISO 3166-1 alpha-2 country code');
     const interval = value.backupIntervalHours;
     if (interval !== undefined && !(typeof interval === 'number' && DLM_INTERVAL_HOURS.includes(interval))) {
-      this.error(join(path, 'backupIntervalHours'), 'LOOKUP_RECORD_FIELD_INVALID', `${preview(interval)} is not one of ${DLM_INTERVAL_HOURS.join(', ')} hours.`);
+      this.error(
+        join(path, 'backupIntervalHours'),
+        'LOOKUP_RECORD_FIELD_INVALID',
+        `${preview(interval)} is not one of ${DLM_INTERVAL_HOURS.join(', ')} hours.`,
+      );
     }
     const retain = value.backupRetain;
     if (retain !== undefined && !(Number.isInteger(retain) && (retain as number) >= 1 && (retain as number) <= DLM_MAX_RETAIN)) {
@@ -197,8 +206,10 @@ function orThrow<T>(problems: Problem[], value: unknown, what: string): T {
 }
 
 /** Returns the input as a client record, or throws one `LookupRecordError` naming every bad field. */
-export const toClientRecord = (input: unknown, flavors?: readonly string[]) => orThrow<ClientRecord>(checkClientRecord(input, flavors), input, 'client record');
-export const toSpaceRecord = (input: unknown, flavors?: readonly string[]) => orThrow<SpaceRecord>(checkSpaceRecord(input, flavors), input, 'space record');
+export const toClientRecord = (input: unknown, flavors?: readonly string[]) =>
+  orThrow<ClientRecord>(checkClientRecord(input, flavors), input, 'client record');
+export const toSpaceRecord = (input: unknown, flavors?: readonly string[]) =>
+  orThrow<SpaceRecord>(checkSpaceRecord(input, flavors), input, 'space record');
 export const toGrantRecord = (input: unknown) => orThrow<GrantRecord>(checkGrantRecord(input), input, 'grant record');
 
 // ---- DynamoDB attribute values ----------------------------------------------------------------

@@ -115,15 +115,24 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
   const issuer = props.tokenIssuer ?? LOOKUP_DEFAULTS.tokenIssuer;
   const ttl = props.tokenTtlSeconds ?? LOOKUP_DEFAULTS.tokenTtlSeconds;
   if (!(Number.isInteger(ttl) && ttl > 0 && ttl <= LOOKUP_DEFAULTS.maxTokenTtlSeconds)) {
-    throw new FlavorsError('LOOKUP_TOKEN_TTL_INVALID', `tokenTtlSeconds must be an integer from 1 to ${LOOKUP_DEFAULTS.maxTokenTtlSeconds}, not ${ttl}.`);
+    throw new FlavorsError(
+      'LOOKUP_TOKEN_TTL_INVALID',
+      `tokenTtlSeconds must be an integer from 1 to ${LOOKUP_DEFAULTS.maxTokenTtlSeconds}, not ${ttl}.`,
+    );
   }
   const retryAfter = String(props.retryAfterSeconds ?? LOOKUP_DEFAULTS.retryAfterSeconds);
   const clock = props.clock ?? Date.now;
   const log = props.log ?? (() => undefined);
-  const signer = props.signer instanceof DelegatedSigner ? props.signer : new DelegatedSigner({
-    root: props.signer, region: props.region ?? 'local', issuer, clock,
-    log,
-  });
+  const signer =
+    props.signer instanceof DelegatedSigner
+      ? props.signer
+      : new DelegatedSigner({
+          root: props.signer,
+          region: props.region ?? 'local',
+          issuer,
+          clock,
+          log,
+        });
   const unavailable = (code: string, message: string) => errorResponse(503, code, message, { 'retry-after': retryAfter });
 
   async function route(rawId: string, headers: LookupRequest['headers']): Promise<LookupResponse> {
@@ -168,7 +177,8 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
     if (!items.granted) return FORBIDDEN();
     if (!items.space) return errorResponse(404, LOOKUP_ERROR_CODES.notFound, 'this space no longer exists.');
     // Only a granted caller learns that the space is moving; no token while its data is in transit.
-    if (items.space.state === 'moving') return unavailable(LOOKUP_ERROR_CODES.spaceMoving, 'this space is being moved to another flavor; retry after the Retry-After seconds.');
+    if (items.space.state === 'moving')
+      return unavailable(LOOKUP_ERROR_CODES.spaceMoving, 'this space is being moved to another flavor; retry after the Retry-After seconds.');
 
     let spaceRoute;
     try {
@@ -182,8 +192,15 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
     try {
       const now = Math.floor(clock() / 1000);
       issued = await issueFlavorToken(await signer.keyFor(now, now + ttl), {
-        issuer, audience: spaceRoute.endpoint, subject: userId, space: spaceId, flavor: spaceRoute.flavor,
-        region: spaceRoute.homeRegion, epoch: spaceRoute.epoch, ttlSeconds: ttl, now,
+        issuer,
+        audience: spaceRoute.endpoint,
+        subject: userId,
+        space: spaceId,
+        flavor: spaceRoute.flavor,
+        region: spaceRoute.homeRegion,
+        epoch: spaceRoute.epoch,
+        ttlSeconds: ttl,
+        now,
       });
     } catch (err) {
       log({ code: LOOKUP_ERROR_CODES.signerUnavailable, message: err instanceof Error ? err.message : String(err), spaceId });
@@ -214,7 +231,9 @@ export function createLookupHandler(props: LookupHandlerProps): LookupHandler {
       return errorResponse(404, LOOKUP_ERROR_CODES.routeUnknown, 'no such endpoint; use GET /v1/spaces/{spaceId}/route.');
     }
     if (request.method !== 'GET') {
-      return errorResponse(405, LOOKUP_ERROR_CODES.methodNotAllowed, `${request.method.slice(0, 16)} is not allowed here; use GET.`, { allow: 'GET' });
+      return errorResponse(405, LOOKUP_ERROR_CODES.methodNotAllowed, `${request.method.slice(0, 16)} is not allowed here; use GET.`, {
+        allow: 'GET',
+      });
     }
     try {
       if (!isRoute) return await jwks();

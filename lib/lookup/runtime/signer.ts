@@ -24,8 +24,9 @@ export interface LocalKeyPairJwk {
 }
 
 function isEcP256(jwk: JWK, needPrivate: boolean): boolean {
-  return jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string'
-    && (!needPrivate || typeof jwk.d === 'string');
+  return (
+    jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && (!needPrivate || typeof jwk.d === 'string')
+  );
 }
 
 /** Generates a P-256 key pair as JWKs (extractable, for the dev state folder and tests). */
@@ -49,7 +50,10 @@ export class LocalKeySigner implements FlavorTokenSigner {
   static async fromJwk(privateJwk: JWK, keyId?: string): Promise<LocalKeySigner> {
     const kid = keyId ?? privateJwk.kid;
     if (!isEcP256(privateJwk, true) || !kid) {
-      throw new FlavorsError('LOOKUP_SIGNING_KEY_INVALID', 'the local signing key must be a private EC P-256 JWK with a kid; delete the key file to have a new one generated.');
+      throw new FlavorsError(
+        'LOOKUP_SIGNING_KEY_INVALID',
+        'the local signing key must be a private EC P-256 JWK with a kid; delete the key file to have a new one generated.',
+      );
     }
     const key = await importJWK({ ...privateJwk, alg: 'ES256' }, 'ES256', { extractable: true });
     // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the destructuring exists to drop the private scalar d from the public JWK
@@ -57,7 +61,11 @@ export class LocalKeySigner implements FlavorTokenSigner {
     return new LocalKeySigner(kid, crypto.KeyObject.from(key as crypto.webcrypto.CryptoKey), { ...publicPart, kid, alg: 'ES256', use: 'sig' });
   }
 
-  private constructor(readonly keyId: string, private readonly key: crypto.KeyObject, private readonly jwk: JWK) {}
+  private constructor(
+    readonly keyId: string,
+    private readonly key: crypto.KeyObject,
+    private readonly jwk: JWK,
+  ) {}
 
   sign(signingInput: Uint8Array): Promise<Uint8Array> {
     return Promise.resolve(crypto.sign('sha256', signingInput, { key: this.key, dsaEncoding: 'ieee-p1363' }));

@@ -28,8 +28,12 @@ export function flavorRegionEndpoint(flavor: string, region: string, zoneName: s
  * `resolvePolicy`. A space narrowed to a subset of regions gets its home and fallbacks from that
  * subset only. Throws `PolicyError` when a level widens the one above.
  */
-export function resolveSpacePolicy(flavor: Flavor, ids: { clientId: string; spaceId: string },
-  clientPolicy: PolicyOverride | undefined, spacePolicy: PolicyOverride | undefined): EffectivePolicy {
+export function resolveSpacePolicy(
+  flavor: Flavor,
+  ids: { clientId: string; spaceId: string },
+  clientPolicy: PolicyOverride | undefined,
+  spacePolicy: PolicyOverride | undefined,
+): EffectivePolicy {
   return resolvePolicy(flavor, [
     { level: 'client', id: ids.clientId, policy: clientPolicy },
     { level: 'space', id: ids.spaceId, policy: spacePolicy },
@@ -43,11 +47,17 @@ export function resolveSpacePolicy(flavor: Flavor, ids: { clientId: string; spac
 export function resolveSpaceRoute(flavors: ReadonlyMap<string, Flavor>, space: SpaceRecord, zoneName: string): SpaceRoute {
   const flavor = flavors.get(space.flavor);
   if (!flavor) {
-    throw new SpaceRouteError('LOOKUP_FLAVOR_UNKNOWN', `space ${space.spaceId} is in flavor '${space.flavor}', which this service does not know (${[...flavors.keys()].join(', ')}).`);
+    throw new SpaceRouteError(
+      'LOOKUP_FLAVOR_UNKNOWN',
+      `space ${space.spaceId} is in flavor '${space.flavor}', which this service does not know (${[...flavors.keys()].join(', ')}).`,
+    );
   }
   const policy = resolveSpacePolicy(flavor, space, space.clientPolicy, space.policy);
   if (!policy.regions.includes(space.homeRegion)) {
-    throw new SpaceRouteError('LOOKUP_HOME_OUTSIDE_POLICY', `space ${space.spaceId} has home region ${space.homeRegion}, outside its allowed regions (${policy.regions.join(', ')}).`);
+    throw new SpaceRouteError(
+      'LOOKUP_HOME_OUTSIDE_POLICY',
+      `space ${space.spaceId} has home region ${space.homeRegion}, outside its allowed regions (${policy.regions.join(', ')}).`,
+    );
   }
   return {
     flavor: flavor.name,

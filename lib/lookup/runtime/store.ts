@@ -1,17 +1,33 @@
 import {
-  BatchGetItemCommand, GetItemCommand, PutItemCommand, QueryCommand,
-  type AttributeValue, type DynamoDBClient, type KeysAndAttributes,
+  BatchGetItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 import { FlavorsError } from '../../errors';
 import {
-  clientFromItem, clientItem, grantFromItem, grantItem, keyItem, spaceFromItem, spaceItem,
-  type ClientRecord, type GrantRecord, type SpaceRecord,
+  clientFromItem,
+  clientItem,
+  grantFromItem,
+  grantItem,
+  keyItem,
+  spaceFromItem,
+  spaceItem,
+  type ClientRecord,
+  type GrantRecord,
+  type SpaceRecord,
 } from './records';
 import { clientKey, grantKey, LOOKUP_TABLE_KEYS, spaceKey } from './schema-keys';
 
 /** The store failed or did not answer in time. The route answers 503 with `Retry-After`. */
 export class LookupStoreUnavailableError extends FlavorsError {
-  constructor(message: string, public readonly cause?: unknown) {
+  constructor(
+    message: string,
+    public readonly cause?: unknown,
+  ) {
     super('LOOKUP_STORE_UNAVAILABLE', message);
   }
 }
@@ -93,14 +109,18 @@ export class LookupStore {
     const grants: GrantRecord[] = [];
     let startKey: Item | undefined;
     do {
-      const out = await this.call(() => this.client.send(new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :grant)',
-        ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#sk': LOOKUP_TABLE_KEYS.sortKey },
-        ExpressionAttributeValues: { ':pk': { S: spaceKey(spaceId).pk }, ':grant': { S: 'GRANT#' } },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      })));
+      const out = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :grant)',
+            ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey, '#sk': LOOKUP_TABLE_KEYS.sortKey },
+            ExpressionAttributeValues: { ':pk': { S: spaceKey(spaceId).pk }, ':grant': { S: 'GRANT#' } },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
       grants.push(...(out.Items ?? []).map(grantFromItem));
       startKey = out.LastEvaluatedKey;
     } while (startKey);
@@ -127,12 +147,16 @@ export class LookupStore {
 
   private async create(item: Item): Promise<boolean> {
     try {
-      await this.call(() => this.client.send(new PutItemCommand({
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey },
-      })));
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': LOOKUP_TABLE_KEYS.partitionKey },
+          }),
+        ),
+      );
       return true;
     } catch (err) {
       if (err instanceof LookupStoreUnavailableError && errorName(err.cause) === 'ConditionalCheckFailedException') return false;

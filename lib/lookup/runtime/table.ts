@@ -1,6 +1,4 @@
-import {
-  CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type CreateTableCommandInput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOOKUP_TABLE_KEYS } from './schema-keys';
 
 /**
@@ -13,14 +11,24 @@ export function lookupTableDefinition(tableName: string): CreateTableCommandInpu
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [k.partitionKey, k.sortKey, k.flavorIndexPartitionKey, k.flavorIndexSortKey]
-      .map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
-    KeySchema: [{ AttributeName: k.partitionKey, KeyType: 'HASH' }, { AttributeName: k.sortKey, KeyType: 'RANGE' }],
-    GlobalSecondaryIndexes: [{
-      IndexName: k.flavorIndex,
-      KeySchema: [{ AttributeName: k.flavorIndexPartitionKey, KeyType: 'HASH' }, { AttributeName: k.flavorIndexSortKey, KeyType: 'RANGE' }],
-      Projection: { ProjectionType: 'ALL' },
-    }],
+    AttributeDefinitions: [k.partitionKey, k.sortKey, k.flavorIndexPartitionKey, k.flavorIndexSortKey].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    KeySchema: [
+      { AttributeName: k.partitionKey, KeyType: 'HASH' },
+      { AttributeName: k.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: k.flavorIndex,
+        KeySchema: [
+          { AttributeName: k.flavorIndexPartitionKey, KeyType: 'HASH' },
+          { AttributeName: k.flavorIndexSortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
   };
 }
 

@@ -23,10 +23,11 @@ export const crossRegionReference: ResidencyRule = {
     const kind = Object.hasOwn(REFERENCE_RESOURCES, resource.Type) ? REFERENCE_RESOURCES[resource.Type] : undefined;
     if (!kind) return 'not-applicable';
     const props = isObj(resource.Properties) ? resource.Properties : {};
-    const details = isObj(props[kind.props]) ? props[kind.props] as Record<string, unknown> : {};
+    const details = isObj(props[kind.props]) ? (props[kind.props] as Record<string, unknown>) : {};
     const location = `Properties/${kind.props}/region`;
     const region = details.region;
-    if (typeof region !== 'string') return [{ location, message: 'the region of the cross-region reference is not a literal, so residency cannot be proven' }];
+    if (typeof region !== 'string')
+      return [{ location, message: 'the region of the cross-region reference is not a literal, so residency cannot be proven' }];
     if (context.allowedRegions.includes(region)) return [];
     return [{ location, message: `${kind.verb} ${region}, outside the flavor's regions (${context.allowedRegions.join(', ')})` }];
   },

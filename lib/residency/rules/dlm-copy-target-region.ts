@@ -11,7 +11,14 @@ function refersToStackRegion(value: unknown): boolean {
   return value.Ref === 'AWS::Region' || Object.values(value).some(refersToStackRegion);
 }
 
-function checkCopy(location: string, target: unknown, encrypted: unknown, cmkArn: unknown, context: ResidencyContext, targetKey = 'Target'): ResidencyFinding[] {
+function checkCopy(
+  location: string,
+  target: unknown,
+  encrypted: unknown,
+  cmkArn: unknown,
+  context: ResidencyContext,
+  targetKey = 'Target',
+): ResidencyFinding[] {
   const findings: ResidencyFinding[] = [];
   const allowed = context.allowedRegions.join(', ');
   if (typeof target !== 'string') {
@@ -25,18 +32,30 @@ function checkCopy(location: string, target: unknown, encrypted: unknown, cmkArn
     findings.push({ location: `${location}/Encrypted`, message: `copy to ${target} is not marked Encrypted: true` });
   }
   if (cmkArn === undefined) {
-    findings.push({ location: `${location}/CmkArn`, message: `copy to ${target} names no CmkArn and would use the account's default EBS key there, not the flavor key` });
+    findings.push({
+      location: `${location}/CmkArn`,
+      message: `copy to ${target} names no CmkArn and would use the account's default EBS key there, not the flavor key`,
+    });
   } else if (typeof cmkArn === 'string') {
     const keyRegion = KMS_ARN_REGION.exec(cmkArn)?.[1];
     if (keyRegion !== target) {
-      findings.push({ location: `${location}/CmkArn`, message: `copy to ${target} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : `that is not a KMS key ARN ('${cmkArn}')`}; use the flavor key's replica in ${target}` });
+      findings.push({
+        location: `${location}/CmkArn`,
+        message: `copy to ${target} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : `that is not a KMS key ARN ('${cmkArn}')`}; use the flavor key's replica in ${target}`,
+      });
     }
   } else {
     const named = regionsNamed(cmkArn);
     if (refersToStackRegion(cmkArn)) {
-      findings.push({ location: `${location}/CmkArn`, message: `copy to ${target} is encrypted with a key in the stack's own region; use the flavor key's replica in ${target}` });
+      findings.push({
+        location: `${location}/CmkArn`,
+        message: `copy to ${target} is encrypted with a key in the stack's own region; use the flavor key's replica in ${target}`,
+      });
     } else if (named.length !== 1 || named[0] !== target) {
-      findings.push({ location: `${location}/CmkArn`, message: `copy to ${target} uses a key ARN that ${named.length === 0 ? 'names no region' : `names ${named.join(', ')}`}, so it cannot be proven to be in ${target}` });
+      findings.push({
+        location: `${location}/CmkArn`,
+        message: `copy to ${target} uses a key ARN that ${named.length === 0 ? 'names no region' : `names ${named.join(', ')}`}, so it cannot be proven to be in ${target}`,
+      });
     }
   }
   return findings;
@@ -59,7 +78,16 @@ export const dlmCopyTargetRegion: ResidencyRule = {
       if (!isObj(schedule)) return;
       list(schedule.CrossRegionCopyRules).forEach((rule, j) => {
         if (!isObj(rule)) return;
-        findings.push(...checkCopy(`Properties/PolicyDetails/Schedules/${i}/CrossRegionCopyRules/${j}`, rule.Target ?? rule.TargetRegion, rule.Encrypted, rule.CmkArn, context, rule.Target === undefined ? 'TargetRegion' : 'Target'));
+        findings.push(
+          ...checkCopy(
+            `Properties/PolicyDetails/Schedules/${i}/CrossRegionCopyRules/${j}`,
+            rule.Target ?? rule.TargetRegion,
+            rule.Encrypted,
+            rule.CmkArn,
+            context,
+            rule.Target === undefined ? 'TargetRegion' : 'Target',
+          ),
+        );
       });
     });
     list(details.Actions).forEach((action, i) => {
@@ -67,11 +95,16 @@ export const dlmCopyTargetRegion: ResidencyRule = {
       list(action.CrossRegionCopy).forEach((copy, j) => {
         if (!isObj(copy)) return;
         const encryption = isObj(copy.EncryptionConfiguration) ? copy.EncryptionConfiguration : {};
-        findings.push(...checkCopy(`Properties/PolicyDetails/Actions/${i}/CrossRegionCopy/${j}`, copy.Target, encryption.Encrypted, encryption.CmkArn, context));
+        findings.push(
+          ...checkCopy(`Properties/PolicyDetails/Actions/${i}/CrossRegionCopy/${j}`, copy.Target, encryption.Encrypted, encryption.CmkArn, context),
+        );
       });
     });
     // Default policies copy with the destination's default EBS key: there is no CmkArn to give.
-    for (const [where, targets] of [['Properties', props.CrossRegionCopyTargets], ['Properties/PolicyDetails', details.CrossRegionCopyTargets]] as const) {
+    for (const [where, targets] of [
+      ['Properties', props.CrossRegionCopyTargets],
+      ['Properties/PolicyDetails', details.CrossRegionCopyTargets],
+    ] as const) {
       list(targets).forEach((t, i) => {
         const region = isObj(t) ? t.TargetRegion : undefined;
         findings.push(...checkCopy(`${where}/CrossRegionCopyTargets/${i}`, region, true, undefined, context, 'TargetRegion'));

@@ -33,7 +33,10 @@ export const globalTableReplicaRegion: ResidencyRule = {
       const key = replica.SSESpecification?.KMSMasterKeyId;
       const keyRegion = typeof key === 'string' ? KEY_ARN_REGION.exec(key)?.[1] : undefined;
       if (keyRegion !== undefined && keyRegion !== region) {
-        findings.push({ location: `Properties/Replicas/${i}/SSESpecification/KMSMasterKeyId`, message: `replica in ${region} is encrypted with a key in ${keyRegion}` });
+        findings.push({
+          location: `Properties/Replicas/${i}/SSESpecification/KMSMasterKeyId`,
+          message: `replica in ${region} is encrypted with a key in ${keyRegion}`,
+        });
       }
     });
     return findings;

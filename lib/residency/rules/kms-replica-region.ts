@@ -38,7 +38,10 @@ export const kmsReplicaRegion: ResidencyRule = {
         findings.push({ location, message: `replicates a primary key in ${region}, outside the flavor's regions (${allowed})` });
       }
       if (named.length === 0 && !isResourceReference(source)) {
-        findings.push({ location, message: 'the primary key ARN names no region and is no reference to the flavor\'s primary key, so residency cannot be proven' });
+        findings.push({
+          location,
+          message: "the primary key ARN names no region and is no reference to the flavor's primary key, so residency cannot be proven",
+        });
       }
     }
     for (const { location, value } of viaServices(props.KeyPolicy)) {

@@ -18,16 +18,25 @@ export const rdsBackupReplicationRegion: ResidencyRule = {
     if (typeof region !== 'string') return [{ location: at, message: 'backup replication region is not a literal, so residency cannot be proven' }];
     const findings: ResidencyFinding[] = [];
     if (!context.allowedRegions.includes(region)) {
-      findings.push({ location: at, message: `replicates automated backups to ${region}, outside the flavor's regions (${context.allowedRegions.join(', ')})` });
+      findings.push({
+        location: at,
+        message: `replicates automated backups to ${region}, outside the flavor's regions (${context.allowedRegions.join(', ')})`,
+      });
     }
     const key = props.AutomaticBackupReplicationKmsKeyId;
     const keyAt = 'Properties/AutomaticBackupReplicationKmsKeyId';
     if (key === undefined) {
-      findings.push({ location: keyAt, message: `backups replicated to ${region} name no key, so the flavor key's replica there is not proven to encrypt them` });
+      findings.push({
+        location: keyAt,
+        message: `backups replicated to ${region} name no key, so the flavor key's replica there is not proven to encrypt them`,
+      });
     } else {
       const named = regionsNamed(key);
       if (named.length !== 1 || named[0] !== region) {
-        findings.push({ location: keyAt, message: `backups replicated to ${region} use a key that ${named.length === 0 ? 'names no region' : `is in ${named.join(', ')}`}; use the flavor key's replica in ${region}` });
+        findings.push({
+          location: keyAt,
+          message: `backups replicated to ${region} use a key that ${named.length === 0 ? 'names no region' : `is in ${named.join(', ')}`}; use the flavor key's replica in ${region}`,
+        });
       }
     }
     return findings;

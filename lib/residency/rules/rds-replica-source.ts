@@ -23,7 +23,10 @@ export const rdsReplicaSource: ResidencyRule = {
     ];
     for (const [field, what] of fields) {
       for (const region of regionsNamed(props[field]).filter((r) => !context.allowedRegions.includes(r))) {
-        findings.push({ location: `Properties/${field}`, message: `${what} ${region}, outside the flavor's regions (${context.allowedRegions.join(', ')})` });
+        findings.push({
+          location: `Properties/${field}`,
+          message: `${what} ${region}, outside the flavor's regions (${context.allowedRegions.join(', ')})`,
+        });
       }
     }
     return findings;

@@ -22,7 +22,11 @@ function checkAlias(record: Obj, location: string, context: ResidencyContext): R
     findings.push({ location: `${at}/HostedZoneId`, message: `${serves} but aliases CloudFront, which serves from every edge location` });
   } else if (typeof alias.HostedZoneId === 'string') {
     const zoneRegion = regionOfAliasZone(alias.HostedZoneId);
-    if (zoneRegion && zoneRegion !== region) findings.push({ location: `${at}/HostedZoneId`, message: `${serves} but aliases a load balancer or API Gateway domain of ${zoneRegion} (hosted zone ${alias.HostedZoneId})` });
+    if (zoneRegion && zoneRegion !== region)
+      findings.push({
+        location: `${at}/HostedZoneId`,
+        message: `${serves} but aliases a load balancer or API Gateway domain of ${zoneRegion} (hosted zone ${alias.HostedZoneId})`,
+      });
   }
   // A reference resolves to a resource of this stack, which lives in the stack's region.
   if (context.region && context.region !== region && (isResourceReference(alias.DNSName) || isResourceReference(alias.HostedZoneId))) {
@@ -45,7 +49,9 @@ export const regionalEndpointAlias: ResidencyRule = {
     const props = isObj(resource.Properties) ? resource.Properties : {};
     if (resource.Type === 'AWS::Route53::RecordSet') return checkAlias(props, 'Properties', context);
     if (resource.Type === 'AWS::Route53::RecordSetGroup') {
-      return (Array.isArray(props.RecordSets) ? props.RecordSets : []).flatMap((r, i) => (isObj(r) ? checkAlias(r, `Properties/RecordSets/${i}`, context) : []));
+      return (Array.isArray(props.RecordSets) ? props.RecordSets : []).flatMap((r, i) =>
+        isObj(r) ? checkAlias(r, `Properties/RecordSets/${i}`, context) : [],
+      );
     }
     return 'not-applicable';
   },

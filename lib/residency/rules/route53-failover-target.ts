@@ -37,7 +37,9 @@ function checkRecord(record: Obj, location: string, context: ResidencyContext): 
   const failover = record.Failover !== undefined;
   const alias = isObj(record.AliasTarget) ? record.AliasTarget : undefined;
   const targets: [string, unknown][] = [
-    ...(Array.isArray(record.ResourceRecords) ? record.ResourceRecords.map((t, i): [string, unknown] => [`${location}/ResourceRecords/${i}`, t]) : []),
+    ...(Array.isArray(record.ResourceRecords)
+      ? record.ResourceRecords.map((t, i): [string, unknown] => [`${location}/ResourceRecords/${i}`, t])
+      : []),
     ...(alias ? [[`${location}/AliasTarget/DNSName`, alias.DNSName] as [string, unknown]] : []),
   ];
   const name = typeof record.Name === 'string' ? bare(record.Name) : undefined;
@@ -45,14 +47,23 @@ function checkRecord(record: Obj, location: string, context: ResidencyContext): 
     if (typeof target !== 'string') continue;
     const outside = foreign(target, context);
     if (outside.length > 0) {
-      findings.push({ location: where, message: `${failover ? 'failover ' : ''}record sends clients to ${outside.join(', ')}, outside the flavor's regions (${allowed})` });
+      findings.push({
+        location: where,
+        message: `${failover ? 'failover ' : ''}record sends clients to ${outside.join(', ')}, outside the flavor's regions (${allowed})`,
+      });
       continue;
     }
     if (!failover) continue;
     if (IP_ADDRESS.test(target)) {
-      findings.push({ location: where, message: `failover target ${target} is an IP address, which cannot be tied to a flavor region; target a regional endpoint name` });
+      findings.push({
+        location: where,
+        message: `failover target ${target} is an IP address, which cannot be tied to a flavor region; target a regional endpoint name`,
+      });
     } else if (regionsMentioned(target).length === 0 && !(name && (bare(target).endsWith(`.${name}`) || isNextChainLevel(name, bare(target))))) {
-      findings.push({ location: where, message: `failover target ${target} names no flavor region and is neither below ${name ?? 'the record name'} nor the next level of its failover chain, so residency cannot be proven` });
+      findings.push({
+        location: where,
+        message: `failover target ${target} names no flavor region and is neither below ${name ?? 'the record name'} nor the next level of its failover chain, so residency cannot be proven`,
+      });
     }
   }
   return findings;
@@ -65,18 +76,31 @@ function checkHealthCheck(config: Obj, context: ResidencyContext): ResidencyFind
   const fqdn = config.FullyQualifiedDomainName;
   if (typeof fqdn === 'string') {
     const outside = foreign(fqdn, context);
-    if (outside.length > 0) findings.push({ location: `${base}/FullyQualifiedDomainName`, message: `health check probes ${fqdn} in ${outside.join(', ')}, outside the flavor's regions (${allowed})` });
+    if (outside.length > 0)
+      findings.push({
+        location: `${base}/FullyQualifiedDomainName`,
+        message: `health check probes ${fqdn} in ${outside.join(', ')}, outside the flavor's regions (${allowed})`,
+      });
   } else if (typeof config.IPAddress === 'string') {
-    findings.push({ location: `${base}/IPAddress`, message: `health check probes the IP address ${config.IPAddress}, which cannot be tied to a flavor region; probe the regional endpoint name` });
+    findings.push({
+      location: `${base}/IPAddress`,
+      message: `health check probes the IP address ${config.IPAddress}, which cannot be tied to a flavor region; probe the regional endpoint name`,
+    });
   }
   const alarm = isObj(config.AlarmIdentifier) ? config.AlarmIdentifier : undefined;
   if (alarm && typeof alarm.Region === 'string' && !context.allowedRegions.includes(alarm.Region)) {
-    findings.push({ location: `${base}/AlarmIdentifier/Region`, message: `health check follows an alarm in ${alarm.Region}, outside the flavor's regions (${allowed})` });
+    findings.push({
+      location: `${base}/AlarmIdentifier/Region`,
+      message: `health check follows an alarm in ${alarm.Region}, outside the flavor's regions (${allowed})`,
+    });
   }
   if (Array.isArray(config.Regions)) {
     config.Regions.forEach((r, i) => {
       if (typeof r === 'string' && !context.allowedRegions.includes(r)) {
-        findings.push({ location: `${base}/Regions/${i}`, message: `health check runs checkers in ${r}, outside the flavor's regions (${allowed}); leave Regions unset (Route 53's default checkers)` });
+        findings.push({
+          location: `${base}/Regions/${i}`,
+          message: `health check runs checkers in ${r}, outside the flavor's regions (${allowed}); leave Regions unset (Route 53's default checkers)`,
+        });
       }
     });
   }
@@ -97,8 +121,9 @@ export const route53FailoverTarget: ResidencyRule = {
       case 'AWS::Route53::RecordSet':
         return checkRecord(props, 'Properties', context);
       case 'AWS::Route53::RecordSetGroup':
-        return (Array.isArray(props.RecordSets) ? props.RecordSets : [])
-          .flatMap((r, i) => (isObj(r) ? checkRecord(r, `Properties/RecordSets/${i}`, context) : []));
+        return (Array.isArray(props.RecordSets) ? props.RecordSets : []).flatMap((r, i) =>
+          isObj(r) ? checkRecord(r, `Properties/RecordSets/${i}`, context) : [],
+        );
       case 'AWS::Route53::HealthCheck':
         return checkHealthCheck(isObj(props.HealthCheckConfig) ? props.HealthCheckConfig : {}, context);
       default:

@@ -27,13 +27,22 @@ export const s3ReplicationDestination: ResidencyRule = {
       const bucket = destination.Bucket;
       const outside = regionsNamed(bucket).filter((r) => !context.allowedRegions.includes(r));
       if (outside.length > 0) {
-        findings.push({ location: `${at}/Bucket`, message: `replicates objects to a bucket in ${outside.join(', ')}, outside the flavor's regions (${allowed})` });
+        findings.push({
+          location: `${at}/Bucket`,
+          message: `replicates objects to a bucket in ${outside.join(', ')}, outside the flavor's regions (${allowed})`,
+        });
       } else if (!isResourceReference(bucket)) {
-        findings.push({ location: `${at}/Bucket`, message: `replicates objects to ${typeof bucket === 'string' ? bucket : 'a bucket given by value'}, whose region an S3 ARN does not carry, so residency cannot be proven` });
+        findings.push({
+          location: `${at}/Bucket`,
+          message: `replicates objects to ${typeof bucket === 'string' ? bucket : 'a bucket given by value'}, whose region an S3 ARN does not carry, so residency cannot be proven`,
+        });
       }
       const encryption = isObj(destination.EncryptionConfiguration) ? destination.EncryptionConfiguration : {};
       for (const region of regionsNamed(encryption.ReplicaKmsKeyID).filter((r) => !context.allowedRegions.includes(r))) {
-        findings.push({ location: `${at}/EncryptionConfiguration/ReplicaKmsKeyID`, message: `encrypts replicas with a key in ${region}, outside the flavor's regions (${allowed})` });
+        findings.push({
+          location: `${at}/EncryptionConfiguration/ReplicaKmsKeyID`,
+          message: `encrypts replicas with a key in ${region}, outside the flavor's regions (${allowed})`,
+        });
       }
     });
     return findings;

@@ -10,8 +10,8 @@ import type { CfnResourceJson, ResidencyContext, ResidencyFinding, ResidencyRule
  */
 export const targetGroupRegion: ResidencyRule = {
   id: 'RES_TARGET_GROUP_REGION',
-  description: 'A load balancer target group sends traffic to a target outside its stack\'s region.',
-  fix: 'Register instances or IP addresses of the VPC in the stack\'s own region (targets by instance, as MysqlEndpoint does).',
+  description: "A load balancer target group sends traffic to a target outside its stack's region.",
+  fix: "Register instances or IP addresses of the VPC in the stack's own region (targets by instance, as MysqlEndpoint does).",
   check(resource: CfnResourceJson, context: ResidencyContext): 'not-applicable' | readonly ResidencyFinding[] {
     if (resource.Type !== 'AWS::ElasticLoadBalancingV2::TargetGroup') return 'not-applicable';
     const props = isObj(resource.Properties) ? resource.Properties : {};
@@ -31,7 +31,10 @@ export const targetGroupRegion: ResidencyRule = {
       }
       if (target.AvailabilityZone === 'all') {
         const id = typeof target.Id === 'string' ? ` ${target.Id}` : '';
-        findings.push({ location: `${at}/AvailabilityZone`, message: `target${id} may be outside the VPC (AvailabilityZone 'all'), e.g. in a peered VPC of another region` });
+        findings.push({
+          location: `${at}/AvailabilityZone`,
+          message: `target${id} may be outside the VPC (AvailabilityZone 'all'), e.g. in a peered VPC of another region`,
+        });
       } else {
         for (const region of regionsNamed(target.AvailabilityZone).filter((r) => !allowed.includes(r))) {
           findings.push({ location: `${at}/AvailabilityZone`, message: `target is in an availability zone of ${region}, outside ${where}` });

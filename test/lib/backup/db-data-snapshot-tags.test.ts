@@ -19,7 +19,10 @@ describe('DbDataSnapshotTags', () => {
     new ec2.Volume(stack, 'Scratch', { availabilityZone: 'us-east-1a', size: Size.gibibytes(10), encrypted: true });
     // When
     const resources = Template.fromStack(stack).findResources('AWS::EC2::Volume');
-    const tagKeys = (prefix: string) => Object.entries(resources).find(([id]) => id.startsWith(prefix))![1].Properties.Tags.map((t: { Key: string }) => t.Key);
+    const tagKeys = (prefix: string) =>
+      Object.entries(resources)
+        .find(([id]) => id.startsWith(prefix))![1]
+        .Properties.Tags.map((t: { Key: string }) => t.Key);
     // Then only the db-data volume is a snapshot target
     expect(tagKeys('Data')).toContain('flavors:snapshot-target');
     expect(tagKeys('Scratch')).not.toContain('flavors:snapshot-target');

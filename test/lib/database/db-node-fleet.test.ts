@@ -16,7 +16,12 @@ function setup(): { stack: Stack; network: RegionalVpc } {
 function fleet(props: Partial<DbNodeFleetProps> = {}): { stack: Stack; fleet: DbNodeFleet; template: Template } {
   const { stack, network } = setup();
   const f = new DbNodeFleet(stack, 'Ledger', {
-    vpc: network.vpc, engine: 'postgres', instanceType: 'r5.large', nodes: 3, volume: { sizeGiB: 100 }, ...props,
+    vpc: network.vpc,
+    engine: 'postgres',
+    instanceType: 'r5.large',
+    nodes: 3,
+    volume: { sizeGiB: 100 },
+    ...props,
   });
   return { stack, fleet: f, template: Template.fromStack(stack) };
 }
@@ -32,7 +37,9 @@ function problemsOf(props: Partial<DbNodeFleetProps>): PropsError {
 }
 
 const userDataOf = (template: Template, index: number): string => {
-  const instances = template.findResources('AWS::EC2::Instance', { Properties: { Tags: Match.arrayWith([{ Key: 'flavors:node', Value: String(index) }]) } });
+  const instances = template.findResources('AWS::EC2::Instance', {
+    Properties: { Tags: Match.arrayWith([{ Key: 'flavors:node', Value: String(index) }]) },
+  });
   return JSON.stringify(Object.values(instances)[0].Properties.UserData);
 };
 
@@ -61,19 +68,31 @@ describe('DbNodeFleet', () => {
         MetadataOptions: { HttpEndpoint: 'enabled', HttpTokens: 'required' },
         Monitoring: true,
         DisableApiTermination: true,
-        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LedgerKey'), 'Arn'] }, VolumeType: 'gp3' }) }],
+        BlockDeviceMappings: [
+          {
+            DeviceName: '/dev/xvda',
+            Ebs: Match.objectLike({ Encrypted: true, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LedgerKey'), 'Arn'] }, VolumeType: 'gp3' }),
+          },
+        ],
       });
     });
 
     test('the image is Amazon Linux 2023, resolved by EC2 at launch (no lookup, no replacement on a new AMI)', () => {
-      template.allResourcesProperties('AWS::EC2::Instance', { ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64' });
+      template.allResourcesProperties('AWS::EC2::Instance', {
+        ImageId: 'resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64',
+      });
       expect(Object.keys(template.toJSON().Parameters ?? {}).filter((p) => p !== 'BootstrapVersion')).toEqual([]);
     });
 
-    test('data volumes are gp3, encrypted with the key, retained, in their node\'s zone', () => {
+    test("data volumes are gp3, encrypted with the key, retained, in their node's zone", () => {
       template.allResources('AWS::EC2::Volume', {
         Properties: Match.objectLike({
-          VolumeType: 'gp3', Size: 100, Iops: 3000, Throughput: 125, Encrypted: true, AutoEnableIO: false,
+          VolumeType: 'gp3',
+          Size: 100,
+          Iops: 3000,
+          Throughput: 125,
+          Encrypted: true,
+          AutoEnableIO: false,
           KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LedgerKey'), 'Arn'] },
         }),
         DeletionPolicy: 'Retain',
@@ -98,24 +117,37 @@ describe('DbNodeFleet', () => {
     test('each volume is attached to its own node at /dev/sdf', () => {
       const attachments = Object.values(template.findResources('AWS::EC2::VolumeAttachment')).map((r) => r.Properties);
       expect(attachments.map((a) => a.Device)).toEqual(['/dev/sdf', '/dev/sdf', '/dev/sdf']);
-      expect(attachments.map((a) => [a.InstanceId.Ref.replace(/Instance.*/, ''), a.VolumeId.Ref.replace(/Data.*/, '')]))
-        .toEqual([['LedgerNode0', 'LedgerNode0'], ['LedgerNode1', 'LedgerNode1'], ['LedgerNode2', 'LedgerNode2']]);
+      expect(attachments.map((a) => [a.InstanceId.Ref.replace(/Instance.*/, ''), a.VolumeId.Ref.replace(/Data.*/, '')])).toEqual([
+        ['LedgerNode0', 'LedgerNode0'],
+        ['LedgerNode1', 'LedgerNode1'],
+        ['LedgerNode2', 'LedgerNode2'],
+      ]);
     });
 
     test('the security group admits the engine port from the VPC only', () => {
       template.hasResourceProperties('AWS::EC2::SecurityGroup', {
         GroupDescription: 'flavors S/Ledger: postgres from inside the VPC only',
-        SecurityGroupIngress: [{ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Net'), 'CidrBlock'] }, FromPort: 5432, ToPort: 5432, IpProtocol: 'tcp', Description: 'postgres clients in the VPC' }],
+        SecurityGroupIngress: [
+          {
+            CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Net'), 'CidrBlock'] },
+            FromPort: 5432,
+            ToPort: 5432,
+            IpProtocol: 'tcp',
+            Description: 'postgres clients in the VPC',
+          },
+        ],
       });
       expect(JSON.stringify(template.findResources('AWS::EC2::SecurityGroupIngress'))).not.toContain('0.0.0.0/0');
     });
 
-    test('the node role is least privilege: SSM core, read of this fleet\'s password, decrypt with the key', () => {
+    test("the node role is least privilege: SSM core, read of this fleet's password, decrypt with the key", () => {
       template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
         ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
       });
-      const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^LedgerRole') }] } }))[0].Properties.PolicyDocument.Statement;
+      const statements = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^LedgerRole') }] } }),
+      )[0].Properties.PolicyDocument.Statement;
       expect(statements.map((s: { Action: string }) => s.Action)).toEqual(['ssm:GetParameter', 'secretsmanager:GetSecretValue', 'kms:Decrypt']);
       expect(JSON.stringify(statements)).not.toContain('"*"');
     });
@@ -158,17 +190,26 @@ describe('DbNodeFleet', () => {
     });
   });
 
-  test('the same works with any VPC, e.g. a team\'s own with isolated subnets', () => {
+  test("the same works with any VPC, e.g. a team's own with isolated subnets", () => {
     const stack = new PinnedAzStack(testApp(), 'S', { env: { account: '333333333333', region: 'eu-central-1' } });
     const vpc = new ec2.Vpc(stack, 'Own', {
-      availabilityZones: ['eu-central-1a', 'eu-central-1b'], natGateways: 0,
+      availabilityZones: ['eu-central-1a', 'eu-central-1b'],
+      natGateways: 0,
       subnetConfiguration: [{ name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
-    new DbNodeFleet(stack, 'Orders', { vpc, engine: 'mysql', instanceType: 'r5b.2xlarge', nodes: 2, volume: { sizeGiB: 500, iops: 6000, throughputMiBps: 250 } });
+    new DbNodeFleet(stack, 'Orders', {
+      vpc,
+      engine: 'mysql',
+      instanceType: 'r5b.2xlarge',
+      nodes: 2,
+      volume: { sizeGiB: 500, iops: 6000, throughputMiBps: 250 },
+    });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::Instance', 2);
     template.allResourcesProperties('AWS::EC2::Volume', { Iops: 6000, Throughput: 250, Size: 500 });
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: [Match.objectLike({ FromPort: 3306, ToPort: 3306 }), Match.objectLike({ FromPort: 33060, ToPort: 33060 })] });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ FromPort: 3306, ToPort: 3306 }), Match.objectLike({ FromPort: 33060, ToPort: 33060 })],
+    });
   });
 
   test('a passed key encrypts volumes, root volumes and the secret; no key of its own is created', () => {
@@ -182,7 +223,9 @@ describe('DbNodeFleet', () => {
 
   test('a literal client CIDR reaches the security group and pg_hba', () => {
     const { template } = fleet({ clientCidr: '10.0.0.0/16', nodes: 1 });
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', { SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.0.0.0/16', FromPort: 5432 })] });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '10.0.0.0/16', FromPort: 5432 })],
+    });
     expect(userDataOf(template, 0)).toContain('host all all 10.0.0.0/16 scram-sha-256');
   });
 
@@ -199,7 +242,14 @@ describe('DbNodeFleet', () => {
     const { template } = fleet({ credentialsSecretName: 'teams/ledger/pg' });
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:us-east-1:333333333333:secret:teams/ledger/pg-??????' })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: 'arn:aws:secretsmanager:us-east-1:333333333333:secret:teams/ledger/pg-??????',
+          }),
+        ]),
+      },
     });
     expect(userDataOf(template, 0)).toContain('/aws/reference/secretsmanager/teams/ledger/pg');
   });
@@ -215,43 +265,62 @@ describe('DbNodeFleet', () => {
 
   test('a VPC without isolated subnets needs vpcSubnets', () => {
     const stack = new PinnedAzStack(testApp(), 'S', { env: { account: '333333333333', region: 'us-east-1' } });
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', vpcCidrBlock: '10.1.0.0/16', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-1'] });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-1',
+      vpcCidrBlock: '10.1.0.0/16',
+      availabilityZones: ['us-east-1a'],
+      privateSubnetIds: ['subnet-1'],
+    });
     const props = { vpc, engine: 'postgres' as const, instanceType: 'r5.large', nodes: 1, volume: { sizeGiB: 10 } };
     expect(() => new DbNodeFleet(stack, 'Ledger', props)).toThrow(
-      'DbNodeFleet S/Ledger: vpcSubnets: DB_SUBNETS_NONE: the VPC has no isolated subnets; pass vpcSubnets naming the subnets the database may use.');
+      'DbNodeFleet S/Ledger: vpcSubnets: DB_SUBNETS_NONE: the VPC has no isolated subnets; pass vpcSubnets naming the subnets the database may use.',
+    );
     expect(() => new DbNodeFleet(stack, 'Other', { ...props, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } })).not.toThrow();
   });
 
   test('nodes in one zone only earn a warning', () => {
     const { stack, network } = setup();
     const f = new DbNodeFleet(stack, 'Ledger', {
-      vpc: network.vpc, vpcSubnets: { subnetGroupName: 'Database', availabilityZones: ['us-east-1a'] },
-      engine: 'postgres', instanceType: 'r5.large', nodes: 2, volume: { sizeGiB: 10 },
+      vpc: network.vpc,
+      vpcSubnets: { subnetGroupName: 'Database', availabilityZones: ['us-east-1a'] },
+      engine: 'postgres',
+      instanceType: 'r5.large',
+      nodes: 2,
+      volume: { sizeGiB: 10 },
     });
     Annotations.fromStack(Stack.of(f)).hasWarning('/S/Ledger', Match.stringLikeRegexp('all 2 nodes are in us-east-1a'));
   });
 
   test('an R5 type without Nitro in-transit encryption earns a warning naming the r5n size; r5n and r5dn do not', () => {
     const { fleet: plain } = fleet({ instanceType: 'r5.2xlarge' });
-    Annotations.fromStack(Stack.of(plain)).hasWarning('/S/Ledger', Match.stringLikeRegexp('r5.2xlarge does not encrypt traffic between instances.*e.g. r5n.2xlarge'));
+    Annotations.fromStack(Stack.of(plain)).hasWarning(
+      '/S/Ledger',
+      Match.stringLikeRegexp('r5.2xlarge does not encrypt traffic between instances.*e.g. r5n.2xlarge'),
+    );
     for (const instanceType of ['r5n.large', 'r5dn.xlarge']) {
       const { fleet: encrypted } = fleet({ instanceType });
       expect(Annotations.fromStack(Stack.of(encrypted)).findWarning('/S/Ledger', Match.stringLikeRegexp('in-transit|encrypt traffic'))).toEqual([]);
     }
   });
 
-  describe('validation (the flavor model\'s rules, every problem at once)', () => {
+  describe("validation (the flavor model's rules, every problem at once)", () => {
     test.each(['m5.large', 'r6g.large', 'r5.huge', 'db.r5.large'])('instance type %s is refused', (instanceType) => {
       expect(problemsOf({ instanceType }).message).toBe(
-        `DbNodeFleet S/Ledger: instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType '${instanceType}' is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`);
+        `DbNodeFleet S/Ledger: instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType '${instanceType}' is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`,
+      );
     });
 
-    test.each(['r5.large', 'r5a.xlarge', 'r5b.2xlarge', 'r5d.4xlarge', 'r5n.12xlarge', 'r5dn.24xlarge', 'r5ad.metal'])('instance type %s is accepted', (instanceType) => {
-      expect(() => fleet({ instanceType, nodes: 1 })).not.toThrow();
-    });
+    test.each(['r5.large', 'r5a.xlarge', 'r5b.2xlarge', 'r5d.4xlarge', 'r5n.12xlarge', 'r5dn.24xlarge', 'r5ad.metal'])(
+      'instance type %s is accepted',
+      (instanceType) => {
+        expect(() => fleet({ instanceType, nodes: 1 })).not.toThrow();
+      },
+    );
 
     test.each([0, 16, 2.5])('nodes %s is refused', (nodes) => {
-      expect(problemsOf({ nodes }).message).toBe(`DbNodeFleet S/Ledger: nodes: FLAVOR_DB_NODES_INVALID: nodes must be an integer from 1 to 15, got ${nodes}.`);
+      expect(problemsOf({ nodes }).message).toBe(
+        `DbNodeFleet S/Ledger: nodes: FLAVOR_DB_NODES_INVALID: nodes must be an integer from 1 to 15, got ${nodes}.`,
+      );
     });
 
     test('volume size, IOPS and throughput out of gp3 bounds are all reported', () => {
@@ -265,12 +334,14 @@ describe('DbNodeFleet', () => {
 
     test('IOPS beyond 500 per GiB are refused with the size they need', () => {
       expect(problemsOf({ volume: { sizeGiB: 10, iops: 6000 } }).message).toBe(
-        'DbNodeFleet S/Ledger: volume.iops: FLAVOR_DB_IOPS_OUT_OF_RANGE: gp3 allows at most 500 IOPS per GiB: 6000 IOPS needs sizeGiB >= 12.');
+        'DbNodeFleet S/Ledger: volume.iops: FLAVOR_DB_IOPS_OUT_OF_RANGE: gp3 allows at most 500 IOPS per GiB: 6000 IOPS needs sizeGiB >= 12.',
+      );
     });
 
     test('an unknown engine is refused', () => {
       expect(problemsOf({ engine: 'oracle' as never }).message).toBe(
-        "DbNodeFleet S/Ledger: engine: FLAVOR_DB_ENGINE_UNSUPPORTED: engine 'oracle' is not available on ec2; use postgres or mysql or couchbase.");
+        "DbNodeFleet S/Ledger: engine: FLAVOR_DB_ENGINE_UNSUPPORTED: engine 'oracle' is not available on ec2; use postgres or mysql or couchbase.",
+      );
     });
 
     test('an unknown role is refused', () => {
@@ -283,7 +354,10 @@ describe('DbNodeFleet', () => {
     });
 
     test('several problems are reported together', () => {
-      expect(problemsOf({ instanceType: 'm5.large', nodes: 0 }).problems.map((p) => p.code)).toEqual(['FLAVOR_DB_INSTANCE_TYPE_INVALID', 'FLAVOR_DB_NODES_INVALID']);
+      expect(problemsOf({ instanceType: 'm5.large', nodes: 0 }).problems.map((p) => p.code)).toEqual([
+        'FLAVOR_DB_INSTANCE_TYPE_INVALID',
+        'FLAVOR_DB_NODES_INVALID',
+      ]);
     });
   });
 });

@@ -18,17 +18,22 @@ describe('ManagedDatabase.grantConnect', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('^App') }],
       PolicyDocument: {
-        Statement: [{
-          Action: 'rds-db:connect',
-          Effect: 'Allow',
-          Resource: {
-            'Fn::Join': ['', [
-              'arn:aws:rds-db:us-east-1:333333333333:dbuser:',
-              { 'Fn::GetAtt': [Match.stringLikeRegexp('^Reports'), 'DbiResourceId'] },
-              '/reporting_app',
-            ]],
+        Statement: [
+          {
+            Action: 'rds-db:connect',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:aws:rds-db:us-east-1:333333333333:dbuser:',
+                  { 'Fn::GetAtt': [Match.stringLikeRegexp('^Reports'), 'DbiResourceId'] },
+                  '/reporting_app',
+                ],
+              ],
+            },
           },
-        }],
+        ],
       },
     });
   });

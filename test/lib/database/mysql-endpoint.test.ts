@@ -11,9 +11,24 @@ import { testApp } from '../../helpers/cdk-app';
 function build(props: Partial<MysqlEndpointProps> = {}, engine: 'mysql' | 'postgres' = 'mysql') {
   const stack = new PinnedAzStack(testApp(), 'S', { env: { account: '333333333333', region: 'us-east-1' } });
   const network = new RegionalVpc(stack, 'Net');
-  const fleet = new DbNodeFleet(stack, 'Orders', { vpc: network.vpc, engine, instanceType: 'r5n.large', nodes: 3, volume: { sizeGiB: 100 }, clientCidr: network.cidr });
+  const fleet = new DbNodeFleet(stack, 'Orders', {
+    vpc: network.vpc,
+    engine,
+    instanceType: 'r5n.large',
+    nodes: 3,
+    volume: { sizeGiB: 100 },
+    clientCidr: network.cidr,
+  });
   const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' });
-  const endpoint = new MysqlEndpoint(stack, 'OrdersEndpoint', { fleet, vpc: network.vpc, clientCidr: network.cidr, zone, flavorName: 'mysql-x', databaseName: 'orders', ...props });
+  const endpoint = new MysqlEndpoint(stack, 'OrdersEndpoint', {
+    fleet,
+    vpc: network.vpc,
+    clientCidr: network.cidr,
+    zone,
+    flavorName: 'mysql-x',
+    databaseName: 'orders',
+    ...props,
+  });
   return { stack, fleet, endpoint, template: Template.fromStack(stack) };
 }
 
@@ -26,7 +41,8 @@ describe('MysqlEndpoint', () => {
     test('then one internal NLB in the isolated subnets, deletion-protected, behind its own security group', () => {
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
-        Type: 'network', Scheme: 'internal',
+        Type: 'network',
+        Scheme: 'internal',
         Subnets: [ref('NetDatabaseSubnet1'), ref('NetDatabaseSubnet2'), ref('NetDatabaseSubnet3')],
         SecurityGroups: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpointSecurityGroup'), 'GroupId'] }],
         LoadBalancerAttributes: Match.arrayWith([{ Key: 'deletion_protection.enabled', Value: 'true' }]),
@@ -35,9 +51,14 @@ describe('MysqlEndpoint', () => {
 
     test('then a TCP listener on 3306 (classic) and one on 33060 (X Protocol), each forwarding to its own target group', () => {
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 2);
-      for (const [port, group] of [[3306, 'OrdersEndpointClassicTargets'], [33060, 'OrdersEndpointXTargets']] as const) {
+      for (const [port, group] of [
+        [3306, 'OrdersEndpointClassicTargets'],
+        [33060, 'OrdersEndpointXTargets'],
+      ] as const) {
         template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-          Port: port, Protocol: 'TCP', DefaultActions: [{ Type: 'forward', TargetGroupArn: ref(group) }],
+          Port: port,
+          Protocol: 'TCP',
+          DefaultActions: [{ Type: 'forward', TargetGroupArn: ref(group) }],
         });
       }
     });
@@ -46,8 +67,14 @@ describe('MysqlEndpoint', () => {
       template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 2);
       for (const port of [3306, 33060]) {
         template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-          Port: port, Protocol: 'TCP', TargetType: 'instance', HealthCheckProtocol: 'TCP', HealthCheckPort: Match.absent(),
-          HealthCheckIntervalSeconds: 10, HealthyThresholdCount: 2, UnhealthyThresholdCount: 2,
+          Port: port,
+          Protocol: 'TCP',
+          TargetType: 'instance',
+          HealthCheckProtocol: 'TCP',
+          HealthCheckPort: Match.absent(),
+          HealthCheckIntervalSeconds: 10,
+          HealthyThresholdCount: 2,
+          UnhealthyThresholdCount: 2,
           Targets: [{ Id: ref('OrdersNode0Instance'), Port: port }],
           VpcId: ref('Net'),
         });
@@ -63,21 +90,36 @@ describe('MysqlEndpoint', () => {
         ],
       });
       type Egress = { Properties: { FromPort: number; DestinationSecurityGroupId: { 'Fn::GetAtt': [string, string] } } };
-      const egress = template.findResources('AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpointSecurityGroup'), 'GroupId'] } } }) as Record<string, Egress>;
-      expect(Object.values(egress).map((e): [number, string] => [e.Properties.FromPort, e.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0]]).sort((a, b) => a[0] - b[0]))
-        .toEqual([[3306, expect.stringMatching(/^OrdersSecurityGroup/)], [33060, expect.stringMatching(/^OrdersSecurityGroup/)]]);
+      const egress = template.findResources('AWS::EC2::SecurityGroupEgress', {
+        Properties: { GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpointSecurityGroup'), 'GroupId'] } },
+      }) as Record<string, Egress>;
+      expect(
+        Object.values(egress)
+          .map((e): [number, string] => [e.Properties.FromPort, e.Properties.DestinationSecurityGroupId['Fn::GetAtt'][0]])
+          .sort((a, b) => a[0] - b[0]),
+      ).toEqual([
+        [3306, expect.stringMatching(/^OrdersSecurityGroup/)],
+        [33060, expect.stringMatching(/^OrdersSecurityGroup/)],
+      ]);
     });
 
     test('then <db>.<region>.<flavor>.<zone> aliases the balancer in the flavor zone', () => {
       expect(endpoint.recordName).toBe('orders.us-east-1.mysql-x.flavors.example.com');
       template.hasResourceProperties('AWS::Route53::RecordSet', {
-        Name: 'orders.us-east-1.mysql-x.flavors.example.com.', Type: 'A', HostedZoneId: 'Z0000000000000EXAMPLE',
-        AliasTarget: { HostedZoneId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpoint'), 'CanonicalHostedZoneID'] }, DNSName: Match.anyValue() },
+        Name: 'orders.us-east-1.mysql-x.flavors.example.com.',
+        Type: 'A',
+        HostedZoneId: 'Z0000000000000EXAMPLE',
+        AliasTarget: {
+          HostedZoneId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrdersEndpoint'), 'CanonicalHostedZoneID'] },
+          DNSName: Match.anyValue(),
+        },
       });
     });
 
     test('then the template passes the residency rules for its region', () => {
-      expect(checkTemplateResidency(Template.fromStack(stack).toJSON(), { allowedRegions: ['us-east-1', 'ap-southeast-2'], region: 'us-east-1' })).toEqual([]);
+      expect(
+        checkTemplateResidency(Template.fromStack(stack).toJSON(), { allowedRegions: ['us-east-1', 'ap-southeast-2'], region: 'us-east-1' }),
+      ).toEqual([]);
     });
 
     test('then the fleet warns that MySQL 8.4 comes from the internet, which isolated subnets cannot reach', () => {
@@ -89,7 +131,8 @@ describe('MysqlEndpoint', () => {
     const { template } = build({ targets: 'all-nodes' });
     for (const port of [3306, 33060]) {
       template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-        Port: port, Targets: [0, 1, 2].map((i) => ({ Id: ref(`OrdersNode${i}Instance`), Port: port })),
+        Port: port,
+        Targets: [0, 1, 2].map((i) => ({ Id: ref(`OrdersNode${i}Instance`), Port: port })),
       });
     }
   });
@@ -101,11 +144,16 @@ describe('MysqlEndpoint', () => {
   });
 
   test('given a postgres fleet, a bad targets value and a zone without flavor name, then one error lists all three', () => {
-    expect(() => build({ targets: 'replicas' as never, flavorName: undefined }, 'postgres')).toThrow(new FlavorsError('MYSQL_ENDPOINT_INVALID', [
-      'MysqlEndpoint S/OrdersEndpoint: invalid props:',
-      "  fleet: engine 'postgres' has no X Protocol; MysqlEndpoint fronts 'mysql' fleets only.",
-      "  targets: 'replicas' must be 'primary' (the writer) or 'all-nodes' (read-only clients).",
-      "  flavorName: 'undefined' must be a kebab-case flavor name when zone is given (the record is <db>.<region>.<flavor>.<zone>).",
-    ].join('\n')));
+    expect(() => build({ targets: 'replicas' as never, flavorName: undefined }, 'postgres')).toThrow(
+      new FlavorsError(
+        'MYSQL_ENDPOINT_INVALID',
+        [
+          'MysqlEndpoint S/OrdersEndpoint: invalid props:',
+          "  fleet: engine 'postgres' has no X Protocol; MysqlEndpoint fronts 'mysql' fleets only.",
+          "  targets: 'replicas' must be 'primary' (the writer) or 'all-nodes' (read-only clients).",
+          "  flavorName: 'undefined' must be a kebab-case flavor name when zone is given (the record is <db>.<region>.<flavor>.<zone>).",
+        ].join('\n'),
+      ),
+    );
   });
 });

@@ -1,15 +1,25 @@
 import { DEPLOY_ENVIRONMENTS, deployMatrix } from '../../../lib/diff/deploy-matrix';
 import type { ResourceChange, StageDiff } from '../../../lib/diff/pr-diff';
 
-const change = (stack: string, logicalId: string, type: string, kind: ResourceChange['kind'], stateful: boolean): ResourceChange =>
-  ({ stack, logicalId, type, kind, stateful, properties: [] });
+const change = (stack: string, logicalId: string, type: string, kind: ResourceChange['kind'], stateful: boolean): ResourceChange => ({
+  stack,
+  logicalId,
+  type,
+  kind,
+  stateful,
+  properties: [],
+});
 
 const diffs: StageDiff[] = [
   { stage: 'global', status: 'changed', changes: [change('global-ap-southeast-1', 'LedgerVolume1', 'AWS::EC2::Volume', 'removed', true)] },
   { stage: 'us-australia', status: 'changed', changes: [change('us-australia-us-east-1', 'Sg', 'AWS::EC2::SecurityGroup', 'replaced', false)] },
   { stage: 'control-plane', status: 'unchanged', changes: [] },
 ];
-const stages = [{ stage: 'germany-belgium', region: 'eu-central-1' }, { stage: 'global', region: 'us-east-1' }, { stage: 'us-australia', region: 'us-east-1' }];
+const stages = [
+  { stage: 'germany-belgium', region: 'eu-central-1' },
+  { stage: 'global', region: 'us-east-1' },
+  { stage: 'us-australia', region: 'us-east-1' },
+];
 
 describe('deployMatrix', () => {
   const matrix = deployMatrix(diffs, stages, { stage: 'control-plane', region: 'us-east-1' });

@@ -1,7 +1,9 @@
 import { dangerousChanges, diffStack, diffStages, renderDiffMarkdown, topologyChanged, type StageTemplates } from '../../../lib/diff/pr-diff';
 
 const volume = (size: number) => ({
-  Resources: { LedgerData0: { Type: 'AWS::EC2::Volume', Properties: { AvailabilityZone: 'us-east-1a', Size: size, Encrypted: true }, DeletionPolicy: 'Retain' } },
+  Resources: {
+    LedgerData0: { Type: 'AWS::EC2::Volume', Properties: { AvailabilityZone: 'us-east-1a', Size: size, Encrypted: true }, DeletionPolicy: 'Retain' },
+  },
 });
 const database = (dbName: string) => ({
   Resources: { ReportsDb: { Type: 'AWS::RDS::DBInstance', Properties: { DBName: dbName, Engine: 'postgres' }, DeletionPolicy: 'Snapshot' } },
@@ -21,7 +23,10 @@ describe('diffStack', () => {
 
   test('a renamed logical id is a removal plus an addition', () => {
     const renamed = { Resources: { LedgerDataRenamed: volume(100).Resources.LedgerData0 } };
-    expect(diffStack('s', volume(100), renamed).map((c) => [c.logicalId, c.kind])).toEqual([['LedgerData0', 'removed'], ['LedgerDataRenamed', 'added']]);
+    expect(diffStack('s', volume(100), renamed).map((c) => [c.logicalId, c.kind])).toEqual([
+      ['LedgerData0', 'removed'],
+      ['LedgerDataRenamed', 'added'],
+    ]);
   });
 });
 
@@ -29,8 +34,17 @@ describe('diffStages and the Markdown summary', () => {
   const stage = (t: Record<string, unknown>): StageTemplates => new Map([['f-us-east-1', t]]);
 
   test('stateful replacements are called out above the table', () => {
-    const diffs = diffStages(new Map([['f', stage(database('a'))]]), new Map([['f', stage(database('b'))], ['g', stage(volume(10))]]));
-    expect(diffs.map((d) => [d.stage, d.status])).toEqual([['f', 'changed'], ['g', 'added']]);
+    const diffs = diffStages(
+      new Map([['f', stage(database('a'))]]),
+      new Map([
+        ['f', stage(database('b'))],
+        ['g', stage(volume(10))],
+      ]),
+    );
+    expect(diffs.map((d) => [d.stage, d.status])).toEqual([
+      ['f', 'changed'],
+      ['g', 'added'],
+    ]);
     expect(dangerousChanges(diffs).map((c) => c.logicalId)).toEqual(['ReportsDb']);
     const md = renderDiffMarkdown(diffs, 'origin/main');
     expect(md).toContain('> - **replaced** `AWS::RDS::DBInstance` `ReportsDb` in `f-us-east-1` (because of DBName)');
@@ -45,7 +59,16 @@ describe('diffStages and the Markdown summary', () => {
   });
 
   test('Given a database change and a flavor without one, when pictures are given, then only the changed topology is shown below the table', () => {
-    const diffs = diffStages(new Map([['f', stage(database('a'))], ['h', stage(volume(1))]]), new Map([['f', stage(database('b'))], ['h', stage(volume(1))]]));
+    const diffs = diffStages(
+      new Map([
+        ['f', stage(database('a'))],
+        ['h', stage(volume(1))],
+      ]),
+      new Map([
+        ['f', stage(database('b'))],
+        ['h', stage(volume(1))],
+      ]),
+    );
     expect(diffs.filter(topologyChanged).map((d) => d.stage)).toEqual(['f']);
     const md = renderDiffMarkdown(diffs, 'main', [{ flavor: 'f', mermaid: 'flowchart LR\n  a --> b\n', image: 'pictures/f.svg' }]);
     expect(md).toContain('### Topology after this change');

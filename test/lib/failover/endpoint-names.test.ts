@@ -1,5 +1,9 @@
 import {
-  failoverChainName, failoverChainSetIdentifier, failoverSetIdentifier, flavorEndpointName, regionalEndpointName,
+  failoverChainName,
+  failoverChainSetIdentifier,
+  failoverSetIdentifier,
+  flavorEndpointName,
+  regionalEndpointName,
 } from '../../../lib/failover/endpoint-names';
 
 describe('endpoint names shared by RegionalFailover and the failover tool', () => {

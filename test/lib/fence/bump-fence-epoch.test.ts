@@ -37,7 +37,13 @@ describe('bumpFenceEpoch', () => {
 
   test('Given epoch 5, When asked for 4, Then nothing changes and the higher epoch is reported', async () => {
     await bumpFenceEpoch(pool, SPACE, 5, REGION_A);
-    await expect(bumpFenceEpoch(pool, SPACE, 4, REGION_B)).resolves.toEqual({ spaceId: SPACE, epoch: 5, homeRegion: REGION_A, previousEpoch: 5, changed: false });
+    await expect(bumpFenceEpoch(pool, SPACE, 4, REGION_B)).resolves.toEqual({
+      spaceId: SPACE,
+      epoch: 5,
+      homeRegion: REGION_A,
+      previousEpoch: 5,
+      changed: false,
+    });
     expect(await row()).toEqual({ epoch: 5, home_region: REGION_A });
   });
 
@@ -61,9 +67,13 @@ describe('bumpFenceEpoch', () => {
     const fence = new SpaceWriteFence({ pool, region: REGION_A, trust: t.trust });
     const order: string[] = [];
     let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
     let started!: () => void;
-    const inside = new Promise<void>((r) => { started = r; });
+    const inside = new Promise<void>((r) => {
+      started = r;
+    });
     const write = fence.write(await t.mint({ region: REGION_A, epoch: 1 }), async (client, claims) => {
       await debit(1)(client, claims);
       started();
@@ -92,7 +102,10 @@ describe('bumpFenceEpoch', () => {
           // Each write holds the fence for a few milliseconds and touches no shared row, so the writes overlap all the time.
           await fence.write(token, async (client, claims) => {
             await client.query('SELECT pg_sleep(0.003)');
-            await client.query('INSERT INTO debits (space_id, amount, epoch, at) VALUES ($1, 1, $2, clock_timestamp())', [claims.space, claims.epoch]);
+            await client.query('INSERT INTO debits (space_id, amount, epoch, at) VALUES ($1, 1, $2, clock_timestamp())', [
+              claims.space,
+              claims.epoch,
+            ]);
           });
           committed += 1;
         } catch (err) {

@@ -41,17 +41,22 @@ export async function invariants(from: Side, to: Side): Promise<string[]> {
   for (const bal of [...a.balance, ...b.balance]) if (bal < 0) problems.push(`negative balance ${bal}`);
   for (const d of a.debits) {
     if (Number(d.epoch) !== from.epoch) problems.push(`source committed a debit at epoch ${d.epoch}`);
-    if (Number(a.fencedAt?.epoch) > from.epoch && d.at >= a.fencedAt.fenced_at) problems.push(`epoch-${d.epoch} debit committed at ${d.at.toISOString()}, after the source's bump at ${a.fencedAt.fenced_at.toISOString()}`);
+    if (Number(a.fencedAt?.epoch) > from.epoch && d.at >= a.fencedAt.fenced_at)
+      problems.push(`epoch-${d.epoch} debit committed at ${d.at.toISOString()}, after the source's bump at ${a.fencedAt.fenced_at.toISOString()}`);
   }
   for (const d of b.debits) {
     if (Number(d.epoch) !== to.epoch) problems.push(`target committed a debit at epoch ${d.epoch}`);
-    if (!b.fencedAt || d.at <= b.fencedAt.fenced_at) problems.push(`epoch-${d.epoch} debit committed at ${d.at.toISOString()}, before the target's bump`);
+    if (!b.fencedAt || d.at <= b.fencedAt.fenced_at)
+      problems.push(`epoch-${d.epoch} debit committed at ${d.at.toISOString()}, before the target's bump`);
   }
   return problems;
 }
 
 export const schedule = fc.record({
-  debits: fc.array(fc.record({ toTarget: fc.boolean(), delayMs: fc.integer({ min: 0, max: 40 }), holdMs: fc.integer({ min: 0, max: 3 }) }), { minLength: DEBITS, maxLength: DEBITS }),
+  debits: fc.array(fc.record({ toTarget: fc.boolean(), delayMs: fc.integer({ min: 0, max: 40 }), holdMs: fc.integer({ min: 0, max: 3 }) }), {
+    minLength: DEBITS,
+    maxLength: DEBITS,
+  }),
   switchAtMs: fc.integer({ min: 0, max: 30 }),
   copyPauseMs: fc.integer({ min: 0, max: 5 }),
 });
@@ -65,11 +70,15 @@ export async function race(s: Schedule, from: Side, to: Side, move: () => Promis
     await sleep(d.delayMs);
     const side = d.toTarget ? to : from;
     try {
-      await side.fence.write(side.token, async (client, claims) => {
-        const left = await debit(AMOUNT)(client, claims);
-        if (d.holdMs > 0) await sleep(d.holdMs);
-        return left;
-      }, { space: SPACE });
+      await side.fence.write(
+        side.token,
+        async (client, claims) => {
+          const left = await debit(AMOUNT)(client, claims);
+          if (d.holdMs > 0) await sleep(d.holdMs);
+          return left;
+        },
+        { space: SPACE },
+      );
       accepted += 1;
     } catch (err) {
       const code = err instanceof FenceError ? err.code : err instanceof InsufficientFunds ? 'INSUFFICIENT_FUNDS' : undefined;
@@ -85,6 +94,8 @@ export async function race(s: Schedule, from: Side, to: Side, move: () => Promis
 export async function copyBalance(from: Pool, to: Pool, pauseMs: number): Promise<void> {
   const { rows } = await from.query<{ balance: string }>('SELECT balance FROM accounts WHERE space_id = $1', [SPACE]);
   await sleep(pauseMs);
-  await to.query('INSERT INTO accounts (space_id, balance) VALUES ($1, $2) ON CONFLICT (space_id) DO UPDATE SET balance = EXCLUDED.balance', [SPACE, rows[0].balance]);
+  await to.query('INSERT INTO accounts (space_id, balance) VALUES ($1, $2) ON CONFLICT (space_id) DO UPDATE SET balance = EXCLUDED.balance', [
+    SPACE,
+    rows[0].balance,
+  ]);
 }
-

@@ -4,7 +4,12 @@ import * as path from 'path';
 
 test('Given the fence entry point, When it is bundled, Then neither aws-cdk-lib, constructs nor the AWS SDK is part of it', async () => {
   const out = await build({
-    entryPoints: [path.join(__dirname, '../../../lib/fence/index.ts')], bundle: true, write: false, platform: 'node', metafile: true, logLevel: 'silent',
+    entryPoints: [path.join(__dirname, '../../../lib/fence/index.ts')],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    metafile: true,
+    logLevel: 'silent',
     external: ['pg', 'pg-native'],
   });
   const inputs = Object.keys(out.metafile.inputs);

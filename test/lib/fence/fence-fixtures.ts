@@ -28,8 +28,15 @@ export async function tokens(flavor = FLAVOR): Promise<Tokens> {
       const now = Math.floor(Date.now() / 1000);
       const signer = await delegated.keyFor(now, now + 300);
       const { token } = await issueFlavorToken(signer, {
-        issuer: 'flavors-lookup', audience: `https://${region}.${tokenFlavor}.flavors.example.com`, subject: 'teller-7',
-        space, flavor: tokenFlavor, region, epoch, ttlSeconds: 300, now: Math.floor(Date.now() / 1000),
+        issuer: 'flavors-lookup',
+        audience: `https://${region}.${tokenFlavor}.flavors.example.com`,
+        subject: 'teller-7',
+        space,
+        flavor: tokenFlavor,
+        region,
+        epoch,
+        ttlSeconds: 300,
+        now: Math.floor(Date.now() / 1000),
       });
       return token;
     },
@@ -51,9 +58,16 @@ export class InsufficientFunds extends Error {}
 /** A debit as a service writes it: refuse (and roll back) when the balance cannot cover it. */
 export function debit(amount: number) {
   return async (client: import('pg').PoolClient, claims: { space: string; epoch: number }): Promise<number> => {
-    const out = await client.query<{ balance: string }>('UPDATE accounts SET balance = balance - $2 WHERE space_id = $1 AND balance >= $2 RETURNING balance', [claims.space, amount]);
+    const out = await client.query<{ balance: string }>(
+      'UPDATE accounts SET balance = balance - $2 WHERE space_id = $1 AND balance >= $2 RETURNING balance',
+      [claims.space, amount],
+    );
     if (out.rowCount === 0) throw new InsufficientFunds(`balance of ${claims.space} below ${amount}`);
-    await client.query('INSERT INTO debits (space_id, amount, epoch, at) VALUES ($1, $2, $3, clock_timestamp())', [claims.space, amount, claims.epoch]);
+    await client.query('INSERT INTO debits (space_id, amount, epoch, at) VALUES ($1, $2, $3, clock_timestamp())', [
+      claims.space,
+      amount,
+      claims.epoch,
+    ]);
     return Number(out.rows[0].balance);
   };
 }
@@ -62,5 +76,10 @@ export function debit(amount: number) {
 export async function resetLedger(pool: Pool, balance: number, fence?: { epoch: number; home: string }): Promise<void> {
   await pool.query(`TRUNCATE debits; DELETE FROM accounts; DELETE FROM flavors_fence;`);
   await pool.query('INSERT INTO accounts (space_id, balance) VALUES ($1, $2)', [SPACE, balance]);
-  if (fence) await pool.query('INSERT INTO flavors_fence (space_id, epoch, home_region, fenced_at) VALUES ($1, $2, $3, clock_timestamp())', [SPACE, fence.epoch, fence.home]);
+  if (fence)
+    await pool.query('INSERT INTO flavors_fence (space_id, epoch, home_region, fenced_at) VALUES ($1, $2, $3, clock_timestamp())', [
+      SPACE,
+      fence.epoch,
+      fence.home,
+    ]);
 }

@@ -29,11 +29,17 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-beforeEach(() => { handled = []; });
-
-const call = (path: string, token?: string, method = 'POST') => fetch(`${base}${path}`, {
-  method, redirect: 'manual', headers: token ? { authorization: `Bearer ${token}` } : {}, ...(method === 'POST' ? { body: '{"amount":60}' } : {}),
+beforeEach(() => {
+  handled = [];
 });
+
+const call = (path: string, token?: string, method = 'POST') =>
+  fetch(`${base}${path}`, {
+    method,
+    redirect: 'manual',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    ...(method === 'POST' ? { body: '{"amount":60}' } : {}),
+  });
 
 describe('foreignRegionGuard', () => {
   test('Given a valid token homed in another region, When it reaches this region, Then 307 to the home endpoint with path and query, and the handler does not run', async () => {
@@ -41,7 +47,11 @@ describe('foreignRegionGuard', () => {
     expect(res.status).toBe(307);
     expect(res.headers.get('location')).toBe('https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({ error: 'FENCE_WRONG_REGION', message: 'space s-alpha is homed in ap-southeast-2; repeat the request at https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42.' });
+    expect(await res.json()).toEqual({
+      error: 'FENCE_WRONG_REGION',
+      message:
+        'space s-alpha is homed in ap-southeast-2; repeat the request at https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42.',
+    });
     expect(handled).toEqual([]);
   });
 
@@ -67,7 +77,12 @@ describe('foreignRegionGuard', () => {
   });
 
   test('Given a verifier that fails unexpectedly, When a request arrives, Then the error goes to next and the handler does not run', async () => {
-    const guard = foreignRegionGuard({ region: REGION_A, verify: () => { throw new Error('JWKS endpoint down'); } });
+    const guard = foreignRegionGuard({
+      region: REGION_A,
+      verify: () => {
+        throw new Error('JWKS endpoint down');
+      },
+    });
     const next = jest.fn();
     const res = { writeHead: jest.fn(), end: jest.fn() } as unknown as http.ServerResponse;
     guard({ headers: { authorization: 'Bearer x' }, url: '/' } as http.IncomingMessage, res, next);

@@ -13,7 +13,9 @@ const FILE = path.join(ROOT, 'migrations', 'ledger', '0004_flavors_fence.sql');
 
 describe('the fence migration', () => {
   let pg: EmbeddedPg;
-  beforeAll(async () => { pg = await startPg({ databases: ['ledger'] }); });
+  beforeAll(async () => {
+    pg = await startPg({ databases: ['ledger'] });
+  });
   afterAll(async () => pg.stop());
 
   test('Given migrations/ledger, When read, Then the fence migration is FENCE_DDL after its two header lines', () => {
@@ -26,7 +28,12 @@ describe('the fence migration', () => {
     const client = new Client({ connectionString: pg.url('ledger') });
     await client.connect();
     try {
-      const applied = await applyMigrations(client, loadMigrations(path.join(ROOT, 'migrations'), 'ledger'), { database: 'ledger', flavor: 'global' }, () => {});
+      const applied = await applyMigrations(
+        client,
+        loadMigrations(path.join(ROOT, 'migrations'), 'ledger'),
+        { database: 'ledger', flavor: 'global' },
+        () => {},
+      );
       expect(applied.map((a) => a.migration.name)).toContain('0004_flavors_fence.sql');
     } finally {
       await client.end();
@@ -35,7 +42,9 @@ describe('the fence migration', () => {
     try {
       await installFence(pool);
       await bumpFenceEpoch(pool, 's-alpha', 4, 'ap-southeast-2');
-      expect(await pg.query('ledger', 'SELECT space_id, epoch::int AS epoch, home_region FROM flavors_fence')).toEqual([{ space_id: 's-alpha', epoch: 4, home_region: 'ap-southeast-2' }]);
+      expect(await pg.query('ledger', 'SELECT space_id, epoch::int AS epoch, home_region FROM flavors_fence')).toEqual([
+        { space_id: 's-alpha', epoch: 4, home_region: 'ap-southeast-2' },
+      ]);
     } finally {
       await pool.end();
     }

@@ -28,7 +28,11 @@ afterAll(async () => {
 
 beforeEach(() => resetLedger(pool, 100, { epoch: 2, home: REGION_A }));
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof FenceError ? e.code : `not a FenceError: ${String(e)}`));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (e: unknown) => (e instanceof FenceError ? e.code : `not a FenceError: ${String(e)}`),
+  );
 const balance = async () => Number((await pool.query('SELECT balance FROM accounts')).rows[0].balance);
 
 describe('SpaceWriteFence.write', () => {
@@ -72,12 +76,14 @@ describe('SpaceWriteFence.write', () => {
     expect(work).not.toHaveBeenCalled();
   });
 
-  test("Given a callback that writes and then throws, When it runs, Then its own error reaches the caller and everything rolls back", async () => {
+  test('Given a callback that writes and then throws, When it runs, Then its own error reaches the caller and everything rolls back', async () => {
     const boom = new Error('payment provider said no');
-    await expect(fence.write(await t.mint({ region: REGION_A, epoch: 2 }), async (client, claims) => {
-      await debit(60)(client, claims);
-      throw boom;
-    })).rejects.toBe(boom);
+    await expect(
+      fence.write(await t.mint({ region: REGION_A, epoch: 2 }), async (client, claims) => {
+        await debit(60)(client, claims);
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
     expect(await balance()).toBe(100);
     expect((await pool.query('SELECT count(*)::int AS n FROM debits')).rows[0].n).toBe(0);
   });
@@ -102,14 +108,18 @@ describe('SpaceWriteFence.write', () => {
     const bare = new Pool({ connectionString: pg.url('bare'), max: 1 });
     try {
       const f = new SpaceWriteFence({ pool: bare, region: REGION_A, trust: t.trust });
-      await expect(f.write(await t.mint({ region: REGION_A, epoch: 2 }), () => Promise.resolve(1))).rejects.toThrow('flavors_fence does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.');
+      await expect(f.write(await t.mint({ region: REGION_A, epoch: 2 }), () => Promise.resolve(1))).rejects.toThrow(
+        'flavors_fence does not exist in this database; run installFence(pool) or apply its migration (FENCE_DDL) first.',
+      );
     } finally {
       await bare.end();
     }
   });
 
   test('Given no verify and no trust, When a fence is made, Then one FENCE_BAD_INPUT names both options', () => {
-    expect(() => new SpaceWriteFence({ pool, region: '' })).toThrow('SpaceWriteFence: region must be the region this service runs in (e.g. us-east-1); pass verify (a token verifier) or trust ({ flavor, jwks }) to verify flavor tokens.');
+    expect(() => new SpaceWriteFence({ pool, region: '' })).toThrow(
+      'SpaceWriteFence: region must be the region this service runs in (e.g. us-east-1); pass verify (a token verifier) or trust ({ flavor, jwks }) to verify flavor tokens.',
+    );
   });
 
   test('Given an injected verify, When it writes, Then its claims are checked against the row like a flavor token', async () => {
@@ -139,7 +149,9 @@ describe('flavorTokenVerifier', () => {
 
 describe('flavors_fence table', () => {
   test('Given a row at epoch 2, When anything updates it to a lower epoch, Then the database refuses', async () => {
-    await expect(pool.query('UPDATE flavors_fence SET epoch = 1')).rejects.toThrow('flavors_fence: the epoch of space s-alpha may not go down from 2 to 1');
+    await expect(pool.query('UPDATE flavors_fence SET epoch = 1')).rejects.toThrow(
+      'flavors_fence: the epoch of space s-alpha may not go down from 2 to 1',
+    );
   });
 
   test('Given the DDL text, When it is applied twice as a migration would, Then it succeeds both times', async () => {

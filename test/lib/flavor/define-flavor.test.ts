@@ -7,7 +7,10 @@ describe('defineFlavor', () => {
     const flavor = defineFlavor({
       name: 'us-australia',
       residency: { countries: ['US', 'AU'] },
-      regions: [{ region: 'ap-southeast-2', role: 'fallback' }, { region: 'us-east-1', role: 'primary' }],
+      regions: [
+        { region: 'ap-southeast-2', role: 'fallback' },
+        { region: 'us-east-1', role: 'primary' },
+      ],
     });
     expect(flavor.primaryRegion).toBe('us-east-1');
     expect(flavor.fallbackRegions).toEqual(['ap-southeast-2']);

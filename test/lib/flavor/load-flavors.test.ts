@@ -26,7 +26,9 @@ describe('loading flavor files', () => {
 
   test('a problem prints as file: path: CODE: message', () => {
     const { problems } = loadFlavorFile(path.join(FIXTURES, 'flavors', 'region-duplicate.ts'));
-    expect(formatProblem({ ...problems[0], file: 'x.ts' })).toBe('x.ts: regions[1].region: FLAVOR_REGION_DUPLICATE: us-east-1 is listed twice; list each region once.');
+    expect(formatProblem({ ...problems[0], file: 'x.ts' })).toBe(
+      'x.ts: regions[1].region: FLAVOR_REGION_DUPLICATE: us-east-1 is listed twice; list each region once.',
+    );
   });
 
   test('warnings are marked as such and do not drop the flavor', () => {

@@ -12,7 +12,16 @@ describe('toPlainData', () => {
 
   test('never calls a getter, and reports it at its path', () => {
     let calls = 0;
-    const { value, problems } = toPlainData({ regions: [{ get region() { calls++; return 'us-east-1'; } }] });
+    const { value, problems } = toPlainData({
+      regions: [
+        {
+          get region() {
+            calls++;
+            return 'us-east-1';
+          },
+        },
+      ],
+    });
     expect(calls).toBe(0);
     expect(problems).toEqual([expect.objectContaining({ code: 'FLAVOR_FIELD_NOT_DATA', path: 'regions[0].region' })]);
     expect((value as { regions: Record<string, unknown>[] }).regions[0]).not.toHaveProperty('region');
@@ -38,7 +47,9 @@ describe('toPlainData', () => {
   });
 
   test('limits at their bound are accepted', () => {
-    expect(toPlainData({ s: 'x'.repeat(PLAIN_DATA_LIMITS.maxStringLength), l: new Array(PLAIN_DATA_LIMITS.maxEntries).fill(0) }).problems).toEqual([]);
+    expect(toPlainData({ s: 'x'.repeat(PLAIN_DATA_LIMITS.maxStringLength), l: new Array(PLAIN_DATA_LIMITS.maxEntries).fill(0) }).problems).toEqual(
+      [],
+    );
   });
 
   test('deep nesting and huge totals are bounded', () => {

@@ -45,25 +45,36 @@ describe('resolvePolicy', () => {
   });
 
   test('widening at the space level fails naming both levels', () => {
-    expect(() => resolvePolicy(global, [
-      { level: 'client', id: 'acme', policy: { regions: ['eu-west-1'] } },
-      { level: 'space', id: 'payments', policy: { regions: ['eu-west-1', 'us-east-1'] } },
-    ])).toThrow(new PolicyError([{
-      code: 'POLICY_REGION_WIDENS', path: 'space payments.regions', severity: 'error',
-      message: 'space payments allows us-east-1, which client acme does not allow (eu-west-1); a space may only narrow residency.',
-    }]));
+    expect(() =>
+      resolvePolicy(global, [
+        { level: 'client', id: 'acme', policy: { regions: ['eu-west-1'] } },
+        { level: 'space', id: 'payments', policy: { regions: ['eu-west-1', 'us-east-1'] } },
+      ]),
+    ).toThrow(
+      new PolicyError([
+        {
+          code: 'POLICY_REGION_WIDENS',
+          path: 'space payments.regions',
+          severity: 'error',
+          message: 'space payments allows us-east-1, which client acme does not allow (eu-west-1); a space may only narrow residency.',
+        },
+      ]),
+    );
   });
 
   test('a region outside the flavor is widening even when the client set nothing', () => {
-    expect(() => resolvePolicy(global, [
-      { level: 'client', id: 'acme' },
-      { level: 'space', id: 's1', policy: { regions: ['eu-central-1'] } },
-    ])).toThrow('space s1 allows eu-central-1, which client acme does not allow');
+    expect(() =>
+      resolvePolicy(global, [
+        { level: 'client', id: 'acme' },
+        { level: 'space', id: 's1', policy: { regions: ['eu-central-1'] } },
+      ]),
+    ).toThrow('space s1 allows eu-central-1, which client acme does not allow');
   });
 
   test('a country outside the level above is widening', () => {
-    expect(() => resolvePolicy(global, [{ level: 'client', id: 'acme', policy: { countries: ['DE'] } }]))
-      .toThrow('client acme allows DE, which flavor global does not allow (US, IE, SG); a client may only narrow residency.');
+    expect(() => resolvePolicy(global, [{ level: 'client', id: 'acme', policy: { countries: ['DE'] } }])).toThrow(
+      'client acme allows DE, which flavor global does not allow (US, IE, SG); a client may only narrow residency.',
+    );
   });
 
   test('safety can only be strengthened: fewer snapshots, rarer snapshots and automatic-after-manual all fail, together', () => {
@@ -82,30 +93,41 @@ describe('resolvePolicy', () => {
   });
 
   test('strengthening is applied: more snapshots, shorter interval, manual DNS', () => {
-    const policy = resolvePolicy(global, [{ level: 'client', id: 'acme', policy: { backupRetain: 100, backupIntervalHours: 1, dnsFailover: 'manual' } }]);
+    const policy = resolvePolicy(global, [
+      { level: 'client', id: 'acme', policy: { backupRetain: 100, backupIntervalHours: 1, dnsFailover: 'manual' } },
+    ]);
     expect([policy.backupRetain, policy.backupIntervalHours, policy.dnsFailover]).toEqual([100, 1, 'manual']);
   });
 
   test('narrowing to nothing is an error', () => {
-    expect(() => resolvePolicy(global, [{ level: 'client', id: 'acme', policy: { countries: ['IE'] } }, { level: 'space', id: 's', policy: { countries: ['SG'] } }]))
-      .toThrow(/POLICY_COUNTRY_WIDENS|leaves no region/);
+    expect(() =>
+      resolvePolicy(global, [
+        { level: 'client', id: 'acme', policy: { countries: ['IE'] } },
+        { level: 'space', id: 's', policy: { countries: ['SG'] } },
+      ]),
+    ).toThrow(/POLICY_COUNTRY_WIDENS|leaves no region/);
   });
 
   test('property: any accepted chain yields regions that are a subset of every level above, with home inside', () => {
     const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
     const subset = fc.subarray(regions, { minLength: 1 });
-    fc.assert(fc.property(subset, subset, (client, space) => {
-      let policy;
-      try {
-        policy = resolvePolicy(global, [{ level: 'client', id: 'c', policy: { regions: client } }, { level: 'space', id: 's', policy: { regions: space } }]);
-      } catch {
-        // Rejected only when the space names a region the client dropped.
-        expect(space.some((r) => !client.includes(r))).toBe(true);
-        return;
-      }
-      expect(policy.regions.every((r) => client.includes(r) && space.includes(r))).toBe(true);
-      expect(policy.regions).toContain(policy.homeRegion);
-      expect(policy.fallbacks).not.toContain(policy.homeRegion);
-    }));
+    fc.assert(
+      fc.property(subset, subset, (client, space) => {
+        let policy;
+        try {
+          policy = resolvePolicy(global, [
+            { level: 'client', id: 'c', policy: { regions: client } },
+            { level: 'space', id: 's', policy: { regions: space } },
+          ]);
+        } catch {
+          // Rejected only when the space names a region the client dropped.
+          expect(space.some((r) => !client.includes(r))).toBe(true);
+          return;
+        }
+        expect(policy.regions.every((r) => client.includes(r) && space.includes(r))).toBe(true);
+        expect(policy.regions).toContain(policy.homeRegion);
+        expect(policy.fallbacks).not.toContain(policy.homeRegion);
+      }),
+    );
   });
 });

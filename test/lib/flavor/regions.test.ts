@@ -17,8 +17,14 @@ describe('region catalog', () => {
   });
 
   test.each([
-    ['eu-central-1', 'DE'], ['eu-west-1', 'IE'], ['ap-southeast-2', 'AU'], ['ap-southeast-4', 'AU'],
-    ['us-east-1', 'US'], ['il-central-1', 'IL'], ['eu-central-2', 'CH'], ['ca-west-1', 'CA'],
+    ['eu-central-1', 'DE'],
+    ['eu-west-1', 'IE'],
+    ['ap-southeast-2', 'AU'],
+    ['ap-southeast-4', 'AU'],
+    ['us-east-1', 'US'],
+    ['il-central-1', 'IL'],
+    ['eu-central-2', 'CH'],
+    ['ca-west-1', 'CA'],
   ])('%s is in %s', (region, country) => {
     expect(regionInfo(region)?.country).toBe(country);
   });

@@ -13,13 +13,20 @@ const REGIONS = "regions: [{ region: 'us-east-1', role: 'primary' }, { region: '
 describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', () => {
   let result: LoadResult;
   let seconds: number;
-  const errorsOf = (name: string) => result.problems.filter((p) => p.file === path.join(HOSTILE, name) && p.severity === 'error').map((p) => [p.path, p.code]);
+  const errorsOf = (name: string) =>
+    result.problems.filter((p) => p.file === path.join(HOSTILE, name) && p.severity === 'error').map((p) => [p.path, p.code]);
 
   beforeAll(() => {
     // Given the whole corpus, loaded as one batch (one child process, restarted after the file that ends it)
     fs.rmSync('/tmp/flavors-hostile-writes-file', { force: true });
     const started = Date.now();
-    result = loadFlavorFiles(fs.readdirSync(HOSTILE).filter((f) => f.endsWith('.ts')).sort().map((f) => path.join(HOSTILE, f)));
+    result = loadFlavorFiles(
+      fs
+        .readdirSync(HOSTILE)
+        .filter((f) => f.endsWith('.ts'))
+        .sort()
+        .map((f) => path.join(HOSTILE, f)),
+    );
     seconds = (Date.now() - started) / 1000;
   });
 
@@ -39,7 +46,13 @@ describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', 
     ['region-govcloud.ts', [['backup.copyTo[0]', 'FLAVOR_REGION_OTHER_PARTITION']]],
     ['number-huge.ts', [['databases.ledger.nodes', 'FLAVOR_DB_NODES_INVALID']]],
     ['number-negative.ts', [['backup.retain', 'FLAVOR_BACKUP_RETAIN_INVALID']]],
-    ['number-nan.ts', [['databases.ledger.volume.sizeGiB', 'FLAVOR_DB_VOLUME_SIZE_INVALID'], ['databases.ledger.volume.iops', 'FLAVOR_DB_IOPS_OUT_OF_RANGE']]],
+    [
+      'number-nan.ts',
+      [
+        ['databases.ledger.volume.sizeGiB', 'FLAVOR_DB_VOLUME_SIZE_INVALID'],
+        ['databases.ledger.volume.iops', 'FLAVOR_DB_IOPS_OUT_OF_RANGE'],
+      ],
+    ],
     ['string-10mb.ts', [['description', 'FLAVOR_FIELD_TOO_LARGE']]],
     ['getter-throws.ts', [['regions[0].region', 'FLAVOR_FIELD_NOT_DATA']]],
     ['getter-lies.ts', [['regions[0].region', 'FLAVOR_FIELD_NOT_DATA']]],
@@ -61,8 +74,9 @@ describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', 
       expect(p.message.length).toBeLessThan(400);
       expect(p.message).toMatch(/^[\x20-\x7e…]+$/);
     }
-    expect(result.problems.find((p) => p.code === 'FLAVOR_REGION_LOOKALIKE')!.message)
-      .toBe("'eu-\\u0441entral-1' contains non-ASCII characters and only looks like 'eu-central-1'; type region names in plain ASCII.");
+    expect(result.problems.find((p) => p.code === 'FLAVOR_REGION_LOOKALIKE')!.message).toBe(
+      "'eu-\\u0441entral-1' contains non-ASCII characters and only looks like 'eu-central-1'; type region names in plain ASCII.",
+    );
   });
 
   test('nothing a file did at import reached this process or the disk', () => {
@@ -79,7 +93,10 @@ describe('a flavor file reaching the network at import', () => {
   let dir: string;
 
   beforeAll(async () => {
-    server = net.createServer((socket) => { connections++; socket.destroy(); });
+    server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as net.AddressInfo).port;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-net-'));
@@ -91,15 +108,21 @@ describe('a flavor file reaching the network at import', () => {
 
   test.each([
     ['by import, then waiting for the answer', `import * as http from 'http';\nhttp.get('http://127.0.0.1:${'PORT'}/');`],
-    ['by escaping its realm to the loader process, then spinning until the socket connects', `declare const require: any;
+    [
+      'by escaping its realm to the loader process, then spinning until the socket connects',
+      `declare const require: any;
 const net = require.constructor('return process')().getBuiltinModule('net');
 let connected = false;
 try { net.connect(PORT, '127.0.0.1').on('connect', () => { connected = true; }); } catch { /* pretend nothing happened */ }
-const until = Date.now() + 60000; while (!connected && Date.now() < until) { /* wait */ }`],
+const until = Date.now() + 60000; while (!connected && Date.now() < until) { /* wait */ }`,
+    ],
   ])('%s: refused, reported, and no connection is made, without hanging validate', (_how, body) => {
     // Given a flavor file that talks to a server we run on 127.0.0.1
     const file = path.join(dir, 'talker.ts');
-    fs.writeFileSync(file, `import { defineFlavor } from '${LIB}';\n${body.replace('PORT', String(port))}\nexport default defineFlavor({ name: 'talker', residency: 'global', ${REGIONS} });\n`);
+    fs.writeFileSync(
+      file,
+      `import { defineFlavor } from '${LIB}';\n${body.replace('PORT', String(port))}\nexport default defineFlavor({ name: 'talker', residency: 'global', ${REGIONS} });\n`,
+    );
     // When it is loaded
     const started = Date.now();
     const { flavor, problems } = loadFlavorFile(file);
@@ -116,13 +139,19 @@ describe('what the sandbox still allows', () => {
     // Given a flavor folder with a shared helper, as teams write them (files starting with _ are helpers)
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-ok-'));
     try {
-      fs.writeFileSync(path.join(dir, '_regions.ts'), `export const PAIR = [{ region: 'us-east-1', role: 'primary' as const }, { region: 'ap-southeast-2', role: 'fallback' as const }];\n`);
-      fs.writeFileSync(path.join(dir, 'paired.ts'), `import * as path from 'path';
+      fs.writeFileSync(
+        path.join(dir, '_regions.ts'),
+        `export const PAIR = [{ region: 'us-east-1', role: 'primary' as const }, { region: 'ap-southeast-2', role: 'fallback' as const }];\n`,
+      );
+      fs.writeFileSync(
+        path.join(dir, 'paired.ts'),
+        `import * as path from 'path';
 import { format } from 'node:util';
 import { defineFlavor } from '${LIB}';
 import { PAIR } from './_regions';
 export default defineFlavor({ name: path.basename('x/paired'), description: format('%s regions', PAIR.length), residency: { countries: ['US', 'AU'] }, regions: PAIR });
-`);
+`,
+      );
       // When it is loaded
       const { flavor, problems } = loadFlavorFile(path.join(dir, 'paired.ts'));
       // Then it is a flavor, validated in this process

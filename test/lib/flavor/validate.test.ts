@@ -24,13 +24,18 @@ function fixtures(): { file: string; code: string; with?: string }[] {
 const valid = {
   name: 'us-australia',
   residency: { countries: ['US', 'AU'] },
-  regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
+  regions: [
+    { region: 'us-east-1', role: 'primary' },
+    { region: 'ap-southeast-2', role: 'fallback' },
+  ],
 };
 
 describe('validation codes', () => {
   test('every code the model can emit has a fixture in test/fixtures', () => {
-    const source = fs.readdirSync(path.join(__dirname, '..', '..', '..', 'lib', 'flavor'))
-      .map((f) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'lib', 'flavor', f), 'utf-8')).join('\n');
+    const source = fs
+      .readdirSync(path.join(__dirname, '..', '..', '..', 'lib', 'flavor'))
+      .map((f) => fs.readFileSync(path.join(__dirname, '..', '..', '..', 'lib', 'flavor', f), 'utf-8'))
+      .join('\n');
     const codes = new Set([...source.matchAll(/'(FLAVOR_[A-Z_]+)'/g)].map((m) => m[1]));
     const covered = new Set(fixtures().map((f) => f.code));
     // A path that does not exist needs no fixture file: it is tested in load-flavors.test.ts.
@@ -42,7 +47,11 @@ describe('validation codes', () => {
   // Every fixture loads in one batch (one sandbox process); a cross-file fixture loads with the file it conflicts with.
   let batch: LoadResult;
   beforeAll(() => {
-    batch = loadFlavorFiles(fixtures().filter((f) => !f.with).map((f) => f.file));
+    batch = loadFlavorFiles(
+      fixtures()
+        .filter((f) => !f.with)
+        .map((f) => f.file),
+    );
   });
 
   test.each(fixtures().map((f) => [path.relative(FIXTURES, f.file), f.code, f.file, f.with]))('%s reports %s', (_name, code, file, other) => {
@@ -66,7 +75,10 @@ describe('validateFlavorSpec', () => {
     const problems = validateFlavorSpec({
       name: 'Bad Name',
       residency: { countries: ['DE'] },
-      regions: [{ region: 'us-east-1', role: 'fallback' }, { region: 'mars-1', role: 'fallback' }],
+      regions: [
+        { region: 'us-east-1', role: 'fallback' },
+        { region: 'mars-1', role: 'fallback' },
+      ],
       backup: { intervalHours: 5 },
     });
     expect(problems.map((p) => [p.code, p.path])).toEqual([
@@ -79,7 +91,13 @@ describe('validateFlavorSpec', () => {
   });
 
   test('region outside residency names the region, its country and the residency', () => {
-    const [problem] = validateFlavorSpec({ ...valid, regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'eu-west-1', role: 'fallback' }] });
+    const [problem] = validateFlavorSpec({
+      ...valid,
+      regions: [
+        { region: 'us-east-1', role: 'primary' },
+        { region: 'eu-west-1', role: 'fallback' },
+      ],
+    });
     expect(problem).toEqual({
       code: 'FLAVOR_REGION_OUTSIDE_RESIDENCY',
       path: 'regions[1].region',
@@ -89,29 +107,55 @@ describe('validateFlavorSpec', () => {
   });
 
   test('a single-region flavor is a warning, not an error', () => {
-    const problems = validateFlavorSpec({ name: 'germany-belgium', residency: { countries: ['DE', 'BE'] }, regions: [{ region: 'eu-central-1', role: 'primary' }] });
+    const problems = validateFlavorSpec({
+      name: 'germany-belgium',
+      residency: { countries: ['DE', 'BE'] },
+      regions: [{ region: 'eu-central-1', role: 'primary' }],
+    });
     expect(problems).toEqual([expect.objectContaining({ code: 'FLAVOR_SINGLE_REGION', severity: 'warning' })]);
   });
 
   test('residency is judged by country, not by name prefix: il-central-1 is not in the EU', () => {
-    const problems = validateFlavorSpec({ ...valid, residency: { countries: ['DE', 'FR'] }, regions: [{ region: 'eu-west-3', role: 'primary' }, { region: 'il-central-1', role: 'fallback' }] });
+    const problems = validateFlavorSpec({
+      ...valid,
+      residency: { countries: ['DE', 'FR'] },
+      regions: [
+        { region: 'eu-west-3', role: 'primary' },
+        { region: 'il-central-1', role: 'fallback' },
+      ],
+    });
     expect(problems.map((p) => p.code)).toEqual(['FLAVOR_REGION_OUTSIDE_RESIDENCY']);
   });
 
   test.each([
-    [1, true], [2, true], [3, true], [4, true], [6, true], [8, true], [12, true], [24, true],
-    [5, false], [0, false], [48, false], [1.5, false],
+    [1, true],
+    [2, true],
+    [3, true],
+    [4, true],
+    [6, true],
+    [8, true],
+    [12, true],
+    [24, true],
+    [5, false],
+    [0, false],
+    [48, false],
+    [1.5, false],
   ])('backup interval %p h is accepted: %p', (intervalHours, ok) => {
     const codes = validateFlavorSpec({ ...valid, backup: { intervalHours } }).map((p) => p.code);
     expect(codes.includes('FLAVOR_BACKUP_INTERVAL_UNSUPPORTED')).toBe(!ok);
   });
 
-  test.each(['r5.large', 'r5.xlarge', 'r5.24xlarge', 'r5b.2xlarge', 'r5d.metal', 'r5dn.4xlarge', 'r5ad.large', 'r5n.16xlarge'])('%s is an R5 type', (instanceType) => {
-    expect(validateEc2Database({ engine: 'postgres', instanceType, nodes: 1, volume: { sizeGiB: 10 } })).toEqual([]);
-  });
+  test.each(['r5.large', 'r5.xlarge', 'r5.24xlarge', 'r5b.2xlarge', 'r5d.metal', 'r5dn.4xlarge', 'r5ad.large', 'r5n.16xlarge'])(
+    '%s is an R5 type',
+    (instanceType) => {
+      expect(validateEc2Database({ engine: 'postgres', instanceType, nodes: 1, volume: { sizeGiB: 10 } })).toEqual([]);
+    },
+  );
 
   test.each(['m5.large', 'r6g.large', 'r5.huge', 'db.r5.large', 'r5', ''])('%p is not an R5 type', (instanceType) => {
-    expect(validateEc2Database({ engine: 'postgres', instanceType, nodes: 1, volume: { sizeGiB: 10 } }).map((p) => p.code)).toEqual(['FLAVOR_DB_INSTANCE_TYPE_INVALID']);
+    expect(validateEc2Database({ engine: 'postgres', instanceType, nodes: 1, volume: { sizeGiB: 10 } }).map((p) => p.code)).toEqual([
+      'FLAVOR_DB_INSTANCE_TYPE_INVALID',
+    ]);
   });
 
   test.each([
@@ -133,13 +177,22 @@ describe('validateFlavorSpec', () => {
   });
 
   test('validateEc2Database prefixes paths so construct props errors name the prop', () => {
-    expect(validateEc2Database({ engine: 'postgres', instanceType: 'r5.large', nodes: 0, volume: { sizeGiB: 10 } }, 'Ledger')[0].path).toBe('Ledger.nodes');
+    expect(validateEc2Database({ engine: 'postgres', instanceType: 'r5.large', nodes: 0, volume: { sizeGiB: 10 } }, 'Ledger')[0].path).toBe(
+      'Ledger.nodes',
+    );
   });
 
   test('copyTo more than three regions is refused (DLM limit)', () => {
     const problems = validateFlavorSpec({
-      ...valid, residency: 'global',
-      regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'us-west-2', role: 'fallback' }, { region: 'eu-west-1', role: 'fallback' }, { region: 'eu-west-2', role: 'fallback' }, { region: 'ap-southeast-1', role: 'fallback' }],
+      ...valid,
+      residency: 'global',
+      regions: [
+        { region: 'us-east-1', role: 'primary' },
+        { region: 'us-west-2', role: 'fallback' },
+        { region: 'eu-west-1', role: 'fallback' },
+        { region: 'eu-west-2', role: 'fallback' },
+        { region: 'ap-southeast-1', role: 'fallback' },
+      ],
       backup: { copyTo: ['us-west-2', 'eu-west-1', 'eu-west-2', 'ap-southeast-1'] },
     });
     expect(problems.map((p) => p.code)).toEqual(['FLAVOR_BACKUP_TOO_MANY_COPY_REGIONS']);

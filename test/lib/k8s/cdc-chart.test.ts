@@ -4,9 +4,16 @@ import { cdcNames, regionalKafkaBootstrap } from '../../../lib/k8s/cdc-names';
 
 function synth(region: string, peerRegions: string[]) {
   const chart = new CdcChart(Testing.app(), 'cdc', {
-    flavor: 'us-australia', region, primaryRegion: 'us-east-1', peerRegions,
-    databases: [{ name: 'content', dbname: 'app' }, { name: 'ledgerArchive', dbname: 'ledgerArchive' }],
-    kafkaBootstrap: (r) => regionalKafkaBootstrap(r, 'us-australia'), connectImage: `1.dkr.ecr.${region}.amazonaws.com/connect:x`,
+    flavor: 'us-australia',
+    region,
+    primaryRegion: 'us-east-1',
+    peerRegions,
+    databases: [
+      { name: 'content', dbname: 'app' },
+      { name: 'ledgerArchive', dbname: 'ledgerArchive' },
+    ],
+    kafkaBootstrap: (r) => regionalKafkaBootstrap(r, 'us-australia'),
+    connectImage: `1.dkr.ecr.${region}.amazonaws.com/connect:x`,
   });
   const manifests = Testing.synth(chart);
   return { chart, of: (kind: string) => manifests.filter((m) => m.kind === kind) };
@@ -15,10 +22,19 @@ function synth(region: string, peerRegions: string[]) {
 describe('CdcChart', () => {
   test('Given the primary region, Then Kafka Connect with the Debezium plugin writes only to the in-region Kafka', () => {
     const [connect] = synth('us-east-1', ['ap-southeast-2']).of('KafkaConnect');
-    expect(connect.metadata).toEqual(expect.objectContaining({ name: 'us-australia-cdc', namespace: 'flavor-us-australia', annotations: { 'strimzi.io/use-connector-resources': 'true' } }));
+    expect(connect.metadata).toEqual(
+      expect.objectContaining({
+        name: 'us-australia-cdc',
+        namespace: 'flavor-us-australia',
+        annotations: { 'strimzi.io/use-connector-resources': 'true' },
+      }),
+    );
     expect(connect.spec.bootstrapServers).toBe('kafka-bootstrap.us-east-1.us-australia.kafka.flavors.internal:9093');
     expect(connect.spec.build.plugins[0].artifacts[0].url).toMatch(/debezium-connector-postgres-2\.7\.3\.Final-plugin\.tar\.gz$/);
-    expect(connect.spec.externalConfiguration.volumes.map((v: { name: string }) => v.name)).toEqual(['content-cdc-credentials', 'ledger-archive-cdc-credentials']);
+    expect(connect.spec.externalConfiguration.volumes.map((v: { name: string }) => v.name)).toEqual([
+      'content-cdc-credentials',
+      'ledger-archive-cdc-credentials',
+    ]);
   });
 
   test('Given a database, Then its connector uses pgoutput and the publication, slot and topic prefix of cdcNames, reading the in-region service', () => {
@@ -26,15 +42,29 @@ describe('CdcChart', () => {
     expect(connectors.map((c) => c.metadata.name)).toEqual(['content-cdc', 'ledger-archive-cdc']);
     const names = cdcNames('us-australia', 'us-east-1', 'ledgerArchive');
     expect(connectors[1].metadata.labels['strimzi.io/cluster']).toBe('us-australia-cdc');
-    expect(connectors[1].spec).toEqual(expect.objectContaining({ class: 'io.debezium.connector.postgresql.PostgresConnector', tasksMax: 1, state: 'running' }));
-    expect(connectors[1].spec.config).toEqual(expect.objectContaining({
-      'plugin.name': 'pgoutput', 'publication.name': names.publication, 'slot.name': names.slot, 'publication.autocreate.mode': 'disabled',
-      'topic.prefix': 'us-australia.us-east-1.ledgerArchive', 'database.hostname': 'ledger-archive-rw.us-east-1.us-australia.db.flavors.internal', 'database.dbname': 'ledgerArchive',
-    }));
-    expect(names).toEqual({ connector: 'ledger-archive-cdc', topicPrefix: 'us-australia.us-east-1.ledgerArchive', publication: 'flavors_cdc_us_australia_us_east_1_ledgerarchive', slot: 'flavors_cdc_us_australia_us_east_1_ledgerarchive' });
+    expect(connectors[1].spec).toEqual(
+      expect.objectContaining({ class: 'io.debezium.connector.postgresql.PostgresConnector', tasksMax: 1, state: 'running' }),
+    );
+    expect(connectors[1].spec.config).toEqual(
+      expect.objectContaining({
+        'plugin.name': 'pgoutput',
+        'publication.name': names.publication,
+        'slot.name': names.slot,
+        'publication.autocreate.mode': 'disabled',
+        'topic.prefix': 'us-australia.us-east-1.ledgerArchive',
+        'database.hostname': 'ledger-archive-rw.us-east-1.us-australia.db.flavors.internal',
+        'database.dbname': 'ledgerArchive',
+      }),
+    );
+    expect(names).toEqual({
+      connector: 'ledger-archive-cdc',
+      topicPrefix: 'us-australia.us-east-1.ledgerArchive',
+      publication: 'flavors_cdc_us_australia_us_east_1_ledgerarchive',
+      slot: 'flavors_cdc_us_australia_us_east_1_ledgerarchive',
+    });
   });
 
-  test('Given a fallback region, Then its connectors wait stopped (its database is a standby) and MirrorMaker 2 pulls the primary\'s topics in', () => {
+  test("Given a fallback region, Then its connectors wait stopped (its database is a standby) and MirrorMaker 2 pulls the primary's topics in", () => {
     const { of } = synth('ap-southeast-2', ['us-east-1']);
     expect(of('KafkaConnector').map((c) => c.spec.state)).toEqual(['stopped', 'stopped']);
     const [mirror] = of('KafkaMirrorMaker2');
@@ -43,7 +73,9 @@ describe('CdcChart', () => {
       ['ap-southeast-2', 'kafka-bootstrap.ap-southeast-2.us-australia.kafka.flavors.internal:9093'],
       ['us-east-1', 'kafka-bootstrap.us-east-1.us-australia.kafka.flavors.internal:9093'],
     ]);
-    expect(mirror.spec.mirrors).toEqual([expect.objectContaining({ sourceCluster: 'us-east-1', targetCluster: 'ap-southeast-2', topicsPattern: 'us-australia\\.us-east-1\\..*' })]);
+    expect(mirror.spec.mirrors).toEqual([
+      expect.objectContaining({ sourceCluster: 'us-east-1', targetCluster: 'ap-southeast-2', topicsPattern: 'us-australia\\.us-east-1\\..*' }),
+    ]);
   });
 
   test('Given a single-region flavor, Then no MirrorMaker 2', () => {

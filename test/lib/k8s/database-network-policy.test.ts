@@ -19,7 +19,12 @@ describe('databaseNetworkPolicy', () => {
     expect(np.spec.ingress).toEqual([
       { from: [{ podSelector: { matchLabels: { 'flavors.io/database-client': 'content' } } }], ports: [port(5432)] },
       {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } } }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'cnpg-system' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } },
+          },
+        ],
         ports: [port(8000), port(5432)],
       },
       { from: [{ podSelector: { matchLabels: { 'cnpg.io/cluster': 'content' } } }], ports: [port(8000), port(5432)] },
@@ -36,8 +41,15 @@ describe('databaseNetworkPolicy', () => {
 
   test('Given a PostgresClusterChart, Then its manifest set includes the policy for its cluster', () => {
     const chart = new PostgresClusterChart(Testing.app(), 'db', {
-      flavor: 'f', database: 'contentArchive', region: 'us-east-1', primaryRegion: 'us-east-1', instances: 3, storageGiB: 10,
-      storageClassName: 'sc', snapshotClassName: 'snap', backupIntervalHours: 4,
+      flavor: 'f',
+      database: 'contentArchive',
+      region: 'us-east-1',
+      primaryRegion: 'us-east-1',
+      instances: 3,
+      storageGiB: 10,
+      storageClassName: 'sc',
+      snapshotClassName: 'snap',
+      backupIntervalHours: 4,
     });
     const np = Testing.synth(chart).find((m) => m.kind === 'NetworkPolicy');
     expect(np.metadata.namespace).toBe('flavor-f');

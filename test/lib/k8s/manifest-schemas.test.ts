@@ -10,13 +10,22 @@ import global from '../../../flavors/global';
 import usAustralia from '../../../flavors/us-australia';
 import { ROOT } from '../../helpers/run-cli';
 
-interface ModelResult { kind: string; name: string; ok: boolean | null; error?: string }
+interface ModelResult {
+  kind: string;
+  name: string;
+  ok: boolean | null;
+  error?: string;
+}
 
 /** Validates manifests with kubernetes-models in a node child process (ESM-only package). */
 function validateWithModels(manifests: readonly unknown[], dir: string, file: string): ModelResult[] {
   const input = path.join(dir, file);
   fs.writeFileSync(input, JSON.stringify(manifests));
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'helpers', 'validate-k8s.mjs'), input], { cwd: ROOT, encoding: 'utf-8', timeout: 30000 });
+  const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'helpers', 'validate-k8s.mjs'), input], {
+    cwd: ROOT,
+    encoding: 'utf-8',
+    timeout: 30000,
+  });
   if (run.status !== 0) throw new Error(run.stderr);
   return JSON.parse(run.stdout) as ModelResult[];
 }
@@ -25,17 +34,27 @@ const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 // Everything `flavors k8s synth` writes for the repository's flavors, with cross-region CIDRs set so
 // the optional NetworkPolicy rule is covered too.
-const manifests: K8sManifest[] = [germanyBelgium, global, usAustralia].flatMap((flavor) => [...flavorManifestApps({
-  flavor, account: '111111111111', outdir: '/unused',
-  clusterCidrs: { 'us-east-1': '10.1.0.0/16', 'eu-west-1': '10.2.0.0/16', 'ap-southeast-1': '10.3.0.0/16', 'ap-southeast-2': '10.4.0.0/16' },
-}).values()].flatMap(appManifests));
+const manifests: K8sManifest[] = [germanyBelgium, global, usAustralia].flatMap((flavor) =>
+  [
+    ...flavorManifestApps({
+      flavor,
+      account: '111111111111',
+      outdir: '/unused',
+      clusterCidrs: { 'us-east-1': '10.1.0.0/16', 'eu-west-1': '10.2.0.0/16', 'ap-southeast-1': '10.3.0.0/16', 'ap-southeast-2': '10.4.0.0/16' },
+    }).values(),
+  ].flatMap(appManifests),
+);
 const validateCrd = crdValidator();
 let dir: string;
 let results: ModelResult[];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-schemas-'));
-  results = validateWithModels(manifests.filter((m) => !validateCrd(m).known), dir, 'core.json');
+  results = validateWithModels(
+    manifests.filter((m) => !validateCrd(m).known),
+    dir,
+    'core.json',
+  );
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -43,7 +62,16 @@ const kindsOf = (list: readonly { kind: string }[]) => [...new Set(list.map((m) 
 
 describe('manifest schemas', () => {
   test('Given every synthesized manifest, Then each kind is covered by a schema', () => {
-    expect(kindsOf(manifests)).toEqual(['Cluster', 'KafkaConnect', 'KafkaConnector', 'KafkaMirrorMaker2', 'NetworkPolicy', 'ScheduledBackup', 'StorageClass', 'VolumeSnapshotClass']);
+    expect(kindsOf(manifests)).toEqual([
+      'Cluster',
+      'KafkaConnect',
+      'KafkaConnector',
+      'KafkaMirrorMaker2',
+      'NetworkPolicy',
+      'ScheduledBackup',
+      'StorageClass',
+      'VolumeSnapshotClass',
+    ]);
     expect(results.filter((r) => r.ok === null)).toEqual([]);
   });
 
@@ -71,26 +99,127 @@ describe('manifest schemas', () => {
     const storage = clone(manifests.find((m) => m.kind === 'StorageClass')!) as unknown as Record<string, unknown>;
     storage.allowVolumeExpansion = 'yes';
     const broken = validateWithModels([policy, storage], dir, 'broken.json');
-    expect(broken.map((r) => [r.kind, r.ok])).toEqual([['NetworkPolicy', false], ['StorageClass', false]]);
+    expect(broken.map((r) => [r.kind, r.ok])).toEqual([
+      ['NetworkPolicy', false],
+      ['StorageClass', false],
+    ]);
     expect(broken[0].error).toContain('/spec/ingress/0/ports/0/port');
   });
 
   const first = (kind: string) => clone(manifests.find((m) => m.kind === kind)!) as unknown as Record<string, Record<string, unknown>>;
   test.each<[string, string, (m: Record<string, Record<string, unknown>>) => void, RegExp]>([
-    ['Cluster', 'wrong type', (m) => { m.spec.instances = '3'; }, /\/spec\/instances must be integer/],
-    ['Cluster', 'unknown field', (m) => { m.spec.instancess = 3; }, /must NOT have additional properties \(instancess\)/],
-    ['Cluster', 'missing required', (m) => { delete m.spec.storage; }, /must have required property 'storage'/],
-    ['Cluster', 'bad enum', (m) => { (m.spec.affinity as Record<string, unknown>).podAntiAffinityType = 'always'; }, /podAntiAffinityType must be equal to one of the allowed values/],
-    ['ScheduledBackup', 'five-field cron', (m) => { m.spec.schedule = '0 */4 * * *'; }, /\/spec\/schedule must match pattern/],
-    ['VolumeSnapshotClass', 'namespaced', (m) => { m.metadata.namespace = 'x'; }, /must NOT have additional properties \(namespace\)/],
-    ['VolumeSnapshotClass', 'bad deletion policy', (m) => { m.deletionPolicy = 'Keep' as unknown as Record<string, unknown>; }, /deletionPolicy must be equal to one of the allowed values/],
-    ['KafkaConnect', 'missing bootstrap', (m) => { delete m.spec.bootstrapServers; }, /must have required property 'bootstrapServers'/],
-    ['KafkaConnect', 'wrong type', (m) => { m.spec.replicas = 'two'; }, /\/spec\/replicas must be integer/],
-    ['KafkaConnector', 'connector.class in config', (m) => { (m.spec.config as Record<string, unknown>)['connector.class'] = 'x'; }, /\/spec\/config must NOT be valid/],
-    ['KafkaConnector', 'bad state', (m) => { m.spec.state = 'off'; }, /\/spec\/state must be equal to one of the allowed values/],
-    ['KafkaConnector', 'no cluster label', (m) => { m.metadata.labels = {}; }, /must have required property 'strimzi.io\/cluster'/],
-    ['KafkaMirrorMaker2', 'unknown field', (m) => { m.spec.target = {}; }, /must NOT have additional properties \(target\)/],
-    ['KafkaMirrorMaker2', 'mirror without target', (m) => { delete (m.spec.mirrors as Record<string, unknown>[])[0].targetCluster; }, /must have required property 'targetCluster'/],
+    [
+      'Cluster',
+      'wrong type',
+      (m) => {
+        m.spec.instances = '3';
+      },
+      /\/spec\/instances must be integer/,
+    ],
+    [
+      'Cluster',
+      'unknown field',
+      (m) => {
+        m.spec.instancess = 3;
+      },
+      /must NOT have additional properties \(instancess\)/,
+    ],
+    [
+      'Cluster',
+      'missing required',
+      (m) => {
+        delete m.spec.storage;
+      },
+      /must have required property 'storage'/,
+    ],
+    [
+      'Cluster',
+      'bad enum',
+      (m) => {
+        (m.spec.affinity as Record<string, unknown>).podAntiAffinityType = 'always';
+      },
+      /podAntiAffinityType must be equal to one of the allowed values/,
+    ],
+    [
+      'ScheduledBackup',
+      'five-field cron',
+      (m) => {
+        m.spec.schedule = '0 */4 * * *';
+      },
+      /\/spec\/schedule must match pattern/,
+    ],
+    [
+      'VolumeSnapshotClass',
+      'namespaced',
+      (m) => {
+        m.metadata.namespace = 'x';
+      },
+      /must NOT have additional properties \(namespace\)/,
+    ],
+    [
+      'VolumeSnapshotClass',
+      'bad deletion policy',
+      (m) => {
+        m.deletionPolicy = 'Keep' as unknown as Record<string, unknown>;
+      },
+      /deletionPolicy must be equal to one of the allowed values/,
+    ],
+    [
+      'KafkaConnect',
+      'missing bootstrap',
+      (m) => {
+        delete m.spec.bootstrapServers;
+      },
+      /must have required property 'bootstrapServers'/,
+    ],
+    [
+      'KafkaConnect',
+      'wrong type',
+      (m) => {
+        m.spec.replicas = 'two';
+      },
+      /\/spec\/replicas must be integer/,
+    ],
+    [
+      'KafkaConnector',
+      'connector.class in config',
+      (m) => {
+        (m.spec.config as Record<string, unknown>)['connector.class'] = 'x';
+      },
+      /\/spec\/config must NOT be valid/,
+    ],
+    [
+      'KafkaConnector',
+      'bad state',
+      (m) => {
+        m.spec.state = 'off';
+      },
+      /\/spec\/state must be equal to one of the allowed values/,
+    ],
+    [
+      'KafkaConnector',
+      'no cluster label',
+      (m) => {
+        m.metadata.labels = {};
+      },
+      /must have required property 'strimzi.io\/cluster'/,
+    ],
+    [
+      'KafkaMirrorMaker2',
+      'unknown field',
+      (m) => {
+        m.spec.target = {};
+      },
+      /must NOT have additional properties \(target\)/,
+    ],
+    [
+      'KafkaMirrorMaker2',
+      'mirror without target',
+      (m) => {
+        delete (m.spec.mirrors as Record<string, unknown>[])[0].targetCluster;
+      },
+      /must have required property 'targetCluster'/,
+    ],
   ])('Given a %s with %s, Then its schema rejects it', (kind, _what, breakIt, message) => {
     const manifest = first(kind);
     expect(validateCrd(manifest)).toEqual({ known: true, errors: [] });

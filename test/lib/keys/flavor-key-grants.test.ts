@@ -20,7 +20,9 @@ describe('FlavorKey.grantEncryptDecrypt', () => {
     const key = new FlavorKey(stack, 'Key', { flavor: FLAVOR });
     key.grantEncryptDecrypt(role(stack));
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: ENCRYPT_DECRYPT, Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } }] },
+      PolicyDocument: {
+        Statement: [{ Action: ENCRYPT_DECRYPT, Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } }],
+      },
     });
   });
 
@@ -29,23 +31,28 @@ describe('FlavorKey.grantEncryptDecrypt', () => {
     const key = new FlavorKey(stack, 'Key', { flavor: FLAVOR, primaryKeyArn: `arn:aws:kms:us-east-1:333333333333:key/${KEY_ID}` });
     key.grantEncryptDecrypt(role(stack));
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: ENCRYPT_DECRYPT, Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } }] },
+      PolicyDocument: {
+        Statement: [{ Action: ENCRYPT_DECRYPT, Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } }],
+      },
     });
   });
 });
 
 describe('FlavorKey.fromKeyAttributes', () => {
-  test('Given another team\'s stack in a flavor region, When it imports the key and grants, Then the grant names the key of that region', () => {
+  test("Given another team's stack in a flavor region, When it imports the key and grants, Then the grant names the key of that region", () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: '333333333333', region: 'ap-southeast-2' } });
     const key = FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: KEY_ID });
     expect(key.keyArn).toBe(`arn:aws:kms:ap-southeast-2:333333333333:key/${KEY_ID}`);
     key.grantEncryptDecrypt(role(stack));
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: [{
-          Action: ENCRYPT_DECRYPT, Effect: 'Allow',
-          Resource: `arn:aws:kms:ap-southeast-2:333333333333:key/${KEY_ID}`,
-        }],
+        Statement: [
+          {
+            Action: ENCRYPT_DECRYPT,
+            Effect: 'Allow',
+            Resource: `arn:aws:kms:ap-southeast-2:333333333333:key/${KEY_ID}`,
+          },
+        ],
       },
     });
   });
@@ -54,13 +61,16 @@ describe('FlavorKey.fromKeyAttributes', () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: '333333333333', region: 'eu-west-1' } });
     expect(thrownBy(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: KEY_ID }))).toMatchObject({
       code: 'KEY_REGION_OUTSIDE_FLAVOR',
-      message: "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
+      message:
+        "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
     });
   });
 
   test('Given a region-agnostic stack and a single-Region key id, When imported, Then both problems are named', () => {
     const stack = new Stack(testApp(), 'Team');
-    expect(thrownBy(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }))).toMatchObject({
+    expect(
+      thrownBy(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: '1234abcd-12ab-34cd-56ef-1234567890ab' })),
+    ).toMatchObject({
       code: 'KEY_REGION_UNRESOLVED',
       message: [
         "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_UNRESOLVED: the stack has no explicit region; give it an env with one of the flavor's regions.",
@@ -72,6 +82,8 @@ describe('FlavorKey.fromKeyAttributes', () => {
   test('Given a key id token (a cross-stack reference), When imported, Then it is accepted and the ARN carries it', () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: '333333333333', region: 'us-east-1' } });
     const imported: kms.IKey = FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: Fn.importValue('FlavorKeyId') });
-    expect(stack.resolve(imported.keyArn)).toEqual({ 'Fn::Join': ['', ['arn:aws:kms:us-east-1:333333333333:key/', { 'Fn::ImportValue': 'FlavorKeyId' }]] });
+    expect(stack.resolve(imported.keyArn)).toEqual({
+      'Fn::Join': ['', ['arn:aws:kms:us-east-1:333333333333:key/', { 'Fn::ImportValue': 'FlavorKeyId' }]],
+    });
   });
 });

@@ -38,11 +38,18 @@ describe('FlavorKey in the primary region', () => {
   });
 
   test('is aliased alias/flavors/<flavor>', () => {
-    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/flavors/us-australia', TargetKeyId: { Ref: Match.stringLikeRegexp('^Key') } });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/flavors/us-australia',
+      TargetKeyId: { Ref: Match.stringLikeRegexp('^Key') },
+    });
   });
 
   test('lets the account administer it and data services of the flavor regions use it', () => {
-    const via = ['us-east-1', 'ap-southeast-2'].flatMap((r) => [`ec2.${r}.amazonaws.com`, `rds.${r}.amazonaws.com`, `secretsmanager.${r}.amazonaws.com`]);
+    const via = ['us-east-1', 'ap-southeast-2'].flatMap((r) => [
+      `ec2.${r}.amazonaws.com`,
+      `rds.${r}.amazonaws.com`,
+      `secretsmanager.${r}.amazonaws.com`,
+    ]);
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -55,7 +62,10 @@ describe('FlavorKey in the primary region', () => {
           Match.objectLike({ Sid: 'GrantsForDataServices', Condition: Match.objectLike({ Bool: { 'kms:GrantIsForAWSResource': 'true' } }) }),
           Match.objectLike({
             Sid: 'SnapshotLifecycleRoles',
-            Condition: { StringEquals: { 'kms:CallerAccount': '333333333333' }, ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::333333333333:role/AWSDataLifecycleManagerDefaultRole'] } },
+            Condition: {
+              StringEquals: { 'kms:CallerAccount': '333333333333' },
+              ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::333333333333:role/AWSDataLifecycleManagerDefaultRole'] },
+            },
           }),
         ]),
       },
@@ -71,13 +81,18 @@ describe('FlavorKey in the primary region', () => {
 
   test('arnIn refuses a region outside the flavor', () => {
     expect(() => key.arnIn('eu-west-1')).toThrow(
-      'FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: eu-west-1 is not a region of this flavor (us-east-1, ap-southeast-2); the key has no replica there and never will.');
+      'FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: eu-west-1 is not a region of this flavor (us-east-1, ap-southeast-2); the key has no replica there and never will.',
+    );
   });
 
   test('a key passed by the backup construct is named in the snapshot-lifecycle statement', () => {
     const role = 'arn:aws:iam::333333333333:role/flavors-dlm';
     keyIn('us-east-1', { dlmRoleArns: [role] }).template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'SnapshotLifecycleRoles', Condition: Match.objectLike({ ArnLike: { 'aws:PrincipalArn': [role] } }) })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'SnapshotLifecycleRoles', Condition: Match.objectLike({ ArnLike: { 'aws:PrincipalArn': [role] } }) }),
+        ]),
+      },
     });
   });
 });
@@ -96,25 +111,37 @@ describe('FlavorKey in a fallback region', () => {
   });
 
   test('has the same alias and a key policy naming the flavor regions only', () => {
-    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/flavors/us-australia', TargetKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'KeyId'] } });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/flavors/us-australia',
+      TargetKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'KeyId'] },
+    });
     const policy = JSON.stringify(template.findResources('AWS::KMS::ReplicaKey'));
     expect(policy).toContain('ec2.ap-southeast-2.amazonaws.com');
     expect(policy).toContain('rds.us-east-1.amazonaws.com');
     expect(policy.match(/[a-z]{2}-[a-z]+-\d/g)!.every((r) => ['us-east-1', 'ap-southeast-2'].includes(r))).toBe(true);
   });
 
-  test.each([['primary', 'us-east-1', 'AWS::KMS::Key', {}], ['replica', 'ap-southeast-2', 'AWS::KMS::ReplicaKey', { primaryKeyArn: PRIMARY_ARN }]] as const)(
-    'the %s lets CloudWatch Logs of its own region encrypt this account\'s log groups, and denies grants not for AWS resources', (_kind, region, type, props) => {
+  test.each([
+    ['primary', 'us-east-1', 'AWS::KMS::Key', {}],
+    ['replica', 'ap-southeast-2', 'AWS::KMS::ReplicaKey', { primaryKeyArn: PRIMARY_ARN }],
+  ] as const)(
+    "the %s lets CloudWatch Logs of its own region encrypt this account's log groups, and denies grants not for AWS resources",
+    (_kind, region, type, props) => {
       const { template: t } = keyIn(region, props);
       const [resource] = Object.values(t.findResources(type));
-      expect(resource.Properties.KeyPolicy.Statement).toEqual(expect.arrayContaining([
-        expect.objectContaining({
-          Sid: 'LogGroupsOfThisRegion', Effect: 'Allow', Principal: { Service: `logs.${region}.amazonaws.com` },
-          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:333333333333:log-group:*` } },
-        }),
-        expect.objectContaining({ Sid: 'DenyGrantsNotForAwsResources', Effect: 'Deny', Action: 'kms:CreateGrant' }),
-      ]));
-    });
+      expect(resource.Properties.KeyPolicy.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Sid: 'LogGroupsOfThisRegion',
+            Effect: 'Allow',
+            Principal: { Service: `logs.${region}.amazonaws.com` },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:333333333333:log-group:*` } },
+          }),
+          expect.objectContaining({ Sid: 'DenyGrantsNotForAwsResources', Effect: 'Deny', Action: 'kms:CreateGrant' }),
+        ]),
+      );
+    },
+  );
 
   test('exposes the replica as an IKey for other constructs', () => {
     expect(Stack.of(key).resolve(key.key.keyArn)).toEqual({ 'Fn::GetAtt': ['Key961B73FD', 'Arn'] });
@@ -125,7 +152,8 @@ describe('FlavorKey in a fallback region', () => {
 describe('FlavorKey refuses what would break residency or replication', () => {
   test('a region outside the flavor', () => {
     expect(errorOf(() => keyIn('eu-west-1')).message).toBe(
-      "FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.");
+      "FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
+    );
   });
 
   test('a stack without an explicit region', () => {
@@ -134,17 +162,20 @@ describe('FlavorKey refuses what would break residency or replication', () => {
 
   test('a fallback region without the primary key ARN', () => {
     expect(errorOf(() => keyIn('ap-southeast-2')).message).toBe(
-      "FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_REQUIRED: ap-southeast-2 is a fallback region: pass the primary key's ARN (from the us-east-1 stack) so the key is replicated here.");
+      "FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_REQUIRED: ap-southeast-2 is a fallback region: pass the primary key's ARN (from the us-east-1 stack) so the key is replicated here.",
+    );
   });
 
   test('a primary key ARN in the primary region', () => {
     expect(errorOf(() => keyIn('us-east-1', { primaryKeyArn: PRIMARY_ARN })).message).toBe(
-      'FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_UNEXPECTED: us-east-1 is the primary region, where the primary key is created; leave primaryKeyArn out.');
+      'FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_UNEXPECTED: us-east-1 is the primary region, where the primary key is created; leave primaryKeyArn out.',
+    );
   });
 
   test.each([6, 31])('a pending window of %i days', (days) => {
     expect(errorOf(() => keyIn('us-east-1', { pendingWindow: Duration.days(days) })).message).toBe(
-      `FlavorKey S/Key: pendingWindow: KEY_PENDING_WINDOW_INVALID: pendingWindow must be from 7 to 30 days, got ${days}.`);
+      `FlavorKey S/Key: pendingWindow: KEY_PENDING_WINDOW_INVALID: pendingWindow must be from 7 to 30 days, got ${days}.`,
+    );
   });
 
   test('every problem at once', () => {

@@ -16,7 +16,7 @@ describe('grant guard (Control Tower CT.KMS.PR.3)', () => {
     });
   });
 
-  test('addGrantGuard puts the statement into a key\'s policy next to what it already allows', () => {
+  test("addGrantGuard puts the statement into a key's policy next to what it already allows", () => {
     // Given a key with the default policy
     const stack = new Stack(testApp(), 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
     const key = new kms.Key(stack, 'Key');
@@ -24,6 +24,9 @@ describe('grant guard (Control Tower CT.KMS.PR.3)', () => {
     addGrantGuard(key);
     // Then the policy keeps the account's administration and gains the deny
     const [resource] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'));
-    expect(resource.Properties.KeyPolicy.Statement.map((s: { Sid?: string; Effect: string }) => s.Sid ?? s.Effect)).toEqual(['Allow', GRANT_GUARD_SID]);
+    expect(resource.Properties.KeyPolicy.Statement.map((s: { Sid?: string; Effect: string }) => s.Sid ?? s.Effect)).toEqual([
+      'Allow',
+      GRANT_GUARD_SID,
+    ]);
   });
 });

@@ -9,8 +9,14 @@ const ACCOUNT = '444444444444';
 const KEY_ARN = 'arn:aws:kms:eu-central-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 /** Read only: what aws-cdk's TableV2.grantReadData grants, no Put/Update/Delete. */
 const READ_ACTIONS = [
-  'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem',
-  'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:Query', 'dynamodb:Scan',
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:Scan',
 ];
 
 describe('GlobalLookupTable.grantReadData', () => {
@@ -22,7 +28,11 @@ describe('GlobalLookupTable.grantReadData', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [
-          { Action: ['kms:Decrypt', 'kms:DescribeKey'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LookupTableKey'), 'Arn'] } },
+          {
+            Action: ['kms:Decrypt', 'kms:DescribeKey'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LookupTableKey'), 'Arn'] },
+          },
           { Action: READ_ACTIONS, Effect: 'Allow', Resource: [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }] },
         ],
       },
@@ -31,7 +41,7 @@ describe('GlobalLookupTable.grantReadData', () => {
 });
 
 describe('GlobalLookupTable.fromTableAttributes', () => {
-  test('Given another team\'s stack in a replica region, When it imports the table and grants read, Then the grant names the replica there and its key', () => {
+  test("Given another team's stack in a replica region, When it imports the table and grants read, Then the grant names the replica there and its key", () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: ACCOUNT, region: 'eu-central-1' } });
     const key = kms.Key.fromKeyArn(stack, 'LookupKey', KEY_ARN);
     const table = GlobalLookupTable.fromTableAttributes(stack, 'Lookup', { encryptionKey: key });
@@ -42,8 +52,12 @@ describe('GlobalLookupTable.fromTableAttributes', () => {
         Statement: [
           { Action: ['kms:Decrypt', 'kms:DescribeKey'], Effect: 'Allow', Resource: KEY_ARN },
           {
-            Action: READ_ACTIONS, Effect: 'Allow',
-            Resource: ['arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup', 'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup/index/*'],
+            Action: READ_ACTIONS,
+            Effect: 'Allow',
+            Resource: [
+              'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup',
+              'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup/index/*',
+            ],
           },
         ],
       },
@@ -53,6 +67,8 @@ describe('GlobalLookupTable.fromTableAttributes', () => {
   test('Given a custom table name, When imported, Then the name is used', () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const key = kms.Key.fromKeyArn(stack, 'LookupKey', KEY_ARN);
-    expect(GlobalLookupTable.fromTableAttributes(stack, 'Lookup', { tableName: 'staging-lookup', encryptionKey: key }).tableName).toBe('staging-lookup');
+    expect(GlobalLookupTable.fromTableAttributes(stack, 'Lookup', { tableName: 'staging-lookup', encryptionKey: key }).tableName).toBe(
+      'staging-lookup',
+    );
   });
 });

@@ -38,14 +38,16 @@ describe('GlobalLookupTable', () => {
         { AttributeName: LOOKUP_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
         { AttributeName: LOOKUP_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [{
-        IndexName: LOOKUP_TABLE_KEYS.flavorIndex,
-        KeySchema: [
-          { AttributeName: LOOKUP_TABLE_KEYS.flavorIndexPartitionKey, KeyType: 'HASH' },
-          { AttributeName: LOOKUP_TABLE_KEYS.flavorIndexSortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: LOOKUP_TABLE_KEYS.flavorIndex,
+          KeySchema: [
+            { AttributeName: LOOKUP_TABLE_KEYS.flavorIndexPartitionKey, KeyType: 'HASH' },
+            { AttributeName: LOOKUP_TABLE_KEYS.flavorIndexSortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
     });
@@ -69,7 +71,11 @@ describe('GlobalLookupTable', () => {
 
   test('table and key are retained; the key rotates', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: Match.objectLike({ EnableKeyRotation: true }) });
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ EnableKeyRotation: true }),
+    });
   });
 
   test('logical ids are pinned: a refactor that would replace the table or its key fails here', () => {
@@ -81,15 +87,21 @@ describe('GlobalLookupTable', () => {
   test('passes the residency rules for the control-plane regions, fails for a narrower set', () => {
     const json = template.toJSON();
     expect(checkTemplateResidency(json, { allowedRegions: ['us-east-1', ...REPLICAS] })).toEqual([]);
-    expect(checkTemplateResidency(json, { allowedRegions: ['us-east-1', 'eu-central-1'] }).map((v) => v.ruleId))
-      .toEqual(expect.arrayContaining(['RES_GLOBAL_TABLE_REPLICA_REGION', 'RES_FOREIGN_REGION']));
+    expect(checkTemplateResidency(json, { allowedRegions: ['us-east-1', 'eu-central-1'] }).map((v) => v.ruleId)).toEqual(
+      expect.arrayContaining(['RES_GLOBAL_TABLE_REPLICA_REGION', 'RES_FOREIGN_REGION']),
+    );
   });
 
   test('uses a given key and explicit replica key ARNs instead of creating its own', () => {
     const stack = new Stack(testApp(), 'Given', { env: { account: ACCOUNT, region: 'us-east-1' } });
     const key = new kms.Key(stack, 'MyKey');
     const arn = `arn:aws:kms:eu-central-1:${ACCOUNT}:key/mrk-0123456789abcdef0123456789abcdef`;
-    const table = new GlobalLookupTable(stack, 'LookupTable', { encryptionKey: key, replicaRegions: ['eu-central-1'], replicaKeyArns: { 'eu-central-1': arn }, tableName: 'flavors-lookup-staging' });
+    const table = new GlobalLookupTable(stack, 'LookupTable', {
+      encryptionKey: key,
+      replicaRegions: ['eu-central-1'],
+      replicaKeyArns: { 'eu-central-1': arn },
+      tableName: 'flavors-lookup-staging',
+    });
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::KMS::Key', 1);
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
@@ -112,7 +124,9 @@ describe('GlobalLookupTable validation', () => {
   });
 
   test("the stack's own region as a replica", () => {
-    expect(errorOf({ replicaRegions: ['us-east-1'] })).toContain("replicaRegions[0] 'us-east-1' is the stack's own region; list only the other regions");
+    expect(errorOf({ replicaRegions: ['us-east-1'] })).toContain(
+      "replicaRegions[0] 'us-east-1' is the stack's own region; list only the other regions",
+    );
   });
 
   test('a replica region listed twice', () => {
@@ -120,17 +134,21 @@ describe('GlobalLookupTable validation', () => {
   });
 
   test('a replica region without a key', () => {
-    expect(errorOf({ replicaRegions: ['eu-central-1'], replicaKeyArns: {} })).toContain("replicaKeyArns has no key for replica region 'eu-central-1'");
+    expect(errorOf({ replicaRegions: ['eu-central-1'], replicaKeyArns: {} })).toContain(
+      "replicaKeyArns has no key for replica region 'eu-central-1'",
+    );
   });
 
   test('a key for a region that holds no replica', () => {
-    expect(errorOf({ replicaRegions: [], replicaKeyArns: { 'eu-west-1': 'arn:aws:kms:eu-west-1:444444444444:key/1' } }))
-      .toContain("replicaKeyArns['eu-west-1'] is not a replica region (none)");
+    expect(errorOf({ replicaRegions: [], replicaKeyArns: { 'eu-west-1': 'arn:aws:kms:eu-west-1:444444444444:key/1' } })).toContain(
+      "replicaKeyArns['eu-west-1'] is not a replica region (none)",
+    );
   });
 
   test('a replica key of another region', () => {
-    expect(errorOf({ replicaRegions: ['eu-central-1'], replicaKeyArns: { 'eu-central-1': 'arn:aws:kms:us-east-1:444444444444:key/1' } }))
-      .toContain("replicaKeyArns['eu-central-1'] must be a KMS key or alias ARN in eu-central-1, got 'arn:aws:kms:us-east-1:444444444444:key/1'");
+    expect(errorOf({ replicaRegions: ['eu-central-1'], replicaKeyArns: { 'eu-central-1': 'arn:aws:kms:us-east-1:444444444444:key/1' } })).toContain(
+      "replicaKeyArns['eu-central-1'] must be a KMS key or alias ARN in eu-central-1, got 'arn:aws:kms:us-east-1:444444444444:key/1'",
+    );
   });
 
   test.each([0, 36, 7.5])('pointInTimeRecoveryDays %p is out of range', (days) => {
@@ -138,11 +156,13 @@ describe('GlobalLookupTable validation', () => {
   });
 
   test('every problem is reported at once, with the construct path', () => {
-    expect(errorOf({ replicaRegions: ['nowhere-1', 'us-east-1'], pointInTimeRecoveryDays: 99 })).toBe([
-      "GlobalLookupTable Table/LookupTable: replicaRegions[0]: LOOKUP_TABLE_INVALID: replicaRegions[0] 'nowhere-1' is not a region of the catalog",
-      "GlobalLookupTable Table/LookupTable: replicaRegions[1]: LOOKUP_TABLE_INVALID: replicaRegions[1] 'us-east-1' is the stack's own region; list only the other regions",
-      'GlobalLookupTable Table/LookupTable: pointInTimeRecoveryDays: LOOKUP_TABLE_INVALID: pointInTimeRecoveryDays must be a whole number from 1 to 35, got 99',
-    ].join('\n'));
+    expect(errorOf({ replicaRegions: ['nowhere-1', 'us-east-1'], pointInTimeRecoveryDays: 99 })).toBe(
+      [
+        "GlobalLookupTable Table/LookupTable: replicaRegions[0]: LOOKUP_TABLE_INVALID: replicaRegions[0] 'nowhere-1' is not a region of the catalog",
+        "GlobalLookupTable Table/LookupTable: replicaRegions[1]: LOOKUP_TABLE_INVALID: replicaRegions[1] 'us-east-1' is the stack's own region; list only the other regions",
+        'GlobalLookupTable Table/LookupTable: pointInTimeRecoveryDays: LOOKUP_TABLE_INVALID: pointInTimeRecoveryDays must be a whole number from 1 to 35, got 99',
+      ].join('\n'),
+    );
   });
 
   test('a region-agnostic stack is refused', () => {

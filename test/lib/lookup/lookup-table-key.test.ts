@@ -15,7 +15,8 @@ describe('LookupTableKey', () => {
     const t = Template.fromStack(s);
     t.hasResource('AWS::KMS::Key', {
       Properties: Match.objectLike({ EnableKeyRotation: true, PendingWindowInDays: 30, KeySpec: Match.absent() }),
-      DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
     });
     t.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/flavors/lookup-table' });
   });
@@ -23,11 +24,17 @@ describe('LookupTableKey', () => {
   test('aliasArnIn names the alias in another region of the same account, without a reference', () => {
     const s = stack('us-east-1');
     expect(LookupTableKey.aliasArnIn(s, 'eu-central-1')).toBe('arn:aws:kms:eu-central-1:444444444444:alias/flavors/lookup-table');
-    expect(LookupTableKey.aliasArnIn(s, 'ap-southeast-2', 'alias/staging/lookup')).toBe('arn:aws:kms:ap-southeast-2:444444444444:alias/staging/lookup');
+    expect(LookupTableKey.aliasArnIn(s, 'ap-southeast-2', 'alias/staging/lookup')).toBe(
+      'arn:aws:kms:ap-southeast-2:444444444444:alias/staging/lookup',
+    );
   });
 
   test('an alias name that is not alias/<name> is refused', () => {
-    expect(() => new LookupTableKey(stack(), 'TableKey', { aliasName: 'lookup-table' })).toThrow(new FlavorsError('LOOKUP_KEY_ALIAS_INVALID',
-      "LookupTableKey Keys/TableKey: aliasName: LOOKUP_KEY_ALIAS_INVALID: aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got 'lookup-table'."));
+    expect(() => new LookupTableKey(stack(), 'TableKey', { aliasName: 'lookup-table' })).toThrow(
+      new FlavorsError(
+        'LOOKUP_KEY_ALIAS_INVALID',
+        "LookupTableKey Keys/TableKey: aliasName: LOOKUP_KEY_ALIAS_INVALID: aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got 'lookup-table'.",
+      ),
+    );
   });
 });

@@ -21,7 +21,10 @@ describe('RegionalVpc', () => {
       template.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: az, MapPublicIpOnLaunch: false });
     }
     template.hasResourceProperties('AWS::EC2::Subnet', {
-      Tags: Match.arrayWith([{ Key: 'aws-cdk:subnet-name', Value: 'Database' }, { Key: 'aws-cdk:subnet-type', Value: 'Isolated' }]),
+      Tags: Match.arrayWith([
+        { Key: 'aws-cdk:subnet-name', Value: 'Database' },
+        { Key: 'aws-cdk:subnet-type', Value: 'Isolated' },
+      ]),
     });
   });
 
@@ -54,9 +57,16 @@ describe('RegionalVpc', () => {
   test('gateway endpoints for S3 and DynamoDB and interface endpoints for SSM, KMS and Logs', () => {
     const { template } = synth('eu-central-1');
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 7);
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } });
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
+    });
     for (const service of ['ssm', 'ssmmessages', 'ec2messages', 'kms', 'logs']) {
-      template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', ServiceName: `com.amazonaws.eu-central-1.${service}`, PrivateDnsEnabled: true });
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Interface',
+        ServiceName: `com.amazonaws.eu-central-1.${service}`,
+        PrivateDnsEnabled: true,
+      });
     }
   });
 
@@ -70,11 +80,12 @@ describe('RegionalVpc', () => {
   test('explicit zones are honoured; fewer than two zones are refused', () => {
     const app = testApp();
     const stack = new PinnedAzStack(app, 'Net', { env: { account: '123456789012', region: 'us-west-1' } });
-    expect(() => new RegionalVpc(stack, 'One', { availabilityZones: ['us-west-1b'] }))
-      .toThrow(expect.objectContaining({
+    expect(() => new RegionalVpc(stack, 'One', { availabilityZones: ['us-west-1b'] })).toThrow(
+      expect.objectContaining({
         code: 'VPC_AZS_TOO_FEW',
         message: 'RegionalVpc Net/One: availabilityZones: VPC_AZS_TOO_FEW: availabilityZones needs at least 2 zones for multi-AZ databases, got 1.',
-      }));
+      }),
+    );
     new RegionalVpc(stack, 'Two', { availabilityZones: ['us-west-1b', 'us-west-1c'], natGateways: 1 });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
@@ -85,23 +96,38 @@ describe('RegionalVpc', () => {
     const app = testApp();
     const stack = new PinnedAzStack(app, 'Net', { env: { account: '123456789012', region: 'eu-west-1' } });
     expect(() => new RegionalVpc(stack, 'Network', { natGateways })).toThrow(
-      new PropsError([{ path: 'natGateways', code: 'VPC_NAT_GATEWAYS_INVALID', message: `natGateways must be from 1 to 3, got ${natGateways}.`, severity: 'error' }], 'RegionalVpc Net/Network'));
+      new PropsError(
+        [
+          {
+            path: 'natGateways',
+            code: 'VPC_NAT_GATEWAYS_INVALID',
+            message: `natGateways must be from 1 to 3, got ${natGateways}.`,
+            severity: 'error',
+          },
+        ],
+        'RegionalVpc Net/Network',
+      ),
+    );
   });
 
   test('a stack without an explicit region is told what to do', () => {
     const app = testApp();
     const stack = new Stack(app, 'Agnostic');
     expect(() => new RegionalVpc(stack, 'Network')).toThrow(
-      'RegionalVpc Agnostic/Network: availabilityZones: VPC_REGION_UNRESOLVED: the stack has no explicit region; give the stack an env with a region or pass availabilityZones.');
+      'RegionalVpc Agnostic/Network: availabilityZones: VPC_REGION_UNRESOLVED: the stack has no explicit region; give the stack an env with a region or pass availabilityZones.',
+    );
   });
 
   test('a region outside the catalog needs explicit zones', () => {
     const stack = new Stack(testApp(), 'Far', { env: { account: '123456789012', region: 'xx-east-9' } });
     expect(() => new RegionalVpc(stack, 'Network')).toThrow(
-      "RegionalVpc Far/Network: availabilityZones: VPC_REGION_UNKNOWN: region 'xx-east-9' is not in the region catalog; pass availabilityZones.");
+      "RegionalVpc Far/Network: availabilityZones: VPC_REGION_UNKNOWN: region 'xx-east-9' is not in the region catalog; pass availabilityZones.",
+    );
   });
 
   test('PinnedAzStack refuses a stack without a catalog region', () => {
-    expect(() => new PinnedAzStack(testApp(), 'X', { env: { account: '123456789012', region: 'eu-belgium-1' } })).toThrow(/STACK_REGION_REQUIRED|explicit env with a catalog region/);
+    expect(() => new PinnedAzStack(testApp(), 'X', { env: { account: '123456789012', region: 'eu-belgium-1' } })).toThrow(
+      /STACK_REGION_REQUIRED|explicit env with a catalog region/,
+    );
   });
 });

@@ -11,7 +11,9 @@ describe('assertAwsCredentials', () => {
   });
 
   test('no credentials: one line with OPS_NO_CREDENTIALS and what to do', async () => {
-    const err = await assertAwsCredentials(() => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }))).catch((e) => e);
+    const err = await assertAwsCredentials(() =>
+      Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })),
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(FlavorsError);
     expect(err.code).toBe('OPS_NO_CREDENTIALS');
     expect(err.message).toMatch(/^no AWS credentials found \(.*\); configure a profile or AWS_\* variables$/);
@@ -46,8 +48,17 @@ describe('createAwsClients', () => {
     const cloudwatch = mockClient(CloudWatchClient);
     try {
       cloudwatch.on(GetMetricStatisticsCommand).resolves({ Datapoints: [{ Maximum: 7 }] });
-      await expect(sydney.cloudwatch.send(new GetMetricStatisticsCommand({ Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', StartTime: new Date(0), EndTime: new Date(60_000), Period: 60 })))
-        .resolves.toMatchObject({ Datapoints: [{ Maximum: 7 }] });
+      await expect(
+        sydney.cloudwatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: 'AWS/RDS',
+            MetricName: 'ReplicaLag',
+            StartTime: new Date(0),
+            EndTime: new Date(60_000),
+            Period: 60,
+          }),
+        ),
+      ).resolves.toMatchObject({ Datapoints: [{ Maximum: 7 }] });
     } finally {
       cloudwatch.restore();
     }

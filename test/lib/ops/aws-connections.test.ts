@@ -12,18 +12,29 @@ const PASSWORD = 'p@ss:w/rd%1';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-abc-123456';
 
 const FLAVOR = defineFlavor({
-  name: 'us-australia', residency: { countries: ['US', 'AU'] },
-  regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
+  name: 'us-australia',
+  residency: { countries: ['US', 'AU'] },
+  regions: [
+    { region: 'us-east-1', role: 'primary' },
+    { region: 'ap-southeast-2', role: 'fallback' },
+  ],
   databases: {
     reports: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },
     ledger: { platform: 'ec2', engine: 'postgres', instanceType: 'r5.large', nodes: 3, volume: { sizeGiB: 100 } },
   },
 });
 
-const tags = (database: string) => [{ Key: 'flavors:flavor', Value: 'us-australia' }, { Key: 'flavors:database', Value: database }];
-const fallback = (sslRootCertFile?: string) => awsConnectionFallback({
-  flavors: [FLAVOR], rds: (region) => new RDSClient({ ...CREDS, region }), secrets: (region) => new SecretsManagerClient({ ...CREDS, region }), sslRootCertFile,
-});
+const tags = (database: string) => [
+  { Key: 'flavors:flavor', Value: 'us-australia' },
+  { Key: 'flavors:database', Value: database },
+];
+const fallback = (sslRootCertFile?: string) =>
+  awsConnectionFallback({
+    flavors: [FLAVOR],
+    rds: (region) => new RDSClient({ ...CREDS, region }),
+    secrets: (region) => new SecretsManagerClient({ ...CREDS, region }),
+    sslRootCertFile,
+  });
 const REF = { flavor: 'us-australia', region: 'us-east-1', database: 'reports' };
 
 beforeEach(() => {
@@ -32,13 +43,27 @@ beforeEach(() => {
   rds.on(DescribeDBInstancesCommand).resolves({
     DBInstances: [
       { DBInstanceIdentifier: 'other', TagList: tags('billing'), Endpoint: { Address: 'other.rds', Port: 5432 } },
-      { DBInstanceIdentifier: 'reports-replica', ReadReplicaSourceDBInstanceIdentifier: 'arn:src', TagList: tags('reports'), Endpoint: { Address: 'replica.rds', Port: 5432 } },
-      { DBInstanceIdentifier: 'reports', TagList: tags('reports'), DBName: 'reports', Endpoint: { Address: 'reports.abc.us-east-1.rds.amazonaws.com', Port: 5433 }, MasterUserSecret: { SecretArn: SECRET_ARN } },
+      {
+        DBInstanceIdentifier: 'reports-replica',
+        ReadReplicaSourceDBInstanceIdentifier: 'arn:src',
+        TagList: tags('reports'),
+        Endpoint: { Address: 'replica.rds', Port: 5432 },
+      },
+      {
+        DBInstanceIdentifier: 'reports',
+        TagList: tags('reports'),
+        DBName: 'reports',
+        Endpoint: { Address: 'reports.abc.us-east-1.rds.amazonaws.com', Port: 5433 },
+        MasterUserSecret: { SecretArn: SECRET_ARN },
+      },
     ],
   });
   secrets.on(GetSecretValueCommand, { SecretId: SECRET_ARN }).resolves({ SecretString: JSON.stringify({ username: 'flavors', password: PASSWORD }) });
 });
-afterAll(() => { rds.restore(); secrets.restore(); });
+afterAll(() => {
+  rds.restore();
+  secrets.restore();
+});
 
 describe('awsConnectionFallback', () => {
   test('Given an RDS database of the flavor, then the URL is its writer endpoint with the RDS-managed secret, encoded', async () => {
@@ -52,7 +77,10 @@ describe('awsConnectionFallback', () => {
     expect(await fallback()({ ...REF, database: 'ledger' })).toBeUndefined();
     expect(await fallback()({ ...REF, flavor: 'atlantis' })).toBeUndefined();
     expect(rds.calls()).toHaveLength(0);
-    await expect(connectionResolver(new Map(), fallback())({ ...REF, database: 'ledger' })).rejects.toMatchObject({ code: 'CONNECTION_MISSING', message: expect.stringContaining('us-australia/us-east-1/ledger') });
+    await expect(connectionResolver(new Map(), fallback())({ ...REF, database: 'ledger' })).rejects.toMatchObject({
+      code: 'CONNECTION_MISSING',
+      message: expect.stringContaining('us-australia/us-east-1/ledger'),
+    });
   });
 
   test('no writer instance tagged for the database: undefined', async () => {
@@ -61,9 +89,21 @@ describe('awsConnectionFallback', () => {
   });
 
   test.each([
-    ['RDS fails', () => rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' })), /cannot find us-australia\/us-east-1\/reports in RDS \(us-east-1\): AccessDenied: denied/],
-    ['the secret cannot be read', () => secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('nope'), { name: 'AccessDeniedException' })), /cannot read the secret of us-australia\/us-east-1\/reports/],
-    ['the secret is not JSON', () => secrets.on(GetSecretValueCommand).resolves({ SecretString: PASSWORD }), /is not a JSON object with username and password/],
+    [
+      'RDS fails',
+      () => rds.on(DescribeDBInstancesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' })),
+      /cannot find us-australia\/us-east-1\/reports in RDS \(us-east-1\): AccessDenied: denied/,
+    ],
+    [
+      'the secret cannot be read',
+      () => secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('nope'), { name: 'AccessDeniedException' })),
+      /cannot read the secret of us-australia\/us-east-1\/reports/,
+    ],
+    [
+      'the secret is not JSON',
+      () => secrets.on(GetSecretValueCommand).resolves({ SecretString: PASSWORD }),
+      /is not a JSON object with username and password/,
+    ],
   ])('when %s: CONNECTION_LOOKUP_FAILED naming the key, never the password', async (_name, arrange, message) => {
     arrange();
     const err = await fallback()(REF).catch((e: Error) => e);

@@ -20,8 +20,11 @@ export function runWithoutCredentials(args: readonly string[]): { status: number
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-nocreds-'));
   try {
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '', HOME: home, USERPROFILE: home,
-      AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      USERPROFILE: home,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'flavors.js'), ...args], { cwd: ROOT, env, encoding: 'utf-8', timeout: 60000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -21,7 +21,9 @@ describe('connections file', () => {
 
   test('Given the default file is absent, When loaded optionally, Then the map is empty; required, Then CONNECTIONS_FILE_MISSING', () => {
     expect(loadConnectionsFile('/nonexistent/c.json').size).toBe(0);
-    expect(() => loadConnectionsFile('/nonexistent/c.json', { required: true })).toThrow(expect.objectContaining({ code: 'CONNECTIONS_FILE_MISSING' }));
+    expect(() => loadConnectionsFile('/nonexistent/c.json', { required: true })).toThrow(
+      expect.objectContaining({ code: 'CONNECTIONS_FILE_MISSING' }),
+    );
   });
 
   test.each([
@@ -52,7 +54,9 @@ describe('redaction', () => {
 
 describe('connect', () => {
   let pg: EmbeddedPg;
-  beforeAll(async () => { pg = await startPg({ databases: ['ledger'] }); });
+  beforeAll(async () => {
+    pg = await startPg({ databases: ['ledger'] });
+  });
   afterAll(async () => pg.stop());
 
   test('Given a running database, When connected, Then queries run', async () => {

@@ -5,7 +5,10 @@ import { buildWorld, FALLBACK, FLAVOR, PRIMARY, ZONE_ID } from './world';
 
 let aws: FakeAws;
 let mocks: { restore: () => void };
-beforeEach(() => { aws = buildWorld(); mocks = aws.install(); });
+beforeEach(() => {
+  aws = buildWorld();
+  mocks = aws.install();
+});
 afterEach(() => mocks.restore());
 
 const route53 = () => testClients()(PRIMARY).route53;
@@ -18,16 +21,23 @@ test('DNS decides when a zone is given', async () => {
 
 test('without a zone, a finished failover in the state file wins over the flavor file', async () => {
   await expect(resolvePrimary(FLAVOR, { route53: route53(), lastFailover: finished })).resolves.toEqual({ region: FALLBACK, source: 'state-file' });
-  await expect(resolvePrimary(FLAVOR, { route53: route53(), lastFailover: { ...finished, status: 'in-progress' } })).resolves.toEqual({ region: PRIMARY, source: 'flavor-file' });
+  await expect(resolvePrimary(FLAVOR, { route53: route53(), lastFailover: { ...finished, status: 'in-progress' } })).resolves.toEqual({
+    region: PRIMARY,
+    source: 'flavor-file',
+  });
   expect(aws.calls).toEqual([]);
 });
 
 test('a zone without the flavor records, or no such zone, falls back to the flavor file and says why', async () => {
   aws.zone.records = [];
   await expect(resolvePrimary(FLAVOR, { route53: route53(), hostedZoneId: ZONE_ID })).resolves.toEqual({
-    region: PRIMARY, source: 'flavor-file', warning: `the records of us-australia in zone ${ZONE_ID} do not name one region first`,
+    region: PRIMARY,
+    source: 'flavor-file',
+    warning: `the records of us-australia in zone ${ZONE_ID} do not name one region first`,
   });
   await expect(resolvePrimary(FLAVOR, { route53: route53(), hostedZoneId: 'ZNOSUCHZONE' })).resolves.toMatchObject({
-    region: PRIMARY, source: 'flavor-file', warning: expect.stringContaining('hosted zone ZNOSUCHZONE does not exist'),
+    region: PRIMARY,
+    source: 'flavor-file',
+    warning: expect.stringContaining('hosted zone ZNOSUCHZONE does not exist'),
   });
 });

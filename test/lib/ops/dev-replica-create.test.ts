@@ -28,7 +28,10 @@ async function setRole(role: string, password: string): Promise<void> {
 beforeAll(async () => {
   pg = await startPg({ databases: ['app'] });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-mask-'));
-  fs.writeFileSync(path.join(dir, 'mask.sql'), "UPDATE customers SET email = 'user' || id || '@example.invalid';\nUPDATE customers SET name = 'Customer ' || id;\n");
+  fs.writeFileSync(
+    path.join(dir, 'mask.sql'),
+    "UPDATE customers SET email = 'user' || id || '@example.invalid';\nUPDATE customers SET name = 'Customer ' || id;\n",
+  );
   fs.writeFileSync(path.join(dir, 'broken.sql'), "UPDATE customers SET email = 'masked';\nUPDATE customers SET no_such_column = 1;\n");
 });
 afterAll(async () => {
@@ -58,12 +61,26 @@ beforeEach(async () => {
 afterEach(() => world.restore());
 
 const deps = (): CreateDeps => ({
-  clientsFor: world.clientsFor, kubeFor: (r) => world.kube[r], log: (l) => log.push(l), rdsTls: false,
-  poll: { sleep: () => Promise.resolve(), attempts: 10, delayMs: 1 }, connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
+  clientsFor: world.clientsFor,
+  kubeFor: (r) => world.kube[r],
+  log: (l) => log.push(l),
+  rdsTls: false,
+  poll: { sleep: () => Promise.resolve(), attempts: 10, delayMs: 1 },
+  connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
 });
 
 async function run(database: string, maskFile?: string) {
-  const req = devReplicaRequest({ flavor: FLAVOR, database, region: PRIMARY, ttl: '8h', owner: 'alice', maskFile, cwd: dir, now: NOW, suffix: 'ab12' });
+  const req = devReplicaRequest({
+    flavor: FLAVOR,
+    database,
+    region: PRIMARY,
+    ttl: '8h',
+    owner: 'alice',
+    maskFile,
+    cwd: dir,
+    now: NOW,
+    suffix: 'ab12',
+  });
   const plan = await planDevReplica(req, { clientsFor: world.clientsFor, kubeFor: (r) => world.kube[r], ec2Port: pg.port });
   return { plan, result: createDevReplica(plan, req.mask, deps()) };
 }
@@ -74,18 +91,32 @@ describe('createDevReplica (EC2)', () => {
   test('Given a mask, when created, then a dev node from the newest snapshot runs masked data before the login is handed out', async () => {
     const { result } = await run('ledger', 'mask.sql');
     const handOut = await result;
-    expect(handOut).toMatchObject({ replicaId: 'dev-ledger-202506011200-ab12', host: '127.0.0.1', port: pg.port, user: 'flavors_dev', dbname: 'postgres', masked: true });
+    expect(handOut).toMatchObject({
+      replicaId: 'dev-ledger-202506011200-ab12',
+      host: '127.0.0.1',
+      port: pg.port,
+      user: 'flavors_dev',
+      dbname: 'postgres',
+      masked: true,
+    });
     expect(await emails()).toEqual(['user1@example.invalid', 'user2@example.invalid']);
     const r = world.aws.region(PRIMARY);
     const [instanceId] = world.dev.runInputs.keys();
     const input = world.dev.runInputs.get(instanceId)!;
     expect(input).toMatchObject({
-      InstanceType: 'r5.large', MetadataOptions: { HttpTokens: 'required' }, DisableApiTermination: false,
+      InstanceType: 'r5.large',
+      MetadataOptions: { HttpTokens: 'required' },
+      DisableApiTermination: false,
       NetworkInterfaces: [{ SubnetId: 'subnet-p-private-a', Groups: [SG[PRIMARY].ledger], AssociatePublicIpAddress: false }],
       BlockDeviceMappings: [{ Ebs: { Encrypted: true, KmsKeyId: ALIAS } }],
     });
     const data = [...r.volumes.values()].find((v) => v.SnapshotId === 'snap-p0new' && v.Tags.some((t) => t.Key === 'flavors:dev-replica'))!;
-    expect(data).toMatchObject({ KmsKeyId: VIRGINIA_KEY, AvailabilityZone: 'us-east-1a', State: 'in-use', Attachments: [{ InstanceId: instanceId, Device: '/dev/sdf', State: 'attached' }] });
+    expect(data).toMatchObject({
+      KmsKeyId: VIRGINIA_KEY,
+      AvailabilityZone: 'us-east-1a',
+      State: 'in-use',
+      Attachments: [{ InstanceId: instanceId, Device: '/dev/sdf', State: 'attached' }],
+    });
     expect(r.violations).toEqual([]);
     // The hand-out secret holds the password; nothing printed does, and the node only got its verifier.
     const secret = [...world.dev.secretsIn(PRIMARY).values()][0];
@@ -99,7 +130,7 @@ describe('createDevReplica (EC2)', () => {
     expect(userData).toContain('SCRAM-SHA-256$4096:');
   });
 
-  test('Given a dev node, when the DR tools look for the database\'s nodes and volumes, then they never see it', async () => {
+  test("Given a dev node, when the DR tools look for the database's nodes and volumes, then they never see it", async () => {
     const { result } = await run('ledger');
     await result;
     const { ec2 } = world.clientsFor(PRIMARY);
@@ -110,7 +141,8 @@ describe('createDevReplica (EC2)', () => {
   test('Given a mask that fails, when created, then the node, its volumes and the secret are deleted and nothing is handed out', async () => {
     const { result } = await run('ledger', 'broken.sql');
     await expect(result).rejects.toMatchObject({
-      code: 'DEV_REPLICA_MASK_FAILED', message: expect.stringMatching(/^broken\.sql: column "no_such_column" .*; the copy was deleted and nothing was handed out\.$/),
+      code: 'DEV_REPLICA_MASK_FAILED',
+      message: expect.stringMatching(/^broken\.sql: column "no_such_column" .*; the copy was deleted and nothing was handed out\.$/),
     });
     expect(await emails()).toEqual(['ada@bank.example', 'alan@bank.example']);
     const r = world.aws.region(PRIMARY);
@@ -125,7 +157,10 @@ describe('createDevReplica (EC2)', () => {
   test('Given no capacity for the node, when created, then the data volume already made is deleted', async () => {
     world.aws.failNext('RunInstances', awsError('InsufficientInstanceCapacity', 'We currently do not have sufficient r5.large capacity'));
     const { result } = await run('ledger');
-    await expect(result).rejects.toMatchObject({ code: 'DEV_REPLICA_CREATE_FAILED', message: expect.stringContaining('sufficient r5.large capacity; the copy was deleted') });
+    await expect(result).rejects.toMatchObject({
+      code: 'DEV_REPLICA_CREATE_FAILED',
+      message: expect.stringContaining('sufficient r5.large capacity; the copy was deleted'),
+    });
     expect(world.aws.count('DeleteVolume')).toBe(1);
     expect([...world.aws.region(PRIMARY).volumes.keys()].sort()).toEqual(['vol-p0', 'vol-p1', 'vol-p2']);
   });
@@ -145,13 +180,25 @@ describe('createDevReplica (RDS)', () => {
     const handOut = await result;
     expect(await emails()).toEqual(['user1@example.invalid', 'user2@example.invalid']);
     expect(world.dev.restoreInputs.get('dev-reports-202506011200-ab12')).toMatchObject({
-      SourceDBInstanceIdentifier: 'reports-primary', UseLatestRestorableTime: true, DBInstanceClass: 'db.r5.large', MultiAZ: false, PubliclyAccessible: false,
-      DeletionProtection: false, ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: ALIAS, DBSubnetGroupName: 'flavors-dev-us-australia', VpcSecurityGroupIds: [SG[PRIMARY].reports],
+      SourceDBInstanceIdentifier: 'reports-primary',
+      UseLatestRestorableTime: true,
+      DBInstanceClass: 'db.r5.large',
+      MultiAZ: false,
+      PubliclyAccessible: false,
+      DeletionProtection: false,
+      ManageMasterUserPassword: true,
+      MasterUserSecretKmsKeyId: ALIAS,
+      DBSubnetGroupName: 'flavors-dev-us-australia',
+      VpcSecurityGroupIds: [SG[PRIMARY].reports],
     });
     const db = world.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === handOut.replicaId)!;
     expect(db).toMatchObject({ KmsKeyId: VIRGINIA_KEY, DBInstanceStatus: 'available' });
     expect(handOut).toMatchObject({ user: 'flavors_admin', secretArn: db.MasterUserSecret!.SecretArn, host: '127.0.0.1', masked: true });
-    expect(world.dev.dbSubnetGroups[PRIMARY].get('flavors-dev-us-australia')!.subnetIds).toEqual(['subnet-p-private-a', 'subnet-p-private-b', 'subnet-p-private-c']);
+    expect(world.dev.dbSubnetGroups[PRIMARY].get('flavors-dev-us-australia')!.subnetIds).toEqual([
+      'subnet-p-private-a',
+      'subnet-p-private-b',
+      'subnet-p-private-c',
+    ]);
   });
 
   test('Given a mask that fails, when created, then the DB instance is deleted without a final snapshot and nothing is handed out', async () => {
@@ -159,7 +206,9 @@ describe('createDevReplica (RDS)', () => {
     await expect(result).rejects.toMatchObject({ code: 'DEV_REPLICA_MASK_FAILED' });
     const del = world.aws.calls.find((c) => c.command === 'DeleteDBInstance')!;
     expect(del.input).toMatchObject({ DBInstanceIdentifier: 'dev-reports-202506011200-ab12', SkipFinalSnapshot: true });
-    expect(world.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === 'dev-reports-202506011200-ab12')?.DBInstanceStatus).toBe('deleting');
+    expect(world.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === 'dev-reports-202506011200-ab12')?.DBInstanceStatus).toBe(
+      'deleting',
+    );
     expect(world.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === 'reports-primary')?.DBInstanceStatus).toBe('available');
   });
 });
@@ -168,7 +217,12 @@ describe('createDevReplica (k8s)', () => {
   test('Given a mask, when created, then the Cluster recovers in the dev namespace, is masked, and its login is stored in Secrets Manager', async () => {
     const { result } = await run('content', 'mask.sql');
     const handOut = await result;
-    expect(handOut).toMatchObject({ host: 'dev-content-202506011200-ab12-rw.flavors-dev-us-australia.svc', user: 'app', dbname: 'app', masked: true });
+    expect(handOut).toMatchObject({
+      host: 'dev-content-202506011200-ab12-rw.flavors-dev-us-australia.svc',
+      user: 'app',
+      dbname: 'app',
+      masked: true,
+    });
     expect(await emails('app')).toEqual(['user1@example.invalid', 'user2@example.invalid']);
     const kube = world.kube[PRIMARY];
     expect(kube.find('Cluster', 'flavors-dev-us-australia', handOut.replicaId)?.status).toMatchObject({ readyInstances: 1 });
@@ -190,7 +244,9 @@ describe('createDevReplica (k8s)', () => {
 test('Given a dev node, when described, then it carries the dev-replica tags only (no flavors:database, no snapshot target)', async () => {
   const { result } = await run('ledger');
   const { replicaId } = await result;
-  const out = await world.clientsFor(PRIMARY).ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:flavors:dev-replica', Values: [replicaId] }] }));
+  const out = await world
+    .clientsFor(PRIMARY)
+    .ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:flavors:dev-replica', Values: [replicaId] }] }));
   const keys = out.Reservations![0].Instances![0].Tags!.map((t) => t.Key).sort();
   expect(keys).toEqual(['Name', 'flavors:dev-replica', 'flavors:dev-replica-source', 'flavors:expires-at', 'flavors:flavor', 'flavors:owner']);
 });

@@ -24,9 +24,14 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const calls = () => fs.readFileSync(path.join(dir, 'log.jsonl'), 'utf-8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; stdin: string });
+const calls = () =>
+  fs
+    .readFileSync(path.join(dir, 'log.jsonl'), 'utf-8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { args: string[]; stdin: string });
 
-test('Given a region, when the kubectl client is used, then each call names the region\'s context and the right resource', async () => {
+test("Given a region, when the kubectl client is used, then each call names the region's context and the right resource", async () => {
   const kube = kubectlFor('arn:aws:eks:{region}:1:cluster/flavors', binary)('us-east-1');
   expect(await kube.list(KUBE_KINDS.cluster, undefined, 'flavors/dev-replica')).toHaveLength(1);
   expect(await kube.get(KUBE_KINDS.secret, 'n', 'missing')).toBeUndefined();
@@ -50,6 +55,7 @@ test('Given kubectl fails, when called, then one DEV_REPLICA_KUBECTL_FAILED line
   const kube = kubectlFor(undefined, binary)('ap-southeast-2');
   await expect(kube.get(KUBE_KINDS.cluster, 'n', 'boom')).rejects.toMatchObject({
     code: 'DEV_REPLICA_KUBECTL_FAILED',
-    message: 'kubectl --context ap-southeast-2 get clusters.postgresql.cnpg.io boom -n n --ignore-not-found -o json: Error from server (Forbidden): clusters "boom" is forbidden',
+    message:
+      'kubectl --context ap-southeast-2 get clusters.postgresql.cnpg.io boom -n n --ignore-not-found -o json: Error from server (Forbidden): clusters "boom" is forbidden',
   });
 });

@@ -1,7 +1,12 @@
 import { spawnSync } from 'child_process';
 import { devNodeUserData } from '../../../lib/ops/dev-replica-user-data';
 
-const script = devNodeUserData({ replicaId: 'dev-ledger-1', user: 'flavors_dev', verifier: 'SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy', port: 5432 });
+const script = devNodeUserData({
+  replicaId: 'dev-ledger-1',
+  user: 'flavors_dev',
+  verifier: 'SCRAM-SHA-256$4096:c2FsdA==$c3RvcmVk:c2VydmVy',
+  port: 5432,
+});
 
 test('Given a dev node, then its boot script is valid bash', () => {
   const r = spawnSync('bash', ['-n'], { input: script, encoding: 'utf-8' });

@@ -4,7 +4,14 @@ import * as fc from 'fast-check';
 import { failoverChainName, failoverChainSetIdentifier, failoverSetIdentifier, regionalEndpointName } from '../../../lib/failover/endpoint-names';
 import { planFailoverRecords } from '../../../lib/failover/failover-records';
 import { FlavorsError } from '../../../lib/errors';
-import { describeChanges, planDnsSwitch, primaryFromRecords, readEndpointRecords, recordOrder, type EndpointLocation } from '../../../lib/ops/dns-records';
+import {
+  describeChanges,
+  planDnsSwitch,
+  primaryFromRecords,
+  readEndpointRecords,
+  recordOrder,
+  type EndpointLocation,
+} from '../../../lib/ops/dns-records';
 
 const ZONE = 'flavors.example.com';
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
@@ -16,8 +23,13 @@ function at(regions: readonly string[], flavor = 'global'): EndpointLocation {
 /** The records RegionalFailover deploys for `order`, as Route 53 lists them (trailing dots, health checks). */
 function deployed(flavor: string, order: readonly string[], automatic = true): ResourceRecordSet[] {
   return planFailoverRecords(flavor, order, ZONE, automatic).map((p) => ({
-    Name: `${p.name}.`, Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: p.target }],
-    ...(p.failover ? { Failover: p.failover, SetIdentifier: p.setIdentifier, HealthCheckId: p.region ? `hc-${p.region}` : `hc-chain-${p.level + 1}` } : {}),
+    Name: `${p.name}.`,
+    Type: 'CNAME',
+    TTL: 60,
+    ResourceRecords: [{ Value: p.target }],
+    ...(p.failover
+      ? { Failover: p.failover, SetIdentifier: p.setIdentifier, HealthCheckId: p.region ? `hc-${p.region}` : `hc-chain-${p.level + 1}` }
+      : {}),
   }));
 }
 
@@ -44,10 +56,21 @@ function apply(records: ResourceRecordSet[], changes: readonly Change[]): Resour
 
 describe('recordOrder', () => {
   test('reads the order of a two-region failover pair, a chain and a simple record', () => {
-    expect(recordOrder(deployed('us-australia', ['us-east-1', 'ap-southeast-2']), at(['us-east-1', 'ap-southeast-2'], 'us-australia'))).toEqual(['us-east-1', 'ap-southeast-2']);
+    expect(recordOrder(deployed('us-australia', ['us-east-1', 'ap-southeast-2']), at(['us-east-1', 'ap-southeast-2'], 'us-australia'))).toEqual([
+      'us-east-1',
+      'ap-southeast-2',
+    ]);
     expect(recordOrder(deployed('global', REGIONS), at(REGIONS))).toEqual(REGIONS);
-    expect(recordOrder(deployed('global', ['eu-west-1', 'ap-southeast-1', 'us-east-1']), at(REGIONS))).toEqual(['eu-west-1', 'ap-southeast-1', 'us-east-1']);
-    expect(recordOrder(deployed('global', ['ap-southeast-1', 'us-east-1', 'eu-west-1'], false), at(REGIONS))).toEqual(['ap-southeast-1', 'us-east-1', 'eu-west-1']);
+    expect(recordOrder(deployed('global', ['eu-west-1', 'ap-southeast-1', 'us-east-1']), at(REGIONS))).toEqual([
+      'eu-west-1',
+      'ap-southeast-1',
+      'us-east-1',
+    ]);
+    expect(recordOrder(deployed('global', ['ap-southeast-1', 'us-east-1', 'eu-west-1'], false), at(REGIONS))).toEqual([
+      'ap-southeast-1',
+      'us-east-1',
+      'eu-west-1',
+    ]);
   });
 
   test('is undefined when records are missing or name a region outside the flavor', () => {
@@ -69,10 +92,26 @@ describe('planDnsSwitch', () => {
 
     // Then two UPSERTs flip the roles
     expect(change.changes).toHaveLength(2);
-    expect(change.changes).toEqual(expect.arrayContaining([
-      { Action: 'UPSERT', ResourceRecordSet: expect.objectContaining({ SetIdentifier: failoverSetIdentifier('us-australia', 'us-east-1'), Failover: 'SECONDARY', HealthCheckId: 'hc-us-east-1' }) },
-      { Action: 'UPSERT', ResourceRecordSet: expect.objectContaining({ SetIdentifier: failoverSetIdentifier('us-australia', 'ap-southeast-2'), Failover: 'PRIMARY', HealthCheckId: 'hc-ap-southeast-2' }) },
-    ]));
+    expect(change.changes).toEqual(
+      expect.arrayContaining([
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: expect.objectContaining({
+            SetIdentifier: failoverSetIdentifier('us-australia', 'us-east-1'),
+            Failover: 'SECONDARY',
+            HealthCheckId: 'hc-us-east-1',
+          }),
+        },
+        {
+          Action: 'UPSERT',
+          ResourceRecordSet: expect.objectContaining({
+            SetIdentifier: failoverSetIdentifier('us-australia', 'ap-southeast-2'),
+            Failover: 'PRIMARY',
+            HealthCheckId: 'hc-ap-southeast-2',
+          }),
+        },
+      ]),
+    );
     expect(recordOrder(apply(records, change.changes), loc)).toEqual(['ap-southeast-2', 'us-east-1']);
     expect(describeChanges(change.changes, loc)).toContain('UPSERT us-australia.flavors.example.com PRIMARY -> ap-southeast-2');
   });
@@ -95,7 +134,9 @@ describe('planDnsSwitch', () => {
     expect(recordOrder(after, loc)).toEqual(['ap-southeast-1', 'us-east-1', 'eu-west-1']);
     expect(change.order).toEqual(['ap-southeast-1', 'us-east-1', 'eu-west-1']);
     // A record that moved level is deleted at the old name (exactly as listed) and created at the new one
-    expect(change.changes.filter((c) => c.Action === 'DELETE').map((c) => c.ResourceRecordSet!.SetIdentifier)).toEqual(expect.arrayContaining([failoverSetIdentifier('global', 'us-east-1')]));
+    expect(change.changes.filter((c) => c.Action === 'DELETE').map((c) => c.ResourceRecordSet!.SetIdentifier)).toEqual(
+      expect.arrayContaining([failoverSetIdentifier('global', 'us-east-1')]),
+    );
     // The chain link keeps its calculated health check, whose children become the regions now behind it
     const link = after.find((rs) => rs.SetIdentifier === failoverChainSetIdentifier('global', 1))!;
     expect(link.Name!.replace(/\.$/, '')).toBe(failoverChainName('global', 0, ZONE));
@@ -107,7 +148,17 @@ describe('planDnsSwitch', () => {
     const loc = at(REGIONS);
     const records = deployed('global', REGIONS, false);
     const change = planDnsSwitch(records, loc, 'eu-west-1');
-    expect(change.changes).toEqual([{ Action: 'UPSERT', ResourceRecordSet: { Name: 'global.flavors.example.com', Type: 'CNAME', TTL: 60, ResourceRecords: [{ Value: 'eu-west-1.global.flavors.example.com' }] } }]);
+    expect(change.changes).toEqual([
+      {
+        Action: 'UPSERT',
+        ResourceRecordSet: {
+          Name: 'global.flavors.example.com',
+          Type: 'CNAME',
+          TTL: 60,
+          ResourceRecords: [{ Value: 'eu-west-1.global.flavors.example.com' }],
+        },
+      },
+    ]);
     expect(recordOrder(apply(records, change.changes), loc)?.[0]).toBe('eu-west-1');
   });
 
@@ -118,33 +169,57 @@ describe('planDnsSwitch', () => {
 
   test('for any deployed order and target, the switch puts the target first and keeps the others in order', () => {
     const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-1', 'sa-east-1'];
-    fc.assert(fc.property(
-      fc.integer({ min: 2, max: 4 }).chain((n) => fc.tuple(fc.shuffledSubarray(regions, { minLength: n, maxLength: n }), fc.nat(n - 1), fc.boolean())),
-      ([order, t, automatic]) => {
-        const loc = at(order.slice().sort());
-        const records = deployed('global', order, automatic);
-        const target = order[t];
-        const after = apply(records, planDnsSwitch(records, loc, target).changes);
-        expect(recordOrder(after, loc)).toEqual(automatic ? [target, ...order.filter((r) => r !== target)] : [target, ...loc.regions.filter((r) => r !== target)]);
-        // And switching again changes nothing
-        expect(planDnsSwitch(after, loc, target).changes).toEqual([]);
-      },
-    ), { numRuns: 60 });
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 2, max: 4 })
+          .chain((n) => fc.tuple(fc.shuffledSubarray(regions, { minLength: n, maxLength: n }), fc.nat(n - 1), fc.boolean())),
+        ([order, t, automatic]) => {
+          const loc = at(order.slice().sort());
+          const records = deployed('global', order, automatic);
+          const target = order[t];
+          const after = apply(records, planDnsSwitch(records, loc, target).changes);
+          expect(recordOrder(after, loc)).toEqual(
+            automatic ? [target, ...order.filter((r) => r !== target)] : [target, ...loc.regions.filter((r) => r !== target)],
+          );
+          // And switching again changes nothing
+          expect(planDnsSwitch(after, loc, target).changes).toEqual([]);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 
 describe('readEndpointRecords', () => {
-  test('pages through a name\'s records and stops where the next name begins', async () => {
+  test("pages through a name's records and stops where the next name begins", async () => {
     const r53 = mockClient(Route53Client);
     try {
       const [primary, secondary] = deployed('us-australia', ['us-east-1', 'ap-southeast-2']);
-      r53.on(ListResourceRecordSetsCommand)
-        .resolvesOnce({ ResourceRecordSets: [primary], IsTruncated: true, NextRecordName: primary.Name, NextRecordType: 'CNAME', NextRecordIdentifier: secondary.SetIdentifier, MaxItems: 1 })
-        .resolvesOnce({ ResourceRecordSets: [secondary, { Name: 'zzz.flavors.example.com.', Type: 'CNAME' }], IsTruncated: true, NextRecordName: 'zzz2.flavors.example.com.', NextRecordType: 'CNAME', MaxItems: 2 });
+      r53
+        .on(ListResourceRecordSetsCommand)
+        .resolvesOnce({
+          ResourceRecordSets: [primary],
+          IsTruncated: true,
+          NextRecordName: primary.Name,
+          NextRecordType: 'CNAME',
+          NextRecordIdentifier: secondary.SetIdentifier,
+          MaxItems: 1,
+        })
+        .resolvesOnce({
+          ResourceRecordSets: [secondary, { Name: 'zzz.flavors.example.com.', Type: 'CNAME' }],
+          IsTruncated: true,
+          NextRecordName: 'zzz2.flavors.example.com.',
+          NextRecordType: 'CNAME',
+          MaxItems: 2,
+        });
       const records = await readEndpointRecords(new Route53Client({ region: 'us-east-1' }), at(['us-east-1', 'ap-southeast-2'], 'us-australia'));
       expect(records).toEqual([primary, secondary]);
       expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
-      expect(r53.commandCalls(ListResourceRecordSetsCommand)[1].args[0].input).toMatchObject({ StartRecordName: primary.Name, StartRecordIdentifier: secondary.SetIdentifier });
+      expect(r53.commandCalls(ListResourceRecordSetsCommand)[1].args[0].input).toMatchObject({
+        StartRecordName: primary.Name,
+        StartRecordIdentifier: secondary.SetIdentifier,
+      });
     } finally {
       r53.restore();
     }

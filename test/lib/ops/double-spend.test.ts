@@ -17,10 +17,19 @@ import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, seedSpaces, startDy
 
 /** A token as the lookup service issues it: signed by a short-lived key its root key certified. */
 async function mint(key: CertifiedSigningKey, region: string, epoch: number): Promise<string> {
-  return (await issueFlavorToken(key, {
-    issuer: 'flavors-lookup', audience: `https://${region}.us-australia.flavors.example.com`, subject: 'teller-7',
-    space: 's-alpha', flavor: FLAVOR.name, region, epoch, ttlSeconds: 300, now: Math.floor(NOW.getTime() / 1000),
-  })).token;
+  return (
+    await issueFlavorToken(key, {
+      issuer: 'flavors-lookup',
+      audience: `https://${region}.us-australia.flavors.example.com`,
+      subject: 'teller-7',
+      space: 's-alpha',
+      flavor: FLAVOR.name,
+      region,
+      epoch,
+      ttlSeconds: 300,
+      now: Math.floor(NOW.getTime() / 1000),
+    })
+  ).token;
 }
 
 test('after failover, a write carrying the old epoch is rejected by the fencing check and by verifyFlavorToken', async () => {
@@ -35,18 +44,41 @@ test('after failover, a write carrying the old epoch is rejected by the fencing 
     await seedSpaces(clientsFor(PRIMARY).dynamodb);
     const root = await LocalKeySigner.generate('k1');
     const nowSeconds = Math.floor(NOW.getTime() / 1000);
-    const key = await new DelegatedSigner({ root, region: 'us-east-1', issuer: 'flavors-lookup', clock: () => NOW.getTime() }).keyFor(nowSeconds, nowSeconds + 300);
+    const key = await new DelegatedSigner({ root, region: 'us-east-1', issuer: 'flavors-lookup', clock: () => NOW.getTime() }).keyFor(
+      nowSeconds,
+      nowSeconds + 300,
+    );
     const jwks = { keys: [await root.publicJwk()] };
     const oldToken = await mint(key, PRIMARY, 3);
-    const verify = (token: string, region: string, currentEpoch: number) => verifyFlavorToken(token, { flavor: FLAVOR.name, region, currentEpoch, jwks, currentDate: NOW });
+    const verify = (token: string, region: string, currentEpoch: number) =>
+      verifyFlavorToken(token, { flavor: FLAVOR.name, region, currentEpoch, jwks, currentDate: NOW });
     await expect(verify(oldToken, PRIMARY, 3)).resolves.toMatchObject({ epoch: 3 });
     expect(checkWriteEpoch(3, 3)).toEqual({ accepted: true });
 
     // When the flavor fails over to Sydney
-    const plan = await planFailover({ flavor: FLAVOR, target: FALLBACK, clientsFor, lookup: LOOKUP, hostedZoneId: ZONE_ID, now: NOW, connections: dbs.connections });
+    const plan = await planFailover({
+      flavor: FLAVOR,
+      target: FALLBACK,
+      clientsFor,
+      lookup: LOOKUP,
+      hostedZoneId: ZONE_ID,
+      now: NOW,
+      connections: dbs.connections,
+    });
     const stateStore = new FailoverStateStore(dir, FLAVOR.name);
-    await runFailover(newFailoverState(plan, 'fo-bank', false, NOW), FLAVOR, { clientsFor, store: stateStore, log: () => {}, now: () => NOW, sleep: async () => {}, connections: dbs.connections });
-    const item = (await clientsFor(PRIMARY).dynamodb.send(new GetItemCommand({ TableName: LOOKUP.tableName, Key: { pk: { S: 'SPACE#s-alpha' }, sk: { S: 'SPACE' } }, ConsistentRead: true }))).Item!;
+    await runFailover(newFailoverState(plan, 'fo-bank', false, NOW), FLAVOR, {
+      clientsFor,
+      store: stateStore,
+      log: () => {},
+      now: () => NOW,
+      sleep: async () => {},
+      connections: dbs.connections,
+    });
+    const item = (
+      await clientsFor(PRIMARY).dynamodb.send(
+        new GetItemCommand({ TableName: LOOKUP.tableName, Key: { pk: { S: 'SPACE#s-alpha' }, sk: { S: 'SPACE' } }, ConsistentRead: true }),
+      )
+    ).Item!;
     const currentEpoch = Number(item.epoch.N);
     expect(currentEpoch).toBe(4);
     expect(item.homeRegion.S).toBe(FALLBACK);

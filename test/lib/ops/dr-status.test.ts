@@ -55,7 +55,8 @@ describe('drStatus', () => {
     expect(row(PRIMARY, 'vol-p0 node 0')).toMatchObject({ ageMinutes: 240, status: 'breached' });
     expect(row(FALLBACK, 'copy of node 2')).toMatchObject({ status: 'breached', note: 'no copy' });
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'breached', note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown; nothing shows how recent the data is',
+      status: 'breached',
+      note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown; nothing shows how recent the data is',
     });
     expect(report.breaches).toBe(7);
     expect(formatDrReport(report).at(-1)).toBe('RPO BREACHED: 7 restore point(s) missing or older than 3h');
@@ -70,7 +71,9 @@ describe('drStatus', () => {
 
     // Then the backups are shown, but the replica failover would promote makes it a breach
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'breached', newest: 'replicated-backups', ageMinutes: 10,
+      status: 'breached',
+      newest: 'replicated-backups',
+      ageMinutes: 10,
       note: 'replica reports-replica error (Replication has stopped.); lag 20 s; replication state error is not normal; replicated backups to 2025-06-01T11:50:00.000Z',
     });
     expect(report.breaches).toBe(1);
@@ -82,7 +85,11 @@ describe('drStatus', () => {
     const report = await status();
     // Then its data is as of the datapoint (a minute ago) minus the lag
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'met', newest: 'replica-lag', dataTime: '2025-06-01T11:57:00.000Z', ageMinutes: 3, note: 'replica reports-replica replicating; lag 120 s',
+      status: 'met',
+      newest: 'replica-lag',
+      dataTime: '2025-06-01T11:57:00.000Z',
+      ageMinutes: 3,
+      note: 'replica reports-replica replicating; lag 120 s',
     });
     expect(aws.calls.filter((c) => c.command === 'DescribeDBInstanceAutomatedBackups')).toHaveLength(1);
   });
@@ -116,7 +123,8 @@ describe('drStatus', () => {
     world({ rdsReplicaLagSeconds: -1 });
     const report = await status();
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'breached', note: expect.stringContaining('ReplicaLag -1 at 2025-06-01T11:59:00.000Z: RDS reports replication not running'),
+      status: 'breached',
+      note: expect.stringContaining('ReplicaLag -1 at 2025-06-01T11:59:00.000Z: RDS reports replication not running'),
     });
   });
 
@@ -124,7 +132,9 @@ describe('drStatus', () => {
     world({ rdsReplicaLagSeconds: null, rdsBackupAgeMinutes: 10 });
     const report = await status();
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'breached', newest: 'replicated-backups', ageMinutes: 10,
+      status: 'breached',
+      newest: 'replicated-backups',
+      ageMinutes: 10,
       note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
     });
   });
@@ -134,7 +144,8 @@ describe('drStatus', () => {
     aws.failNext('GetMetricStatistics', awsError('AccessDenied', 'not authorized to perform: cloudwatch:GetMetricStatistics'));
     const report = await status();
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'breached', newest: 'replicated-backups',
+      status: 'breached',
+      newest: 'replicated-backups',
       note: 'replica reports-replica replicating; could not read ReplicaLag (AccessDenied: not authorized to perform: cloudwatch:GetMetricStatistics): lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
     });
   });
@@ -143,7 +154,10 @@ describe('drStatus', () => {
     world({ rdsBackupAgeMinutes: 5, rdsReplicaLagSeconds: 3600 });
     const report = await status();
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
-      status: 'met', newest: 'replicated-backups', ageMinutes: 5, note: 'replica reports-replica replicating; lag 3600 s; replicated backups to 2025-06-01T11:55:00.000Z',
+      status: 'met',
+      newest: 'replicated-backups',
+      ageMinutes: 5,
+      note: 'replica reports-replica replicating; lag 3600 s; replicated backups to 2025-06-01T11:55:00.000Z',
     });
   });
 
@@ -166,10 +180,21 @@ describe('drStatus', () => {
     world();
     await status();
     const reads = aws.calls.filter((c) => c.command === 'GetMetricStatistics');
-    expect(reads).toEqual([expect.objectContaining({ service: 'cloudwatch', region: FALLBACK, input: expect.objectContaining({
-      Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'reports-replica' }], Statistics: ['Maximum'], Period: 60,
-      StartTime: new Date('2025-06-01T11:50:00Z'), EndTime: NOW,
-    }) })]);
+    expect(reads).toEqual([
+      expect.objectContaining({
+        service: 'cloudwatch',
+        region: FALLBACK,
+        input: expect.objectContaining({
+          Namespace: 'AWS/RDS',
+          MetricName: 'ReplicaLag',
+          Dimensions: [{ Name: 'DBInstanceIdentifier', Value: 'reports-replica' }],
+          Statistics: ['Maximum'],
+          Period: 60,
+          StartTime: new Date('2025-06-01T11:50:00Z'),
+          EndTime: NOW,
+        }),
+      }),
+    ]);
   });
 
   test('an undeployed database is a breach, not a silent pass', async () => {
@@ -177,7 +202,10 @@ describe('drStatus', () => {
     aws.region(PRIMARY).volumes.clear();
     const report = await status();
     expect(report.rows.filter((r) => r.database === 'ledger')).toEqual([
-      expect.objectContaining({ status: 'breached', note: `no data volumes tagged ${DB_TAGS.flavor}=us-australia, ${DB_TAGS.database}=ledger, ${DB_TAGS.role}=${DB_DATA_ROLE}` }),
+      expect.objectContaining({
+        status: 'breached',
+        note: `no data volumes tagged ${DB_TAGS.flavor}=us-australia, ${DB_TAGS.database}=ledger, ${DB_TAGS.role}=${DB_DATA_ROLE}`,
+      }),
     ]);
   });
 
@@ -188,7 +216,10 @@ describe('drStatus', () => {
       if (last.region === FALLBACK && last.service === 'ec2') throw Object.assign(new Error('Request has expired'), { name: 'RequestExpired' });
     };
     const report = await status();
-    expect(report.rows.find((r) => r.region === FALLBACK && r.kind === 'copy')).toMatchObject({ status: 'breached', note: 'could not check: RequestExpired: Request has expired' });
+    expect(report.rows.find((r) => r.region === FALLBACK && r.kind === 'copy')).toMatchObject({
+      status: 'breached',
+      note: 'could not check: RequestExpired: Request has expired',
+    });
   });
 
   test('a single-region flavor has no copies and an RPO without copy time', async () => {
@@ -202,9 +233,13 @@ describe('drStatus', () => {
   test('formatDrReport prints a table, the primary and its source, and the verdict', async () => {
     world();
     const lines = formatDrReport(await status());
-    expect(lines[0]).toBe('us-australia: primary us-east-1 (flavor file); RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate); checked 2025-06-01T12:00:00.000Z');
+    expect(lines[0]).toBe(
+      'us-australia: primary us-east-1 (flavor file); RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate); checked 2025-06-01T12:00:00.000Z',
+    );
     expect(lines[1]).toMatch(/^DATABASE +REGION +KIND +RESOURCE +NEWEST +DATA TIME +AGE +RPO +NOTE$/);
-    expect(lines.find((l) => l.includes('snap-c1new'))).toMatch(/^ledger +ap-southeast-2 +copy +copy of node 1 +snap-c1new +2025-06-01T11:30:00.000Z +30m +MET/);
+    expect(lines.find((l) => l.includes('snap-c1new'))).toMatch(
+      /^ledger +ap-southeast-2 +copy +copy of node 1 +snap-c1new +2025-06-01T11:30:00.000Z +30m +MET/,
+    );
     expect(lines).toContain('content (k8s): not checked: CloudNativePG replica clusters; check them on the Kubernetes side (lib/k8s)');
     expect(lines.at(-1)).toBe('RPO met');
   });

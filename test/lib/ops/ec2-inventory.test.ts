@@ -5,20 +5,31 @@ import { buildWorld, FALLBACK, FLAVOR, NOW, PRIMARY } from './world';
 
 let aws: FakeAws;
 let mocks: { restore: () => void };
-beforeEach(() => { aws = buildWorld(); mocks = aws.install(); });
+beforeEach(() => {
+  aws = buildWorld();
+  mocks = aws.install();
+});
 afterEach(() => mocks.restore());
 
 const ec2 = (region: string) => testClients()(region).ec2;
 
 test('finds data volumes and nodes by tag, in node order', async () => {
   const volumes = await findVolumes(ec2(PRIMARY), PRIMARY, FLAVOR.name, 'ledger');
-  expect(volumes.map((v) => [v.volumeId, v.node, v.attachment?.instanceId])).toEqual([['vol-p0', '0', 'i-p0'], ['vol-p1', '1', 'i-p1'], ['vol-p2', '2', 'i-p2']]);
+  expect(volumes.map((v) => [v.volumeId, v.node, v.attachment?.instanceId])).toEqual([
+    ['vol-p0', '0', 'i-p0'],
+    ['vol-p1', '1', 'i-p1'],
+    ['vol-p2', '2', 'i-p2'],
+  ]);
   expect(await findVolumes(ec2(PRIMARY), PRIMARY, 'global', 'ledger')).toEqual([]);
   const nodes = await findNodes(ec2(FALLBACK), FALLBACK, FLAVOR.name, 'ledger');
-  expect(nodes.map((n) => [n.instanceId, n.node, n.availabilityZone])).toEqual([['i-f0', '0', 'ap-southeast-2a'], ['i-f1', '1', 'ap-southeast-2b'], ['i-f2', '2', 'ap-southeast-2c']]);
+  expect(nodes.map((n) => [n.instanceId, n.node, n.availabilityZone])).toEqual([
+    ['i-f0', '0', 'ap-southeast-2a'],
+    ['i-f1', '1', 'ap-southeast-2b'],
+    ['i-f2', '2', 'ap-southeast-2c'],
+  ]);
 });
 
-test('copies: the source-region tag tells copies from the standby\'s own (newer) snapshots', async () => {
+test("copies: the source-region tag tells copies from the standby's own (newer) snapshots", async () => {
   const sources = await snapshotsOfVolumes(ec2(PRIMARY), PRIMARY, ['vol-p0', 'vol-p1', 'vol-p2']);
   const copies = await copiesInRegion(ec2(FALLBACK), FALLBACK, FLAVOR.name, 'ledger', PRIMARY, sources);
   expect(copies.every((c) => c.snapshotId.startsWith('snap-c'))).toBe(true);
@@ -28,7 +39,7 @@ test('copies: the source-region tag tells copies from the standby\'s own (newer)
   expect(NOW.getTime() - newest.get('1')!.dataTime.getTime()).toBe(30 * 60000);
 });
 
-test('copies without the source-region tag: snapshots of the region\'s own volumes are left out', async () => {
+test("copies without the source-region tag: snapshots of the region's own volumes are left out", async () => {
   // Given snapshots from before the policy added the source-region tag
   for (const s of aws.region(FALLBACK).snapshots.values()) s.Tags = s.Tags.filter((t) => t.Key !== SNAPSHOT_TAGS.sourceRegion);
 

@@ -13,7 +13,22 @@ import { abortFailover, FailoverInterrupted, runFailover } from '../../../lib/op
 import { blockingRefusals, planFailover, type FailoverPlan } from '../../../lib/ops/failover-plan';
 import { FailoverStateStore, newFailoverState, type FailoverState } from '../../../lib/ops/failover-state';
 import { awsError, testClients, type FakeAws } from './fake-aws';
-import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, SPACES, startDynalite, startFenceDatabases, SYDNEY_KEY, TABLE, ZONE_ID, seedSpaces, type FenceDatabases } from './world';
+import {
+  buildWorld,
+  FALLBACK,
+  FLAVOR,
+  LOOKUP,
+  NOW,
+  PRIMARY,
+  SPACES,
+  startDynalite,
+  startFenceDatabases,
+  SYDNEY_KEY,
+  TABLE,
+  ZONE_ID,
+  seedSpaces,
+  type FenceDatabases,
+} from './world';
 
 jest.setTimeout(30000);
 
@@ -59,12 +74,22 @@ afterEach(() => {
 });
 
 async function space(id: string): Promise<{ epoch: number; homeRegion: string }> {
-  const out = await dynamodb.send(new GetItemCommand({ TableName: lookup.tableName, Key: { pk: { S: spaceKey(id).pk }, sk: { S: 'SPACE' } }, ConsistentRead: true }));
+  const out = await dynamodb.send(
+    new GetItemCommand({ TableName: lookup.tableName, Key: { pk: { S: spaceKey(id).pk }, sk: { S: 'SPACE' } }, ConsistentRead: true }),
+  );
   return { epoch: Number(out.Item!.epoch.N), homeRegion: out.Item!.homeRegion.S! };
 }
 
 async function plan(): Promise<FailoverPlan> {
-  const p = await planFailover({ flavor: FLAVOR, target: FALLBACK, clientsFor, lookup, hostedZoneId: ZONE_ID, now: NOW, connections: dbs.connections });
+  const p = await planFailover({
+    flavor: FLAVOR,
+    target: FALLBACK,
+    clientsFor,
+    lookup,
+    hostedZoneId: ZONE_ID,
+    now: NOW,
+    connections: dbs.connections,
+  });
   expect(blockingRefusals(p, false)).toEqual([]);
   return p;
 }
@@ -77,7 +102,16 @@ async function start(id = 'fo-test-1', stateDir = dir): Promise<{ state: Failove
 }
 
 function deps(stateStore: FailoverStateStore, extra: { shouldStop?: () => boolean } = {}) {
-  return { clientsFor, store: stateStore, log: (l: string) => logs.push(l), now: () => NOW, sleep: async () => {}, poll: { attempts: 10, delayMs: 1 }, connections: dbs.connections, ...extra };
+  return {
+    clientsFor,
+    store: stateStore,
+    log: (l: string) => logs.push(l),
+    now: () => NOW,
+    sleep: async () => {},
+    poll: { attempts: 10, delayMs: 1 },
+    connections: dbs.connections,
+    ...extra,
+  };
 }
 
 function failOnCall(command: string, nth: number): void {
@@ -98,8 +132,10 @@ describe('runFailover', () => {
     // Then every step is done and recorded on disk
     expect(done.status).toBe('done');
     expect(stateStore.read()!.steps).toEqual({
-      fence: expect.objectContaining({ status: 'done' }), restore: expect.objectContaining({ status: 'done' }),
-      dns: expect.objectContaining({ status: 'done' }), verify: expect.objectContaining({ status: 'done' }),
+      fence: expect.objectContaining({ status: 'done' }),
+      restore: expect.objectContaining({ status: 'done' }),
+      dns: expect.objectContaining({ status: 'done' }),
+      verify: expect.objectContaining({ status: 'done' }),
     });
     // Fencing: every space of the flavor one epoch up; homes moved except the pinned space; other flavors untouched
     for (const id of ['s-alpha', 's-bravo', 's-charlie', 's-delta']) expect(await space(id)).toEqual({ epoch: 4, homeRegion: FALLBACK });
@@ -111,14 +147,32 @@ describe('runFailover', () => {
       const node = sydney.instances.get(`i-f${n}`)!;
       const restored = sydney.volumes.get(node.devices[DB_DATA_DEVICE])!;
       expect(node.State).toBe('running');
-      expect(restored).toMatchObject({ SnapshotId: `snap-c${n}new`, Encrypted: true, KmsKeyId: SYDNEY_KEY, AvailabilityZone: node.AvailabilityZone, VolumeType: 'gp3', Iops: 6000, Throughput: 250 });
-      expect(restored.Tags).toEqual(expect.arrayContaining([
-        { Key: FAILOVER_TAGS.failoverId, Value: 'fo-test-1' }, { Key: DB_TAGS.node, Value: String(n) }, { Key: DB_TAGS.role, Value: 'db-data' },
-        { Key: SNAPSHOT_TARGET_TAG_KEY, Value: 'us-australia/db-data' }, { Key: 'Name', Value: `ledger-${n}` },
-      ]));
+      expect(restored).toMatchObject({
+        SnapshotId: `snap-c${n}new`,
+        Encrypted: true,
+        KmsKeyId: SYDNEY_KEY,
+        AvailabilityZone: node.AvailabilityZone,
+        VolumeType: 'gp3',
+        Iops: 6000,
+        Throughput: 250,
+      });
+      expect(restored.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: FAILOVER_TAGS.failoverId, Value: 'fo-test-1' },
+          { Key: DB_TAGS.node, Value: String(n) },
+          { Key: DB_TAGS.role, Value: 'db-data' },
+          { Key: SNAPSHOT_TARGET_TAG_KEY, Value: 'us-australia/db-data' },
+          { Key: 'Name', Value: `ledger-${n}` },
+        ]),
+      );
       const old = sydney.volumes.get(`vol-f${n}`)!;
       expect(old.State).toBe('available');
-      expect(old.Tags).toEqual(expect.arrayContaining([{ Key: DB_TAGS.role, Value: REPLACED_DATA_ROLE }, { Key: FAILOVER_TAGS.replacedBy, Value: restored.VolumeId }]));
+      expect(old.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: DB_TAGS.role, Value: REPLACED_DATA_ROLE },
+          { Key: FAILOVER_TAGS.replacedBy, Value: restored.VolumeId },
+        ]),
+      );
       expect(old.Tags.some((t) => t.Key === SNAPSHOT_TARGET_TAG_KEY)).toBe(false);
     }
     expect(sydney.violations).toEqual([]);
@@ -131,11 +185,18 @@ describe('runFailover', () => {
     expect(aws.count('PromoteReadReplica')).toBe(1);
     // DNS: Sydney is PRIMARY, Virginia SECONDARY, each keeping its own health check
     expect(aws.zone.records.map((r) => [r.SetIdentifier, r.Failover, r.HealthCheckId]).sort()).toEqual([
-      ['us-australia-ap-southeast-2', 'PRIMARY', 'hc-ap-southeast-2'], ['us-australia-us-east-1', 'SECONDARY', 'hc-us-east-1'],
+      ['us-australia-ap-southeast-2', 'PRIMARY', 'hc-ap-southeast-2'],
+      ['us-australia-us-east-1', 'SECONDARY', 'hc-us-east-1'],
     ]);
     expect(aws.count('GetChange')).toBeGreaterThanOrEqual(2);
     // The flavor lock is released
-    const lock = await dynamodb.send(new GetItemCommand({ TableName: lookup.tableName, Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } }, ConsistentRead: true }));
+    const lock = await dynamodb.send(
+      new GetItemCommand({
+        TableName: lookup.tableName,
+        Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } },
+        ConsistentRead: true,
+      }),
+    );
     expect(lock.Item).toBeUndefined();
     // Each step logged its progress
     for (const step of ['[1/4 fence]', '[2/4 restore]', '[3/4 dns]', '[4/4 verify]']) expect(logs.some((l) => l.includes(step))).toBe(true);
@@ -149,7 +210,10 @@ describe('runFailover', () => {
     // When it runs, then it stops with the step and the state file named
     const first = runFailover(state, FLAVOR, deps(stateStore));
     await expect(first).rejects.toThrow(FlavorsError);
-    await expect(first).rejects.toMatchObject({ code: 'FAILOVER_STEP_FAILED', message: expect.stringContaining('step 2 (restore) failed: InternalError: AttachVolume failed (injected)') });
+    await expect(first).rejects.toMatchObject({
+      code: 'FAILOVER_STEP_FAILED',
+      message: expect.stringContaining('step 2 (restore) failed: InternalError: AttachVolume failed (injected)'),
+    });
     const saved = stateStore.read()!;
     expect(saved.steps.fence.status).toBe('done');
     expect(saved.steps.restore).toMatchObject({ status: 'failed', error: expect.stringContaining('injected') });
@@ -165,7 +229,10 @@ describe('runFailover', () => {
     expect(done.status).toBe('done');
     for (const id of ['s-alpha', 's-bravo', 's-charlie', 's-delta']) expect((await space(id)).epoch).toBe(4);
     expect(aws.count('CreateVolume')).toBe(3);
-    const restored = [...aws.region(FALLBACK).volumes.values()].filter((v) => v.Tags.some((t) => t.Key === FAILOVER_TAGS.failoverId && t.Value === 'fo-test-1') && !v.Tags.some((t) => t.Key === FAILOVER_TAGS.replacedBy));
+    const restored = [...aws.region(FALLBACK).volumes.values()].filter(
+      (v) =>
+        v.Tags.some((t) => t.Key === FAILOVER_TAGS.failoverId && t.Value === 'fo-test-1') && !v.Tags.some((t) => t.Key === FAILOVER_TAGS.replacedBy),
+    );
     expect(restored).toHaveLength(3);
     expect(aws.count('PromoteReadReplica')).toBe(1);
     expect(aws.count('ChangeResourceRecordSets')).toBe(1);
@@ -175,7 +242,9 @@ describe('runFailover', () => {
   test('a restored volume created just before a crash is found by its tag, not created again', async () => {
     // Given a run that died right after CreateVolume answered (the state never learned the volume id)
     const { state, stateStore } = await start();
-    aws.onCall = (c) => { if (c === 'DescribeVolumes' && aws.count('CreateVolume') === 1) throw awsError('RequestTimeout', 'connection lost (injected)'); };
+    aws.onCall = (c) => {
+      if (c === 'DescribeVolumes' && aws.count('CreateVolume') === 1) throw awsError('RequestTimeout', 'connection lost (injected)');
+    };
     await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({ code: 'FAILOVER_STEP_FAILED' });
     const saved = stateStore.read()!;
     saved.restore.volumes['ledger/0'] = { done: false };
@@ -195,7 +264,9 @@ describe('runFailover', () => {
     // Given an operator who presses Ctrl-C while node 0 is being restored
     const { state, stateStore } = await start();
     let stop = false;
-    aws.onCall = (c) => { if (c === 'CreateVolume') stop = true; };
+    aws.onCall = (c) => {
+      if (c === 'CreateVolume') stop = true;
+    };
 
     // When it runs, then it stops at the next safe point
     await expect(runFailover(state, FLAVOR, deps(stateStore, { shouldStop: () => stop }))).rejects.toBeInstanceOf(FailoverInterrupted);
@@ -219,10 +290,14 @@ describe('runFailover', () => {
     // Given a state that recorded the epochs it expects, and s-alpha already bumped by this failover's lost write
     const { state, stateStore } = await start();
     for (const id of SPACES) state.fence.spaces[id] = { seen: 3, target: 4, keepHome: id === 's-pinned', status: 'pending' };
-    await dynamodb.send(new UpdateItemCommand({
-      TableName: lookup.tableName, Key: { pk: { S: 'SPACE#s-alpha' }, sk: { S: 'SPACE' } },
-      UpdateExpression: 'SET epoch = :e, homeRegion = :h', ExpressionAttributeValues: { ':e': { N: '4' }, ':h': { S: FALLBACK } },
-    }));
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: lookup.tableName,
+        Key: { pk: { S: 'SPACE#s-alpha' }, sk: { S: 'SPACE' } },
+        UpdateExpression: 'SET epoch = :e, homeRegion = :h',
+        ExpressionAttributeValues: { ':e': { N: '4' }, ':h': { S: FALLBACK } },
+      }),
+    );
 
     // When it runs
     await runFailover(state, FLAVOR, deps(stateStore));
@@ -236,14 +311,19 @@ describe('runFailover', () => {
     // Given a state that read epoch 3 everywhere, and a space move that bumped s-bravo meanwhile
     const { state, stateStore } = await start();
     for (const id of SPACES) state.fence.spaces[id] = { seen: 3, target: 4, keepHome: id === 's-pinned', status: 'pending' };
-    await dynamodb.send(new UpdateItemCommand({
-      TableName: lookup.tableName, Key: { pk: { S: 'SPACE#s-bravo' }, sk: { S: 'SPACE' } },
-      UpdateExpression: 'SET epoch = :e', ExpressionAttributeValues: { ':e': { N: '4' } },
-    }));
+    await dynamodb.send(
+      new UpdateItemCommand({
+        TableName: lookup.tableName,
+        Key: { pk: { S: 'SPACE#s-bravo' }, sk: { S: 'SPACE' } },
+        UpdateExpression: 'SET epoch = :e',
+        ExpressionAttributeValues: { ':e': { N: '4' } },
+      }),
+    );
 
     // When it runs, then it refuses to overwrite the other writer's epoch
     await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({
-      code: 'FAILOVER_CONCURRENT', message: expect.stringContaining('space s-bravo is at epoch 4 (home us-east-1) but this failover read epoch 3'),
+      code: 'FAILOVER_CONCURRENT',
+      message: expect.stringContaining('space s-bravo is at epoch 4 (home us-east-1) but this failover read epoch 3'),
     });
     expect(await space('s-bravo')).toEqual({ epoch: 4, homeRegion: PRIMARY });
     expect(stateStore.read()!.steps.fence.status).toBe('failed');
@@ -277,12 +357,20 @@ describe('runFailover', () => {
     const { state, stateStore } = await start();
     aws.onCall = async (c) => {
       if (c === 'ChangeResourceRecordSets') {
-        await dynamodb.send(new PutItemCommand({ TableName: lookup.tableName, Item: spaceItem({ spaceId: 's-echo', clientId: 'c-bank', flavor: FLAVOR.name, homeRegion: PRIMARY, epoch: 1 }) }));
+        await dynamodb.send(
+          new PutItemCommand({
+            TableName: lookup.tableName,
+            Item: spaceItem({ spaceId: 's-echo', clientId: 'c-bank', flavor: FLAVOR.name, homeRegion: PRIMARY, epoch: 1 }),
+          }),
+        );
       }
     };
 
     // When it runs, then verify fails and names it
-    await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({ code: 'FAILOVER_VERIFY_FAILED', message: expect.stringContaining('s-echo') });
+    await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({
+      code: 'FAILOVER_VERIFY_FAILED',
+      message: expect.stringContaining('s-echo'),
+    });
     const saved = stateStore.read()!;
     expect(saved.steps.fence.status).toBe('pending');
 
@@ -306,7 +394,13 @@ describe('abortFailover', () => {
     const lines = await abortFailover(stateStore.read()!, { clientsFor, store: stateStore, now: () => NOW });
 
     // Then the lock is gone, the state says aborted, and fenced spaces stay fenced
-    const lock = await dynamodb.send(new GetItemCommand({ TableName: lookup.tableName, Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } }, ConsistentRead: true }));
+    const lock = await dynamodb.send(
+      new GetItemCommand({
+        TableName: lookup.tableName,
+        Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } },
+        ConsistentRead: true,
+      }),
+    );
     expect(lock.Item).toBeUndefined();
     expect(stateStore.read()!.status).toBe('aborted');
     expect(await space('s-alpha')).toEqual({ epoch: 4, homeRegion: FALLBACK });
@@ -319,15 +413,36 @@ describe('abortFailover', () => {
   test('Given a move of a space of the flavor that started after the plan, when the failover runs, then it stops before fencing and releases its lock', async () => {
     const { state, stateStore } = await start();
     const mark = flavorMoveKey(FLAVOR.name, 's-moving');
-    await dynamodb.send(new PutItemCommand({ TableName: lookup.tableName, Item: { pk: { S: mark.pk }, sk: { S: mark.sk }, owner: { S: 'mv-1' }, spaceId: { S: 's-moving' },
-      source: { S: FLAVOR.name }, target: { S: 'global' }, startedAt: { S: NOW.toISOString() } } }));
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: lookup.tableName,
+        Item: {
+          pk: { S: mark.pk },
+          sk: { S: mark.sk },
+          owner: { S: 'mv-1' },
+          spaceId: { S: 's-moving' },
+          source: { S: FLAVOR.name },
+          target: { S: 'global' },
+          startedAt: { S: NOW.toISOString() },
+        },
+      }),
+    );
     const before = await space(SPACES[0]);
 
-    await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({ code: 'FAILOVER_MOVE_IN_PROGRESS', message: expect.stringContaining('space s-moving is being moved (mv-1') });
+    await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({
+      code: 'FAILOVER_MOVE_IN_PROGRESS',
+      message: expect.stringContaining('space s-moving is being moved (mv-1'),
+    });
 
     expect(await space(SPACES[0])).toEqual(before);
     expect(stateStore.read()!.status).toBe('aborted');
-    const lock = await dynamodb.send(new GetItemCommand({ TableName: lookup.tableName, Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } }, ConsistentRead: true }));
+    const lock = await dynamodb.send(
+      new GetItemCommand({
+        TableName: lookup.tableName,
+        Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } },
+        ConsistentRead: true,
+      }),
+    );
     expect(lock.Item).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import type { Flavor } from '../../../lib/flavor/types';
-import { checkK8sTargets, demoteOldPrimaryClusters, k8sAbortLines, promoteTargetClusters, type K8sDbState, type K8sFailoverContext } from '../../../lib/ops/failover-k8s';
+import {
+  checkK8sTargets,
+  demoteOldPrimaryClusters,
+  k8sAbortLines,
+  promoteTargetClusters,
+  type K8sDbState,
+  type K8sFailoverContext,
+} from '../../../lib/ops/failover-k8s';
 import { formatK8sPromotions, planK8sPromotions, type K8sPromotionPlan } from '../../../lib/ops/failover-k8s-plan';
 import { CNPG_HEALTHY_PHASE, isReplicaCluster, kubectlClusters, type CnpgCluster } from '../../../lib/ops/failover-kube';
 import { chartCluster as chartOf, cnpgWorld, type FakeCnpgWorld } from './fake-cnpg';
@@ -16,15 +23,35 @@ type Refusal = { code: string; message: string; overridable: boolean };
 async function plan(world: FakeCnpgWorld, flavor: Flavor = FLAVOR): Promise<{ plans: K8sPromotionPlan[]; refusals: Refusal[]; warnings: string[] }> {
   const refusals: Refusal[] = [];
   const warnings: string[] = [];
-  const plans = await planK8sPromotions({ flavor, from: PRIMARY, target: FALLBACK, kubeFor: world.kubeFor },
-    (code, message, overridable = false) => { refusals.push({ code, message, overridable }); }, warnings);
+  const plans = await planK8sPromotions(
+    { flavor, from: PRIMARY, target: FALLBACK, kubeFor: world.kubeFor },
+    (code, message, overridable = false) => {
+      refusals.push({ code, message, overridable });
+    },
+    warnings,
+  );
   return { plans, refusals, warnings };
 }
 
-function context(world: FakeCnpgWorld, plans: K8sPromotionPlan[], state: Record<string, K8sDbState>, acceptDataLoss = false, logs: string[] = []): K8sFailoverContext {
+function context(
+  world: FakeCnpgWorld,
+  plans: K8sPromotionPlan[],
+  state: Record<string, K8sDbState>,
+  acceptDataLoss = false,
+  logs: string[] = [],
+): K8sFailoverContext {
   return {
-    flavor: FLAVOR.name, from: PRIMARY, to: FALLBACK, plans, state, kubeFor: world.kubeFor, acceptDataLoss,
-    poll: { sleep: async () => {}, attempts: 5, delayMs: 1 }, save: () => {}, log: (l) => logs.push(l), checkStop: () => {},
+    flavor: FLAVOR.name,
+    from: PRIMARY,
+    to: FALLBACK,
+    plans,
+    state,
+    kubeFor: world.kubeFor,
+    acceptDataLoss,
+    poll: { sleep: async () => {}, attempts: 5, delayMs: 1 },
+    save: () => {},
+    log: (l) => logs.push(l),
+    checkStop: () => {},
   };
 }
 
@@ -36,14 +63,31 @@ describe('planK8sPromotions', () => {
     const { plans, refusals, warnings } = await plan(world);
     expect(refusals).toEqual([]);
     expect(warnings).toEqual([]);
-    expect(plans).toEqual([{
-      database: 'content', namespace: NS, cluster: 'content',
-      target: { region: FALLBACK, context: 'ctx-ap-southeast-2', externalName: 'content-ap-southeast-2', role: 'replica', phase: CNPG_HEALTHY_PHASE, timelineID: 1 },
-      source: { region: PRIMARY, context: 'ctx-us-east-1', externalName: 'content-us-east-1', role: 'primary', detail: CNPG_HEALTHY_PHASE },
-    }]);
+    expect(plans).toEqual([
+      {
+        database: 'content',
+        namespace: NS,
+        cluster: 'content',
+        target: {
+          region: FALLBACK,
+          context: 'ctx-ap-southeast-2',
+          externalName: 'content-ap-southeast-2',
+          role: 'replica',
+          phase: CNPG_HEALTHY_PHASE,
+          timelineID: 1,
+        },
+        source: { region: PRIMARY, context: 'ctx-us-east-1', externalName: 'content-us-east-1', role: 'primary', detail: CNPG_HEALTHY_PHASE },
+      },
+    ]);
     const lines = formatK8sPromotions(plans);
-    expect(lines.fence).toEqual([expect.stringContaining('content (k8s): demote Cluster flavor-us-australia/content in us-east-1 (context ctx-us-east-1): replica.primary content-ap-southeast-2')]);
-    expect(lines.restore).toEqual([expect.stringContaining('with the old primary\'s demotion token (replica.primary content-ap-southeast-2 + promotionToken)')]);
+    expect(lines.fence).toEqual([
+      expect.stringContaining(
+        'content (k8s): demote Cluster flavor-us-australia/content in us-east-1 (context ctx-us-east-1): replica.primary content-ap-southeast-2',
+      ),
+    ]);
+    expect(lines.restore).toEqual([
+      expect.stringContaining("with the old primary's demotion token (replica.primary content-ap-southeast-2 + promotionToken)"),
+    ]);
     // Planning changes nothing.
     expect([...patches(world, PRIMARY), ...patches(world, FALLBACK)]).toEqual([]);
   });
@@ -53,8 +97,13 @@ describe('planK8sPromotions', () => {
     world.region(FALLBACK).clusters.clear();
     const { plans, refusals } = await plan(world);
     expect(plans).toEqual([]);
-    expect(refusals).toEqual([{ code: 'FAILOVER_K8S_NO_REPLICA_CLUSTER', overridable: false,
-      message: `content: no Cluster ${NS}/content in ap-southeast-2 (context ctx-ap-southeast-2); apply the flavor's manifests there (dist/k8s/us-australia/ap-southeast-2) first.` }]);
+    expect(refusals).toEqual([
+      {
+        code: 'FAILOVER_K8S_NO_REPLICA_CLUSTER',
+        overridable: false,
+        message: `content: no Cluster ${NS}/content in ap-southeast-2 (context ctx-ap-southeast-2); apply the flavor's manifests there (dist/k8s/us-australia/ap-southeast-2) first.`,
+      },
+    ]);
   });
 
   test('Given a replica cluster that is not healthy, When planning, Then FAILOVER_K8S_CLUSTER_UNHEALTHY', async () => {
@@ -76,7 +125,10 @@ describe('planK8sPromotions', () => {
     const resumed = await plan(world);
     expect(resumed.refusals).toEqual([]);
     expect(resumed.warnings).toEqual([`content: Cluster ${NS}/content in ap-southeast-2 is already a primary; nothing to promote`]);
-    expect(formatK8sPromotions(resumed.plans)).toEqual({ fence: [], restore: [expect.stringContaining('is already a primary; nothing to promote.')] });
+    expect(formatK8sPromotions(resumed.plans)).toEqual({
+      fence: [],
+      restore: [expect.stringContaining('is already a primary; nothing to promote.')],
+    });
   });
 
   test('Given the target Kubernetes API does not answer, When planning, Then FAILOVER_K8S_UNREACHABLE', async () => {
@@ -116,7 +168,12 @@ describe('failover of CloudNativePG clusters', () => {
 
     await promoteTargetClusters(ctx);
     const promoted = world.region(FALLBACK).cluster(NS, 'content')!;
-    expect(promoted.spec.replica).toEqual({ self: 'content-ap-southeast-2', primary: 'content-ap-southeast-2', source: 'content-us-east-1', promotionToken: state.content.demotion!.token });
+    expect(promoted.spec.replica).toEqual({
+      self: 'content-ap-southeast-2',
+      primary: 'content-ap-southeast-2',
+      source: 'content-us-east-1',
+      promotionToken: state.content.demotion!.token,
+    });
     expect(promoted.status).toMatchObject({ phase: CNPG_HEALTHY_PHASE, timelineID: 2 });
     expect(world.region(FALLBACK).write(NS, 'content')).toBe(true);
     expect(state.content.promotion).toEqual({ mode: 'token', timelineBefore: 1, done: true });
@@ -161,11 +218,18 @@ describe('failover of CloudNativePG clusters', () => {
     const state: Record<string, K8sDbState> = {};
     const logs: string[] = [];
     expect(await demoteOldPrimaryClusters(context(world, plans, state, false, logs))).toEqual([]);
-    expect(state.content.demotion).toMatchObject({ status: 'requested', detail: expect.stringContaining('status.demotionToken: not reached after 5 checks') });
+    expect(state.content.demotion).toMatchObject({
+      status: 'requested',
+      detail: expect.stringContaining('status.demotionToken: not reached after 5 checks'),
+    });
     expect(world.region(PRIMARY).write(NS, 'content')).toBe(false);
     expect(logs.join('\n')).toContain('not demoted');
     // --abort tells how to give the old primary its role back, since nothing was promoted.
-    expect(k8sAbortLines({ from: PRIMARY, to: FALLBACK, plans, state })).toEqual([expect.stringContaining('stays asked to demote (read-only; nothing was promoted). To make it primary again: kubectl --context ctx-us-east-1 patch clusters.postgresql.cnpg.io content -n flavor-us-australia --type merge -p \'{"spec":{"replica":{"primary":"content-us-east-1"}}}\'')]);
+    expect(k8sAbortLines({ from: PRIMARY, to: FALLBACK, plans, state })).toEqual([
+      expect.stringContaining(
+        'stays asked to demote (read-only; nothing was promoted). To make it primary again: kubectl --context ctx-us-east-1 patch clusters.postgresql.cnpg.io content -n flavor-us-australia --type merge -p \'{"spec":{"replica":{"primary":"content-us-east-1"}}}\'',
+      ),
+    ]);
   });
 
   test('Given a promotion asked before a crash, When the step runs again, Then it is not asked twice and waits for the new timeline', async () => {
@@ -175,7 +239,15 @@ describe('failover of CloudNativePG clusters', () => {
     const ctx = context(world, plans, state);
     await demoteOldPrimaryClusters(ctx);
     let crash = true;
-    const crashing: K8sFailoverContext = { ...ctx, save: () => { if (crash && state.content.promotion) { crash = false; throw new Error('killed'); } } };
+    const crashing: K8sFailoverContext = {
+      ...ctx,
+      save: () => {
+        if (crash && state.content.promotion) {
+          crash = false;
+          throw new Error('killed');
+        }
+      },
+    };
     // The state is saved before the patch: a crash there leaves the promotion recorded but not sent.
     await expect(promoteTargetClusters(crashing)).rejects.toThrow('killed');
     expect(state.content.promotion).toMatchObject({ mode: 'token', done: false });
@@ -183,13 +255,17 @@ describe('failover of CloudNativePG clusters', () => {
     await promoteTargetClusters(ctx);
     expect(patches(world, FALLBACK)).toHaveLength(1);
     expect(state.content.promotion).toMatchObject({ done: true });
-    expect(k8sAbortLines({ from: PRIMARY, to: FALLBACK, plans, state })).toEqual([expect.stringContaining('was promoted (token); that cannot be undone')]);
+    expect(k8sAbortLines({ from: PRIMARY, to: FALLBACK, plans, state })).toEqual([
+      expect.stringContaining('was promoted (token); that cannot be undone'),
+    ]);
   });
 
   test('Given a promotion token no demotion issued, When promoting, Then CNPG never promotes and the wait times out', async () => {
     const world = buildWorld();
     const { plans } = await plan(world);
-    const state: Record<string, K8sDbState> = { content: { demotion: { status: 'demoted', detail: 'forged', token: Buffer.from('{"forged":true}').toString('base64') } } };
+    const state: Record<string, K8sDbState> = {
+      content: { demotion: { status: 'demoted', detail: 'forged', token: Buffer.from('{"forged":true}').toString('base64') } },
+    };
     await expect(promoteTargetClusters(context(world, plans, state))).rejects.toMatchObject({ code: 'OPS_WAIT_TIMEOUT' });
     expect(await checkK8sTargets(context(world, plans, state))).toEqual([expect.stringContaining('is a primary, phase Promoting replica cluster')]);
   });
@@ -199,12 +275,21 @@ describe('failover of CloudNativePG clusters', () => {
     world.region(PRIMARY).reachable = false;
     const c = world.region(FALLBACK).cluster(NS, 'content')!;
     const externalClusters = [...c.spec.externalClusters!, { name: 'content-ap-southeast-2', connectionParameters: {} }];
-    world.region(FALLBACK).put({ ...c, spec: { ...c.spec, externalClusters, replica: { primary: 'content-us-east-1', self: 'content-ap-southeast-2', source: 'content-us-east-1' } } });
-    await expect(world.region(FALLBACK).patchCluster(NS, 'content', { spec: { replica: { enabled: false } } })).rejects.toThrow('replica mode enabled is not compatible with the primary field');
+    world.region(FALLBACK).put({
+      ...c,
+      spec: { ...c.spec, externalClusters, replica: { primary: 'content-us-east-1', self: 'content-ap-southeast-2', source: 'content-us-east-1' } },
+    });
+    await expect(world.region(FALLBACK).patchCluster(NS, 'content', { spec: { replica: { enabled: false } } })).rejects.toThrow(
+      'replica mode enabled is not compatible with the primary field',
+    );
     const { plans } = await plan(world);
     const state: Record<string, K8sDbState> = {};
     await promoteTargetClusters(context(world, plans, state, true));
-    expect(world.region(FALLBACK).cluster(NS, 'content')!.spec.replica).toEqual({ primary: 'content-ap-southeast-2', self: 'content-ap-southeast-2', source: 'content-us-east-1' });
+    expect(world.region(FALLBACK).cluster(NS, 'content')!.spec.replica).toEqual({
+      primary: 'content-ap-southeast-2',
+      self: 'content-ap-southeast-2',
+      source: 'content-us-east-1',
+    });
     expect(state.content.promotion).toMatchObject({ mode: 'plain', done: true });
   });
 });
@@ -219,9 +304,36 @@ describe('kubectlClusters', () => {
     expect(await kube.getCluster(NS, 'content')).toBeUndefined();
     await kube.patchCluster(NS, 'content', { spec: { replica: { enabled: false } } });
     expect(runs).toEqual([
-      ['--context', 'eks-apse2', '--request-timeout=20s', 'get', 'clusters.postgresql.cnpg.io', 'content', '-n', NS, '--ignore-not-found', '-o', 'json'],
-      ['--context', 'eks-apse2', '--request-timeout=20s', 'patch', 'clusters.postgresql.cnpg.io', 'content', '-n', NS, '--type', 'merge', '--field-manager=flavors-failover',
-        '-p', '{"spec":{"replica":{"enabled":false}}}', '-o', 'json'],
+      [
+        '--context',
+        'eks-apse2',
+        '--request-timeout=20s',
+        'get',
+        'clusters.postgresql.cnpg.io',
+        'content',
+        '-n',
+        NS,
+        '--ignore-not-found',
+        '-o',
+        'json',
+      ],
+      [
+        '--context',
+        'eks-apse2',
+        '--request-timeout=20s',
+        'patch',
+        'clusters.postgresql.cnpg.io',
+        'content',
+        '-n',
+        NS,
+        '--type',
+        'merge',
+        '--field-manager=flavors-failover',
+        '-p',
+        '{"spec":{"replica":{"enabled":false}}}',
+        '-o',
+        'json',
+      ],
     ]);
   });
 });

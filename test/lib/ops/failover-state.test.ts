@@ -9,7 +9,9 @@ const NOW = new Date('2025-06-01T12:00:00Z');
 const PLAN = { flavor: 'us-australia', from: 'us-east-1', to: 'ap-southeast-2', restores: [], promotions: [] } as unknown as FailoverPlan;
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-state-')); });
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-state-'));
+});
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('FailoverStateStore', () => {
@@ -26,7 +28,12 @@ describe('FailoverStateStore', () => {
     expect(store.read()).toEqual(state);
     expect(fs.readdirSync(path.join(dir, '.flavors'))).toEqual(['failover-us-australia.json']);
     expect(fs.statSync(store.file).mode & 0o777).toBe(0o600);
-    expect(state.steps).toEqual({ fence: { status: 'pending' }, restore: { status: 'pending' }, dns: { status: 'pending' }, verify: { status: 'pending' } });
+    expect(state.steps).toEqual({
+      fence: { status: 'pending' },
+      restore: { status: 'pending' },
+      dns: { status: 'pending' },
+      verify: { status: 'pending' },
+    });
   });
 
   test('Given a state file written before k8s databases were failed over, When read, Then it has an empty k8s record and resumes', () => {
@@ -67,7 +74,9 @@ describe('local lock', () => {
   test('a second run cannot take it while the first holds it; release frees it', () => {
     const store = new FailoverStateStore(dir, 'us-australia');
     const lock = store.lock(NOW);
-    expect(() => store.lock(NOW)).toThrow(expect.objectContaining({ code: 'FAILOVER_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }));
+    expect(() => store.lock(NOW)).toThrow(
+      expect.objectContaining({ code: 'FAILOVER_LOCKED', message: expect.stringContaining(`pid ${process.pid}`) }),
+    );
     lock.release();
     lock.release();
     store.lock(NOW).release();

@@ -3,16 +3,33 @@
 // tools' waiting loops are exercised; failures can be injected per command.
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  AttachVolumeCommand, AuthorizeSecurityGroupIngressCommand, CreateTagsCommand, CreateVolumeCommand, DeleteTagsCommand, DescribeInstancesCommand,
-  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client, RevokeSecurityGroupIngressCommand,
-  StartInstancesCommand, StopInstancesCommand, type Filter, type IpPermission, type Tag,
+  AttachVolumeCommand,
+  AuthorizeSecurityGroupIngressCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DeleteTagsCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type Filter,
+  type IpPermission,
+  type Tag,
 } from '@aws-sdk/client-ec2';
+import { DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import {
-  DescribeDBInstanceAutomatedBackupsCommand, DescribeDBInstancesCommand, PromoteReadReplicaCommand, RDSClient,
-} from '@aws-sdk/client-rds';
-import {
-  ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
-  UpdateHealthCheckCommand, type ResourceRecordSet,
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  UpdateHealthCheckCommand,
+  type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -170,8 +187,12 @@ export function matches(filters: readonly Filter[] | undefined, get: (name: stri
   return true;
 }
 
-export const byTag = (tags: readonly Tag[], name: string) => (name === 'tag-key' ? tags.map((t) => t.Key!)
-  : name.startsWith('tag:') ? [tagValue(tags, name.slice(4))].filter((v): v is string => v !== undefined) : undefined);
+export const byTag = (tags: readonly Tag[], name: string) =>
+  name === 'tag-key'
+    ? tags.map((t) => t.Key!)
+    : name.startsWith('tag:')
+      ? [tagValue(tags, name.slice(4))].filter((v): v is string => v !== undefined)
+      : undefined;
 
 /** One permission per source, as AWS counts rules. */
 function singleRules(permissions: readonly IpPermission[]): IpPermission[] {
@@ -186,8 +207,16 @@ function singleRules(permissions: readonly IpPermission[]): IpPermission[] {
   });
 }
 
-const ruleKey = (p: IpPermission) => JSON.stringify([p.IpProtocol, p.FromPort ?? null, p.ToPort ?? null, p.IpRanges?.[0]?.CidrIp ?? null, p.Ipv6Ranges?.[0]?.CidrIpv6 ?? null,
-  p.UserIdGroupPairs?.[0]?.GroupId ?? null, p.PrefixListIds?.[0]?.PrefixListId ?? null]);
+const ruleKey = (p: IpPermission) =>
+  JSON.stringify([
+    p.IpProtocol,
+    p.FromPort ?? null,
+    p.ToPort ?? null,
+    p.IpRanges?.[0]?.CidrIp ?? null,
+    p.Ipv6Ranges?.[0]?.CidrIpv6 ?? null,
+    p.UserIdGroupPairs?.[0]?.GroupId ?? null,
+    p.PrefixListIds?.[0]?.PrefixListId ?? null,
+  ]);
 
 const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
 
@@ -199,7 +228,12 @@ export class FakeAws {
   /** Command name → errors to throw on the next calls (consumed in order). */
   readonly failures = new Map<string, Error[]>();
   /** Every command sent, in order: `<region> <CommandName>`. */
-  readonly calls: { service: 'ec2' | 'rds' | 'route53' | 'cloudwatch' | 'secretsmanager'; region: string; command: string; input: Record<string, unknown> }[] = [];
+  readonly calls: {
+    service: 'ec2' | 'rds' | 'route53' | 'cloudwatch' | 'secretsmanager';
+    region: string;
+    command: string;
+    input: Record<string, unknown>;
+  }[] = [];
   /** Regions whose API does not answer (every call there fails as an unreachable endpoint would). */
   readonly unreachable = new Set<string>();
   /** Called (and awaited) before every command; tests use it to press Ctrl-C or change the world at a chosen moment. */
@@ -223,10 +257,16 @@ export class FakeAws {
     return this.calls.filter((c) => c.command === command && (region === undefined || c.region === region)).length;
   }
 
-  private async enter(service: 'ec2' | 'rds' | 'route53' | 'cloudwatch', region: string, command: string, input: Record<string, unknown>): Promise<void> {
+  private async enter(
+    service: 'ec2' | 'rds' | 'route53' | 'cloudwatch',
+    region: string,
+    command: string,
+    input: Record<string, unknown>,
+  ): Promise<void> {
     this.calls.push({ service, region, command, input });
     await this.onCall?.(command, input);
-    if (this.unreachable.has(region) && service !== 'route53') throw awsError('TimeoutError', `connect ETIMEDOUT ${service}.${region}.amazonaws.com:443 (injected)`);
+    if (this.unreachable.has(region) && service !== 'route53')
+      throw awsError('TimeoutError', `connect ETIMEDOUT ${service}.${region}.amazonaws.com:443 (injected)`);
     const queued = this.failures.get(command);
     const err = queued?.shift();
     if (err) throw err;
@@ -238,8 +278,13 @@ export class FakeAws {
     const rds = mockClient(RDSClient);
     const r53 = mockClient(Route53Client);
     const cw = mockClient(CloudWatchClient);
-    const on = <I extends object>(mock: { on: (c: never) => { callsFake: (f: (input: I, getClient: () => { config: { region: () => Promise<string> } }) => unknown) => unknown } },
-      command: { name: string }, handler: (region: string, input: I) => unknown) => {
+    const on = <I extends object>(
+      mock: {
+        on: (c: never) => { callsFake: (f: (input: I, getClient: () => { config: { region: () => Promise<string> } }) => unknown) => unknown };
+      },
+      command: { name: string },
+      handler: (region: string, input: I) => unknown,
+    ) => {
       mock.on(command as never).callsFake(async (input: I, getClient: () => { config: { region: () => Promise<string> } }) => {
         const region = await getClient().config.region();
         const service = mock === (ec2 as unknown) ? 'ec2' : mock === (rds as unknown) ? 'rds' : mock === (cw as unknown) ? 'cloudwatch' : 'route53';
@@ -251,35 +296,66 @@ export class FakeAws {
     on(ec2, DescribeSnapshotsCommand, (r, input: { Filters?: Filter[]; OwnerIds?: string[] }) => this.describeSnapshots(r, input));
     on(ec2, DescribeInstancesCommand, (r, input: { Filters?: Filter[]; InstanceIds?: string[] }) => this.describeInstances(r, input));
     on(ec2, CreateVolumeCommand, (r, input: Record<string, never>) => this.createVolume(r, input));
-    on(ec2, StopInstancesCommand, (r, input: { InstanceIds: string[] }) => this.setInstance(r, input.InstanceIds[0], 'running', 'stopping', 'stopped'));
-    on(ec2, StartInstancesCommand, (r, input: { InstanceIds: string[] }) => this.setInstance(r, input.InstanceIds[0], 'stopped', 'pending', 'running'));
+    on(ec2, StopInstancesCommand, (r, input: { InstanceIds: string[] }) =>
+      this.setInstance(r, input.InstanceIds[0], 'running', 'stopping', 'stopped'),
+    );
+    on(ec2, StartInstancesCommand, (r, input: { InstanceIds: string[] }) =>
+      this.setInstance(r, input.InstanceIds[0], 'stopped', 'pending', 'running'),
+    );
     on(ec2, DetachVolumeCommand, (r, input: { VolumeId: string; InstanceId: string }) => this.detach(r, input));
     on(ec2, AttachVolumeCommand, (r, input: { VolumeId: string; InstanceId: string; Device: string }) => this.attach(r, input));
     on(ec2, CreateTagsCommand, (r, input: { Resources: string[]; Tags: Tag[] }) => this.tag(r, input.Resources, input.Tags, false));
     on(ec2, DeleteTagsCommand, (r, input: { Resources: string[]; Tags: Tag[] }) => this.tag(r, input.Resources, input.Tags, true));
     on(ec2, DescribeSecurityGroupsCommand, (r, input: { GroupIds?: string[] }) => this.describeSecurityGroups(r, input.GroupIds ?? []));
-    on(ec2, RevokeSecurityGroupIngressCommand, (r, input: { GroupId: string; IpPermissions: IpPermission[] }) => this.revokeIngress(r, input.GroupId, input.IpPermissions));
-    on(ec2, AuthorizeSecurityGroupIngressCommand, (r, input: { GroupId: string; IpPermissions: IpPermission[] }) => this.authorizeIngress(r, input.GroupId, input.IpPermissions));
+    on(ec2, RevokeSecurityGroupIngressCommand, (r, input: { GroupId: string; IpPermissions: IpPermission[] }) =>
+      this.revokeIngress(r, input.GroupId, input.IpPermissions),
+    );
+    on(ec2, AuthorizeSecurityGroupIngressCommand, (r, input: { GroupId: string; IpPermissions: IpPermission[] }) =>
+      this.authorizeIngress(r, input.GroupId, input.IpPermissions),
+    );
     on(rds, DescribeDBInstancesCommand, (r, input: { DBInstanceIdentifier?: string }) => this.describeDbs(r, input));
     on(rds, PromoteReadReplicaCommand, (r, input: { DBInstanceIdentifier: string }) => this.promote(r, input.DBInstanceIdentifier));
     on(rds, DescribeDBInstanceAutomatedBackupsCommand, (r) => ({ DBInstanceAutomatedBackups: this.rdsRegion(r).backups }));
-    on(cw, GetMetricStatisticsCommand, (r, input: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[]; StartTime: Date; EndTime: Date; Statistics?: string[] }) => {
-      const id = input.Dimensions.find((d) => d.Name === 'DBInstanceIdentifier')?.Value ?? '';
-      const points = input.Namespace === 'AWS/RDS' && input.MetricName === 'ReplicaLag' ? this.rdsRegion(r).replicaLag[id] ?? [] : [];
-      // CloudWatch returns only the statistics asked for.
-      return { Datapoints: points.filter((p) => p.Timestamp >= input.StartTime && p.Timestamp <= input.EndTime)
-        .map((p) => ({ Timestamp: p.Timestamp, ...(input.Statistics?.includes('Maximum') ? { Maximum: p.Maximum } : {}), Unit: 'Seconds' })) };
-    });
+    on(
+      cw,
+      GetMetricStatisticsCommand,
+      (
+        r,
+        input: {
+          Namespace: string;
+          MetricName: string;
+          Dimensions: { Name: string; Value: string }[];
+          StartTime: Date;
+          EndTime: Date;
+          Statistics?: string[];
+        },
+      ) => {
+        const id = input.Dimensions.find((d) => d.Name === 'DBInstanceIdentifier')?.Value ?? '';
+        const points = input.Namespace === 'AWS/RDS' && input.MetricName === 'ReplicaLag' ? (this.rdsRegion(r).replicaLag[id] ?? []) : [];
+        // CloudWatch returns only the statistics asked for.
+        return {
+          Datapoints: points
+            .filter((p) => p.Timestamp >= input.StartTime && p.Timestamp <= input.EndTime)
+            .map((p) => ({ Timestamp: p.Timestamp, ...(input.Statistics?.includes('Maximum') ? { Maximum: p.Maximum } : {}), Unit: 'Seconds' })),
+        };
+      },
+    );
     on(r53, GetHostedZoneCommand, (_r, input: { Id: string }) => {
       if (input.Id !== this.zone.id) throw awsError('NoSuchHostedZone', `No hosted zone found with ID: ${input.Id}`);
       return { HostedZone: { Id: `/hostedzone/${this.zone.id}`, Name: this.zone.name } };
     });
     on(r53, ListResourceRecordSetsCommand, (_r, input: { StartRecordName?: string; StartRecordType?: string }) => ({
-      ResourceRecordSets: this.zone.records.filter((rs) => normalize(rs.Name!) === normalize(input.StartRecordName ?? '') && (!input.StartRecordType || rs.Type === input.StartRecordType))
+      ResourceRecordSets: this.zone.records
+        .filter(
+          (rs) => normalize(rs.Name!) === normalize(input.StartRecordName ?? '') && (!input.StartRecordType || rs.Type === input.StartRecordType),
+        )
         .map((rs) => structuredClone(rs)),
-      IsTruncated: false, MaxItems: 300,
+      IsTruncated: false,
+      MaxItems: 300,
     }));
-    on(r53, ChangeResourceRecordSetsCommand, (_r, input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: ResourceRecordSet }[] } }) => this.changeRecords(input.ChangeBatch.Changes));
+    on(r53, ChangeResourceRecordSetsCommand, (_r, input: { ChangeBatch: { Changes: { Action: string; ResourceRecordSet: ResourceRecordSet }[] } }) =>
+      this.changeRecords(input.ChangeBatch.Changes),
+    );
     on(r53, GetChangeCommand, (_r, input: { Id: string }) => {
       const polls = this.zone.changes.get(input.Id);
       if (polls === undefined) throw awsError('NoSuchChange', input.Id);
@@ -290,41 +366,64 @@ export class FakeAws {
       this.zone.healthCheckUpdates.push({ HealthCheckId: input.HealthCheckId, ChildHealthChecks: input.ChildHealthChecks });
       return { HealthCheck: { Id: input.HealthCheckId } };
     });
-    return { ec2, rds, r53, cw, restore: () => { ec2.restore(); rds.restore(); r53.restore(); cw.restore(); } };
+    return {
+      ec2,
+      rds,
+      r53,
+      cw,
+      restore: () => {
+        ec2.restore();
+        rds.restore();
+        r53.restore();
+        cw.restore();
+      },
+    };
   }
 
   private describeVolumes(region: string, input: { Filters?: Filter[]; VolumeIds?: string[] }) {
     const r = this.region(region);
     r.tick();
-    const volumes = [...r.volumes.values()].filter((v) => (!input.VolumeIds || input.VolumeIds.includes(v.VolumeId))
-      && matches(input.Filters, (name) => byTag(v.Tags, name)));
-    if (input.VolumeIds && volumes.length < input.VolumeIds.length) throw awsError('InvalidVolume.NotFound', `volume not found: ${input.VolumeIds.join(',')}`);
+    const volumes = [...r.volumes.values()].filter(
+      (v) => (!input.VolumeIds || input.VolumeIds.includes(v.VolumeId)) && matches(input.Filters, (name) => byTag(v.Tags, name)),
+    );
+    if (input.VolumeIds && volumes.length < input.VolumeIds.length)
+      throw awsError('InvalidVolume.NotFound', `volume not found: ${input.VolumeIds.join(',')}`);
     return { Volumes: structuredClone(volumes) };
   }
 
   private describeSnapshots(region: string, input: { Filters?: Filter[]; OwnerIds?: string[] }) {
     if (JSON.stringify(input.OwnerIds) !== '["self"]') throw new Error('fake EC2: snapshots must be listed with OwnerIds [self]');
-    const snaps = [...this.region(region).snapshots.values()].filter((s) => matches(input.Filters, (name) => {
-      if (name === 'volume-id') return [s.VolumeId];
-      if (name === 'status') return [s.State];
-      return byTag(s.Tags, name);
-    }));
+    const snaps = [...this.region(region).snapshots.values()].filter((s) =>
+      matches(input.Filters, (name) => {
+        if (name === 'volume-id') return [s.VolumeId];
+        if (name === 'status') return [s.State];
+        return byTag(s.Tags, name);
+      }),
+    );
     return { Snapshots: structuredClone(snaps) };
   }
 
   private describeInstances(region: string, input: { Filters?: Filter[]; InstanceIds?: string[] }) {
     const r = this.region(region);
     r.tick();
-    const instances = [...r.instances.values()].filter((i) => (!input.InstanceIds || input.InstanceIds.includes(i.InstanceId))
-      && matches(input.Filters, (name) => (name === 'instance-state-name' ? [i.State] : byTag(i.Tags, name))));
+    const instances = [...r.instances.values()].filter(
+      (i) =>
+        (!input.InstanceIds || input.InstanceIds.includes(i.InstanceId)) &&
+        matches(input.Filters, (name) => (name === 'instance-state-name' ? [i.State] : byTag(i.Tags, name))),
+    );
     return {
       Reservations: instances.map((i) => ({
-        Instances: [{
-          InstanceId: i.InstanceId, Placement: { AvailabilityZone: i.AvailabilityZone }, State: { Name: i.State }, Tags: structuredClone(i.Tags),
-          ...(i.PrivateIpAddress ? { PrivateIpAddress: i.PrivateIpAddress } : {}),
-          SecurityGroups: (i.SecurityGroups ?? []).map((id) => ({ GroupId: id, GroupName: r.securityGroups.get(id)?.GroupName })),
-          BlockDeviceMappings: Object.entries(i.devices).map(([DeviceName, VolumeId]) => ({ DeviceName, Ebs: { VolumeId, Status: 'attached' } })),
-        }],
+        Instances: [
+          {
+            InstanceId: i.InstanceId,
+            Placement: { AvailabilityZone: i.AvailabilityZone },
+            State: { Name: i.State },
+            Tags: structuredClone(i.Tags),
+            ...(i.PrivateIpAddress ? { PrivateIpAddress: i.PrivateIpAddress } : {}),
+            SecurityGroups: (i.SecurityGroups ?? []).map((id) => ({ GroupId: id, GroupName: r.securityGroups.get(id)?.GroupName })),
+            BlockDeviceMappings: Object.entries(i.devices).map(([DeviceName, VolumeId]) => ({ DeviceName, Ebs: { VolumeId, Status: 'attached' } })),
+          },
+        ],
       })),
     };
   }
@@ -375,16 +474,27 @@ export class FakeAws {
       throw awsError('InvalidParameterValue', `availability zone ${String(input.AvailabilityZone)} is not in ${region}`);
     }
     if (!input.Encrypted) r.violations.push(`unencrypted volume from ${snap.SnapshotId}`);
-    const alias = typeof input.KmsKeyId === 'string' && (input.KmsKeyId as string).startsWith('alias/') ? input.KmsKeyId as string : undefined;
+    const alias = typeof input.KmsKeyId === 'string' && (input.KmsKeyId as string).startsWith('alias/') ? (input.KmsKeyId as string) : undefined;
     const id = r.nextId('vol');
     const tags = ((input.TagSpecifications as { Tags: Tag[] }[] | undefined)?.[0]?.Tags ?? []).map((t) => ({ ...t }));
     r.volumes.set(id, {
-      VolumeId: id, AvailabilityZone: input.AvailabilityZone, State: 'creating', Size: snap.VolumeSize, Encrypted: true,
-      KmsKeyId: alias ? r.aliases.get(alias) ?? alias : input.KmsKeyId ?? snap.KmsKeyId, SnapshotId: snap.SnapshotId, VolumeType: input.VolumeType,
-      Iops: input.Iops, Throughput: input.Throughput, Tags: tags, Attachments: [],
+      VolumeId: id,
+      AvailabilityZone: input.AvailabilityZone,
+      State: 'creating',
+      Size: snap.VolumeSize,
+      Encrypted: true,
+      KmsKeyId: alias ? (r.aliases.get(alias) ?? alias) : (input.KmsKeyId ?? snap.KmsKeyId),
+      SnapshotId: snap.SnapshotId,
+      VolumeType: input.VolumeType,
+      Iops: input.Iops,
+      Throughput: input.Throughput,
+      Tags: tags,
+      Attachments: [],
     });
     if (token) r.tokens.set(token, id);
-    r.later(() => { r.volumes.get(id)!.State = alias && !r.aliases.has(alias) ? 'error' : 'available'; });
+    r.later(() => {
+      r.volumes.get(id)!.State = alias && !r.aliases.has(alias) ? 'error' : 'available';
+    });
     return { VolumeId: id, State: 'creating' };
   }
 
@@ -394,7 +504,9 @@ export class FakeAws {
     if (!i) throw awsError('InvalidInstanceID.NotFound', id);
     if (i.State !== from) throw awsError('IncorrectInstanceState', `${id} is ${i.State}`);
     i.State = via;
-    r.later(() => { i.State = to; });
+    r.later(() => {
+      i.State = to;
+    });
     return {};
   }
 
@@ -420,13 +532,16 @@ export class FakeAws {
     const i = r.instances.get(input.InstanceId);
     if (!v || !i) throw awsError('InvalidParameterValue', 'no such volume or instance');
     if (v.State !== 'available') throw awsError('IncorrectState', `${v.VolumeId} is ${v.State}`);
-    if (v.AvailabilityZone !== i.AvailabilityZone) throw awsError('InvalidVolume.ZoneMismatch', `${v.VolumeId} is in ${v.AvailabilityZone}, ${i.InstanceId} in ${i.AvailabilityZone}`);
+    if (v.AvailabilityZone !== i.AvailabilityZone)
+      throw awsError('InvalidVolume.ZoneMismatch', `${v.VolumeId} is in ${v.AvailabilityZone}, ${i.InstanceId} in ${i.AvailabilityZone}`);
     if (i.devices[input.Device]) throw awsError('InvalidParameterValue', `${input.Device} is in use on ${i.InstanceId}`);
     const a = { InstanceId: i.InstanceId, Device: input.Device, State: 'attaching' };
     v.Attachments.push(a);
     v.State = 'in-use';
     i.devices[input.Device] = v.VolumeId;
-    r.later(() => { a.State = 'attached'; });
+    r.later(() => {
+      a.State = 'attached';
+    });
     return { State: 'attaching' };
   }
 
@@ -445,10 +560,14 @@ export class FakeAws {
     const r = this.rdsRegion(region);
     for (const p of [...r.pending]) {
       p.ticks -= 1;
-      if (p.ticks < 0) { r.pending.splice(r.pending.indexOf(p), 1); p.apply(); }
+      if (p.ticks < 0) {
+        r.pending.splice(r.pending.indexOf(p), 1);
+        p.apply();
+      }
     }
     const dbs = r.instances.filter((d) => !input.DBInstanceIdentifier || d.DBInstanceIdentifier === input.DBInstanceIdentifier);
-    if (input.DBInstanceIdentifier && dbs.length === 0) throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
+    if (input.DBInstanceIdentifier && dbs.length === 0)
+      throw awsError('DBInstanceNotFoundFault', `DBInstance ${input.DBInstanceIdentifier} not found.`);
     return { DBInstances: structuredClone(dbs) };
   }
 
@@ -456,9 +575,17 @@ export class FakeAws {
     const r = this.rdsRegion(region);
     const db = r.instances.find((d) => d.DBInstanceIdentifier === id);
     if (!db) throw awsError('DBInstanceNotFoundFault', id);
-    if (!db.ReadReplicaSourceDBInstanceIdentifier || db.DBInstanceStatus !== 'available') throw awsError('InvalidDBInstanceStateFault', `${id} is not a replica that can be promoted`);
+    if (!db.ReadReplicaSourceDBInstanceIdentifier || db.DBInstanceStatus !== 'available')
+      throw awsError('InvalidDBInstanceStateFault', `${id} is not a replica that can be promoted`);
     db.DBInstanceStatus = 'modifying';
-    r.pending.push({ ticks: 1, apply: () => { db.DBInstanceStatus = 'available'; delete db.ReadReplicaSourceDBInstanceIdentifier; delete db.StatusInfos; } });
+    r.pending.push({
+      ticks: 1,
+      apply: () => {
+        db.DBInstanceStatus = 'available';
+        delete db.ReadReplicaSourceDBInstanceIdentifier;
+        delete db.StatusInfos;
+      },
+    });
     return { DBInstance: { DBInstanceIdentifier: id } };
   }
 
@@ -469,7 +596,8 @@ export class FakeAws {
       const k = key(c.ResourceRecordSet);
       if (c.Action === 'DELETE') {
         const old = next.get(k);
-        if (!old || JSON.stringify(old) !== JSON.stringify(c.ResourceRecordSet)) throw awsError('InvalidChangeBatch', `DELETE of ${k} does not match the existing record`);
+        if (!old || JSON.stringify(old) !== JSON.stringify(c.ResourceRecordSet))
+          throw awsError('InvalidChangeBatch', `DELETE of ${k} does not match the existing record`);
         next.delete(k);
       } else if (c.Action === 'CREATE') {
         if (next.has(k)) throw awsError('InvalidChangeBatch', `${k} already exists`);
@@ -509,7 +637,11 @@ export function testClients(dynamoEndpoint?: string): ClientsFor {
         ec2: new EC2Client({ region, credentials: FAKE_CREDENTIALS }),
         rds: new RDSClient({ region, credentials: FAKE_CREDENTIALS }),
         route53: new Route53Client({ region: 'us-east-1', credentials: FAKE_CREDENTIALS }),
-        dynamodb: new DynamoDBClient({ region, credentials: FAKE_CREDENTIALS, ...(dynamoEndpoint ? { endpoint: dynamoEndpoint, maxAttempts: 1 } : {}) }),
+        dynamodb: new DynamoDBClient({
+          region,
+          credentials: FAKE_CREDENTIALS,
+          ...(dynamoEndpoint ? { endpoint: dynamoEndpoint, maxAttempts: 1 } : {}),
+        }),
         cloudwatch: new CloudWatchClient({ region, credentials: FAKE_CREDENTIALS }),
         secretsmanager: new SecretsManagerClient({ region, credentials: FAKE_CREDENTIALS }),
       };

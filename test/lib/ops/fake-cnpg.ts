@@ -58,7 +58,10 @@ export class FakeCnpgRegion implements ClusterKube {
   /** Reads before a demotion publishes its token (Infinity: never, as when WAL archiving hangs). */
   demotionReads = 1;
 
-  constructor(readonly name: string, private readonly world: FakeCnpgWorld) {
+  constructor(
+    readonly name: string,
+    private readonly world: FakeCnpgWorld,
+  ) {
     this.context = `ctx-${name}`;
   }
 
@@ -136,9 +139,23 @@ export class FakeCnpgRegion implements ClusterKube {
 export const HEALTHY_STATUS = { phase: CNPG_HEALTHY_PHASE, readyInstances: 3, currentPrimary: 'content-1', timelineID: 1 } as const;
 
 /** The Cluster the flavor's chart (lib/k8s) writes for `region`, with `status` as the operator reports it. */
-export function chartCluster(flavor: string, database: string, region: string, primaryRegion: string, status: CnpgCluster['status'] = HEALTHY_STATUS): CnpgCluster {
+export function chartCluster(
+  flavor: string,
+  database: string,
+  region: string,
+  primaryRegion: string,
+  status: CnpgCluster['status'] = HEALTHY_STATUS,
+): CnpgCluster {
   const chart = new PostgresClusterChart(Testing.app(), `db-${region}`, {
-    flavor, database, region, primaryRegion, instances: 3, storageGiB: 200, storageClassName: 'gp3', snapshotClassName: 'snap', backupIntervalHours: 1,
+    flavor,
+    database,
+    region,
+    primaryRegion,
+    instances: 3,
+    storageGiB: 200,
+    storageClassName: 'gp3',
+    snapshotClassName: 'snap',
+    backupIntervalHours: 1,
   });
   const cluster = Testing.synth(chart).find((o) => o.kind === 'Cluster') as CnpgCluster;
   return { ...cluster, status };

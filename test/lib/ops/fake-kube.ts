@@ -10,11 +10,14 @@ const key = (kind: string, namespace: string | undefined, name: string) => `${ki
 type Mutable = { -readonly [K in keyof KubeObject]: KubeObject[K] } & Record<string, unknown>;
 
 function matchesSelector(o: KubeObject, selector: string): boolean {
-  return selector.split(',').filter(Boolean).every((term) => {
-    const [k, v] = term.split('=');
-    const have = o.metadata.labels?.[k];
-    return v === undefined ? have !== undefined : have === v;
-  });
+  return selector
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [k, v] = term.split('=');
+      const have = o.metadata.labels?.[k];
+      return v === undefined ? have !== undefined : have === v;
+    });
 }
 
 export class FakeKube implements KubeClient {
@@ -40,8 +43,11 @@ export class FakeKube implements KubeClient {
 
   list(kind: KubeKind, namespace: string | undefined, labelSelector: string): Promise<KubeObject[]> {
     this.calls.push(`list ${kind.kind} ${namespace ?? '*'} ${labelSelector}`);
-    return Promise.resolve([...this.objects.values()].filter((o) => o.kind === kind.kind && (namespace === undefined || o.metadata.namespace === namespace) && matchesSelector(o, labelSelector))
-      .map((o) => structuredClone(o)));
+    return Promise.resolve(
+      [...this.objects.values()]
+        .filter((o) => o.kind === kind.kind && (namespace === undefined || o.metadata.namespace === namespace) && matchesSelector(o, labelSelector))
+        .map((o) => structuredClone(o)),
+    );
   }
 
   async get(kind: KubeKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -68,15 +74,19 @@ export class FakeKube implements KubeClient {
       const contentName = (spec?.source as { volumeSnapshotContentName?: string } | undefined)?.volumeSnapshotContentName;
       const content = contentName ? this.find('VolumeSnapshotContent', undefined, contentName) : undefined;
       const ref = (content?.spec as { volumeSnapshotRef?: { name: string; namespace: string } } | undefined)?.volumeSnapshotRef;
-      if (!content || ref?.name !== object.metadata.name || ref.namespace !== ns) throw new Error(`VolumeSnapshot ${ns}/${object.metadata.name}: content ${contentName} does not reference it`);
+      if (!content || ref?.name !== object.metadata.name || ref.namespace !== ns)
+        throw new Error(`VolumeSnapshot ${ns}/${object.metadata.name}: content ${contentName} does not reference it`);
       this.put({ ...object, status: { readyToUse: true, boundVolumeSnapshotContentName: contentName } });
       return;
     }
     if (object.kind === 'Cluster') {
-      const recovery = (spec?.bootstrap as { recovery?: { volumeSnapshots?: { storage?: { name: string } }; secret?: { name: string } } } | undefined)?.recovery;
+      const recovery = (spec?.bootstrap as { recovery?: { volumeSnapshots?: { storage?: { name: string } }; secret?: { name: string } } } | undefined)
+        ?.recovery;
       const snap = recovery?.volumeSnapshots?.storage?.name;
-      if (!snap || !this.find('VolumeSnapshot', ns, snap)) throw new Error(`Cluster ${ns}/${object.metadata.name}: VolumeSnapshot ${snap} not found in namespace ${ns}`);
-      if (recovery?.secret && !this.find('Secret', ns, recovery.secret.name)) throw new Error(`Cluster ${ns}/${object.metadata.name}: secret ${recovery.secret.name} not found`);
+      if (!snap || !this.find('VolumeSnapshot', ns, snap))
+        throw new Error(`Cluster ${ns}/${object.metadata.name}: VolumeSnapshot ${snap} not found in namespace ${ns}`);
+      if (recovery?.secret && !this.find('Secret', ns, recovery.secret.name))
+        throw new Error(`Cluster ${ns}/${object.metadata.name}: secret ${recovery.secret.name} not found`);
       this.starting.set(`${ns}/${object.metadata.name}`, 1);
       this.put({ ...object, status: { phase: 'Setting up primary', readyInstances: 0 } });
       return;
@@ -94,11 +104,19 @@ export class FakeKube implements KubeClient {
   private async advance(namespace: string, name: string): Promise<void> {
     const left = this.starting.get(`${namespace}/${name}`);
     if (left === undefined) return;
-    if (left > 0) { this.starting.set(`${namespace}/${name}`, left - 1); return; }
+    if (left > 0) {
+      this.starting.set(`${namespace}/${name}`, left - 1);
+      return;
+    }
     this.starting.delete(`${namespace}/${name}`);
     const cluster = this.objects.get(key('Cluster', namespace, name))!;
     cluster.status = { phase: 'Cluster in healthy state', readyInstances: 1 };
-    this.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: `${name}-rw`, namespace }, spec: { clusterIP: '127.0.0.1', ports: [{ port: this.port }] } });
+    this.put({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `${name}-rw`, namespace },
+      spec: { clusterIP: '127.0.0.1', ports: [{ port: this.port }] },
+    });
     const recovery = ((cluster.spec as Record<string, never>).bootstrap as { recovery: { owner: string; secret: { name: string } } }).recovery;
     const secret = this.find('Secret', namespace, recovery.secret.name)!;
     const data = secret.stringData as { username: string; password: string };

@@ -1,15 +1,32 @@
 import {
-  BatchGetItemCommand, ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { spaceItem } from '../../../lib/lookup/runtime/records';
 import {
-  acquireFailoverLock, bumpSpaceEpoch, checkWriteEpoch, listFlavorSpaces, readSpaces, releaseFailoverLock, spaceAllowsRegion, type SpaceState,
+  acquireFailoverLock,
+  bumpSpaceEpoch,
+  checkWriteEpoch,
+  listFlavorSpaces,
+  readSpaces,
+  releaseFailoverLock,
+  spaceAllowsRegion,
+  type SpaceState,
 } from '../../../lib/ops/fencing';
 import { FLAVOR } from './world';
 
 const dynamo = mockClient(DynamoDBClient);
-const table = { dynamodb: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), tableName: 'flavors-lookup' };
+const table = {
+  dynamodb: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+  tableName: 'flavors-lookup',
+};
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
 beforeEach(() => dynamo.reset());
@@ -50,11 +67,17 @@ describe('bumpSpaceEpoch', () => {
   test('a pinned space only moves its epoch', async () => {
     dynamo.on(UpdateItemCommand).resolves({});
     await bumpSpaceEpoch(table, 'us-australia', 's-pinned', 3, 'ap-southeast-2', true);
-    expect(dynamo.commandCalls(UpdateItemCommand)[0].args[0].input).toMatchObject({ UpdateExpression: 'SET #epoch = :next', ExpressionAttributeNames: { '#epoch': 'epoch', '#flavor': 'flavor' } });
+    expect(dynamo.commandCalls(UpdateItemCommand)[0].args[0].input).toMatchObject({
+      UpdateExpression: 'SET #epoch = :next',
+      ExpressionAttributeNames: { '#epoch': 'epoch', '#flavor': 'flavor' },
+    });
   });
 
   test('a failed condition is reported, other errors are thrown', async () => {
-    dynamo.on(UpdateItemCommand).rejectsOnce(conditionFailed()).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+    dynamo
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed())
+      .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
     await expect(bumpSpaceEpoch(table, 'us-australia', 's-alpha', 3, 'ap-southeast-2', false)).resolves.toBe(false);
     await expect(bumpSpaceEpoch(table, 'us-australia', 's-alpha', 3, 'ap-southeast-2', false)).rejects.toThrow('throttled');
   });
@@ -75,9 +98,12 @@ describe('failover lock', () => {
 
   test('held by another failover: FAILOVER_CONCURRENT naming the holder', async () => {
     dynamo.on(PutItemCommand).rejects(conditionFailed());
-    dynamo.on(GetItemCommand).resolves({ Item: { owner: { S: 'fo-other' }, target: { S: 'ap-southeast-2' }, startedAt: { S: '2025-06-01T11:58:00.000Z' } } });
+    dynamo
+      .on(GetItemCommand)
+      .resolves({ Item: { owner: { S: 'fo-other' }, target: { S: 'ap-southeast-2' }, startedAt: { S: '2025-06-01T11:58:00.000Z' } } });
     await expect(acquireFailoverLock(table, 'us-australia', owner)).rejects.toMatchObject({
-      code: 'FAILOVER_CONCURRENT', message: expect.stringContaining('(fo-other to ap-southeast-2, started 2025-06-01T11:58:00.000Z); this run changed nothing'),
+      code: 'FAILOVER_CONCURRENT',
+      message: expect.stringContaining('(fo-other to ap-southeast-2, started 2025-06-01T11:58:00.000Z); this run changed nothing'),
     });
   });
 
@@ -85,7 +111,10 @@ describe('failover lock', () => {
     dynamo.on(DeleteItemCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     await expect(releaseFailoverLock(table, 'us-australia', 'fo-1')).resolves.toBe(true);
     await expect(releaseFailoverLock(table, 'us-australia', 'fo-1')).resolves.toBe(false);
-    expect(dynamo.commandCalls(DeleteItemCommand)[0].args[0].input).toMatchObject({ ConditionExpression: '#owner = :owner', ExpressionAttributeValues: { ':owner': { S: 'fo-1' } } });
+    expect(dynamo.commandCalls(DeleteItemCommand)[0].args[0].input).toMatchObject({
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeValues: { ':owner': { S: 'fo-1' } },
+    });
   });
 
   test('two owners racing on a store that enforces the condition: exactly one gets it', async () => {
@@ -98,32 +127,46 @@ describe('failover lock', () => {
       holder = me;
       return {};
     });
-    dynamo.on(GetItemCommand).callsFake(() => Promise.resolve({ Item: holder ? { owner: { S: holder }, target: { S: 'x' }, startedAt: { S: 'y' } } : undefined }));
+    dynamo
+      .on(GetItemCommand)
+      .callsFake(() => Promise.resolve({ Item: holder ? { owner: { S: holder }, target: { S: 'x' }, startedAt: { S: 'y' } } : undefined }));
 
     // When both acquire at once
-    const results = await Promise.allSettled(['fo-a', 'fo-b'].map((failoverId) => acquireFailoverLock(table, 'us-australia', { ...owner, failoverId })));
+    const results = await Promise.allSettled(
+      ['fo-a', 'fo-b'].map((failoverId) => acquireFailoverLock(table, 'us-australia', { ...owner, failoverId })),
+    );
 
     // Then one holds it and the other was told who does
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'FAILOVER_CONCURRENT', message: expect.stringContaining(holder!) } });
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'FAILOVER_CONCURRENT', message: expect.stringContaining(holder!) },
+    });
   });
 });
 
 describe('reading spaces', () => {
   test('listFlavorSpaces pages through byFlavor and keeps space items only', async () => {
     const item = (id: string) => spaceItem({ spaceId: id, clientId: 'c-bank', flavor: 'us-australia', homeRegion: 'us-east-1', epoch: 2 });
-    dynamo.on(QueryCommand)
+    dynamo
+      .on(QueryCommand)
       .resolvesOnce({ Items: [item('s-one')], LastEvaluatedKey: { pk: { S: 'SPACE#s-one' } } })
       .resolvesOnce({ Items: [item('s-two'), { pk: { S: 'SPACE#s-two' }, sk: { S: 'GRANT#u1' } }] });
     const spaces = await listFlavorSpaces(table, 'us-australia');
-    expect(spaces.map((s) => [s.spaceId, s.epoch, s.homeRegion])).toEqual([['s-one', 2, 'us-east-1'], ['s-two', 2, 'us-east-1']]);
+    expect(spaces.map((s) => [s.spaceId, s.epoch, s.homeRegion])).toEqual([
+      ['s-one', 2, 'us-east-1'],
+      ['s-two', 2, 'us-east-1'],
+    ]);
     expect(dynamo.commandCalls(QueryCommand)[1].args[0].input.ExclusiveStartKey).toEqual({ pk: { S: 'SPACE#s-one' } });
   });
 
   test('readSpaces reads consistently and retries unprocessed keys', async () => {
     const item = spaceItem({ spaceId: 's-one', clientId: 'c-bank', flavor: 'us-australia', homeRegion: 'us-east-1', epoch: 9 });
-    dynamo.on(BatchGetItemCommand)
-      .resolvesOnce({ Responses: { 'flavors-lookup': [] }, UnprocessedKeys: { 'flavors-lookup': { Keys: [{ pk: { S: 'SPACE#s-one' }, sk: { S: 'SPACE' } }], ConsistentRead: true } } })
+    dynamo
+      .on(BatchGetItemCommand)
+      .resolvesOnce({
+        Responses: { 'flavors-lookup': [] },
+        UnprocessedKeys: { 'flavors-lookup': { Keys: [{ pk: { S: 'SPACE#s-one' }, sk: { S: 'SPACE' } }], ConsistentRead: true } },
+      })
       .resolvesOnce({ Responses: { 'flavors-lookup': [item] } });
     const spaces = await readSpaces(table, ['s-one']);
     expect(spaces.get('s-one')?.epoch).toBe(9);
@@ -132,7 +175,14 @@ describe('reading spaces', () => {
 });
 
 describe('spaceAllowsRegion', () => {
-  const space = (extra: Partial<SpaceState> = {}): SpaceState => ({ spaceId: 's-x', clientId: 'c-x', flavor: 'us-australia', homeRegion: 'us-east-1', epoch: 1, ...extra });
+  const space = (extra: Partial<SpaceState> = {}): SpaceState => ({
+    spaceId: 's-x',
+    clientId: 'c-x',
+    flavor: 'us-australia',
+    homeRegion: 'us-east-1',
+    epoch: 1,
+    ...extra,
+  });
 
   test.each([
     ['no policy', space(), true],

@@ -48,7 +48,9 @@ const LEDGER_SCHEMA = `
 
 /** The tables in foreign-key order, with the order their rows are compared in. */
 const DUMP = [
-  ['accounts', 'id'], ['transfers', 'id'], ['entries', 'id'],
+  ['accounts', 'id'],
+  ['transfers', 'id'],
+  ['entries', 'id'],
 ] as const;
 
 export interface MoveFixture {
@@ -82,15 +84,22 @@ export async function startMoveFixture(): Promise<MoveFixture> {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-move-'));
   const connectionsFile = path.join(dir, 'connections.json');
-  fs.writeFileSync(connectionsFile, JSON.stringify({
-    'global/us-east-1/ledger': pg.url(SOURCE_DB),
-    'global/us-east-1/content': pg.url(CONTENT_DB),
-    'germany-belgium/eu-central-1/ledger': pg.url(TARGET_DB),
-  }));
+  fs.writeFileSync(
+    connectionsFile,
+    JSON.stringify({
+      'global/us-east-1/ledger': pg.url(SOURCE_DB),
+      'global/us-east-1/content': pg.url(CONTENT_DB),
+      'germany-belgium/eu-central-1/ledger': pg.url(TARGET_DB),
+    }),
+  );
   const dynamodb = createLookupDynamoClient({ endpoint: dynalite.endpoint, maxAttempts: 1 });
   const started = pg;
   return {
-    pg, dynamodb, dir, connectionsFile, storeUrl: dynalite.endpoint,
+    pg,
+    dynamodb,
+    dir,
+    connectionsFile,
+    storeUrl: dynalite.endpoint,
     flavors: loadFlavorsOrThrow(path.join(ROOT, 'flavors')),
     resolve: connectionResolver(loadConnectionsFile(connectionsFile, { required: true })),
     close: async () => {
@@ -103,17 +112,34 @@ export async function startMoveFixture(): Promise<MoveFixture> {
 }
 
 /** Rows of one space: `accounts` accounts, `transfers` transfers, `entries` entries. */
-export async function seedRows(pg: EmbeddedPg, db: string, spaceId: string, n: { accounts: number; transfers: number; entries: number }): Promise<void> {
-  await pg.query(db, `INSERT INTO accounts SELECT $1, md5($1 || g)::uuid, CASE WHEN g % 2 = 0 THEN 'EUR' ELSE 'USD' END,
+export async function seedRows(
+  pg: EmbeddedPg,
+  db: string,
+  spaceId: string,
+  n: { accounts: number; transfers: number; entries: number },
+): Promise<void> {
+  await pg.query(
+    db,
+    `INSERT INTO accounts SELECT $1, md5($1 || g)::uuid, CASE WHEN g % 2 = 0 THEN 'EUR' ELSE 'USD' END,
     timestamptz '2026-01-01 00:00:00+00' + g * interval '1 minute', jsonb_build_object('n', g, 'tag', E'a"b\\\\c')
-    FROM generate_series(1, $2::int) g`, [spaceId, n.accounts]);
-  await pg.query(db, `INSERT INTO transfers (space_id, account_id, amount, note)
+    FROM generate_series(1, $2::int) g`,
+    [spaceId, n.accounts],
+  );
+  await pg.query(
+    db,
+    `INSERT INTO transfers (space_id, account_id, amount, note)
     SELECT $1, md5($1 || (g % $2::int + 1))::uuid, g * 1.25, CASE WHEN g % 7 = 0 THEN NULL ELSE E'line\\ttab\\n' || g END
-    FROM generate_series(1, $3::int) g`, [spaceId, n.accounts, n.transfers]);
-  await pg.query(db, `INSERT INTO entries (space_id, transfer_id, payload, ratio)
+    FROM generate_series(1, $3::int) g`,
+    [spaceId, n.accounts, n.transfers],
+  );
+  await pg.query(
+    db,
+    `INSERT INTO entries (space_id, transfer_id, payload, ratio)
     SELECT $1, t.id, decode(md5(t.id::text || g), 'hex'), g / 3.0
     FROM (SELECT id, row_number() OVER (ORDER BY id) AS rn FROM transfers WHERE space_id = $1) t
-    JOIN generate_series(1, $3::int) g ON t.rn = g % $2::int + 1`, [spaceId, n.transfers, n.entries]);
+    JOIN generate_series(1, $3::int) g ON t.rn = g % $2::int + 1`,
+    [spaceId, n.transfers, n.entries],
+  );
 }
 
 const TEMPLATE = (db: string) => `${db}_template`;
@@ -130,15 +156,23 @@ export async function resetData(pg: EmbeddedPg): Promise<void> {
 export async function dump(pg: EmbeddedPg, db: string, spaceId: string): Promise<string> {
   const parts: string[] = [];
   for (const [table, key] of DUMP) {
-    const [row] = await pg.query<{ text: string | null }>(db, `SELECT string_agg(t::text, E'\\n' ORDER BY t.${key}) AS text FROM ${table} t WHERE space_id = $1`, [spaceId]);
+    const [row] = await pg.query<{ text: string | null }>(
+      db,
+      `SELECT string_agg(t::text, E'\\n' ORDER BY t.${key}) AS text FROM ${table} t WHERE space_id = $1`,
+      [spaceId],
+    );
     parts.push(`${table}:\n${row.text ?? ''}`);
   }
   return parts.join('\n');
 }
 
 export async function countRows(pg: EmbeddedPg, db: string, spaceId: string): Promise<number> {
-  const [row] = await pg.query<{ n: string }>(db, `SELECT (SELECT count(*) FROM accounts WHERE space_id = $1) + (SELECT count(*) FROM transfers WHERE space_id = $1)
-    + (SELECT count(*) FROM entries WHERE space_id = $1) AS n`, [spaceId]);
+  const [row] = await pg.query<{ n: string }>(
+    db,
+    `SELECT (SELECT count(*) FROM accounts WHERE space_id = $1) + (SELECT count(*) FROM transfers WHERE space_id = $1)
+    + (SELECT count(*) FROM entries WHERE space_id = $1) AS n`,
+    [spaceId],
+  );
   return Number(row.n);
 }
 

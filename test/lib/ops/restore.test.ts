@@ -7,14 +7,36 @@ import { buildWorld, FALLBACK, FLAVOR, SYDNEY_KEY } from './world';
 
 let aws: FakeAws;
 let mocks: { restore: () => void };
-beforeEach(() => { aws = buildWorld(); mocks = aws.install(); });
+beforeEach(() => {
+  aws = buildWorld();
+  mocks = aws.install();
+});
 afterEach(() => mocks.restore());
 
 const ec2 = () => testClients()(FALLBACK).ec2;
-const ctx = { flavor: FLAVOR.name, region: FALLBACK, regionRole: 'fallback', failoverId: 'fo-1', poll: { sleep: async () => {}, attempts: 10, delayMs: 1 }, log: () => {} };
+const ctx = {
+  flavor: FLAVOR.name,
+  region: FALLBACK,
+  regionRole: 'fallback',
+  failoverId: 'fo-1',
+  poll: { sleep: async () => {}, attempts: 10, delayMs: 1 },
+  log: () => {},
+};
 const item = (extra: Partial<VolumeRestorePlan> = {}): VolumeRestorePlan => ({
-  database: 'ledger', node: '0', instanceId: 'i-f0', availabilityZone: 'ap-southeast-2a', currentVolumeId: 'vol-f0', snapshotId: 'snap-c0new',
-  dataTime: '2025-06-01T11:30:00.000Z', dataTimeBasis: 'source-snapshot-start', ageMinutes: 30, kmsKeyId: SYDNEY_KEY, sizeGiB: 500, iops: 6000, throughputMiBps: 250, ...extra,
+  database: 'ledger',
+  node: '0',
+  instanceId: 'i-f0',
+  availabilityZone: 'ap-southeast-2a',
+  currentVolumeId: 'vol-f0',
+  snapshotId: 'snap-c0new',
+  dataTime: '2025-06-01T11:30:00.000Z',
+  dataTimeBasis: 'source-snapshot-start',
+  ageMinutes: 30,
+  kmsKeyId: SYDNEY_KEY,
+  sizeGiB: 500,
+  iops: 6000,
+  throughputMiBps: 250,
+  ...extra,
 });
 
 test('the restored volume carries the tag the snapshot policy targets', () => {
@@ -52,7 +74,13 @@ describe('restoreNodeVolume', () => {
     const node = r.instances.get('i-f1')!;
     r.volumes.delete(node.devices[DB_DATA_DEVICE]);
     delete node.devices[DB_DATA_DEVICE];
-    await restoreNodeVolume(ec2(), ctx, item({ node: '1', instanceId: 'i-f1', availabilityZone: 'ap-southeast-2b', currentVolumeId: undefined, snapshotId: 'snap-c1new' }), { done: false }, () => {});
+    await restoreNodeVolume(
+      ec2(),
+      ctx,
+      item({ node: '1', instanceId: 'i-f1', availabilityZone: 'ap-southeast-2b', currentVolumeId: undefined, snapshotId: 'snap-c1new' }),
+      { done: false },
+      () => {},
+    );
     expect(aws.count('DetachVolume')).toBe(0);
     expect(r.volumes.get(node.devices[DB_DATA_DEVICE])?.SnapshotId).toBe('snap-c1new');
   });
@@ -80,7 +108,8 @@ describe('promoteReplica', () => {
 
   test('a replica that disappeared is FAILOVER_REPLICA_GONE', async () => {
     aws.rdsRegion(FALLBACK).instances = [];
-    await expect(promoteReplica(testClients()(FALLBACK).rds, ctx, { database: 'reports', replicaId: 'reports-replica', replication: 'replicating' }))
-      .rejects.toMatchObject({ code: 'FAILOVER_REPLICA_GONE' });
+    await expect(
+      promoteReplica(testClients()(FALLBACK).rds, ctx, { database: 'reports', replicaId: 'reports-replica', replication: 'replicating' }),
+    ).rejects.toMatchObject({ code: 'FAILOVER_REPLICA_GONE' });
   });
 });

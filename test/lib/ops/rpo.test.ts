@@ -24,7 +24,13 @@ describe('copyRegions', () => {
 });
 
 test.each([
-  [0, '0m'], [45, '45m'], [60, '1h'], [105, '1h45m'], [47 * 60 + 59, '47h59m'], [48 * 60, '2d'], [51 * 60, '2d3h'],
+  [0, '0m'],
+  [45, '45m'],
+  [60, '1h'],
+  [105, '1h45m'],
+  [47 * 60 + 59, '47h59m'],
+  [48 * 60, '2d'],
+  [51 * 60, '2d3h'],
 ])('formatMinutes(%p) = %p', (minutes, text) => {
   expect(formatMinutes(minutes)).toBe(text);
 });

@@ -54,13 +54,18 @@ export async function schemaWorld(pg: EmbeddedPg, files: Readonly<Record<string,
   const dir = path.join(root, 'ledger');
   fs.mkdirSync(dir);
   const world: SchemaWorld = {
-    db, connections, resolve: connectionResolver(connections), root,
+    db,
+    connections,
+    resolve: connectionResolver(connections),
+    root,
     reset: async (again = files) => {
       for (const name of Object.values(db)) await pg.query(name, 'DROP SCHEMA public CASCADE; CREATE SCHEMA public');
       for (const name of fs.readdirSync(dir)) fs.rmSync(path.join(dir, name));
       world.write(again);
     },
-    write: (more) => { for (const [name, text] of Object.entries(more)) fs.writeFileSync(path.join(dir, name), text); },
+    write: (more) => {
+      for (const [name, text] of Object.entries(more)) fs.writeFileSync(path.join(dir, name), text);
+    },
     remove: (name) => fs.rmSync(path.join(dir, name)),
     migrations: () => loadMigrations(root, 'ledger'),
     cleanup: () => fs.rmSync(root, { recursive: true, force: true }),

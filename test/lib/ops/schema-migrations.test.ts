@@ -4,7 +4,9 @@ import * as path from 'path';
 import { formatVersion, loadMigrations, migrationChecksum } from '../../../lib/ops/schema-migrations';
 
 let root: string;
-beforeEach(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-migrations-')); });
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-migrations-'));
+});
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function write(files: Record<string, string>, database = 'ledger'): void {
@@ -31,7 +33,9 @@ describe('loadMigrations', () => {
     });
     const migrations = loadMigrations(root, 'ledger');
     expect(migrations.map((m) => [m.version, m.name, m.noTransaction])).toEqual([
-      [1, '0001_first.sql', false], [2, '0002_second.sql', true], [10, '0010_later.sql', false],
+      [1, '0001_first.sql', false],
+      [2, '0002_second.sql', true],
+      [10, '0010_later.sql', false],
     ]);
     expect(migrations[0].file).toBe(path.join(root, 'ledger', '0001_first.sql'));
   });
@@ -44,14 +48,21 @@ describe('loadMigrations', () => {
 
   test('Given no folder for the database, When loaded, Then SCHEMA_NO_MIGRATIONS names the folder', () => {
     expect(code(() => loadMigrations(root, 'ledger', (f) => path.relative(root, f)))).toEqual({
-      code: 'SCHEMA_NO_MIGRATIONS', message: expect.stringMatching(/^ledger\/ does not exist; create it with the first migration, e\.g\. ledger\/0001_create_tables\.sql/),
+      code: 'SCHEMA_NO_MIGRATIONS',
+      message: expect.stringMatching(/^ledger\/ does not exist; create it with the first migration, e\.g\. ledger\/0001_create_tables\.sql/),
     });
   });
 
-  test.each(['001_short.sql', '0004-dash.sql', '0004_Upper.sql', '0004_x.SQL', 'notes.txt'])('Given a file named %s, When loaded, Then SCHEMA_MIGRATION_BAD_NAME names it', (name) => {
-    write({ '0001_ok.sql': 'SELECT 1;', [name]: 'SELECT 1;' });
-    expect(code(() => loadMigrations(root, 'ledger'))).toEqual({ code: 'SCHEMA_MIGRATION_BAD_NAME', message: expect.stringContaining(`${name}: a migration is a file named NNNN_description.sql`) });
-  });
+  test.each(['001_short.sql', '0004-dash.sql', '0004_Upper.sql', '0004_x.SQL', 'notes.txt'])(
+    'Given a file named %s, When loaded, Then SCHEMA_MIGRATION_BAD_NAME names it',
+    (name) => {
+      write({ '0001_ok.sql': 'SELECT 1;', [name]: 'SELECT 1;' });
+      expect(code(() => loadMigrations(root, 'ledger'))).toEqual({
+        code: 'SCHEMA_MIGRATION_BAD_NAME',
+        message: expect.stringContaining(`${name}: a migration is a file named NNNN_description.sql`),
+      });
+    },
+  );
 
   test('Given two files with the same version, When loaded, Then SCHEMA_MIGRATION_DUPLICATE_VERSION names both', () => {
     write({ '0002_a.sql': 'SELECT 1;', '00002_b.sql': 'SELECT 2;' });
@@ -67,7 +78,10 @@ describe('loadMigrations', () => {
 
   test('Given a migration that commits on its own, When loaded, Then it is refused before it could split its history row off', () => {
     write({ '0001_commit.sql': 'CREATE TABLE a (x int);\nCOMMIT;\n' });
-    expect(code(() => loadMigrations(root, 'ledger'))).toEqual({ code: 'SCHEMA_MIGRATION_TRANSACTION_CONTROL', message: expect.stringContaining("'COMMIT' ends or starts a transaction") });
+    expect(code(() => loadMigrations(root, 'ledger'))).toEqual({
+      code: 'SCHEMA_MIGRATION_TRANSACTION_CONTROL',
+      message: expect.stringContaining("'COMMIT' ends or starts a transaction"),
+    });
   });
 
   test('Given a savepoint rolled back to, When loaded, Then it is accepted', () => {

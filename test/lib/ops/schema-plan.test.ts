@@ -10,7 +10,15 @@ function migration(version: number, sql = `SELECT ${version};`, noTransaction = 
 }
 
 function row(m: Migration, status: 'started' | 'finished' = 'finished', checksum = m.checksum): HistoryEntry {
-  return { version: m.version, name: m.name, checksum, status, startedAt: AT, ...(status === 'finished' ? { appliedAt: AT, durationMs: 1 } : {}), appliedBy: 'postgres' };
+  return {
+    version: m.version,
+    name: m.name,
+    checksum,
+    status,
+    startedAt: AT,
+    ...(status === 'finished' ? { appliedAt: AT, durationMs: 1 } : {}),
+    appliedBy: 'postgres',
+  };
 }
 
 const context = { database: 'ledger', flavor: 'global' };
@@ -53,7 +61,9 @@ describe('schemaProblems of unfinished migrations', () => {
   test('Given an unfinished statement that is not an index, When checked, Then the way out is to check the database and retry', () => {
     const vacuum = migration(2, 'VACUUM entries', true);
     const [problem] = schemaProblems(compareHistory([vacuum], [row(vacuum, 'started')]), context);
-    expect(problem.message).toBe('0002_m2.sql started on 2026-12-01T10:00:00.000Z outside a transaction and never finished; part of it may have taken effect: check the database and undo what it left, then run flavors schema apply ledger --flavor global --retry 2 --execute.');
+    expect(problem.message).toBe(
+      '0002_m2.sql started on 2026-12-01T10:00:00.000Z outside a transaction and never finished; part of it may have taken effect: check the database and undo what it left, then run flavors schema apply ledger --flavor global --retry 2 --execute.',
+    );
   });
 
   test('Given an unfinished row whose file is gone, When checked, Then it is a missing migration, not a retry', () => {

@@ -22,7 +22,12 @@ const db = () => world.db.global;
 
 /** Resolves to the error an apply fails with. */
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  return promise.then(() => { throw new Error('expected the apply to fail'); }, (err: { code: string; message: string }) => err);
+  return promise.then(
+    () => {
+      throw new Error('expected the apply to fail');
+    },
+    (err: { code: string; message: string }) => err,
+  );
 }
 
 describe('the schema lock', () => {
@@ -38,15 +43,21 @@ describe('the schema lock', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
     expect(rejected.reason).toMatchObject({ code: 'SCHEMA_LOCKED' });
-    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual(['0002 start', '0002 end', '0003']);
+    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual([
+      '0002 start',
+      '0002 end',
+      '0003',
+    ]);
     expect(await historyOf(pg, db())).toEqual(['1:finished', '2:finished', '3:finished']);
   });
 
-  test('Given an apply sleeping inside 0002, When a second apply starts, Then it refuses naming the first one\'s session, and run afterwards it finds nothing to do', async () => {
+  test("Given an apply sleeping inside 0002, When a second apply starts, Then it refuses naming the first one's session, and run afterwards it finds nothing to do", async () => {
     const first = apply();
     let pid: number | undefined;
     for (let i = 0; i < 200 && pid === undefined; i += 1) {
-      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'", [APPLY_APPLICATION_NAME]);
+      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'", [
+        APPLY_APPLICATION_NAME,
+      ]);
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
     }
@@ -56,15 +67,21 @@ describe('the schema lock', () => {
     expect(second.message).toContain(`another schema apply holds the lock on ledger: session pid ${pid} (flavors schema apply`);
     expect(second.message).toMatch(/^global \(us-east-1\): /);
     await first;
-    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual(['0002 start', '0002 end', '0003']);
+    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual([
+      '0002 start',
+      '0002 end',
+      '0003',
+    ]);
     await expect(apply()).resolves.toEqual([expect.objectContaining({ applied: [] })]);
   });
 
-  test('Given the connection is cut inside 0002\'s transaction, When rerun, Then 0002 left nothing behind and the rerun applies it and 0003', async () => {
+  test("Given the connection is cut inside 0002's transaction, When rerun, Then 0002 left nothing behind and the rerun applies it and 0003", async () => {
     const run = failure(apply());
     let pid: number | undefined;
     for (let i = 0; i < 200 && pid === undefined; i += 1) {
-      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'", [APPLY_APPLICATION_NAME]);
+      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'", [
+        APPLY_APPLICATION_NAME,
+      ]);
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
     }
@@ -73,7 +90,11 @@ describe('the schema lock', () => {
     expect(await historyOf(pg, db())).toEqual(['1:finished']);
     expect(await pg.query(db(), 'SELECT what FROM trace')).toEqual([]);
     await apply();
-    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual(['0002 start', '0002 end', '0003']);
+    expect((await pg.query<{ what: string }>(db(), 'SELECT what FROM trace ORDER BY at')).map((r) => r.what)).toEqual([
+      '0002 start',
+      '0002 end',
+      '0003',
+    ]);
   });
 
   test('Given another session holds the advisory lock of ledger, When an apply starts, Then it refuses and touches nothing until the lock is let go', async () => {
@@ -101,7 +122,8 @@ describe('the schema lock', () => {
 
 describe('no-transaction migrations', () => {
   const DUPLICATES = {
-    '0001_entries.sql': 'CREATE TABLE entries (entry_id int PRIMARY KEY, transfer_id int NOT NULL);\nINSERT INTO entries VALUES (1, 7), (2, 7), (3, 8);\n',
+    '0001_entries.sql':
+      'CREATE TABLE entries (entry_id int PRIMARY KEY, transfer_id int NOT NULL);\nINSERT INTO entries VALUES (1, 7), (2, 7), (3, 8);\n',
     '0002_transfer_unique.sql': '-- flavors:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY entries_transfer_uq ON entries (transfer_id);\n',
   };
 
@@ -111,7 +133,9 @@ describe('no-transaction migrations', () => {
     expect(first.code).toBe('SCHEMA_MIGRATION_FAILED');
     expect(first.message).toContain('0002_transfer_unique.sql failed: could not create unique index "entries_transfer_uq"');
     expect(first.message).toContain('It ran outside a transaction and stays recorded as started: index entries_transfer_uq is INVALID');
-    expect(first.message).toContain('drop it with DROP INDEX CONCURRENTLY entries_transfer_uq, then run flavors schema apply ledger --flavor global --retry 2 --execute.');
+    expect(first.message).toContain(
+      'drop it with DROP INDEX CONCURRENTLY entries_transfer_uq, then run flavors schema apply ledger --flavor global --retry 2 --execute.',
+    );
     expect(await historyOf(pg, db())).toEqual(['1:finished', '2:started']);
 
     const unfinished = await status();
@@ -128,10 +152,12 @@ describe('no-transaction migrations', () => {
     expect((await status(2)).problems).toEqual([]);
     await apply(2);
     expect(await historyOf(pg, db())).toEqual(['1:finished', '2:finished']);
-    expect(await pg.query(db(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'entries_transfer_uq'::regclass")).toEqual([{ indisvalid: true }]);
+    expect(await pg.query(db(), "SELECT indisvalid FROM pg_index WHERE indexrelid = 'entries_transfer_uq'::regclass")).toEqual([
+      { indisvalid: true },
+    ]);
   });
 
-  test('Given the apply\'s connection is cut while its concurrent index build waits, When status runs and the index is dropped and retried, Then the dead run was never taken as done', async () => {
+  test("Given the apply's connection is cut while its concurrent index build waits, When status runs and the index is dropped and retried, Then the dead run was never taken as done", async () => {
     await world.reset({ '0001_entries.sql': 'CREATE TABLE entries (entry_id int PRIMARY KEY, transfer_id int NOT NULL);\n' });
     await apply();
     world.write({ '0002_transfer_unique.sql': DUPLICATES['0002_transfer_unique.sql'] });
@@ -144,7 +170,11 @@ describe('no-transaction migrations', () => {
     const run = failure(apply());
     let pid: number | undefined;
     for (let i = 0; i < 300 && pid === undefined; i += 1) {
-      const rows = await pg.query<{ pid: number }>(db(), "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%CREATE UNIQUE INDEX%' AND wait_event_type = 'Lock'", [APPLY_APPLICATION_NAME]);
+      const rows = await pg.query<{ pid: number }>(
+        db(),
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%CREATE UNIQUE INDEX%' AND wait_event_type = 'Lock'",
+        [APPLY_APPLICATION_NAME],
+      );
       pid = rows[0]?.pid;
       if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
     }
@@ -167,7 +197,9 @@ describe('no-transaction migrations', () => {
     await pg.query(db(), 'CREATE UNIQUE INDEX CONCURRENTLY entries_transfer_uq ON entries (transfer_id)').catch(() => undefined);
     world.write({ '0002_transfer_unique.sql': DUPLICATES['0002_transfer_unique.sql'].replace('CONCURRENTLY', 'CONCURRENTLY IF NOT EXISTS') });
     const error = await failure(apply());
-    expect(error.message).toContain('0002_transfer_unique.sql ran, but index entries_transfer_uq is INVALID afterwards, so it stays recorded as started');
+    expect(error.message).toContain(
+      '0002_transfer_unique.sql ran, but index entries_transfer_uq is INVALID afterwards, so it stays recorded as started',
+    );
     expect(await historyOf(pg, db())).toEqual(['1:finished', '2:started']);
   });
 
@@ -177,7 +209,10 @@ describe('no-transaction migrations', () => {
     world.write({ '0002_transfer_unique.sql': DUPLICATES['0002_transfer_unique.sql'] });
     const [migration] = world.migrations().slice(1);
     await pg.query(db(), 'CREATE UNIQUE INDEX CONCURRENTLY entries_transfer_uq ON entries (transfer_id)');
-    await pg.query(db(), "INSERT INTO flavors_schema_history (version, name, checksum, status, started_at) VALUES (2, $1, $2, 'started', now())", [migration.name, migration.checksum]);
+    await pg.query(db(), "INSERT INTO flavors_schema_history (version, name, checksum, status, started_at) VALUES (2, $1, $2, 'started', now())", [
+      migration.name,
+      migration.checksum,
+    ]);
     const [problem] = (await status()).problems;
     expect(problem.code).toBe('SCHEMA_MIGRATION_UNFINISHED');
     expect(problem.message).toContain('index entries_transfer_uq exists and is valid, so the build completed but its end was not recorded');

@@ -33,11 +33,10 @@ describe('createdIndex', () => {
     expect(createdIndex(sql)).toEqual(expected);
   });
 
-  test.each([
-    'CREATE INDEX CONCURRENTLY ON entries (a)',
-    'CREATE INDEX ON entries (a)',
-    'VACUUM entries',
-  ])('Given %s, When read, Then there is no named index', (sql) => {
-    expect(createdIndex(sql)).toBeUndefined();
-  });
+  test.each(['CREATE INDEX CONCURRENTLY ON entries (a)', 'CREATE INDEX ON entries (a)', 'VACUUM entries'])(
+    'Given %s, When read, Then there is no named index',
+    (sql) => {
+      expect(createdIndex(sql)).toBeUndefined();
+    },
+  );
 });

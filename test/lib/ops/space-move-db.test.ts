@@ -33,14 +33,17 @@ async function client(db: string, timeZone: string): Promise<Client> {
 beforeAll(async () => {
   pg = await startPg({ databases: ['src', 'tgt'] });
   for (const db of ['src', 'tgt']) await pg.query(db, SCHEMA);
-  await pg.query('src', `
+  await pg.query(
+    'src',
+    `
     INSERT INTO b_orders SELECT s, g, timestamptz '2026-03-01 12:00+00' + g * interval '1 hour' FROM unnest(ARRAY['s-1', 's-2']) s, generate_series(1, 50) g;
     INSERT INTO a_lines (space_id, id, order_id, qty) SELECT s, g, g % 50 + 1, g FROM unnest(ARRAY['s-1', 's-2']) s, generate_series(1, 200) g;
     BEGIN; SET CONSTRAINTS ALL DEFERRED;
     INSERT INTO c_left SELECT 's-1', g, g FROM generate_series(1, 10) g;
     INSERT INTO c_right SELECT 's-1', g, g FROM generate_series(1, 10) g;
     COMMIT;
-    INSERT INTO d_events SELECT 's-1', date '2026-01-01' + g, 'event ' || g FROM generate_series(0, 99) g;`);
+    INSERT INTO d_events SELECT 's-1', date '2026-01-01' + g, 'event ' || g FROM generate_series(0, 99) g;`,
+  );
   // Two sessions in different time zones: the move's session settings must make their row text equal.
   source = await client('src', 'America/New_York');
   target = await client('tgt', 'Asia/Tokyo');
@@ -90,7 +93,10 @@ describe('copySpaceRows and checksumRows', () => {
   });
 
   test('the checksum does not depend on the physical order of rows', async () => {
-    await pg.query('tgt', "CREATE TABLE g_rev AS SELECT * FROM b_orders WHERE false; INSERT INTO g_rev SELECT * FROM b_orders WHERE space_id = 's-1' ORDER BY id DESC");
+    await pg.query(
+      'tgt',
+      "CREATE TABLE g_rev AS SELECT * FROM b_orders WHERE false; INSERT INTO g_rev SELECT * FROM b_orders WHERE space_id = 's-1' ORDER BY id DESC",
+    );
     const orders = (await readLayout(target, 'space_id')).tables.find((t) => t.name === 'public.b_orders')!;
     const reversed = { ...orders, name: 'public.g_rev', table: 'g_rev' };
     expect(await checksumRows(target, reversed, 'space_id', 's-1')).toEqual(await checksumRows(target, orders, 'space_id', 's-1'));
@@ -100,7 +106,10 @@ describe('copySpaceRows and checksumRows', () => {
     const { tables } = await readLayout(source, 'space_id');
     await pg.query('tgt', 'ALTER TABLE d_events ADD CONSTRAINT short_body CHECK (length(body) < 8) NOT VALID');
     try {
-      await expect(copySpaceRows(source, target, tables, 'space_id', 's-1')).rejects.toMatchObject({ code: 'MOVE_COPY_FAILED', message: expect.stringMatching(/^copying public\.d_events failed: /) });
+      await expect(copySpaceRows(source, target, tables, 'space_id', 's-1')).rejects.toMatchObject({
+        code: 'MOVE_COPY_FAILED',
+        message: expect.stringMatching(/^copying public\.d_events failed: /),
+      });
       expect(await pg.query('tgt', "SELECT count(*)::int AS n FROM b_orders WHERE space_id = 's-1'")).toEqual([{ n: 50 }]);
     } finally {
       await pg.query('tgt', 'ALTER TABLE d_events DROP CONSTRAINT short_body');

@@ -10,7 +10,17 @@ import { readSpace } from '../../../lib/ops/space-move-lookup';
 import { planMove } from '../../../lib/ops/space-move-plan';
 import { MoveStateStore, newMoveState, type MoveState } from '../../../lib/ops/space-move-state';
 import {
-  countRows, dump, freshLookup, MOVING, NOW, resetData, SOURCE_DB, STAYING, startMoveFixture, TARGET_DB, type MoveFixture,
+  countRows,
+  dump,
+  freshLookup,
+  MOVING,
+  NOW,
+  resetData,
+  SOURCE_DB,
+  STAYING,
+  startMoveFixture,
+  TARGET_DB,
+  type MoveFixture,
 } from './move-fixture';
 
 jest.setTimeout(30000);
@@ -20,15 +30,22 @@ let table: LookupTableRef;
 let seq = 0;
 let logs: string[];
 
-beforeAll(async () => { fx = await startMoveFixture(); });
-afterAll(async () => { await fx?.close(); });
+beforeAll(async () => {
+  fx = await startMoveFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
 beforeEach(async () => {
   await resetData(fx.pg);
   table = await freshLookup(fx);
   logs = [];
 });
 
-async function start(stateDir = path.join(fx.dir, `state-${++seq}`), moveId = `mv-test-${seq}`): Promise<{ state: MoveState; store: MoveStateStore }> {
+async function start(
+  stateDir = path.join(fx.dir, `state-${++seq}`),
+  moveId = `mv-test-${seq}`,
+): Promise<{ state: MoveState; store: MoveStateStore }> {
   const plan = await planMove({ spaceId: MOVING, target: 'germany-belgium', flavors: fx.flavors, table, resolve: fx.resolve, now: NOW });
   expect(plan.refusals).toEqual([]);
   const store = new MoveStateStore(stateDir, MOVING);
@@ -73,11 +90,18 @@ describe('runMove', () => {
     const original = await dump(fx.pg, SOURCE_DB, MOVING);
     const { state, store } = await start();
     await runUntilCopied(state, store);
-    await fx.pg.query(TARGET_DB, 'UPDATE transfers SET amount = amount + 0.01 WHERE space_id = $1 AND id = (SELECT min(id) FROM transfers WHERE space_id = $1)', [MOVING]);
+    await fx.pg.query(
+      TARGET_DB,
+      'UPDATE transfers SET amount = amount + 0.01 WHERE space_id = $1 AND id = (SELECT min(id) FROM transfers WHERE space_id = $1)',
+      [MOVING],
+    );
 
     const failure = runMove(store.read()!, deps(store));
     await expect(failure).rejects.toMatchObject({
-      code: 'MOVE_VERIFY_MISMATCH', message: expect.stringMatching(/^step 3 \(verify\) failed: ledger: table public\.transfers: source 4000 row\(s\) checksum -?\d+, target 4000 row\(s\) checksum -?\d+\. The copied rows were removed/),
+      code: 'MOVE_VERIFY_MISMATCH',
+      message: expect.stringMatching(
+        /^step 3 \(verify\) failed: ledger: table public\.transfers: source 4000 row\(s\) checksum -?\d+, target 4000 row\(s\) checksum -?\d+\. The copied rows were removed/,
+      ),
     });
 
     expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
@@ -114,9 +138,17 @@ describe('runMove', () => {
   test('Given a failover of the target flavor in progress, when the move runs, then it stops before the fence and leaves no lock or mark', async () => {
     const { state, store } = await start();
     const key = failoverLockKey('germany-belgium');
-    await fx.dynamodb.send(new PutItemCommand({ TableName: table.tableName, Item: { pk: { S: key.pk }, sk: { S: key.sk }, owner: { S: 'fo-1' }, target: { S: 'eu-central-1' }, startedAt: { S: NOW.toISOString() } } }));
+    await fx.dynamodb.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { pk: { S: key.pk }, sk: { S: key.sk }, owner: { S: 'fo-1' }, target: { S: 'eu-central-1' }, startedAt: { S: NOW.toISOString() } },
+      }),
+    );
 
-    await expect(runMove(state, deps(store))).rejects.toMatchObject({ code: 'MOVE_FAILOVER_IN_PROGRESS', message: expect.stringContaining('failover fo-1 of flavor germany-belgium') });
+    await expect(runMove(state, deps(store))).rejects.toMatchObject({
+      code: 'MOVE_FAILOVER_IN_PROGRESS',
+      message: expect.stringContaining('failover fo-1 of flavor germany-belgium'),
+    });
 
     expect(store.read()!.status).toBe('aborted');
     expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 1 });
@@ -131,7 +163,10 @@ describe('runMove', () => {
     await fx.pg.query(SOURCE_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
 
     await expect(runMove(store.read()!, deps(store))).rejects.toMatchObject({
-      code: 'MOVE_PURGE_MISMATCH', message: expect.stringContaining('public.accounts holds 1001 row(s) of space s-move, 1000 were copied: rows were written after the fence. Nothing was purged'),
+      code: 'MOVE_PURGE_MISMATCH',
+      message: expect.stringContaining(
+        'public.accounts holds 1001 row(s) of space s-move, 1000 were copied: rows were written after the fence. Nothing was purged',
+      ),
     });
     expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(10001);
     expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
@@ -148,7 +183,11 @@ describe('runMove', () => {
 
   test('Given a source whose services use the write fence, when the move runs, then the source is fenced at the move epoch and the target (fence installed) at the new epoch and home before the switch', async () => {
     const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
-    try { await installFence(pool); } finally { await pool.end(); }
+    try {
+      await installFence(pool);
+    } finally {
+      await pool.end();
+    }
     const { state, store } = await start();
     const done = await runMove(state, deps(store));
     const fenceRow = (db: string) => fx.pg.query(db, 'SELECT epoch::int AS epoch, home_region FROM flavors_fence WHERE space_id = $1', [MOVING]);
@@ -168,11 +207,17 @@ describe('runMove', () => {
 
   test('Given a move aborted after its fence, when abort runs, then the source fence is raised to the abort epoch so the new tokens write there', async () => {
     const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
-    try { await installFence(pool); } finally { await pool.end(); }
+    try {
+      await installFence(pool);
+    } finally {
+      await pool.end();
+    }
     const { state, store } = await start();
     const fenced = await runUntilCopied(state, store);
     const lines = await abortMove(fenced, deps(store));
     expect(lines.join('\n')).toContain(`write fence at epoch ${fenced.epochs.fenced + 1}`);
-    expect(await fx.pg.query(SOURCE_DB, 'SELECT epoch::int AS epoch FROM flavors_fence WHERE space_id = $1', [MOVING])).toEqual([{ epoch: fenced.epochs.fenced + 1 }]);
+    expect(await fx.pg.query(SOURCE_DB, 'SELECT epoch::int AS epoch FROM flavors_fence WHERE space_id = $1', [MOVING])).toEqual([
+      { epoch: fenced.epochs.fenced + 1 },
+    ]);
   });
 });

@@ -6,15 +6,28 @@ import { MoveStateStore, newMoveId, newMoveState } from '../../../lib/ops/space-
 
 const NOW = new Date('2026-12-07T04:00:00.000Z');
 const PLAN: MovePlan = {
-  spaceId: 's-move', clientId: 'c-acme', epoch: 4,
-  from: { flavor: 'global', homeRegion: 'us-east-1', countries: 'any' }, to: { flavor: 'germany-belgium', homeRegion: 'eu-central-1', countries: ['DE', 'BE'] },
-  data: 'copy', spaceColumn: 'space_id', tableName: 'flavors-lookup', databases: [],
-  retention: { intervalHours: 4, retain: 42, hours: 168 }, snapshotsHoldDataUntil: '2026-12-14T04:00:00.000Z', createdAt: NOW.toISOString(), refusals: [],
+  spaceId: 's-move',
+  clientId: 'c-acme',
+  epoch: 4,
+  from: { flavor: 'global', homeRegion: 'us-east-1', countries: 'any' },
+  to: { flavor: 'germany-belgium', homeRegion: 'eu-central-1', countries: ['DE', 'BE'] },
+  data: 'copy',
+  spaceColumn: 'space_id',
+  tableName: 'flavors-lookup',
+  databases: [],
+  retention: { intervalHours: 4, retain: 42, hours: 168 },
+  snapshotsHoldDataUntil: '2026-12-14T04:00:00.000Z',
+  createdAt: NOW.toISOString(),
+  refusals: [],
 };
 
 let dir: string;
-beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-move-state-')); });
-afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-move-state-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe('move state', () => {
   test('a new state expects the epochs it will write; --data none skips copy and verify', () => {
@@ -43,7 +56,12 @@ describe('move state', () => {
   test('the local lock keeps a second run of the same space out until released', () => {
     const store = new MoveStateStore(dir, 's-move');
     const lock = store.lock(NOW);
-    expect(() => store.lock(NOW)).toThrow(expect.objectContaining({ code: 'MOVE_LOCKED', message: expect.stringContaining(`another flavors space move run of s-move (pid ${process.pid}`) }));
+    expect(() => store.lock(NOW)).toThrow(
+      expect.objectContaining({
+        code: 'MOVE_LOCKED',
+        message: expect.stringContaining(`another flavors space move run of s-move (pid ${process.pid}`),
+      }),
+    );
     expect(() => new MoveStateStore(dir, 's-other').lock(NOW).release()).not.toThrow();
     lock.release();
     store.lock(NOW).release();

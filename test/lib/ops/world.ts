@@ -51,33 +51,67 @@ export interface WorldOptions {
 export function buildWorld(options: WorldOptions = {}): FakeAws {
   const aws = new FakeAws();
   const age = options.snapshotAgeMinutes ?? 30;
-  for (const [region, role, prefix] of [[PRIMARY, 'primary', 'p'], [FALLBACK, 'fallback', 'f']] as const) {
+  for (const [region, role, prefix] of [
+    [PRIMARY, 'primary', 'p'],
+    [FALLBACK, 'fallback', 'f'],
+  ] as const) {
     const r = aws.region(region);
     // The fleet's group admits PostgreSQL and the metrics exporter from the VPC; the RDS group admits the app tier's group.
     const cidr = region === PRIMARY ? '10.1.0.0/16' : '10.2.0.0/16';
-    r.securityGroups.set(`sg-ledger-${prefix}`, { GroupId: `sg-ledger-${prefix}`, GroupName: 'ledger-nodes', VpcId: `vpc-${prefix}`, IpPermissions: [
-      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: cidr, Description: 'postgres from the VPC' }] },
-      { IpProtocol: 'tcp', FromPort: 9100, ToPort: 9100, IpRanges: [{ CidrIp: cidr }] },
-    ] });
-    r.securityGroups.set(`sg-reports-${prefix}`, { GroupId: `sg-reports-${prefix}`, GroupName: 'reports-db', VpcId: `vpc-${prefix}`, IpPermissions: [
-      { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: `sg-app-${prefix}`, UserId: '333333333333' }] },
-    ] });
+    r.securityGroups.set(`sg-ledger-${prefix}`, {
+      GroupId: `sg-ledger-${prefix}`,
+      GroupName: 'ledger-nodes',
+      VpcId: `vpc-${prefix}`,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: cidr, Description: 'postgres from the VPC' }] },
+        { IpProtocol: 'tcp', FromPort: 9100, ToPort: 9100, IpRanges: [{ CidrIp: cidr }] },
+      ],
+    });
+    r.securityGroups.set(`sg-reports-${prefix}`, {
+      GroupId: `sg-reports-${prefix}`,
+      GroupName: 'reports-db',
+      VpcId: `vpc-${prefix}`,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, UserIdGroupPairs: [{ GroupId: `sg-app-${prefix}`, UserId: '333333333333' }] },
+      ],
+    });
     for (let n = 0; n < 3; n++) {
       const az = `${region}${'abc'[n]}`;
       const base = { [DB_TAGS.flavor]: FLAVOR.name, [DB_TAGS.database]: 'ledger', [DB_TAGS.regionRole]: role, [DB_TAGS.node]: String(n) };
       const volumeId = `vol-${prefix}${n}`;
-      r.instances.set(`i-${prefix}${n}`, { InstanceId: `i-${prefix}${n}`, AvailabilityZone: az, State: 'running', Tags: tags(base), devices: { '/dev/xvda': `vol-root-${prefix}${n}`, [DB_DATA_DEVICE]: volumeId }, SecurityGroups: [`sg-ledger-${prefix}`] });
+      r.instances.set(`i-${prefix}${n}`, {
+        InstanceId: `i-${prefix}${n}`,
+        AvailabilityZone: az,
+        State: 'running',
+        Tags: tags(base),
+        devices: { '/dev/xvda': `vol-root-${prefix}${n}`, [DB_DATA_DEVICE]: volumeId },
+        SecurityGroups: [`sg-ledger-${prefix}`],
+      });
       r.volumes.set(volumeId, {
-        VolumeId: volumeId, AvailabilityZone: az, State: 'in-use', Size: 500, Encrypted: true, KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY,
+        VolumeId: volumeId,
+        AvailabilityZone: az,
+        State: 'in-use',
+        Size: 500,
+        Encrypted: true,
+        KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY,
         Tags: tags({ ...base, [DB_TAGS.role]: DB_DATA_ROLE, 'flavors:snapshot-target': `${FLAVOR.name}/db-data`, Name: `ledger-${n}` }),
         Attachments: [{ InstanceId: `i-${prefix}${n}`, Device: DB_DATA_DEVICE, State: 'attached' }],
       });
       // Every region's policy snapshots its own data volumes (the standby's are empty).
       const snapTags = { ...base, [DB_TAGS.role]: DB_DATA_ROLE, [SNAPSHOT_TAGS.sourceRegion]: region, [SNAPSHOT_TAGS.policyFlavor]: FLAVOR.name };
-      for (const [suffix, m] of [['old', age + 60], ['new', age]] as const) {
+      for (const [suffix, m] of [
+        ['old', age + 60],
+        ['new', age],
+      ] as const) {
         r.snapshots.set(`snap-${prefix}${n}${suffix}`, {
-          SnapshotId: `snap-${prefix}${n}${suffix}`, StartTime: minutesAgo(region === PRIMARY ? m : 5), State: 'completed', Tags: tags(snapTags), VolumeId: volumeId,
-          Encrypted: true, KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY, VolumeSize: 500,
+          SnapshotId: `snap-${prefix}${n}${suffix}`,
+          StartTime: minutesAgo(region === PRIMARY ? m : 5),
+          State: 'completed',
+          Tags: tags(snapTags),
+          VolumeId: volumeId,
+          Encrypted: true,
+          KmsKeyId: region === PRIMARY ? VIRGINIA_KEY : SYDNEY_KEY,
+          VolumeSize: 500,
         });
       }
     }
@@ -86,32 +120,53 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
   const sydney = aws.region(FALLBACK);
   for (let n = 0; n < 3; n++) {
     if (options.missingCopyNode === String(n)) continue;
-    for (const [suffix, m] of [['old', age + 60], ['new', age]] as const) {
+    for (const [suffix, m] of [
+      ['old', age + 60],
+      ['new', age],
+    ] as const) {
       const source = aws.region(PRIMARY).snapshots.get(`snap-p${n}${suffix}`)!;
       sydney.snapshots.set(`snap-c${n}${suffix}`, {
-        SnapshotId: `snap-c${n}${suffix}`, StartTime: minutesAgo(m - 10), State: 'completed', VolumeId: 'vol-ffffffff',
-        Tags: structuredClone(source.Tags), Description: `[Copied ${source.SnapshotId} from ${PRIMARY}] Created for policy: policy-0abc schedule: us-australia every 1h`,
-        Encrypted: true, KmsKeyId: SYDNEY_KEY, VolumeSize: 500,
+        SnapshotId: `snap-c${n}${suffix}`,
+        StartTime: minutesAgo(m - 10),
+        State: 'completed',
+        VolumeId: 'vol-ffffffff',
+        Tags: structuredClone(source.Tags),
+        Description: `[Copied ${source.SnapshotId} from ${PRIMARY}] Created for policy: policy-0abc schedule: us-australia every 1h`,
+        Encrypted: true,
+        KmsKeyId: SYDNEY_KEY,
+        VolumeSize: 500,
       });
     }
   }
 
   const dbTags = tags({ [DB_TAGS.flavor]: FLAVOR.name, [DB_TAGS.database]: 'reports' });
   aws.rdsRegion(PRIMARY).instances.push({
-    DBInstanceIdentifier: 'reports-primary', DBInstanceArn: PRIMARY_DB_ARN, DBInstanceStatus: 'available', TagList: dbTags,
-    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-reports-p', Status: 'active' }], Endpoint: { Address: 'reports-primary.c0.us-east-1.rds.amazonaws.com', Port: 5432 },
+    DBInstanceIdentifier: 'reports-primary',
+    DBInstanceArn: PRIMARY_DB_ARN,
+    DBInstanceStatus: 'available',
+    TagList: dbTags,
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-reports-p', Status: 'active' }],
+    Endpoint: { Address: 'reports-primary.c0.us-east-1.rds.amazonaws.com', Port: 5432 },
   });
   aws.rdsRegion(FALLBACK).instances.push({
-    DBInstanceIdentifier: 'reports-replica', DBInstanceArn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica', DBInstanceStatus: 'available',
-    ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN, TagList: dbTags,
-    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-reports-f', Status: 'active' }], Endpoint: { Address: 'reports-replica.c0.ap-southeast-2.rds.amazonaws.com', Port: 5432 },
-    StatusInfos: [options.rdsReplicationError === undefined
-      ? { StatusType: 'read replication', Status: 'replicating', Normal: true }
-      : { StatusType: 'read replication', Status: 'error', Normal: false, Message: options.rdsReplicationError }],
+    DBInstanceIdentifier: 'reports-replica',
+    DBInstanceArn: 'arn:aws:rds:ap-southeast-2:333333333333:db:reports-replica',
+    DBInstanceStatus: 'available',
+    ReadReplicaSourceDBInstanceIdentifier: PRIMARY_DB_ARN,
+    TagList: dbTags,
+    VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-reports-f', Status: 'active' }],
+    Endpoint: { Address: 'reports-replica.c0.ap-southeast-2.rds.amazonaws.com', Port: 5432 },
+    StatusInfos: [
+      options.rdsReplicationError === undefined
+        ? { StatusType: 'read replication', Status: 'replicating', Normal: true }
+        : { StatusType: 'read replication', Status: 'error', Normal: false, Message: options.rdsReplicationError },
+    ],
   });
   if (options.rdsBackupAgeMinutes !== undefined) {
     aws.rdsRegion(FALLBACK).backups.push({
-      DBInstanceArn: PRIMARY_DB_ARN, DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-2:333333333333:auto-backup:ab-1', Status: 'replicating',
+      DBInstanceArn: PRIMARY_DB_ARN,
+      DBInstanceAutomatedBackupsArn: 'arn:aws:rds:ap-southeast-2:333333333333:auto-backup:ab-1',
+      Status: 'replicating',
       RestoreWindow: { LatestTime: minutesAgo(options.rdsBackupAgeMinutes) },
     });
   }
@@ -119,12 +174,20 @@ export function buildWorld(options: WorldOptions = {}): FakeAws {
   if (lag !== null) {
     const at = options.rdsReplicaLagAgeMinutes ?? 1;
     // An older datapoint too, so the tools must pick the newest.
-    aws.rdsRegion(FALLBACK).replicaLag['reports-replica'] = [{ Timestamp: minutesAgo(at), Maximum: lag }, { Timestamp: minutesAgo(at + 1), Maximum: 5 }];
+    aws.rdsRegion(FALLBACK).replicaLag['reports-replica'] = [
+      { Timestamp: minutesAgo(at), Maximum: lag },
+      { Timestamp: minutesAgo(at + 1), Maximum: 5 },
+    ];
   }
 
   const record = (region: string, failover: 'PRIMARY' | 'SECONDARY') => ({
-    Name: 'us-australia.flavors.example.com.', Type: 'CNAME' as const, TTL: 60, SetIdentifier: `us-australia-${region}`, Failover: failover,
-    HealthCheckId: `hc-${region}`, ResourceRecords: [{ Value: `${region}.us-australia.flavors.example.com` }],
+    Name: 'us-australia.flavors.example.com.',
+    Type: 'CNAME' as const,
+    TTL: 60,
+    SetIdentifier: `us-australia-${region}`,
+    Failover: failover,
+    HealthCheckId: `hc-${region}`,
+    ResourceRecords: [{ Value: `${region}.us-australia.flavors.example.com` }],
   });
   aws.zone.records = [record(PRIMARY, 'PRIMARY'), record(FALLBACK, 'SECONDARY')];
   return aws;
@@ -136,13 +199,27 @@ export const SPACES = ['s-alpha', 's-bravo', 's-charlie', 's-delta', 's-pinned']
 export async function seedSpaces(dynamodb: DynamoDBClient, tableName = TABLE, epoch = 3): Promise<void> {
   await ensureLookupTable(dynamodb, tableName);
   for (const spaceId of SPACES) {
-    await dynamodb.send(new PutItemCommand({
-      TableName: tableName,
-      Item: spaceItem({ spaceId, clientId: 'c-bank', flavor: FLAVOR.name, homeRegion: PRIMARY, epoch, ...(spaceId === 's-pinned' ? { policy: { regions: [PRIMARY] } } : {}) }),
-    }));
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: spaceItem({
+          spaceId,
+          clientId: 'c-bank',
+          flavor: FLAVOR.name,
+          homeRegion: PRIMARY,
+          epoch,
+          ...(spaceId === 's-pinned' ? { policy: { regions: [PRIMARY] } } : {}),
+        }),
+      }),
+    );
   }
   // A space of another flavor: a failover of us-australia must not touch it.
-  await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: spaceItem({ spaceId: 's-elsewhere', clientId: 'c-other', flavor: 'global', homeRegion: PRIMARY, epoch: 7 }) }));
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: tableName,
+      Item: spaceItem({ spaceId: 's-elsewhere', clientId: 'c-other', flavor: 'global', homeRegion: PRIMARY, epoch: 7 }),
+    }),
+  );
 }
 
 /** dynalite on 127.0.0.1, port chosen by the system; close it in `finally`. */
@@ -155,7 +232,11 @@ export async function startDynalite(): Promise<{ endpoint: string; close: () => 
   const { port } = server.address() as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections?.(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
   };
 }
 
@@ -171,7 +252,9 @@ export const FENCE_DATABASES = {
 } as const;
 
 /** A connections map for plans that never connect (the URLs point nowhere). */
-export const PLAN_ONLY_CONNECTIONS = connectionResolver(new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, `postgresql://flavors:plan-only@127.0.0.1:9/${db}`])));
+export const PLAN_ONLY_CONNECTIONS = connectionResolver(
+  new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, `postgresql://flavors:plan-only@127.0.0.1:9/${db}`])),
+);
 
 export interface FenceDatabases {
   readonly pg: EmbeddedPg;
@@ -190,9 +273,14 @@ export async function startFenceDatabases(): Promise<FenceDatabases> {
   for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, FENCE_DDL);
   const map = new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, pg.url(db)]));
   return {
-    pg, map, connections: connectionResolver(map),
+    pg,
+    map,
+    connections: connectionResolver(map),
     async fences(key) {
-      const rows = await pg.query<{ space_id: string; epoch: string; home_region: string }>(FENCE_DATABASES[key], 'SELECT space_id, epoch, home_region FROM flavors_fence');
+      const rows = await pg.query<{ space_id: string; epoch: string; home_region: string }>(
+        FENCE_DATABASES[key],
+        'SELECT space_id, epoch, home_region FROM flavors_fence',
+      );
       return Object.fromEntries(rows.map((r) => [r.space_id, { epoch: Number(r.epoch), home: r.home_region }]));
     },
     async reset() {

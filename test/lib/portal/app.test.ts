@@ -4,7 +4,9 @@ import { fieldErrorIn, ROOT, startPortalFixture, type PortalFixture } from './po
 import { csrfToken, IDENTITY_COOKIE, LOGIN_CSRF_COOKIE } from '../../../lib/portal/session';
 
 let p: PortalFixture;
-beforeAll(async () => { p = await startPortalFixture(); });
+beforeAll(async () => {
+  p = await startPortalFixture();
+});
 afterAll(async () => p.close());
 
 const text = async (r: Response | Promise<Response>) => (await r).text();
@@ -28,7 +30,8 @@ describe('identity', () => {
     const form = await p.app.request('/login');
     const cookie = /flavors_portal_login_csrf=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')![1];
     const r = await p.app.request('/login', {
-      method: 'POST', body: new URLSearchParams({ userId: 'user-global', csrf: cookie }),
+      method: 'POST',
+      body: new URLSearchParams({ userId: 'user-global', csrf: cookie }),
       headers: { cookie: `${LOGIN_CSRF_COOKIE}=${cookie}`, 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(r.status).toBe(303);
@@ -41,11 +44,16 @@ describe('identity', () => {
   });
 
   test('Given the sign-in form, when posted without the cookie or with a malformed user id, then 403 / the id error next to the field, escaped', async () => {
-    const missing = await p.app.request('/login', { method: 'POST', body: new URLSearchParams({ userId: 'user-global', csrf: 'x' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const missing = await p.app.request('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ userId: 'user-global', csrf: 'x' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(missing.status).toBe(403);
     expect(await missing.text()).toContain('PORTAL_CSRF_INVALID');
     const r = await p.app.request('/login', {
-      method: 'POST', body: new URLSearchParams({ userId: '<script>alert(1)</script>', csrf: 'abc' }),
+      method: 'POST',
+      body: new URLSearchParams({ userId: '<script>alert(1)</script>', csrf: 'abc' }),
       headers: { cookie: `${LOGIN_CSRF_COOKIE}=abc`, 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(r.status).toBe(400);
@@ -110,7 +118,7 @@ describe('clients and spaces', () => {
     expect((await p.deps.store.listGrants('s-global-1')).map((g) => g.userId)).toEqual(['user-global']);
   });
 
-  test('Given a user without a grant, when they open another client\'s space, then the answer is byte-identical to a missing space', async () => {
+  test("Given a user without a grant, when they open another client's space, then the answer is byte-identical to a missing space", async () => {
     const other = await p.get('/spaces/s-us-australia-1', 'user-global');
     const missing = await p.get('/spaces/s-does-not-exist', 'user-global');
     expect(other.status).toBe(404);
@@ -121,7 +129,11 @@ describe('clients and spaces', () => {
   });
 
   test('Given a non-admin, when they post an admin form with a valid CSRF token, then 403 PORTAL_ADMIN_REQUIRED and nothing is written', async () => {
-    for (const [url, form] of [['/clients', { clientId: 'c-sneaky', flavor: 'global' }], ['/spaces', { spaceId: 's-sneaky', clientId: 'c-global' }], ['/spaces/s-global-1/grants', { userId: 'user-sneaky' }]] as const) {
+    for (const [url, form] of [
+      ['/clients', { clientId: 'c-sneaky', flavor: 'global' }],
+      ['/spaces', { spaceId: 's-sneaky', clientId: 'c-global' }],
+      ['/spaces/s-global-1/grants', { userId: 'user-sneaky' }],
+    ] as const) {
       const r = await p.post(url, 'user-global', form);
       expect(r.status).toBe(403);
       expect(await r.text()).toContain('PORTAL_ADMIN_REQUIRED');
@@ -131,7 +143,11 @@ describe('clients and spaces', () => {
     expect((await p.deps.store.listGrants('s-global-1')).map((g) => g.userId)).toEqual(['user-global']);
   });
 
-  test.each([['missing', null], ['wrong', 'forged-token'], ['another session\'s', 'USE_OTHER']])('Given a %s CSRF token, when an admin form is posted, then 403 and nothing is written', async (_what, csrf) => {
+  test.each([
+    ['missing', null],
+    ['wrong', 'forged-token'],
+    ["another session's", 'USE_OTHER'],
+  ])('Given a %s CSRF token, when an admin form is posted, then 403 and nothing is written', async (_what, csrf) => {
     let token = csrf;
     if (csrf === 'USE_OTHER') {
       token = csrfToken(Buffer.from('another-secret'), await p.token('user-admin'));
@@ -142,7 +158,7 @@ describe('clients and spaces', () => {
     expect(await p.deps.store.getClient('c-csrf')).toBeUndefined();
   });
 
-  test('Given any page, when rendered, then every form carries the session\'s CSRF token', async () => {
+  test("Given any page, when rendered, then every form carries the session's CSRF token", async () => {
     for (const url of ['/spaces', '/spaces/s-global-1', '/databases/global', '/dev-replicas', '/spaces/s-global-1/move']) {
       const body = await text(p.get(url, 'user-admin'));
       const forms = body.match(/<form method="post"/g)?.length ?? 0;
@@ -155,7 +171,7 @@ describe('clients and spaces', () => {
 describe('databases', () => {
   const file = path.join(ROOT, 'flavors', 'global.ts');
 
-  test('Given a new database request, when previewed and downloaded, then the diff is the CLI\'s edit and the working tree is untouched', async () => {
+  test("Given a new database request, when previewed and downloaded, then the diff is the CLI's edit and the working tree is untouched", async () => {
     const before = fs.readFileSync(file, 'utf-8');
     const form = { action: 'add', name: 'search', platform: 'rds', engine: 'postgres', sizeGiB: '50', mode: 'preview' };
     const body = await text(p.post('/databases/global', 'user-global', form));
@@ -195,7 +211,13 @@ describe('errors', () => {
   });
 
   test('Given an unexpected failure, when a page fails, then 500 with a code and a reference, never a stack', async () => {
-    const broken = await startPortalFixture({ ops: { credentials: () => { throw new TypeError('boom at secret place'); } } });
+    const broken = await startPortalFixture({
+      ops: {
+        credentials: () => {
+          throw new TypeError('boom at secret place');
+        },
+      },
+    });
     try {
       const r = await broken.get('/dr/global', 'user-global');
       expect(r.status).toBe(500);

@@ -6,8 +6,17 @@ import { fieldErrorIn, startPortalFixture, type PortalFixture } from './portal-f
 class RecordingMove implements SpaceMoveService {
   readonly executed: (SpaceMoveRequest & { confirmDataLoss: boolean })[] = [];
   plan(r: SpaceMoveRequest) {
-    if (r.toFlavor === 'global') return Promise.reject(new FlavorsError('MOVE_SAME_FLAVOR', `space ${r.spaceId} already lives in flavor global; nothing to move.`));
-    return Promise.resolve({ spaceId: r.spaceId, fromFlavor: 'global', toFlavor: r.toFlavor, data: r.data, lines: [`Move plan for space ${r.spaceId}: global -> ${r.toFlavor}`], dataLoss: ['rows <deleted> from global'], refusals: [] });
+    if (r.toFlavor === 'global')
+      return Promise.reject(new FlavorsError('MOVE_SAME_FLAVOR', `space ${r.spaceId} already lives in flavor global; nothing to move.`));
+    return Promise.resolve({
+      spaceId: r.spaceId,
+      fromFlavor: 'global',
+      toFlavor: r.toFlavor,
+      data: r.data,
+      lines: [`Move plan for space ${r.spaceId}: global -> ${r.toFlavor}`],
+      dataLoss: ['rows <deleted> from global'],
+      refusals: [],
+    });
   }
   execute(r: SpaceMoveRequest & { confirmDataLoss: boolean }) {
     if (!r.confirmDataLoss) return Promise.reject(new FlavorsError('PORTAL_MOVE_NOT_CONFIRMED', 'tick the confirmation.'));
@@ -47,7 +56,7 @@ describe('space move pages', () => {
     expect(move.executed).toEqual([{ spaceId: 's-global-1', toFlavor: 'us-australia', data: 'none', confirmDataLoss: true }]);
   });
 
-  test('Given a refused plan, when planned, then the library\'s code shows next to the flavor', async () => {
+  test("Given a refused plan, when planned, then the library's code shows next to the flavor", async () => {
     const r = await p.post('/spaces/s-global-1/move/plan', 'user-admin', { toFlavor: 'global', data: 'copy' });
     expect(r.status).toBe(400);
     expect(fieldErrorIn(await r.text(), 'toFlavor')).toBe('MOVE_SAME_FLAVOR');
@@ -58,7 +67,9 @@ describe('space move pages', () => {
     expect((await p.get('/spaces/s-global-1/move', 'user-global')).status).toBe(403);
     expect((await p.post('/spaces/s-global-1/move/execute', 'user-global', { toFlavor: 'us-australia', confirmDataLoss: 'yes' })).status).toBe(403);
     expect((await p.post('/spaces/s-missing/move/execute', 'user-admin', { toFlavor: 'us-australia', confirmDataLoss: 'yes' })).status).toBe(404);
-    expect((await p.post('/spaces/s-global-1/move/execute', 'user-admin', { toFlavor: 'us-australia', confirmDataLoss: 'yes' }, null)).status).toBe(403);
+    expect((await p.post('/spaces/s-global-1/move/execute', 'user-admin', { toFlavor: 'us-australia', confirmDataLoss: 'yes' }, null)).status).toBe(
+      403,
+    );
     expect(move.executed.length).toBe(before);
   });
 });

@@ -13,8 +13,14 @@ beforeAll(async () => {
   pg = await startPg({ databases: ['app'] });
   p = await startPortalFixture({
     ops: {
-      clientsFor: testClients(), credentials: () => () => Promise.resolve({}), now: () => NOW, rdsTls: false,
-      kubeFor: (r) => world!.kube[r] ?? new FakeKube(r), sleep: () => Promise.resolve(), poll: { attempts: 10, delayMs: 1 }, connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
+      clientsFor: testClients(),
+      credentials: () => () => Promise.resolve({}),
+      now: () => NOW,
+      rdsTls: false,
+      kubeFor: (r) => world!.kube[r] ?? new FakeKube(r),
+      sleep: () => Promise.resolve(),
+      poll: { attempts: 10, delayMs: 1 },
+      connectPoll: { sleep: () => Promise.resolve(), attempts: 3, delayMs: 1 },
     },
   });
 });
@@ -37,14 +43,17 @@ function devWorld(): DevWorld {
   // The RDS copy "is" the embedded PostgreSQL: booting sets the master password RDS was given.
   world.dev.onBoot = async (e) => {
     if (e.kind !== 'rds') return;
-    await pg.query('postgres', `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${e.username}') THEN CREATE ROLE ${e.username}; END IF; END $$`);
+    await pg.query(
+      'postgres',
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${e.username}') THEN CREATE ROLE ${e.username}; END IF; END $$`,
+    );
     await pg.query('postgres', `ALTER ROLE ${e.username} WITH LOGIN SUPERUSER PASSWORD '${e.password.replace(/'/g, "''")}'`);
   };
   return world;
 }
 
 describe('DR status page', () => {
-  test('Given the fake account, when a flavor\'s DR page opens, then every restore point is listed against the RPO', async () => {
+  test("Given the fake account, when a flavor's DR page opens, then every restore point is listed against the RPO", async () => {
     const aws = buildWorld();
     restore = aws.install().restore;
     const body = await (await p.get('/dr/us-australia', 'user-global')).text();
@@ -58,7 +67,13 @@ describe('DR status page', () => {
 describe('dev replicas page', () => {
   test('Given the fake account, when a plan is asked for, then the plan shows and nothing is created', async () => {
     const w = devWorld();
-    const r = await p.post('/dev-replicas/plan', 'user-global', { flavor: 'us-australia', database: 'reports', region: PRIMARY, ttl: '8h', owner: 'alice' });
+    const r = await p.post('/dev-replicas/plan', 'user-global', {
+      flavor: 'us-australia',
+      database: 'reports',
+      region: PRIMARY,
+      ttl: '8h',
+      owner: 'alice',
+    });
     expect(r.status).toBe(200);
     const body = await r.text();
     expect(body).toContain('data-testid="plan"');
@@ -96,9 +111,17 @@ describe('dev replicas page', () => {
     const w = devWorld();
     const expired = new Date(NOW.getTime() - 3_600_000).toISOString();
     w.aws.rdsRegion(PRIMARY).instances.push({
-      DBInstanceIdentifier: 'dev-reports-old', DBInstanceArn: 'arn:aws:rds:us-east-1:333333333333:db:dev-reports-old', DBInstanceStatus: 'available', DeletionProtection: false,
-      TagList: [{ Key: 'flavors:flavor', Value: 'us-australia' }, { Key: 'flavors:dev-replica', Value: 'dev-reports-old' }, { Key: 'flavors:dev-replica-source', Value: 'reports' },
-        { Key: 'flavors:owner', Value: 'bob' }, { Key: 'flavors:expires-at', Value: expired }],
+      DBInstanceIdentifier: 'dev-reports-old',
+      DBInstanceArn: 'arn:aws:rds:us-east-1:333333333333:db:dev-reports-old',
+      DBInstanceStatus: 'available',
+      DeletionProtection: false,
+      TagList: [
+        { Key: 'flavors:flavor', Value: 'us-australia' },
+        { Key: 'flavors:dev-replica', Value: 'dev-reports-old' },
+        { Key: 'flavors:dev-replica-source', Value: 'reports' },
+        { Key: 'flavors:owner', Value: 'bob' },
+        { Key: 'flavors:expires-at', Value: expired },
+      ],
     });
     expect((await p.post('/dev-replicas/expire', 'user-global', { dryRun: 'yes' })).status).toBe(403);
     const dry = await (await p.post('/dev-replicas/expire', 'user-admin', { dryRun: 'yes' })).text();
@@ -106,6 +129,8 @@ describe('dev replicas page', () => {
     expect(w.aws.rdsRegion(PRIMARY).instances.some((d) => d.DBInstanceIdentifier === 'dev-reports-old')).toBe(true);
     const real = await (await p.post('/dev-replicas/expire', 'user-admin', {})).text();
     expect(real).toContain('1 expired dev replica(s) deleted');
-    expect(w.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === 'dev-reports-old')?.DBInstanceStatus ?? 'deleted').toMatch(/deleting|deleted/);
+    expect(w.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === 'dev-reports-old')?.DBInstanceStatus ?? 'deleted').toMatch(
+      /deleting|deleted/,
+    );
   });
 });

@@ -32,7 +32,9 @@ export interface PortalFixture {
   close(): Promise<void>;
 }
 
-export async function startPortalFixture(overrides: Omit<Partial<PortalDeps>, 'ops'> & { ops?: Partial<PortalOpsDeps> } = {}): Promise<PortalFixture> {
+export async function startPortalFixture(
+  overrides: Omit<Partial<PortalDeps>, 'ops'> & { ops?: Partial<PortalOpsDeps> } = {},
+): Promise<PortalFixture> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const store: EmbeddedStore = await startEmbeddedStore({ port: 0 });
   const client = createLookupDynamoClient({ endpoint: store.endpoint });
@@ -44,13 +46,26 @@ export async function startPortalFixture(overrides: Omit<Partial<PortalDeps>, 'o
   const errors: unknown[] = [];
   const { ops, ...rest } = overrides;
   const deps: PortalDeps = {
-    flavors, flavorsDir: path.join(ROOT, 'flavors'), store: lookup, table: { dynamodb: client, tableName: 'flavors-lookup' }, endpointZone: ZONE,
-    identity: new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() }), devIdentity: issuer,
-    admins: new Set(['user-admin']), csrfSecret: SECRET, logError: (_id, err) => errors.push(err),
+    flavors,
+    flavorsDir: path.join(ROOT, 'flavors'),
+    store: lookup,
+    table: { dynamodb: client, tableName: 'flavors-lookup' },
+    endpointZone: ZONE,
+    identity: new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() }),
+    devIdentity: issuer,
+    admins: new Set(['user-admin']),
+    csrfSecret: SECRET,
+    logError: (_id, err) => errors.push(err),
     ops: {
-      clientsFor: () => { throw new Error('no AWS in this test'); },
-      credentials: () => () => Promise.reject(new Error('no credentials')), credentialTimeoutMs: 200,
-      now: () => new Date(), stateDir, cwd: stateDir, ...ops,
+      clientsFor: () => {
+        throw new Error('no AWS in this test');
+      },
+      credentials: () => () => Promise.reject(new Error('no credentials')),
+      credentialTimeoutMs: 200,
+      now: () => new Date(),
+      stateDir,
+      cwd: stateDir,
+      ...ops,
     },
     ...rest,
   };
@@ -61,13 +76,21 @@ export async function startPortalFixture(overrides: Omit<Partial<PortalDeps>, 'o
     return tokens.get(userId)!;
   };
   return {
-    app, deps, issuer, errors, token,
+    app,
+    deps,
+    issuer,
+    errors,
+    token,
     get: async (url, userId) => app.request(url, { headers: userId ? { authorization: `Bearer ${await token(userId)}` } : {} }),
     post: async (url, userId, form, csrf) => {
       const t = await token(userId);
       const body = new URLSearchParams(form);
       if (csrf !== null) body.set('csrf', csrf ?? csrfToken(SECRET, t));
-      return app.request(url, { method: 'POST', body, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/x-www-form-urlencoded' } });
+      return app.request(url, {
+        method: 'POST',
+        body,
+        headers: { authorization: `Bearer ${t}`, 'content-type': 'application/x-www-form-urlencoded' },
+      });
     },
     close: async () => {
       client.destroy();

@@ -4,7 +4,9 @@ import { copyFlavors, type FlavorCopies } from '../../helpers/flavor-copies';
 
 describe('checkFlavorText', () => {
   let copies: FlavorCopies;
-  beforeEach(() => { copies = copyFlavors(); });
+  beforeEach(() => {
+    copies = copyFlavors();
+  });
   afterEach(() => copies.cleanup());
   const leftovers = () => fs.readdirSync(copies.dir).filter((f) => f.startsWith('_'));
 
@@ -19,7 +21,10 @@ describe('checkFlavorText', () => {
 
   test('Given a text whose flavor name does not match the file, then FLAVOR_NAME_FILE_MISMATCH is reported against the file and nothing is written', () => {
     const before = copies.read('global');
-    const result = checkFlavorText(copies.file('global'), before.replace("name: 'global'", "name: 'world'"), { write: true, shownAs: 'flavors/global.ts' });
+    const result = checkFlavorText(copies.file('global'), before.replace("name: 'global'", "name: 'world'"), {
+      write: true,
+      shownAs: 'flavors/global.ts',
+    });
     expect(result.written).toBe(false);
     expect(result.problems).toEqual([expect.objectContaining({ file: 'flavors/global.ts', code: 'FLAVOR_NAME_FILE_MISMATCH' })]);
     expect(copies.read('global')).toBe(before);
@@ -29,9 +34,13 @@ describe('checkFlavorText', () => {
   test('Given the file changes while the request runs, then DB_FILE_CHANGED and the other edit is kept', () => {
     const before = copies.read('global');
     const concurrent = `${before}// someone else\n`;
-    expect(() => checkFlavorText(copies.file('global'), before.replace('retain: 42', 'retain: 60'), {
-      write: true, basedOn: before, check: () => fs.writeFileSync(copies.file('global'), concurrent),
-    })).toThrow(expect.objectContaining({ code: 'DB_FILE_CHANGED' }));
+    expect(() =>
+      checkFlavorText(copies.file('global'), before.replace('retain: 42', 'retain: 60'), {
+        write: true,
+        basedOn: before,
+        check: () => fs.writeFileSync(copies.file('global'), concurrent),
+      }),
+    ).toThrow(expect.objectContaining({ code: 'DB_FILE_CHANGED' }));
     expect(copies.read('global')).toBe(concurrent);
     expect(leftovers()).toEqual([]);
   });

@@ -22,7 +22,9 @@ describe('retainedResources names what the stacks really build', () => {
 
   test('Given the ec2 ledger, then every named data volume, secret and key exists in its region stack and is retained', () => {
     const retained = retainedResources(flavor, 'ledger', flavor.databases.ledger);
-    const paths = retained.filter((r) => r.what !== 'EBS snapshots').map((r) => (r.what === 'flavor key' ? /\((.+)\)/.exec(r.id)![1] : r.id.split(' ')[0]));
+    const paths = retained
+      .filter((r) => r.what !== 'EBS snapshots')
+      .map((r) => (r.what === 'flavor key' ? /\((.+)\)/.exec(r.id)![1] : r.id.split(' ')[0]));
     expect(paths.length).toBe(2 * (3 + 1 + 1));
     for (const p of paths) {
       const resource = resourceAt(p);
@@ -32,7 +34,13 @@ describe('retainedResources names what the stacks really build', () => {
     // And the volume tags named are the ones the template carries
     const volume = resourceAt('us-australia/us-east-1/ledger/Node1/Data')!;
     const tags = (volume as ec2.CfnVolume).tags.tagValues();
-    expect(tags).toMatchObject({ 'flavors:flavor': 'us-australia', 'flavors:database': 'ledger', 'flavors:node': '1', 'flavors:role': 'db-data', 'flavors:snapshot-target': 'us-australia/db-data' });
+    expect(tags).toMatchObject({
+      'flavors:flavor': 'us-australia',
+      'flavors:database': 'ledger',
+      'flavors:node': '1',
+      'flavors:role': 'db-data',
+      'flavors:snapshot-target': 'us-australia/db-data',
+    });
   });
 
   test('Given the rds reports, then the primary instance and the replica are the named resources with deletion protection', () => {

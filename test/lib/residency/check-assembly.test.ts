@@ -22,7 +22,9 @@ describe('checkAssemblyResidency', () => {
       ['RES_FOREIGN_REGION', 'germany-belgium-inside'],
       ['RES_STACK_REGION', 'germany-belgium-outside'],
     ]);
-    expect(formatViolation(violations.find((v) => v.ruleId === 'RES_FOREIGN_REGION')!)).toMatch(/^RES_FOREIGN_REGION: germany-belgium \/ germany-belgium-inside \/ Queue\w+ \/ Properties\/QueueName: references us-east-1/);
+    expect(formatViolation(violations.find((v) => v.ruleId === 'RES_FOREIGN_REGION')!)).toMatch(
+      /^RES_FOREIGN_REGION: germany-belgium \/ germany-belgium-inside \/ Queue\w+ \/ Properties\/QueueName: references us-east-1/,
+    );
   });
 
   test('a stage without a residency declaration and a stack outside any stage are violations', () => {

@@ -7,20 +7,25 @@ const context = { region: 'ap-southeast-2', allowedRegions: ['us-east-1', 'ap-so
 const synthesized = appManifests(flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused' }).get('ap-southeast-2')!);
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 /** The fields the tests break, across the kinds. */
-interface Mutable { spec: { bootstrapServers: string; config: Record<string, string>; clusters: { bootstrapServers: string }[]; mirrors: Record<string, unknown>[] } }
-const find = (kind: string, name?: string): K8sManifest & Mutable => clone(synthesized.find((m) => m.kind === kind && (!name || m.metadata?.name === name))!) as K8sManifest & Mutable;
+interface Mutable {
+  spec: { bootstrapServers: string; config: Record<string, string>; clusters: { bootstrapServers: string }[]; mirrors: Record<string, unknown>[] };
+}
+const find = (kind: string, name?: string): K8sManifest & Mutable =>
+  clone(synthesized.find((m) => m.kind === kind && (!name || m.metadata?.name === name))!) as K8sManifest & Mutable;
 const rules = (manifests: readonly K8sManifest[]) => checkManifestResidency(manifests, context).map((v) => `${v.ruleId} ${v.manifest} ${v.location}`);
 
 describe('checkManifestResidency', () => {
   test('Given the synthesized manifests of every region of us-australia and germany-belgium, Then they are compliant', () => {
     for (const flavor of [usAustralia, germanyBelgium]) {
       for (const [region, app] of flavorManifestApps({ flavor, account: '1', outdir: '/unused' })) {
-        expect(checkManifestResidency(appManifests(app), { region, allowedRegions: flavor.regions.map((r) => r.region), flavor: flavor.name })).toEqual([]);
+        expect(
+          checkManifestResidency(appManifests(app), { region, allowedRegions: flavor.regions.map((r) => r.region), flavor: flavor.name }),
+        ).toEqual([]);
       }
     }
   });
 
-  test('Given Kafka Connect bootstrapping to the flavor\'s other region, Then topics would leave the region: non-compliant', () => {
+  test("Given Kafka Connect bootstrapping to the flavor's other region, Then topics would leave the region: non-compliant", () => {
     const connect = find('KafkaConnect');
     connect.spec.bootstrapServers = 'kafka-bootstrap.us-east-1.us-australia.kafka.flavors.internal:9093';
     expect(rules([connect])).toEqual(['RES_K8S_ADDRESS_OUTSIDE KafkaConnect/us-australia-cdc spec/bootstrapServers']);
@@ -35,7 +40,9 @@ describe('checkManifestResidency', () => {
   test('Given a bootstrap host that names no region, Then residency cannot be proven: non-compliant', () => {
     const connect = find('KafkaConnect');
     connect.spec.bootstrapServers = 'kafka.shared.example.com:9093';
-    expect(checkManifestResidency([connect], context)[0]).toEqual(expect.objectContaining({ ruleId: 'RES_K8S_ADDRESS_OUTSIDE', message: 'Kafka kafka.shared.example.com is not in ap-southeast-2' }));
+    expect(checkManifestResidency([connect], context)[0]).toEqual(
+      expect.objectContaining({ ruleId: 'RES_K8S_ADDRESS_OUTSIDE', message: 'Kafka kafka.shared.example.com is not in ap-southeast-2' }),
+    );
   });
 
   test('Given a connector reading the database of another region, Then non-compliant; a foreign region anywhere too', () => {

@@ -12,15 +12,22 @@ describe('foreign region reference rule', () => {
   });
 
   test('compliant: only flavor regions are referenced', () => {
-    expect(foreignRegionReference.check({ Type: 'AWS::KMS::ReplicaKey', Properties: { PrimaryKeyArn: 'arn:aws:kms:us-east-1:1:key/mrk-1' } }, allowed)).toEqual([]);
+    expect(
+      foreignRegionReference.check({ Type: 'AWS::KMS::ReplicaKey', Properties: { PrimaryKeyArn: 'arn:aws:kms:us-east-1:1:key/mrk-1' } }, allowed),
+    ).toEqual([]);
   });
 
   test('non-compliant: a copy target in another region is reported with its location', () => {
-    const resource = { Type: 'AWS::DLM::LifecyclePolicy', Properties: { PolicyDetails: { Schedules: [{ CrossRegionCopyRules: [{ Target: 'eu-central-1' }] }] } } };
-    expect(foreignRegionReference.check(resource, allowed)).toEqual([{
-      location: 'Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target',
-      message: "references eu-central-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
-    }]);
+    const resource = {
+      Type: 'AWS::DLM::LifecyclePolicy',
+      Properties: { PolicyDetails: { Schedules: [{ CrossRegionCopyRules: [{ Target: 'eu-central-1' }] }] } },
+    };
+    expect(foreignRegionReference.check(resource, allowed)).toEqual([
+      {
+        location: 'Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target',
+        message: "references eu-central-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
+      },
+    ]);
   });
 });
 

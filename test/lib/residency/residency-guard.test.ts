@@ -26,7 +26,9 @@ function guarded(region: string | null = 'us-east-1'): Stack {
 }
 
 const errorsOf = (stack: Stack): string[] =>
-  Annotations.fromStack(stack).findError('*', Match.anyValue()).map((m) => messageText(m.entry.data));
+  Annotations.fromStack(stack)
+    .findError('*', Match.anyValue())
+    .map((m) => messageText(m.entry.data));
 
 describe('ResidencyGuard', () => {
   test('is exported from the package entry, with its code', () => {
@@ -59,30 +61,82 @@ describe('ResidencyGuard', () => {
   });
 
   test('an environment-agnostic stack could deploy anywhere: error', () => {
-    expect(errorsOf(guarded(null))).toEqual([expect.stringContaining(`${RESIDENCY_VIOLATION}: AWS::CloudFormation::Stack Team: the stack has no explicit region`)]);
+    expect(errorsOf(guarded(null))).toEqual([
+      expect.stringContaining(`${RESIDENCY_VIOLATION}: AWS::CloudFormation::Stack Team: the stack has no explicit region`),
+    ]);
   });
 
   // Each resource points outside the flavor in exactly one way; the error names its path, type, region and rule.
   test.each<[string, (stack: Stack) => void, string]>([
-    ['a table replica', (s) => new dynamodb.TableV2(s, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, replicas: [{ region: 'eu-west-1' }] }),
-      'AWS::DynamoDB::GlobalTable Team/Table/Resource: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/0/Region) [RES_GLOBAL_TABLE_REPLICA_REGION'],
-    ['a KMS replica key of a foreign primary', (s) => new kms.CfnReplicaKey(s, 'Replica', { primaryKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1', keyPolicy: {} }),
-      "AWS::KMS::ReplicaKey Team/Replica: replicates a primary key in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/PrimaryKeyArn) [RES_KMS_REPLICA_REGION"],
-    ['a DLM copy target', (s) => new dlm.CfnLifecyclePolicy(s, 'Policy', {
-      description: 'd', state: 'ENABLED', executionRoleArn: 'arn:aws:iam::333333333333:role/dlm',
-      policyDetails: { schedules: [{ crossRegionCopyRules: [{ target: 'eu-west-1', encrypted: true, cmkArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1' }] }] },
-    }), "AWS::DLM::LifecyclePolicy Team/Policy: copies snapshots to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target) [RES_DLM_COPY_TARGET"],
-    ['an RDS replica source', (s) => new rds.CfnDBInstance(s, 'Replica', { dbInstanceClass: 'db.r5.large', sourceDbInstanceIdentifier: 'arn:aws:rds:eu-west-1:333333333333:db:primary' }),
-      "AWS::RDS::DBInstance Team/Replica: replicates an instance in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/SourceDBInstanceIdentifier) [RES_RDS_REPLICA_SOURCE"],
-    ['RDS backup replication', (s) => new rds.CfnDBInstance(s, 'Db', { dbInstanceClass: 'db.r5.large', automaticBackupReplicationRegion: 'eu-west-1', automaticBackupReplicationKmsKeyId: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1' }),
-      "AWS::RDS::DBInstance Team/Db: replicates automated backups to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/AutomaticBackupReplicationRegion) [RES_RDS_BACKUP_REPLICATION"],
-    ['an S3 replication destination', (s) => new s3.CfnBucket(s, 'Bucket', {
-      versioningConfiguration: { status: 'Enabled' },
-      replicationConfiguration: { role: 'arn:aws:iam::333333333333:role/r', rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::elsewhere' } }] },
-    }), 'AWS::S3::Bucket Team/Bucket: replicates objects to arn:aws:s3:::elsewhere, whose region an S3 ARN does not carry, so residency cannot be proven (at Properties/ReplicationConfiguration/Rules/0/Destination/Bucket) [RES_S3_REPLICATION_DESTINATION'],
-    ['a Route 53 failover target', (s) => new route53.CfnRecordSet(s, 'Record', {
-      hostedZoneId: 'Z1', name: 'x.flavors.example.com', type: 'CNAME', ttl: '60', failover: 'SECONDARY', setIdentifier: 'b', resourceRecords: ['eu-west-1.x.flavors.example.com'],
-    }), "AWS::Route53::RecordSet Team/Record: failover record sends clients to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/ResourceRecords/0) [RES_ROUTE53_TARGET"],
+    [
+      'a table replica',
+      (s) =>
+        new dynamodb.TableV2(s, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, replicas: [{ region: 'eu-west-1' }] }),
+      'AWS::DynamoDB::GlobalTable Team/Table/Resource: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/0/Region) [RES_GLOBAL_TABLE_REPLICA_REGION',
+    ],
+    [
+      'a KMS replica key of a foreign primary',
+      (s) => new kms.CfnReplicaKey(s, 'Replica', { primaryKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1', keyPolicy: {} }),
+      "AWS::KMS::ReplicaKey Team/Replica: replicates a primary key in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/PrimaryKeyArn) [RES_KMS_REPLICA_REGION",
+    ],
+    [
+      'a DLM copy target',
+      (s) =>
+        new dlm.CfnLifecyclePolicy(s, 'Policy', {
+          description: 'd',
+          state: 'ENABLED',
+          executionRoleArn: 'arn:aws:iam::333333333333:role/dlm',
+          policyDetails: {
+            schedules: [{ crossRegionCopyRules: [{ target: 'eu-west-1', encrypted: true, cmkArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1' }] }],
+          },
+        }),
+      "AWS::DLM::LifecyclePolicy Team/Policy: copies snapshots to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target) [RES_DLM_COPY_TARGET",
+    ],
+    [
+      'an RDS replica source',
+      (s) =>
+        new rds.CfnDBInstance(s, 'Replica', {
+          dbInstanceClass: 'db.r5.large',
+          sourceDbInstanceIdentifier: 'arn:aws:rds:eu-west-1:333333333333:db:primary',
+        }),
+      "AWS::RDS::DBInstance Team/Replica: replicates an instance in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/SourceDBInstanceIdentifier) [RES_RDS_REPLICA_SOURCE",
+    ],
+    [
+      'RDS backup replication',
+      (s) =>
+        new rds.CfnDBInstance(s, 'Db', {
+          dbInstanceClass: 'db.r5.large',
+          automaticBackupReplicationRegion: 'eu-west-1',
+          automaticBackupReplicationKmsKeyId: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1',
+        }),
+      "AWS::RDS::DBInstance Team/Db: replicates automated backups to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/AutomaticBackupReplicationRegion) [RES_RDS_BACKUP_REPLICATION",
+    ],
+    [
+      'an S3 replication destination',
+      (s) =>
+        new s3.CfnBucket(s, 'Bucket', {
+          versioningConfiguration: { status: 'Enabled' },
+          replicationConfiguration: {
+            role: 'arn:aws:iam::333333333333:role/r',
+            rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::elsewhere' } }],
+          },
+        }),
+      'AWS::S3::Bucket Team/Bucket: replicates objects to arn:aws:s3:::elsewhere, whose region an S3 ARN does not carry, so residency cannot be proven (at Properties/ReplicationConfiguration/Rules/0/Destination/Bucket) [RES_S3_REPLICATION_DESTINATION',
+    ],
+    [
+      'a Route 53 failover target',
+      (s) =>
+        new route53.CfnRecordSet(s, 'Record', {
+          hostedZoneId: 'Z1',
+          name: 'x.flavors.example.com',
+          type: 'CNAME',
+          ttl: '60',
+          failover: 'SECONDARY',
+          setIdentifier: 'b',
+          resourceRecords: ['eu-west-1.x.flavors.example.com'],
+        }),
+      "AWS::Route53::RecordSet Team/Record: failover record sends clients to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/ResourceRecords/0) [RES_ROUTE53_TARGET",
+    ],
   ])('%s outside the flavor is an error on that resource', (_what, add, expected) => {
     // Given a guarded stack in a flavor region with one offending resource
     const stack = guarded('us-east-1');
@@ -100,9 +154,11 @@ describe('ResidencyGuard', () => {
     Aspects.of(stack).add(new ResidencyGuard(usAustralia));
     new sns.Topic(stack, 'Copy', { displayName: topic.topicName });
     // Then the consuming resource is flagged with the producer's path and region
-    expect(errorsOf(stack)).toEqual([expect.stringMatching(
-      /^RESIDENCY_VIOLATION: AWS::SNS::Topic Team\/Copy\/Resource: references Abroad\/Topic\/Resource of stack Abroad, in eu-west-1, outside the regions of flavor us-australia .*\[RES_CROSS_REGION_REFERENCE/,
-    )]);
+    expect(errorsOf(stack)).toEqual([
+      expect.stringMatching(
+        /^RESIDENCY_VIOLATION: AWS::SNS::Topic Team\/Copy\/Resource: references Abroad\/Topic\/Resource of stack Abroad, in eu-west-1, outside the regions of flavor us-australia .*\[RES_CROSS_REGION_REFERENCE/,
+      ),
+    ]);
   });
 
   test('a guarded stack exporting to a stack abroad: the SSM export writer CDK adds after the aspects ran is an error', () => {
@@ -114,8 +170,12 @@ describe('ResidencyGuard', () => {
     const abroad = new Stack(app, 'Abroad', { env: { account: ACCOUNT, region: 'eu-west-1' }, crossRegionReferences: true });
     new sns.Topic(abroad, 'Copy', { displayName: topic.topicName });
     // Then the writer (created while preparing the app) is caught by the stack validation, with the region it writes into
-    expect(errorsOf(stack)).toEqual(expect.arrayContaining([expect.stringMatching(
-      /^RESIDENCY_VIOLATION: Custom::CrossRegionExportWriter Team\/ExportsWritereuwest1\S+: writes exported values \(SSM parameters\) into eu-west-1, outside the flavor's regions .*\[RES_CROSS_REGION_REFERENCE/,
-    )]));
+    expect(errorsOf(stack)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^RESIDENCY_VIOLATION: Custom::CrossRegionExportWriter Team\/ExportsWritereuwest1\S+: writes exported values \(SSM parameters\) into eu-west-1, outside the flavor's regions .*\[RES_CROSS_REGION_REFERENCE/,
+        ),
+      ]),
+    );
   });
 });

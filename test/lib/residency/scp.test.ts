@@ -2,11 +2,22 @@ import { defineFlavor } from '../../../lib/flavor/define-flavor';
 import { flavorScp, SCP_MAX_CHARS } from '../../../lib/residency/scp';
 
 const flavor = defineFlavor({
-  name: 'us-australia', residency: { countries: ['US', 'AU'] },
-  regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }],
+  name: 'us-australia',
+  residency: { countries: ['US', 'AU'] },
+  regions: [
+    { region: 'us-east-1', role: 'primary' },
+    { region: 'ap-southeast-2', role: 'fallback' },
+  ],
 });
 
-type Statement = { Sid: string; Effect: string; Resource: string; NotAction?: string[]; Action?: string[]; Condition: Record<string, Record<string, unknown>> };
+type Statement = {
+  Sid: string;
+  Effect: string;
+  Resource: string;
+  NotAction?: string[];
+  Action?: string[];
+  Condition: Record<string, Record<string, unknown>>;
+};
 
 describe('flavorScp', () => {
   const policy = flavorScp(flavor) as { Statement: Statement[] };
@@ -30,7 +41,10 @@ describe('flavorScp', () => {
     const withExempt = flavorScp(flavor, { exemptPrincipalArns: ['arn:aws:iam::*:role/BreakGlass'] }) as { Statement: Statement[] };
     // Then there is no statement that is not a Deny, and both the region lock and the key replica deny are there
     for (const p of [policy, withExempt]) {
-      expect(p.Statement.map((s) => [s.Sid, s.Effect])).toEqual([['DenyOutsideFlavorRegions', 'Deny'], ['DenyKeyReplicasOutsideFlavor', 'Deny']]);
+      expect(p.Statement.map((s) => [s.Sid, s.Effect])).toEqual([
+        ['DenyOutsideFlavorRegions', 'Deny'],
+        ['DenyKeyReplicasOutsideFlavor', 'Deny'],
+      ]);
       expect(p.Statement.every((s) => s.Resource === '*')).toBe(true);
     }
   });
@@ -61,6 +75,8 @@ describe('flavorScp', () => {
 
   test('too many exemptions is a clear error', () => {
     const many = Array.from({ length: 100 }, (_, i) => `arn:aws:iam::123456789012:role/exempt-role-number-${i}`);
-    expect(() => flavorScp(flavor, { exemptPrincipalArns: many })).toThrow(/SCP for us-australia is \d+ characters, over the 5120 Organizations allows/);
+    expect(() => flavorScp(flavor, { exemptPrincipalArns: many })).toThrow(
+      /SCP for us-australia is \d+ characters, over the 5120 Organizations allows/,
+    );
   });
 });

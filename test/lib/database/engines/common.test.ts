@@ -21,7 +21,9 @@ describe('user data prelude (every engine)', () => {
   });
 
   test('reads the engine password from Secrets Manager through Parameter Store in its own region', () => {
-    expect(script).toContain("aws ssm get-parameter --region us-east-1 --name '/aws/reference/secretsmanager/flavors/us-australia-us-east-1-ledger-1A2B3C4D/credentials' --with-decryption");
+    expect(script).toContain(
+      "aws ssm get-parameter --region us-east-1 --name '/aws/reference/secretsmanager/flavors/us-australia-us-east-1-ledger-1A2B3C4D/credentials' --with-decryption",
+    );
   });
 
   test('stops at the first failing command', () => {
@@ -30,8 +32,14 @@ describe('user data prelude (every engine)', () => {
 });
 
 describe('whole node scripts', () => {
-  const cases: [DatabaseEngine, number, 'primary' | 'fallback'][] = (Object.keys(ENGINE_USER_DATA) as DatabaseEngine[])
-    .flatMap((engine) => [[engine, 0, 'primary'], [engine, 2, 'primary'], [engine, 0, 'fallback']] as [DatabaseEngine, number, 'primary' | 'fallback'][]);
+  const cases: [DatabaseEngine, number, 'primary' | 'fallback'][] = (Object.keys(ENGINE_USER_DATA) as DatabaseEngine[]).flatMap(
+    (engine) =>
+      [
+        [engine, 0, 'primary'],
+        [engine, 2, 'primary'],
+        [engine, 0, 'fallback'],
+      ] as [DatabaseEngine, number, 'primary' | 'fallback'][],
+  );
 
   test.each(cases)('%s node %i (%s region) is valid bash', (engine, index, role) => {
     expect(bashSyntaxErrors(nodeUserDataCommands(engine, node({ index, role })))).toBe('');

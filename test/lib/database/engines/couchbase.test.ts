@@ -2,7 +2,7 @@ import { COUCHBASE_RELEASE_RPM, couchbaseUserData } from '../../../../lib/databa
 import { node } from './node';
 
 describe('couchbase user data', () => {
-  test('configures Couchbase\'s official repository and installs the community server', () => {
+  test("configures Couchbase's official repository and installs the community server", () => {
     const script = couchbaseUserData.commands(node()).join('\n');
     expect(COUCHBASE_RELEASE_RPM).toBe('https://packages.couchbase.com/releases/couchbase-release/couchbase-release-1.0.noarch.rpm');
     expect(script).toContain(`curl -fsSL -o /tmp/couchbase-release.rpm ${COUCHBASE_RELEASE_RPM}`);
@@ -11,12 +11,16 @@ describe('couchbase user data', () => {
   });
 
   test('keeps data and indexes on the data volume', () => {
-    expect(couchbaseUserData.commands(node()).join('\n')).toContain('--node-init-data-path /data/couchbase/data --node-init-index-path /data/couchbase/index');
+    expect(couchbaseUserData.commands(node()).join('\n')).toContain(
+      '--node-init-data-path /data/couchbase/data --node-init-index-path /data/couchbase/index',
+    );
   });
 
   test('node 0 initialises the cluster with the shared password', () => {
     const script = couchbaseUserData.commands(node({ index: 0 })).join('\n');
-    expect(script).toContain('/opt/couchbase/bin/couchbase-cli cluster-init -c 127.0.0.1 --cluster-username Administrator --cluster-password "$DB_PASSWORD" --services data,index,query');
+    expect(script).toContain(
+      '/opt/couchbase/bin/couchbase-cli cluster-init -c 127.0.0.1 --cluster-username Administrator --cluster-password "$DB_PASSWORD" --services data,index,query',
+    );
     expect(script).not.toContain('server-add');
   });
 

@@ -22,7 +22,14 @@ describe('mysql user data', () => {
 
   test('given any node, then the X Protocol listens on 33060 next to the classic 3306, TLS required, data on the data volume', () => {
     const script = mysqlUserData.commands(node()).join('\n');
-    for (const line of ['mysqlx = ON', 'mysqlx_bind_address = 0.0.0.0', 'mysqlx_port = 33060', 'port = 3306', 'require_secure_transport = ON', 'datadir = /data/mysql']) {
+    for (const line of [
+      'mysqlx = ON',
+      'mysqlx_bind_address = 0.0.0.0',
+      'mysqlx_port = 33060',
+      'port = 3306',
+      'require_secure_transport = ON',
+      'datadir = /data/mysql',
+    ]) {
       expect(script).toContain(line);
     }
     expect(script).toContain("cat > /etc/my.cnf.d/zz-flavors.cnf <<'EOF'");
@@ -46,7 +53,9 @@ describe('mysql user data', () => {
     expect(script).toContain('server_id = 2');
     expect(script).toContain('super_read_only = ON');
     expect(script).toContain("PRIMARY='10.0.32.10'");
-    expect(script).toContain("CHANGE REPLICATION SOURCE TO SOURCE_HOST='$PRIMARY', SOURCE_PORT=3306, SOURCE_USER='replicator', SOURCE_PASSWORD='$DB_PASSWORD', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1");
+    expect(script).toContain(
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='$PRIMARY', SOURCE_PORT=3306, SOURCE_USER='replicator', SOURCE_PASSWORD='$DB_PASSWORD', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1",
+    );
     expect(script).toContain('START REPLICA;');
   });
 
@@ -59,7 +68,9 @@ describe('mysql user data', () => {
   });
 
   test.each([
-    ['primary', node({ index: 0 })], ['replica', node({ index: 2 })], ['warm standby', node({ role: 'fallback' })],
+    ['primary', node({ index: 0 })],
+    ['replica', node({ index: 2 })],
+    ['warm standby', node({ role: 'fallback' })],
   ])('the %s script parses as bash', (_, n) => {
     expect(bashSyntaxErrors(mysqlUserData.commands(n))).toBe('');
   });

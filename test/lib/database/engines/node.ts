@@ -4,8 +4,13 @@ import type { EngineNode } from '../../../../lib/database/engines';
 /** A node of a 3-node live fleet; values as CloudFormation would fill them in. */
 export function node(overrides: Partial<EngineNode> = {}): EngineNode {
   return {
-    databaseName: 'ledger', index: 0, nodes: 3, role: 'primary', vpcCidr: '10.0.0.0/16',
-    region: 'us-east-1', secretName: 'flavors/us-australia-us-east-1-ledger-1A2B3C4D/credentials',
+    databaseName: 'ledger',
+    index: 0,
+    nodes: 3,
+    role: 'primary',
+    vpcCidr: '10.0.0.0/16',
+    region: 'us-east-1',
+    secretName: 'flavors/us-australia-us-east-1-ledger-1A2B3C4D/credentials',
     ...overrides,
     ...(overrides.index && overrides.primaryAddress === undefined ? { primaryAddress: '10.0.32.10' } : {}),
   };

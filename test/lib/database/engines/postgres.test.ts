@@ -26,7 +26,7 @@ describe('postgres user data', () => {
     });
 
     test('creates the replicator role and one replication slot per standby', () => {
-      expect(script).toContain("CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD %L");
+      expect(script).toContain('CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD %L');
       expect(script).toContain("pg_create_physical_replication_slot('node_1')");
       expect(script).toContain("pg_create_physical_replication_slot('node_2')");
       expect(script).not.toContain("'node_3'");
@@ -44,7 +44,7 @@ describe('postgres user data', () => {
       expect(script).not.toContain('postgresql-setup --initdb');
     });
 
-    test('authenticates with the shared password from the postgres user\'s pgpass', () => {
+    test("authenticates with the shared password from the postgres user's pgpass", () => {
       expect(script).toContain('echo "*:*:*:replicator:$DB_PASSWORD" > /var/lib/pgsql/.pgpass');
       expect(script).toContain('install -o postgres -g postgres -m 600 /dev/null /var/lib/pgsql/.pgpass');
     });

@@ -9,7 +9,10 @@ import { verifyFlavorToken } from '../../../../lib/lookup/runtime/flavor-token';
 import { REPO_ROOT, tempDir } from './lookup-fixtures';
 
 /** A raw HTTP GET (fetch would normalise `..`, `%2F` and friends before they reach the server). */
-async function get(url: string, token?: string): Promise<{ status: number; headers: Headers; body: string; json: { error?: { code: string } } & Record<string, unknown> }> {
+async function get(
+  url: string,
+  token?: string,
+): Promise<{ status: number; headers: Headers; body: string; json: { error?: { code: string } } & Record<string, unknown> }> {
   const res = await fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
   const body = await res.text();
   return { status: res.status, headers: res.headers, body, json: JSON.parse(body) };
@@ -45,17 +48,36 @@ describe('the lookup dev server over HTTP (real store, real keys)', () => {
 
   test('seeds a client, a user and spaces for each of the three flavors', () => {
     expect(server.seed.clients.map((c) => c.flavor).sort()).toEqual(['germany-belgium', 'global', 'us-australia']);
-    expect(server.seed.spaces.map((s) => s.spaceId).sort()).toEqual(['s-germany-belgium-1', 's-global-1', 's-global-2', 's-us-australia-1', 's-us-australia-2']);
+    expect(server.seed.spaces.map((s) => s.spaceId).sort()).toEqual([
+      's-germany-belgium-1',
+      's-global-1',
+      's-global-2',
+      's-us-australia-1',
+      's-us-australia-2',
+    ]);
   });
 
   describe('authorization matrix', () => {
-    test('owner: 200 with a token for the space\'s flavor and home region that verifies against the served JWKS', async () => {
+    test("owner: 200 with a token for the space's flavor and home region that verifies against the served JWKS", async () => {
       const res = await get(route('s-global-2'), await server.devIdentity.mint('user-global'));
       expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ flavor: 'global', homeRegion: 'eu-west-1', fallbacks: ['ap-southeast-1'], epoch: 1, endpoint: 'https://eu-west-1.global.flavors.example.com' });
+      expect(res.json).toMatchObject({
+        flavor: 'global',
+        homeRegion: 'eu-west-1',
+        fallbacks: ['ap-southeast-1'],
+        epoch: 1,
+        endpoint: 'https://eu-west-1.global.flavors.example.com',
+      });
       const jwks = (await get(`${server.url}/.well-known/jwks.json`)).json as unknown as { keys: [] };
-      await expect(verifyFlavorToken(res.json.token as string, { flavor: 'global', region: 'eu-west-1', currentEpoch: 1, jwks, audience: 'https://eu-west-1.global.flavors.example.com' }))
-        .resolves.toMatchObject({ sub: 'user-global', space: 's-global-2' });
+      await expect(
+        verifyFlavorToken(res.json.token as string, {
+          flavor: 'global',
+          region: 'eu-west-1',
+          currentEpoch: 1,
+          jwks,
+          audience: 'https://eu-west-1.global.flavors.example.com',
+        }),
+      ).resolves.toMatchObject({ sub: 'user-global', space: 's-global-2' });
     });
 
     test('user of another client: 403, identical to a space that does not exist', async () => {
@@ -80,7 +102,7 @@ describe('the lookup dev server over HTTP (real store, real keys)', () => {
       expect((await get(route('s-global-1'), token)).json.error!.code).toBe('LOOKUP_UNAUTHENTICATED');
     });
 
-    test('wrong issuer: 401, whether signed by the trusted key or by a stranger\'s', async () => {
+    test("wrong issuer: 401, whether signed by the trusted key or by a stranger's", async () => {
       const sameKey = await server.devIdentity.mint('user-global', { issuer: 'https://other-idp.example' });
       expect((await get(route('s-global-1'), sameKey)).status).toBe(401);
       const strangerDir = tempDir('stranger');
@@ -116,7 +138,8 @@ describe('the lookup dev server over HTTP (real store, real keys)', () => {
 
   test('a second server on the same port fails with a clear error and stops what it started', async () => {
     const port = Number(new URL(server.url).port);
-    await expect(startLookupDevServer({ flavors: [], stateDir, port, storePort: 0 }))
-      .rejects.toThrow(`port ${port} on 127.0.0.1 is in use (another lookup serve?); stop it or pass --port <port>.`);
+    await expect(startLookupDevServer({ flavors: [], stateDir, port, storePort: 0 })).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is in use (another lookup serve?); stop it or pass --port <port>.`,
+    );
   });
 });

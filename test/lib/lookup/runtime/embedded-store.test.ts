@@ -16,7 +16,9 @@ describe('embedded store', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startEmbeddedStore({ port })).rejects.toThrow(`port ${port} on 127.0.0.1 is in use (another lookup serve?); stop it or pass --store-port <port>.`);
+      await expect(startEmbeddedStore({ port })).rejects.toThrow(
+        `port ${port} on 127.0.0.1 is in use (another lookup serve?); stop it or pass --store-port <port>.`,
+      );
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

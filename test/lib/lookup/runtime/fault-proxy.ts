@@ -46,24 +46,30 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       });
       return;
     }
-    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const forward = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     forward.on('error', () => res.destroy());
     // A client that gives up (timeout) must not leave a half-sent request hanging on the store.
-    res.on('close', () => { if (!res.writableFinished) forward.destroy(); });
+    res.on('close', () => {
+      if (!res.writableFinished) forward.destroy();
+    });
     req.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return Object.assign(state, {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const res of stalled) res.destroy();
-      agent.destroy();
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of stalled) res.destroy();
+        agent.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   });
 }

@@ -1,13 +1,27 @@
 import { createLocalJWKSet, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import { DelegatedSigner, type CertifiedSigningKey } from '../../../../lib/lookup/runtime/delegated-signer';
-import { combinedJwks, FlavorTokenError, issueFlavorToken, lookupJwksUrl, verifyFlavorToken, type IssueFlavorTokenInput } from '../../../../lib/lookup/runtime/flavor-token';
+import {
+  combinedJwks,
+  FlavorTokenError,
+  issueFlavorToken,
+  lookupJwksUrl,
+  verifyFlavorToken,
+  type IssueFlavorTokenInput,
+} from '../../../../lib/lookup/runtime/flavor-token';
 import { certifyKey } from '../../../../lib/lookup/runtime/key-certificate';
 import { generateEs256KeyPair, LocalKeySigner } from '../../../../lib/lookup/runtime/signer';
 
 const NOW = 1_800_000_000;
 const INPUT: IssueFlavorTokenInput = {
-  issuer: 'flavors-lookup', audience: 'https://eu-west-1.global.flavors.example.com', subject: 'user-1', space: 's-acme-1',
-  flavor: 'global', region: 'eu-west-1', epoch: 4, ttlSeconds: 300, now: NOW,
+  issuer: 'flavors-lookup',
+  audience: 'https://eu-west-1.global.flavors.example.com',
+  subject: 'user-1',
+  space: 's-acme-1',
+  flavor: 'global',
+  region: 'eu-west-1',
+  epoch: 4,
+  ttlSeconds: 300,
+  now: NOW,
 };
 const AT = (seconds: number) => new Date(seconds * 1000);
 
@@ -28,7 +42,17 @@ function signByHand(key: CertifiedSigningKey, header: Record<string, unknown>, c
   return `${h}.${p}.${Buffer.from(key.sign(Buffer.from(`${h}.${p}`))).toString('base64url')}`;
 }
 
-const CLAIMS = { iss: 'flavors-lookup', aud: INPUT.audience, sub: 'user-1', space: 's-acme-1', flavor: 'global', region: 'eu-west-1', epoch: 4, iat: NOW, exp: NOW + 300 };
+const CLAIMS = {
+  iss: 'flavors-lookup',
+  aud: INPUT.audience,
+  sub: 'user-1',
+  space: 's-acme-1',
+  flavor: 'global',
+  region: 'eu-west-1',
+  epoch: 4,
+  iat: NOW,
+  exp: NOW + 300,
+};
 
 describe('flavor tokens', () => {
   let root: LocalKeySigner;
@@ -41,9 +65,13 @@ describe('flavor tokens', () => {
   });
   const verify = (token: string, over: Partial<Parameters<typeof verifyFlavorToken>[1]> = {}) =>
     verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10), ...over });
-  const code = (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (e instanceof FlavorTokenError ? e.code : `other: ${String(e)}`));
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: unknown) => (e instanceof FlavorTokenError ? e.code : `other: ${String(e)}`),
+    );
 
-  test('a token carries aud, sub, space, flavor, region, epoch, a lifetime of at most 5 minutes and its key\'s certificate', async () => {
+  test("a token carries aud, sub, space, flavor, region, epoch, a lifetime of at most 5 minutes and its key's certificate", async () => {
     const { token, claims } = await issueFlavorToken(key, INPUT);
     expect(claims).toEqual(CLAIMS);
     const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString());
@@ -79,11 +107,13 @@ describe('flavor tokens', () => {
   test('rejects a tampered payload', async () => {
     const { token } = await issueFlavorToken(key, INPUT);
     const [h, , s] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()), region: 'us-east-1' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()), region: 'us-east-1' }),
+    ).toString('base64url');
     await expect(code(verify(`${h}.${forged}.${s}`, { region: 'us-east-1' }))).resolves.toBe('FLAVOR_TOKEN_INVALID');
   });
 
-  test('rejects an unsigned token, and a certified key\'s token of another type', async () => {
+  test("rejects an unsigned token, and a certified key's token of another type", async () => {
     const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'flavor+jwt', kid: key.keyId, cert: key.certificate })).toString('base64url')}.${Buffer.from(JSON.stringify(CLAIMS)).toString('base64url')}.`;
     await expect(code(verify(unsigned))).resolves.toBe('FLAVOR_TOKEN_INVALID');
     await expect(code(verify(signByHand(key, { typ: 'JWT' }, CLAIMS)))).resolves.toBe('FLAVOR_TOKEN_INVALID');
@@ -112,7 +142,11 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
   });
   const verify = (token: string, over: Partial<Parameters<typeof verifyFlavorToken>[1]> = {}) =>
     verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10), ...over });
-  const reason = (p: Promise<unknown>) => p.then(() => 'accepted', (e: FlavorTokenError) => `${e.code}: ${e.message}`);
+  const reason = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: FlavorTokenError) => `${e.code}: ${e.message}`,
+    );
 
   test('an attacker key added to the JWKS, signing without a KMS certificate, is refused', async () => {
     // Given an attacker who got their own key into the JWKS the verifier reads
@@ -123,8 +157,12 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
     const real = await certifiedBy(root);
     const borrowed = await forge(attacker.privateJwk, { kid: real.keyId, cert: real.certificate }, CLAIMS);
     // Then both are refused: the first has no certificate, the second's certificate is for another key
-    await expect(reason(verify(bare, { jwks: poisoned }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token carries no key certificate: its signing key is not certified by the lookup service.');
-    await expect(reason(verify(borrowed, { jwks: poisoned }))).resolves.toMatch(/^FLAVOR_TOKEN_INVALID: the flavor token was refused \(ERR_JWS_SIGNATURE_VERIFICATION_FAILED/);
+    await expect(reason(verify(bare, { jwks: poisoned }))).resolves.toBe(
+      'FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token carries no key certificate: its signing key is not certified by the lookup service.',
+    );
+    await expect(reason(verify(borrowed, { jwks: poisoned }))).resolves.toMatch(
+      /^FLAVOR_TOKEN_INVALID: the flavor token was refused \(ERR_JWS_SIGNATURE_VERIFICATION_FAILED/,
+    );
   });
 
   test('the root key itself signing a token directly is refused: roots only certify keys', async () => {
@@ -135,7 +173,9 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
   test('a key certified by a root outside the JWKS is refused', async () => {
     const stranger = await LocalKeySigner.generate('root-euc1');
     const { token } = await issueFlavorToken(await certifiedBy(stranger), INPUT);
-    await expect(reason(verify(token))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the token\'s signing key is not certified by a root key of the lookup service (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).');
+    await expect(reason(verify(token))).resolves.toBe(
+      "FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by a root key of the lookup service (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).",
+    );
   });
 
   test('a leaked key used after its certificate expired is refused, even with a fresh token', async () => {
@@ -145,25 +185,48 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
     const later = NOW + 7200;
     const { token } = await issueFlavorToken(leaked, { ...INPUT, now: later });
     // Then the certificate, not the token, is what refuses it
-    await expect(reason(verify(token, { currentDate: AT(later + 10) }))).resolves.toBe(`FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token's signing key certificate expired at ${AT(NOW + 3540).toISOString()}.`);
+    await expect(reason(verify(token, { currentDate: AT(later + 10) }))).resolves.toBe(
+      `FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token's signing key certificate expired at ${AT(NOW + 3540).toISOString()}.`,
+    );
   });
 
-  test('a token reaching past its key\'s certificate, or signed before it, is refused', async () => {
+  test("a token reaching past its key's certificate, or signed before it, is refused", async () => {
     const key = await certifiedBy(root);
     const late = await issueFlavorToken(key, { ...INPUT, now: NOW + 3540 - 100 });
-    await expect(reason(verify(late.token, { currentDate: AT(NOW + 3540 - 90) }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key\'s certificate.');
+    await expect(reason(verify(late.token, { currentDate: AT(NOW + 3540 - 90) }))).resolves.toBe(
+      "FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key's certificate.",
+    );
     const early = await issueFlavorToken(key, { ...INPUT, now: NOW - 61 });
-    await expect(reason(verify(early.token, { currentDate: AT(NOW) }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key\'s certificate.');
+    await expect(reason(verify(early.token, { currentDate: AT(NOW) }))).resolves.toBe(
+      "FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token was signed outside its signing key's certificate.",
+    );
   });
 
   test('a certificate longer than verifiers accept (a root misused to mint a long-lived key) is refused', async () => {
     const pair = await generateEs256KeyPair('k');
-    const { certificate, claims } = await certifyKey(root, { issuer: 'flavors-lookup', region: 'eu-central-1', publicJwk: pair.publicJwk, issuedAt: NOW, notBefore: NOW, lifetimeSeconds: 14_400 });
+    const { certificate, claims } = await certifyKey(root, {
+      issuer: 'flavors-lookup',
+      region: 'eu-central-1',
+      publicJwk: pair.publicJwk,
+      issuedAt: NOW,
+      notBefore: NOW,
+      lifetimeSeconds: 14_400,
+    });
     const token = await forge(pair.privateJwk, { kid: claims.sub, cert: certificate }, CLAIMS);
     await expect(reason(verify(token))).resolves.toBe('accepted');
-    await expect(reason(verify(token, { maxKeyCertificateSeconds: 3600 }))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the token\'s key certificate is valid for 14400 s; at most 3600 s are accepted.');
-    await expect(certifyKey(root, { issuer: 'flavors-lookup', region: 'eu-central-1', publicJwk: pair.publicJwk, issuedAt: NOW, notBefore: NOW, lifetimeSeconds: 14_401 }))
-      .rejects.toThrow('a signing key is certified for 1 to 14400 seconds, not 14401.');
+    await expect(reason(verify(token, { maxKeyCertificateSeconds: 3600 }))).resolves.toBe(
+      "FLAVOR_TOKEN_UNTRUSTED_KEY: the token's key certificate is valid for 14400 s; at most 3600 s are accepted.",
+    );
+    await expect(
+      certifyKey(root, {
+        issuer: 'flavors-lookup',
+        region: 'eu-central-1',
+        publicJwk: pair.publicJwk,
+        issuedAt: NOW,
+        notBefore: NOW,
+        lifetimeSeconds: 14_401,
+      }),
+    ).rejects.toThrow('a signing key is certified for 1 to 14400 seconds, not 14401.');
   });
 
   test('a certificate presented as a token, and a token presented as a certificate, are refused', async () => {
@@ -175,16 +238,18 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
     await expect(reason(verify(tokenAsCert))).resolves.toMatch(/^FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by a root key/);
   });
 
-  test('a key certified for another issuer cannot sign this issuer\'s tokens', async () => {
+  test("a key certified for another issuer cannot sign this issuer's tokens", async () => {
     const key = await certifiedBy(root, NOW, 'other-service');
     const { token } = await issueFlavorToken(key, INPUT);
-    await expect(reason(verify(token))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token\'s signing key is certified for issuer other-service, not flavors-lookup.');
+    await expect(reason(verify(token))).resolves.toBe(
+      "FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token's signing key is certified for issuer other-service, not flavors-lookup.",
+    );
   });
 
   test('a kid that is not the certified key is refused', async () => {
     const key = await certifiedBy(root);
     const { token } = await issueFlavorToken({ keyId: 'someone-else', certificate: key.certificate, sign: (input) => key.sign(input) }, INPUT);
-    await expect(reason(verify(token))).resolves.toBe('FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token\'s kid is not the key its certificate certifies.');
+    await expect(reason(verify(token))).resolves.toBe("FLAVOR_TOKEN_UNTRUSTED_KEY: the flavor token's kid is not the key its certificate certifies.");
   });
 
   test('revocation: a root removed from a fetched key set stops vouching within a minute, even for certificates seen before', async () => {
@@ -201,7 +266,9 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
       jest.advanceTimersByTime(30_000);
       await expect(reason(verify(token, { jwks: fetched }))).resolves.toBe('accepted');
       jest.advanceTimersByTime(31_000);
-      await expect(reason(verify(token, { jwks: fetched }))).resolves.toMatch(/^FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by a root key/);
+      await expect(reason(verify(token, { jwks: fetched }))).resolves.toMatch(
+        /^FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by a root key/,
+      );
     } finally {
       jest.useRealTimers();
     }
@@ -211,7 +278,9 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
     const before = await issueFlavorToken(await certifiedBy(root, NOW - 60), INPUT);
     const after = await issueFlavorToken(await certifiedBy(root, NOW), INPUT);
     const cutOff = AT(NOW - 30); // the first key was certified at NOW - 60, the second at NOW
-    await expect(reason(verify(before.token, { keysCertifiedAfter: cutOff }))).resolves.toMatch(/^FLAVOR_TOKEN_UNTRUSTED_KEY: .* before the revocation cut-off\.$/);
+    await expect(reason(verify(before.token, { keysCertifiedAfter: cutOff }))).resolves.toMatch(
+      /^FLAVOR_TOKEN_UNTRUSTED_KEY: .* before the revocation cut-off\.$/,
+    );
     await expect(reason(verify(after.token, { keysCertifiedAfter: cutOff }))).resolves.toBe('accepted');
   });
 });
@@ -226,11 +295,15 @@ describe('keys of every control-plane region', () => {
     for (const root of roots) {
       const { token } = await issueFlavorToken(await certifiedBy(root), INPUT);
       // Then it verifies
-      await expect(verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10) })).resolves.toEqual(expect.objectContaining({ epoch: 4 }));
+      await expect(
+        verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10) }),
+      ).resolves.toEqual(expect.objectContaining({ epoch: 4 }));
     }
     const stranger = await LocalKeySigner.generate('stranger');
     const { token } = await issueFlavorToken(await certifiedBy(stranger), INPUT);
-    await expect(verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10) })).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_UNTRUSTED_KEY' });
+    await expect(
+      verifyFlavorToken(token, { flavor: 'global', region: 'eu-west-1', currentEpoch: 4, jwks, currentDate: AT(NOW + 10) }),
+    ).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_UNTRUSTED_KEY' });
   });
 
   test('regional JWKS URLs and an empty list', () => {

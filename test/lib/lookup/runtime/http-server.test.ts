@@ -2,20 +2,32 @@ import * as http from 'http';
 import { close, createLookupHttpServer, listen } from '../../../../lib/lookup/runtime/http-server';
 import type { LookupHandler, LookupRequest } from '../../../../lib/lookup/runtime/route-handler';
 
-function request(port: number, path: string, headers: http.OutgoingHttpHeaders, agent?: http.Agent): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function request(
+  port: number,
+  path: string,
+  headers: http.OutgoingHttpHeaders,
+  agent?: http.Agent,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      })
+      .on('error', reject);
   });
 }
 
 describe('lookup http server', () => {
   test('passes method, raw path and lower-case headers to the handler and writes its answer', async () => {
     const seen: LookupRequest[] = [];
-    const handler: LookupHandler = (req) => { seen.push(req); return Promise.resolve({ status: 418, headers: { 'x-test': 'yes' }, body: 'é' }); };
+    const handler: LookupHandler = (req) => {
+      seen.push(req);
+      return Promise.resolve({ status: 418, headers: { 'x-test': 'yes' }, body: 'é' });
+    };
     const server = createLookupHttpServer(handler);
     const port = await listen(server, 0, '127.0.0.1');
     try {

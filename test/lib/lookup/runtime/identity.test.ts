@@ -16,7 +16,11 @@ describe('IdentityVerifier', () => {
     issuer = await DevIdentityIssuer.load(stateDir);
     verifier = new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() });
   });
-  const reason = (p: Promise<unknown>) => p.then(() => 'accepted', (e: Error) => `${e.constructor.name}: ${e.message}`);
+  const reason = (p: Promise<unknown>) =>
+    p.then(
+      () => 'accepted',
+      (e: Error) => `${e.constructor.name}: ${e.message}`,
+    );
 
   test('accepts a token of the configured issuer and returns its subject', async () => {
     await expect(verifier.verify(await issuer.mint('user-global'))).resolves.toEqual({ userId: 'user-global' });
@@ -34,23 +38,44 @@ describe('IdentityVerifier', () => {
 
   test('refuses a token signed by a key outside the JWKS', async () => {
     const pair = await generateEs256KeyPair(issuer.jwks().keys[0].kid!);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: pair.privateJwk.kid }).setIssuer(issuer.issuer)
-      .setAudience(issuer.audience).setSubject('user-global').setIssuedAt().setExpirationTime('5m').sign(await importJWK(pair.privateJwk, 'ES256'));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: pair.privateJwk.kid })
+      .setIssuer(issuer.issuer)
+      .setAudience(issuer.audience)
+      .setSubject('user-global')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(await importJWK(pair.privateJwk, 'ES256'));
     await expect(verifier.verify(token)).rejects.toBeInstanceOf(IdentityError);
   });
 
   test('refuses a subject that is not an opaque id (an e-mail is personal data)', async () => {
     const pair = await generateEs256KeyPair('k1');
     const own = new IdentityVerifier({ issuer: 'idp', jwks: { keys: [pair.publicJwk] } });
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer('idp').setSubject('jane@example.com')
-      .setIssuedAt().setExpirationTime('5m').sign(await importJWK(pair.privateJwk, 'ES256'));
-    await expect(reason(own.verify(token))).resolves.toBe('IdentityError: the identity token\'s subject is not an opaque user id.');
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer('idp')
+      .setSubject('jane@example.com')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(await importJWK(pair.privateJwk, 'ES256'));
+    await expect(reason(own.verify(token))).resolves.toBe("IdentityError: the identity token's subject is not an opaque user id.");
   });
 
   test('refuses a flavor token presented as identity', async () => {
     const signer = await LocalKeySigner.generate('k2');
     const own = new IdentityVerifier({ issuer: 'flavors-lookup', jwks: { keys: [await signer.publicJwk()] } });
-    const { token } = await issueFlavorToken(signer, { issuer: 'flavors-lookup', audience: 'a', subject: 'u', space: 's-1-x', flavor: 'global', region: 'us-east-1', epoch: 1, ttlSeconds: 60, now: Math.floor(Date.now() / 1000) });
+    const { token } = await issueFlavorToken(signer, {
+      issuer: 'flavors-lookup',
+      audience: 'a',
+      subject: 'u',
+      space: 's-1-x',
+      flavor: 'global',
+      region: 'us-east-1',
+      epoch: 1,
+      ttlSeconds: 60,
+      now: Math.floor(Date.now() / 1000),
+    });
     await expect(reason(own.verify(token))).resolves.toMatch(/a flavor token is not an identity token/);
   });
 
@@ -61,7 +86,13 @@ describe('IdentityVerifier', () => {
   describe('cache of verified tokens', () => {
     const counting = () => {
       const local = createLocalJWKSet(issuer.jwks());
-      const counter = { calls: 0, jwks: ((header, token) => { counter.calls++; return local(header, token); }) as JWTVerifyGetKey };
+      const counter = {
+        calls: 0,
+        jwks: ((header, token) => {
+          counter.calls++;
+          return local(header, token);
+        }) as JWTVerifyGetKey,
+      };
       return counter;
     };
     const t0 = Math.floor(Date.now() / 1000);

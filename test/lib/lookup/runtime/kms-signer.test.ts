@@ -12,12 +12,15 @@ describe('derToJoseSignature', () => {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
   test('matches what Node produces for the same signature, for any message (leading zeros included)', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (message) => {
-      const der = crypto.sign('sha256', message, { key: privateKey, dsaEncoding: 'der' });
-      const jose = derToJoseSignature(der);
-      expect(jose).toHaveLength(64);
-      expect(crypto.verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, jose)).toBe(true);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (message) => {
+        const der = crypto.sign('sha256', message, { key: privateKey, dsaEncoding: 'der' });
+        const jose = derToJoseSignature(der);
+        expect(jose).toHaveLength(64);
+        expect(crypto.verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, jose)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('pads short integers and strips the sign byte', () => {
@@ -46,9 +49,14 @@ describe('KmsSigner', () => {
   beforeEach(() => {
     kms.reset();
     // KMS signs RAW messages with SHA-256 and returns DER.
-    kms.on(SignCommand).callsFake((input) => ({ Signature: crypto.sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }), KeyId: KEY_ARN }));
+    kms
+      .on(SignCommand)
+      .callsFake((input) => ({ Signature: crypto.sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }), KeyId: KEY_ARN }));
     kms.on(GetPublicKeyCommand).resolves({
-      KeyId: KEY_ARN, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'],
+      KeyId: KEY_ARN,
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
       PublicKey: publicKey.export({ format: 'der', type: 'spki' }),
     });
   });
@@ -60,14 +68,27 @@ describe('KmsSigner', () => {
     const signer = new DelegatedSigner({ root, region: 'us-east-1', issuer: 'flavors-lookup' });
     const now = Math.floor(Date.now() / 1000);
     const key = await signer.keyFor(now, now + 300);
-    const tokens = await Promise.all(['s-acme-1', 's-acme-2', 's-acme-3'].map((space) => issueFlavorToken(key, {
-      issuer: 'flavors-lookup', audience: 'https://us-east-1.global.flavors.example.com', subject: 'u-1', space,
-      flavor: 'global', region: 'us-east-1', epoch: 2, ttlSeconds: 300, now,
-    })));
+    const tokens = await Promise.all(
+      ['s-acme-1', 's-acme-2', 's-acme-3'].map((space) =>
+        issueFlavorToken(key, {
+          issuer: 'flavors-lookup',
+          audience: 'https://us-east-1.global.flavors.example.com',
+          subject: 'u-1',
+          space,
+          flavor: 'global',
+          region: 'us-east-1',
+          epoch: 2,
+          ttlSeconds: 300,
+          now,
+        }),
+      ),
+    );
     const jwk = await root.publicJwk();
     expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', kid: 'mrk-0123456789abcdef', alg: 'ES256', use: 'sig' });
     for (const { token, claims } of tokens) {
-      await expect(verifyFlavorToken(token, { flavor: 'global', region: 'us-east-1', currentEpoch: 2, jwks: { keys: [jwk] } })).resolves.toMatchObject({ space: claims.space });
+      await expect(
+        verifyFlavorToken(token, { flavor: 'global', region: 'us-east-1', currentEpoch: 2, jwks: { keys: [jwk] } }),
+      ).resolves.toMatchObject({ space: claims.space });
     }
     // One KMS call for three tokens: KMS signed the key's certificate, RAW, and nothing else
     expect(kms.commandCalls(SignCommand)).toHaveLength(1);
@@ -85,9 +106,13 @@ describe('KmsSigner', () => {
   });
 
   test('refuses a key that is not a P-256 signing key', async () => {
-    kms.on(GetPublicKeyCommand).resolves({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['RSASSA_PSS_SHA_256'], PublicKey: new Uint8Array(4) });
+    kms
+      .on(GetPublicKeyCommand)
+      .resolves({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['RSASSA_PSS_SHA_256'], PublicKey: new Uint8Array(4) });
     const signer = new KmsSigner({ client: new KMSClient({ region: 'us-east-1' }), keyId: KEY_ARN });
-    await expect(signer.publicJwk()).rejects.toThrow(/must be an ECC_NIST_P256 SIGN_VERIFY key allowing ECDSA_SHA_256 \(it is RSA_2048 SIGN_VERIFY\)/);
+    await expect(signer.publicJwk()).rejects.toThrow(
+      /must be an ECC_NIST_P256 SIGN_VERIFY key allowing ECDSA_SHA_256 \(it is RSA_2048 SIGN_VERIFY\)/,
+    );
   });
 
   test('a KMS failure surfaces as an error, never as an unsigned token', async () => {

@@ -28,7 +28,9 @@ const ENV = {
 };
 
 const event = (path: string, token?: string, method = 'GET'): LambdaHttpEvent => ({
-  rawPath: path, headers: token ? { authorization: `Bearer ${token}` } : {}, requestContext: { http: { method, path } },
+  rawPath: path,
+  headers: token ? { authorization: `Bearer ${token}` } : {},
+  requestContext: { http: { method, path } },
 });
 
 describe('lambda entry point', () => {
@@ -40,18 +42,33 @@ describe('lambda entry point', () => {
   const kmsSign = (input: { Message: Uint8Array }) => ({ Signature: crypto.sign('sha256', input.Message, { key: privateKey, dsaEncoding: 'der' }) });
   let issuer: DevIdentityIssuer;
   const stateDir = tempDir('lambda');
-  beforeAll(async () => { issuer = await DevIdentityIssuer.load(stateDir); });
+  beforeAll(async () => {
+    issuer = await DevIdentityIssuer.load(stateDir);
+  });
   beforeEach(() => {
     dynamo.reset();
     kms.reset();
     kms.on(SignCommand).callsFake(kmsSign);
-    kms.on(GetPublicKeyCommand).resolves({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'], PublicKey: publicKey.export({ format: 'der', type: 'spki' }) });
-    dynamo.on(BatchGetItemCommand).resolves({ Responses: { 'flavors-lookup': [
-      spaceItem({ spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'us-australia', homeRegion: 'ap-southeast-2', epoch: 5 }),
-      grantItem({ spaceId: 's-acme-1', userId: 'user-acme' }),
-    ] } });
+    kms.on(GetPublicKeyCommand).resolves({
+      KeySpec: 'ECC_NIST_P256',
+      KeyUsage: 'SIGN_VERIFY',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+      PublicKey: publicKey.export({ format: 'der', type: 'spki' }),
+    });
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        'flavors-lookup': [
+          spaceItem({ spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'us-australia', homeRegion: 'ap-southeast-2', epoch: 5 }),
+          grantItem({ spaceId: 's-acme-1', userId: 'user-acme' }),
+        ],
+      },
+    });
   });
-  afterAll(() => { dynamo.restore(); kms.restore(); fs.rmSync(stateDir, { recursive: true, force: true }); });
+  afterAll(() => {
+    dynamo.restore();
+    kms.restore();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
   const handlerFor = (env: Record<string, string | undefined>, log?: (e: LookupLogEntry) => void) =>
     createLambdaHandler(env, { dynamo: dynamoClient, kms: kmsClient, identityJwks: createLocalJWKSet(issuer.jwks()), log: log ?? (() => undefined) });
 
@@ -61,9 +78,18 @@ describe('lambda entry point', () => {
     expect(res.statusCode).toBe(200);
     expect(res.isBase64Encoded).toBe(false);
     const body = JSON.parse(res.body);
-    expect(body).toMatchObject({ flavor: 'us-australia', homeRegion: 'ap-southeast-2', fallbacks: ['us-east-1'], epoch: 5, endpoint: 'https://ap-southeast-2.us-australia.flavors.corp.example' });
+    expect(body).toMatchObject({
+      flavor: 'us-australia',
+      homeRegion: 'ap-southeast-2',
+      fallbacks: ['us-east-1'],
+      epoch: 5,
+      endpoint: 'https://ap-southeast-2.us-australia.flavors.corp.example',
+    });
     const jwks = JSON.parse((await handler(event('/.well-known/jwks.json'))).body);
-    await expect(verifyFlavorToken(body.token, { flavor: 'us-australia', region: 'ap-southeast-2', currentEpoch: 5, jwks })).resolves.toMatchObject({ iss: 'flavors-lookup', sub: 'user-acme' });
+    await expect(verifyFlavorToken(body.token, { flavor: 'us-australia', region: 'ap-southeast-2', currentEpoch: 5, jwks })).resolves.toMatchObject({
+      iss: 'flavors-lookup',
+      sub: 'user-acme',
+    });
     expect(kms.commandCalls(SignCommand)[0].args[0].input.KeyId).toBe(KEY_ARN);
   });
 
@@ -76,12 +102,17 @@ describe('lambda entry point', () => {
     for (let i = 0; i < 100; i++) expect((await handler(event('/v1/spaces/s-acme-1/route', token))).statusCode).toBe(200);
     // Then KMS signed exactly once (the certificate), and the certification is in the audit log
     expect(kms.commandCalls(SignCommand)).toHaveLength(1);
-    expect(logs).toEqual([{ level: 'info', code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/certified by root key mrk-abc for eu-west-1, valid /) }]);
+    expect(logs).toEqual([
+      { level: 'info', code: 'LOOKUP_SIGNING_KEY_CERTIFIED', message: expect.stringMatching(/certified by root key mrk-abc for eu-west-1, valid /) },
+    ]);
   });
 
   test('KMS throttling at start-up: the request answers 503 with Retry-After, the next one succeeds', async () => {
-    kms.on(SignCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).callsFake(kmsSign);
+    kms
+      .on(SignCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .callsFake(kmsSign);
     const logs: LookupLogEntry[] = [];
     const handler = handlerFor(ENV, (e) => logs.push(e));
     const token = await issuer.mint('user-acme');
@@ -101,10 +132,25 @@ describe('lambda entry point', () => {
     ['a missing table name', { LOOKUP_TABLE_NAME: undefined }, 'LOOKUP_CONFIG_MISSING', 'environment variable LOOKUP_TABLE_NAME is not set.'],
     ['missing flavors', { LOOKUP_FLAVORS: '' }, 'LOOKUP_CONFIG_MISSING', /LOOKUP_FLAVORS is not set/],
     ['flavors that are not JSON', { LOOKUP_FLAVORS: '{' }, 'LOOKUP_CONFIG_INVALID', /LOOKUP_FLAVORS is not JSON/],
-    ['an invalid flavor', { LOOKUP_FLAVORS: '[{"name":"x","residency":"global","regions":[]}]' }, 'LOOKUP_CONFIG_INVALID', /LOOKUP_FLAVORS holds an invalid flavor/],
-    ['a plain-http JWKS URL', { LOOKUP_IDENTITY_JWKS_URL: 'http://idp.example/jwks' }, 'LOOKUP_CONFIG_INVALID', 'LOOKUP_IDENTITY_JWKS_URL must be an https:// URL.'],
+    [
+      'an invalid flavor',
+      { LOOKUP_FLAVORS: '[{"name":"x","residency":"global","regions":[]}]' },
+      'LOOKUP_CONFIG_INVALID',
+      /LOOKUP_FLAVORS holds an invalid flavor/,
+    ],
+    [
+      'a plain-http JWKS URL',
+      { LOOKUP_IDENTITY_JWKS_URL: 'http://idp.example/jwks' },
+      'LOOKUP_CONFIG_INVALID',
+      'LOOKUP_IDENTITY_JWKS_URL must be an https:// URL.',
+    ],
     ['a token lifetime over 5 minutes', { LOOKUP_TOKEN_TTL_SECONDS: '3600' }, 'LOOKUP_TOKEN_TTL_INVALID', /from 1 to 300, not 3600/],
-    ['a missing identity audience', { LOOKUP_IDENTITY_AUDIENCE: undefined }, 'LOOKUP_CONFIG_MISSING', 'environment variable LOOKUP_IDENTITY_AUDIENCE is not set.'],
+    [
+      'a missing identity audience',
+      { LOOKUP_IDENTITY_AUDIENCE: undefined },
+      'LOOKUP_CONFIG_MISSING',
+      'environment variable LOOKUP_IDENTITY_AUDIENCE is not set.',
+    ],
     ['a missing endpoint zone', { LOOKUP_ENDPOINT_ZONE: ' ' }, 'LOOKUP_CONFIG_MISSING', 'environment variable LOOKUP_ENDPOINT_ZONE is not set.'],
   ])('%s: every request answers 500 LOOKUP_MISCONFIGURED, the reason is logged once', async (_name, over, code, message) => {
     const logs: LookupLogEntry[] = [];
@@ -124,7 +170,9 @@ describe('lambda entry point', () => {
   test('the flavors survive the JSON round trip', () => {
     const value = lookupFlavorsJson(FLAVORS);
     const parsed = parseLookupFlavors(value);
-    expect(parsed.map((f) => [f.name, f.primaryRegion, f.fallbackRegions, f.failover.dns])).toEqual(FLAVORS.map((f) => [f.name, f.primaryRegion, f.fallbackRegions, f.failover.dns]));
+    expect(parsed.map((f) => [f.name, f.primaryRegion, f.fallbackRegions, f.failover.dns])).toEqual(
+      FLAVORS.map((f) => [f.name, f.primaryRegion, f.fallbackRegions, f.failover.dns]),
+    );
   });
 });
 
@@ -134,15 +182,31 @@ describe('lambda bundle', () => {
     try {
       const outfile = path.join(outDir, 'index.js');
       const result = await esbuild.build({
-        entryPoints: [path.join(REPO_ROOT, 'lib/lookup/runtime/lambda.ts')], bundle: true, platform: 'node', target: 'node20',
-        format: 'cjs', outfile, metafile: true, logLevel: 'silent',
+        entryPoints: [path.join(REPO_ROOT, 'lib/lookup/runtime/lambda.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        outfile,
+        metafile: true,
+        logLevel: 'silent',
       });
       const inputs = Object.keys(result.metafile.inputs);
       expect(inputs.filter((i) => /aws-cdk-lib|constructs\/|dynalite|embedded-store|dev-server/.test(i))).toEqual([]);
       expect(inputs.some((i) => i.includes('node_modules/jose/'))).toBe(true);
       // Without configuration the bundled handler answers 500 LOOKUP_MISCONFIGURED: it loaded and ran.
-      const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).handler({ rawPath: '/v1/spaces/s-1-x/route', requestContext: { http: { method: 'GET' } } }).then((r) => process.stdout.write(JSON.stringify(r)))`],
-        { encoding: 'utf-8', env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, timeout: 30_000 });
+      const run = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `require(${JSON.stringify(outfile)}).handler({ rawPath: '/v1/spaces/s-1-x/route', requestContext: { http: { method: 'GET' } } }).then((r) => process.stdout.write(JSON.stringify(r)))`,
+        ],
+        {
+          encoding: 'utf-8',
+          env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+          timeout: 30_000,
+        },
+      );
       expect(run.status).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ statusCode: 500, body: expect.stringContaining('LOOKUP_MISCONFIGURED') });
       expect(run.stderr).toContain('LOOKUP_CONFIG_MISSING');

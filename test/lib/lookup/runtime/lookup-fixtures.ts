@@ -16,12 +16,29 @@ export const TABLE = 'flavors-lookup';
 
 /** The three flavors of the design, defined here so the tests do not move when flavors/ changes. */
 export const FLAVORS: readonly Flavor[] = [
-  defineFlavor({ name: 'global', residency: 'global', regions: [
-    { region: 'us-east-1', role: 'primary' }, { region: 'eu-west-1', role: 'fallback' }, { region: 'ap-southeast-1', role: 'fallback' }] }),
-  defineFlavor({ name: 'germany-belgium', residency: { countries: ['DE', 'BE'] }, regions: [{ region: 'eu-central-1', role: 'primary' }],
-    failover: { dns: 'manual' } }),
-  defineFlavor({ name: 'us-australia', residency: { countries: ['US', 'AU'] }, regions: [
-    { region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }] }),
+  defineFlavor({
+    name: 'global',
+    residency: 'global',
+    regions: [
+      { region: 'us-east-1', role: 'primary' },
+      { region: 'eu-west-1', role: 'fallback' },
+      { region: 'ap-southeast-1', role: 'fallback' },
+    ],
+  }),
+  defineFlavor({
+    name: 'germany-belgium',
+    residency: { countries: ['DE', 'BE'] },
+    regions: [{ region: 'eu-central-1', role: 'primary' }],
+    failover: { dns: 'manual' },
+  }),
+  defineFlavor({
+    name: 'us-australia',
+    residency: { countries: ['US', 'AU'] },
+    regions: [
+      { region: 'us-east-1', role: 'primary' },
+      { region: 'ap-southeast-2', role: 'fallback' },
+    ],
+  }),
 ];
 
 export const FLAVOR_MAP: ReadonlyMap<string, Flavor> = new Map(FLAVORS.map((f) => [f.name, f]));

@@ -1,11 +1,24 @@
 import {
-  checkClientRecord, checkGrantRecord, checkSpaceRecord, clientFromItem, clientItem, grantItem, LookupRecordError,
-  spaceFromItem, spaceItem, type SpaceRecord,
+  checkClientRecord,
+  checkGrantRecord,
+  checkSpaceRecord,
+  clientFromItem,
+  clientItem,
+  grantItem,
+  LookupRecordError,
+  spaceFromItem,
+  spaceItem,
+  type SpaceRecord,
 } from '../../../../lib/lookup/runtime/records';
 
 const SPACE: SpaceRecord = {
-  spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'global', homeRegion: 'eu-west-1', epoch: 3,
-  policy: { regions: ['eu-west-1', 'ap-southeast-1'] }, clientPolicy: { backupRetain: 60, dnsFailover: 'manual' },
+  spaceId: 's-acme-1',
+  clientId: 'c-acme',
+  flavor: 'global',
+  homeRegion: 'eu-west-1',
+  epoch: 3,
+  policy: { regions: ['eu-west-1', 'ap-southeast-1'] },
+  clientPolicy: { backupRetain: 60, dnsFailover: 'manual' },
 };
 
 describe('lookup records: closed schema', () => {
@@ -16,7 +29,8 @@ describe('lookup records: closed schema', () => {
   test('unknown fields are rejected, each named', () => {
     const problems = checkSpaceRecord({ ...SPACE, name: 'Acme Corp', email: 'ops@acme.example' });
     expect(problems.map((p) => [p.code, p.path])).toEqual([
-      ['LOOKUP_RECORD_FIELD_UNKNOWN', 'name'], ['LOOKUP_RECORD_FIELD_UNKNOWN', 'email'],
+      ['LOOKUP_RECORD_FIELD_UNKNOWN', 'name'],
+      ['LOOKUP_RECORD_FIELD_UNKNOWN', 'email'],
     ]);
   });
 
@@ -32,18 +46,35 @@ describe('lookup records: closed schema', () => {
   });
 
   test('every field is checked and all problems are reported at once', () => {
-    const problems = checkSpaceRecord({ spaceId: 'S/1', clientId: '', flavor: 'Not A Flavor', homeRegion: 'mars-1', epoch: 0,
-      policy: { regions: ['eu-west-1', 'eu-west-1'], countries: ['XX'], backupIntervalHours: 5, backupRetain: 0, dnsFailover: 'sometimes' } });
+    const problems = checkSpaceRecord({
+      spaceId: 'S/1',
+      clientId: '',
+      flavor: 'Not A Flavor',
+      homeRegion: 'mars-1',
+      epoch: 0,
+      policy: { regions: ['eu-west-1', 'eu-west-1'], countries: ['XX'], backupIntervalHours: 5, backupRetain: 0, dnsFailover: 'sometimes' },
+    });
     expect(problems.map((p) => p.path)).toEqual([
-      'spaceId', 'clientId', 'flavor', 'homeRegion', 'epoch',
-      'policy.regions[1]', 'policy.countries[0]', 'policy.backupIntervalHours', 'policy.backupRetain', 'policy.dnsFailover',
+      'spaceId',
+      'clientId',
+      'flavor',
+      'homeRegion',
+      'epoch',
+      'policy.regions[1]',
+      'policy.countries[0]',
+      'policy.backupIntervalHours',
+      'policy.backupRetain',
+      'policy.dnsFailover',
     ]);
   });
 
   test('missing fields are named', () => {
     expect(checkSpaceRecord({}).map((p) => `${p.code} ${p.path}`)).toEqual([
-      'LOOKUP_RECORD_FIELD_MISSING spaceId', 'LOOKUP_RECORD_FIELD_MISSING clientId', 'LOOKUP_RECORD_FIELD_MISSING flavor',
-      'LOOKUP_RECORD_FIELD_MISSING homeRegion', 'LOOKUP_RECORD_FIELD_MISSING epoch',
+      'LOOKUP_RECORD_FIELD_MISSING spaceId',
+      'LOOKUP_RECORD_FIELD_MISSING clientId',
+      'LOOKUP_RECORD_FIELD_MISSING flavor',
+      'LOOKUP_RECORD_FIELD_MISSING homeRegion',
+      'LOOKUP_RECORD_FIELD_MISSING epoch',
     ]);
   });
 
@@ -70,8 +101,15 @@ describe('lookup records: items', () => {
   test('a space item carries the key layout, the flavor index keys and typed attributes', () => {
     const item = spaceItem(SPACE);
     expect(item).toEqual({
-      pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'SPACE' }, gsi1pk: { S: 'FLAVOR#global' }, gsi1sk: { S: 'SPACE#s-acme-1' },
-      spaceId: { S: 's-acme-1' }, clientId: { S: 'c-acme' }, flavor: { S: 'global' }, homeRegion: { S: 'eu-west-1' }, epoch: { N: '3' },
+      pk: { S: 'SPACE#s-acme-1' },
+      sk: { S: 'SPACE' },
+      gsi1pk: { S: 'FLAVOR#global' },
+      gsi1sk: { S: 'SPACE#s-acme-1' },
+      spaceId: { S: 's-acme-1' },
+      clientId: { S: 'c-acme' },
+      flavor: { S: 'global' },
+      homeRegion: { S: 'eu-west-1' },
+      epoch: { N: '3' },
       policy: { M: { regions: { L: [{ S: 'eu-west-1' }, { S: 'ap-southeast-1' }] } } },
       clientPolicy: { M: { backupRetain: { N: '60' }, dnsFailover: { S: 'manual' } } },
     });
@@ -86,10 +124,13 @@ describe('lookup records: items', () => {
 
   test('writing a record with an unknown field throws before any item exists', () => {
     expect(() => clientItem({ clientId: 'c-acme', flavor: 'global', displayName: 'Acme' } as never)).toThrow(LookupRecordError);
-    expect(() => grantItem({ spaceId: 's-acme-1', userId: 'a b' })).toThrow(expect.objectContaining({
-      code: 'LOOKUP_RECORD_FIELD_INVALID',
-      message: 'grant record: userId: LOOKUP_RECORD_FIELD_INVALID: "a b" is not a valid userId (1–128 characters of A-Z, a-z, 0-9 and . _ : | -, starting with a letter or digit).',
-    }));
+    expect(() => grantItem({ spaceId: 's-acme-1', userId: 'a b' })).toThrow(
+      expect.objectContaining({
+        code: 'LOOKUP_RECORD_FIELD_INVALID',
+        message:
+          'grant record: userId: LOOKUP_RECORD_FIELD_INVALID: "a b" is not a valid userId (1–128 characters of A-Z, a-z, 0-9 and . _ : | -, starting with a letter or digit).',
+      }),
+    );
   });
 
   test('reading ignores attributes outside the record (keys, ops bookkeeping) but validates the record', () => {

@@ -18,9 +18,23 @@ const SPACES: Record<string, SpaceRecord> = {
   's-acme-1': { spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'global', homeRegion: 'us-east-1', epoch: 3 },
   's-acme-eu': { spaceId: 's-acme-eu', clientId: 'c-acme', flavor: 'global', homeRegion: 'eu-west-1', epoch: 1, policy: { countries: ['IE', 'SG'] } },
   's-moving-1': { spaceId: 's-moving-1', clientId: 'c-acme', flavor: 'global', homeRegion: 'us-east-1', epoch: 4, state: 'moving' },
-  's-bad-home': { spaceId: 's-bad-home', clientId: 'c-acme', flavor: 'global', homeRegion: 'us-east-1', epoch: 1, policy: { regions: ['eu-west-1'] } },
+  's-bad-home': {
+    spaceId: 's-bad-home',
+    clientId: 'c-acme',
+    flavor: 'global',
+    homeRegion: 'us-east-1',
+    epoch: 1,
+    policy: { regions: ['eu-west-1'] },
+  },
 };
-const GRANTS = new Set(['s-moving-1/user-acme', 's-acme-1/user-acme', 's-acme-eu/user-acme', 's-bad-home/user-acme', 's-gone-1/user-acme', 's-acme-1/user-other']);
+const GRANTS = new Set([
+  's-moving-1/user-acme',
+  's-acme-1/user-acme',
+  's-acme-eu/user-acme',
+  's-bad-home/user-acme',
+  's-gone-1/user-acme',
+  's-acme-1/user-other',
+]);
 
 /** A fake table behind BatchGetItem: what the real store would answer for these records. */
 function fakeTable(): void {
@@ -53,7 +67,10 @@ describe('lookup route handler', () => {
     const signer = await LocalKeySigner.generate('lookup-test');
     jwks = { keys: [await signer.publicJwk()] };
     handler = createLookupHandler({
-      store: new LookupStore({ client: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }), tableName: TABLE }),
+      store: new LookupStore({
+        client: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+        tableName: TABLE,
+      }),
       flavors: FLAVORS,
       identity: new IdentityVerifier({ issuer: issuer.issuer, audience: issuer.audience, jwks: issuer.jwks() }),
       signer,
@@ -67,28 +84,57 @@ describe('lookup route handler', () => {
     fakeTable();
     logs.length = 0;
   });
-  afterAll(() => { dynamo.restore(); fs.rmSync(stateDir, { recursive: true, force: true }); });
+  afterAll(() => {
+    dynamo.restore();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
   const mint = (userId: string) => issuer.mint(userId, { now: NOW_MS / 1000 });
 
   test('200: route and a token for the home region, from one store round trip', async () => {
     const res = await get('/v1/spaces/s-acme-1/route', await mint('user-acme'));
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
-      flavor: 'global', homeRegion: 'us-east-1', endpoint: 'https://us-east-1.global.flavors.example.com',
-      fallbacks: ['eu-west-1', 'ap-southeast-1'], epoch: 3, token: expect.any(String), expiresAt: '2027-01-15T08:05:00.000Z',
+      flavor: 'global',
+      homeRegion: 'us-east-1',
+      endpoint: 'https://us-east-1.global.flavors.example.com',
+      fallbacks: ['eu-west-1', 'ap-southeast-1'],
+      epoch: 3,
+      token: expect.any(String),
+      expiresAt: '2027-01-15T08:05:00.000Z',
     });
     expect(res.headers['cache-control']).toBe('no-store');
     expect(dynamo.commandCalls(BatchGetItemCommand)).toHaveLength(1);
     expect(dynamo.calls()).toHaveLength(1);
     const read = dynamo.commandCalls(BatchGetItemCommand)[0].args[0].input.RequestItems![TABLE];
-    expect(read).toEqual({ Keys: [{ pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'SPACE' } }, { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'GRANT#user-acme' } }], ConsistentRead: true });
-    const claims = await verifyFlavorToken(res.json.token, { flavor: 'global', region: 'us-east-1', currentEpoch: 3, jwks, currentDate: new Date(NOW_MS) });
-    expect(claims).toMatchObject({ sub: 'user-acme', space: 's-acme-1', aud: 'https://us-east-1.global.flavors.example.com', exp: NOW_MS / 1000 + 300 });
+    expect(read).toEqual({
+      Keys: [
+        { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'SPACE' } },
+        { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'GRANT#user-acme' } },
+      ],
+      ConsistentRead: true,
+    });
+    const claims = await verifyFlavorToken(res.json.token, {
+      flavor: 'global',
+      region: 'us-east-1',
+      currentEpoch: 3,
+      jwks,
+      currentDate: new Date(NOW_MS),
+    });
+    expect(claims).toMatchObject({
+      sub: 'user-acme',
+      space: 's-acme-1',
+      aud: 'https://us-east-1.global.flavors.example.com',
+      exp: NOW_MS / 1000 + 300,
+    });
   });
 
   test('a space narrowed to a subset is routed inside that subset only', async () => {
     const res = await get('/v1/spaces/s-acme-eu/route', await mint('user-acme'));
-    expect(res.json).toMatchObject({ homeRegion: 'eu-west-1', fallbacks: ['ap-southeast-1'], endpoint: 'https://eu-west-1.global.flavors.example.com' });
+    expect(res.json).toMatchObject({
+      homeRegion: 'eu-west-1',
+      fallbacks: ['ap-southeast-1'],
+      endpoint: 'https://eu-west-1.global.flavors.example.com',
+    });
   });
 
   test('403 without a grant is byte-identical for an existing and a missing space, and the 403 reveals nothing else', async () => {
@@ -122,7 +168,10 @@ describe('lookup route handler', () => {
 
   test('401 for an expired identity token and for a Basic header', async () => {
     const expired = await issuer.mint('user-acme', { now: NOW_MS / 1000 - 7200, ttlSeconds: 600 });
-    expect((await get('/v1/spaces/s-acme-1/route', expired)).json.error).toEqual({ code: 'LOOKUP_UNAUTHENTICATED', message: 'the identity token has expired; sign in again.' });
+    expect((await get('/v1/spaces/s-acme-1/route', expired)).json.error).toEqual({
+      code: 'LOOKUP_UNAUTHENTICATED',
+      message: 'the identity token has expired; sign in again.',
+    });
     const basic = await handler({ method: 'GET', path: '/v1/spaces/s-acme-1/route', headers: { authorization: 'Basic dTpw' } });
     expect(basic.status).toBe(401);
   });
@@ -149,7 +198,9 @@ describe('lookup route handler', () => {
     const res = await get('/v1/spaces/s-moving-1/route', await mint('user-acme'));
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.json).toEqual({ error: { code: 'SPACE_MOVING', message: 'this space is being moved to another flavor; retry after the Retry-After seconds.' } });
+    expect(res.json).toEqual({
+      error: { code: 'SPACE_MOVING', message: 'this space is being moved to another flavor; retry after the Retry-After seconds.' },
+    });
     expect(res.body).not.toContain('token');
   });
 
@@ -175,13 +226,16 @@ describe('lookup route handler', () => {
     const res = await get('/v1/spaces/s-acme-1/route', await mint('user-acme'));
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.json).toEqual({ error: { code: 'LOOKUP_STORE_UNAVAILABLE', message: 'the lookup store is unavailable; retry after the Retry-After seconds.' } });
+    expect(res.json).toEqual({
+      error: { code: 'LOOKUP_STORE_UNAVAILABLE', message: 'the lookup store is unavailable; retry after the Retry-After seconds.' },
+    });
     expect(logs).toEqual([expect.objectContaining({ code: 'LOOKUP_STORE_UNAVAILABLE', spaceId: 's-acme-1' })]);
   });
 
   test('unprocessed keys are read once more, then count as a store failure', async () => {
     const keys = { Keys: [{ pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'SPACE' } }] };
-    dynamo.on(BatchGetItemCommand)
+    dynamo
+      .on(BatchGetItemCommand)
       .resolvesOnce({ Responses: { [TABLE]: [grantItem({ spaceId: 's-acme-1', userId: 'user-acme' })] }, UnprocessedKeys: { [TABLE]: keys } })
       .resolvesOnce({ Responses: { [TABLE]: [spaceItem(SPACES['s-acme-1'])] } });
     expect((await get('/v1/spaces/s-acme-1/route', await mint('user-acme'))).status).toBe(200);
@@ -198,8 +252,11 @@ describe('lookup route handler', () => {
   });
 
   test('500 and no token for a malformed stored record', async () => {
-    dynamo.on(BatchGetItemCommand).resolves({ Responses: { [TABLE]: [
-      { ...spaceItem(SPACES['s-acme-1']), homeRegion: { S: 'mars-1' } }, grantItem({ spaceId: 's-acme-1', userId: 'user-acme' })] } });
+    dynamo.on(BatchGetItemCommand).resolves({
+      Responses: {
+        [TABLE]: [{ ...spaceItem(SPACES['s-acme-1']), homeRegion: { S: 'mars-1' } }, grantItem({ spaceId: 's-acme-1', userId: 'user-acme' })],
+      },
+    });
     const res = await get('/v1/spaces/s-acme-1/route', await mint('user-acme'));
     expect(res.status).toBe(500);
     expect(res.json.error.code).toBe('LOOKUP_SPACE_MISCONFIGURED');
@@ -226,7 +283,14 @@ describe('lookup route handler', () => {
   });
 
   test('refuses a token lifetime over 5 minutes at construction', () => {
-    expect(() => createLookupHandler({ store: {} as LookupStore, flavors: FLAVORS, identity: {} as IdentityVerifier, signer: {} as LocalKeySigner, tokenTtlSeconds: 600 }))
-      .toThrow('tokenTtlSeconds must be an integer from 1 to 300, not 600.');
+    expect(() =>
+      createLookupHandler({
+        store: {} as LookupStore,
+        flavors: FLAVORS,
+        identity: {} as IdentityVerifier,
+        signer: {} as LocalKeySigner,
+        tokenTtlSeconds: 600,
+      }),
+    ).toThrow('tokenTtlSeconds must be an integer from 1 to 300, not 600.');
   });
 });

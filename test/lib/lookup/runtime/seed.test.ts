@@ -5,7 +5,9 @@ describe('dev seed data', () => {
   test('per flavor a client, a user and a space; a narrowed second space for multi-region flavors', () => {
     const plan = devSeedPlan(FLAVORS);
     expect(plan.clients).toEqual([
-      { clientId: 'c-germany-belgium', flavor: 'germany-belgium' }, { clientId: 'c-global', flavor: 'global' }, { clientId: 'c-us-australia', flavor: 'us-australia' },
+      { clientId: 'c-germany-belgium', flavor: 'germany-belgium' },
+      { clientId: 'c-global', flavor: 'global' },
+      { clientId: 'c-us-australia', flavor: 'us-australia' },
     ]);
     expect(plan.spaces).toEqual([
       { spaceId: 's-germany-belgium-1', clientId: 'c-germany-belgium' },
@@ -19,8 +21,12 @@ describe('dev seed data', () => {
 
   describe('against a store', () => {
     let t: TestStore;
-    beforeAll(async () => { t = await startTestStore(); });
-    afterAll(async () => { await t?.close(); });
+    beforeAll(async () => {
+      t = await startTestStore();
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
 
     test('writes every record once; seeding again changes nothing', async () => {
       const plan = devSeedPlan(FLAVORS);

@@ -22,8 +22,14 @@ describe('LocalKeySigner', () => {
   test.each([
     ['a public key', async () => (await generateEs256KeyPair('k')).publicJwk],
     ['an RSA key', () => Promise.resolve({ kty: 'RSA', n: 'x', e: 'AQAB', d: 'y', kid: 'k' })],
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the destructuring exists to drop kid from the key
-    ['a key without kid', async () => { const { kid: _kid, ...rest } = (await generateEs256KeyPair('k')).privateJwk; return rest; }],
+    [
+      'a key without kid',
+      async () => {
+        // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the destructuring exists to drop kid from the key
+        const { kid: _kid, ...rest } = (await generateEs256KeyPair('k')).privateJwk;
+        return rest;
+      },
+    ],
   ])('refuses %s', async (_name, make) => {
     await expect(LocalKeySigner.fromJwk(await make())).rejects.toThrow('the local signing key must be a private EC P-256 JWK with a kid');
   });

@@ -6,8 +6,12 @@ import { startTestStore, type TestStore } from './lookup-fixtures';
 
 describe('LookupStore against an embedded store', () => {
   let t: TestStore;
-  beforeAll(async () => { t = await startTestStore(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestStore();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   test('creates each record once; a second create writes nothing and says so', async () => {
     expect(await t.store.createClient({ clientId: 'c-store', flavor: 'global', policy: { backupRetain: 90 } })).toBe(true);
@@ -19,7 +23,8 @@ describe('LookupStore against an embedded store', () => {
     await t.store.createSpace({ spaceId: 's-store-1', clientId: 'c-store', flavor: 'global', homeRegion: 'us-east-1', epoch: 1 });
     await t.store.createGrant({ spaceId: 's-store-1', userId: 'u-1' });
     expect(await t.store.routeItems('s-store-1', 'u-1')).toEqual({
-      space: { spaceId: 's-store-1', clientId: 'c-store', flavor: 'global', homeRegion: 'us-east-1', epoch: 1 }, granted: true,
+      space: { spaceId: 's-store-1', clientId: 'c-store', flavor: 'global', homeRegion: 'us-east-1', epoch: 1 },
+      granted: true,
     });
     expect(await t.store.routeItems('s-store-1', 'u-2')).toMatchObject({ granted: false });
     expect(await t.store.routeItems('s-nothing-here', 'u-1')).toEqual({ space: undefined, granted: false });
@@ -64,7 +69,8 @@ describe('LookupStore failures', () => {
     dynamo.on(PutItemCommand).resolves({});
     await store.createGrant({ spaceId: 's-any-1', userId: 'u-1' });
     expect(dynamo.commandCalls(PutItemCommand)[0].args[0].input).toMatchObject({
-      ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': 'pk' },
     });
   });
 });

@@ -5,15 +5,25 @@ import { startTestStore, TABLE, type TestStore } from './lookup-fixtures';
 
 describe('lookup table definition', () => {
   let t: TestStore;
-  beforeAll(async () => { t = await startTestStore(); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await startTestStore();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   test('uses the shared key layout: pk/sk and the byFlavor index on gsi1pk/gsi1sk', () => {
     const def = lookupTableDefinition('x-table');
-    expect(def.KeySchema).toEqual([{ AttributeName: LOOKUP_TABLE_KEYS.partitionKey, KeyType: 'HASH' }, { AttributeName: LOOKUP_TABLE_KEYS.sortKey, KeyType: 'RANGE' }]);
+    expect(def.KeySchema).toEqual([
+      { AttributeName: LOOKUP_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+      { AttributeName: LOOKUP_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+    ]);
     expect(def.GlobalSecondaryIndexes![0]).toMatchObject({
       IndexName: 'byFlavor',
-      KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }],
+      KeySchema: [
+        { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+        { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+      ],
     });
   });
 

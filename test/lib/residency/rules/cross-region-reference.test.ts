@@ -5,11 +5,17 @@ const allowed = { allowedRegions: ['us-east-1', 'ap-southeast-2'] };
 // As CDK's `crossRegionReferences` synthesizes them (see the ExportsWriter / ExportsReader constructs).
 const writer = (region: unknown) => ({
   Type: 'Custom::CrossRegionExportWriter',
-  Properties: { ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] }, WriterProps: { region, exports: { '/cdk/exports/B/x': { 'Fn::GetAtt': ['Key', 'Arn'] } } } },
+  Properties: {
+    ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] },
+    WriterProps: { region, exports: { '/cdk/exports/B/x': { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+  },
 });
 const reader = (region: unknown) => ({
   Type: 'Custom::CrossRegionExportReader',
-  Properties: { ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] }, ReaderProps: { region, prefix: 'B', imports: { '/cdk/exports/B/x': '{{resolve:ssm:/cdk/exports/B/x}}' } } },
+  Properties: {
+    ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] },
+    ReaderProps: { region, prefix: 'B', imports: { '/cdk/exports/B/x': '{{resolve:ssm:/cdk/exports/B/x}}' } },
+  },
 });
 
 describe('cross-region reference rule', () => {
@@ -24,17 +30,27 @@ describe('cross-region reference rule', () => {
   });
 
   test('non-compliant: a writer exporting into a region outside the flavor', () => {
-    expect(crossRegionReference.check(writer('eu-west-1'), allowed)).toEqual([{
-      location: 'Properties/WriterProps/region',
-      message: "writes exported values (SSM parameters) into eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
-    }]);
+    expect(crossRegionReference.check(writer('eu-west-1'), allowed)).toEqual([
+      {
+        location: 'Properties/WriterProps/region',
+        message: "writes exported values (SSM parameters) into eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
+      },
+    ]);
   });
 
   test('non-compliant: a reader outside the flavor, or a region that is not a literal', () => {
-    expect(crossRegionReference.check(reader('eu-west-1'), allowed)).toEqual([expect.objectContaining({ location: 'Properties/ReaderProps/region', message: expect.stringMatching(/^reads exported values \(SSM parameters\) in eu-west-1, outside/) })]);
-    expect(crossRegionReference.check(writer({ Ref: 'AWS::Region' }), allowed)).toEqual([{
-      location: 'Properties/WriterProps/region', message: 'the region of the cross-region reference is not a literal, so residency cannot be proven',
-    }]);
+    expect(crossRegionReference.check(reader('eu-west-1'), allowed)).toEqual([
+      expect.objectContaining({
+        location: 'Properties/ReaderProps/region',
+        message: expect.stringMatching(/^reads exported values \(SSM parameters\) in eu-west-1, outside/),
+      }),
+    ]);
+    expect(crossRegionReference.check(writer({ Ref: 'AWS::Region' }), allowed)).toEqual([
+      {
+        location: 'Properties/WriterProps/region',
+        message: 'the region of the cross-region reference is not a literal, so residency cannot be proven',
+      },
+    ]);
   });
 
   test('is part of RESIDENCY_RULES', () => {

@@ -24,34 +24,42 @@ describe('global table replica region rule', () => {
 
   test('non-compliant: a replica outside the allowed regions', () => {
     const table = globalTable([{ Region: 'us-east-1' }, { Region: 'ap-southeast-2' }]);
-    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([{
-      location: 'Properties/Replicas/1/Region',
-      message: 'replica in ap-southeast-2, outside the allowed regions (us-east-1, eu-central-1)',
-    }]);
+    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([
+      {
+        location: 'Properties/Replicas/1/Region',
+        message: 'replica in ap-southeast-2, outside the allowed regions (us-east-1, eu-central-1)',
+      },
+    ]);
   });
 
   test('non-compliant: a replica encrypted with a key of another region', () => {
     const table = globalTable([{ Region: 'eu-central-1', SSESpecification: { KMSMasterKeyId: 'arn:aws:kms:us-east-1:444444444444:key/1234' } }]);
-    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([{
-      location: 'Properties/Replicas/0/SSESpecification/KMSMasterKeyId',
-      message: 'replica in eu-central-1 is encrypted with a key in us-east-1',
-    }]);
+    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([
+      {
+        location: 'Properties/Replicas/0/SSESpecification/KMSMasterKeyId',
+        message: 'replica in eu-central-1 is encrypted with a key in us-east-1',
+      },
+    ]);
   });
 
   test('non-compliant: a replica region computed at deploy time cannot be proven', () => {
     const table = globalTable([{ Region: { Ref: 'AWS::Region' } }]);
-    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([{
-      location: 'Properties/Replicas/0/Region',
-      message: 'replica region is not a literal, so residency cannot be proven',
-    }]);
+    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([
+      {
+        location: 'Properties/Replicas/0/Region',
+        message: 'replica region is not a literal, so residency cannot be proven',
+      },
+    ]);
   });
 
   test('non-compliant: a replica list that is not literal', () => {
     const table = globalTable({ 'Fn::If': ['Cond', [], []] });
-    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([{
-      location: 'Properties/Replicas',
-      message: 'replicas are not a literal list, so their regions cannot be proven',
-    }]);
+    expect(globalTableReplicaRegion.check(table, allowed)).toEqual([
+      {
+        location: 'Properties/Replicas',
+        message: 'replicas are not a literal list, so their regions cannot be proven',
+      },
+    ]);
   });
 
   test('is part of the template check', () => {

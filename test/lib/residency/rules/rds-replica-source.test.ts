@@ -14,23 +14,45 @@ describe('RDS replica source rule', () => {
   });
 
   test('compliant: a cross-region replica of an instance in the flavor primary region', () => {
-    expect(rdsReplicaSource.check(instance({
-      SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:333333333333:db:reports', SourceRegion: 'us-east-1',
-    }), allowed)).toEqual([]);
+    expect(
+      rdsReplicaSource.check(
+        instance({
+          SourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:333333333333:db:reports',
+          SourceRegion: 'us-east-1',
+        }),
+        allowed,
+      ),
+    ).toEqual([]);
   });
 
   test('compliant: a source ARN exported by the primary stack', () => {
-    expect(rdsReplicaSource.check(instance({
-      SourceDBInstanceIdentifier: { 'Fn::GetAtt': ['ExportsReader8B249524', '/cdk/exports/us-australia-ap-southeast-2/usaustraliauseast1FnGetAttreportsDBInstanceArn'] },
-      SourceRegion: 'us-east-1',
-    }), allowed)).toEqual([]);
+    expect(
+      rdsReplicaSource.check(
+        instance({
+          SourceDBInstanceIdentifier: {
+            'Fn::GetAtt': ['ExportsReader8B249524', '/cdk/exports/us-australia-ap-southeast-2/usaustraliauseast1FnGetAttreportsDBInstanceArn'],
+          },
+          SourceRegion: 'us-east-1',
+        }),
+        allowed,
+      ),
+    ).toEqual([]);
   });
 
   test('non-compliant: a replica of an instance outside the flavor', () => {
-    expect(rdsReplicaSource.check(instance({
-      SourceDBInstanceIdentifier: 'arn:aws:rds:eu-west-1:333333333333:db:reports', SourceRegion: 'eu-west-1',
-    }), allowed)).toEqual([
-      { location: 'Properties/SourceDBInstanceIdentifier', message: "replicates an instance in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)" },
+    expect(
+      rdsReplicaSource.check(
+        instance({
+          SourceDBInstanceIdentifier: 'arn:aws:rds:eu-west-1:333333333333:db:reports',
+          SourceRegion: 'eu-west-1',
+        }),
+        allowed,
+      ),
+    ).toEqual([
+      {
+        location: 'Properties/SourceDBInstanceIdentifier',
+        message: "replicates an instance in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)",
+      },
       { location: 'Properties/SourceRegion', message: "replicates from eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2)" },
     ]);
   });
