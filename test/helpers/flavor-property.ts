@@ -1,4 +1,3 @@
-import { App } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import * as fs from 'fs';
 import { flavorRegions, defineFlavor } from '../../lib/flavor/define-flavor';
@@ -6,7 +5,7 @@ import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
 import { checkStageResidency, formatViolation, messageText } from '../../lib/residency/check-assembly';
 import { parseDnsContext } from '../../bin/context';
 import { FlavorStage } from '../../stacks/flavor-stage';
-import { CDK_CONTEXT } from './cdk-app';
+import { CDK_CONTEXT, testApp } from './cdk-app';
 import { isCountryCode } from '../../lib/flavor/countries';
 import { DLM_INTERVAL_HOURS, DLM_MAX_COPY_REGIONS, GP3 } from '../../lib/flavor/defaults';
 import type { DatabaseSpec, Flavor, FlavorSpec } from '../../lib/flavor/types';
@@ -132,13 +131,7 @@ export interface FlavorStageCheck {
  * built stage before synthesis (a test shows the checks are live by adding something foreign).
  */
 export function checkFlavorStage(flavor: Flavor, addToStage: (stage: FlavorStage) => void = () => undefined): FlavorStageCheck {
-  // The same context as `cdk synth`, minus what only feeds the CLI's telemetry and tree view: the
-  // construct-usage metadata and tree.json are ~20% of a synth (measured) and change no template.
-  const app = new App({
-    context: { ...CDK_CONTEXT, '@aws-cdk/core:enableAdditionalMetadataCollection': false },
-    analyticsReporting: false,
-    treeMetadata: false,
-  });
+  const app = testApp();
   const stage = new FlavorStage(app, { flavor, account: '111111111111', dns: parseDnsContext(CDK_CONTEXT.dns) });
   addToStage(stage);
   // `app.synth()` synthesizes each Stage first (this same call, its files final once written) and
