@@ -1,6 +1,6 @@
 // Residency proof by property: synthesizes N random valid flavors (default 1,000), each alone in its
 // own App, and checks that none has an error annotation (ResidencyGuard) or anything the post-synth
-// assembly check finds outside its regions. The same property runs 50 times in `npm test`.
+// assembly check finds outside its regions. The same property runs 10 times in `npm test`, 100 in CI (.ci/run).
 //   npm run prove                       1,000 runs, random seed
 //   npm run prove -- --runs 200         fewer runs
 //   npm run prove -- --seed 1234        replay a run (same flavors, same order)

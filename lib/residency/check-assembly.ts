@@ -19,34 +19,7 @@ export type StageRegions = Readonly<Record<string, readonly string[]>>;
 export function checkAssemblyResidency(assembly: cxapi.CloudAssembly, stageRegions: StageRegions): AssemblyViolation[] {
   const violations: AssemblyViolation[] = [];
   for (const artifact of assembly.nestedAssemblies) {
-    const stage = artifact.displayName;
-    const allowed = stageRegions[stage];
-    const nested = artifact.nestedAssembly;
-    for (const stack of nested.stacksRecursively) {
-      const base = { stage, stack: stack.stackName, logicalId: '', location: '' };
-      if (!allowed) {
-        violations.push({
-          ...base,
-          ruleId: 'RES_STAGE_UNCHECKED',
-          message: `stage ${stage} has no residency declaration`,
-          fix: 'Declare the regions of every Stage to checkAssemblyResidency.',
-        });
-        continue;
-      }
-      if (!allowed.includes(stack.environment.region)) {
-        violations.push({
-          ...base,
-          ruleId: 'RES_STACK_REGION',
-          message: `stack is deployed to ${stack.environment.region}, outside ${allowed.join(', ')}`,
-          fix: "Deploy the stack to one of the flavor's regions.",
-        });
-      }
-      for (const v of checkTemplateResidency(stack.template as Parameters<typeof checkTemplateResidency>[0], {
-        allowedRegions: allowed,
-        region: stack.environment.region,
-      }))
-        violations.push({ ...base, ...v });
-    }
+    violations.push(...checkStageResidency(artifact.displayName, artifact.nestedAssembly, stageRegions[artifact.displayName]));
   }
   for (const stack of assembly.stacks) {
     violations.push({
@@ -63,14 +36,49 @@ export function checkAssemblyResidency(assembly: cxapi.CloudAssembly, stageRegio
 }
 
 /**
- * The error annotations a `ResidencyGuard` left in the assembly (messages starting with
- * RESIDENCY_VIOLATION), so an app that runs the post-synth check can print both nets' findings.
+ * The part of `checkAssemblyResidency` for one Stage: `stage.synth()`'s assembly (the same files
+ * `app.synth()` writes for that Stage) against its allowed regions; `undefined` regions make every
+ * stack a violation.
  */
+export function checkStageResidency(stage: string, nested: cxapi.CloudAssembly, allowed: readonly string[] | undefined): AssemblyViolation[] {
+  const violations: AssemblyViolation[] = [];
+  for (const stack of nested.stacksRecursively) {
+    const base = { stage, stack: stack.stackName, logicalId: '', location: '' };
+    if (!allowed) {
+      violations.push({
+        ...base,
+        ruleId: 'RES_STAGE_UNCHECKED',
+        message: `stage ${stage} has no residency declaration`,
+        fix: 'Declare the regions of every Stage to checkAssemblyResidency.',
+      });
+      continue;
+    }
+    if (!allowed.includes(stack.environment.region)) {
+      violations.push({
+        ...base,
+        ruleId: 'RES_STACK_REGION',
+        message: `stack is deployed to ${stack.environment.region}, outside ${allowed.join(', ')}`,
+        fix: "Deploy the stack to one of the flavor's regions.",
+      });
+    }
+    for (const v of checkTemplateResidency(stack.template as Parameters<typeof checkTemplateResidency>[0], {
+      allowedRegions: allowed,
+      region: stack.environment.region,
+    }))
+      violations.push({ ...base, ...v });
+  }
+  return violations;
+}
+
 /** An annotation's text: annotations carry strings; anything else is shown as JSON. */
 export function messageText(data: unknown): string {
   return typeof data === 'string' ? data : JSON.stringify(data);
 }
 
+/**
+ * The error annotations a `ResidencyGuard` left in the assembly (messages starting with
+ * RESIDENCY_VIOLATION), so an app that runs the post-synth check can print both nets' findings.
+ */
 export function residencyGuardErrors(assembly: cxapi.CloudAssembly): string[] {
   const stacks = [...assembly.stacksRecursively, ...assembly.nestedAssemblies.flatMap((a) => a.nestedAssembly.stacksRecursively)];
   return [

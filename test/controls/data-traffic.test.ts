@@ -1,4 +1,4 @@
-import { App, Aspects, Stack } from 'aws-cdk-lib';
+import { Aspects, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -6,7 +6,7 @@ import * as path from 'path';
 import { checkSuppressionReason } from '../../lib/nag-suppressions';
 import { FlavorStage } from '../../stacks/flavor-stage';
 import { importedAlb, MYSQL_FLAVOR } from '../helpers/data-traffic-flavor';
-import { CDK_CONTEXT } from '../helpers/cdk-app';
+import { testApp } from '../helpers/cdk-app';
 import { CONTROL_TOWER_ACKNOWLEDGMENTS, DATA_TRAFFIC_ACKNOWLEDGMENTS } from './acknowledgments';
 import { checkTemplate } from './control-tower';
 
@@ -32,7 +32,7 @@ describe('controls over the data-traffic resources (test flavor mysql-x: MySQL N
 
   beforeAll(() => {
     // Given the test flavor's stage with a team ALB in each region and the three cdk-nag packs
-    const app = new App({ context: CDK_CONTEXT, outdir, analyticsReporting: false });
+    const app = testApp({}, { outdir });
     const stage = new FlavorStage(app, {
       flavor: MYSQL_FLAVOR,
       account: '333333333333',

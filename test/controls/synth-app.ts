@@ -1,11 +1,11 @@
-import { App, Stack, type Stage } from 'aws-cdk-lib';
+import { Stack, type App, type Stage } from 'aws-cdk-lib';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { accountResolver, controlPlaneSettings, parseDnsContext } from '../../bin/context';
 import { addControlPlane, addFlavorStages } from '../../stacks/flavors-app';
-import { CDK_CONTEXT } from '../helpers/cdk-app';
+import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
 /** One synthesized stack: where its template is on disk, and the construct it came from. */
 export interface SynthesizedStack {
@@ -36,7 +36,7 @@ export interface SynthesizedApp {
  */
 export function synthesizeApp(perStage: (stage: Stage) => void = () => undefined): SynthesizedApp {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-controls-'));
-  const app = new App({ context: CDK_CONTEXT, outdir, analyticsReporting: false });
+  const app = testApp({}, { outdir });
   const flavors = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
   const accounts = accountResolver(CDK_CONTEXT.accounts);
   const dns = parseDnsContext(CDK_CONTEXT.dns);

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, type AppProps } from 'aws-cdk-lib';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -7,7 +7,17 @@ const CDK_JSON = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cd
 /** The context `cdk synth` gets from cdk.json (feature flags, accounts); jest does not read cdk.json itself. */
 export const CDK_CONTEXT: Record<string, unknown> = CDK_JSON.context;
 
-/** An App with the same context as `cdk synth`; metadata off so templates are what we assert on. */
-export function testApp(extraContext: Record<string, unknown> = {}): App {
-  return new App({ context: { ...CDK_CONTEXT, ...extraContext }, analyticsReporting: false });
+/**
+ * An App with the same context as `cdk synth`, minus what only feeds the CLI's telemetry and tree
+ * view: construct-usage metadata (`@aws-cdk/core:enableAdditionalMetadataCollection`), tree.json
+ * and the analytics resource. They change no template and no annotation, and cost ~20% of a synth
+ * (measured on the whole app: 830 → 600 ms of CPU). `props` adds e.g. an `outdir`.
+ */
+export function testApp(extraContext: Record<string, unknown> = {}, props: Omit<AppProps, 'context'> = {}): App {
+  return new App({
+    analyticsReporting: false,
+    treeMetadata: false,
+    ...props,
+    context: { ...CDK_CONTEXT, '@aws-cdk/core:enableAdditionalMetadataCollection': false, ...extraContext },
+  });
 }

@@ -18,7 +18,12 @@ describe('ControlPlaneStage', () => {
   // When it synthesizes
   const assembly = app.synth();
   const nested = assembly.getNestedAssembly(stage.artifactId);
-  const templateOf = (region: string) => Template.fromStack(stage.regionStacks.get(region)!);
+  const templates = new Map<string, Template>();
+  // Each region's template is read only: built once (every Template.fromStack re-walks the stage's tree).
+  const templateOf = (region: string) => {
+    if (!templates.has(region)) templates.set(region, Template.fromStack(stage.regionStacks.get(region)!));
+    return templates.get(region)!;
+  };
 
   test('a stage named control-plane with one stack per control-plane region, the table home first', () => {
     expect(stage.stageName).toBe('control-plane');

@@ -13,11 +13,20 @@ import { testApp } from '../helpers/cdk-app';
 
 const ZONE = { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' };
 
+const synthesized = new Map<string, { stack: FlavorDnsStack; template: Template }>();
+
+/** The flavor's DNS stack (with cdk-nag's AwsSolutions pack when `nag`), synthesized once per file: the tests only read it. */
 function dnsStack(flavor: Flavor, nag = false) {
-  const stage = new Stage(testApp(), flavor.name);
-  if (nag) Aspects.of(stage).add(new AwsSolutionsChecks());
-  const stack = new FlavorDnsStack(stage, 'Dns', { env: { account: '333333333333', region: flavor.primaryRegion }, flavor, zone: ZONE });
-  return { stack, template: Template.fromStack(stack) };
+  const key = `${flavor.name} ${nag}`;
+  let result = synthesized.get(key);
+  if (!result) {
+    const stage = new Stage(testApp(), flavor.name);
+    if (nag) Aspects.of(stage).add(new AwsSolutionsChecks());
+    const stack = new FlavorDnsStack(stage, 'Dns', { env: { account: '333333333333', region: flavor.primaryRegion }, flavor, zone: ZONE });
+    result = { stack, template: Template.fromStack(stack) };
+    synthesized.set(key, result);
+  }
+  return result;
 }
 
 describe('FlavorDnsStack', () => {

@@ -1,3 +1,4 @@
+import { FlavorsError } from '../../errors';
 import { ALL_REGION_NAMES } from '../../flavor/regions';
 import type { CfnResourceJson, ResidencyContext, ResidencyFinding, ResidencyRule } from './rule';
 
@@ -5,8 +6,21 @@ import type { CfnResourceJson, ResidencyContext, ResidencyFinding, ResidencyRule
 // service name or an AZ (`ap-southeast-2a`), but not `us-east-1` inside `us-east-10`.
 const REGION_PATTERN = new RegExp(`(?<![a-z0-9])(${[...ALL_REGION_NAMES].sort((a, b) => b.length - a.length).join('|')})(?![0-9])`, 'g');
 
+// Every region name has a letter, a dash and a digit in a row (`us-east-1`), so a string without one
+// cannot mention a region: most template strings (keys, logical ids, policy actions) are skipped
+// without running the long alternation above. Checked against the whole catalog when this loads.
+const MAY_NAME_A_REGION = /[a-z]-[0-9]/;
+const unprefiltered = ALL_REGION_NAMES.filter((name) => !MAY_NAME_A_REGION.test(name));
+if (unprefiltered.length > 0) {
+  throw new FlavorsError(
+    'REGION_PREFILTER_INCOMPLETE',
+    `region names without a letter-dash-digit run: ${unprefiltered.join(', ')}; widen MAY_NAME_A_REGION`,
+  );
+}
+
 /** Every region name mentioned in a string. */
 export function regionsMentioned(text: string): string[] {
+  if (!MAY_NAME_A_REGION.test(text)) return [];
   return [...text.matchAll(REGION_PATTERN)].map((m) => m[1]);
 }
 

@@ -26,10 +26,14 @@ function build(props: Partial<CrossRegionSnapshotCopyProps> = {}, stack = stackI
   return { stack, copy, template: Template.fromStack(stack) };
 }
 
+let defaults: ReturnType<typeof build> | undefined;
+/** `build()` with the default props, synthesized once: the tests that use it only read it. */
+const buildDefaults = () => (defaults ??= build());
+
 describe('CrossRegionSnapshotCopy', () => {
   test('creates a DLM policy for the flavor volumes: schedule, retention, encrypted copy with the destination key', () => {
     // Given / When
-    const { template } = build();
+    const { template } = buildDefaults();
     // Then
     template.resourceCountIs('AWS::DLM::LifecyclePolicy', 1);
     template.hasResourceProperties('AWS::DLM::LifecyclePolicy', {
@@ -66,7 +70,7 @@ describe('CrossRegionSnapshotCopy', () => {
   });
 
   test('keeps its logical id stable (a rename would recreate the policy and orphan its schedule)', () => {
-    const { template } = build();
+    const { template } = buildDefaults();
     expect(Object.keys(template.findResources('AWS::DLM::LifecyclePolicy'))).toEqual(['SnapshotsD03D071C']);
   });
 
@@ -77,7 +81,7 @@ describe('CrossRegionSnapshotCopy', () => {
   });
 
   test('a dedicated role: snapshots only of tagged volumes, deletes only tagged snapshots, uses only the named keys', () => {
-    const { template } = build();
+    const { template } = buildDefaults();
     template.hasResourceProperties('AWS::IAM::Role', {
       Path: '/flavors/dlm/us-australia/',
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'dlm.amazonaws.com' } })] },
@@ -113,7 +117,7 @@ describe('CrossRegionSnapshotCopy', () => {
 
   test('the role tags snapshots only while creating or copying them, or when they already carry its target tag', () => {
     // Given the policy's role
-    const { template } = build();
+    const { template } = buildDefaults();
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements: { Sid: string; Action: string | string[]; Condition?: unknown; Resource: unknown }[] =
       policy.Properties.PolicyDocument.Statement;

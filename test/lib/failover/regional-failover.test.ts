@@ -18,9 +18,13 @@ function build(props: Partial<Omit<RegionalFailoverProps, 'zone'>> = {}) {
   return { stack, failover, template: Template.fromStack(stack) };
 }
 
+let defaults: ReturnType<typeof build> | undefined;
+/** `build()` with the default props, synthesized once: the tests that use it only read it. */
+const buildDefaults = () => (defaults ??= build());
+
 describe('RegionalFailover', () => {
   test('two regions: fast HTTPS health checks and PRIMARY/SECONDARY CNAMEs with the shared set identifiers', () => {
-    const { template } = build();
+    const { template } = buildDefaults();
     template.resourceCountIs('AWS::Route53::HealthCheck', 2);
     template.hasResourceProperties('AWS::Route53::HealthCheck', {
       HealthCheckConfig: {
@@ -55,7 +59,7 @@ describe('RegionalFailover', () => {
   });
 
   test('reports about two minutes of failover: interval x threshold + propagation + TTL', () => {
-    const { failover } = build();
+    const { failover } = buildDefaults();
     expect(failover.estimatedFailover).toEqual({ detectionSeconds: 30, propagationSeconds: 30, ttlSeconds: 60, totalSeconds: 120 });
     expect(failover.endpointName).toBe('us-australia.flavors.example.com');
     expect(build({ requestIntervalSeconds: 30, failureThreshold: 2, ttl: Duration.seconds(30) }).failover.estimatedFailover.totalSeconds).toBe(

@@ -1,15 +1,23 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, type App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PropsError } from '../../../lib/errors';
 import { PinnedAzStack } from '../../../lib/network/pinned-az-stack';
 import { RegionalVpc } from '../../../lib/network/regional-vpc';
 import { testApp } from '../../helpers/cdk-app';
 
+const synthesized = new Map<string, { app: App; stack: PinnedAzStack; vpc: RegionalVpc; template: Template }>();
+
+/** The default VPC in `region`, synthesized once per region: the tests that use it only read it. */
 function synth(region = 'ap-southeast-2') {
-  const app = testApp();
-  const stack = new PinnedAzStack(app, 'Net', { env: { account: '123456789012', region } });
-  const vpc = new RegionalVpc(stack, 'Network');
-  return { app, stack, vpc, template: Template.fromStack(stack) };
+  let result = synthesized.get(region);
+  if (!result) {
+    const app = testApp();
+    const stack = new PinnedAzStack(app, 'Net', { env: { account: '123456789012', region } });
+    const vpc = new RegionalVpc(stack, 'Network');
+    result = { app, stack, vpc, template: Template.fromStack(stack) };
+    synthesized.set(region, result);
+  }
+  return result;
 }
 
 describe('RegionalVpc', () => {
