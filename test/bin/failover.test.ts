@@ -383,10 +383,12 @@ describe('the real CLI without AWS credentials', () => {
       },
     });
     const { io, out } = bufferIo();
-    const refusal = await command(['us-australia', '--to', 'eu-central-1'], io).then(
-      () => 'no refusal',
-      (e: { code?: string; message?: string }) => `error ${e.code}: ${e.message}`,
-    );
+    let refusal = 'no refusal';
+    try {
+      await command(['us-australia', '--to', 'eu-central-1'], io);
+    } catch (e) {
+      refusal = `error ${(e as { code?: string }).code}: ${(e as Error).message}`;
+    }
     expect(refusal).toBe(
       'error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor us-australia (us-east-1, ap-southeast-2); its data may only move between those.',
     );
