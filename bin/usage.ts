@@ -19,7 +19,8 @@ export const POLICY_USAGE = '[--regions r1,r2] [--countries DE,BE] [--backup-int
 export const CDC_USAGE =
   'flavors cdc prepare <flavor> --region <r> [--database <db>] [--connections <file>] [--dir flavors] [--execute]   ' +
   "plan (default) or create the publication and pgoutput slot the region's Debezium connectors read";
-export const CLIENT_USAGE = `flavors client create <clientId> --flavor <flavor> ${POLICY_USAGE} ${STORE_USAGE}   add a client (licence) to the lookup table`;
+export const CLIENT_USAGE =
+  `flavors client create <clientId> --flavor <flavor> ${POLICY_USAGE} ${STORE_USAGE}   ` + 'add a client (licence) to the lookup table';
 export const DB_USAGE =
   'flavors db add|resize|remove <flavor> <name> [--platform ec2|rds|k8s] [--engine e] [--instance-type t] [--nodes N | --instances N] ' +
   '[--size-gib N] [--confirm-retain] [--branch b] [--no-infra-diff] [--dir flavors]   request a database change as a flavor-file edit';
@@ -39,15 +40,18 @@ export const DR_USAGE =
   'newest snapshot, copy and RDS replica lag per database and region vs the RPO; exit 1 on breach';
 export const FAILOVER_USAGE =
   'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] ' +
-  `[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections ${CONNECTIONS_FILE}] [--kube-context '{region}'] [--state-dir .flavors] [--dir flavors]   ` +
+  `[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections ${CONNECTIONS_FILE}] ` +
+  "[--kube-context '{region}'] [--state-dir .flavors] [--dir flavors]   " +
   'plan (default) or execute a failover: fence (lookup table, databases, demote k8s clusters), restore/promote, switch DNS, verify; resumable';
 export const GRANT_USAGE = `flavors grant <userId> <spaceId> ${STORE_USAGE}   let a user route to a space (idempotent)`;
 export const K8S_USAGE =
   "flavors k8s synth [--out dist/k8s] [--dir flavors]   write the k8s databases' and CDC manifests per flavor region (residency-checked)";
 export const LIST_USAGE = 'flavors list [--dir flavors] [--json]   each flavor with its regions, roles and residency';
 export const LOOKUP_USAGE =
-  `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] [--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] ` +
-  `[--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--json]   the lookup service on 127.0.0.1 with a seeded in-memory store`;
+  `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] [--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] ` +
+  `[--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] ` +
+  `[--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--json]   ` +
+  'the lookup service on 127.0.0.1 with a seeded in-memory store';
 export const PORTAL_USAGE =
   `flavors portal [--port ${PORTAL_DEFAULTS.port}] [--admin <userId>]... [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] ` +
   `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] ` +
