@@ -2,89 +2,53 @@
 // for a user error (FLAVORS_DEBUG=1 shows one for an unexpected failure).
 import { FlavorsError } from '../lib/errors';
 import { processIo, type CliIo, type Command } from './cli-io';
+import * as u from './usage';
 
-/** A command module, loaded only when its command runs: `flavors list` never loads the AWS SDK, cdk8s or esbuild. */
+/**
+ * A command: its usage line (bin/usage.ts, cheap) and its module, loaded only when the command runs, so
+ * `flavors --help` and `flavors list` never load the AWS SDK, pg, cdk8s or aws-cdk-lib.
+ */
 interface CommandEntry {
-  readonly run: Command;
   readonly usage: string;
+  readonly load: () => Command;
 }
 
 // `require` (not `import`) so each module loads on first use; the `typeof import` keeps the types checked.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const COMMANDS: Record<string, () => CommandEntry> = {
-  diff: () => {
-    const m = require('./commands/diff') as typeof import('./commands/diff');
-    return { run: m.diffCommand, usage: m.DIFF_USAGE };
+const COMMANDS: Record<string, CommandEntry> = {
+  diff: { usage: u.DIFF_USAGE, load: () => (require('./commands/diff') as typeof import('./commands/diff')).diffCommand },
+  k8s: { usage: u.K8S_USAGE, load: () => (require('./commands/k8s') as typeof import('./commands/k8s')).k8sCommand },
+  list: { usage: u.LIST_USAGE, load: () => (require('./commands/list') as typeof import('./commands/list')).listCommand },
+  scp: { usage: u.SCP_USAGE, load: () => (require('./commands/scp') as typeof import('./commands/scp')).scpCommand },
+  validate: { usage: u.VALIDATE_USAGE, load: () => (require('./commands/validate') as typeof import('./commands/validate')).validateCommand },
+  lookup: { usage: u.LOOKUP_USAGE, load: () => (require('./commands/lookup') as typeof import('./commands/lookup')).lookupCommand },
+  client: { usage: u.CLIENT_USAGE, load: () => (require('./commands/client') as typeof import('./commands/client')).clientCommand },
+  space: { usage: u.SPACE_USAGE, load: () => (require('./commands/space') as typeof import('./commands/space')).spaceCommand },
+  grant: { usage: u.GRANT_USAGE, load: () => (require('./commands/grant') as typeof import('./commands/grant')).grantCommand },
+  dr: { usage: u.DR_USAGE, load: () => (require('./commands/dr') as typeof import('./commands/dr')).drCommand },
+  failover: { usage: u.FAILOVER_USAGE, load: () => (require('./commands/failover') as typeof import('./commands/failover')).failoverCommand },
+  'dev-token': { usage: u.DEV_TOKEN_USAGE, load: () => (require('./commands/dev-token') as typeof import('./commands/dev-token')).devTokenCommand },
+  schema: { usage: u.SCHEMA_USAGE, load: () => (require('./commands/schema') as typeof import('./commands/schema')).schemaCommand },
+  db: { usage: u.DB_USAGE, load: () => (require('./commands/db') as typeof import('./commands/db')).dbCommand },
+  portal: { usage: u.PORTAL_USAGE, load: () => (require('./commands/portal') as typeof import('./commands/portal')).portalCommand },
+  'dev-replica': {
+    usage: u.DEV_REPLICA_USAGE,
+    load: () => (require('./commands/dev-replica') as typeof import('./commands/dev-replica')).devReplicaCommand,
   },
-  k8s: () => {
-    const m = require('./commands/k8s') as typeof import('./commands/k8s');
-    return { run: m.k8sCommand, usage: m.K8S_USAGE };
-  },
-  list: () => {
-    const m = require('./commands/list') as typeof import('./commands/list');
-    return { run: m.listCommand, usage: m.LIST_USAGE };
-  },
-  scp: () => {
-    const m = require('./commands/scp') as typeof import('./commands/scp');
-    return { run: m.scpCommand, usage: m.SCP_USAGE };
-  },
-  validate: () => {
-    const m = require('./commands/validate') as typeof import('./commands/validate');
-    return { run: m.validateCommand, usage: m.VALIDATE_USAGE };
-  },
-  lookup: () => {
-    const m = require('./commands/lookup') as typeof import('./commands/lookup');
-    return { run: m.lookupCommand, usage: m.LOOKUP_USAGE };
-  },
-  client: () => {
-    const m = require('./commands/client') as typeof import('./commands/client');
-    return { run: m.clientCommand, usage: m.CLIENT_USAGE };
-  },
-  space: () => {
-    const m = require('./commands/space') as typeof import('./commands/space');
-    return { run: m.spaceCommand, usage: m.SPACE_USAGE };
-  },
-  grant: () => {
-    const m = require('./commands/grant') as typeof import('./commands/grant');
-    return { run: m.grantCommand, usage: m.GRANT_USAGE };
-  },
-  dr: () => {
-    const m = require('./commands/dr') as typeof import('./commands/dr');
-    return { run: m.drCommand, usage: m.DR_USAGE };
-  },
-  failover: () => {
-    const m = require('./commands/failover') as typeof import('./commands/failover');
-    return { run: m.failoverCommand, usage: m.FAILOVER_USAGE };
-  },
-  'dev-token': () => {
-    const m = require('./commands/dev-token') as typeof import('./commands/dev-token');
-    return { run: m.devTokenCommand, usage: m.DEV_TOKEN_USAGE };
-  },
-  schema: () => {
-    const m = require('./commands/schema') as typeof import('./commands/schema');
-    return { run: m.schemaCommand, usage: m.SCHEMA_USAGE };
-  },
-  db: () => {
-    const m = require('./commands/db') as typeof import('./commands/db');
-    return { run: m.dbCommand, usage: m.DB_USAGE };
-  },
-  portal: () => {
-    const m = require('./commands/portal') as typeof import('./commands/portal');
-    return { run: m.portalCommand, usage: m.PORTAL_USAGE };
-  },
-  'dev-replica': () => {
-    const m = require('./commands/dev-replica') as typeof import('./commands/dev-replica');
-    return { run: m.devReplicaCommand, usage: m.DEV_REPLICA_USAGE };
-  },
-  cdc: () => {
-    const m = require('./commands/cdc') as typeof import('./commands/cdc');
-    return { run: m.cdcCommand, usage: m.CDC_USAGE };
-  },
+  cdc: { usage: u.CDC_USAGE, load: () => (require('./commands/cdc') as typeof import('./commands/cdc')).cdcCommand },
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export function usage(): string {
-  return ['usage: flavors <command> [options]', '', ...Object.values(COMMANDS).map((load) => `  ${load().usage}`)].join('\n');
+  return ['usage: flavors <command> [options]', '', ...Object.values(COMMANDS).map((command) => `  ${command.usage}`)].join('\n');
+}
+
+/**
+ * util.parseArgs's errors, told by their code rather than `instanceof TypeError`: they are made in Node's own
+ * realm, which is not the caller's under a vm-based runner such as jest, where runCli also runs.
+ */
+function isParseArgsError(err: unknown): err is { message: string } {
+  return typeof err === 'object' && err !== null && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -93,18 +57,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(usage());
     return name ? 0 : 1;
   }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!load) {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
     io.err(`error CLI_UNKNOWN_COMMAND: unknown command '${name}'.\n${usage()}`);
     return 1;
   }
-  const command = load();
   try {
-    return await command.run(rest, io);
+    return await command.load()(rest, io);
   } catch (err) {
     if (err instanceof FlavorsError) {
       io.err(`error ${err.code}: ${err.message}`);
-    } else if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    } else if (isParseArgsError(err)) {
       io.err(`error CLI_BAD_ARGUMENTS: ${err.message}\nusage: ${command.usage}`);
     } else {
       io.err(`error CLI_UNEXPECTED: ${err instanceof Error ? err.message : String(err)}`);

@@ -6,10 +6,7 @@ import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { cdcTargets, prepareCdc } from '../../lib/ops/cdc-prepare';
 import { connectionResolver, DEFAULT_CONNECTIONS_FILE, loadConnectionsFile } from '../../lib/ops/connections';
 import type { CliIo } from '../cli-io';
-
-export const CDC_USAGE =
-  'flavors cdc prepare <flavor> --region <r> [--database <db>] [--connections <file>] [--dir flavors] [--execute]   ' +
-  "plan (default) or create the publication and pgoutput slot the region's Debezium connectors read";
+import { CDC_USAGE } from '../usage';
 
 export async function cdcCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -2,9 +2,8 @@ import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { createClient } from '../../lib/lookup/runtime/admin';
 import type { CliIo } from '../cli-io';
-import { POLICY_OPTIONS, POLICY_USAGE, policyFromFlags, STORE_OPTIONS, STORE_USAGE, withAdmin } from './lookup-admin';
-
-export const CLIENT_USAGE = `flavors client create <clientId> --flavor <flavor> ${POLICY_USAGE} ${STORE_USAGE}   add a client (licence) to the lookup table`;
+import { POLICY_OPTIONS, policyFromFlags, STORE_OPTIONS, withAdmin } from './lookup-admin';
+import { CLIENT_USAGE } from '../usage';
 
 export async function clientCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({

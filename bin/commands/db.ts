@@ -11,9 +11,7 @@ import { formatRetained } from '../../lib/requests/retained-resources';
 import type { CliIo } from '../cli-io';
 import { diffCommits, resolveCommit } from './diff';
 import { loadFlavorByName } from './ops-common';
-
-export const DB_USAGE =
-  'flavors db add|resize|remove <flavor> <name> [--platform ec2|rds|k8s] [--engine e] [--instance-type t] [--nodes N | --instances N] [--size-gib N] [--confirm-retain] [--branch b] [--no-infra-diff] [--dir flavors]   request a database change as a flavor-file edit';
+import { DB_USAGE } from '../usage';
 
 const SIZING = ['platform', 'engine', 'instance-type', 'nodes', 'instances', 'size-gib'] as const;
 const ALLOWED: Record<string, readonly string[]> = {

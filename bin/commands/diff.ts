@@ -20,9 +20,7 @@ import { DEFAULT_CONTROL_PLANE_REGIONS } from '../../lib/lookup/defaults';
 import { CONTROL_PLANE_STAGE_NAME } from '../../stacks/control-plane-stage';
 import { readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
-
-export const DIFF_USAGE =
-  'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--topology] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
+import { DIFF_USAGE } from '../usage';
 
 function git(cwd: string, args: string[]): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf-8' });

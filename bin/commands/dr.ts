@@ -8,10 +8,7 @@ import { drStatus, formatDrReport } from '../../lib/ops/dr-status';
 import { FailoverStateStore } from '../../lib/ops/failover-state';
 import type { CliIo, Command } from '../cli-io';
 import { hostedZoneIdFrom, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
-
-export const DR_USAGE =
-  'flavors dr status <flavor> [--json] [--hosted-zone-id Z…] [--state-dir .flavors] [--dir flavors]   ' +
-  'newest snapshot, copy and RDS replica lag per database and region vs the RPO; exit 1 on breach';
+import { DR_USAGE } from '../usage';
 
 /** `flavors dr status <flavor>`; `deps` lets tests pass mocked SDK clients and a fixed clock. */
 export function makeDrCommand(deps: OpsDeps = {}): Command {

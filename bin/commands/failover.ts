@@ -13,17 +13,13 @@ import { FAILOVER_STEPS, FailoverStateStore, newFailoverId, newFailoverState, ty
 import type { CliIo, Command } from '../cli-io';
 import { readCdkContext } from '../context';
 import { EXIT_INTERRUPTED, hostedZoneIdFrom, interruptOnCtrlC, loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
+import { FAILOVER_USAGE } from '../usage';
 
 /** What tests inject besides the ops deps: a fake Kubernetes per region. */
 export interface FailoverDeps extends OpsDeps {
   /** @default kubectl with context `--kube-context` (`{region}` replaced), only when that option is given */
   readonly kubeFor?: ClusterKubeFor;
 }
-
-export const FAILOVER_USAGE =
-  'flavors failover <flavor> --to <region> [--execute] [--accept-data-loss] [--abort] [--hosted-zone-id Z…] ' +
-  "[--table-name flavors-lookup] [--lookup-region us-east-1] [--connections .flavors/connections.json] [--kube-context '{region}'] [--state-dir .flavors] [--dir flavors]   " +
-  'plan (default) or execute a failover: fence (lookup table, databases, demote k8s clusters), restore/promote, switch DNS, verify; resumable';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 

@@ -2,9 +2,8 @@ import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { grantSpace } from '../../lib/lookup/runtime/admin';
 import type { CliIo } from '../cli-io';
-import { STORE_OPTIONS, STORE_USAGE, withAdmin } from './lookup-admin';
-
-export const GRANT_USAGE = `flavors grant <userId> <spaceId> ${STORE_USAGE}   let a user route to a space (idempotent)`;
+import { STORE_OPTIONS, withAdmin } from './lookup-admin';
+import { GRANT_USAGE } from '../usage';
 
 export async function grantCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: STORE_OPTIONS });

@@ -5,9 +5,7 @@ import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { synthFlavorManifests } from '../../lib/k8s/flavor-manifests';
 import { accountResolver, readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
-
-export const K8S_USAGE =
-  "flavors k8s synth [--out dist/k8s] [--dir flavors]   write the k8s databases' and CDC manifests per flavor region (residency-checked)";
+import { K8S_USAGE } from '../usage';
 
 /** cdk.json `context.k8s`: how the regional clusters are reached (lib/k8s/README.md). */
 interface K8sContext {

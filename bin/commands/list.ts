@@ -4,8 +4,6 @@ import { listFlavorFiles, loadFlavorFiles } from '../../lib/flavor/load-flavors'
 import type { Flavor } from '../../lib/flavor/types';
 import type { CliIo } from '../cli-io';
 
-export const LIST_USAGE = 'flavors list [--dir flavors] [--json]   each flavor with its regions, roles and residency';
-
 function residency(flavor: Flavor): string {
   return flavor.residency === 'global' ? 'global' : flavor.residency.countries.join(', ');
 }

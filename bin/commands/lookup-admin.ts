@@ -10,8 +10,7 @@ import { createLookupDynamoClient } from '../../lib/lookup/runtime/dynamo-client
 import { DEFAULT_LOOKUP_TABLE_NAME } from '../../lib/lookup/runtime/schema-keys';
 import { LookupStore, LookupStoreUnavailableError } from '../../lib/lookup/runtime/store';
 import type { CliIo } from '../cli-io';
-
-export const DEFAULT_STORE_URL = `http://${LOOKUP_DEFAULTS.devHost}:${LOOKUP_DEFAULTS.devStorePort}`;
+import { DEFAULT_STORE_URL } from '../usage';
 
 /** parseArgs options every admin command takes. */
 export const STORE_OPTIONS = {
@@ -22,8 +21,6 @@ export const STORE_OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-export const STORE_USAGE = '[--store http://127.0.0.1:8788] [--table flavors-lookup] [--json]';
-
 /** parseArgs options of a policy override (client and space create). */
 export const POLICY_OPTIONS = {
   regions: { type: 'string' },
@@ -32,8 +29,6 @@ export const POLICY_OPTIONS = {
   'backup-retain': { type: 'string' },
   'dns-failover': { type: 'string' },
 } as const;
-
-export const POLICY_USAGE = '[--regions r1,r2] [--countries DE,BE] [--backup-interval-hours N] [--backup-retain N] [--dns-failover manual]';
 
 function list(value: string): string[] {
   return value

@@ -8,13 +8,7 @@ import { applyCounts, formatApplyPlan, formatStatus, migrationsHeader, problemLi
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, type Migration } from '../../lib/ops/schema-migrations';
 import { applySchema, checkRetry, readSchemaStatus, schemaTargets, type SchemaTarget } from '../../lib/ops/schema-rollout';
 import type { CliIo, Command } from '../cli-io';
-
-export const SCHEMA_USAGE = [
-  'flavors schema status <database> [--flavor <f>]... [--connections <file>] [--migrations-dir migrations] [--dir flavors] [--json]   ' +
-    'per flavor: applied version, pending migrations, drift (exit 1 on drift)',
-  '  flavors schema apply <database> [--flavor <f>]... [--canary <flavor>] [--execute] [--retry <version>] [--connections <file>] ' +
-    '[--migrations-dir migrations] [--dir flavors]   plan (default) or apply migrations flavor by flavor; resumable',
-].join('\n');
+import { SCHEMA_USAGE } from '../usage';
 
 const COMMON_OPTIONS = {
   flavor: { type: 'string', multiple: true },

@@ -4,8 +4,7 @@ import { FlavorsError } from '../../lib/errors';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { flavorScp } from '../../lib/residency/scp';
 import type { CliIo } from '../cli-io';
-
-export const SCP_USAGE = "flavors scp <flavor> [--exempt-principal <arn>]...   service control policy locking an account to the flavor's regions";
+import { SCP_USAGE } from '../usage';
 
 export function scpCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({

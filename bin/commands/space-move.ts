@@ -24,13 +24,8 @@ import { describeMoveState, formatMovePlan } from '../../lib/ops/space-move-form
 import { DEFAULT_SPACE_COLUMN, planMove, type MoveDataMode } from '../../lib/ops/space-move-plan';
 import { MoveStateStore, newMoveId, newMoveState, type MoveState } from '../../lib/ops/space-move-state';
 import type { CliIo } from '../cli-io';
-import { DEFAULT_STORE_URL } from './lookup-admin';
 import { EXIT_INTERRUPTED, interruptOnCtrlC } from './ops-common';
-
-export const SPACE_MOVE_USAGE =
-  'flavors space move <spaceId> --to <flavor> [--data copy|none] [--accept-data-loss] [--execute] [--abort] ' +
-  `[--connections ${DEFAULT_CONNECTIONS_FILE}] [--store ${DEFAULT_STORE_URL}|aws:<region>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--space-column ${DEFAULT_SPACE_COLUMN}] [--state-dir .flavors] [--json]   ` +
-  'plan (default) or execute moving a space and its rows to another flavor; resumable';
+import { DEFAULT_STORE_URL, SPACE_MOVE_USAGE } from '../usage';
 
 /** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
 

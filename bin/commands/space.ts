@@ -2,14 +2,8 @@ import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { createSpace, describeSpace } from '../../lib/lookup/runtime/admin';
 import type { CliIo } from '../cli-io';
-import { SPACE_MOVE_USAGE, spaceMoveCommand } from './space-move';
-import { POLICY_OPTIONS, POLICY_USAGE, policyFromFlags, STORE_OPTIONS, STORE_USAGE, withAdmin } from './lookup-admin';
-
-export const SPACE_USAGE = [
-  `flavors space create <spaceId> --client <clientId> ${POLICY_USAGE} ${STORE_USAGE}   add a space of a client`,
-  `  flavors space show <spaceId> ${STORE_USAGE}   a space's record, route and grants (JSON)`,
-  `  ${SPACE_MOVE_USAGE}`,
-].join('\n');
+import { POLICY_OPTIONS, policyFromFlags, STORE_OPTIONS, withAdmin } from './lookup-admin';
+import { SPACE_USAGE } from '../usage';
 
 async function create(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -46,7 +40,11 @@ async function show(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-const ACTIONS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = { create, show, move: spaceMoveCommand };
+/** `space move` loads its module (pg, SDK clients) only when it runs: `space create` and `show` need the lookup table only. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use; `typeof import` keeps the type checked
+const move = (args: readonly string[], io: CliIo) => (require('./space-move') as typeof import('./space-move')).spaceMoveCommand(args, io);
+
+const ACTIONS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = { create, show, move };
 
 export async function spaceCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [action, ...rest] = args;

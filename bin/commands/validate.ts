@@ -3,8 +3,6 @@ import * as path from 'path';
 import { formatProblem, listFlavorFiles, loadFlavorFiles } from '../../lib/flavor/load-flavors';
 import type { CliIo } from '../cli-io';
 
-export const VALIDATE_USAGE = 'flavors validate [file...] [--dir flavors]   check flavor files; exit 1 on any error';
-
 export function validateCommand(args: readonly string[], io: CliIo): number {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { dir: { type: 'string', default: 'flavors' } } });
   const files = positionals.length > 0 ? positionals : listFlavorFiles(path.resolve(io.cwd, values.dir)).map((f) => path.relative(io.cwd, f));

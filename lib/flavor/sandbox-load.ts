@@ -1,4 +1,5 @@
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import type * as Esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,6 +13,8 @@ export const SANDBOX_DEFAULTS = {
   processGraceMs: 10000,
   /** Heap of the child process: a flavor is a few kilobytes. */
   maxOldSpaceMb: 256,
+  /** Batches whose outcomes this process remembers (least recently used dropped first); 0 turns remembering off. */
+  rememberedBatches: 64,
 };
 
 export type LoadOutcome =
@@ -118,12 +121,43 @@ function runChild(files: readonly { file: string; code: string }[]): {
 }
 
 /**
+ * What finished child runs came to, by a hash of everything the child was given: the runner program,
+ * the limits, this Node binary, the working folder, and each file's path and bundled code (which holds every file it
+ * imports). Kept as the JSON text the outcomes came back as, so each caller parses its own copy and
+ * none can change what the next one gets. The README ("Loading the same files twice") says why this is sound.
+ */
+const remembered = new Map<string, string>();
+
+function batchKey(files: readonly { file: string; code: string }[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([process.execPath, process.version, process.cwd(), permissionFlag, SANDBOX_DEFAULTS, runnerProgram()]))
+    .update(JSON.stringify(files.map(({ file, code }) => [file, code])))
+    .digest('hex');
+}
+
+function recall(key: string): LoadOutcome[] | undefined {
+  const text = remembered.get(key);
+  if (text === undefined) return undefined;
+  remembered.delete(key);
+  remembered.set(key, text);
+  return JSON.parse(text) as LoadOutcome[];
+}
+
+/** Remembers a batch only when every file finished in its child: a timeout or a crash may go otherwise on a calmer machine. */
+function remember(key: string, outcomes: readonly LoadOutcome[]): void {
+  if (SANDBOX_DEFAULTS.rememberedBatches <= 0 || outcomes.some((o) => o.kind === 'timeout' || o.kind === 'crashed')) return;
+  remembered.set(key, JSON.stringify(outcomes));
+  while (remembered.size > SANDBOX_DEFAULTS.rememberedBatches) remembered.delete(remembered.keys().next().value!);
+}
+
+/**
  * Loads flavor files away from the calling process: each file is bundled (esbuild) and run in a
  * child Node process under the permission model (no file writes, no child processes, no workers,
  * no native addons), with the network closed, an empty environment, a heap limit, and a time limit
  * per file; each file runs in its own realm, so one cannot alter what another sees. Only plain data
  * comes back. A file that hangs, crashes the child or ends it is reported, and the files after it
- * run in a new child. Never throws.
+ * run in a new child. Files that this process already loaded with the same code (and everything
+ * else the child would get) come back from memory, as fresh copies, without a child. Never throws.
  */
 export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
   const outcomes = new Array<LoadOutcome>(files.length);
@@ -134,6 +168,16 @@ export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
     if ('error' in bundled) outcomes[index] = { kind: 'unbundlable', message: bundled.error };
     else pending.push({ index, file, code: bundled.code });
   });
+  if (pending.length === 0) return outcomes;
+  const batch = pending;
+  const key = batchKey(batch);
+  const known = recall(key);
+  if (known) {
+    batch.forEach((entry, i) => {
+      outcomes[entry.index] = known[i];
+    });
+    return outcomes;
+  }
   while (pending.length > 0) {
     const { reported, started, ending } = runChild(pending.map(({ file, code }) => ({ file, code })));
     let next = pending.length;
@@ -154,5 +198,9 @@ export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
     });
     pending = pending.slice(next + 1);
   }
+  remember(
+    key,
+    batch.map((entry) => outcomes[entry.index]),
+  );
   return outcomes;
 }

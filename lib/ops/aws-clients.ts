@@ -1,9 +1,9 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { FlavorsError } from '../errors';
 import { OPS_DEFAULTS } from './defaults';
 
@@ -25,6 +25,19 @@ export interface RegionClients {
  */
 export type ClientsFor = (region: string) => RegionClients;
 
+// The SDK packages load when clients are first made, not when this module is imported: a CLI command that fails on
+// its arguments, or never reaches AWS, does not pay for six SDK packages. `typeof import` keeps the types checked.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = {
+  cloudwatch: () => (require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch')).CloudWatchClient,
+  dynamodb: () => (require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')).DynamoDBClient,
+  ec2: () => (require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2')).EC2Client,
+  rds: () => (require('@aws-sdk/client-rds') as typeof import('@aws-sdk/client-rds')).RDSClient,
+  route53: () => (require('@aws-sdk/client-route-53') as typeof import('@aws-sdk/client-route-53')).Route53Client,
+  secretsmanager: () => (require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager')).SecretsManagerClient,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** Real SDK v3 clients, created once per region; credentials come from the default provider chain. */
 export function createAwsClients(): ClientsFor {
   const cache = new Map<string, RegionClients>();
@@ -33,14 +46,14 @@ export function createAwsClients(): ClientsFor {
   return (region) => {
     let clients = cache.get(region);
     if (!clients) {
-      route53 ??= new Route53Client({ region: 'us-east-1' });
+      route53 ??= new (sdk.route53())({ region: 'us-east-1' });
       clients = {
-        ec2: new EC2Client({ region }),
-        rds: new RDSClient({ region }),
+        ec2: new (sdk.ec2())({ region }),
+        rds: new (sdk.rds())({ region }),
         route53,
-        dynamodb: new DynamoDBClient({ region }),
-        cloudwatch: new CloudWatchClient({ region }),
-        secretsmanager: new SecretsManagerClient({ region }),
+        dynamodb: new (sdk.dynamodb())({ region }),
+        cloudwatch: new (sdk.cloudwatch())({ region }),
+        secretsmanager: new (sdk.secretsmanager())({ region }),
       };
       cache.set(region, clients);
     }
@@ -53,7 +66,7 @@ export type CredentialsCheck = () => Promise<unknown>;
 
 /** The default provider chain of a fresh client (environment, profiles, SSO, process, container, IMDS). */
 export function defaultCredentialsCheck(region: string): CredentialsCheck {
-  return () => new EC2Client({ region }).config.credentials();
+  return () => new (sdk.ec2())({ region }).config.credentials();
 }
 
 /**

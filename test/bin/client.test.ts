@@ -1,5 +1,5 @@
 import { clientCommand } from '../../bin/commands/client';
-import { runFlavors } from '../helpers/run-cli';
+import { runFlavors, runFlavorsInProcess } from '../helpers/run-cli';
 import { bufferIo, startTestStore, type TestStore } from '../lib/lookup/runtime/lookup-fixtures';
 
 const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
@@ -62,8 +62,9 @@ describe('flavors client create', () => {
     expect(await t.items()).toEqual(before);
   });
 
-  test('as a user runs it: exit 0 on success; a clear one-line error and exit 1 when no store answers', () => {
-    const ok = runFlavors(['client', 'create', 'c-cli-7', '--flavor', 'global', '--store', t.endpoint]);
+  test('as a user runs it: exit 0 on success; a clear one-line error and exit 1 when no store answers', async () => {
+    // Success through runCli in this process; the failure through bin/flavors.js (exit status, stderr without a stack trace)
+    const ok = await runFlavorsInProcess(['client', 'create', 'c-cli-7', '--flavor', 'global', '--store', t.endpoint]);
     expect([ok.status, ok.stdout.trim()]).toEqual([0, 'created client c-cli-7 in flavor global']);
     const down = runFlavors(['client', 'create', 'c-cli-8', '--flavor', 'global', '--store', 'http://127.0.0.1:9']);
     expect(down.status).toBe(1);

@@ -1,20 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runFlavors, type CliResult } from '../helpers/run-cli';
+import { runFlavors, runFlavorsInProcess } from '../helpers/run-cli';
 import { copyFlavors, git, type FlavorCopies } from '../helpers/flavor-copies';
 
-// bin/flavors.js (the spawned entry) sits next to flavors.ts and jest resolves `.js` first: name the source.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- an explicit `.ts` path, which `import` cannot name (see above)
-const { runCli } = require('../../bin/flavors.ts') as typeof import('../../bin/flavors');
-
-/** The same CLI entry in this process (no spawn): for the many one-line refusals, which need no fresh process. */
-async function runInProcess(args: readonly string[], cwd: string): Promise<CliResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const status = await runCli(args, { out: (l) => out.push(`${l}\n`), err: (l) => err.push(`${l}\n`), cwd, env: { ...process.env } });
-  return { status, stdout: out.join(''), stderr: err.join('') };
-}
+/** The same CLI entry in this process (no spawn): every test but the first, which runs bin/flavors.js as a user would. */
+const runInProcess = (args: readonly string[], cwd: string) => runFlavorsInProcess(args, { cwd, env: { ...process.env } });
 
 describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
   let copies: FlavorCopies;
@@ -77,9 +68,10 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     }
   });
 
-  test('Given --branch, when db resize runs, then a new branch holds one commit with only that file and the checkout is as it was', () => {
+  test('Given --branch, when db resize runs, then a new branch holds one commit with only that file and the checkout is as it was', async () => {
     const head = git(copies.root, 'rev-parse', 'HEAD');
-    const { status, stdout } = db('resize', 'global', 'ledger', '--size-gib', '750', '--branch', 'db/ledger-750', '--no-infra-diff');
+    const args = ['db', 'resize', 'global', 'ledger', '--size-gib', '750', '--branch', 'db/ledger-750', '--no-infra-diff'];
+    const { status, stdout } = await runInProcess(args, copies.root);
     expect(status).toBe(0);
     expect(stdout).toMatch(
       /committed flavors\/global\.ts on new branch db\/ledger-750 \([0-9a-f]{12}\); your current branch, index and working tree are unchanged\./,
@@ -98,7 +90,7 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     const refused = await runInProcess(['db', 'remove', 'germany-belgium', 'ledger', '--no-infra-diff'], copies.root);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/^error DB_REMOVE_NOT_CONFIRMED: removing germany-belgium\/ledger .*pass --confirm-retain to go ahead\.\n$/);
-    const { status, stdout } = db('remove', 'germany-belgium', 'ledger', '--confirm-retain', '--no-infra-diff');
+    const { status, stdout } = await runInProcess(['db', 'remove', 'germany-belgium', 'ledger', '--confirm-retain', '--no-infra-diff'], copies.root);
     expect(status).toBe(0);
     expect(stdout).toContain(
       'kept after deploy (retained, never deleted by this change; delete by hand once the data is no longer needed):\n  eu-central-1:\n',

@@ -1,7 +1,8 @@
 import { diffExitCode } from '../../bin/commands/diff';
-import { runFlavors } from '../helpers/run-cli';
+import { runFlavors, runFlavorsInProcess } from '../helpers/run-cli';
 
-// The synthesizing run (base vs head, CAUTION block, --matrix, --fail-on-replace) is diff.e2e.test.ts.
+// The synthesizing run (base vs head, CAUTION block, --matrix, --fail-on-replace) is diff.e2e.test.ts. The unknown base
+// runs bin/flavors.js (exit status, stderr of a real process); the missing --base runs runCli in this process.
 describe('flavors diff: arguments', () => {
   test('an unknown base is one clear error', () => {
     const { status, stderr } = runFlavors(['diff', '--base', 'no-such-branch']);
@@ -9,8 +10,8 @@ describe('flavors diff: arguments', () => {
     expect(stderr).toMatch(/^error DIFF_BASE_UNKNOWN: 'no-such-branch' is not a commit in this repository/);
   });
 
-  test('--base is required', () => {
-    const { status, stderr } = runFlavors(['diff']);
+  test('--base is required', async () => {
+    const { status, stderr } = await runFlavorsInProcess(['diff']);
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: --base <git-ref> is required/);
   });

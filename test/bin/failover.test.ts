@@ -369,11 +369,29 @@ describe('the real CLI without AWS credentials', () => {
     ]);
   });
 
-  test('a target outside the flavor is refused before credentials are needed', () => {
-    const { status, stderr } = runWithoutCredentials(['failover', 'us-australia', '--to', 'eu-central-1']);
-    expect(status).toBe(1);
-    expect(stderr.trim()).toBe(
+  test('a target outside the flavor is refused before credentials are needed', async () => {
+    // In this process, with credentials and clients that record being asked for (the test above runs the real binary)
+    const asked: string[] = [];
+    const command = makeFailoverCommand({
+      clientsFor: (region) => {
+        asked.push(`clients ${region}`);
+        throw new Error('no AWS clients in this test');
+      },
+      credentials: (region) => () => {
+        asked.push(`credentials ${region}`);
+        return Promise.reject(new Error('no AWS credentials in this test'));
+      },
+    });
+    const { io, out } = bufferIo();
+    let refusal = 'no refusal';
+    try {
+      await command(['us-australia', '--to', 'eu-central-1'], io);
+    } catch (e) {
+      refusal = `error ${(e as { code?: string }).code}: ${(e as Error).message}`;
+    }
+    expect(refusal).toBe(
       'error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor us-australia (us-east-1, ap-southeast-2); its data may only move between those.',
     );
+    expect([asked, out]).toEqual([[], []]);
   });
 });

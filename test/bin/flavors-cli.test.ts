@@ -1,7 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, runFlavors } from '../helpers/run-cli';
+import { ROOT, runFlavors, runFlavorsInProcess } from '../helpers/run-cli';
+
+// Four tests run bin/flavors.js as a process (exit status, stderr without a stack trace, --help); the rest run
+// the same runCli in this process (test/helpers/run-cli.ts), without a process start per test.
 
 const STACK_TRACE = /\n\s+at .+\(.+:\d+:\d+\)/;
 
@@ -21,8 +24,8 @@ describe('flavors list', () => {
     );
   });
 
-  test('--json gives machine-readable output', () => {
-    const { status, stdout } = runFlavors(['list', '--json']);
+  test('--json gives machine-readable output', async () => {
+    const { status, stdout } = await runFlavorsInProcess(['list', '--json']);
     expect(status).toBe(0);
     const flavors = JSON.parse(stdout);
     expect(flavors.find((f: { name: string }) => f.name === 'us-australia')).toEqual(
@@ -38,15 +41,15 @@ describe('flavors list', () => {
 });
 
 describe('flavors validate', () => {
-  test('validates all flavors: warnings only → exit 0', () => {
-    const { status, stdout } = runFlavors(['validate']);
+  test('validates all flavors: warnings only → exit 0', async () => {
+    const { status, stdout } = await runFlavorsInProcess(['validate']);
     expect(status).toBe(0);
     expect(stdout).toContain('flavors/germany-belgium.ts: regions: FLAVOR_SINGLE_REGION: warning: single-region flavor');
     expect(stdout.trim().split('\n').pop()).toMatch(/^\d+ flavor file\(s\) checked: 0 error\(s\), 1 warning\(s\)$/);
   });
 
-  test('validates one file', () => {
-    const { status, stdout } = runFlavors(['validate', 'flavors/us-australia.ts']);
+  test('validates one file', async () => {
+    const { status, stdout } = await runFlavorsInProcess(['validate', 'flavors/us-australia.ts']);
     expect(status).toBe(0);
     expect(stdout.trim()).toBe('1 flavor file(s) checked: 0 error(s), 0 warning(s)');
   });
@@ -75,14 +78,14 @@ describe('flavors validate', () => {
     ],
     ['test/fixtures/flavors/no-default-export.ts', 'FLAVOR_FILE_NO_DEFAULT_EXPORT: the file must `export default defineFlavor({...})`'],
     ['flavors/does-not-exist.ts', 'FLAVOR_FILE_NOT_FOUND: file does not exist'],
-  ])('%s → one clear line, exit 1, no stack trace', (file, expected) => {
-    const { status, stdout, stderr } = runFlavors(['validate', file]);
+  ])('%s → one clear line, exit 1, no stack trace', async (file, expected) => {
+    const { status, stdout, stderr } = await runFlavorsInProcess(['validate', file]);
     expect(status).toBe(1);
     expect(stdout).toContain(`${file}: ${expected}`);
     expect(stdout + stderr).not.toMatch(STACK_TRACE);
   });
 
-  test('the hostile corpus: every file is one clear line with its code, exit 1, no stack trace, nothing written', () => {
+  test('the hostile corpus: every file is one clear line with its code, exit 1, no stack trace, nothing written', async () => {
     // Given flavor files that attack the loader: prototype tricks, look-alike and foreign-partition regions,
     // absurd numbers, a 10 MB string, throwing getters, proxies, file writes, network calls, a hang, an exit
     const files = fs
@@ -91,7 +94,7 @@ describe('flavors validate', () => {
       .map((f) => `test/fixtures/hostile/${f}`);
     fs.rmSync('/tmp/flavors-hostile-writes-file', { force: true });
     // When they are validated together
-    const { status, stdout, stderr } = runFlavors(['validate', ...files]);
+    const { status, stdout, stderr } = await runFlavorsInProcess(['validate', ...files]);
     // Then each gets an error line naming the file and a code; none is accepted; the summary counts them all
     expect(status).toBe(1);
     for (const file of files) expect(stdout).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}: (\\S+: )?FLAVOR_[A-Z_]+: (?!warning)`, 'm'));
@@ -100,7 +103,7 @@ describe('flavors validate', () => {
     expect(fs.existsSync('/tmp/flavors-hostile-writes-file')).toBe(false);
   });
 
-  test('a new file in flavors/ is discovered with no registry to edit', () => {
+  test('a new file in flavors/ is discovered with no registry to edit', async () => {
     // Given a copy of the project's flavors folder with one more flavor
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-'));
     try {
@@ -115,8 +118,8 @@ export default defineFlavor({ name: 'canada', residency: { countries: ['CA'] },
 `,
       );
       // When the CLI runs there
-      const list = runFlavors(['list'], { cwd: dir });
-      const validate = runFlavors(['validate'], { cwd: dir });
+      const list = await runFlavorsInProcess(['list'], { cwd: dir });
+      const validate = await runFlavorsInProcess(['validate'], { cwd: dir });
       // Then the flavor is listed and valid
       expect(list.stdout).toMatch(/canada\s+CA\s+ca-central-1 \(primary\), ca-west-1 \(fallback\)/);
       expect(validate.status).toBe(0);
@@ -133,8 +136,8 @@ describe('usage', () => {
     expect(stderr).toMatch(/^error CLI_UNKNOWN_COMMAND: unknown command 'deploy-everything'\./);
   });
 
-  test('an unknown option names the option', () => {
-    const { status, stderr } = runFlavors(['list', '--colour']);
+  test('an unknown option names the option', async () => {
+    const { status, stderr } = await runFlavorsInProcess(['list', '--colour']);
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: Unknown option '--colour'/);
   });
@@ -148,15 +151,15 @@ describe('usage', () => {
 });
 
 describe('flavors scp', () => {
-  test('prints the service control policy of a flavor as JSON', () => {
-    const { status, stdout } = runFlavors(['scp', 'germany-belgium']);
+  test('prints the service control policy of a flavor as JSON', async () => {
+    const { status, stdout } = await runFlavorsInProcess(['scp', 'germany-belgium']);
     expect(status).toBe(0);
     const policy = JSON.parse(stdout);
     expect(policy.Statement[0].Condition.StringNotEquals['aws:RequestedRegion']).toEqual(['eu-central-1']);
   });
 
-  test('an unknown flavor lists the known ones', () => {
-    const { status, stderr } = runFlavors(['scp', 'atlantis']);
+  test('an unknown flavor lists the known ones', async () => {
+    const { status, stderr } = await runFlavorsInProcess(['scp', 'atlantis']);
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error CLI_FLAVOR_UNKNOWN: no flavor 'atlantis'; known flavors: germany-belgium, global, us-australia/);
   });

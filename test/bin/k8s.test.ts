@@ -1,13 +1,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ROOT, runFlavors } from '../helpers/run-cli';
+import { ROOT, runFlavors, runFlavorsInProcess } from '../helpers/run-cli';
+
+// The refusal runs bin/flavors.js (exit status, stderr, nothing written by a real process); the rest run runCli in this process.
 
 describe('flavors k8s synth', () => {
-  test('writes manifests per flavor region for flavors with k8s databases, with the account from cdk.json', () => {
+  test('writes manifests per flavor region for flavors with k8s databases, with the account from cdk.json', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'k8s-cli-'));
     try {
-      const { status, stdout } = runFlavors(['k8s', 'synth', '--out', out]);
+      const { status, stdout } = await runFlavorsInProcess(['k8s', 'synth', '--out', out]);
       expect(status).toBe(0);
       expect(stdout).toContain('region manifest folder(s) written');
       const storage = fs.readFileSync(path.join(out, 'us-australia', 'ap-southeast-2', 'storage.yaml'), 'utf-8');
@@ -43,8 +45,8 @@ describe('flavors k8s synth', () => {
     }
   });
 
-  test('a wrong subcommand is one clear error and exit 1', () => {
-    const { status, stderr } = runFlavors(['k8s', 'apply']);
+  test('a wrong subcommand is one clear error and exit 1', async () => {
+    const { status, stderr } = await runFlavorsInProcess(['k8s', 'apply']);
     expect(status).toBe(1);
     expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: expected 'flavors k8s synth', got 'flavors k8s apply'\./);
   });

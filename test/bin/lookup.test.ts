@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runFlavors, ROOT } from '../helpers/run-cli';
+import { runFlavors, runFlavorsInProcess, ROOT } from '../helpers/run-cli';
 import { tempDir } from '../lib/lookup/runtime/lookup-fixtures';
 
 /** Starts `flavors lookup serve` as a user would and waits until it printed `until` (or exited). */
@@ -73,11 +73,11 @@ describe('flavors lookup serve', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ flavor: 'global', homeRegion: 'us-east-1', fallbacks: ['eu-west-1', 'ap-southeast-1'] });
 
-    // The admin CLI writes to the running server's store, and a dev-token of the same state folder is accepted.
-    expect(runFlavors(['client', 'create', 'c-serve', '--flavor', 'us-australia', '--store', store]).status).toBe(0);
-    expect(runFlavors(['space', 'create', 's-serve-1', '--client', 'c-serve', '--store', store]).status).toBe(0);
-    expect(runFlavors(['grant', 'u-serve', 's-serve-1', '--store', store]).status).toBe(0);
-    const devToken = runFlavors(['dev-token', 'u-serve', '--state-dir', stateDir]).stdout.trim();
+    // The admin CLI (run in this process) writes to the running server's store, and a dev-token of the same state folder is accepted.
+    expect((await runFlavorsInProcess(['client', 'create', 'c-serve', '--flavor', 'us-australia', '--store', store])).status).toBe(0);
+    expect((await runFlavorsInProcess(['space', 'create', 's-serve-1', '--client', 'c-serve', '--store', store])).status).toBe(0);
+    expect((await runFlavorsInProcess(['grant', 'u-serve', 's-serve-1', '--store', store])).status).toBe(0);
+    const devToken = (await runFlavorsInProcess(['dev-token', 'u-serve', '--state-dir', stateDir])).stdout.trim();
     const routed = await fetch(`${url}/v1/spaces/s-serve-1/route`, { headers: { authorization: `Bearer ${devToken}` } });
     expect(await routed.json()).toMatchObject({ flavor: 'us-australia', homeRegion: 'us-east-1', fallbacks: ['ap-southeast-2'] });
 
@@ -85,7 +85,7 @@ describe('flavors lookup serve', () => {
     expect(await stop(server)).toBe(0);
     expect(server.output().stderr).toContain('SIGINT: stopping the lookup service and its store');
     await expect(fetch(`${url}/.well-known/jwks.json`)).rejects.toThrow();
-    expect(runFlavors(['space', 'show', 's-serve-1', '--store', store]).stderr).toMatch(/^error LOOKUP_STORE_UNREACHABLE/);
+    expect((await runFlavorsInProcess(['space', 'show', 's-serve-1', '--store', store])).stderr).toMatch(/^error LOOKUP_STORE_UNREACHABLE/);
   });
 
   test('--json prints one machine-readable line', async () => {
@@ -105,8 +105,9 @@ describe('flavors lookup serve', () => {
   test.each([
     [['serve', '--port', '99999'], 'error CLI_BAD_ARGUMENTS: --port must be a port number from 0 (any free port) to 65535, not "99999".'],
     [['start'], /^error CLI_BAD_ARGUMENTS: unknown lookup action "start"; expected: flavors lookup serve/],
-  ])('refuses %j with exit 1', (args, message) => {
-    const result = runFlavors(['lookup', ...args]);
+  ])('refuses %j with exit 1', async (args, message) => {
+    // The first through bin/flavors.js (exit status, stderr only), the second in this process
+    const result = args[0] === 'serve' ? runFlavors(['lookup', ...args]) : await runFlavorsInProcess(['lookup', ...args]);
     expect(result.status).toBe(1);
     if (typeof message === 'string') expect(result.stderr.trim()).toBe(message);
     else expect(result.stderr).toMatch(message);
