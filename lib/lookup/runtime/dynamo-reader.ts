@@ -12,7 +12,8 @@ export interface RouteReader {
 export interface DynamoJsonReaderOptions {
   /**
    * In AWS: the service's DynamoDB client, whose region, credential chain (refreshed by the SDK) and
-   * endpoint rules the reader uses; every request is SigV4-signed. Left out with `endpoint`.
+   * endpoint (its rules, or its own `endpoint`) the reader uses; every request is SigV4-signed.
+   * Left out with `endpoint`.
    * @default none (then `endpoint` is required)
    */
   readonly client?: DynamoDBClient;
@@ -112,8 +113,12 @@ export class DynamoJsonReader implements RouteReader {
       if (this.options.endpoint) return { url: new URL(this.options.endpoint), agent: new http.Agent(agentOptions) };
       const config = this.options.client!.config;
       const region = await config.region();
-      const url = new URL(config.endpointProvider({ Region: region }).url.href);
-      return { url, agent: new https.Agent(agentOptions), signer: new SigV4Signer(region, 'dynamodb') };
+      // The SDK's endpoint rules, once: the regional endpoint of the partition, or the client's own `endpoint`.
+      const custom = config.isCustomEndpoint && config.endpoint ? await config.endpoint() : undefined;
+      const endpoint = custom ? `${custom.protocol}//${custom.hostname}${custom.port ? `:${custom.port}` : ''}${custom.path}` : undefined;
+      const url = new URL(config.endpointProvider({ Region: region, Endpoint: endpoint }).url.href);
+      const agent = url.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+      return { url, agent, signer: new SigV4Signer(region, 'dynamodb') };
     })();
     this.target.catch(() => (this.target = undefined));
     return this.target;
