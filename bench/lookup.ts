@@ -1,7 +1,7 @@
 // `npm run bench:lookup`: the lookup service on 127.0.0.1 against the bare store read it is judged by,
 // measured interleaved in one run so that the noise of a shared machine hits both alike.
 //
-//   npm run bench:lookup [-- --repeats 4 --c1 1000 --c32 2000 --storm 1000]
+//   npm run bench:lookup [-- --repeats 5 --c1 1000 --c32 1500 --storm 1000 --cpu-prof-dir <dir>]
 //
 // Targets:
 //   store      bare GetItem of the space item through the SDK (the aims' baseline), same dynalite
@@ -15,6 +15,7 @@
 // on either side of it. Aims (medians over repeats): p99 at concurrency 1 ≤ the store's p99 + 1.5 ms;
 // throughput at 32 ≥ 0.85× the store's. Then a cold-start storm: `--storm` environments certify their
 // keys at once against the 300/s KMS stand-in. JSON lines on stdout, the verdict as text at the end.
+// `--cpu-prof-dir` writes V8 CPU profiles of the dev server and the Lambda host there (node --cpu-prof).
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -47,8 +48,12 @@ interface Ready {
 }
 
 /** Starts a child process and resolves with the first JSON line it prints. */
-function startChild<T>(args: string[], what: string): Promise<{ child: ChildProcess; ready: T }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+function startChild<T>(args: string[], what: string, profileDir?: string): Promise<{ child: ChildProcess; ready: T }> {
+  const child = spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -114,16 +119,18 @@ function compare(phase: Phase, target: Target, field: 'p99_ms' | 'rps'): { value
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      repeats: { type: 'string', default: '4' },
+      repeats: { type: 'string', default: '5' },
       c1: { type: 'string', default: '1000' },
-      c32: { type: 'string', default: '2000' },
+      c32: { type: 'string', default: '1500' },
       storm: { type: 'string', default: '1000' },
+      'cpu-prof-dir': { type: 'string' },
     },
   });
   const [repeats, c1, c32, storm] = [values.repeats, values.c1, values.c32, values.storm].map(Number);
   if (![repeats, c1, c32, storm].every((v) => Number.isInteger(v) && v >= 0) || repeats < 1 || c1 < 100 || c32 < 100) {
     throw new Error('--repeats must be an integer ≥ 1, --c1 and --c32 (requests per run) integers ≥ 100, --storm an integer ≥ 0');
   }
+  const profileDir = values['cpu-prof-dir'] && path.resolve(values['cpu-prof-dir']);
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-bench-lookup-'));
   const children: ChildProcess[] = [];
   const agents = [new http.Agent({ keepAlive: true, maxSockets: 64 }), new http.Agent({ keepAlive: true, maxSockets: 64 })];
@@ -134,6 +141,7 @@ async function main(): Promise<void> {
     const served = await startChild<Ready>(
       [path.join(ROOT, 'bin', 'flavors.js'), 'lookup', 'serve', '--port', '0', '--store-port', '0', '--json', '--state-dir', stateDir],
       'lookup serve',
+      profileDir,
     );
     children.push(served.child);
     const { ready } = served;
@@ -152,6 +160,7 @@ async function main(): Promise<void> {
         }),
       ],
       'lambda host',
+      profileDir,
     );
     children.push(lambda.child);
 
@@ -209,8 +218,8 @@ async function main(): Promise<void> {
       const p99 = spread(phases[1].map((p) => compare(p, target, 'p99_ms')).map((c) => c.value - c.store));
       const ratio = spread(phases[32].map((p) => compare(p, target, 'rps')).map((c) => c.value / c.store));
       const cpu = (key: 'process_us' | 'main_thread_us') => {
-        const all = phases[32].flatMap((p) => p.filter((r) => r.target === target).map((r) => r.serverCpu?.[key]));
-        return all.every((v) => v !== undefined) ? median(all as number[]) : undefined;
+        const all = phases[32].flatMap((p) => p.filter((r) => r.target === target).map((r) => r.serverCpu?.[key] ?? NaN));
+        return all.some(Number.isNaN) ? undefined : median(all);
       };
       return {
         p99_c1_ms: r2(median(phases[1].flatMap((p) => p.filter((r) => r.target === target).map((r) => r.result.p99_ms)))),

@@ -153,11 +153,13 @@ export class DynamoJsonReader implements RouteReader {
         // A socket left mid-request cannot be reused; one that carried a whole error answer can.
         if (!answered) req.destroy();
       };
+      // Built only when it is the outcome: 'close' follows every answer, and an Error captures a stack.
+      const fail = (name: string, message: string, retryable: boolean) => settled || settle(new DynamoReadError(name, message, retryable));
       const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: target.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (err) => settle(new DynamoReadError('NetworkError', err.message, true)));
-        res.on('close', () => settle(new DynamoReadError('NetworkError', 'the connection closed before the answer ended', true)));
+        res.on('error', (err) => fail('NetworkError', err.message, true));
+        res.on('close', () => fail('NetworkError', 'the connection closed before the answer ended', true));
         res.on('end', () => {
           answered = true;
           let parsed: { __type?: string; message?: string; Message?: string } | undefined;
@@ -169,24 +171,18 @@ export class DynamoJsonReader implements RouteReader {
           const status = res.statusCode ?? 0;
           if (status === 200 && parsed) return settle(undefined, parsed);
           const type = parsed?.__type?.split('#').pop() || `HTTP${status}`;
-          settle(new DynamoReadError(type, parsed?.message ?? parsed?.Message ?? `status ${status}`, status >= 500 || THROTTLING.has(type)));
+          fail(type, parsed?.message ?? parsed?.Message ?? `status ${status}`, status >= 500 || THROTTLING.has(type));
         });
       });
-      const timer = setTimeout(
-        () => settle(new DynamoReadError('TimeoutError', `no answer within ${this.requestTimeoutMs} ms`, true)),
-        this.requestTimeoutMs,
-      );
+      const timer = setTimeout(() => fail('TimeoutError', `no answer within ${this.requestTimeoutMs} ms`, true), this.requestTimeoutMs);
       req.on('socket', (socket) => {
         if (!socket.connecting) return;
-        const connect = setTimeout(
-          () => settle(new DynamoReadError('TimeoutError', `no connection within ${this.connectionTimeoutMs} ms`, true)),
-          this.connectionTimeoutMs,
-        );
+        const connect = setTimeout(() => fail('TimeoutError', `no connection within ${this.connectionTimeoutMs} ms`, true), this.connectionTimeoutMs);
         socket.once('connect', () => clearTimeout(connect));
         socket.once('close', () => clearTimeout(connect));
       });
-      req.on('error', (err: NodeJS.ErrnoException) => settle(new DynamoReadError(err.code ?? err.name, err.message, true)));
-      req.on('close', () => settle(new DynamoReadError('NetworkError', 'the connection closed without an answer', true)));
+      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.name, err.message, true));
+      req.on('close', () => fail('NetworkError', 'the connection closed without an answer', true));
       req.end(body);
     });
   }

@@ -1,4 +1,3 @@
-import * as crypto from 'crypto';
 import * as http from 'http';
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -6,7 +5,7 @@ import { DynamoJsonReader, DynamoReadError } from '../../../../lib/lookup/runtim
 import { keyItem } from '../../../../lib/lookup/runtime/records';
 import { grantKey, spaceKey } from '../../../../lib/lookup/runtime/schema-keys';
 import { LookupStore, LookupTableNotFoundError } from '../../../../lib/lookup/runtime/store';
-import { startTestStore, TABLE, type TestStore } from './lookup-fixtures';
+import { Sha256, startTestStore, TABLE, type TestStore } from './lookup-fixtures';
 
 type Answer = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
@@ -158,16 +157,3 @@ describe('DynamoJsonReader with an AWS client', () => {
     }
   });
 });
-
-class Sha256 {
-  private readonly hash: crypto.Hash | crypto.Hmac;
-  constructor(secret?: crypto.BinaryLike) {
-    this.hash = secret ? crypto.createHmac('sha256', secret) : crypto.createHash('sha256');
-  }
-  update(data: crypto.BinaryLike): void {
-    this.hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}

@@ -1,23 +1,10 @@
-import * as crypto from 'crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SigV4Signer } from '../../../../lib/lookup/runtime/sigv4';
+import { Sha256 } from './lookup-fixtures';
 
 // AWS's published Signature Version 4 example credentials (the sigv4 test suite's).
 const EXAMPLE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const AT = new Date('2015-08-30T12:36:00Z');
-
-class Sha256 {
-  private readonly hash: crypto.Hash | crypto.Hmac;
-  constructor(secret?: crypto.BinaryLike) {
-    this.hash = secret ? crypto.createHmac('sha256', secret) : crypto.createHash('sha256');
-  }
-  update(data: crypto.BinaryLike): void {
-    this.hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}
 
 describe('SigV4Signer', () => {
   test("Given the sigv4 test suite's get-vanilla request, when signed, then the signature is the published one", () => {
