@@ -1,7 +1,7 @@
 // `npm run bench:lookup`: the lookup service on 127.0.0.1 against the bare store read it is judged by,
 // measured interleaved in one run so that the noise of a shared machine hits both alike.
 //
-//   npm run bench:lookup [-- --repeats 5 --c1 800 --c32 1200 --storm 1000 --cpu-prof-dir <dir>]   (about a minute)
+//   npm run bench:lookup [-- --repeats 5 --c1 800 --c32 1200 --storm 500 --cpu-prof-dir <dir>]   (about a minute)
 //
 // Targets:
 //   store      bare GetItem of the space item through the SDK (the aims' baseline), same dynalite
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       repeats: { type: 'string', default: '5' },
       c1: { type: 'string', default: '800' },
       c32: { type: 'string', default: '1200' },
-      storm: { type: 'string', default: '1000' },
+      storm: { type: 'string', default: '500' },
       'cpu-prof-dir': { type: 'string' },
     },
   });
