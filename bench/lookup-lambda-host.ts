@@ -13,6 +13,7 @@ import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { loadFlavorsOrThrow } from '../lib/flavor/load-flavors';
 import { LOOKUP_DEFAULTS } from '../lib/lookup/runtime/defaults';
 import { createLookupDynamoClient } from '../lib/lookup/runtime/dynamo-client';
+import { DynamoJsonReader } from '../lib/lookup/runtime/dynamo-reader';
 import { lookupFlavorsJson } from '../lib/lookup/runtime/flavor-config';
 import { createLambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from '../lib/lookup/runtime/lambda';
 import { startKmsStandIn } from './kms-stand-in';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const coldStart = (): Handler =>
     createLambdaHandler(env, {
       dynamo: createLookupDynamoClient({ endpoint: options.storeUrl }),
+      // As in AWS: the route's read without the SDK's per-call machinery (lambda.ts's default there).
+      routeReader: new DynamoJsonReader({ endpoint: options.storeUrl }),
       kms: new KMSClient({
         endpoint: kms.endpoint,
         region: 'us-east-1',

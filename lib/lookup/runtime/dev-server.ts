@@ -6,6 +6,7 @@ import type { Flavor } from '../../flavor/types';
 import { LOOKUP_DEFAULTS } from './defaults';
 import { DEV_STATE_FILES, DevIdentityIssuer, loadOrCreateDevKey } from './dev-identity';
 import { createLookupDynamoClient } from './dynamo-client';
+import { DynamoJsonReader } from './dynamo-reader';
 import { startEmbeddedStore, type EmbeddedStore } from './embedded-store';
 import { close, createLookupHttpServer, listen } from './http-server';
 import { IdentityVerifier, remoteIdentityJwks } from './identity';
@@ -70,10 +71,12 @@ export async function startLookupDevServer(options: LookupDevServerOptions): Pro
   const zone = options.endpointZone ?? LOOKUP_DEFAULTS.endpointZone;
   let embedded: EmbeddedStore | undefined;
   let client: DynamoDBClient | undefined;
+  let reader: DynamoJsonReader | undefined;
   let server: http.Server | undefined;
   const stop = async () => {
     if (server) await close(server);
     client?.destroy();
+    reader?.destroy();
     await embedded?.close();
   };
   try {
@@ -83,8 +86,10 @@ export async function startLookupDevServer(options: LookupDevServerOptions): Pro
 
     if (!options.storeEndpoint) embedded = await startEmbeddedStore({ host, port: options.storePort ?? LOOKUP_DEFAULTS.devStorePort });
     const storeUrl = options.storeEndpoint ?? embedded!.endpoint;
-    client = createLookupDynamoClient({ endpoint: storeUrl, requestTimeoutMs: options.storeRequestTimeoutMs, maxAttempts: options.storeMaxAttempts });
-    const store = new LookupStore({ client, tableName });
+    const storeOptions = { endpoint: storeUrl, requestTimeoutMs: options.storeRequestTimeoutMs, maxAttempts: options.storeMaxAttempts };
+    client = createLookupDynamoClient(storeOptions);
+    reader = new DynamoJsonReader(storeOptions);
+    const store = new LookupStore({ client, tableName, routeReader: reader });
     const admin = { store, flavors: options.flavors };
     const plan = options.seed === false ? { clients: [], spaces: [], grants: [] } : devSeedPlan(options.flavors);
     if (options.seed !== false) {

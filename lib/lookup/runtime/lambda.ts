@@ -37,6 +37,7 @@ import { FlavorsError } from '../../errors';
 import { LOOKUP_DEFAULTS } from './defaults';
 import { DelegatedSigner } from './delegated-signer';
 import { createLookupDynamoClient } from './dynamo-client';
+import { DynamoJsonReader, type RouteReader } from './dynamo-reader';
 import { parseLookupFlavors } from './flavor-config';
 import { IdentityVerifier, remoteIdentityJwks } from './identity';
 import { KmsSigner } from './kms-signer';
@@ -60,6 +61,11 @@ export interface LambdaHttpResult {
 /** Clients and hooks the function builds itself in AWS; tests pass their own. */
 export interface LambdaDependencies {
   readonly dynamo?: DynamoDBClient;
+  /**
+   * The route's read. @default a `DynamoJsonReader` over the function's own client (region,
+   * credentials, endpoint); when only `dynamo` is given, that client's BatchGetItemCommand
+   */
+  readonly routeReader?: RouteReader;
   readonly kms?: KMSClient;
   readonly identityJwks?: JWTVerifyGetKey;
   readonly log?: (entry: LookupLogEntry) => void;
@@ -92,8 +98,10 @@ function buildHandler(env: Env, deps: LambdaDependencies, log: (entry: LookupLog
     issuer: tokenIssuer,
     log,
   });
+  const dynamo = deps.dynamo ?? createLookupDynamoClient();
+  const routeReader = deps.routeReader ?? (deps.dynamo ? undefined : new DynamoJsonReader({ client: dynamo }));
   const handler = createLookupHandler({
-    store: new LookupStore({ client: deps.dynamo ?? createLookupDynamoClient(), tableName }),
+    store: new LookupStore({ client: dynamo, tableName, routeReader }),
     flavors,
     identity: new IdentityVerifier({ issuer, audience, jwks: deps.identityJwks ?? remoteIdentityJwks(jwksUrl) }),
     signer,

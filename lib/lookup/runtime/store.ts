@@ -20,6 +20,7 @@ import {
   type GrantRecord,
   type SpaceRecord,
 } from './records';
+import type { RouteReader } from './dynamo-reader';
 import { clientKey, grantKey, LOOKUP_TABLE_KEYS, spaceKey } from './schema-keys';
 
 /** The store failed or did not answer in time. The route answers 503 with `Retry-After`. */
@@ -51,6 +52,11 @@ export interface LookupStoreProps {
   /** DynamoDB client (configured with timeouts; tests pass a mock or a client of a local store). */
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /**
+   * What makes the route's one read (`routeItems`). The service passes a `DynamoJsonReader`: the
+   * same request without the SDK's per-call cost. @default `client` (BatchGetItemCommand)
+   */
+  readonly routeReader?: RouteReader;
 }
 
 type Item = Record<string, AttributeValue>;
@@ -67,10 +73,12 @@ function errorName(err: unknown): string {
 export class LookupStore {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
+  private readonly routeReader: RouteReader;
 
   constructor(props: LookupStoreProps) {
     this.client = props.client;
     this.tableName = props.tableName;
+    this.routeReader = props.routeReader ?? { batchGetItem: (input) => this.client.send(new BatchGetItemCommand(input)) };
   }
 
   /** The space and the user's grant together: one BatchGetItem (both live in the space's partition). */
@@ -79,7 +87,7 @@ export class LookupStore {
     const found: Item[] = [];
     // DynamoDB may leave keys unprocessed under throttling; one retry, then the store counts as failing.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const out = await this.call(() => this.client.send(new BatchGetItemCommand({ RequestItems: { [this.tableName]: request } })));
+      const out = await this.call(() => this.routeReader.batchGetItem({ RequestItems: { [this.tableName]: request } }));
       found.push(...(out.Responses?.[this.tableName] ?? []));
       const unprocessed = out.UnprocessedKeys?.[this.tableName];
       if (!unprocessed?.Keys?.length) return this.routeFrom(found);

@@ -1,4 +1,5 @@
 // Shared fixtures of the lookup runtime tests (not a test file itself).
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,6 +10,7 @@ import { createLookupDynamoClient } from '../../../../lib/lookup/runtime/dynamo-
 import { startEmbeddedStore } from '../../../../lib/lookup/runtime/embedded-store';
 import { LookupStore } from '../../../../lib/lookup/runtime/store';
 import { ensureLookupTable } from '../../../../lib/lookup/runtime/table';
+import type { SourceData } from '@smithy/types';
 import type { CliIo } from '../../../../bin/cli-io';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -84,4 +86,21 @@ export function bufferIo(cwd = REPO_ROOT): CliIo & { readonly stdout: string[]; 
   const stdout: string[] = [];
   const stderr: string[] = [];
   return { out: (l) => stdout.push(l), err: (l) => stderr.push(l), cwd, env: {}, stdout, stderr };
+}
+
+const bytes = (data: SourceData) =>
+  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+
+/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the SDK's `SignatureV4` takes: the reference signer of the SigV4 tests. */
+export class Sha256 {
+  private readonly hash: crypto.Hash | crypto.Hmac;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? crypto.createHash('sha256') : crypto.createHmac('sha256', bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash.digest());
+  }
 }
