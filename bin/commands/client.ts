@@ -4,7 +4,8 @@ import { createClient } from '../../lib/lookup/runtime/admin';
 import type { CliIo } from '../cli-io';
 import { POLICY_OPTIONS, POLICY_USAGE, policyFromFlags, STORE_OPTIONS, STORE_USAGE, withAdmin } from './lookup-admin';
 
-export const CLIENT_USAGE = `flavors client create <clientId> --flavor <flavor> ${POLICY_USAGE} ${STORE_USAGE}   add a client (licence) to the lookup table`;
+export const CLIENT_USAGE =
+  `flavors client create <clientId> --flavor ` + `<flavor> ${POLICY_USAGE} ${STORE_USAGE}   add a client (licence) to the lookup table`;
 
 export async function clientCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({

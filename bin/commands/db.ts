@@ -13,7 +13,9 @@ import { diffCommits, resolveCommit } from './diff';
 import { loadFlavorByName } from './ops-common';
 
 export const DB_USAGE =
-  'flavors db add|resize|remove <flavor> <name> [--platform ec2|rds|k8s] [--engine e] [--instance-type t] [--nodes N | --instances N] [--size-gib N] [--confirm-retain] [--branch b] [--no-infra-diff] [--dir flavors]   request a database change as a flavor-file edit';
+  'flavors db add|resize|remove <flavor> <name> [--platform ec2|rds|k8s] [--engine e] [--instance-type t] ' +
+  '[--nodes N | --instances N] [--size-gib N] [--confirm-retain] [--branch b] [--no-infra-diff] ' +
+  '[--dir flavors]   request a database change as a flavor-file edit';
 
 const SIZING = ['platform', 'engine', 'instance-type', 'nodes', 'instances', 'size-gib'] as const;
 const ALLOWED: Record<string, readonly string[]> = {
@@ -30,7 +32,8 @@ function infraDiffRepo(file: string, dir: string): string {
   if (!ok) {
     throw new FlavorsError(
       'DB_INFRA_DIFF_UNAVAILABLE',
-      `${dir} is not the flavors/ folder of a flavors-cdk git checkout, so 'flavors diff --base HEAD' cannot show this change; run in your clone or pass --no-infra-diff.`,
+      `${dir} is not the flavors/ folder of a flavors-cdk git checkout, so 'flavors diff ` +
+        `--base HEAD' cannot show this change; run in your clone or pass --no-infra-diff.`,
     );
   }
   return top;
@@ -73,7 +76,8 @@ function printInfraDiff(top: string, flavor: string, r: DatabaseRequestResult, i
   if (others.length > 0) io.out(`\nOther stages differ from HEAD too (${others.join(', ')}); 'flavors diff --base HEAD' shows all of them.`);
   if ((r.change.after ?? r.change.before)!.platform === 'k8s') {
     io.out(
-      `\nk8s databases are CloudNativePG manifests, not CloudFormation: 'flavors k8s synth' writes dist/k8s/${flavor}/<region>/db-${r.change.name}.yaml for GitOps.`,
+      `\nk8s databases are CloudNativePG manifests, not CloudFormation: 'flavors k8s ` +
+        `synth' writes dist/k8s/${flavor}/<region>/db-${r.change.name}.yaml for GitOps.`,
     );
   }
   const danger = dangerousChanges(mine);

@@ -17,7 +17,8 @@ import type { CliIo, Command } from '../cli-io';
 import { loadFlavorByName, resolveOpsDeps, type OpsDeps } from './ops-common';
 
 export const DEV_REPLICA_USAGE =
-  'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] [--mask <file.sql>] [--execute] [--json] [--kube-context {region}] [--k8s-out <file.yaml>] | ' +
+  'flavors dev-replica create <flavor> <database> --region <region> --ttl 8h [--owner <id>] ' +
+  '[--mask <file.sql>] [--execute] [--json] [--kube-context {region}] [--k8s-out <file.yaml>] | ' +
   'dev-replica list [--flavor <f>] [--json] [--kube-context {region}] | dev-replica expire [--flavor <f>] [--dry-run] [--kube-context {region}]   ' +
   'a masked dev copy of a database from its newest backup, in the same region; plan by default';
 

@@ -5,7 +5,9 @@ import { LOOKUP_DEFAULTS } from '../../lib/lookup/runtime/defaults';
 import { DevIdentityIssuer } from '../../lib/lookup/runtime/dev-identity';
 import type { CliIo } from '../cli-io';
 
-export const DEV_TOKEN_USAGE = `flavors dev-token <userId> [--ttl ${LOOKUP_DEFAULTS.devIdentityTokenSeconds}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}]   a development identity token that lookup serve accepts`;
+export const DEV_TOKEN_USAGE =
+  `flavors dev-token <userId> [--ttl ${LOOKUP_DEFAULTS.devIdentityTokenSeconds}] ` +
+  `[--state-dir ${LOOKUP_DEFAULTS.devStateDir}]   a development identity token that lookup serve accepts`;
 
 /** Prints only the token, so `$(flavors dev-token user-global)` can go straight into a header. */
 export async function devTokenCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -22,7 +22,8 @@ import { readCdkContext } from '../context';
 import type { CliIo } from '../cli-io';
 
 export const DIFF_USAGE =
-  'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] [--topology] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
+  'flavors diff --base <git-ref> [--out file.md] [--fail-on-replace] [--matrix deploy.json] ' +
+  '[--topology] [--pictures <dir>] [--dir flavors]   per-flavor Markdown diff of base vs working tree';
 
 function git(cwd: string, args: string[]): string {
   const r = spawnSync('git', args, { cwd, encoding: 'utf-8' });

@@ -9,8 +9,10 @@ import type { CliIo } from '../cli-io';
 import { portOption, untilStopped } from './serve-common';
 
 export const LOOKUP_USAGE =
-  `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] [--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] ` +
-  `[--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--json]   the lookup service on 127.0.0.1 with a seeded in-memory store`;
+  `flavors lookup serve [--port ${LOOKUP_DEFAULTS.devPort}] ` +
+  `[--store-port ${LOOKUP_DEFAULTS.devStorePort}] [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] ` +
+  `[--dir flavors] [--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] ` +
+  `[--json]   the lookup service on 127.0.0.1 with a seeded in-memory store`;
 
 /** A seeded grant to show off: the first space of a client with several spaces (a multi-region flavor), if any. */
 function sampleGrant(server: LookupDevServer): { userId: string; spaceId: string } | undefined {

@@ -19,7 +19,8 @@ import { portOption, untilStopped } from './serve-common';
 
 export const PORTAL_USAGE =
   `flavors portal [--port ${PORTAL_DEFAULTS.port}] [--admin <userId>]... [--store <url>] [--table ${DEFAULT_LOOKUP_TABLE_NAME}] [--dir flavors] ` +
-  `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] [--hosted-zone-id Z…] [--connections ${DEFAULT_CONNECTIONS_FILE}] [--json]   the self-service web portal on 127.0.0.1`;
+  `[--zone ${LOOKUP_DEFAULTS.endpointZone}] [--state-dir ${LOOKUP_DEFAULTS.devStateDir}] [--kube-context {region}] ` +
+  `[--hosted-zone-id Z…] [--connections ${DEFAULT_CONNECTIONS_FILE}] [--json]   the self-service web portal on 127.0.0.1`;
 
 /** `flavors portal`; `deps` lets tests pass mocked SDK clients. */
 export function makePortalCommand(deps: OpsDeps = {}): Command {
