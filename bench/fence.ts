@@ -120,7 +120,8 @@ async function main(): Promise<void> {
   try {
     await installFence(pool);
     await pool.query(
-      'CREATE TABLE accounts (space_id text PRIMARY KEY, balance bigint NOT NULL); CREATE TABLE debits (id bigserial PRIMARY KEY, space_id text NOT NULL, amount bigint NOT NULL)',
+      'CREATE TABLE accounts (space_id text PRIMARY KEY, balance bigint NOT NULL); CREATE ' +
+        'TABLE debits (id bigserial PRIMARY KEY, space_id text NOT NULL, amount bigint NOT NULL)',
     );
     const signer = await LocalKeySigner.generate('bench');
     const fence = new SpaceWriteFence({ pool, region: REGION, trust: { flavor: FLAVOR, jwks: { keys: [await signer.publicJwk()] } } });

@@ -32,5 +32,6 @@ if (details.failed) {
   process.exit(1);
 }
 console.log(
-  `${details.numRuns} random valid flavors synthesized in ${seconds} s: no error annotation, nothing outside their regions (seed ${details.seed}; replay: npm run prove -- --runs ${runs} --seed ${details.seed}).`,
+  `${details.numRuns} random valid flavors synthesized in ${seconds} s: no error annotation, nothing outside ` +
+    `their regions (seed ${details.seed}; replay: npm run prove -- --runs ${runs} --seed ${details.seed}).`,
 );

@@ -52,7 +52,8 @@ export function accountResolver(accounts: unknown): (name: string) => string {
 
 const CONTROL_PLANE_EXAMPLE =
   '{ "regions": ["us-east-1", "eu-central-1", "ap-southeast-2"], "hostedZoneId": "Z…", "zoneName": "flavors.example.com", ' +
-  '"identity": { "issuer": "https://login.example.com/", "jwksUrl": "https://login.example.com/.well-known/jwks.json", "audience": "flavors-lookup" } }';
+  '"identity": { "issuer": "https://login.example.com/", "jwksUrl": ' +
+  '"https://login.example.com/.well-known/jwks.json", "audience": "flavors-lookup" } }';
 const CONTROL_PLANE_SOURCE = "cdk.json context 'controlPlane'";
 
 /**
@@ -87,7 +88,8 @@ export function controlPlaneSettings(raw: unknown): ControlPlaneSettings {
         'controlPlane.identity.audience',
         'APP_CONTROL_PLANE_INVALID',
         'controlPlane.identity.audience is required: the deployed lookup service ' +
-          '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
+          "(API Gateway's JWT authorizer and the function) accepts only identity tokens " +
+          'whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
       );
     }
   }

@@ -89,7 +89,8 @@ function healthCheckPath(stacks: readonly RegionStack[]): string | undefined {
   if (distinct.size > 1) {
     throw new FlavorsError(
       'FLAVOR_STAGE_ENDPOINT_PATHS_DIFFER',
-      `FlavorStage: the regional endpoints serve health on different paths (${[...paths].map(([r, p]) => `${r}: ${p}`).join(', ')}); Route 53 probes every region on one path, so give them the same healthCheckPath.`,
+      `FlavorStage: the regional endpoints serve health on different paths (${[...paths].map(([r, p]) => `${r}: ${p}`).join(', ')}); ` +
+        `Route 53 probes every region on one path, so give them the same healthCheckPath.`,
     );
   }
   return distinct.values().next().value;

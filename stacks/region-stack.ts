@@ -101,8 +101,10 @@ export class RegionStack extends PinnedAzStack {
     } else if (zone) {
       Annotations.of(this).addWarningV2(
         'flavors:endpoint:missing',
-        `${this.flavor.name} has no endpoint in ${this.region}: nothing creates ${regionalEndpointName(this.flavor.name, this.region, zone.zoneName)}, ` +
-          "so the RegionalFailover health check probing it fails and DNS failover has no healthy region here. Attach the region's ALB, NLB or API Gateway domain with FlavorStage `endpoints`.",
+        `${this.flavor.name} has no endpoint in ${this.region}: nothing ` +
+          `creates ${regionalEndpointName(this.flavor.name, this.region, zone.zoneName)}, ` +
+          'so the RegionalFailover health check probing it fails and DNS failover has no healthy ' +
+          "region here. Attach the region's ALB, NLB or API Gateway domain with FlavorStage `endpoints`.",
       );
     }
   }

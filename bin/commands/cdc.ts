@@ -35,13 +35,15 @@ export async function cdcCommand(args: readonly string[], io: CliIo): Promise<nu
   const file = path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE);
   const resolve = connectionResolver(loadConnectionsFile(file, { required: values.connections !== undefined }));
   io.out(
-    `${values.execute ? 'Preparing' : 'Plan for'} CDC of ${flavor.name} in ${values.region}${values.execute ? '' : ' (nothing changes without --execute)'}:`,
+    `${values.execute ? 'Preparing' : 'Plan for'} CDC of ${flavor.name} ` +
+      `in ${values.region}${values.execute ? '' : ' (nothing changes without --execute)'}:`,
   );
   for (const target of targets) {
     const r = await prepareCdc(target, resolve, { execute: values.execute });
     const verb = (action: string) => (action === 'exists' ? 'exists' : values.execute ? 'created' : 'will be created');
     io.out(
-      `  ${target.flavor}/${target.region}/${target.database}: publication ${target.names.publication} ${verb(r.publication)}; slot ${target.names.slot} (pgoutput) ${verb(r.slot)}`,
+      `  ${target.flavor}/${target.region}/${target.database}: ` +
+        `publication ${target.names.publication} ${verb(r.publication)}; slot ${target.names.slot} (pgoutput) ${verb(r.slot)}`,
     );
   }
   return 0;

@@ -28,7 +28,8 @@ function infraDiffRepo(file: string, dir: string): string {
   if (!ok) {
     throw new FlavorsError(
       'DB_INFRA_DIFF_UNAVAILABLE',
-      `${dir} is not the flavors/ folder of a flavors-cdk git checkout, so 'flavors diff --base HEAD' cannot show this change; run in your clone or pass --no-infra-diff.`,
+      `${dir} is not the flavors/ folder of a flavors-cdk git checkout, so 'flavors diff ` +
+        `--base HEAD' cannot show this change; run in your clone or pass --no-infra-diff.`,
     );
   }
   return top;
@@ -71,7 +72,8 @@ function printInfraDiff(top: string, flavor: string, r: DatabaseRequestResult, i
   if (others.length > 0) io.out(`\nOther stages differ from HEAD too (${others.join(', ')}); 'flavors diff --base HEAD' shows all of them.`);
   if ((r.change.after ?? r.change.before)!.platform === 'k8s') {
     io.out(
-      `\nk8s databases are CloudNativePG manifests, not CloudFormation: 'flavors k8s synth' writes dist/k8s/${flavor}/<region>/db-${r.change.name}.yaml for GitOps.`,
+      `\nk8s databases are CloudNativePG manifests, not CloudFormation: 'flavors k8s ` +
+        `synth' writes dist/k8s/${flavor}/<region>/db-${r.change.name}.yaml for GitOps.`,
     );
   }
   const danger = dangerousChanges(mine);

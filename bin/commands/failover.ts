@@ -97,7 +97,8 @@ export function makeFailoverCommand(baseDeps: FailoverDeps = {}): Command {
       if (existing.to !== target) {
         throw new FlavorsError(
           'FAILOVER_IN_PROGRESS',
-          `failover ${existing.failoverId} of ${flavor.name} to ${existing.to} is in progress (${store.file}); resume it with --to ${existing.to} --execute, or end it with --abort.`,
+          `failover ${existing.failoverId} of ${flavor.name} to ${existing.to} is in progress ` +
+            `(${store.file}); resume it with --to ${existing.to} --execute, or end it with --abort.`,
         );
       }
       if (!values.execute) {
@@ -213,14 +214,16 @@ async function runLocked(
     io.out(`Next: make ${state.to} the primary in flavors/${flavor.name}.ts before the next deploy, or a deploy points DNS back at ${state.from}.`);
     if ((state.plan.k8s ?? []).length > 0) {
       io.out(
-        `Kubernetes: the replica stanzas of ${(state.plan.k8s ?? []).map((p) => p.cluster).join(', ')} were patched (field manager flavors-failover); ` +
+        `Kubernetes: the replica stanzas of ${(state.plan.k8s ?? []).map((p) => p.cluster).join(', ')} ` +
+          `were patched (field manager flavors-failover); ` +
           `regenerate dist/k8s/${flavor.name} with ${state.to} as primary before your GitOps tool syncs again, or it reverts them.`,
       );
     }
     const cut = Object.entries(state.dbFence.source).filter(([, x]) => x.revoked.some((r) => !r.reauthorized));
     if (cut.length > 0) {
       io.out(
-        `The database port of ${cut.map(([db]) => db).join(', ')} in ${state.from} stays closed (rules recorded in ${store.file}); open it again only once that data is rebuilt from ${state.to}.`,
+        `The database port of ${cut.map(([db]) => db).join(', ')} in ${state.from} stays closed (rules ` +
+          `recorded in ${store.file}); open it again only once that data is rebuilt from ${state.to}.`,
       );
     }
     return 0;

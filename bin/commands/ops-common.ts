@@ -51,7 +51,8 @@ export function loadFlavorByName(name: string, dir: string, io: CliIo): Flavor {
     const known = fs.existsSync(root) ? listFlavorFiles(root).map((f) => path.basename(f, '.ts')) : [];
     throw new FlavorsError(
       'OPS_UNKNOWN_FLAVOR',
-      `no flavor '${name}' in ${path.relative(io.cwd, root) || '.'}/ (known: ${known.join(', ') || 'none'}); pass a flavor name such as ${known[0] ?? 'global'}.`,
+      `no flavor '${name}' in ${path.relative(io.cwd, root) || '.'}/ ` +
+        `(known: ${known.join(', ') || 'none'}); pass a flavor name such as ${known[0] ?? 'global'}.`,
     );
   }
   const { flavor, problems } = loadFlavorFile(file);

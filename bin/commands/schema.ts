@@ -107,7 +107,9 @@ async function apply(args: readonly string[], io: CliIo): Promise<number> {
   const done = await applySchema(s.targets, s.migrations, s.resolve, { retry, log: io.out });
   const total = done.reduce((n, d) => n + d.applied.length, 0);
   io.out(
-    `Applied ${total} migration(s); ${s.database} is at ${s.migrations[s.migrations.length - 1] ? s.migrations[s.migrations.length - 1].name : 'no migration'} in ${done.map((d) => d.target.ref.flavor).join(', ')}.`,
+    `Applied ${total} migration(s); ${s.database} is ` +
+      `at ${s.migrations[s.migrations.length - 1] ? s.migrations[s.migrations.length - 1].name : 'no migration'} ` +
+      `in ${done.map((d) => d.target.ref.flavor).join(', ')}.`,
   );
   return 0;
 }

@@ -174,7 +174,8 @@ async function planOrExecute(s: Session, r: MoveRequest): Promise<number> {
     if (existing.plan.to.flavor !== r.target) {
       throw new FlavorsError(
         'MOVE_IN_PROGRESS',
-        `move ${existing.moveId} of space ${r.spaceId} to ${existing.plan.to.flavor} is in progress (${s.store.file}); resume it with --to ${existing.plan.to.flavor} --execute, or end it with --abort.`,
+        `move ${existing.moveId} of space ${r.spaceId} to ${existing.plan.to.flavor} is in progress ` +
+          `(${s.store.file}); resume it with --to ${existing.plan.to.flavor} --execute, or end it with --abort.`,
       );
     }
     if (!r.execute) {
@@ -234,10 +235,12 @@ async function locked(s: Session, pick: (onDisk: MoveState | undefined) => MoveS
     if (s.json) s.io.out(JSON.stringify(state));
     else {
       s.io.out(
-        `space ${state.spaceId} moved from ${state.plan.from.flavor} to ${state.plan.to.flavor} (home ${state.plan.to.homeRegion}, epoch ${state.epochs.switched}).`,
+        `space ${state.spaceId} moved from ${state.plan.from.flavor} to ${state.plan.to.flavor} ` +
+          `(home ${state.plan.to.homeRegion}, epoch ${state.epochs.switched}).`,
       );
       s.io.out(
-        `Snapshots of ${state.plan.from.flavor} taken before ${state.purgedAt} hold its rows until ${state.snapshotsHoldDataUntil}; they are whole volumes and cannot be edited.`,
+        `Snapshots of ${state.plan.from.flavor} taken before ${state.purgedAt} hold its rows ` +
+          `until ${state.snapshotsHoldDataUntil}; they are whole volumes and cannot be edited.`,
       );
     }
     return 0;

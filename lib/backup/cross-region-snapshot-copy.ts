@@ -143,7 +143,8 @@ export class CrossRegionSnapshotCopy extends Construct {
     if (targets.length === 0) {
       Annotations.of(this).addWarningV2(
         'flavors:backup:in-region-only',
-        `${props.flavorName}: snapshots stay in ${Token.isUnresolved(stack.region) ? 'the stack region' : stack.region} (no copy regions); a regional outage loses access to every backup until the region recovers.`,
+        `${props.flavorName}: snapshots stay in ${Token.isUnresolved(stack.region) ? 'the stack region' : stack.region} ` +
+          `(no copy regions); a regional outage loses access to every backup until the region recovers.`,
       );
     }
     if (props.tagVolumesInStack ?? true) {
@@ -333,7 +334,8 @@ export class CrossRegionSnapshotCopy extends Construct {
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          'EC2 Describe* calls support no resource ARNs; snapshot ARNs are only known after DLM creates them, so they are scoped by region (the flavor regions) and deletion and volume access by the flavor target tag.',
+          'EC2 Describe* calls support no resource ARNs; snapshot ARNs are only known after DLM creates them, so ' +
+          'they are scoped by region (the flavor regions) and deletion and volume access by the flavor target tag.',
         appliesTo: ['Resource::*', `Resource::${volumes}`, ...allSnapshots.map((arn) => `Resource::${arn}`)],
       },
     ]);
@@ -360,7 +362,8 @@ function checkKeyArn(t: SnapshotCopyTarget, path: string): Problem[] {
   if (!match) {
     return problem(
       'BACKUP_COPY_KEY_INVALID',
-      `'${t.encryptionKeyArn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); DLM needs an explicit key ARN, not an alias or key id.`,
+      `'${t.encryptionKeyArn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); ` +
+        `DLM needs an explicit key ARN, not an alias or key id.`,
     );
   }
   if (!Token.isUnresolved(t.region) && match[2] !== t.region) {

@@ -187,20 +187,23 @@ export class DbNodeFleet extends Construct {
       Annotations.of(this).addWarningV2(
         'flavors:fleet-no-in-transit-encryption',
         `${props.instanceType} does not encrypt traffic between instances in the network (AWS Nitro in-transit encryption); ` +
-          `use the same size of ${D.inTransitEncryptionFamilies.join(' or ')} (e.g. ${props.instanceType.replace(/^r5[a-z]*\./, 'r5n.')}), or rely on the engine's TLS alone.`,
+          `use the same size of ${D.inTransitEncryptionFamilies.join(' or ')} ` +
+          `(e.g. ${props.instanceType.replace(/^r5[a-z]*\./, 'r5n.')}), or rely on the engine's TLS alone.`,
       );
     }
     const isolated = new Set(props.vpc.isolatedSubnets.map((s) => s.subnetId));
     if (props.engine === 'couchbase' && subnets.every((s) => isolated.has(s.subnetId))) {
       Annotations.of(this).addWarningV2(
         'flavors:fleet-couchbase-egress',
-        'couchbase installs from packages.couchbase.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.',
+        'couchbase installs from packages.couchbase.com, which isolated subnets cannot ' +
+          'reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.',
       );
     }
     if (props.engine === 'mysql' && subnets.every((s) => isolated.has(s.subnetId))) {
       Annotations.of(this).addWarningV2(
         'flavors:fleet-mysql-egress',
-        'mysql installs MySQL 8.4 from repo.mysql.com, which isolated subnets cannot reach: give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.',
+        'mysql installs MySQL 8.4 from repo.mysql.com, which isolated subnets cannot reach: ' +
+          'give the subnets an egress path (NAT or proxy) or pass vpcSubnets with egress.',
       );
     }
   }
@@ -254,12 +257,14 @@ export class DbNodeFleet extends Construct {
       {
         id: 'AwsSolutions-SMG4',
         reason:
-          'The password is stored inside the database on retained volumes; rotating it needs a coordinated change on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
+          'The password is stored inside the database on retained volumes; rotating it needs a coordinated change ' +
+          'on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
       },
       {
         id: 'NIST.800.53.R5-SecretsManagerRotationEnabled',
         reason:
-          'The password is stored inside the database on retained volumes; rotating it needs a coordinated change on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
+          'The password is stored inside the database on retained volumes; rotating it needs a coordinated change ' +
+          'on the running primary and every replica, which operators run through SSM, not a Lambda rotation.',
       },
     ]);
     return { secret, secretName, secretArn: secret.secretArn };
@@ -287,7 +292,8 @@ export class DbNodeFleet extends Construct {
       {
         id: 'AwsSolutions-IAM4',
         reason:
-          'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and Run Command, the only way into the nodes (no SSH key, no public address).',
+          'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager ' +
+          'and Run Command, the only way into the nodes (no SSH key, no public address).',
         appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore'],
       },
     ]);
@@ -351,7 +357,8 @@ export class DbNodeFleet extends Construct {
       },
       ...inPacks(
         'EC2InstancesInVPC',
-        'The instance is in an isolated database subnet of the VPC, given on its network interface (SubnetId there); the rule only reads a top-level SubnetId.',
+        'The instance is in an isolated database subnet of the VPC, given on its ' +
+          'network interface (SubnetId there); the rule only reads a top-level SubnetId.',
       ),
     ]);
 
@@ -370,7 +377,8 @@ export class DbNodeFleet extends Construct {
       {
         id: 'NIST.800.53.R5-EC2EBSInBackupPlan',
         reason:
-          'The data volume is backed up by a Data Lifecycle Manager policy selecting it by tag (CrossRegionSnapshotCopy: interval, retention, copies to the flavor regions only), which the rule does not know; AWS Backup would copy nothing the policy does not.',
+          'The data volume is backed up by a Data Lifecycle Manager policy selecting it by tag (CrossRegionSnapshotCopy: interval, ' +
+          'retention, copies to the flavor regions only), which the rule does not know; AWS Backup would copy nothing the policy does not.',
       },
     ]);
     Tags.of(volume).add(DB_TAGS.role, DB_DATA_ROLE);

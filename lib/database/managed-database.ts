@@ -144,7 +144,8 @@ export class ManagedDatabase extends Construct {
       {
         id: 'AwsSolutions-IAM4',
         reason:
-          'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents for Enhanced Monitoring; it only writes the RDSOSMetrics log group.',
+          'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS documents ' +
+          'for Enhanced Monitoring; it only writes the RDSOSMetrics log group.',
         appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
       },
     ]);
@@ -186,7 +187,8 @@ export class ManagedDatabase extends Construct {
       this.resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
       for (const used of [parameterGroup, this.securityGroup, monitoringRole, optionGroup]) used?.applyRemovalPolicy(RemovalPolicy.RETAIN);
       const inherited =
-        'A read replica inherits storage encryption from its source (StorageEncrypted must be left out); KmsKeyId encrypts it with the flavor key of this region.';
+        'A read replica inherits storage encryption from its source (StorageEncrypted ' +
+        'must be left out); KmsKeyId encrypts it with the flavor key of this region.';
       suppressNag(this.resource, [{ id: 'AwsSolutions-RDS2', reason: inherited }, ...inPacks('RDSStorageEncrypted', inherited)]);
     } else {
       this.resource = new rds.CfnDBInstance(this, 'Resource', {
@@ -208,12 +210,14 @@ export class ManagedDatabase extends Construct {
       {
         id: 'NIST.800.53.R5-RDSInBackupPlan',
         reason:
-          "RDS automated backups (14 days, point-in-time restore, a final snapshot on delete) and the cross-region read replica in the flavor's fallback region are the backup; AWS Backup would add a second copy outside the flavor's own plan.",
+          'RDS automated backups (14 days, point-in-time restore, a final snapshot on delete) and the cross-region read replica ' +
+          "in the flavor's fallback region are the backup; AWS Backup would add a second copy outside the flavor's own plan.",
       },
       {
         id: 'AwsSolutions-RDS11',
         reason:
-          'The engine default port is kept so standard clients and drivers work unchanged; the security group admits it from inside the VPC only and TLS plus IAM authentication are required.',
+          'The engine default port is kept so standard clients and drivers work unchanged; the security ' +
+          'group admits it from inside the VPC only and TLS plus IAM authentication are required.',
       },
     ]);
     this.instanceArn = this.resource.attrDbInstanceArn;
@@ -251,7 +255,8 @@ export class ManagedDatabase extends Construct {
       problems.error(
         'dbUser',
         'RDS_DB_USER_INVALID',
-        `'${dbUser}' is not a database user name: 1 to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`,
+        `'${dbUser}' is not a database user name: 1 to 63 letters, digits, '_' ` +
+          `or '$', starting with a letter or '_' (no wildcards: grant each user).`,
       );
       problems.throwIfAny(`ManagedDatabase ${this.node.path}`);
     }

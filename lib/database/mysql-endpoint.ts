@@ -131,7 +131,8 @@ export class MysqlEndpoint extends Construct {
     }
     if (props.zone && (props.flavorName === undefined || !FLAVOR_NAME.test(props.flavorName))) {
       problems.push(
-        `flavorName: '${String(props.flavorName)}' must be a kebab-case flavor name when zone is given (the record is <db>.<region>.<flavor>.<zone>).`,
+        `flavorName: '${String(props.flavorName)}' must be a kebab-case flavor ` +
+          `name when zone is given (the record is <db>.<region>.<flavor>.<zone>).`,
       );
     }
     if (props.zone && Token.isUnresolved(Stack.of(this).region)) problems.push('the stack needs an explicit region: it is part of the record name.');

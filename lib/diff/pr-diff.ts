@@ -148,7 +148,8 @@ export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string,
     );
     for (const c of danger)
       lines.push(
-        `> - **${c.kind}** \`${c.type}\` \`${c.logicalId}\` in \`${c.stack}\`${c.properties.length ? ` (because of ${c.properties.join(', ')})` : ''}`,
+        `> - **${c.kind}** \`${c.type}\` \`${c.logicalId}\` in ` +
+          `\`${c.stack}\`${c.properties.length ? ` (because of ${c.properties.join(', ')})` : ''}`,
       );
     lines.push('');
   }
@@ -167,7 +168,8 @@ export function renderDiffMarkdown(diffs: readonly StageDiff[], baseRef: string,
     );
     for (const c of d.changes) {
       lines.push(
-        `| \`${c.stack}\` | \`${c.logicalId}\` | \`${c.type}\` | ${c.stateful && c.kind !== 'added' && c.kind !== 'changed' ? `**${c.kind}** (stateful)` : c.kind} | ${c.properties.join(', ')} |`,
+        `| \`${c.stack}\` | \`${c.logicalId}\` | \`${c.type}\` ` +
+          `| ${c.stateful && c.kind !== 'added' && c.kind !== 'changed' ? `**${c.kind}** (stateful)` : c.kind} | ${c.properties.join(', ')} |`,
       );
     }
     lines.push('', '</details>');

@@ -62,7 +62,8 @@ export class RegionalEndpoint extends Construct {
     if (alias.hostedZoneId === CLOUDFRONT_ZONE_ID || /"Distribution(HostedZoneId|DomainName)"/.test(JSON.stringify(Stack.of(this).resolve(alias)))) {
       throw new FlavorsError(
         'ENDPOINT_INVALID',
-        `RegionalEndpoint ${this.node.path}: invalid props:\n  target: the API Gateway domain is edge-optimized (served by CloudFront); create it with endpointType REGIONAL.`,
+        `RegionalEndpoint ${this.node.path}: invalid props:\n  target: the API Gateway domain ` +
+          `is edge-optimized (served by CloudFront); create it with endpointType REGIONAL.`,
       );
     }
   }
@@ -76,11 +77,13 @@ export class RegionalEndpoint extends Construct {
     const kind = targetKind(props.target);
     if (kind === 'cloudfront') {
       problems.push(
-        "target: CloudFront is global, not regional: alias the region's own ALB, NLB or regional API Gateway domain; put CloudFront in front of <flavor>.<zone> instead.",
+        "target: CloudFront is global, not regional: alias the region's own ALB, NLB or " +
+          'regional API Gateway domain; put CloudFront in front of <flavor>.<zone> instead.',
       );
     } else if (kind === 'other') {
       problems.push(
-        `target: ${props.target.constructor.name} is not a regional endpoint; use LoadBalancerTarget (ALB or NLB) or an API Gateway regional domain target.`,
+        `target: ${props.target.constructor.name} is not a regional endpoint; use ` +
+          `LoadBalancerTarget (ALB or NLB) or an API Gateway regional domain target.`,
       );
     }
     if (!this.healthCheckPath.startsWith('/') || this.healthCheckPath.length > 255) {

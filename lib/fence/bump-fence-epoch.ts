@@ -32,7 +32,8 @@ export async function bumpFenceEpoch(pool: FencePool, spaceId: string, epoch: nu
   ) {
     throw new FenceError(
       'FENCE_BAD_INPUT',
-      `bumpFenceEpoch needs a space id, an epoch that is a positive integer and a home region (got ${JSON.stringify(spaceId)}, ${epoch}, ${JSON.stringify(homeRegion)}).`,
+      `bumpFenceEpoch needs a space id, an epoch that is a positive integer and a home ` +
+        `region (got ${JSON.stringify(spaceId)}, ${epoch}, ${JSON.stringify(homeRegion)}).`,
     );
   }
   const client = await pool.connect();

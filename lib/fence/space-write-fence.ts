@@ -111,13 +111,15 @@ export class SpaceWriteFence<C extends FenceClaims = FenceClaims> {
     if (claims.epoch < epoch) {
       throw new FenceError(
         'FENCE_STALE_EPOCH',
-        `the token carries epoch ${claims.epoch} but space ${claims.space} is at epoch ${epoch}: a failover or move fenced it; ask the lookup service for a new route and token.`,
+        `the token carries epoch ${claims.epoch} but space ${claims.space} is at epoch ${epoch}: ` +
+          `a failover or move fenced it; ask the lookup service for a new route and token.`,
       );
     }
     if (claims.epoch > epoch) {
       throw new FenceError(
         'FENCE_EPOCH_AHEAD',
-        `the token carries epoch ${claims.epoch} but this database has space ${claims.space} at epoch ${epoch}: a failover or move is not finished here; retry shortly.`,
+        `the token carries epoch ${claims.epoch} but this database has space ${claims.space} ` +
+          `at epoch ${epoch}: a failover or move is not finished here; retry shortly.`,
       );
     }
     if (row.home_region !== this.region) {

@@ -60,12 +60,14 @@ function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; probl
     case 'timeout':
       return error(
         'FLAVOR_FILE_TIMEOUT',
-        `the file ran longer than ${SANDBOX_DEFAULTS.fileTimeoutMs} ms at import and was stopped; a flavor file only declares data (no loops, waits or I/O).`,
+        `the file ran longer than ${SANDBOX_DEFAULTS.fileTimeoutMs} ms at import ` +
+          `and was stopped; a flavor file only declares data (no loops, waits or I/O).`,
       );
     case 'side-effect':
       return error(
         'FLAVOR_FILE_SIDE_EFFECT',
-        `the file tried a side effect at import, which was refused: ${firstLines(outcome.message)}. Flavor files are loaded without network, file writes, processes or packages; import only defineFlavor from lib/flavor.`,
+        `the file tried a side effect at import, which was refused: ${firstLines(outcome.message)}. Flavor files ` +
+          `are loaded without network, file writes, processes or packages; import only defineFlavor from lib/flavor.`,
       );
     case 'threw':
       return error('FLAVOR_FILE_UNLOADABLE', `cannot load the file: ${firstLines(outcome.message)}. Fix the syntax or the import it names.`);

@@ -20,7 +20,8 @@ const SAFE_KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 export function show(value: unknown): string {
   if (typeof value === 'string') {
     const cut = value.length > 60 ? `${value.slice(0, 60)}… (${value.length} characters)` : value;
-    return `'${cut.replace(/[^\x20-\x7e]|'/g, (ch) => (ch === "'" ? "\\'" : ch === '…' ? ch : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`))}'`;
+    const escape = (ch: string): string => (ch === "'" ? "\\'" : ch === '…' ? ch : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return `'${cut.replace(/[^\x20-\x7e]|'/g, escape)}'`;
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'a list';
@@ -102,7 +103,8 @@ export function toPlainData(input: unknown): { value: unknown; problems: Problem
         path,
         'FLAVOR_FIELD_NOT_DATA',
         inherits
-          ? `${path || 'the flavor'} inherits fields from another object (a __proto__ or Object.create prototype); declare every field on the object itself.`
+          ? `${path || 'the flavor'} inherits fields from another object (a __proto__ ` +
+              `or Object.create prototype); declare every field on the object itself.`
           : `${path || 'the flavor'} is an instance of a class, not a plain object or list; write the values out.`,
       );
     }

@@ -95,7 +95,8 @@ export function resolvePolicy(flavor: Flavor, levels: readonly PolicyLevel[]): E
         problems.error(
           `${here}.backupIntervalHours`,
           'POLICY_BACKUP_WEAKENS',
-          `${here} snapshots every ${policy.backupIntervalHours} h, less often than ${above} (${interval} h); a ${level} may only snapshot more often.`,
+          `${here} snapshots every ${policy.backupIntervalHours} h, less often ` +
+            `than ${above} (${interval} h); a ${level} may only snapshot more often.`,
         );
       } else interval = policy.backupIntervalHours;
     }

@@ -22,7 +22,8 @@ function denied(what: string): never {
 
 /** Network off for this process: TCP/TLS sockets, UDP, DNS and fetch fail (file writes, processes and workers are off by Node's permission model). */
 function closeNetwork(): void {
-  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument --
+  /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment,
+     @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument --
      the modules are patched in place, for every later importer: untyped access to Node's own objects */
   const net = require('net');
   const connect = () => denied('opening a network connection');
@@ -36,7 +37,8 @@ function closeNetwork(): void {
     for (const key of Object.keys(api))
       if (typeof api[key] === 'function' && /^(lookup|resolve|reverse)/.test(key)) api[key] = () => denied('a DNS lookup');
   }
-  /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
+  /* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment,
+     @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument */
   for (const name of ['fetch', 'WebSocket', 'EventSource'])
     Object.defineProperty(globalThis, name, { value: () => denied(`calling ${name}`), configurable: false, writable: false });
 }

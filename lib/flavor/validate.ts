@@ -180,7 +180,8 @@ function checkUnknownRegion(c: Collector, path: string, name: unknown): void {
     return c.error(
       path,
       'FLAVOR_REGION_OTHER_PARTITION',
-      `${show(name)} is a region of the ${partition} partition, a separate cloud with its own accounts; flavors deploy to the commercial aws partition only.`,
+      `${show(name)} is a region of the ${partition} partition, a separate cloud ` +
+        `with its own accounts; flavors deploy to the commercial aws partition only.`,
     );
   }
   if (typeof name === 'string' && /[^\x20-\x7e]/.test(name)) {
@@ -214,7 +215,8 @@ function checkDatabases(c: Collector, databases: unknown): void {
       c.error(
         path,
         'FLAVOR_DB_NAME_INVALID',
-        `database name ${show(name)} is a name every JavaScript object already has, which CDK refuses as a construct id; choose another, e.g. 'ledger'.`,
+        `database name ${show(name)} is a name every JavaScript object already ` +
+          `has, which CDK refuses as a construct id; choose another, e.g. 'ledger'.`,
       );
     }
     if (!isObj(db)) {
@@ -317,7 +319,8 @@ function checkEc2Database(c: Collector, path: string, db: Obj, closed = true): v
     c.error(
       `${vpath}.throughputMiBps`,
       'FLAVOR_DB_THROUGHPUT_OUT_OF_RANGE',
-      `gp3 allows at most ${GP3.maxThroughputPerIops} MiB/s per provisioned IOPS: ${throughput} MiB/s needs iops >= ${Math.ceil(throughput / GP3.maxThroughputPerIops)}.`,
+      `gp3 allows at most ${GP3.maxThroughputPerIops} MiB/s per provisioned IOPS: ${throughput} ` +
+        `MiB/s needs iops >= ${Math.ceil(throughput / GP3.maxThroughputPerIops)}.`,
     );
   }
 }
@@ -376,7 +379,8 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
       c.error(
         'backup.copyTo',
         'FLAVOR_BACKUP_TOO_MANY_COPY_REGIONS',
-        `copyTo 'fallbacks' means ${fallbacks} regions but DLM copies to at most ${DLM_MAX_COPY_REGIONS}; list up to ${DLM_MAX_COPY_REGIONS} regions explicitly.`,
+        `copyTo 'fallbacks' means ${fallbacks} regions but DLM copies to at ` +
+          `most ${DLM_MAX_COPY_REGIONS}; list up to ${DLM_MAX_COPY_REGIONS} regions explicitly.`,
       );
     }
     return;
@@ -401,7 +405,8 @@ function checkBackup(c: Collector, backup: unknown, regions: Map<string, string>
       c.error(
         path,
         'FLAVOR_BACKUP_COPY_OUTSIDE_RESIDENCY',
-        `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; snapshots may only be copied inside the flavor's jurisdiction.`,
+        `${info.region} is in ${info.country}, outside residency [${[...countries].join(', ')}]; ` +
+          `snapshots may only be copied inside the flavor's jurisdiction.`,
       );
     } else if (!regions.has(info.region)) {
       c.error(

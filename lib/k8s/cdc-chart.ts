@@ -81,7 +81,9 @@ export class CdcChart extends Chart {
               artifacts: [
                 {
                   type: 'tgz',
-                  url: `https://repo1.maven.org/maven2/io/debezium/debezium-connector-postgres/${CDC_DEFAULTS.debeziumVersion}/debezium-connector-postgres-${CDC_DEFAULTS.debeziumVersion}-plugin.tar.gz`,
+                  url:
+                    `https://repo1.maven.org/maven2/io/debezium/debezium-connector-postgres/${CDC_DEFAULTS.debeziumVersion}/` +
+                    `debezium-connector-postgres-${CDC_DEFAULTS.debeziumVersion}-plugin.tar.gz`,
                 },
               ],
             },

@@ -181,7 +181,8 @@ export class FlavorKey extends Construct {
       error(
         'primaryKeyArn',
         'KEY_PRIMARY_ARN_REQUIRED',
-        `${stack.region} is a fallback region: pass the primary key's ARN (from the ${props.flavor.primaryRegion} stack) so the key is replicated here.`,
+        `${stack.region} is a fallback region: pass the primary key's ARN (from ` +
+          `the ${props.flavor.primaryRegion} stack) so the key is replicated here.`,
       );
     } else if (!this.isReplica && props.primaryKeyArn !== undefined) {
       error(

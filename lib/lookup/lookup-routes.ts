@@ -39,7 +39,8 @@ export function addLookupRoutes(api: apigwv2.HttpApi, fn: lambda.IFunction, iden
           {
             id: 'AwsSolutions-APIG4',
             reason:
-              'The JWKS route serves the public keys that flavor services verify flavor tokens with; it must be readable without an identity token and returns nothing else.',
+              'The JWKS route serves the public keys that flavor services verify flavor tokens ' +
+              'with; it must be readable without an identity token and returns nothing else.',
           },
         ]);
     }

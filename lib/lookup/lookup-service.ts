@@ -191,21 +191,25 @@ export class LookupService extends Construct {
       {
         id: 'AwsSolutions-L1',
         reason:
-          'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node major is adopted deliberately once the runtime code is tested on it, not by a silent bump.',
+          'nodejs22.x is the runtime the project pins for the service (DESIGN.md); a newer Node ' +
+          'major is adopted deliberately once the runtime code is tested on it, not by a silent bump.',
       },
       {
         id: 'NIST.800.53.R5-LambdaConcurrency',
         reason:
-          "The API stage throttle (500 requests/s, burst 1000 per region) bounds the function's concurrency; reserving concurrency would take it from the account pool and add a second limit to keep in step.",
+          "The API stage throttle (500 requests/s, burst 1000 per region) bounds the function's concurrency; " +
+          'reserving concurrency would take it from the account pool and add a second limit to keep in step.',
       },
       {
         id: 'NIST.800.53.R5-LambdaDLQ',
         reason:
-          'API Gateway invokes the function synchronously; a failed request is answered to the caller with 5xx and counted by the alarm, there is no event to keep in a dead-letter queue.',
+          'API Gateway invokes the function synchronously; a failed request is answered to the ' +
+          'caller with 5xx and counted by the alarm, there is no event to keep in a dead-letter queue.',
       },
       ...inPacks(
         'LambdaInsideVPC',
-        'The function reads DynamoDB and KMS over their public AWS endpoints with IAM auth and reaches no private resource; a VPC would add NAT or endpoints and cold-start cost and protect nothing (lib/lookup/README.md).',
+        'The function reads DynamoDB and KMS over their public AWS endpoints with IAM auth and reaches no private ' +
+          'resource; a VPC would add NAT or endpoints and cold-start cost and protect nothing (lib/lookup/README.md).',
       ),
     ]);
     suppressInlineRolePolicy(this.role.node.findChild('DefaultPolicy'));

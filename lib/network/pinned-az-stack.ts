@@ -16,7 +16,8 @@ export class PinnedAzStack extends Stack {
       problems.error(
         'env.region',
         'STACK_REGION_REQUIRED',
-        `give the stack an explicit env with a catalog region (got '${Token.isUnresolved(this.region) ? 'unresolved' : this.region}'); availability zones are pinned from the region catalog.`,
+        `give the stack an explicit env with a catalog region (got ` +
+          `'${Token.isUnresolved(this.region) ? 'unresolved' : this.region}'); availability zones are pinned from the region catalog.`,
       );
       problems.throwIfAny(this.node.path);
     }

@@ -104,7 +104,8 @@ export class RegionalVpc extends Construct {
         subnet.node.findChild('DefaultRoute'),
         inPacks(
           'VPCNoUnrestrictedRouteToIGW',
-          'Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the NAT gateways (and nothing else) that give the private subnets egress; database subnets have no such route.',
+          'Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the NAT gateways ' +
+            '(and nothing else) that give the private subnets egress; database subnets have no such route.',
         ),
       );
     }

@@ -66,7 +66,8 @@ export function awsConnectionFallback(props: AwsConnectionFallbackProps): Fallba
     if (!host || !secretArn) {
       throw new FlavorsError(
         'CONNECTION_LOOKUP_FAILED',
-        `${key}: RDS instance ${db.DBInstanceIdentifier} has ${host ? 'no RDS-managed master secret' : 'no endpoint yet'}; add "${key}" to the connections file.`,
+        `${key}: RDS instance ${db.DBInstanceIdentifier} ` +
+          `has ${host ? 'no RDS-managed master secret' : 'no endpoint yet'}; add "${key}" to the connections file.`,
       );
     }
     let text: string | undefined;

@@ -65,7 +65,8 @@ export async function prepareCdc(target: CdcTarget, resolve: ConnectionResolver,
     if (walLevel !== 'logical') {
       throw new FlavorsError(
         'CDC_WAL_LEVEL_NOT_LOGICAL',
-        `${key}: wal_level is '${walLevel}'; set wal_level = logical (RDS: rds.logical_replication = 1; CloudNativePG: postgresql.parameters) and restart the database, then run again.`,
+        `${key}: wal_level is '${walLevel}'; set wal_level = logical (RDS: rds.logical_replication ` +
+          `= 1; CloudNativePG: postgresql.parameters) and restart the database, then run again.`,
       );
     }
     const { publication, slot } = target.names;
@@ -78,7 +79,8 @@ export async function prepareCdc(target: CdcTarget, resolve: ConnectionResolver,
     if (existing && (existing.plugin !== CDC_DEFAULTS.plugin || existing.database !== db)) {
       throw new FlavorsError(
         'CDC_SLOT_CONFLICT',
-        `${key}: slot ${slot} exists with plugin ${existing.plugin} on database ${existing.database}; drop it (SELECT pg_drop_replication_slot('${slot}')) or fix the slot, then run again.`,
+        `${key}: slot ${slot} exists with plugin ${existing.plugin} on database ${existing.database}; ` +
+          `drop it (SELECT pg_drop_replication_slot('${slot}')) or fix the slot, then run again.`,
       );
     }
     const result: CdcPrepareResult = {
@@ -97,7 +99,8 @@ export async function prepareCdc(target: CdcTarget, resolve: ConnectionResolver,
         const why = err instanceof Error ? err.message : String(err);
         throw new FlavorsError(
           'CDC_PREPARE_FAILED',
-          `${key}: cannot create ${what}: ${why}; the connection's role needs superuser (RDS: rds_superuser) or REPLICATION and CREATE on the database. Run again once fixed: existing objects are kept.`,
+          `${key}: cannot create ${what}: ${why}; the connection's role needs superuser (RDS: rds_superuser) ` +
+            `or REPLICATION and CREATE on the database. Run again once fixed: existing objects are kept.`,
         );
       }
     };

@@ -132,7 +132,8 @@ export async function createDevReplica(
     const cleanup = await deleteCreated(plan, created, deps).then(
       () => 'the copy was deleted',
       (e: unknown) =>
-        `deleting the copy failed too (${e instanceof Error ? e.message : String(e)}); 'flavors dev-replica expire' removes it after ${plan.expiresAt.toISOString()}`,
+        `deleting the copy failed too (${e instanceof Error ? e.message : String(e)}); ` +
+        `'flavors dev-replica expire' removes it after ${plan.expiresAt.toISOString()}`,
     );
     const code = err instanceof FlavorsError ? err.code : 'DEV_REPLICA_CREATE_FAILED';
     const message = err instanceof Error ? err.message : String(err);

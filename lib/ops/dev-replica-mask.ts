@@ -5,7 +5,8 @@ import { pollUntil, type PollOptions } from './poll';
 /** The URL of a replica's login; it stays in memory (passwords never leave it, see connections.ts). */
 export function replicaUrl(login: { host: string; port: number; user: string; password: string; dbname: string; tls: boolean }): string {
   const host = login.host.includes(':') ? `[${login.host}]` : login.host;
-  return `postgresql://${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}@${host}:${login.port}/${encodeURIComponent(login.dbname)}${login.tls ? '?sslmode=require' : ''}`;
+  const credentials = `${encodeURIComponent(login.user)}:${encodeURIComponent(login.password)}`;
+  return `postgresql://${credentials}@${host}:${login.port}/${encodeURIComponent(login.dbname)}${login.tls ? '?sslmode=require' : ''}`;
 }
 
 /**

@@ -10,7 +10,9 @@ import { DEV_REPLICA_DEFAULTS as D } from './dev-replica-defaults';
  * security group `flavors:database=<name>`.
  */
 
-/** The flavor key's alias, the same in every region of the flavor (lib/keys FLAVOR_KEY_DEFAULTS.aliasPrefix; not imported, it pulls in aws-cdk-lib). */
+/**
+ * The flavor key's alias, the same in every region of the flavor (lib/keys FLAVOR_KEY_DEFAULTS.aliasPrefix; not imported, it pulls in aws-cdk-lib).
+ */
 export function flavorKeyAlias(flavor: string): string {
   return `alias/flavors/${flavor}`;
 }
@@ -33,13 +35,15 @@ export async function privateSubnets(ec2: EC2Client, region: string, flavor: str
   if (subnets.length === 0) {
     throw new FlavorsError(
       'DEV_REPLICA_NO_SUBNETS',
-      `no subnets tagged ${DB_TAGS.flavor}=${flavor} and aws-cdk:subnet-name=${D.subnetGroup} in ${region}; deploy the flavor's region stack (RegionalVpc) there first.`,
+      `no subnets tagged ${DB_TAGS.flavor}=${flavor} and aws-cdk:subnet-name=${D.subnetGroup} ` +
+        `in ${region}; deploy the flavor's region stack (RegionalVpc) there first.`,
     );
   }
   if (new Set(subnets.map((s) => s.vpcId)).size > 1) {
     throw new FlavorsError(
       'DEV_REPLICA_SUBNETS_AMBIGUOUS',
-      `the private subnets of ${flavor} in ${region} belong to several VPCs (${[...new Set(subnets.map((s) => s.vpcId))].join(', ')}); remove the stray tags.`,
+      `the private subnets of ${flavor} in ${region} belong to several VPCs ` +
+        `(${[...new Set(subnets.map((s) => s.vpcId))].join(', ')}); remove the stray tags.`,
     );
   }
   return subnets;
@@ -62,7 +66,8 @@ export async function databaseSecurityGroup(ec2: EC2Client, region: string, flav
   if (ids.length === 0) {
     throw new FlavorsError(
       'DEV_REPLICA_NO_SECURITY_GROUP',
-      `no security group tagged ${DB_TAGS.flavor}=${flavor}, ${DB_TAGS.database}=${database} in ${vpcId} (${region}); deploy the database there first.`,
+      `no security group tagged ${DB_TAGS.flavor}=${flavor}, ${DB_TAGS.database}=${database} ` +
+        `in ${vpcId} (${region}); deploy the database there first.`,
     );
   }
   return ids[0];

@@ -150,9 +150,13 @@ export function formatDevPlan(plan: DevReplicaPlan): string[] {
   const lines = [`Dev replica plan: ${plan.replicaId} (${plan.flavor}/${plan.database} in ${plan.region}, ${plan.platform})`];
   if (plan.platform === 'ec2') {
     lines.push(
-      `  source:   snapshot ${plan.snapshot.snapshotId} of node ${plan.snapshot.node ?? '?'}, data as of ${plan.snapshot.dataTime.toISOString()} (${age(plan.snapshot.dataTime, plan.createdAt)}${plan.snapshot.sourceSnapshotId ? `, copy of ${plan.snapshot.sourceSnapshotId}` : ''})`,
-      `  volume:   gp3 ${plan.volume.sizeGiB} GiB, ${plan.volume.iops} IOPS, ${plan.volume.throughputMiBps} MiB/s in ${plan.subnet.availabilityZone}, encrypted with ${plan.kmsKeyId}`,
-      `  node:     ${plan.instanceType} (${plan.imageParameter}) in ${plan.subnet.subnetId} (${plan.subnet.availabilityZone}, private), security group ${plan.securityGroupId}, IMDSv2 required, no public IP, root volume encrypted with ${plan.kmsKeyId}`,
+      `  source:   snapshot ${plan.snapshot.snapshotId} of node ${plan.snapshot.node ?? '?'}, data ` +
+        `as of ${plan.snapshot.dataTime.toISOString()} ` +
+        `(${age(plan.snapshot.dataTime, plan.createdAt)}${plan.snapshot.sourceSnapshotId ? `, copy of ${plan.snapshot.sourceSnapshotId}` : ''})`,
+      `  volume:   gp3 ${plan.volume.sizeGiB} GiB, ${plan.volume.iops} IOPS, ${plan.volume.throughputMiBps} ` +
+        `MiB/s in ${plan.subnet.availabilityZone}, encrypted with ${plan.kmsKeyId}`,
+      `  node:     ${plan.instanceType} (${plan.imageParameter}) in ${plan.subnet.subnetId} (${plan.subnet.availabilityZone}, ` +
+        `private), security group ${plan.securityGroupId}, IMDSv2 required, no public IP, root volume encrypted with ${plan.kmsKeyId}`,
       `  login:    ${plan.user}, password generated and stored in Secrets Manager ${plan.secretName} (encrypted with ${plan.kmsKeyId})`,
     );
   } else if (plan.platform === 'rds') {
@@ -161,15 +165,20 @@ export function formatDevPlan(plan: DevReplicaPlan): string[] {
         ? `${plan.source.instanceId}`
         : `automated backups of ${plan.source.instanceId} replicated here (${plan.source.backupsArn})`;
     lines.push(
-      `  source:   point-in-time restore of ${from} to its latest restorable time (now ${plan.source.latestRestorableTime.toISOString()}, ${age(plan.source.latestRestorableTime, plan.createdAt)})`,
-      `  instance: ${plan.instanceClass} single-AZ, storage encrypted like its source (${plan.source.kmsKeyId ?? 'key of the backups'}), DB subnet group ${plan.subnetGroup.name} (${plan.subnetGroup.subnetIds.join(', ')}), security group ${plan.securityGroupId}, not publicly accessible`,
+      `  source:   point-in-time restore of ${from} to its latest restorable time ` +
+        `(now ${plan.source.latestRestorableTime.toISOString()}, ${age(plan.source.latestRestorableTime, plan.createdAt)})`,
+      `  instance: ${plan.instanceClass} single-AZ, storage encrypted like its source ` +
+        `(${plan.source.kmsKeyId ?? 'key of the backups'}), DB subnet group ${plan.subnetGroup.name} ` +
+        `(${plan.subnetGroup.subnetIds.join(', ')}), security group ${plan.securityGroupId}, not publicly accessible`,
       `  login:    ${plan.user}, new password managed by RDS in Secrets Manager (encrypted with ${plan.kmsKeyId})`,
     );
   } else {
     lines.push(
-      `  source:   VolumeSnapshot ${plan.snapshot.namespace}/${plan.snapshot.name} (${plan.snapshot.snapshotHandle}), taken ${plan.snapshot.createdAt.toISOString()} (${age(plan.snapshot.createdAt, plan.createdAt)})`,
-      `  cluster:  CloudNativePG Cluster ${plan.namespace}/${plan.replicaId}, 1 instance, bootstrap.recovery.volumeSnapshots, storage class of the flavor (encrypted with ${plan.kmsKeyId})`,
-      `  objects:  ${plan.manifests.map((m) => `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`).join(', ')}, Secret ${plan.namespace}/${plan.replicaId}-login`,
+      `  source:   VolumeSnapshot ${plan.snapshot.namespace}/${plan.snapshot.name} (${plan.snapshot.snapshotHandle}), ` +
+        `taken ${plan.snapshot.createdAt.toISOString()} (${age(plan.snapshot.createdAt, plan.createdAt)})`,
+      `  cluster:  CloudNativePG Cluster ${plan.namespace}/${plan.replicaId}, 1 instance, ` +
+        `bootstrap.recovery.volumeSnapshots, storage class of the flavor (encrypted with ${plan.kmsKeyId})`,
+      `  objects:  ${plan.manifests.map(manifestName).join(', ')}, ` + `Secret ${plan.namespace}/${plan.replicaId}-login`,
       `  login:    ${plan.user}, password generated and stored in Secrets Manager ${plan.secretName} (encrypted with ${plan.kmsKeyId})`,
     );
   }
@@ -178,7 +187,13 @@ export function formatDevPlan(plan: DevReplicaPlan): string[] {
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
     `  expires:  ${plan.expiresAt.toISOString()} ('flavors dev-replica expire' deletes it then); deletion protection off: a dev copy is disposable`,
-    `  mask:     ${plan.maskFile ? `${plan.maskFile} runs before anything is handed out; if it fails the copy is deleted` : 'none: the copy holds production data as is'}`,
+    plan.maskFile
+      ? `  mask:     ${plan.maskFile} runs before anything is handed out; if it fails the copy is deleted`
+      : '  mask:     none: the copy holds production data as is',
   );
   return lines;
+}
+
+function manifestName(m: { kind: string; metadata: { namespace?: string; name?: string } }): string {
+  return `${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`;
 }

@@ -94,7 +94,8 @@ export function devReplicaRequest(input: DevReplicaRequestInput): DevReplicaRequ
   if (spec.platform === 'ec2' && spec.engine !== 'postgres') {
     fail(
       'DEV_REPLICA_ENGINE_UNSUPPORTED',
-      `${database} is an ec2 ${spec.engine} database; dev nodes are built for postgres only. Ask for an rds or k8s database, or restore the snapshot by hand.`,
+      `${database} is an ec2 ${spec.engine} database; dev nodes are built for ` +
+        `postgres only. Ask for an rds or k8s database, or restore the snapshot by hand.`,
     );
   }
   let mask: DevReplicaRequest['mask'];

@@ -21,7 +21,8 @@ export function devNodeUserData(input: { replicaId: string; user: string; verifi
     'set -euo pipefail',
     `echo "flavors: dev replica ${input.replicaId}"`,
     'DATA_DEVICE=""',
-    `for attempt in $(seq 1 180); do for c in ${DATA_DEVICE} ${DATA_DEVICE.replace('/dev/sd', '/dev/xvd')}; do if [ -e "$c" ]; then DATA_DEVICE=$(readlink -f "$c"); break 2; fi; done; sleep 5; done`,
+    `for attempt in $(seq 1 180); do for c in ${DATA_DEVICE} ${DATA_DEVICE.replace('/dev/sd', '/dev/xvd')}; ` +
+      `do if [ -e "$c" ]; then DATA_DEVICE=$(readlink -f "$c"); break 2; fi; done; sleep 5; done`,
     `[ -n "$DATA_DEVICE" ] || { echo "flavors: data volume ${DATA_DEVICE} not attached" >&2; exit 1; }`,
     'udevadm settle',
     'blkid "$DATA_DEVICE" >/dev/null 2>&1 || { echo "flavors: data volume is blank, not a copy of a database" >&2; exit 1; }',
@@ -39,7 +40,8 @@ export function devNodeUserData(input: { replicaId: string; user: string; verifi
     'systemctl enable --now postgresql',
     `runuser -u postgres -- psql -p ${input.port} -v ON_ERROR_STOP=1 <<'SQL'`,
     'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots;',
-    `SELECT format('CREATE ROLE %I', ${sqlLiteral(input.user)}) WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${sqlLiteral(input.user)}) \\gexec`,
+    `SELECT format('CREATE ROLE %I', ${sqlLiteral(input.user)}) WHERE NOT EXISTS ` +
+      `(SELECT FROM pg_roles WHERE rolname = ${sqlLiteral(input.user)}) \\gexec`,
     `ALTER ROLE ${role} WITH LOGIN SUPERUSER PASSWORD ${sqlLiteral(input.verifier)};`,
     'SQL',
     `echo "flavors: dev replica ${input.replicaId} ready"`,

@@ -142,7 +142,8 @@ export function planDnsSwitch(records: readonly ResourceRecordSet[], at: Endpoin
   if (!current) {
     throw new FlavorsError(
       'FAILOVER_DNS_RECORD_MISSING',
-      `the records of ${failoverChainName(at.flavor, 0, at.zoneName)} in zone ${at.hostedZoneId} are missing or do not name one region first; deploy the flavor's DNS stack (RegionalFailover) or pass the right --hosted-zone-id.`,
+      `the records of ${failoverChainName(at.flavor, 0, at.zoneName)} in zone ${at.hostedZoneId} are missing or do ` +
+        `not name one region first; deploy the flavor's DNS stack (RegionalFailover) or pass the right --hosted-zone-id.`,
     );
   }
   const order = [target, ...current.filter((r) => r !== target)];

@@ -94,12 +94,14 @@ export async function planDbFences(
       }
     } catch (err) {
       warnings.push(
-        `could not read the security groups of ${database} in ${from} (${errorText(err)}); if its database does not answer, its ingress cannot be cut`,
+        `could not read the security groups of ${database} in ${from} ` +
+          `(${errorText(err)}); if its database does not answer, its ingress cannot be cut`,
       );
     }
     if (!source.url)
       warnings.push(
-        `${database}: no connection for ${source.key}; the old primary counts as not answering, so ${spec.platform === 'k8s' ? "only its cluster's demotion fences it" : 'its ingress is cut'}`,
+        `${database}: no connection for ${source.key}; the old primary counts as not answering, ` +
+          `so ${spec.platform === 'k8s' ? "only its cluster's demotion fences it" : 'its ingress is cut'}`,
       );
     plans.push({ database, platform: spec.platform, source, target: targetConn, isolation });
   }
@@ -110,16 +112,19 @@ export async function planDbFences(
 export function formatDbFences(plans: readonly DbFencePlan[], from: string, to: string): { fence: string[]; target: string[] } {
   const fence = plans.map(
     (p) =>
-      `     ${p.database}: bump flavors_fence in ${p.source.key}${p.source.url ? ` (${p.source.url})` : ' (no connection)'}; if it does not answer, ` +
+      `     ${p.database}: bump flavors_fence ` +
+      `in ${p.source.key}${p.source.url ? ` (${p.source.url})` : ' (no connection)'}; if it does not answer, ` +
       (p.platform === 'k8s'
         ? `its cluster's demotion fences it; if that fails too, ${to} waits until tokens of the old epoch expire.`
         : p.isolation && p.isolation.securityGroupIds.length > 0
-          ? `revoke ingress on port ${p.isolation.port} of ${p.isolation.securityGroupIds.join(', ')} in ${from} (--abort authorizes it again), and ${to} waits until tokens of the old epoch expire.`
+          ? `revoke ingress on port ${p.isolation.port} of ${p.isolation.securityGroupIds.join(', ')} ` +
+            `in ${from} (--abort authorizes it again), and ${to} waits until tokens of the old epoch expire.`
           : `no security group to cut was found in ${from}; ${to} waits until tokens of the old epoch expire.`),
   );
   const target = plans.map(
     (p) =>
-      `     ${p.database}: bump flavors_fence in ${p.target.key}${p.target.url ? ` (${p.target.url})` : ' (no connection)'} for every fenced space before DNS sends writes to ${to}.`,
+      `     ${p.database}: bump flavors_fence in ${p.target.key}${p.target.url ? ` (${p.target.url})` : ' (no connection)'} ` +
+      `for every fenced space before DNS sends writes to ${to}.`,
   );
   return { fence, target };
 }

@@ -164,7 +164,8 @@ export async function fenceTargets(ctx: DbFenceContext): Promise<void> {
     const waitMs = new Date(ctx.state.oldTokensExpireAt).getTime() - ctx.now().getTime();
     if (waitMs > 0) {
       ctx.log(
-        `${unfenced.map((p) => p.database).join(', ')} in ${ctx.from} not fenced in the database: waiting ${Math.ceil(waitMs / 1000)} s until tokens of the old epoch expire (${ctx.state.oldTokensExpireAt})`,
+        `${unfenced.map((p) => p.database).join(', ')} in ${ctx.from} not fenced in the database: ` +
+          `waiting ${Math.ceil(waitMs / 1000)} s until tokens of the old epoch expire (${ctx.state.oldTokensExpireAt})`,
       );
       // In slices, so Ctrl-C is honoured during the wait; a rerun waits only for what is left.
       for (let left = waitMs; left > 0; left -= TOKEN_WAIT_SLICE_MS) {
@@ -251,7 +252,8 @@ export async function reauthorizeIngress(state: DbFenceState, sourceEc2: EC2Clie
         lines.push(`  ingress: ${database}: ${r.permissions.length} rule(s) on ${r.groupId} authorized again.`);
       } catch (err) {
         lines.push(
-          `  ingress: ${database}: could not authorize ${r.groupId} again (${errorText(err)}); restore it by hand: aws ec2 authorize-security-group-ingress --group-id ${r.groupId} ` +
+          `  ingress: ${database}: could not authorize ${r.groupId} again (${errorText(err)}); ` +
+            `restore it by hand: aws ec2 authorize-security-group-ingress --group-id ${r.groupId} ` +
             `--ip-permissions '${JSON.stringify(r.permissions)}'`,
         );
       }

@@ -125,7 +125,8 @@ export async function runFailover(state: FailoverState, flavor: Flavor, deps: Fa
     throw new FlavorsError(
       'FAILOVER_MOVE_IN_PROGRESS',
       `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); ` +
-        `a failover of ${state.flavor} cannot run until ${moves.length === 1 ? 'it ends' : `all ${moves.length} moves end`}. This run changed nothing.`,
+        `a failover of ${state.flavor} cannot run ` +
+        `until ${moves.length === 1 ? 'it ends' : `all ${moves.length} moves end`}. This run changed nothing.`,
     );
   }
   for (const step of FAILOVER_STEPS) {
@@ -153,7 +154,8 @@ export async function runFailover(state: FailoverState, flavor: Flavor, deps: Fa
       const code = err instanceof FlavorsError ? err.code : 'FAILOVER_STEP_FAILED';
       throw new FlavorsError(
         code,
-        `step ${FAILOVER_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`,
+        `step ${FAILOVER_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} ` +
+          `Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`,
       );
     }
     s.status = 'done';
@@ -400,7 +402,8 @@ async function verify(run: Run): Promise<void> {
   const fenced = Object.values(state.fence.spaces).filter((s) => s.status === 'done').length;
   run.log(
     'verify',
-    `${fenced} space(s) fenced, ${(state.plan.databases ?? []).length} target database fence(s) at the new epochs, ${state.plan.restores.length} volume(s) in use, ` +
+    `${fenced} space(s) fenced, ${(state.plan.databases ?? []).length} target database ` +
+      `fence(s) at the new epochs, ${state.plan.restores.length} volume(s) in use, ` +
       `${state.plan.promotions.length} replica(s) standalone, ${(state.plan.k8s ?? []).length} replica cluster(s) promoted, DNS PRIMARY ${state.to}`,
   );
 }
@@ -423,9 +426,12 @@ export async function abortFailover(state: FailoverState, deps: Pick<FailoverRun
   const fenced = Object.values(state.fence.spaces).filter((s) => s.status === 'done');
   const restored = Object.values(state.restore.volumes).filter((v) => v.done).length;
   return [
-    `failover ${state.failoverId} of ${state.flavor} (${state.from} -> ${state.to}) aborted; nothing was undone${ingress.length > 0 ? ' but the ingress cut on the old primary' : ''}.`,
-    `  fence: ${fenced.length} space(s) at a new epoch, ${fenced.filter((s) => !s.keepHome).length} homed in ${state.to}; writers of ${state.from} with the old epoch stay rejected.`,
-    `  restore: ${restored}/${state.plan.restores.length} volume(s) swapped, ${Object.keys(state.restore.promoted).length}/${state.plan.promotions.length} replica(s) promoted.`,
+    `failover ${state.failoverId} of ${state.flavor} (${state.from} -> ${state.to}) aborted; ` +
+      `nothing was undone${ingress.length > 0 ? ' but the ingress cut on the old primary' : ''}.`,
+    `  fence: ${fenced.length} space(s) at a new epoch, ${fenced.filter((s) => !s.keepHome).length} ` +
+      `homed in ${state.to}; writers of ${state.from} with the old epoch stay rejected.`,
+    `  restore: ${restored}/${state.plan.restores.length} volume(s) ` +
+      `swapped, ${Object.keys(state.restore.promoted).length}/${state.plan.promotions.length} replica(s) promoted.`,
     `  databases: ${
       Object.entries(state.dbFence.source)
         .map(([db, x]) => `${db} in ${state.from} ${x.status}`)

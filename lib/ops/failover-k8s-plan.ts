@@ -77,7 +77,8 @@ export async function planK8sPromotions(
     if (!live) {
       refuse(
         'FAILOVER_K8S_NO_REPLICA_CLUSTER',
-        `${database}: no ${where} in ${target} (context ${targetKube.context}); apply the flavor's manifests there (dist/k8s/${flavor.name}/${target}) first.`,
+        `${database}: no ${where} in ${target} (context ${targetKube.context}); ` +
+          `apply the flavor's manifests there (dist/k8s/${flavor.name}/${target}) first.`,
       );
       continue;
     }
@@ -86,7 +87,8 @@ export async function planK8sPromotions(
       refuse(
         'FAILOVER_K8S_CLUSTER_UNHEALTHY',
         `${database}: ${where} in ${target} is not healthy (phase ${live.status?.phase ?? 'unknown'}, ` +
-          `${live.status?.readyInstances ?? 0} ready instance(s)); a replica cluster that is not streaming would be promoted with old data. Fix it first.`,
+          `${live.status?.readyInstances ?? 0} ready instance(s)); a replica cluster ` +
+          `that is not streaming would be promoted with old data. Fix it first.`,
       );
       continue;
     }
@@ -105,8 +107,10 @@ export async function planK8sPromotions(
     if (role === 'replica' && (source.role === 'unreachable' || source.role === 'missing')) {
       refuse(
         'FAILOVER_K8S_NO_DEMOTION',
-        `${database}: the old primary's ${where} in ${from} ${source.role === 'missing' ? 'does not exist' : `does not answer (${source.detail})`}, ` +
-          `so it cannot be demoted and publish a demotion token: ${target} would be promoted without one (replica.enabled: false), losing the writes not yet streamed to it. ` +
+        `${database}: the old primary's ${where} ` +
+          `in ${from} ${source.role === 'missing' ? 'does not exist' : `does not answer (${source.detail})`}, ` +
+          `so it cannot be demoted and publish a demotion token: ${target} would be promoted ` +
+          `without one (replica.enabled: false), losing the writes not yet streamed to it. ` +
           'Pass --accept-data-loss to fail over anyway, then fence the old cluster by hand when it comes back (lib/ops/README.md).',
         true,
       );
@@ -151,8 +155,11 @@ export function formatK8sPromotions(plans: readonly K8sPromotionPlan[]): { fence
     const at = `Cluster ${p.namespace}/${p.cluster} in ${p.target.region} (context ${p.target.context})`;
     if (p.target.role === 'primary') return `     ${p.database} (k8s): ${at} is already a primary; nothing to promote.`;
     return p.source.role === 'unreachable' || p.source.role === 'missing'
-      ? `     ${p.database} (k8s): promote ${at} without a demotion token (replica.enabled: false; the old primary in ${p.source.region} ${p.source.role === 'missing' ? 'is missing' : 'does not answer'}; writes not yet streamed are lost), wait for a new timeline.`
-      : `     ${p.database} (k8s): promote ${at} with the old primary's demotion token (replica.primary ${p.target.externalName} + promotionToken), wait for a new timeline.`;
+      ? `     ${p.database} (k8s): promote ${at} without a demotion token (replica.enabled: false; the old primary ` +
+          `in ${p.source.region} ${p.source.role === 'missing' ? 'is missing' : 'does not answer'}; ` +
+          `writes not yet streamed are lost), wait for a new timeline.`
+      : `     ${p.database} (k8s): promote ${at} with the old primary's demotion token ` +
+          `(replica.primary ${p.target.externalName} + promotionToken), wait for a new timeline.`;
   });
   return { fence, restore };
 }

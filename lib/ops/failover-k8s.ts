@@ -174,9 +174,9 @@ export async function promoteTargetClusters(ctx: K8sFailoverContext): Promise<vo
     );
     entry.promotion.done = true;
     ctx.save();
-    ctx.log(
-      `${where}: primary (${entry.promotion.mode === 'token' ? 'switchover, no data lost' : entry.promotion.mode === 'plain' ? 'plain promotion' : 'already promoted'})`,
-    );
+    const mode = entry.promotion.mode;
+    const how = mode === 'token' ? 'switchover, no data lost' : mode === 'plain' ? 'plain promotion' : 'already promoted';
+    ctx.log(`${where}: primary (${how})`);
   }
 }
 
@@ -187,7 +187,8 @@ export async function checkK8sTargets(ctx: Pick<K8sFailoverContext, 'to' | 'plan
     const c = await ctx.kubeFor(ctx.to).getCluster(plan.namespace, plan.cluster);
     if (!c || isReplicaCluster(c) || !isHealthy(c)) {
       problems.push(
-        `${plan.database}: Cluster ${plan.namespace}/${plan.cluster} in ${ctx.to} is ${c ? `${isReplicaCluster(c) ? 'still a replica' : 'a primary'}, phase ${c.status?.phase ?? 'unknown'}` : 'gone'}`,
+        `${plan.database}: Cluster ${plan.namespace}/${plan.cluster} in ${ctx.to} ` +
+          `is ${c ? `${isReplicaCluster(c) ? 'still a replica' : 'a primary'}, phase ${c.status?.phase ?? 'unknown'}` : 'gone'}`,
       );
     }
   }
@@ -200,14 +201,18 @@ export function k8sAbortLines(ctx: Pick<K8sFailoverContext, 'from' | 'to' | 'pla
     const entry = ctx.state[plan.database] ?? {};
     const at = `Cluster ${plan.namespace}/${plan.cluster}`;
     if (entry.promotion?.done || entry.promotion?.mode === 'plain' || entry.promotion?.mode === 'token') {
-      return `  k8s: ${plan.database}: ${at} in ${ctx.to} was promoted (${entry.promotion.mode}); that cannot be undone: finish with a new failover to ${ctx.to}.`;
+      return (
+        `  k8s: ${plan.database}: ${at} in ${ctx.to} was promoted (${entry.promotion.mode}); ` +
+        `that cannot be undone: finish with a new failover to ${ctx.to}.`
+      );
     }
     if (entry.demotion?.status === 'demoted' || entry.demotion?.status === 'requested') {
       const replica = entry.demotion.token
         ? { primary: plan.source.externalName, promotionToken: entry.demotion.token }
         : { primary: plan.source.externalName };
       return (
-        `  k8s: ${plan.database}: ${at} in ${ctx.from} stays ${entry.demotion.status === 'demoted' ? 'demoted' : 'asked to demote'} (read-only; nothing was promoted). To make it primary again: kubectl --context ${plan.source.context} ` +
+        `  k8s: ${plan.database}: ${at} in ${ctx.from} stays ${entry.demotion.status === 'demoted' ? 'demoted' : 'asked to demote'} ` +
+        `(read-only; nothing was promoted). To make it primary again: kubectl --context ${plan.source.context} ` +
         `patch clusters.postgresql.cnpg.io ${plan.cluster} -n ${plan.namespace} --type merge -p '${JSON.stringify({ spec: { replica } })}'`
       );
     }

@@ -82,7 +82,10 @@ export interface FailoverPlan {
   readonly promotions: readonly ReplicaPromotionPlan[];
   /** The write fence in each PostgreSQL database (old primary: best effort or ingress cut; target: before it takes writes). */
   readonly databases: readonly DbFencePlan[];
-  /** CloudNativePG clusters: the old primary's demoted (where reachable), the target's replica cluster promoted. Unset in state files of older versions. */
+  /**
+   * CloudNativePG clusters: the old primary's demoted (where reachable), the target's replica cluster promoted. Unset in state files of older
+   * versions.
+   */
   readonly k8s?: readonly K8sPromotionPlan[];
   readonly skipped: readonly { readonly database: string; readonly platform: string; readonly reason: string }[];
   readonly dns: {
@@ -177,7 +180,8 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   for (const m of await listFlavorMoves(table, flavor.name)) {
     refuse(
       'FAILOVER_MOVE_IN_PROGRESS',
-      `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, started ${m.startedAt}); fail ${flavor.name} over after the move ends, or --abort it.`,
+      `space ${m.spaceId} is being moved (${m.moveId}, ${m.source} -> ${m.target}, ` +
+        `started ${m.startedAt}); fail ${flavor.name} over after the move ends, or --abort it.`,
     );
   }
   const pinned = spaces
@@ -195,7 +199,8 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
           database,
           platform: 'k8s',
           reason:
-            'no Kubernetes client was given (pass --kube-context <context or {region} template>); otherwise promote its replica cluster and bump its flavors_fence by hand',
+            'no Kubernetes client was given (pass --kube-context <context or {region} ' +
+            'template>); otherwise promote its replica cluster and bump its flavors_fence by hand',
         });
     } else if (spec.platform === 'ec2') {
       const planned = await planVolumes(
@@ -235,7 +240,8 @@ export async function planFailover(options: PlanFailoverOptions): Promise<Failov
   if (tooOld.length > 0) {
     refuse(
       'FAILOVER_DATA_TOO_OLD',
-      `the newest data in ${target} is older than the ${formatMinutes(rpo.minutes)} RPO (${tooOld.join('; ')}); pass --accept-data-loss to fail over anyway and lose the writes since then.`,
+      `the newest data in ${target} is older than the ${formatMinutes(rpo.minutes)} RPO ` +
+        `(${tooOld.join('; ')}); pass --accept-data-loss to fail over anyway and lose the writes since then.`,
       true,
     );
   }
@@ -279,7 +285,8 @@ async function planVolumes(
     );
   } catch (err) {
     warnings.push(
-      `could not read ${database} snapshots in ${from} (${errorText(err)}); copy ages in ${target} count from the copies' own start, which can understate them`,
+      `could not read ${database} snapshots in ${from} (${errorText(err)}); copy ` +
+        `ages in ${target} count from the copies' own start, which can understate them`,
     );
   }
   const ec2 = clientsFor(target).ec2;
@@ -287,7 +294,8 @@ async function planVolumes(
   if (nodes.length === 0) {
     refuse(
       'FAILOVER_NO_STANDBY_NODES',
-      `${database} has no database nodes in ${target} (instances tagged flavors:flavor=${flavor.name}, flavors:database=${database}); deploy the flavor's ${target} stack first.`,
+      `${database} has no database nodes in ${target} (instances tagged flavors:flavor=${flavor.name}, ` +
+        `flavors:database=${database}); deploy the flavor's ${target} stack first.`,
     );
     return [];
   }
@@ -305,7 +313,8 @@ async function planVolumes(
     if (!copy.encrypted || !copy.kmsKeyId) {
       refuse(
         'FAILOVER_SNAPSHOT_UNENCRYPTED',
-        `${copy.snapshotId} (${database} node ${node.node}) is not encrypted with a KMS key; restored volumes must be encrypted with the flavor's key in ${target}.`,
+        `${copy.snapshotId} (${database} node ${node.node}) is not encrypted with a ` +
+          `KMS key; restored volumes must be encrypted with the flavor's key in ${target}.`,
       );
       continue;
     }
@@ -344,7 +353,8 @@ async function planPromotion(
   if (!replica) {
     refuse(
       'FAILOVER_NO_RESTORE_POINT',
-      `${database} has no read replica in ${target} (DB instance tagged flavors:flavor=${flavor.name}, flavors:database=${database}); nothing to promote.`,
+      `${database} has no read replica in ${target} (DB instance tagged ` +
+        `flavors:flavor=${flavor.name}, flavors:database=${database}); nothing to promote.`,
     );
     return undefined;
   }
@@ -358,13 +368,15 @@ async function planPromotion(
   const fresh = await replicaFreshness(clientsFor(target), replica, [...sourceArns], now);
   if (replica.replication && !replica.replication.normal) {
     warnings.push(
-      `${database}: replica ${replica.identifier} replication is ${replica.replication.status}${replica.replication.message ? ` (${replica.replication.message})` : ''}`,
+      `${database}: replica ${replica.identifier} replication ` +
+        `is ${replica.replication.status}${replica.replication.message ? ` (${replica.replication.message})` : ''}`,
     );
   }
   // The promotion gives the replica's data; backups replicated into the target are a separate restore point.
   if (fresh.backupsRestorableTo && (!fresh.replicaDataTime || fresh.backupsRestorableTo > fresh.replicaDataTime)) {
     warnings.push(
-      `${database}: automated backups replicated into ${target} are restorable to ${fresh.backupsRestorableTo.toISOString()}, more recent than what the promotion of ${replica.identifier} gives; ` +
+      `${database}: automated backups replicated into ${target} are restorable ` +
+        `to ${fresh.backupsRestorableTo.toISOString()}, more recent than what the promotion of ${replica.identifier} gives; ` +
         'the failover does not restore from them (a point-in-time restore by hand can)',
     );
   }
@@ -385,12 +397,15 @@ export function formatPlan(plan: FailoverPlan): string[] {
   const lines = [`Failover plan for ${plan.flavor}: ${plan.from} -> ${plan.to}; ${describeRpo(plan.rpo)}`];
   const moving = plan.spaces.total - plan.spaces.pinned.length;
   lines.push(
-    `  1. Fence writers: bump the epoch of all ${plan.spaces.total} space(s) of ${plan.flavor} in table ${plan.lookup.tableName} (${plan.lookup.region}) ` +
+    `  1. Fence writers: bump the epoch of all ${plan.spaces.total} space(s) ` +
+      `of ${plan.flavor} in table ${plan.lookup.tableName} (${plan.lookup.region}) ` +
       `with conditional writes; ${moving} get home region ${plan.to}. Writers and tokens carrying an old epoch are rejected from then on.`,
   );
   if (plan.spaces.pinned.length > 0) {
     lines.push(
-      `     ${plan.spaces.pinned.length} space(s) keep home ${plan.from}: their policy excludes ${plan.to} (${plan.spaces.pinned.slice(0, 10).join(', ')}${plan.spaces.pinned.length > 10 ? ', …' : ''}); they take no writes until ${plan.from} is back.`,
+      `     ${plan.spaces.pinned.length} space(s) keep home ${plan.from}: their policy excludes ${plan.to} ` +
+        `(${plan.spaces.pinned.slice(0, 10).join(', ')}${plan.spaces.pinned.length > 10 ? ', …' : ''}); ` +
+        `they take no writes until ${plan.from} is back.`,
     );
   }
   const dbFences = formatDbFences(plan.databases ?? [], plan.from, plan.to);
@@ -400,8 +415,10 @@ export function formatPlan(plan: FailoverPlan): string[] {
   lines.push(`  2. Restore data in ${plan.to}:`);
   for (const r of plan.restores) {
     lines.push(
-      `     ${r.database} node ${r.node}: new encrypted gp3 volume (${r.sizeGiB} GiB, ${r.iops} IOPS, ${r.throughputMiBps} MiB/s) in ${r.availabilityZone} from ${r.snapshotId} ` +
-        `(data of ${r.dataTime}, ${formatMinutes(r.ageMinutes)} old${r.dataTimeBasis === 'copy-start' ? ', dated by the copy' : ''}); stop ${r.instanceId}, ` +
+      `     ${r.database} node ${r.node}: new encrypted gp3 volume (${r.sizeGiB} GiB, ${r.iops} ` +
+        `IOPS, ${r.throughputMiBps} MiB/s) in ${r.availabilityZone} from ${r.snapshotId} ` +
+        `(data of ${r.dataTime}, ${formatMinutes(r.ageMinutes)} ` +
+        `old${r.dataTimeBasis === 'copy-start' ? ', dated by the copy' : ''}); stop ${r.instanceId}, ` +
         `${r.currentVolumeId ? `detach ${r.currentVolumeId}, ` : ''}attach at ${DB_DATA_DEVICE}, start.`,
     );
   }
@@ -409,7 +426,8 @@ export function formatPlan(plan: FailoverPlan): string[] {
     lines.push(
       p.replication === 'standalone'
         ? `     ${p.database}: ${p.replicaId} is already standalone; nothing to promote.`
-        : `     ${p.database}: promote read replica ${p.replicaId} (${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old` : 'data age unknown'}).`,
+        : `     ${p.database}: promote read replica ${p.replicaId} ` +
+            `(${p.note}; ${p.dataTime ? `data of ${p.dataTime}, ${formatMinutes(p.ageMinutes!)} old` : 'data age unknown'}).`,
     );
   }
   lines.push(...k8s.restore);
@@ -417,11 +435,13 @@ export function formatPlan(plan: FailoverPlan): string[] {
   if (plan.restores.length + plan.promotions.length + k8s.restore.length + plan.skipped.length === 0) lines.push('     no databases.');
   if (dbFences.target.length > 0) lines.push(`     Then fence the target's databases:`, ...dbFences.target);
   lines.push(
-    `  3. Switch DNS: ${plan.dns.name} (zone ${plan.dns.hostedZoneId}) sends clients to ${plan.dns.order.join(', then ') || '?'}; wait until Route 53 reports INSYNC.`,
+    `  3. Switch DNS: ${plan.dns.name} (zone ${plan.dns.hostedZoneId}) sends clients ` +
+      `to ${plan.dns.order.join(', then ') || '?'}; wait until Route 53 reports INSYNC.`,
   );
   for (const c of plan.dns.changes) lines.push(`     ${c}`);
   lines.push(
-    `  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, replicas standalone, replica clusters healthy primaries, ${plan.to} PRIMARY in DNS.`,
+    `  4. Verify: spaces at their new epoch and home, restored volumes attached and in use, ` +
+      `replicas standalone, replica clusters healthy primaries, ${plan.to} PRIMARY in DNS.`,
   );
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   return lines;

@@ -47,7 +47,9 @@ export function checkWriteEpoch(currentEpoch: number, tokenEpoch: number): Fenci
     return {
       accepted: false,
       code: 'FENCING_STALE_EPOCH',
-      message: `write carries epoch ${tokenEpoch} but the space is at epoch ${currentEpoch}: the writer was fenced by a failover or move; fetch a new route and token.`,
+      message:
+        `write carries epoch ${tokenEpoch} but the space is at epoch ${currentEpoch}: ` +
+        `the writer was fenced by a failover or move; fetch a new route and token.`,
     };
   }
   if (tokenEpoch > currentEpoch) {
@@ -304,7 +306,8 @@ export async function acquireMoveLock(table: LookupTableRef, owner: MoveLockOwne
     const holder = await readMoveLock(table, owner.spaceId);
     throw new FlavorsError(
       'MOVE_CONCURRENT',
-      `another move of space ${owner.spaceId} holds its lock${holder ? ` (${holder.moveId} from ${holder.source} to ${holder.target}, started ${holder.startedAt})` : ''}; ` +
+      `another move of space ${owner.spaceId} holds its ` +
+        `lock${holder ? ` (${holder.moveId} from ${holder.source} to ${holder.target}, started ${holder.startedAt})` : ''}; ` +
         'this run changed nothing. Let it finish, or run --abort where it was started.',
     );
   }

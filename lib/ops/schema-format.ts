@@ -62,7 +62,8 @@ export function formatApplyPlan(statuses: readonly TargetStatus[], migrations: r
         ? `blocked at ${versionOf(state.appliedVersion)} (${s.problems.map((p) => p.code).join(', ')})`
         : runs.length === 0
           ? `up to date at ${versionOf(state.appliedVersion)}`
-          : `${versionOf(state.appliedVersion)} -> ${top}: ${retried.length > 0 ? `retry ${names(retried)}${state.pending.length > 0 ? ', then ' : ''}` : ''}${names(state.pending)}`;
+          : `${versionOf(state.appliedVersion)} ` +
+            `-> ${top}: ${retried.length > 0 ? `retry ${names(retried)}${state.pending.length > 0 ? ', then ' : ''}` : ''}${names(state.pending)}`;
     return `  ${i + 1}. ${targetLabel(s.target)}${s.target.canary ? ' [canary]' : ''}: ${what}`;
   });
   return [`apply order (${statuses.some((s) => s.target.canary) ? 'canary first, then ' : ''}by name):`, ...lines];

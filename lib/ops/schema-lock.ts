@@ -36,11 +36,13 @@ export async function acquireSchemaLock(client: Client, database: string): Promi
   if (rows[0]?.locked) return;
   const holder = await lockHolder(client, key);
   const who = holder
-    ? `session pid ${holder.pid} (${holder.applicationName || 'no application_name'}${holder.clientAddr ? ` from ${holder.clientAddr}` : ''}, connected ${holder.backendStart.toISOString()})`
+    ? `session pid ${holder.pid} (${holder.applicationName || 'no application_name'}${holder.clientAddr ? ` from ${holder.clientAddr}` : ''}, ` +
+      `connected ${holder.backendStart.toISOString()})`
     : 'another session (it let go just now)';
   throw new FlavorsError(
     'SCHEMA_LOCKED',
-    `another schema apply holds the lock on ${database}: ${who}; wait for it to finish and rerun (it resumes where that one stopped), or look at it with SELECT * FROM pg_stat_activity WHERE pid = ${holder?.pid ?? '<pid>'}.`,
+    `another schema apply holds the lock on ${database}: ${who}; wait for it to finish and rerun (it resumes where ` +
+      `that one stopped), or look at it with SELECT * FROM pg_stat_activity WHERE pid = ${holder?.pid ?? '<pid>'}.`,
   );
 }
 

@@ -62,7 +62,8 @@ export function loadMigrations(root: string, database: string, display: (file: s
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new FlavorsError(
       'SCHEMA_NO_MIGRATIONS',
-      `${display(dir)}/ does not exist; create it with the first migration, e.g. ${display(path.join(dir, '0001_create_tables.sql'))}, or pass --migrations-dir <folder holding ${database}/>.`,
+      `${display(dir)}/ does not exist; create it with the first migration, ` +
+        `e.g. ${display(path.join(dir, '0001_create_tables.sql'))}, or pass --migrations-dir <folder holding ${database}/>.`,
     );
   }
   const byVersion = new Map<number, Migration>();
@@ -73,7 +74,8 @@ export function loadMigrations(root: string, database: string, display: (file: s
     if (!entry.isFile() || !match) {
       throw new FlavorsError(
         'SCHEMA_MIGRATION_BAD_NAME',
-        `${file}: a migration is a file named NNNN_description.sql (at least four digits, then lower-case letters, digits and _), e.g. 0004_add_currency.sql; rename it or move it out of ${display(dir)}/.`,
+        `${file}: a migration is a file named NNNN_description.sql (at least four digits, then lower-case ` +
+          `letters, digits and _), e.g. 0004_add_currency.sql; rename it or move it out of ${display(dir)}/.`,
       );
     }
     const version = Number(match[1]);
@@ -103,14 +105,16 @@ function readMigration(absolute: string, file: string, version: number, name: st
   if (noTransaction && statements.length > 1) {
     throw new FlavorsError(
       'SCHEMA_NO_TRANSACTION_MULTIPLE_STATEMENTS',
-      `${file}: a '${NO_TRANSACTION_MARKER}' migration runs outside a transaction and must hold exactly one statement (it holds ${statements.length}); put the others in their own migrations.`,
+      `${file}: a '${NO_TRANSACTION_MARKER}' migration runs outside a transaction and must hold ` +
+        `exactly one statement (it holds ${statements.length}); put the others in their own migrations.`,
     );
   }
   const control = statements.find((s) => TRANSACTION_CONTROL.test(s));
   if (control) {
     throw new FlavorsError(
       'SCHEMA_MIGRATION_TRANSACTION_CONTROL',
-      `${file}: '${control.split('\n')[0]}' ends or starts a transaction, but each migration runs in the transaction that also records it in the history; remove it (or make '${NO_TRANSACTION_MARKER}' the first line of a single-statement migration).`,
+      `${file}: '${control.split('\n')[0]}' ends or starts a transaction, but each migration runs in the transaction that also ` +
+        `records it in the history; remove it (or make '${NO_TRANSACTION_MARKER}' the first line of a single-statement migration).`,
     );
   }
   return { version, name, file, sql, checksum: migrationChecksum(raw), noTransaction };

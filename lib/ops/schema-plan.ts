@@ -88,19 +88,26 @@ export function schemaProblems(state: SchemaState, context: ProblemContext): Sch
   for (const { migration, entry } of state.drift) {
     problems.push({
       code: 'SCHEMA_CHECKSUM_DRIFT',
-      message: `${migration.file} changed after it was applied on ${entry.appliedAt?.toISOString()} (checksum then ${short(entry.checksum)}, now ${short(migration.checksum)}); an applied migration is never run again: restore the file as applied (git log -p -- ${migration.file}) and put the change in a new migration.`,
+      message:
+        `${migration.file} changed after it was applied on ${entry.appliedAt?.toISOString()} (checksum ` +
+        `then ${short(entry.checksum)}, now ${short(migration.checksum)}); an applied migration is never run again: ` +
+        `restore the file as applied (git log -p -- ${migration.file}) and put the change in a new migration.`,
     });
   }
   for (const entry of state.missing) {
     problems.push({
       code: 'SCHEMA_APPLIED_MIGRATION_MISSING',
-      message: `${entry.name} (version ${formatVersion(entry.version)}) was applied on ${entry.appliedAt?.toISOString()} but no migration file has that version; restore the file (git log --all -- '*${entry.name}').`,
+      message:
+        `${entry.name} (version ${formatVersion(entry.version)}) was applied on ${entry.appliedAt?.toISOString()} ` +
+        `but no migration file has that version; restore the file (git log --all -- '*${entry.name}').`,
     });
   }
   for (const migration of state.outOfOrder) {
     problems.push({
       code: 'SCHEMA_OUT_OF_ORDER',
-      message: `${migration.file} is new but the database already records a higher version (applied: ${formatVersion(state.appliedVersion ?? 0)}); renumber it above every recorded migration, or it would run after changes that were written without it.`,
+      message:
+        `${migration.file} is new but the database already records a higher version (applied: ${formatVersion(state.appliedVersion ?? 0)}); ` +
+        `renumber it above every recorded migration, or it would run after changes that were written without it.`,
     });
   }
   for (const unfinished of state.unfinished) {
@@ -120,7 +127,9 @@ function unfinishedProblem({ entry, migration, diagnosis }: Unfinished, context:
   if (!migration) {
     return {
       code: 'SCHEMA_APPLIED_MIGRATION_MISSING',
-      message: `${what}, and no migration file has version ${formatVersion(entry.version)}; restore the file, then see 'flavors schema status ${context.database}'.`,
+      message:
+        `${what}, and no migration file has version ${formatVersion(entry.version)}; ` +
+        `restore the file, then see 'flavors schema status ${context.database}'.`,
     };
   }
   const retry = retryCommand(context, entry.version);
@@ -128,7 +137,9 @@ function unfinishedProblem({ entry, migration, diagnosis }: Unfinished, context:
     if (diagnosis.kind !== 'invalid-index') return undefined;
     return {
       code: 'SCHEMA_INVALID_INDEX',
-      message: `${what}; index ${diagnosis.index} is still there and INVALID (a new build would stop at it): drop it first with DROP INDEX CONCURRENTLY ${diagnosis.index}, then run ${retry}.`,
+      message:
+        `${what}; index ${diagnosis.index} is still there and INVALID (a new build would stop at ` +
+        `it): drop it first with DROP INDEX CONCURRENTLY ${diagnosis.index}, then run ${retry}.`,
     };
   }
   return { code: 'SCHEMA_MIGRATION_UNFINISHED', message: `${what}; ${resolution(diagnosis)}, then run ${retry}.` };
@@ -138,9 +149,15 @@ function unfinishedProblem({ entry, migration, diagnosis }: Unfinished, context:
 export function resolution(diagnosis: UnfinishedDiagnosis): string {
   switch (diagnosis.kind) {
     case 'invalid-index':
-      return `index ${diagnosis.index} is INVALID (the build stopped part-way; queries do not use it but writes still maintain it): fix what made the build fail, drop it with DROP INDEX CONCURRENTLY ${diagnosis.index}`;
+      return (
+        `index ${diagnosis.index} is INVALID (the build stopped part-way; queries do not use it but writes still ` +
+        `maintain it): fix what made the build fail, drop it with DROP INDEX CONCURRENTLY ${diagnosis.index}`
+      );
     case 'valid-index':
-      return `index ${diagnosis.index} exists and is valid, so the build completed but its end was not recorded: check it is the index the file defines, drop it with DROP INDEX CONCURRENTLY ${diagnosis.index} (or, if the file says IF NOT EXISTS, keep it)`;
+      return (
+        `index ${diagnosis.index} exists and is valid, so the build completed but its end was not recorded: check it is the index ` +
+        `the file defines, drop it with DROP INDEX CONCURRENTLY ${diagnosis.index} (or, if the file says IF NOT EXISTS, keep it)`
+      );
     case 'no-index':
       return `index ${diagnosis.index} does not exist (the build failed before creating it): fix the cause the failure named`;
     default:

@@ -69,7 +69,8 @@ export function schemaTargets(flavors: readonly Flavor[], database: string, opti
     const postgres = selected.filter((f) => !other.includes(f)).map((f) => `--flavor ${f.name}`);
     throw new FlavorsError(
       'SCHEMA_ENGINE_UNSUPPORTED',
-      `${other.map((f) => `${database} in ${f.name} is ${f.databases[database].engine}`).join(', ')}; schema rollouts run on postgres only${postgres.length > 0 ? `: pass ${postgres.join(' ')} to leave the others out` : ''}.`,
+      `${other.map((f) => `${database} in ${f.name} is ${f.databases[database].engine}`).join(', ')}; schema rollouts ` +
+        `run on postgres only${postgres.length > 0 ? `: pass ${postgres.join(' ')} to leave the others out` : ''}.`,
     );
   }
   if (options.canary && !selected.some((f) => f.name === options.canary)) {
@@ -118,9 +119,12 @@ export function checkRetry(statuses: readonly TargetStatus[], migrations: readon
   const migration = migrations.find((m) => m.version === retry);
   const where = statuses.filter((s) => s.state.unfinished.some((u) => u.entry.version === retry)).map((s) => s.target.ref.flavor);
   if (!migration || where.length === 0) {
+    const why = migration
+      ? `${migration.name} is not recorded as started-but-unfinished in ${statuses.map((s) => s.target.ref.flavor).join(', ')}`
+      : `no migration file has version ${formatVersion(retry)}`;
     throw new FlavorsError(
       'SCHEMA_RETRY_NOTHING_TO_RETRY',
-      `--retry ${retry}: ${migration ? `${migration.name} is not recorded as started-but-unfinished in ${statuses.map((s) => s.target.ref.flavor).join(', ')}` : `no migration file has version ${formatVersion(retry)}`}; --retry only runs again a no-transaction migration that 'flavors schema status' shows as unfinished.`,
+      `--retry ${retry}: ${why}; --retry only runs again a no-transaction migration that 'flavors schema status' shows as unfinished.`,
     );
   }
 }

@@ -117,7 +117,8 @@ async function runInTransaction(client: Client, history: SchemaHistory, migratio
       throw migrationFailed(
         migration,
         err,
-        `The connection failed during COMMIT, so whether it committed is unknown here: 'flavors schema status ${context.database}' shows it (its history row commits with it); rerun to go on either way.`,
+        `The connection failed during COMMIT, so whether it committed is unknown here: 'flavors schema ` +
+          `status ${context.database}' shows it (its history row commits with it); rerun to go on either way.`,
       );
     }
     const hint = /cannot run inside a transaction block/.test(messageOf(err))
@@ -126,7 +127,8 @@ async function runInTransaction(client: Client, history: SchemaHistory, migratio
     throw migrationFailed(
       migration,
       err,
-      `Rolled back: nothing of it was applied; fix the cause (the file, if it was applied nowhere yet, or the data) and rerun the same command to resume from it.${hint}`,
+      `Rolled back: nothing of it was applied; fix the cause (the file, if it was applied ` +
+        `nowhere yet, or the data) and rerun the same command to resume from it.${hint}`,
     );
   }
 }
@@ -156,7 +158,8 @@ async function runOutsideTransaction(
   if (diagnosis.kind === 'invalid-index' || diagnosis.kind === 'no-index') {
     throw new FlavorsError(
       'SCHEMA_MIGRATION_FAILED',
-      `${migration.file} ran, but index ${diagnosis.index} ${diagnosis.kind === 'no-index' ? 'does not exist' : 'is INVALID'} afterwards, so it stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`,
+      `${migration.file} ran, but index ${diagnosis.index} ${diagnosis.kind === 'no-index' ? 'does not exist' : 'is INVALID'} ` +
+        `afterwards, so it stays recorded as started: ${resolution(diagnosis)}, then run ${retryCommand(context, migration.version)}.`,
     );
   }
   await history.markFinished(migration, durationMs);

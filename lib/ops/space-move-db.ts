@@ -125,7 +125,10 @@ export async function readLayout(client: Client, spaceColumn: string): Promise<D
 }
 
 function selectRows(client: Client, t: SpaceTable, spaceColumn: string, spaceId: string): string {
-  return `SELECT ${t.columns.map((c) => ident(client, c)).join(', ')} FROM ${qualified(client, t)} WHERE ${ident(client, spaceColumn)} = ${client.escapeLiteral(spaceId)}`;
+  return (
+    `SELECT ${t.columns.map((c) => ident(client, c)).join(', ')} FROM ${qualified(client, t)} ` +
+    `WHERE ${ident(client, spaceColumn)} = ${client.escapeLiteral(spaceId)}`
+  );
 }
 
 /** The space's row count in one table. */

@@ -119,7 +119,8 @@ export async function runMove(state: MoveState, deps: MoveRunDeps): Promise<Move
       const code = err instanceof FlavorsError ? err.code : 'MOVE_STEP_FAILED';
       throw new FlavorsError(
         code,
-        `step ${MOVE_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`,
+        `step ${MOVE_STEPS.indexOf(step) + 1} (${step}) failed: ${s.error.replace(/\.?$/, '.')} ` +
+          `Progress is saved in ${deps.store.file}; rerun the same command to resume, or --abort.`,
       );
     }
     s.status = 'done';
@@ -131,7 +132,8 @@ export async function runMove(state: MoveState, deps: MoveRunDeps): Promise<Move
   state.status = 'done';
   run.save();
   deps.log(
-    `move ${state.moveId} done: space ${state.spaceId} lives in ${state.plan.to.flavor} (home ${state.plan.to.homeRegion}, epoch ${state.epochs.switched}).`,
+    `move ${state.moveId} done: space ${state.spaceId} lives in ${state.plan.to.flavor} ` +
+      `(home ${state.plan.to.homeRegion}, epoch ${state.epochs.switched}).`,
   );
   return state;
 }
@@ -164,7 +166,8 @@ async function fence(run: Run): Promise<void> {
   }
   run.log(
     'fence',
-    `space ${state.spaceId} is moving at epoch ${state.epochs.fenced}; routes answer 503 SPACE_MOVING, tokens of epoch ${state.epochs.read} are refused`,
+    `space ${state.spaceId} is moving at epoch ${state.epochs.fenced}; routes ` +
+      `answer 503 SPACE_MOVING, tokens of epoch ${state.epochs.read} are refused`,
   );
   await fenceSources(run, state.epochs.fenced);
 }
@@ -291,7 +294,8 @@ export async function abortMove(state: MoveState, deps: Omit<MoveRunDeps, 'shoul
     deps.store.write(state, now());
     throw new FlavorsError(
       'MOVE_ABORT_TOO_LATE',
-      `space ${state.spaceId} already lives in ${to.flavor} (epoch ${state.epochs.switched}); the move cannot be undone. Rerun with --execute to finish the purge of ${from.flavor}.`,
+      `space ${state.spaceId} already lives in ${to.flavor} (epoch ${state.epochs.switched}); ` +
+        `the move cannot be undone. Rerun with --execute to finish the purge of ${from.flavor}.`,
     );
   }
   const copyStarted = state.steps.copy.status !== 'pending' && state.steps.copy.status !== 'skipped';
@@ -323,7 +327,8 @@ export async function abortMove(state: MoveState, deps: Omit<MoveRunDeps, 'shoul
     `move ${state.moveId} of space ${state.spaceId} (${from.flavor} -> ${to.flavor}) aborted.`,
     `  target: ${removed} copied row(s) removed from ${to.flavor}.`,
     unfenced
-      ? `  space: active in ${from.flavor} (home ${from.homeRegion}) at epoch ${state.epochs.aborted}; tokens issued before or during the move are refused.`
+      ? `  space: active in ${from.flavor} (home ${from.homeRegion}) at ` +
+        `epoch ${state.epochs.aborted}; tokens issued before or during the move are refused.`
       : `  space: unchanged in ${from.flavor} (the fence had not been written).`,
     ...sourceFences,
   ];

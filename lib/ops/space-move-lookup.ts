@@ -105,6 +105,7 @@ export function describeSpaceState(spaceId: string, space: SpaceState | undefine
 export function spaceChanged(spaceId: string, space: SpaceState | undefined, expected: string): FlavorsError {
   return new FlavorsError(
     'MOVE_SPACE_CHANGED',
-    `${describeSpaceState(spaceId, space)}, not ${expected}: another move, failover or admin changed it. Stopped; check who else is changing this space.`,
+    `${describeSpaceState(spaceId, space)}, not ${expected}: another move, ` +
+      `failover or admin changed it. Stopped; check who else is changing this space.`,
   );
 }

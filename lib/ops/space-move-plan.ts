@@ -157,14 +157,16 @@ export async function planMove(options: PlanMoveOptions): Promise<MovePlan> {
   if (moving)
     refuse(
       'MOVE_IN_PROGRESS',
-      `move ${moving.moveId} of space ${space.spaceId} (${moving.source} -> ${moving.target}, started ${moving.startedAt}) holds the space's lock; let it finish or --abort it.`,
+      `move ${moving.moveId} of space ${space.spaceId} (${moving.source} -> ${moving.target}, ` +
+        `started ${moving.startedAt}) holds the space's lock; let it finish or --abort it.`,
     );
   for (const flavor of [from.name, to.name]) {
     const failover = await readFailoverLock(options.table, flavor);
     if (failover)
       refuse(
         'MOVE_FAILOVER_IN_PROGRESS',
-        `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}) is in progress; space ${space.spaceId} cannot move until it ends.`,
+        `failover ${failover.failoverId} of flavor ${flavor} (to ${failover.target}) ` +
+          `is in progress; space ${space.spaceId} cannot move until it ends.`,
       );
   }
 
@@ -173,7 +175,8 @@ export async function planMove(options: PlanMoveOptions): Promise<MovePlan> {
     if (spec.engine !== 'postgres') {
       refuse(
         'MOVE_ENGINE_UNSUPPORTED',
-        `database ${database} of flavor ${from.name} is ${spec.engine}; the move copies and purges PostgreSQL only, so space ${space.spaceId}'s rows there would stay behind.`,
+        `database ${database} of flavor ${from.name} is ${spec.engine}; the move copies and ` +
+          `purges PostgreSQL only, so space ${space.spaceId}'s rows there would stay behind.`,
       );
       continue;
     }
@@ -224,7 +227,8 @@ async function planDatabase(
     for (const ref of layout.referencedFromOutside) {
       refuse(
         'MOVE_REFERENCED_FROM_OUTSIDE',
-        `${c.database}: ${ref}: a table without ${c.spaceColumn} references a table of space ${c.space}; its rows could not be purged. Add ${c.spaceColumn} to it or drop the key.`,
+        `${c.database}: ${ref}: a table without ${c.spaceColumn} references a table of ` +
+          `space ${c.space}; its rows could not be purged. Add ${c.spaceColumn} to it or drop the key.`,
       );
     }
     return { tables: counted, untouched: layout.others };
@@ -253,12 +257,14 @@ async function planDatabase(
       if (!other)
         refuse(
           'MOVE_TARGET_SCHEMA_MISMATCH',
-          `${c.database}: table ${t.name} (with ${c.spaceColumn}) does not exist in ${c.to.name}, so space ${c.space} cannot move there; apply the schema first.`,
+          `${c.database}: table ${t.name} (with ${c.spaceColumn}) does not exist ` +
+            `in ${c.to.name}, so space ${c.space} cannot move there; apply the schema first.`,
         );
       else if (missing.length > 0)
         refuse(
           'MOVE_TARGET_SCHEMA_MISMATCH',
-          `${c.database}: table ${t.name} in ${c.to.name} lacks column(s) ${missing.join(', ')}, so space ${c.space} cannot move there; apply the schema first.`,
+          `${c.database}: table ${t.name} in ${c.to.name} lacks column(s) ${missing.join(', ')}, ` +
+            `so space ${c.space} cannot move there; apply the schema first.`,
         );
       else if ((await countRows(tdb, t, c.spaceColumn, c.space)) > 0) present.push(t.name);
     }

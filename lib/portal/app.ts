@@ -95,7 +95,8 @@ export function createPortalApp(deps: PortalDeps): Hono<PortalEnv> {
 
   // Everything below needs a verified identity.
   app.use('*', async (c, next) => {
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument -- hono types a '*' middleware's context with an `any` input; getCookie reads only headers
+    // hono types a '*' middleware's context with an `any` input; getCookie reads only headers
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
     const token = sessionTokenOf(c.req.header('authorization'), getCookie(c, IDENTITY_COOKIE));
     let userId: string | undefined;
     if (token) {

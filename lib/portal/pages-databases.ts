@@ -44,7 +44,9 @@ export function registerDatabasePages(app: Hono<PortalEnv>, deps: PortalDeps): v
       'Databases',
       'databases',
       html`<ul>
-        ${deps.flavors.map((f) => html`<li><a href="/databases/${f.name}">${f.name}</a>: ${Object.keys(f.databases).join(', ') || 'no databases'}</li>`)}
+        ${deps.flavors.map(
+          (f) => html`<li><a href="/databases/${f.name}">${f.name}</a>: ${Object.keys(f.databases).join(', ') || 'no databases'}</li>`,
+        )}
       </ul>`,
     ),
   );
@@ -98,7 +100,10 @@ export function registerDatabasePages(app: Hono<PortalEnv>, deps: PortalDeps): v
             <label
               >Platform
               <select name="platform">
-                ${option('platform', '', '(default / unchanged)')}${option('platform', 'ec2')}${option('platform', 'rds')}${option('platform', 'k8s')}</select
+                ${option('platform', '', '(default / unchanged)')}${option('platform', 'ec2')}${option('platform', 'rds')}${option(
+                  'platform',
+                  'k8s',
+                )}</select
               >${fieldError(e('platform'), 'platform')}</label
             >
             <label>Engine <input name="engine" value="${v('engine')}" size="9" />${fieldError(e('engine'), 'engine')}</label>

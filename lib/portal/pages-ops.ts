@@ -275,11 +275,15 @@ export function registerOpsPages(app: Hono<PortalEnv>, deps: PortalDeps): void {
               </tr>`,
           )}
         </table>
-        ${r.skipped.length ? html`<p class="muted">not checked: ${r.skipped.map((s) => `${s.database} (${s.platform}: ${s.reason})`).join('; ')}</p>` : ''}`;
+        ${r.skipped.length ? html`<p class="muted">not checked: ${r.skipped.map(skippedText).join('; ')}</p>` : ''}`;
     } catch (err) {
       if (!(err instanceof FlavorsError)) throw err;
       body = problemBox(problemOf(err));
     }
     return page(c, `DR status of ${flavor.name}`, 'dr', body);
   });
+}
+
+function skippedText(s: { database: string; platform: string; reason: string }): string {
+  return `${s.database} (${s.platform}: ${s.reason})`;
 }

@@ -52,8 +52,10 @@ function dataLossOf(plan: MovePlan): string[] {
   return [
     plan.data === 'none'
       ? `--data none: the space starts empty in ${plan.to.flavor}; its ${rows} row(s) in ${plan.from.flavor} are deleted and lost.`
-      : `The space's ${rows} row(s) are copied to ${plan.to.flavor}, verified, then deleted from ${plan.from.flavor}'s primary (${plan.from.homeRegion}).`,
-    `${plan.from.flavor}'s snapshots taken before the purge keep the rows until they expire (${plan.retention.hours} h, not before ${plan.snapshotsHoldDataUntil}); they cannot be edited.`,
+      : `The space's ${rows} row(s) are copied to ${plan.to.flavor}, verified, ` +
+        `then deleted from ${plan.from.flavor}'s primary (${plan.from.homeRegion}).`,
+    `${plan.from.flavor}'s snapshots taken before the purge keep the rows until they expire ` +
+      `(${plan.retention.hours} h, not before ${plan.snapshotsHoldDataUntil}); they cannot be edited.`,
     `The lookup service answers 503 SPACE_MOVING for ${plan.spaceId} while it moves, and tokens of epoch ${plan.epoch} stop working.`,
   ];
 }
@@ -92,7 +94,8 @@ export function librarySpaceMove(props: LibrarySpaceMoveProps): SpaceMoveService
       if (existing?.status === 'in-progress') {
         throw new FlavorsError(
           'MOVE_IN_PROGRESS',
-          `move ${existing.moveId} of space ${r.spaceId} to ${existing.plan.to.flavor} is in progress (${store.file}); resume or end it with flavors space move ${r.spaceId} --to ${existing.plan.to.flavor} --execute|--abort.`,
+          `move ${existing.moveId} of space ${r.spaceId} to ${existing.plan.to.flavor} is in progress (${store.file}); ` +
+            `resume or end it with flavors space move ${r.spaceId} --to ${existing.plan.to.flavor} --execute|--abort.`,
         );
       }
       const plan = await planOf(r, r.confirmDataLoss);
@@ -120,8 +123,10 @@ export function librarySpaceMove(props: LibrarySpaceMoveProps): SpaceMoveService
         const done = await runMove(state, { table: props.table, resolve: props.resolve, store, log: (line) => log.push(line), now: props.now });
         return [
           ...log,
-          `space ${done.spaceId} moved from ${done.plan.from.flavor} to ${done.plan.to.flavor} (home ${done.plan.to.homeRegion}, epoch ${done.epochs.switched}).`,
-          `Snapshots of ${done.plan.from.flavor} taken before ${done.purgedAt} hold its rows until ${done.snapshotsHoldDataUntil}; they are whole volumes and cannot be edited.`,
+          `space ${done.spaceId} moved from ${done.plan.from.flavor} to ${done.plan.to.flavor} ` +
+            `(home ${done.plan.to.homeRegion}, epoch ${done.epochs.switched}).`,
+          `Snapshots of ${done.plan.from.flavor} taken before ${done.purgedAt} hold its rows ` +
+            `until ${done.snapshotsHoldDataUntil}; they are whole volumes and cannot be edited.`,
         ];
       } finally {
         lock.release();

@@ -63,7 +63,8 @@ function expectOnly(before: Flavor, change: DatabaseChange): (after: Flavor) => 
       if (!isDeepStrictEqual(after.databases[n], expected)) {
         throw new FlavorsError(
           'DB_EDIT_MISMATCH',
-          `after the edit, database '${n}' of ${before.name} is not what the request asked for (the file may compute its databases); nothing was written, make this change by hand.`,
+          `after the edit, database '${n}' of ${before.name} is not what the request asked for ` +
+            `(the file may compute its databases); nothing was written, make this change by hand.`,
         );
       }
     }

@@ -142,13 +142,15 @@ function resizeChanges(flavor: string, name: string, before: DatabaseSpec, o: Da
   if (o.platform !== undefined && o.platform !== before.platform) {
     throw new FlavorsError(
       'DB_PLATFORM_CHANGE_REFUSED',
-      `${flavor}/${name} runs on ${before.platform}; moving it to ${o.platform} would create a new, empty database and retire the data. Add a new database (flavors db add) and migrate instead.`,
+      `${flavor}/${name} runs on ${before.platform}; moving it to ${o.platform} would create a new, ` +
+        `empty database and retire the data. Add a new database (flavors db add) and migrate instead.`,
     );
   }
   if (o.engine !== undefined && o.engine !== before.engine) {
     throw new FlavorsError(
       'DB_ENGINE_CHANGE_REFUSED',
-      `${flavor}/${name} runs ${before.engine}; changing the engine to ${o.engine} would replace the database and its data. Add a new database (flavors db add) and migrate instead.`,
+      `${flavor}/${name} runs ${before.engine}; changing the engine to ${o.engine} would replace ` +
+        `the database and its data. Add a new database (flavors db add) and migrate instead.`,
     );
   }
   checkOptionsFit(before.platform, o);
@@ -158,7 +160,8 @@ function resizeChanges(flavor: string, name: string, before: DatabaseSpec, o: Da
   if (o.sizeGiB !== undefined && o.sizeGiB < size.now) {
     throw new FlavorsError(
       'DB_VOLUME_SHRINK_REFUSED',
-      `${flavor}/${name} ${size.path.join('.')} is ${size.now} GiB; volumes only grow (shrinking to ${o.sizeGiB} GiB would replace them and lose the data). Pass --size-gib ${size.now} or more.`,
+      `${flavor}/${name} ${size.path.join('.')} is ${size.now} GiB; volumes only grow (shrinking ` +
+        `to ${o.sizeGiB} GiB would replace them and lose the data). Pass --size-gib ${size.now} or more.`,
     );
   }
   if (o.sizeGiB !== undefined && o.sizeGiB !== size.now) changes.push({ path: size.path, value: o.sizeGiB });
@@ -224,7 +227,8 @@ export function planDatabaseRequest(file: string, text: string, flavor: Flavor, 
     if (!request.confirmRetain) {
       throw new FlavorsError(
         'DB_REMOVE_NOT_CONFIRMED',
-        `removing ${flavor.name}/${name} takes it out of the infrastructure code, while its volumes, snapshots and keys are kept (and keep costing) until someone deletes them; pass --confirm-retain to go ahead.`,
+        `removing ${flavor.name}/${name} takes it out of the infrastructure code, while its volumes, snapshots ` +
+          `and keys are kept (and keep costing) until someone deletes them; pass --confirm-retain to go ahead.`,
       );
     }
     return { ...base, before, chosen: [], edits: removeDatabaseEdits(syntax, text, name) };

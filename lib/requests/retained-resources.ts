@@ -39,7 +39,9 @@ export function retainedResources(flavor: Flavor, name: string, spec: DatabaseSp
         out.push({
           region,
           what: 'EBS data volume',
-          id: `${at}/Node${i}/Data (${stack}; tags ${tags({ [DB_TAGS.flavor]: flavor.name, [DB_TAGS.database]: name, [DB_TAGS.node]: String(i), [DB_TAGS.role]: DB_DATA_ROLE })})`,
+          id:
+            `${at}/Node${i}/Data (${stack}; ` +
+            `tags ${tags({ [DB_TAGS.flavor]: flavor.name, [DB_TAGS.database]: name, [DB_TAGS.node]: String(i), [DB_TAGS.role]: DB_DATA_ROLE })})`,
           note: 'DeletionPolicy Retain: detached and kept with its data',
         });
       }
@@ -51,7 +53,9 @@ export function retainedResources(flavor: Flavor, name: string, spec: DatabaseSp
         region,
         what: 'EBS snapshots',
         id: `tags ${tags({ [target.key]: target.value, [DB_TAGS.database]: name })}`,
-        note: "kept: a stack update deletes no snapshot; while the flavor's snapshot policy exists it keeps snapshotting the retained volumes by that tag",
+        note:
+          "kept: a stack update deletes no snapshot; while the flavor's snapshot " +
+          'policy exists it keeps snapshotting the retained volumes by that tag',
       });
     } else if (spec.platform === 'rds') {
       out.push(
@@ -60,7 +64,9 @@ export function retainedResources(flavor: Flavor, name: string, spec: DatabaseSp
               region,
               what: 'RDS instance (primary)',
               id: `${at}/Resource (${stack}; tag ${DB_TAGS.database}=${name})`,
-              note: 'deletion protection on: it keeps running with its automated backups until an operator turns protection off and deletes it (a final snapshot is taken)',
+              note:
+                'deletion protection on: it keeps running with its automated backups until ' +
+                'an operator turns protection off and deletes it (a final snapshot is taken)',
             }
           : {
               region,
@@ -79,7 +85,9 @@ export function retainedResources(flavor: Flavor, name: string, spec: DatabaseSp
       out.push({
         region,
         what: 'Kubernetes volumes',
-        id: `PersistentVolumes of Cluster ${k8sName(name)} in namespace ${flavorNamespace(flavor.name)} (EBS tags flavors:flavor=${flavor.name}, flavors:role=k8s-data)`,
+        id:
+          `PersistentVolumes of Cluster ${k8sName(name)} in namespace ${flavorNamespace(flavor.name)} ` +
+          `(EBS tags flavors:flavor=${flavor.name}, flavors:role=k8s-data)`,
         note: `StorageClass reclaimPolicy ${K8S_DEFAULTS.reclaimPolicy}: released, not deleted, when GitOps prunes the cluster`,
       });
       out.push({

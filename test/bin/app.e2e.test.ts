@@ -68,7 +68,8 @@ describe('CDK app (bin/app.ts) through the CDK CLI, offline', () => {
     expect(output).toContain('error RESIDENCY_VIOLATION: residency check failed');
     // And the guard's annotation names the construct path, resource type, region and rule (gone if FlavorStage drops the guard)
     expect(output).toContain(
-      'RESIDENCY_VIOLATION: AWS::DynamoDB::GlobalTable us-australia/us-east-1/InjectedEscape: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/1/Region) [RES_GLOBAL_TABLE_REPLICA_REGION, flavor us-australia]',
+      'RESIDENCY_VIOLATION: AWS::DynamoDB::GlobalTable us-australia/us-east-1/InjectedEscape: replica in eu-west-1, outside the allowed ' +
+        'regions (us-east-1, ap-southeast-2) (at Properties/Replicas/1/Region) [RES_GLOBAL_TABLE_REPLICA_REGION, flavor us-australia]',
     );
     // And bin/app.ts's post-synth check of the written template reports it too (gone if that check is deleted)
     expect(output).toContain(

@@ -119,29 +119,35 @@ describe('flavors cdc prepare', () => {
     expect(await replicaLevel.query('content', 'SELECT 1 FROM pg_publication')).toHaveLength(0);
   });
 
-  test('Given a role that may not create publications, When executing, Then CDC_PREPARE_FAILED names the database and the role it needs', async () => {
-    await logical.query('content', "CREATE ROLE plain LOGIN PASSWORD 'plain-pw'");
-    const url = logical.url('content').replace(/\/\/[^@]*@/, '//plain:plain-pw@');
-    fs.writeFileSync(path.join(dir, 'plain.json'), JSON.stringify({ 'us-australia/us-east-1/reports': url }));
-    const { status, stderr } = await runInProcess([
-      'cdc',
-      'prepare',
-      'us-australia',
-      '--region',
-      'us-east-1',
-      '--database',
-      'reports',
-      '--connections',
-      path.join(dir, 'plain.json'),
-      '--execute',
-    ]);
-    expect(status).toBe(1);
-    expect(stderr).toMatch(
-      /^error CDC_PREPARE_FAILED: us-australia\/us-east-1\/reports: cannot create publication flavors_cdc_us_australia_us_east_1_reports: .*needs superuser/,
-    );
-    expect(stderr).not.toContain('plain-pw');
-    expect(await logical.query('content', 'SELECT pubname FROM pg_publication')).toEqual([{ pubname: names.publication }]);
-  });
+  test(
+    'Given a role that may not create publications, When executing, ' + 'Then CDC_PREPARE_FAILED names the database and the role it needs',
+    async () => {
+      await logical.query('content', "CREATE ROLE plain LOGIN PASSWORD 'plain-pw'");
+      const url = logical.url('content').replace(/\/\/[^@]*@/, '//plain:plain-pw@');
+      fs.writeFileSync(path.join(dir, 'plain.json'), JSON.stringify({ 'us-australia/us-east-1/reports': url }));
+      const { status, stderr } = await runInProcess([
+        'cdc',
+        'prepare',
+        'us-australia',
+        '--region',
+        'us-east-1',
+        '--database',
+        'reports',
+        '--connections',
+        path.join(dir, 'plain.json'),
+        '--execute',
+      ]);
+      expect(status).toBe(1);
+      expect(stderr).toMatch(
+        new RegExp(
+          '^error CDC_PREPARE_FAILED: us-australia\\/us-east-1\\/reports: cannot create publication flavors_cdc_us_australia_us_east_1_reports: ' +
+            '.*needs superuser',
+        ),
+      );
+      expect(stderr).not.toContain('plain-pw');
+      expect(await logical.query('content', 'SELECT pubname FROM pg_publication')).toEqual([{ pubname: names.publication }]);
+    },
+  );
 
   test.each([
     [['--region', 'eu-west-1'], /^error CDC_REGION_OUTSIDE_FLAVOR: --region eu-west-1 is not a region of us-australia/],

@@ -42,7 +42,9 @@ describe('accounts', () => {
     (accounts) => {
       expect(thrownBy(() => accountResolver(accounts)('x'))).toMatchObject({
         code: 'APP_ACCOUNT_MISSING',
-        message: `cdk.json context 'accounts': accounts.x: APP_ACCOUNT_MISSING: no 12-digit account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
+        message:
+          `cdk.json context 'accounts': accounts.x: APP_ACCOUNT_MISSING: no 12-digit ` +
+          `account for 'x' and no 'default'; add "x": "<account id>" or "default".`,
       });
     },
   );
@@ -81,15 +83,20 @@ describe('controlPlaneSettings', () => {
       code: 'APP_CONTROL_PLANE_INVALID',
       message: [
         "cdk.json context 'controlPlane': controlPlane.regions: APP_CONTROL_PLANE_INVALID: controlPlane.regions must be a list of region names.",
-        "cdk.json context 'controlPlane': controlPlane.hostedZoneId: APP_CONTROL_PLANE_INVALID: controlPlane.hostedZoneId must be a non-empty string.",
+        "cdk.json context 'controlPlane': controlPlane.hostedZoneId: " +
+          'APP_CONTROL_PLANE_INVALID: controlPlane.hostedZoneId must be a non-empty string.',
         "cdk.json context 'controlPlane': controlPlane.zoneName: APP_CONTROL_PLANE_INVALID: controlPlane.zoneName must be a non-empty string.",
-        "cdk.json context 'controlPlane': controlPlane.identity.jwksUrl: APP_CONTROL_PLANE_INVALID: controlPlane.identity.jwksUrl must be a non-empty string.",
-        "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service " +
-          '(API Gateway\'s JWT authorizer and the function) accepts only identity tokens whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
+        "cdk.json context 'controlPlane': controlPlane.identity.jwksUrl: " +
+          'APP_CONTROL_PLANE_INVALID: controlPlane.identity.jwksUrl must be a non-empty string.',
+        "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: " +
+          'controlPlane.identity.audience is required: the deployed lookup service ' +
+          "(API Gateway's JWT authorizer and the function) accepts only identity tokens " +
+          'whose `aud` is this value, e.g. "flavors-lookup"; `npm run lookup:dev` needs none.',
       ].join('\n'),
     });
     expect(() => controlPlaneSettings({ hostedZoneId: 'Z1', zoneName: 'a.com', identity: null })).toThrow(
-      "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: controlPlane.identity must be an object with issuer, jwksUrl and audience.",
+      "cdk.json context 'controlPlane': controlPlane.identity: APP_CONTROL_PLANE_INVALID: " +
+        'controlPlane.identity must be an object with issuer, jwksUrl and audience.',
     );
   });
 });

@@ -15,58 +15,68 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
   afterEach(() => copies.cleanup());
   const db = (...args: string[]) => runFlavors(['db', ...args], { cwd: copies.root });
 
-  test('Given a team asks for an rds database with defaults, when db add runs, then it prints the choices and the file diff and writes only that entry', () => {
-    const before = copies.read('us-australia');
-    const { status, stdout, stderr } = db('add', 'us-australia', 'billing', '--platform', 'rds', '--engine', 'postgres', '--no-infra-diff');
-    expect(stderr).toBe('');
-    expect(status).toBe(0);
-    expect(stdout).toContain(
-      'flavors db add us-australia/billing: rds postgres db.r5.large, 100 GiB\n' +
-        '  chose instanceType db.r5.large (default for rds, lib/database/defaults.ts)\n' +
-        '  chose storageGiB 100 (default for rds, lib/database/defaults.ts)\n',
-    );
-    expect(stdout).toContain("+    billing: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n");
-    expect(stdout).toContain('wrote flavors/us-australia.ts;');
-    const anchor = 'storageGiB: 100 },\n  },';
-    const at = before.indexOf(anchor) + 'storageGiB: 100 },\n'.length;
-    expect(copies.read('us-australia')).toBe(
-      `${before.slice(0, at)}    billing: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n${before.slice(at)}`,
-    );
-    expect(git(copies.root, 'status', '--porcelain')).toBe('M flavors/us-australia.ts');
-  });
+  test(
+    'Given a team asks for an rds database with defaults, when db add runs, ' +
+      'then it prints the choices and the file diff and writes only that entry',
+    () => {
+      const before = copies.read('us-australia');
+      const { status, stdout, stderr } = db('add', 'us-australia', 'billing', '--platform', 'rds', '--engine', 'postgres', '--no-infra-diff');
+      expect(stderr).toBe('');
+      expect(status).toBe(0);
+      expect(stdout).toContain(
+        'flavors db add us-australia/billing: rds postgres db.r5.large, 100 GiB\n' +
+          '  chose instanceType db.r5.large (default for rds, lib/database/defaults.ts)\n' +
+          '  chose storageGiB 100 (default for rds, lib/database/defaults.ts)\n',
+      );
+      expect(stdout).toContain("+    billing: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n");
+      expect(stdout).toContain('wrote flavors/us-australia.ts;');
+      const anchor = 'storageGiB: 100 },\n  },';
+      const at = before.indexOf(anchor) + 'storageGiB: 100 },\n'.length;
+      expect(copies.read('us-australia')).toBe(
+        `${before.slice(0, at)}    billing: { platform: 'rds', engine: 'postgres', ` +
+          `instanceType: 'db.r5.large', storageGiB: 100 },\n${before.slice(at)}`,
+      );
+      expect(git(copies.root, 'status', '--porcelain')).toBe('M flavors/us-australia.ts');
+    },
+  );
 
-  test('Given an add that fails validation, when db add runs, then its problem lines are exactly what flavors validate prints for that text, and nothing is written', async () => {
-    const before = copies.read('global');
-    const args = ['search', '--platform', 'rds', '--engine', 'couchbase', '--instance-type', 'db.m5.large', '--no-infra-diff'];
-    const { status, stdout, stderr } = await runInProcess(['db', 'add', 'global', ...args], copies.root);
-    expect(status).toBe(1);
-    expect(stderr).toBe(
-      'error DB_REQUEST_INVALID: the edited flavors/global.ts does not validate (FLAVOR_DB_ENGINE_UNSUPPORTED, FLAVOR_DB_INSTANCE_TYPE_INVALID); nothing was written.\n',
-    );
-    expect(copies.read('global')).toBe(before);
-    expect(fs.readdirSync(copies.dir).filter((f) => f.startsWith('_'))).toEqual([]);
-    // When the same entry is written by hand (in a fresh copy: this process has loaded the first one), flavors validate prints the same lines
-    const byHand = copyFlavors();
-    try {
-      fs.writeFileSync(
-        byHand.file('global'),
-        before.replace(
-          'storageGiB: 200 },\n',
-          "storageGiB: 200 },\n    search: { platform: 'rds', engine: 'couchbase', instanceType: 'db.m5.large', storageGiB: 100 },\n",
-        ),
+  test(
+    'Given an add that fails validation, when db add runs, then its problem lines ' +
+      'are exactly what flavors validate prints for that text, and nothing is written',
+    async () => {
+      const before = copies.read('global');
+      const args = ['search', '--platform', 'rds', '--engine', 'couchbase', '--instance-type', 'db.m5.large', '--no-infra-diff'];
+      const { status, stdout, stderr } = await runInProcess(['db', 'add', 'global', ...args], copies.root);
+      expect(status).toBe(1);
+      expect(stderr).toBe(
+        'error DB_REQUEST_INVALID: the edited flavors/global.ts does not validate ' +
+          '(FLAVOR_DB_ENGINE_UNSUPPORTED, FLAVOR_DB_INSTANCE_TYPE_INVALID); nothing was written.\n',
       );
-      const validate = await runInProcess(['validate', 'flavors/global.ts'], byHand.root);
-      expect(validate.status).toBe(1);
-      expect(stdout).toBe(
-        validate.stdout
-          .split('\n')
-          .filter((l) => l.startsWith('flavors/global.ts:'))
-          .join('\n') + '\n',
-      );
-    } finally {
-      byHand.cleanup();
-    }
-  });
+      expect(copies.read('global')).toBe(before);
+      expect(fs.readdirSync(copies.dir).filter((f) => f.startsWith('_'))).toEqual([]);
+      // When the same entry is written by hand (in a fresh copy: this process has loaded the first one), flavors validate prints the same lines
+      const byHand = copyFlavors();
+      try {
+        fs.writeFileSync(
+          byHand.file('global'),
+          before.replace(
+            'storageGiB: 200 },\n',
+            "storageGiB: 200 },\n    search: { platform: 'rds', engine: 'couchbase', instanceType: 'db.m5.large', storageGiB: 100 },\n",
+          ),
+        );
+        const validate = await runInProcess(['validate', 'flavors/global.ts'], byHand.root);
+        expect(validate.status).toBe(1);
+        expect(stdout).toBe(
+          validate.stdout
+            .split('\n')
+            .filter((l) => l.startsWith('flavors/global.ts:'))
+            .join('\n') + '\n',
+        );
+      } finally {
+        byHand.cleanup();
+      }
+    },
+  );
 
   test('Given --branch, when db resize runs, then a new branch holds one commit with only that file and the checkout is as it was', async () => {
     const head = git(copies.root, 'rev-parse', 'HEAD');
@@ -78,7 +88,8 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
     );
     expect(stdout).toContain('next: git push -u origin db/ledger-750, then open a pull request.');
     expect(stdout).toContain(
-      "-      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 },\n+      volume: { sizeGiB: 750, type: 'gp3', iops: 6000, throughputMiBps: 250 },\n",
+      "-      volume: { sizeGiB: 500, type: 'gp3', iops: 6000, throughputMiBps: 250 " +
+        "},\n+      volume: { sizeGiB: 750, type: 'gp3', iops: 6000, throughputMiBps: 250 },\n",
     );
     expect(git(copies.root, 'status', '--porcelain')).toBe('');
     expect(git(copies.root, 'rev-parse', 'HEAD')).toBe(head);
@@ -96,7 +107,8 @@ describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
       'kept after deploy (retained, never deleted by this change; delete by hand once the data is no longer needed):\n  eu-central-1:\n',
     );
     expect(stdout).toContain(
-      '    - EBS data volume: germany-belgium/eu-central-1/ledger/Node0/Data (stack germany-belgium-eu-central-1; tags flavors:flavor=germany-belgium, flavors:database=ledger, flavors:node=0, flavors:role=db-data)',
+      '    - EBS data volume: germany-belgium/eu-central-1/ledger/Node0/Data (stack germany-belgium-eu-central-1; ' +
+        'tags flavors:flavor=germany-belgium, flavors:database=ledger, flavors:node=0, flavors:role=db-data)',
     );
     expect(stdout).toContain('    - EBS snapshots: tags flavors:snapshot-target=germany-belgium/db-data, flavors:database=ledger');
     expect(stdout).toContain('    - flavor key: alias/flavors/germany-belgium (germany-belgium/eu-central-1/Key)');

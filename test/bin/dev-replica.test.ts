@@ -137,7 +137,11 @@ describe('flavors dev-replica list and expire', () => {
     const listed = bufferIo(cwd);
     await expect(devReplica()(['list', '--flavor', 'us-australia'], listed.io)).resolves.toBe(0);
     expect(listed.out[1]).toMatch(
-      /^dev-ledger-202506011200-ab12 +us-east-1 +us-australia\/ledger +alice +2025-06-01T13:00:00.000Z +instance i-dev\d+ running, volume vol-[a-z0-9]+ in-use, volume vol-root-dev\d+ in-use, secret arn:aws:secretsmanager:us-east-1:333333333333:secret:flavors\/dev-replicas\/dev-ledger-202506011200-ab12-\w+ stored$/,
+      new RegExp(
+        '^dev-ledger-202506011200-ab12 +us-east-1 +us-australia\\/ledger +alice +2025-06-01T13:00:00.000Z +instance i-dev\\d+ running, volume ' +
+          'vol-[a-z0-9]+ in-use, volume vol-root-dev\\d+ in-use, secret arn:aws:secretsmanager:us-east-1:333333333333:secret:flavors\\/dev-repl' +
+          'icas\\/dev-ledger-202506011200-ab12-\\w+ stored$',
+      ),
     );
 
     const early = bufferIo(cwd);

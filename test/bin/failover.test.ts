@@ -172,7 +172,8 @@ describe('flavors failover (plan)', () => {
     const refused = bufferIo();
     await expect(failover(args('--execute'), refused.io)).resolves.toBe(1);
     expect(refused.err).toEqual([
-      "error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older than the 3h RPO (reports: replica reports-replica's data is 4h1m old " +
+      'error FAILOVER_DATA_TOO_OLD: the newest data in ap-southeast-2 is older ' +
+        "than the 3h RPO (reports: replica reports-replica's data is 4h1m old " +
         '(replica reports-replica replicating; lag 14400 s)); pass --accept-data-loss to fail over anyway and lose the writes since then.',
     ]);
     expect(await epoch('s-alpha')).toBe(3);
@@ -194,7 +195,8 @@ describe('flavors failover (plan)', () => {
     await expect(failover(args('--execute'), io)).resolves.toBe(1);
     expect(err).toEqual([
       expect.stringContaining(
-        "reports: the age of replica reports-replica's data is unknown (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)",
+        "reports: the age of replica reports-replica's data is unknown (replica " +
+          'reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)',
       ),
     ]);
     expect(aws.count('PromoteReadReplica')).toBe(0);
@@ -230,8 +232,11 @@ describe('flavors failover --connections', () => {
     fs.writeFileSync(path.join(stateDir, 'empty.json'), '{}');
     await expect(failover([...noConnections, '--execute'], io)).resolves.toBe(1);
     expect(err).toEqual([
-      'error FAILOVER_DB_FENCE_NO_CONNECTION: ledger: no connection for us-australia/ap-southeast-2/ledger; its flavors_fence must be bumped before ap-southeast-2 takes writes: add "us-australia/ap-southeast-2/ledger": "postgresql://…" to the connections file (--connections).',
-      'error FAILOVER_DB_FENCE_NO_CONNECTION: reports: no connection for us-australia/ap-southeast-2/reports; its flavors_fence must be bumped before ap-southeast-2 takes writes: add "us-australia/ap-southeast-2/reports": "postgresql://…" to the connections file (--connections).',
+      'error FAILOVER_DB_FENCE_NO_CONNECTION: ledger: no connection for us-australia/ap-southeast-2/ledger; its flavors_fence must be bumped ' +
+        'before ap-southeast-2 takes writes: add "us-australia/ap-southeast-2/ledger": "postgresql://…" to the connections file (--connections).',
+      'error FAILOVER_DB_FENCE_NO_CONNECTION: reports: no connection for us-australia/ap-southeast-2/reports; ' +
+        'its flavors_fence must be bumped before ap-southeast-2 takes writes: add ' +
+        '"us-australia/ap-southeast-2/reports": "postgresql://…" to the connections file (--connections).',
     ]);
     expect(await epoch('s-alpha')).toBe(3);
   });
@@ -254,7 +259,8 @@ describe('flavors failover --connections', () => {
       failover(['us-australia', '--to', FALLBACK, '--table-name', table, '--state-dir', stateDir, '--connections', file, '--execute'], io),
     ).resolves.toBe(0);
     expect(out.at(-1)).toBe(
-      `The database port of ledger, reports in us-east-1 stays closed (rules recorded in ${path.join(stateDir, 'failover-us-australia.json')}); open it again only once that data is rebuilt from ap-southeast-2.`,
+      `The database port of ledger, reports in us-east-1 stays closed (rules recorded ` +
+        `in ${path.join(stateDir, 'failover-us-australia.json')}); open it again only once that data is rebuilt from ap-southeast-2.`,
     );
     expect(aws.count('RevokeSecurityGroupIngress', PRIMARY)).toBe(2);
   });
@@ -324,7 +330,8 @@ describe('flavors failover --execute', () => {
     await expect(failover(args('--execute'), first.io)).resolves.toBe(130);
     expect(first.err).toEqual([
       'Ctrl-C: finishing the current item, then stopping (press again to exit at once).',
-      `error FAILOVER_INTERRUPTED: interrupted; progress saved in ${path.join(stateDir, 'failover-us-australia.json')}. Rerun the same command to resume, or --abort.`,
+      `error FAILOVER_INTERRUPTED: interrupted; progress saved ` +
+        `in ${path.join(stateDir, 'failover-us-australia.json')}. Rerun the same command to resume, or --abort.`,
     ]);
     expect(aws.count('CreateVolume')).toBe(1);
     aws.onCall = undefined;

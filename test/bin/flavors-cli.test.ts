@@ -62,10 +62,12 @@ describe('flavors validate', () => {
     ]);
     expect(status).toBe(1);
     expect(stdout).toContain(
-      'test/fixtures/flavors/region-outside-residency.ts: regions[1].region: FLAVOR_REGION_OUTSIDE_RESIDENCY: eu-west-1 is in IE, outside residency [US, AU]',
+      'test/fixtures/flavors/region-outside-residency.ts: regions[1].region: ' +
+        'FLAVOR_REGION_OUTSIDE_RESIDENCY: eu-west-1 is in IE, outside residency [US, AU]',
     );
     expect(stdout).toContain(
-      "test/fixtures/flavors/db-instance-type-invalid.ts: databases.ledger.instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType 'm5.xlarge' is not an R5 type",
+      'test/fixtures/flavors/db-instance-type-invalid.ts: databases.ledger.instanceType: ' +
+        "FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType 'm5.xlarge' is not an R5 type",
     );
     expect(stdout).toContain('2 flavor file(s) checked: 2 error(s), 0 warning(s)');
     expect(stdout + stderr).not.toMatch(STACK_TRACE);

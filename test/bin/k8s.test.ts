@@ -36,7 +36,8 @@ describe('flavors k8s synth', () => {
       expect(status).toBe(1);
       expect(stderr).toMatch(/^error RESIDENCY_VIOLATION: \d+ manifest\(s\) would move data outside their flavor; nothing was written:/);
       expect(stderr).toContain(
-        'RES_K8S_ADDRESS_OUTSIDE: germany-belgium/eu-central-1 / KafkaConnect/germany-belgium-cdc / spec/bootstrapServers: Kafka kafka.eu-west-1.shared.internal is not in eu-central-1',
+        'RES_K8S_ADDRESS_OUTSIDE: germany-belgium/eu-central-1 / KafkaConnect/germany-belgium-cdc ' +
+          '/ spec/bootstrapServers: Kafka kafka.eu-west-1.shared.internal is not in eu-central-1',
       );
       expect(stdout).toBe('');
       expect(fs.existsSync(path.join(cwd, 'out'))).toBe(false);

@@ -135,40 +135,46 @@ describe('flavors portal in Chromium', () => {
     await admin.close();
   });
 
-  test("Given a user granted only another client's space, when they look around, then nothing of c-e2e shows and its space is not found", async () => {
-    const page = await signIn('user-us-australia');
-    const body = await page.content();
-    expect(body).not.toMatch(/s-e2e-1|c-e2e|s-global-/);
-    const r = await page.goto(`${url}/spaces/s-e2e-1`);
-    expect(r!.status()).toBe(404);
-    expect(await page.content()).not.toContain('s-e2e-1');
-    await page.close();
-  });
+  test(
+    "Given a user granted only another client's space, when they look " + 'around, then nothing of c-e2e shows and its space is not found',
+    async () => {
+      const page = await signIn('user-us-australia');
+      const body = await page.content();
+      expect(body).not.toMatch(/s-e2e-1|c-e2e|s-global-/);
+      const r = await page.goto(`${url}/spaces/s-e2e-1`);
+      expect(r!.status()).toBe(404);
+      expect(await page.content()).not.toContain('s-e2e-1');
+      await page.close();
+    },
+  );
 
-  test('Given rows of s-e2e-1, when the admin moves it without and then with the data-loss confirmation, then only the confirmed move runs', async () => {
-    await pg.query('g_ledger', "INSERT INTO orders VALUES (1, 's-e2e-1', 10), (2, 's-e2e-1', 20), (3, 's-other', 30)");
-    const admin = await signIn('user-admin');
-    await admin.goto(`${url}/spaces/s-e2e-1/move`);
-    await admin.selectOption('select[name=toFlavor]', 'us-australia');
-    await admin.click('form[action$="/move/plan"] button');
-    expect(await admin.getByTestId('move-plan').textContent()).toContain('global (home us-east-1) -> us-australia (home us-east-1)');
-    expect(await admin.getByTestId('move-plan').textContent()).toContain('2 rows in 1 table');
-    await shot(admin, 'move-plan');
+  test(
+    'Given rows of s-e2e-1, when the admin moves it without and then ' + 'with the data-loss confirmation, then only the confirmed move runs',
+    async () => {
+      await pg.query('g_ledger', "INSERT INTO orders VALUES (1, 's-e2e-1', 10), (2, 's-e2e-1', 20), (3, 's-other', 30)");
+      const admin = await signIn('user-admin');
+      await admin.goto(`${url}/spaces/s-e2e-1/move`);
+      await admin.selectOption('select[name=toFlavor]', 'us-australia');
+      await admin.click('form[action$="/move/plan"] button');
+      expect(await admin.getByTestId('move-plan').textContent()).toContain('global (home us-east-1) -> us-australia (home us-east-1)');
+      expect(await admin.getByTestId('move-plan').textContent()).toContain('2 rows in 1 table');
+      await shot(admin, 'move-plan');
 
-    await admin.click('form[action$="/move/execute"] button');
-    expect(await errorFor(admin, 'confirmDataLoss')).toBe('PORTAL_MOVE_NOT_CONFIRMED');
-    expect(await pg.query('u_ledger', 'SELECT id FROM orders')).toEqual([]);
+      await admin.click('form[action$="/move/execute"] button');
+      expect(await errorFor(admin, 'confirmDataLoss')).toBe('PORTAL_MOVE_NOT_CONFIRMED');
+      expect(await pg.query('u_ledger', 'SELECT id FROM orders')).toEqual([]);
 
-    await admin.check('input[name=confirmDataLoss]');
-    await admin.click('form[action$="/move/execute"] button');
-    expect(await admin.getByTestId('done').textContent()).toBe('Moved s-e2e-1 to us-australia.');
-    expect((await pg.query<{ id: number }>('u_ledger', 'SELECT id FROM orders ORDER BY id')).map((r) => r.id)).toEqual([1, 2]);
-    expect((await pg.query<{ id: number }>('g_ledger', 'SELECT id FROM orders ORDER BY id')).map((r) => r.id)).toEqual([3]);
-    await admin.goto(`${url}/spaces/s-e2e-1`);
-    expect(await admin.getByTestId('endpoint').textContent()).toBe('https://us-east-1.us-australia.flavors.example.com');
-    expect(Number(await admin.getByTestId('epoch').textContent())).toBeGreaterThan(1);
-    await admin.close();
-  });
+      await admin.check('input[name=confirmDataLoss]');
+      await admin.click('form[action$="/move/execute"] button');
+      expect(await admin.getByTestId('done').textContent()).toBe('Moved s-e2e-1 to us-australia.');
+      expect((await pg.query<{ id: number }>('u_ledger', 'SELECT id FROM orders ORDER BY id')).map((r) => r.id)).toEqual([1, 2]);
+      expect((await pg.query<{ id: number }>('g_ledger', 'SELECT id FROM orders ORDER BY id')).map((r) => r.id)).toEqual([3]);
+      await admin.goto(`${url}/spaces/s-e2e-1`);
+      expect(await admin.getByTestId('endpoint').textContent()).toBe('https://us-east-1.us-australia.flavors.example.com');
+      expect(Number(await admin.getByTestId('epoch').textContent())).toBeGreaterThan(1);
+      await admin.close();
+    },
+  );
 
   test('Given the other pages, when opened, then they render (DR says OPS_NO_CREDENTIALS without AWS) and are saved as screenshots', async () => {
     const page = await signIn('user-admin');

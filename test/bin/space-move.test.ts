@@ -134,35 +134,41 @@ const verify = (token: string, flavor: string, region: string, currentEpoch: num
   verifyFlavorToken(token, { flavor, region, currentEpoch, jwks, currentDate: NOW });
 
 describe('flavors space move (plan)', () => {
-  test('Given a space in global, when planned to germany-belgium, then a numbered plan lists tables in FK order with counts and nothing changes', async () => {
-    const r = await move([MOVING, '--to', 'germany-belgium']);
+  test(
+    'Given a space in global, when planned to germany-belgium, then a ' + 'numbered plan lists tables in FK order with counts and nothing changes',
+    async () => {
+      const r = await move([MOVING, '--to', 'germany-belgium']);
 
-    expect(r.code).toBe(0);
-    expect(r.out).toEqual([
-      'Move plan for space s-move (client c-acme): global (home us-east-1) -> germany-belgium (home eu-central-1), --data copy',
-      '  Residency: any country -> DE, BE',
-      '  1. Fence: in table ' +
-        table.tableName +
-        ', space s-move gets state moving and epoch 2 (a conditional write on epoch 1): the lookup service answers 503 SPACE_MOVING, and tokens of epoch 1 are refused.',
-      "  2. Copy the space's rows (where space_id = 's-move') with COPY, parents before children, one transaction per database on the target:",
-      '     ledger: global/us-east-1/ledger -> germany-belgium/eu-central-1/ledger: 10000 rows in 3 tables',
-      '       public.accounts: 1000 rows',
-      '       public.transfers: 4000 rows',
-      '       public.entries: 5000 rows',
-      '       left in place (no space_id column): public.currencies',
-      '     content: global/us-east-1/content: no table has space_id',
-      '       left in place (no space_id column): public.pages',
-      expect.stringMatching(/^ {2}3\. Verify: per table, row count and an order-independent checksum/),
-      '  4. Switch: space s-move gets flavor germany-belgium, home eu-central-1, state active, epoch 3; the other spaces of client c-acme are untouched.',
-      "  5. Purge: delete the space's 10000 rows from global's primary (us-east-1), one transaction per database; replicas follow.",
-      "  Snapshots: global's snapshots are whole volumes and cannot be edited. Those taken before the purge keep the space's rows until they expire: purge time + 4 h x 42 = 168 h, so not before 2026-12-14T04:00:00.000Z (if purged now).",
-      'Nothing was changed. Rerun with --execute to carry out this plan.',
-    ]);
-    expect(r.err).toEqual([]);
-    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 1 });
-    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
-    expect(fs.existsSync(stateDir)).toBe(false);
-  });
+      expect(r.code).toBe(0);
+      expect(r.out).toEqual([
+        'Move plan for space s-move (client c-acme): global (home us-east-1) -> germany-belgium (home eu-central-1), --data copy',
+        '  Residency: any country -> DE, BE',
+        '  1. Fence: in table ' +
+          table.tableName +
+          ', space s-move gets state moving and epoch 2 (a conditional write on epoch 1): ' +
+          'the lookup service answers 503 SPACE_MOVING, and tokens of epoch 1 are refused.',
+        "  2. Copy the space's rows (where space_id = 's-move') with COPY, parents before children, one transaction per database on the target:",
+        '     ledger: global/us-east-1/ledger -> germany-belgium/eu-central-1/ledger: 10000 rows in 3 tables',
+        '       public.accounts: 1000 rows',
+        '       public.transfers: 4000 rows',
+        '       public.entries: 5000 rows',
+        '       left in place (no space_id column): public.currencies',
+        '     content: global/us-east-1/content: no table has space_id',
+        '       left in place (no space_id column): public.pages',
+        expect.stringMatching(/^ {2}3\. Verify: per table, row count and an order-independent checksum/),
+        '  4. Switch: space s-move gets flavor germany-belgium, home eu-central-1, ' +
+          'state active, epoch 3; the other spaces of client c-acme are untouched.',
+        "  5. Purge: delete the space's 10000 rows from global's primary (us-east-1), one transaction per database; replicas follow.",
+        "  Snapshots: global's snapshots are whole volumes and cannot be edited. Those taken before the purge keep the " +
+          "space's rows until they expire: purge time + 4 h x 42 = 168 h, so not before 2026-12-14T04:00:00.000Z (if purged now).",
+        'Nothing was changed. Rerun with --execute to carry out this plan.',
+      ]);
+      expect(r.err).toEqual([]);
+      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 1 });
+      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
+      expect(fs.existsSync(stateDir)).toBe(false);
+    },
+  );
 
   test('--json prints the plan as one JSON document', async () => {
     const r = await move([MOVING, '--to', 'germany-belgium', '--json']);
@@ -302,53 +308,61 @@ describe('flavors space move (refusals)', () => {
 });
 
 describe('flavors space move --execute', () => {
-  test('Given 10,000 rows in three related tables, when moved, then the target holds them byte-identical, the sibling is untouched and the route answers the target', async () => {
-    dirty = true;
-    const moved = await dump(fx.pg, SOURCE_DB, MOVING);
-    const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
-    const resident = await dump(fx.pg, TARGET_DB, RESIDENT);
-    const before = await route();
-    expect(before.json).toMatchObject({ flavor: 'global', homeRegion: 'us-east-1', epoch: 1 });
+  test(
+    'Given 10,000 rows in three related tables, when moved, then the target holds ' +
+      'them byte-identical, the sibling is untouched and the route answers the target',
+    async () => {
+      dirty = true;
+      const moved = await dump(fx.pg, SOURCE_DB, MOVING);
+      const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
+      const resident = await dump(fx.pg, TARGET_DB, RESIDENT);
+      const before = await route();
+      expect(before.json).toMatchObject({ flavor: 'global', homeRegion: 'us-east-1', epoch: 1 });
 
-    const r = await move([MOVING, '--to', 'germany-belgium', '--execute']);
+      const r = await move([MOVING, '--to', 'germany-belgium', '--execute']);
 
-    expect(r.code).toBe(0);
-    expect(r.out.at(-2)).toBe('space s-move moved from global to germany-belgium (home eu-central-1, epoch 3).');
-    expect(r.err.filter((l) => / \[\d\/5 \w+\] .*: done$/.test(l)).map((l) => l.split(' ')[1])).toEqual(['[1/5', '[2/5', '[3/5', '[4/5', '[5/5']);
-    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(moved);
-    expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
-    expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
-    expect(await dump(fx.pg, TARGET_DB, RESIDENT)).toBe(resident);
-    // The identity sequence moved past the copied keys: the target's next insert does not collide.
-    await fx.pg.query(
-      TARGET_DB,
-      `INSERT INTO transfers (space_id, account_id, amount) SELECT space_id, id, 1 FROM accounts WHERE space_id = $1 LIMIT 1`,
-      [MOVING],
-    );
+      expect(r.code).toBe(0);
+      expect(r.out.at(-2)).toBe('space s-move moved from global to germany-belgium (home eu-central-1, epoch 3).');
+      expect(r.err.filter((l) => / \[\d\/5 \w+\] .*: done$/.test(l)).map((l) => l.split(' ')[1])).toEqual(['[1/5', '[2/5', '[3/5', '[4/5', '[5/5']);
+      expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(moved);
+      expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
+      expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
+      expect(await dump(fx.pg, TARGET_DB, RESIDENT)).toBe(resident);
+      // The identity sequence moved past the copied keys: the target's next insert does not collide.
+      await fx.pg.query(
+        TARGET_DB,
+        `INSERT INTO transfers (space_id, account_id, amount) SELECT space_id, id, 1 FROM accounts WHERE space_id = $1 LIMIT 1`,
+        [MOVING],
+      );
 
-    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
-    expect(await readSpace(table, STAYING)).toMatchObject({ flavor: 'global', epoch: 1 });
-    expect((await table.store.getClient('c-acme'))?.flavor).toBe('global');
-    expect((await listFlavorSpaces(table, 'germany-belgium')).map((s) => s.spaceId).sort()).toEqual([RESIDENT, MOVING]);
-    expect(await readMoveLock(table, MOVING)).toBeUndefined();
-    expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
+      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
+      expect(await readSpace(table, STAYING)).toMatchObject({ flavor: 'global', epoch: 1 });
+      expect((await table.store.getClient('c-acme'))?.flavor).toBe('global');
+      expect((await listFlavorSpaces(table, 'germany-belgium')).map((s) => s.spaceId).sort()).toEqual([RESIDENT, MOVING]);
+      expect(await readMoveLock(table, MOVING)).toBeUndefined();
+      expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
 
-    const after = await route();
-    expect(after.status).toBe(200);
-    expect(after.json).toMatchObject({
-      flavor: 'germany-belgium',
-      homeRegion: 'eu-central-1',
-      endpoint: 'https://eu-central-1.germany-belgium.flavors.example.com',
-      epoch: 3,
-    });
-    await expect(verify(after.json.token, 'germany-belgium', 'eu-central-1', 3)).resolves.toMatchObject({ space: MOVING, epoch: 3 });
-    await expect(verify(before.json.token, 'global', 'us-east-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_STALE_EPOCH' });
-    await expect(verify(before.json.token, 'germany-belgium', 'eu-central-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_WRONG_FLAVOR' });
+      const after = await route();
+      expect(after.status).toBe(200);
+      expect(after.json).toMatchObject({
+        flavor: 'germany-belgium',
+        homeRegion: 'eu-central-1',
+        endpoint: 'https://eu-central-1.germany-belgium.flavors.example.com',
+        epoch: 3,
+      });
+      await expect(verify(after.json.token, 'germany-belgium', 'eu-central-1', 3)).resolves.toMatchObject({ space: MOVING, epoch: 3 });
+      await expect(verify(before.json.token, 'global', 'us-east-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_STALE_EPOCH' });
+      await expect(verify(before.json.token, 'germany-belgium', 'eu-central-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_WRONG_FLAVOR' });
 
-    const stateText = fs.readFileSync(path.join(stateDir, `move-${MOVING}.json`), 'utf-8');
-    expect(JSON.parse(stateText)).toMatchObject({ status: 'done', purgedAt: NOW.toISOString(), snapshotsHoldDataUntil: '2026-12-14T04:00:00.000Z' });
-    expect([stateText, ...r.out, ...r.err].join('\n')).not.toContain(PASSWORD);
-  });
+      const stateText = fs.readFileSync(path.join(stateDir, `move-${MOVING}.json`), 'utf-8');
+      expect(JSON.parse(stateText)).toMatchObject({
+        status: 'done',
+        purgedAt: NOW.toISOString(),
+        snapshotsHoldDataUntil: '2026-12-14T04:00:00.000Z',
+      });
+      expect([stateText, ...r.out, ...r.err].join('\n')).not.toContain(PASSWORD);
+    },
+  );
 
   test('Given --data none --accept-data-loss, when executed, then the space starts empty in the target and its source rows are purged', async () => {
     dirty = true;
@@ -365,51 +379,54 @@ describe('flavors space move --execute', () => {
     expect([state.steps.copy.status, state.steps.verify.status, state.status]).toEqual(['skipped', 'skipped', 'done']);
   });
 
-  test('Given Ctrl-C after the copy, then the space answers 503 SPACE_MOVING; --abort removes the copies and reactivates it at a new epoch', async () => {
-    dirty = true;
-    const original = await dump(fx.pg, SOURCE_DB, MOVING);
-    const before = await route();
-    const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
-      onLog: (l) => {
-        if (l.includes('copy the rows: done')) interrupt?.();
-      },
-    });
-    expect(r.code).toBe(130);
-    expect(r.err.at(-1)).toMatch(/^error MOVE_INTERRUPTED: interrupted; progress saved in .*move-s-move\.json/);
-    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
-    const fenced = await route();
-    expect([fenced.status, fenced.headers['retry-after'], fenced.json.error.code]).toEqual([503, '1', 'SPACE_MOVING']);
+  test(
+    'Given Ctrl-C after the copy, then the space answers 503 SPACE_MOVING; ' + '--abort removes the copies and reactivates it at a new epoch',
+    async () => {
+      dirty = true;
+      const original = await dump(fx.pg, SOURCE_DB, MOVING);
+      const before = await route();
+      const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
+        onLog: (l) => {
+          if (l.includes('copy the rows: done')) interrupt?.();
+        },
+      });
+      expect(r.code).toBe(130);
+      expect(r.err.at(-1)).toMatch(/^error MOVE_INTERRUPTED: interrupted; progress saved in .*move-s-move\.json/);
+      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
+      const fenced = await route();
+      expect([fenced.status, fenced.headers['retry-after'], fenced.json.error.code]).toEqual([503, '1', 'SPACE_MOVING']);
 
-    // Planning again shows the move in progress and changes nothing.
-    const shown = await move([MOVING, '--to', 'germany-belgium']);
-    expect(shown.out).toContain('  2. copy: done');
-    expect(shown.out.at(-1)).toBe('Nothing was changed. Rerun with --execute to resume it, or --abort to end it.');
-    expect((await move([MOVING, '--to', 'us-australia'])).err[0]).toMatch(
-      /^error MOVE_IN_PROGRESS: move mv-cli-\d+ of space s-move to germany-belgium is in progress/,
-    );
+      // Planning again shows the move in progress and changes nothing.
+      const shown = await move([MOVING, '--to', 'germany-belgium']);
+      expect(shown.out).toContain('  2. copy: done');
+      expect(shown.out.at(-1)).toBe('Nothing was changed. Rerun with --execute to resume it, or --abort to end it.');
+      expect((await move([MOVING, '--to', 'us-australia'])).err[0]).toMatch(
+        /^error MOVE_IN_PROGRESS: move mv-cli-\d+ of space s-move to germany-belgium is in progress/,
+      );
 
-    const aborted = await move([MOVING, '--abort']);
-    expect(aborted.code).toBe(0);
-    expect(aborted.out).toEqual([
-      `move mv-cli-${seq} of space s-move (global -> germany-belgium) aborted.`,
-      '  target: 10000 copied row(s) removed from germany-belgium.',
-      '  space: active in global (home us-east-1) at epoch 3; tokens issued before or during the move are refused.',
-      '  global/us-east-1/ledger: write fence not-installed.',
-      '  global/us-east-1/content: write fence not-installed.',
-    ]);
-    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
-    expect(await dump(fx.pg, SOURCE_DB, MOVING)).toBe(original);
-    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 3, state: 'active' });
-    expect(await readMoveLock(table, MOVING)).toBeUndefined();
-    const again = await route();
-    expect(again.json).toMatchObject({ flavor: 'global', epoch: 3 });
-    await expect(verify(before.json.token, 'global', 'us-east-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_STALE_EPOCH' });
-    expect((await move([MOVING, '--abort'])).err[0]).toMatch(/^error MOVE_NOTHING_TO_ABORT: /);
+      const aborted = await move([MOVING, '--abort']);
+      expect(aborted.code).toBe(0);
+      expect(aborted.out).toEqual([
+        `move mv-cli-${seq} of space s-move (global -> germany-belgium) aborted.`,
+        '  target: 10000 copied row(s) removed from germany-belgium.',
+        '  space: active in global (home us-east-1) at epoch 3; tokens issued before or during the move are refused.',
+        '  global/us-east-1/ledger: write fence not-installed.',
+        '  global/us-east-1/content: write fence not-installed.',
+      ]);
+      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
+      expect(await dump(fx.pg, SOURCE_DB, MOVING)).toBe(original);
+      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 3, state: 'active' });
+      expect(await readMoveLock(table, MOVING)).toBeUndefined();
+      const again = await route();
+      expect(again.json).toMatchObject({ flavor: 'global', epoch: 3 });
+      await expect(verify(before.json.token, 'global', 'us-east-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_STALE_EPOCH' });
+      expect((await move([MOVING, '--abort'])).err[0]).toMatch(/^error MOVE_NOTHING_TO_ABORT: /);
 
-    // And a new move can start afterwards.
-    expect((await move([MOVING, '--to', 'germany-belgium', '--execute'])).code).toBe(0);
-    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
-  });
+      // And a new move can start afterwards.
+      expect((await move([MOVING, '--to', 'germany-belgium', '--execute'])).code).toBe(0);
+      expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
+    },
+  );
 
   test('--abort after the switch is refused: the space already lives in the target', async () => {
     dirty = true;

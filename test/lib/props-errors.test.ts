@@ -53,7 +53,8 @@ describe('exact messages of validation branches', () => {
       'ManagedDatabase: a replica replicating backups',
       () => new ManagedDatabase(stack, 'C', { ...rds, replicaOf: REPLICA_SOURCE, backupReplication: { region: 'ap-southeast-2', keyArn: 'x' } }),
       'RDS_REPLICA_BACKUP_REPLICATION',
-      'ManagedDatabase S/C: backupReplication: RDS_REPLICA_BACKUP_REPLICATION: a read replica does not replicate automated backups; set backupReplication on the primary only.',
+      'ManagedDatabase S/C: backupReplication: RDS_REPLICA_BACKUP_REPLICATION: a read replica ' +
+        'does not replicate automated backups; set backupReplication on the primary only.',
     ],
     [
       'ManagedDatabase: 36 days of backups',
@@ -83,7 +84,8 @@ describe('exact messages of validation branches', () => {
       'GlobalLookupTable: a region-agnostic stack',
       () => new GlobalLookupTable(new Stack(testApp(), 'Agnostic'), 'LookupTable'),
       'LOOKUP_TABLE_INVALID',
-      'GlobalLookupTable Agnostic/LookupTable: LOOKUP_TABLE_INVALID: the stack needs an explicit env region: replica keys and residency are checked per region',
+      'GlobalLookupTable Agnostic/LookupTable: LOOKUP_TABLE_INVALID: the stack needs ' +
+        'an explicit env region: replica keys and residency are checked per region',
     ],
     [
       'LookupService: a region-agnostic stack',
@@ -101,13 +103,15 @@ describe('exact messages of validation branches', () => {
       'PinnedAzStack: a region outside the catalog',
       () => new PinnedAzStack(testApp(), 'X', { env: { account: '123456789012', region: 'eu-belgium-1' } }),
       'STACK_REGION_REQUIRED',
-      "X: env.region: STACK_REGION_REQUIRED: give the stack an explicit env with a catalog region (got 'eu-belgium-1'); availability zones are pinned from the region catalog.",
+      'X: env.region: STACK_REGION_REQUIRED: give the stack an explicit env with a catalog ' +
+        "region (got 'eu-belgium-1'); availability zones are pinned from the region catalog.",
     ],
     [
       'PinnedAzStack: a region-agnostic stack',
       () => new PinnedAzStack(testApp(), 'Y'),
       'STACK_REGION_REQUIRED',
-      "Y: env.region: STACK_REGION_REQUIRED: give the stack an explicit env with a catalog region (got 'unresolved'); availability zones are pinned from the region catalog.",
+      'Y: env.region: STACK_REGION_REQUIRED: give the stack an explicit env with a catalog ' +
+        "region (got 'unresolved'); availability zones are pinned from the region catalog.",
     ],
     [
       'ControlPlaneStage: no regions',

@@ -102,7 +102,8 @@ describe('types', () => {
         "import { PostgresClusterChart } from 'flavors-cdk/k8s';",
         "import { SpaceWriteFence } from 'flavors-cdk/fence';",
         'const app: App = new App();',
-        'const flavor: Flavor = defineFlavor({ name: "canada", residency: { countries: ["CA"] }, regions: [{ region: "ca-central-1", role: "primary" }] });',
+        'const flavor: Flavor = defineFlavor({ name: "canada", residency: { countries: ' +
+          '["CA"] }, regions: [{ region: "ca-central-1", role: "primary" }] });',
         'export const used = [app, flavor, RegionalVpc, drStatus, verifyFlavorToken, PostgresClusterChart, SpaceWriteFence];',
         'export type Used = [ClientsFor, FlavorTokenClaims];',
       ].join('\n'),

@@ -140,8 +140,10 @@ describe('ControlPlaneStage options and validation', () => {
           "ControlPlaneStage: account: CONTROL_PLANE_INVALID: account must be a 12-digit AWS account id, got '4444'",
           "ControlPlaneStage: regions[1]: CONTROL_PLANE_INVALID: regions[1] 'mars-north-1' is not a region of the catalog",
           "ControlPlaneStage: regions[2]: CONTROL_PLANE_INVALID: regions[2] 'us-east-1' is listed twice",
-          "ControlPlaneStage: zone.hostedZoneId: CONTROL_PLANE_INVALID: zone.hostedZoneId must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got 'example'",
-          "ControlPlaneStage: zone.zoneName: CONTROL_PLANE_INVALID: zone.zoneName must be a lower-case DNS name without a trailing dot, got 'Flavors.Example.com.'",
+          'ControlPlaneStage: zone.hostedZoneId: CONTROL_PLANE_INVALID: zone.hostedZoneId ' +
+            "must be a Route 53 zone id like Z0123456789ABCDEFGHIJ, got 'example'",
+          'ControlPlaneStage: zone.zoneName: CONTROL_PLANE_INVALID: zone.zoneName must ' +
+            "be a lower-case DNS name without a trailing dot, got 'Flavors.Example.com.'",
         ].join('\n'),
       }),
     );
@@ -168,7 +170,8 @@ describe('controlPlaneSettings (cdk.json context)', () => {
         expect.objectContaining({
           code: 'APP_CONTROL_PLANE_INVALID',
           message: expect.stringContaining(
-            "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: controlPlane.identity.audience is required: the deployed lookup service",
+            "cdk.json context 'controlPlane': controlPlane.identity.audience: APP_CONTROL_PLANE_INVALID: " +
+              'controlPlane.identity.audience is required: the deployed lookup service',
           ),
         }),
       );

@@ -36,7 +36,8 @@ describe('FlavorStage endpoints and the MySQL endpoint', () => {
       Annotations.fromStack(fallback).hasWarning(
         '/mysql-x/ap-southeast-2',
         Match.stringLikeRegexp(
-          'mysql-x has no endpoint in ap-southeast-2: nothing creates ap-southeast-2\\.mysql-x\\.flavors\\.example\\.com, so the RegionalFailover health check probing it fails',
+          'mysql-x has no endpoint in ap-southeast-2: nothing creates ' +
+            'ap-southeast-2\\.mysql-x\\.flavors\\.example\\.com, so the RegionalFailover health check probing it fails',
         ),
       );
       Annotations.fromStack(primary).hasNoWarning('/mysql-x/us-east-1', Match.stringLikeRegexp('has no endpoint'));

@@ -202,7 +202,8 @@ describe('RegionStack wiring', () => {
     expect(
       () => new RegionStack(testApp(), 'x', { env: { account: '111111111111', region: 'ap-southeast-2' }, flavor: f, role: 'fallback' }),
     ).toThrow(
-      "x: primary: REGION_STACK_PRIMARY_MISSING: a fallback region stack needs the primary region's stack (props.primary) to replicate its key and databases.",
+      'x: primary: REGION_STACK_PRIMARY_MISSING: a fallback region stack needs the ' +
+        "primary region's stack (props.primary) to replicate its key and databases.",
     );
   });
 

@@ -14,8 +14,10 @@ export function preludeCommands(node: EngineNode): string[] {
   return [
     'set -euo pipefail',
     `echo "flavors: ${node.databaseName} node ${node.index} of ${node.nodes} (${node.role} region)"`,
-    'retry() { local tries=$1 pause=$2; shift 2; local n; for n in $(seq 1 "$tries"); do "$@" && return 0; sleep "$pause"; done; echo "flavors: gave up after $tries tries: $*" >&2; return 1; }',
-    `# The data volume is attached after the instance runs (AWS::EC2::VolumeAttachment); on Nitro it is an NVMe device linked from ${DB_DATA_DEVICE}.`,
+    'retry() { local tries=$1 pause=$2; shift 2; local n; for n in $(seq 1 "$tries"); do "$@" && ' +
+      'return 0; sleep "$pause"; done; echo "flavors: gave up after $tries tries: $*" >&2; return 1; }',
+    `# The data volume is attached after the instance runs (AWS::EC2::VolumeAttachment); ` +
+      `on Nitro it is an NVMe device linked from ${DB_DATA_DEVICE}.`,
     'DATA_DEVICE=""',
     `for attempt in $(seq 1 ${waitTries}); do`,
     `  for candidate in ${DB_DATA_DEVICE} ${xvd}; do if [ -e "$candidate" ]; then DATA_DEVICE=$(readlink -f "$candidate"); break 2; fi; done`,
@@ -29,6 +31,7 @@ export function preludeCommands(node: EngineNode): string[] {
     `grep -q '^LABEL=${D.dataFsLabel} ' /etc/fstab || echo 'LABEL=${D.dataFsLabel} ${DATA_MOUNT} xfs defaults,noatime,nofail 0 2' >> /etc/fstab`,
     `mountpoint -q ${DATA_MOUNT} || mount ${DATA_MOUNT}`,
     "# The engine password lives in Secrets Manager; Parameter Store reads it through the VPC's SSM endpoint.",
-    `DB_PASSWORD=$(retry 30 10 aws ssm get-parameter --region ${node.region} --name ${shellQuote(`/aws/reference/secretsmanager/${node.secretName}`)} --with-decryption --query Parameter.Value --output text)`,
+    `DB_PASSWORD=$(retry 30 10 aws ssm get-parameter --region ${node.region} ` +
+      `--name ${shellQuote(`/aws/reference/secretsmanager/${node.secretName}`)} --with-decryption --query Parameter.Value --output text)`,
   ];
 }

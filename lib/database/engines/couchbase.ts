@@ -29,7 +29,8 @@ export const couchbaseUserData: EngineUserData = {
       ...install,
       "SELF=$(hostname -I | awk '{print $1}')",
       'retry 60 5 curl -fs -o /dev/null http://127.0.0.1:8091/ui/index.html',
-      `${CLI} node-init -c 127.0.0.1 ${auth} --node-init-data-path ${DATA_MOUNT}/couchbase/data --node-init-index-path ${DATA_MOUNT}/couchbase/index --node-init-hostname "$SELF"`,
+      `${CLI} node-init -c 127.0.0.1 ${auth} --node-init-data-path ${DATA_MOUNT}/couchbase/data ` +
+        `--node-init-index-path ${DATA_MOUNT}/couchbase/index --node-init-hostname "$SELF"`,
       ...(node.index === 0 ? primary() : member(node, auth)),
     ];
   },
@@ -39,7 +40,8 @@ function primary(): string[] {
   return [
     '# 60% of memory for the data service; the index service gets 1 GiB.',
     "RAM_MB=$(awk '/MemTotal/ {print int($2 / 1024 * 0.6)}' /proc/meminfo)",
-    `${CLI} cluster-init -c 127.0.0.1 --cluster-username ${ADMIN} --cluster-password "$DB_PASSWORD" --services ${SERVICES} --cluster-ramsize "$RAM_MB" --cluster-index-ramsize 1024 --index-storage-setting default`,
+    `${CLI} cluster-init -c 127.0.0.1 --cluster-username ${ADMIN} --cluster-password "$DB_PASSWORD" ` +
+      `--services ${SERVICES} --cluster-ramsize "$RAM_MB" --cluster-index-ramsize 1024 --index-storage-setting default`,
   ];
 }
 
@@ -47,7 +49,8 @@ function member(node: EngineNode, auth: string): string[] {
   return [
     `PRIMARY=${shellQuote(node.primaryAddress ?? '')}`,
     `retry 360 10 ${CLI} server-list -c "$PRIMARY" ${auth}`,
-    `${CLI} server-list -c "$PRIMARY" ${auth} | grep -q "$SELF" || retry 30 20 ${CLI} server-add -c "$PRIMARY" ${auth} --server-add "$SELF" --server-add-username ${ADMIN} --server-add-password "$DB_PASSWORD" --services ${SERVICES}`,
+    `${CLI} server-list -c "$PRIMARY" ${auth} | grep -q "$SELF" || retry 30 20 ${CLI} server-add -c "$PRIMARY" ${auth} ` +
+      `--server-add "$SELF" --server-add-username ${ADMIN} --server-add-password "$DB_PASSWORD" --services ${SERVICES}`,
     '# Nodes joining at the same time take turns: a rebalance already running makes this one wait and retry.',
     `retry 60 30 ${CLI} rebalance -c "$PRIMARY" ${auth}`,
   ];

@@ -32,7 +32,8 @@ export const mysqlUserData: EngineUserData = {
       '# MySQL 8.4 LTS from repo.mysql.com; the key is trusted only with the pinned fingerprint.',
       `retry 10 15 curl -fsSL -o /tmp/RPM-GPG-KEY-mysql ${MYSQL_REPOSITORY.gpgKeyUrl}`,
       'KEY_FPR=$(gpg --show-keys --with-colons /tmp/RPM-GPG-KEY-mysql | awk -F: \'$1 == "fpr" {print $10; exit}\')',
-      `[ "$KEY_FPR" = ${MYSQL_REPOSITORY.gpgKeyFingerprint} ] || { echo "flavors: MySQL repository key fingerprint $KEY_FPR is not the pinned ${MYSQL_REPOSITORY.gpgKeyFingerprint}" >&2; exit 1; }`,
+      `[ "$KEY_FPR" = ${MYSQL_REPOSITORY.gpgKeyFingerprint} ] || { echo "flavors: MySQL repository ` +
+        `key fingerprint $KEY_FPR is not the pinned ${MYSQL_REPOSITORY.gpgKeyFingerprint}" >&2; exit 1; }`,
       'rpm --import /tmp/RPM-GPG-KEY-mysql',
       `retry 10 15 curl -fsSL -o /tmp/mysql-release.rpm ${MYSQL_REPOSITORY.releaseRpm}`,
       '# The release package itself must carry a valid signature of that key.',
@@ -97,7 +98,8 @@ function replica(node: EngineNode): string[] {
     `retry 360 10 mysqladmin --connect-timeout=5 --ssl-mode=REQUIRED -h "$PRIMARY" -P ${PORT} -u replicator -p"$DB_PASSWORD" ping`,
     'mysql -uroot <<SQL',
     'STOP REPLICA;',
-    `CHANGE REPLICATION SOURCE TO SOURCE_HOST='$PRIMARY', SOURCE_PORT=${PORT}, SOURCE_USER='replicator', SOURCE_PASSWORD='$DB_PASSWORD', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1, SOURCE_CONNECT_RETRY=10;`,
+    `CHANGE REPLICATION SOURCE TO SOURCE_HOST='$PRIMARY', SOURCE_PORT=${PORT}, SOURCE_USER='replicator', ` +
+      `SOURCE_PASSWORD='$DB_PASSWORD', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1, SOURCE_CONNECT_RETRY=10;`,
     'START REPLICA;',
     'SQL',
   ];

@@ -58,7 +58,8 @@ function primary(node: EngineNode): string[] {
     'fi',
     'systemctl enable --now postgresql',
     `runuser -u postgres -- psql -v ON_ERROR_STOP=1 -v pw="$DB_PASSWORD" <<'SQL'`,
-    "SELECT format('CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD %L', :'pw') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'replicator') \\gexec",
+    "SELECT format('CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD %L', :'pw') " +
+      "WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'replicator') \\gexec",
     ...slots.map(
       (slot) =>
         `SELECT pg_create_physical_replication_slot('${slot}') WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = '${slot}');`,
@@ -73,7 +74,8 @@ function standby(node: EngineNode): string[] {
     `retry 360 10 runuser -u postgres -- pg_isready -q -h "$PRIMARY" -p ${PORT}`,
     `if [ ! -s ${PGDATA}/PG_VERSION ]; then`,
     "  # Until the primary has created the replicator role and this node's slot, the clone fails: try again.",
-    `  clone() { rm -rf ${PGDATA}; runuser -u postgres -- env PGPASSFILE=${PGPASS} pg_basebackup -h "$PRIMARY" -p ${PORT} -U replicator -D ${PGDATA} -X stream -R -S ${replicationSlot(node.index)} -w; }`,
+    `  clone() { rm -rf ${PGDATA}; runuser -u postgres -- env PGPASSFILE=${PGPASS} pg_basebackup -h ` +
+      `"$PRIMARY" -p ${PORT} -U replicator -D ${PGDATA} -X stream -R -S ${replicationSlot(node.index)} -w; }`,
     '  retry 120 15 clone',
     'fi',
     'systemctl enable --now postgresql',

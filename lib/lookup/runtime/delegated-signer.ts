@@ -72,7 +72,8 @@ export class DelegatedSigner {
     if (!(Number.isInteger(this.renewBefore) && this.renewBefore >= LOOKUP_DEFAULTS.maxTokenTtlSeconds && this.renewBefore < this.lifetime)) {
       throw new FlavorsError(
         'LOOKUP_KEY_LIFETIME_INVALID',
-        `signingKeyRenewBeforeSeconds must be at least the longest token lifetime (${LOOKUP_DEFAULTS.maxTokenTtlSeconds} s) and shorter than the key lifetime (${this.lifetime} s), not ${this.renewBefore}.`,
+        `signingKeyRenewBeforeSeconds must be at least the longest token lifetime (${LOOKUP_DEFAULTS.maxTokenTtlSeconds} ` +
+          `s) and shorter than the key lifetime (${this.lifetime} s), not ${this.renewBefore}.`,
       );
     }
   }
@@ -94,7 +95,9 @@ export class DelegatedSigner {
           this.backgroundBlockedUntil = this.clock() + this.retryAfter * 1000;
           this.props.log?.({
             code: 'LOOKUP_SIGNING_KEY_RENEWAL_FAILED',
-            message: `renewing the token-signing key failed, the current one serves until ${new Date(key.claims.exp * 1000).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
+            message:
+              `renewing the token-signing key failed, the current one serves ` +
+              `until ${new Date(key.claims.exp * 1000).toISOString()}: ${err instanceof Error ? err.message : String(err)}`,
           });
         });
       }
@@ -140,7 +143,9 @@ export class DelegatedSigner {
     this.props.log?.({
       level: 'info',
       code: 'LOOKUP_SIGNING_KEY_CERTIFIED',
-      message: `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}`,
+      message:
+        `token-signing key ${claims.sub} certified by root key ${this.props.root.keyId} for ${claims.region}, ` +
+        `valid ${new Date(claims.nbf * 1000).toISOString()} to ${new Date(claims.exp * 1000).toISOString()}`,
     });
     return {
       keyId: claims.sub,

@@ -296,7 +296,8 @@ export async function verifyFlavorToken(token: string, options: VerifyFlavorToke
   if ((epoch as number) < options.currentEpoch) {
     throw new FlavorTokenError(
       'FLAVOR_TOKEN_STALE_EPOCH',
-      `the flavor token carries epoch ${String(epoch)}, older than the space's current epoch ${options.currentEpoch}; ask the lookup service for a new one.`,
+      `the flavor token carries epoch ${String(epoch)}, older than the space's ` +
+        `current epoch ${options.currentEpoch}; ask the lookup service for a new one.`,
     );
   }
   return payload as unknown as FlavorTokenClaims;

@@ -109,7 +109,8 @@ export class KmsSigner implements FlavorTokenSigner {
     if (out.KeySpec !== 'ECC_NIST_P256' || out.KeyUsage !== 'SIGN_VERIFY' || !out.SigningAlgorithms?.includes('ECDSA_SHA_256') || !out.PublicKey) {
       throw new FlavorsError(
         'LOOKUP_SIGNING_KEY_INVALID',
-        `KMS key ${this.kmsKeyId} must be an ECC_NIST_P256 SIGN_VERIFY key allowing ECDSA_SHA_256 (it is ${out.KeySpec ?? 'unknown'} ${out.KeyUsage ?? ''}).`,
+        `KMS key ${this.kmsKeyId} must be an ECC_NIST_P256 SIGN_VERIFY key allowing ` +
+          `ECDSA_SHA_256 (it is ${out.KeySpec ?? 'unknown'} ${out.KeyUsage ?? ''}).`,
       );
     }
     const jwk = crypto.createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' }).export({ format: 'jwk' });

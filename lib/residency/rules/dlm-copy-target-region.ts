@@ -41,7 +41,9 @@ function checkCopy(
     if (keyRegion !== target) {
       findings.push({
         location: `${location}/CmkArn`,
-        message: `copy to ${target} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : `that is not a KMS key ARN ('${cmkArn}')`}; use the flavor key's replica in ${target}`,
+        message:
+          `copy to ${target} is encrypted with a key ${keyRegion ? `in ${keyRegion}` : `that is not a KMS key ARN ('${cmkArn}')`}; ` +
+          `use the flavor key's replica in ${target}`,
       });
     }
   } else {
@@ -54,7 +56,9 @@ function checkCopy(
     } else if (named.length !== 1 || named[0] !== target) {
       findings.push({
         location: `${location}/CmkArn`,
-        message: `copy to ${target} uses a key ARN that ${named.length === 0 ? 'names no region' : `names ${named.join(', ')}`}, so it cannot be proven to be in ${target}`,
+        message:
+          `copy to ${target} uses a key ARN that ${named.length === 0 ? 'names no region' : `names ${named.join(', ')}`}, ` +
+          `so it cannot be proven to be in ${target}`,
       });
     }
   }

@@ -43,7 +43,9 @@ function walk(value: unknown, location: string, visit: (text: string, location: 
 export const foreignRegionReference: ResidencyRule = {
   id: 'RES_FOREIGN_REGION',
   description: 'A resource references a region outside the flavor.',
-  fix: "Keep every replica, copy, key replica and DNS target inside the flavor's regions, or add the region to the flavor if its residency allows it.",
+  fix:
+    "Keep every replica, copy, key replica and DNS target inside the flavor's " +
+    'regions, or add the region to the flavor if its residency allows it.',
   check(resource: CfnResourceJson, context: ResidencyContext): readonly ResidencyFinding[] {
     const findings: ResidencyFinding[] = [];
     walk(resource, '', (text, location) => {

@@ -35,7 +35,9 @@ export const rdsBackupReplicationRegion: ResidencyRule = {
       if (named.length !== 1 || named[0] !== region) {
         findings.push({
           location: keyAt,
-          message: `backups replicated to ${region} use a key that ${named.length === 0 ? 'names no region' : `is in ${named.join(', ')}`}; use the flavor key's replica in ${region}`,
+          message:
+            `backups replicated to ${region} use a key ` +
+            `that ${named.length === 0 ? 'names no region' : `is in ${named.join(', ')}`}; use the flavor key's replica in ${region}`,
         });
       }
     }

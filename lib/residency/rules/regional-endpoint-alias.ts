@@ -44,7 +44,9 @@ function checkAlias(record: Obj, location: string, context: ResidencyContext): R
 export const regionalEndpointAlias: ResidencyRule = {
   id: 'RES_REGIONAL_ENDPOINT_ALIAS',
   description: 'A regional endpoint record aliases a target in another region, or CloudFront.',
-  fix: "Alias <region>.<flavor>.<zone> to that region's own ALB, NLB or regional API Gateway domain, created in that region's stack (FlavorStage endpoints).",
+  fix:
+    "Alias <region>.<flavor>.<zone> to that region's own ALB, NLB or regional " +
+    "API Gateway domain, created in that region's stack (FlavorStage endpoints).",
   check(resource: CfnResourceJson, context: ResidencyContext): 'not-applicable' | readonly ResidencyFinding[] {
     const props = isObj(resource.Properties) ? resource.Properties : {};
     if (resource.Type === 'AWS::Route53::RecordSet') return checkAlias(props, 'Properties', context);

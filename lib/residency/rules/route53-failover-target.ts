@@ -25,7 +25,8 @@ function foreign(text: string, context: ResidencyContext): string[] {
  * A failover record's target must be provably inside the flavor: a name that mentions an allowed
  * region (a regional endpoint `<region>.<flavor>.<zone>`, a load balancer's DNS name), a name
  * below the record's own name, or the next level of the record's failover chain
- * (`fallback-<i+1>.<flavor>.<zone>` from `fallback-<i>.…`), whose records this rule checks too. IP addresses and names elsewhere cannot be tied to a region. Tokens are left to the stack
+ * (`fallback-<i+1>.<flavor>.<zone>` from `fallback-<i>.…`), whose records this rule checks too. IP addresses and names elsewhere cannot be tied to a
+ * region. Tokens are left to the stack
  * region check: a reference resolves inside its own stack.
  */
 function checkRecord(record: Obj, location: string, context: ResidencyContext): ResidencyFinding[] {
@@ -62,7 +63,9 @@ function checkRecord(record: Obj, location: string, context: ResidencyContext): 
     } else if (regionsMentioned(target).length === 0 && !(name && (bare(target).endsWith(`.${name}`) || isNextChainLevel(name, bare(target))))) {
       findings.push({
         location: where,
-        message: `failover target ${target} names no flavor region and is neither below ${name ?? 'the record name'} nor the next level of its failover chain, so residency cannot be proven`,
+        message:
+          `failover target ${target} names no flavor region and is neither below ${name ?? 'the record name'} ` +
+          `nor the next level of its failover chain, so residency cannot be proven`,
       });
     }
   }
@@ -114,7 +117,9 @@ function checkHealthCheck(config: Obj, context: ResidencyContext): ResidencyFind
 export const route53FailoverTarget: ResidencyRule = {
   id: 'RES_ROUTE53_TARGET',
   description: 'A Route 53 record or health check points outside the flavor, or at something that cannot be tied to a flavor region.',
-  fix: "Point failover records at regional endpoint names of the flavor's regions (<region>.<flavor>.<zone>) and probe only those; leave health check Regions unset.",
+  fix:
+    "Point failover records at regional endpoint names of the flavor's regions " +
+    '(<region>.<flavor>.<zone>) and probe only those; leave health check Regions unset.',
   check(resource: CfnResourceJson, context: ResidencyContext): 'not-applicable' | readonly ResidencyFinding[] {
     const props = isObj(resource.Properties) ? resource.Properties : {};
     switch (resource.Type) {

@@ -13,7 +13,9 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const s3ReplicationDestination: ResidencyRule = {
   id: 'RES_S3_REPLICATION_DESTINATION',
   description: 'An S3 bucket replicates objects to a bucket outside the flavor, or to one whose region cannot be proven.',
-  fix: "Replicate only to a bucket created in a stack of the flavor's regions (pass the bucket, not its name or ARN), with a replica key of that region.",
+  fix:
+    "Replicate only to a bucket created in a stack of the flavor's regions " +
+    '(pass the bucket, not its name or ARN), with a replica key of that region.',
   check(resource: CfnResourceJson, context: ResidencyContext): 'not-applicable' | readonly ResidencyFinding[] {
     if (resource.Type !== 'AWS::S3::Bucket') return 'not-applicable';
     const props = isObj(resource.Properties) ? resource.Properties : {};
@@ -34,7 +36,9 @@ export const s3ReplicationDestination: ResidencyRule = {
       } else if (!isResourceReference(bucket)) {
         findings.push({
           location: `${at}/Bucket`,
-          message: `replicates objects to ${typeof bucket === 'string' ? bucket : 'a bucket given by value'}, whose region an S3 ARN does not carry, so residency cannot be proven`,
+          message:
+            `replicates objects to ${typeof bucket === 'string' ? bucket : 'a bucket given by value'}, ` +
+            `whose region an S3 ARN does not carry, so residency cannot be proven`,
         });
       }
       const encryption = isObj(destination.EncryptionConfiguration) ? destination.EncryptionConfiguration : {};

@@ -257,13 +257,15 @@ describe('CrossRegionSnapshotCopy', () => {
 
     test('a copy to the source region', () => {
       expect(() => build({ copyTargets: [{ region: 'us-east-1', encryptionKeyArn: KEY_US }] })).toThrow(
-        "copyTargets[0].region: BACKUP_COPY_TO_SOURCE_REGION: us-east-1 is the region the snapshots are taken in; copy to another of the flavor's regions.",
+        'copyTargets[0].region: BACKUP_COPY_TO_SOURCE_REGION: us-east-1 is the ' +
+          "region the snapshots are taken in; copy to another of the flavor's regions.",
       );
     });
 
     test('a copy outside the allowed regions', () => {
       expect(() => build({ copyTargets: [{ region: 'eu-west-1', encryptionKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1' }] })).toThrow(
-        'copyTargets[0].region: BACKUP_COPY_OUTSIDE_ALLOWED: eu-west-1 is outside the allowed regions (us-east-1, ap-southeast-2); snapshots may only be copied inside the flavor.',
+        'copyTargets[0].region: BACKUP_COPY_OUTSIDE_ALLOWED: eu-west-1 is outside the allowed ' +
+          'regions (us-east-1, ap-southeast-2); snapshots may only be copied inside the flavor.',
       );
     });
 
@@ -289,7 +291,8 @@ describe('CrossRegionSnapshotCopy', () => {
 
     test('a key of another region, or not a key ARN', () => {
       expect(() => build({ copyTargets: [{ region: 'ap-southeast-2', encryptionKeyArn: KEY_US }] })).toThrow(
-        "copyTargets[0].encryptionKeyArn: BACKUP_COPY_KEY_REGION_MISMATCH: the key is in us-east-1, not in ap-southeast-2; encrypt each copy with the flavor key's replica in its destination.",
+        'copyTargets[0].encryptionKeyArn: BACKUP_COPY_KEY_REGION_MISMATCH: the key is in us-east-1, ' +
+          "not in ap-southeast-2; encrypt each copy with the flavor key's replica in its destination.",
       );
       expect(() =>
         build({

@@ -306,7 +306,8 @@ describe('DbNodeFleet', () => {
   describe("validation (the flavor model's rules, every problem at once)", () => {
     test.each(['m5.large', 'r6g.large', 'r5.huge', 'db.r5.large'])('instance type %s is refused', (instanceType) => {
       expect(problemsOf({ instanceType }).message).toBe(
-        `DbNodeFleet S/Ledger: instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType '${instanceType}' is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`,
+        `DbNodeFleet S/Ledger: instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType ` +
+          `'${instanceType}' is not an R5 type; ec2 databases run on R5 (e.g. 'r5.xlarge', 'r5b.2xlarge').`,
       );
     });
 

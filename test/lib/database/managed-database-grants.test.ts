@@ -45,7 +45,9 @@ describe('ManagedDatabase.grantConnect', () => {
   test.each(['*', 'app/*', '', 'Robert); DROP', '1user'])('Given user %p, When granted, Then the grant is refused with its code', (user) => {
     expect(thrownBy(() => db.grantConnect(role, user))).toMatchObject({
       code: 'RDS_DB_USER_INVALID',
-      message: `ManagedDatabase S/Reports: dbUser: RDS_DB_USER_INVALID: '${user}' is not a database user name: 1 to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`,
+      message:
+        `ManagedDatabase S/Reports: dbUser: RDS_DB_USER_INVALID: '${user}' is not a database user name: 1 ` +
+        `to 63 letters, digits, '_' or '$', starting with a letter or '_' (no wildcards: grant each user).`,
     });
   });
 });

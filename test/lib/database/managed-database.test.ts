@@ -195,7 +195,8 @@ describe('ManagedDatabase cross-region read replica', () => {
 describe('ManagedDatabase validation', () => {
   test.each(['db.m5.large', 'r5.large', 'db.r6g.large'])('instance class %s is refused', (instanceType) => {
     expect(errorOf({ instanceType }).message).toBe(
-      `ManagedDatabase S/Reports: instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType '${instanceType}' is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`,
+      `ManagedDatabase S/Reports: instanceType: FLAVOR_DB_INSTANCE_TYPE_INVALID: instanceType ` +
+        `'${instanceType}' is not a db.r5 class; rds databases use e.g. 'db.r5.large'.`,
     );
   });
 
@@ -238,7 +239,8 @@ describe('ManagedDatabase validation', () => {
       privateSubnetIds: ['subnet-1'],
     });
     expect(() => new ManagedDatabase(stack, 'Reports', { vpc, engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 20 })).toThrow(
-      'ManagedDatabase S/Reports: vpcSubnets: DB_SUBNETS_NONE: the VPC has no isolated subnets; pass vpcSubnets naming the subnets the database may use.',
+      'ManagedDatabase S/Reports: vpcSubnets: DB_SUBNETS_NONE: the VPC has no ' +
+        'isolated subnets; pass vpcSubnets naming the subnets the database may use.',
     );
   });
 

@@ -83,7 +83,8 @@ describe('RegionalEndpoint', () => {
         'ENDPOINT_INVALID',
         [
           'RegionalEndpoint S/Endpoint: invalid props:',
-          "  target: CloudFront is global, not regional: alias the region's own ALB, NLB or regional API Gateway domain; put CloudFront in front of <flavor>.<zone> instead.",
+          "  target: CloudFront is global, not regional: alias the region's own ALB, NLB or " +
+            'regional API Gateway domain; put CloudFront in front of <flavor>.<zone> instead.',
         ].join('\n'),
       ),
     );
@@ -115,7 +116,8 @@ describe('RegionalEndpoint', () => {
         [
           'RegionalEndpoint S/Endpoint: invalid props:',
           "  flavorName: 'US' must be a kebab-case flavor name.",
-          '  target: GlobalAcceleratorDomainTarget is not a regional endpoint; use LoadBalancerTarget (ALB or NLB) or an API Gateway regional domain target.',
+          '  target: GlobalAcceleratorDomainTarget is not a regional endpoint; use ' +
+            'LoadBalancerTarget (ALB or NLB) or an API Gateway regional domain target.',
           "  healthCheckPath: 'healthz' must start with '/' and be at most 255 characters, e.g. '/healthz'.",
         ].join('\n'),
       ),

@@ -168,7 +168,8 @@ describe('RegionalFailover', () => {
       ],
       [
         { regions: ['us-east-1', 'eu-west-1'] },
-        "regions[1]: FAILOVER_REGION_OUTSIDE_ALLOWED: eu-west-1 is outside the allowed regions (us-east-1, ap-southeast-2); DNS may only send clients to the flavor's regions.",
+        'regions[1]: FAILOVER_REGION_OUTSIDE_ALLOWED: eu-west-1 is outside the allowed regions ' +
+          "(us-east-1, ap-southeast-2); DNS may only send clients to the flavor's regions.",
       ],
       [{ requestIntervalSeconds: 15 }, 'requestIntervalSeconds: FAILOVER_INTERVAL_INVALID: Route 53 checks every 10 or 30 seconds, got 15.'],
       [{ failureThreshold: 11 }, 'failureThreshold: FAILOVER_THRESHOLD_INVALID: failureThreshold must be an integer from 1 to 10, got 11.'],
@@ -191,7 +192,8 @@ describe('RegionalFailover', () => {
       ],
       [
         { healthCheck: { type: 'cloudwatch-alarm' as const, alarms: { 'us-east-1': 'a', 'ap-southeast-2': 'b', 'eu-west-1': 'c' } } },
-        'healthCheck.alarms.eu-west-1: FAILOVER_ALARM_REGION_UNKNOWN: eu-west-1 is not one of the regions (us-east-1, ap-southeast-2); remove its alarm.',
+        'healthCheck.alarms.eu-west-1: FAILOVER_ALARM_REGION_UNKNOWN: eu-west-1 ' +
+          'is not one of the regions (us-east-1, ap-southeast-2); remove its alarm.',
       ],
     ])('%j is rejected with a clear error', (props, message) => {
       expect(() => build(props)).toThrow(message);

@@ -34,38 +34,42 @@ afterAll(async () => {
 });
 
 describe("double spend across a space move between two flavors' databases", () => {
-  test('Given balance 100 in the source flavor, When 50 debits race a move (fence source, copy, bump target, switch), Then at most 100 is ever debited (20 random interleavings)', async () => {
-    const seen: Record<string, number> = {};
-    const src: Side = {
-      pool: pools.src,
-      fence: new SpaceWriteFence({ pool: pools.src, region: REGION_A, trust: tOther.trust }),
-      token: '',
-      epoch: 1,
-    };
-    const dst: Side = { pool: pools.dst, fence: new SpaceWriteFence({ pool: pools.dst, region: REGION_B, trust: t.trust }), token: '', epoch: 3 };
-    const from = { ...src, token: await tOther.mint({ region: REGION_A, epoch: 1 }) };
-    const to = { ...dst, token: await t.mint({ region: REGION_B, epoch: 3, flavor: FLAVOR }) };
-    await fc.assert(
-      fc.asyncProperty(schedule, async (s) => {
-        await resetLedger(pools.src, BALANCE, { epoch: 1, home: REGION_A });
-        await pools.dst.query('TRUNCATE debits; DELETE FROM accounts; DELETE FROM flavors_fence;');
-        let switched = false;
-        const outcome = await race(s, from, to, async () => {
-          // The move: fence the source (lookup state `moving`, epoch 2), copy the space's rows, bump the
-          // target to the epoch of the switch before it takes writes, then switch the lookup record.
-          await bumpFenceEpoch(pools.src, SPACE, 2, REGION_A);
-          await copyBalance(pools.src, pools.dst, s.copyPauseMs);
-          await bumpFenceEpoch(pools.dst, SPACE, 3, REGION_B);
-          switched = true;
-        });
-        expect(switched).toBe(true);
-        expect(await invariants(from, to)).toEqual([]);
-        expect(outcome.accepted * AMOUNT).toBeLessThanOrEqual(BALANCE);
-        for (const [code, n] of Object.entries(outcome.refusals)) seen[code] = (seen[code] ?? 0) + n;
-      }),
-      { numRuns: 20 },
-    );
-    // Source writers were fenced after the move's first bump; target writers met no fence row before its bump.
-    expect(seen).toMatchObject({ FENCE_STALE_EPOCH: expect.any(Number), FENCE_UNKNOWN_SPACE: expect.any(Number) });
-  });
+  test(
+    'Given balance 100 in the source flavor, When 50 debits race a move (fence source, ' +
+      'copy, bump target, switch), Then at most 100 is ever debited (20 random interleavings)',
+    async () => {
+      const seen: Record<string, number> = {};
+      const src: Side = {
+        pool: pools.src,
+        fence: new SpaceWriteFence({ pool: pools.src, region: REGION_A, trust: tOther.trust }),
+        token: '',
+        epoch: 1,
+      };
+      const dst: Side = { pool: pools.dst, fence: new SpaceWriteFence({ pool: pools.dst, region: REGION_B, trust: t.trust }), token: '', epoch: 3 };
+      const from = { ...src, token: await tOther.mint({ region: REGION_A, epoch: 1 }) };
+      const to = { ...dst, token: await t.mint({ region: REGION_B, epoch: 3, flavor: FLAVOR }) };
+      await fc.assert(
+        fc.asyncProperty(schedule, async (s) => {
+          await resetLedger(pools.src, BALANCE, { epoch: 1, home: REGION_A });
+          await pools.dst.query('TRUNCATE debits; DELETE FROM accounts; DELETE FROM flavors_fence;');
+          let switched = false;
+          const outcome = await race(s, from, to, async () => {
+            // The move: fence the source (lookup state `moving`, epoch 2), copy the space's rows, bump the
+            // target to the epoch of the switch before it takes writes, then switch the lookup record.
+            await bumpFenceEpoch(pools.src, SPACE, 2, REGION_A);
+            await copyBalance(pools.src, pools.dst, s.copyPauseMs);
+            await bumpFenceEpoch(pools.dst, SPACE, 3, REGION_B);
+            switched = true;
+          });
+          expect(switched).toBe(true);
+          expect(await invariants(from, to)).toEqual([]);
+          expect(outcome.accepted * AMOUNT).toBeLessThanOrEqual(BALANCE);
+          for (const [code, n] of Object.entries(outcome.refusals)) seen[code] = (seen[code] ?? 0) + n;
+        }),
+        { numRuns: 20 },
+      );
+      // Source writers were fenced after the move's first bump; target writers met no fence row before its bump.
+      expect(seen).toMatchObject({ FENCE_STALE_EPOCH: expect.any(Number), FENCE_UNKNOWN_SPACE: expect.any(Number) });
+    },
+  );
 });

@@ -30,62 +30,69 @@ afterAll(async () => {
 });
 
 describe('double spend across a failover', () => {
-  test('Given balance 100 in A and B a copy of A, When 50 debits of 60 with epoch-1 tokens for A and epoch-2 tokens for B race a failover, Then at most 100 is ever debited (20 random interleavings)', async () => {
-    const seen: Record<string, number> = {};
-    const a: Side = {
-      pool: pools.a,
-      fence: new SpaceWriteFence({ pool: pools.a, region: REGION_A, trust: t.trust }),
-      token: await t.mint({ region: REGION_A, epoch: 1 }),
-      epoch: 1,
-    };
-    const b: Side = {
-      pool: pools.b,
-      fence: new SpaceWriteFence({ pool: pools.b, region: REGION_B, trust: t.trust }),
-      token: await t.mint({ region: REGION_B, epoch: 2 }),
-      epoch: 2,
-    };
-    await fc.assert(
-      fc.asyncProperty(schedule, async (s) => {
-        await resetLedger(pools.a, BALANCE, { epoch: 1, home: REGION_A });
-        await resetLedger(pools.b, BALANCE, { epoch: 1, home: REGION_A }); // B's database is a copy of A's
-        const outcome = await race(s, a, b, async () => {
-          // The failover, in the order the executor runs it: fence the old primary, bring B's data up to
-          // date, bump B's fence before it takes writes (then DNS switches).
-          await bumpFenceEpoch(pools.a, SPACE, 2, REGION_B);
-          await copyBalance(pools.a, pools.b, s.copyPauseMs);
-          await bumpFenceEpoch(pools.b, SPACE, 2, REGION_B);
-        });
-        expect(await invariants(a, b)).toEqual([]);
-        expect(outcome.accepted * AMOUNT).toBeLessThanOrEqual(BALANCE);
-        for (const [code, n] of Object.entries(outcome.refusals)) seen[code] = (seen[code] ?? 0) + n;
-        seen.accepted = (seen.accepted ?? 0) + outcome.accepted;
-      }),
-      { numRuns: 20 },
-    );
-    // The interleavings really crossed the bumps: old writers were fenced in A, new ones held back in B.
-    expect(seen).toMatchObject({ FENCE_STALE_EPOCH: expect.any(Number), FENCE_EPOCH_AHEAD: expect.any(Number), accepted: expect.any(Number) });
-  });
+  test(
+    'Given balance 100 in A and B a copy of A, When 50 debits of 60 with epoch-1 tokens for A and ' +
+      'epoch-2 tokens for B race a failover, Then at most 100 is ever debited (20 random interleavings)',
+    async () => {
+      const seen: Record<string, number> = {};
+      const a: Side = {
+        pool: pools.a,
+        fence: new SpaceWriteFence({ pool: pools.a, region: REGION_A, trust: t.trust }),
+        token: await t.mint({ region: REGION_A, epoch: 1 }),
+        epoch: 1,
+      };
+      const b: Side = {
+        pool: pools.b,
+        fence: new SpaceWriteFence({ pool: pools.b, region: REGION_B, trust: t.trust }),
+        token: await t.mint({ region: REGION_B, epoch: 2 }),
+        epoch: 2,
+      };
+      await fc.assert(
+        fc.asyncProperty(schedule, async (s) => {
+          await resetLedger(pools.a, BALANCE, { epoch: 1, home: REGION_A });
+          await resetLedger(pools.b, BALANCE, { epoch: 1, home: REGION_A }); // B's database is a copy of A's
+          const outcome = await race(s, a, b, async () => {
+            // The failover, in the order the executor runs it: fence the old primary, bring B's data up to
+            // date, bump B's fence before it takes writes (then DNS switches).
+            await bumpFenceEpoch(pools.a, SPACE, 2, REGION_B);
+            await copyBalance(pools.a, pools.b, s.copyPauseMs);
+            await bumpFenceEpoch(pools.b, SPACE, 2, REGION_B);
+          });
+          expect(await invariants(a, b)).toEqual([]);
+          expect(outcome.accepted * AMOUNT).toBeLessThanOrEqual(BALANCE);
+          for (const [code, n] of Object.entries(outcome.refusals)) seen[code] = (seen[code] ?? 0) + n;
+          seen.accepted = (seen.accepted ?? 0) + outcome.accepted;
+        }),
+        { numRuns: 20 },
+      );
+      // The interleavings really crossed the bumps: old writers were fenced in A, new ones held back in B.
+      expect(seen).toMatchObject({ FENCE_STALE_EPOCH: expect.any(Number), FENCE_EPOCH_AHEAD: expect.any(Number), accepted: expect.any(Number) });
+    },
+  );
 
-  test('Given the same race without the fence in A, When an epoch-1 debit lands after the copy, Then the checker reports the double spend', async () => {
-    await resetLedger(pools.a, BALANCE, { epoch: 1, home: REGION_A });
-    await resetLedger(pools.b, BALANCE, { epoch: 1, home: REGION_A });
-    const a: Side = {
-      pool: pools.a,
-      fence: new SpaceWriteFence({ pool: pools.a, region: REGION_A, trust: t.trust }),
-      token: await t.mint({ region: REGION_A, epoch: 1 }),
-      epoch: 1,
-    };
-    const b: Side = {
-      pool: pools.b,
-      fence: new SpaceWriteFence({ pool: pools.b, region: REGION_B, trust: t.trust }),
-      token: await t.mint({ region: REGION_B, epoch: 2 }),
-      epoch: 2,
-    };
-    // No bump in A: the copy is taken while A still accepts epoch-1 writes.
-    await copyBalance(pools.a, pools.b, 0);
-    await bumpFenceEpoch(pools.b, SPACE, 2, REGION_B);
-    await a.fence.write(a.token, debit(AMOUNT));
-    await b.fence.write(b.token, debit(AMOUNT));
-    expect(await invariants(a, b)).toEqual(['accepted debits sum to 120 > 100']);
-  });
+  test(
+    'Given the same race without the fence in A, When an epoch-1 debit ' + 'lands after the copy, Then the checker reports the double spend',
+    async () => {
+      await resetLedger(pools.a, BALANCE, { epoch: 1, home: REGION_A });
+      await resetLedger(pools.b, BALANCE, { epoch: 1, home: REGION_A });
+      const a: Side = {
+        pool: pools.a,
+        fence: new SpaceWriteFence({ pool: pools.a, region: REGION_A, trust: t.trust }),
+        token: await t.mint({ region: REGION_A, epoch: 1 }),
+        epoch: 1,
+      };
+      const b: Side = {
+        pool: pools.b,
+        fence: new SpaceWriteFence({ pool: pools.b, region: REGION_B, trust: t.trust }),
+        token: await t.mint({ region: REGION_B, epoch: 2 }),
+        epoch: 2,
+      };
+      // No bump in A: the copy is taken while A still accepts epoch-1 writes.
+      await copyBalance(pools.a, pools.b, 0);
+      await bumpFenceEpoch(pools.b, SPACE, 2, REGION_B);
+      await a.fence.write(a.token, debit(AMOUNT));
+      await b.fence.write(b.token, debit(AMOUNT));
+      expect(await invariants(a, b)).toEqual(['accepted debits sum to 120 > 100']);
+    },
+  );
 });

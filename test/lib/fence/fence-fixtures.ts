@@ -1,5 +1,6 @@
 // Shared by the fence tests: real flavor tokens as the lookup service issues them (a short-lived key
-// certified by a local ES256 root, as KMS certifies it in AWS; issueFlavorToken), and a small ledger schema (an account and its debits) to write through the fence.
+// certified by a local ES256 root, as KMS certifies it in AWS; issueFlavorToken), and a small ledger schema (an account and its debits) to write
+// through the fence.
 import type { JSONWebKeySet } from 'jose';
 import type { Pool } from 'pg';
 import { DelegatedSigner } from '../../../lib/lookup/runtime/delegated-signer';
@@ -50,7 +51,9 @@ export async function tokens(flavor = FLAVOR): Promise<Tokens> {
  */
 export const LEDGER_DDL = `
 CREATE TABLE IF NOT EXISTS accounts (space_id text PRIMARY KEY, balance bigint NOT NULL CHECK (balance >= 0));
-CREATE TABLE IF NOT EXISTS debits (id bigserial PRIMARY KEY, space_id text NOT NULL, amount bigint NOT NULL, epoch bigint NOT NULL, at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS debits (
+  id bigserial PRIMARY KEY, space_id text NOT NULL, amount bigint NOT NULL, epoch bigint NOT NULL, at timestamptz NOT NULL
+);
 `;
 
 export class InsufficientFunds extends Error {}

@@ -42,18 +42,23 @@ const call = (path: string, token?: string, method = 'POST') =>
   });
 
 describe('foreignRegionGuard', () => {
-  test('Given a valid token homed in another region, When it reaches this region, Then 307 to the home endpoint with path and query, and the handler does not run', async () => {
-    const res = await call('/v1/spaces/s-alpha/debits?idempotency=42', await t.mint({ region: REGION_B, epoch: 2 }));
-    expect(res.status).toBe(307);
-    expect(res.headers.get('location')).toBe('https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42');
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({
-      error: 'FENCE_WRONG_REGION',
-      message:
-        'space s-alpha is homed in ap-southeast-2; repeat the request at https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42.',
-    });
-    expect(handled).toEqual([]);
-  });
+  test(
+    'Given a valid token homed in another region, When it reaches this region, ' +
+      'Then 307 to the home endpoint with path and query, and the handler does not run',
+    async () => {
+      const res = await call('/v1/spaces/s-alpha/debits?idempotency=42', await t.mint({ region: REGION_B, epoch: 2 }));
+      expect(res.status).toBe(307);
+      expect(res.headers.get('location')).toBe('https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(await res.json()).toEqual({
+        error: 'FENCE_WRONG_REGION',
+        message:
+          'space s-alpha is homed in ap-southeast-2; repeat the request at ' +
+          'https://ap-southeast-2.us-australia.flavors.example.com/v1/spaces/s-alpha/debits?idempotency=42.',
+      });
+      expect(handled).toEqual([]);
+    },
+  );
 
   test('Given a valid token of this region, When it arrives, Then the handler runs', async () => {
     const res = await call('/v1/spaces/s-alpha/debits', await t.mint({ region: REGION_A, epoch: 2 }));

@@ -24,29 +24,33 @@ describe('the fence migration', () => {
     expect(loadMigrations(path.join(ROOT, 'migrations'), 'ledger').map((m) => m.name)).toContain('0004_flavors_fence.sql');
   });
 
-  test('Given a database migrated by flavors schema apply, When a failover bumps a space, Then the fence row holds the epoch and installFence stays a no-op', async () => {
-    const client = new Client({ connectionString: pg.url('ledger') });
-    await client.connect();
-    try {
-      const applied = await applyMigrations(
-        client,
-        loadMigrations(path.join(ROOT, 'migrations'), 'ledger'),
-        { database: 'ledger', flavor: 'global' },
-        () => {},
-      );
-      expect(applied.map((a) => a.migration.name)).toContain('0004_flavors_fence.sql');
-    } finally {
-      await client.end();
-    }
-    const pool = new Pool({ connectionString: pg.url('ledger') });
-    try {
-      await installFence(pool);
-      await bumpFenceEpoch(pool, 's-alpha', 4, 'ap-southeast-2');
-      expect(await pg.query('ledger', 'SELECT space_id, epoch::int AS epoch, home_region FROM flavors_fence')).toEqual([
-        { space_id: 's-alpha', epoch: 4, home_region: 'ap-southeast-2' },
-      ]);
-    } finally {
-      await pool.end();
-    }
-  });
+  test(
+    'Given a database migrated by flavors schema apply, When a failover bumps ' +
+      'a space, Then the fence row holds the epoch and installFence stays a no-op',
+    async () => {
+      const client = new Client({ connectionString: pg.url('ledger') });
+      await client.connect();
+      try {
+        const applied = await applyMigrations(
+          client,
+          loadMigrations(path.join(ROOT, 'migrations'), 'ledger'),
+          { database: 'ledger', flavor: 'global' },
+          () => {},
+        );
+        expect(applied.map((a) => a.migration.name)).toContain('0004_flavors_fence.sql');
+      } finally {
+        await client.end();
+      }
+      const pool = new Pool({ connectionString: pg.url('ledger') });
+      try {
+        await installFence(pool);
+        await bumpFenceEpoch(pool, 's-alpha', 4, 'ap-southeast-2');
+        expect(await pg.query('ledger', 'SELECT space_id, epoch::int AS epoch, home_region FROM flavors_fence')).toEqual([
+          { space_id: 's-alpha', epoch: 4, home_region: 'ap-southeast-2' },
+        ]);
+      } finally {
+        await pool.end();
+      }
+    },
+  );
 });

@@ -59,16 +59,21 @@ describe('SpaceWriteFence.write', () => {
     expect(await codeOf(fence.write(await t.mint({ region: REGION_A, epoch: 3 }), debit(60)))).toBe('FENCE_WRONG_REGION');
   });
 
-  test('Given a token for another space or region, When it writes, Then it is refused before the callback runs or any connection is taken', async () => {
-    const connect = jest.fn(() => pool.connect());
-    const spy = new SpaceWriteFence({ pool: { connect }, region: REGION_A, trust: t.trust });
-    const work = jest.fn(debit(60));
-    expect(await codeOf(spy.write(await t.mint({ region: REGION_A, epoch: 2, space: 's-other' }), work, { space: SPACE }))).toBe('FENCE_WRONG_SPACE');
-    expect(await codeOf(spy.write(await t.mint({ region: REGION_B, epoch: 2 }), work, { space: SPACE }))).toBe('FENCE_WRONG_REGION');
-    expect(await codeOf(spy.write('not-a-token', work))).toBe('FENCE_TOKEN_INVALID');
-    expect(work).not.toHaveBeenCalled();
-    expect(connect).not.toHaveBeenCalled();
-  });
+  test(
+    'Given a token for another space or region, When it writes, Then ' + 'it is refused before the callback runs or any connection is taken',
+    async () => {
+      const connect = jest.fn(() => pool.connect());
+      const spy = new SpaceWriteFence({ pool: { connect }, region: REGION_A, trust: t.trust });
+      const work = jest.fn(debit(60));
+      expect(await codeOf(spy.write(await t.mint({ region: REGION_A, epoch: 2, space: 's-other' }), work, { space: SPACE }))).toBe(
+        'FENCE_WRONG_SPACE',
+      );
+      expect(await codeOf(spy.write(await t.mint({ region: REGION_B, epoch: 2 }), work, { space: SPACE }))).toBe('FENCE_WRONG_REGION');
+      expect(await codeOf(spy.write('not-a-token', work))).toBe('FENCE_TOKEN_INVALID');
+      expect(work).not.toHaveBeenCalled();
+      expect(connect).not.toHaveBeenCalled();
+    },
+  );
 
   test('Given a stale epoch, When it writes, Then the callback never runs', async () => {
     const work = jest.fn(debit(60));
@@ -118,7 +123,8 @@ describe('SpaceWriteFence.write', () => {
 
   test('Given no verify and no trust, When a fence is made, Then one FENCE_BAD_INPUT names both options', () => {
     expect(() => new SpaceWriteFence({ pool, region: '' })).toThrow(
-      'SpaceWriteFence: region must be the region this service runs in (e.g. us-east-1); pass verify (a token verifier) or trust ({ flavor, jwks }) to verify flavor tokens.',
+      'SpaceWriteFence: region must be the region this service runs in (e.g. us-east-1); ' +
+        'pass verify (a token verifier) or trust ({ flavor, jwks }) to verify flavor tokens.',
     );
   });
 

@@ -121,7 +121,8 @@ const until = Date.now() + 60000; while (!connected && Date.now() < until) { /* 
     const file = path.join(dir, 'talker.ts');
     fs.writeFileSync(
       file,
-      `import { defineFlavor } from '${LIB}';\n${body.replace('PORT', String(port))}\nexport default defineFlavor({ name: 'talker', residency: 'global', ${REGIONS} });\n`,
+      `import { defineFlavor } from '${LIB}';\n${body.replace('PORT', String(port))}\nexport ` +
+        `default defineFlavor({ name: 'talker', residency: 'global', ${REGIONS} });\n`,
     );
     // When it is loaded
     const started = Date.now();
@@ -149,7 +150,8 @@ describe('what the sandbox still allows', () => {
 import { format } from 'node:util';
 import { defineFlavor } from '${LIB}';
 import { PAIR } from './_regions';
-export default defineFlavor({ name: path.basename('x/paired'), description: format('%s regions', PAIR.length), residency: { countries: ['US', 'AU'] }, regions: PAIR });
+export default defineFlavor({ name: path.basename('x/paired'), description: format('%s ` +
+          `regions', PAIR.length), residency: { countries: ['US', 'AU'] }, regions: PAIR });
 `,
       );
       // When it is loaded

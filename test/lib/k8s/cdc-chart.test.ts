@@ -37,46 +37,52 @@ describe('CdcChart', () => {
     ]);
   });
 
-  test('Given a database, Then its connector uses pgoutput and the publication, slot and topic prefix of cdcNames, reading the in-region service', () => {
-    const connectors = synth('us-east-1', ['ap-southeast-2']).of('KafkaConnector');
-    expect(connectors.map((c) => c.metadata.name)).toEqual(['content-cdc', 'ledger-archive-cdc']);
-    const names = cdcNames('us-australia', 'us-east-1', 'ledgerArchive');
-    expect(connectors[1].metadata.labels['strimzi.io/cluster']).toBe('us-australia-cdc');
-    expect(connectors[1].spec).toEqual(
-      expect.objectContaining({ class: 'io.debezium.connector.postgresql.PostgresConnector', tasksMax: 1, state: 'running' }),
-    );
-    expect(connectors[1].spec.config).toEqual(
-      expect.objectContaining({
-        'plugin.name': 'pgoutput',
-        'publication.name': names.publication,
-        'slot.name': names.slot,
-        'publication.autocreate.mode': 'disabled',
-        'topic.prefix': 'us-australia.us-east-1.ledgerArchive',
-        'database.hostname': 'ledger-archive-rw.us-east-1.us-australia.db.flavors.internal',
-        'database.dbname': 'ledgerArchive',
-      }),
-    );
-    expect(names).toEqual({
-      connector: 'ledger-archive-cdc',
-      topicPrefix: 'us-australia.us-east-1.ledgerArchive',
-      publication: 'flavors_cdc_us_australia_us_east_1_ledgerarchive',
-      slot: 'flavors_cdc_us_australia_us_east_1_ledgerarchive',
-    });
-  });
+  test(
+    'Given a database, Then its connector uses pgoutput and the publication, ' + 'slot and topic prefix of cdcNames, reading the in-region service',
+    () => {
+      const connectors = synth('us-east-1', ['ap-southeast-2']).of('KafkaConnector');
+      expect(connectors.map((c) => c.metadata.name)).toEqual(['content-cdc', 'ledger-archive-cdc']);
+      const names = cdcNames('us-australia', 'us-east-1', 'ledgerArchive');
+      expect(connectors[1].metadata.labels['strimzi.io/cluster']).toBe('us-australia-cdc');
+      expect(connectors[1].spec).toEqual(
+        expect.objectContaining({ class: 'io.debezium.connector.postgresql.PostgresConnector', tasksMax: 1, state: 'running' }),
+      );
+      expect(connectors[1].spec.config).toEqual(
+        expect.objectContaining({
+          'plugin.name': 'pgoutput',
+          'publication.name': names.publication,
+          'slot.name': names.slot,
+          'publication.autocreate.mode': 'disabled',
+          'topic.prefix': 'us-australia.us-east-1.ledgerArchive',
+          'database.hostname': 'ledger-archive-rw.us-east-1.us-australia.db.flavors.internal',
+          'database.dbname': 'ledgerArchive',
+        }),
+      );
+      expect(names).toEqual({
+        connector: 'ledger-archive-cdc',
+        topicPrefix: 'us-australia.us-east-1.ledgerArchive',
+        publication: 'flavors_cdc_us_australia_us_east_1_ledgerarchive',
+        slot: 'flavors_cdc_us_australia_us_east_1_ledgerarchive',
+      });
+    },
+  );
 
-  test("Given a fallback region, Then its connectors wait stopped (its database is a standby) and MirrorMaker 2 pulls the primary's topics in", () => {
-    const { of } = synth('ap-southeast-2', ['us-east-1']);
-    expect(of('KafkaConnector').map((c) => c.spec.state)).toEqual(['stopped', 'stopped']);
-    const [mirror] = of('KafkaMirrorMaker2');
-    expect(mirror.spec.connectCluster).toBe('ap-southeast-2');
-    expect(mirror.spec.clusters.map((c: { alias: string; bootstrapServers: string }) => [c.alias, c.bootstrapServers])).toEqual([
-      ['ap-southeast-2', 'kafka-bootstrap.ap-southeast-2.us-australia.kafka.flavors.internal:9093'],
-      ['us-east-1', 'kafka-bootstrap.us-east-1.us-australia.kafka.flavors.internal:9093'],
-    ]);
-    expect(mirror.spec.mirrors).toEqual([
-      expect.objectContaining({ sourceCluster: 'us-east-1', targetCluster: 'ap-southeast-2', topicsPattern: 'us-australia\\.us-east-1\\..*' }),
-    ]);
-  });
+  test(
+    'Given a fallback region, Then its connectors wait stopped (its ' + "database is a standby) and MirrorMaker 2 pulls the primary's topics in",
+    () => {
+      const { of } = synth('ap-southeast-2', ['us-east-1']);
+      expect(of('KafkaConnector').map((c) => c.spec.state)).toEqual(['stopped', 'stopped']);
+      const [mirror] = of('KafkaMirrorMaker2');
+      expect(mirror.spec.connectCluster).toBe('ap-southeast-2');
+      expect(mirror.spec.clusters.map((c: { alias: string; bootstrapServers: string }) => [c.alias, c.bootstrapServers])).toEqual([
+        ['ap-southeast-2', 'kafka-bootstrap.ap-southeast-2.us-australia.kafka.flavors.internal:9093'],
+        ['us-east-1', 'kafka-bootstrap.us-east-1.us-australia.kafka.flavors.internal:9093'],
+      ]);
+      expect(mirror.spec.mirrors).toEqual([
+        expect.objectContaining({ sourceCluster: 'us-east-1', targetCluster: 'ap-southeast-2', topicsPattern: 'us-australia\\.us-east-1\\..*' }),
+      ]);
+    },
+  );
 
   test('Given a single-region flavor, Then no MirrorMaker 2', () => {
     expect(synth('us-east-1', []).of('KafkaMirrorMaker2')).toEqual([]);

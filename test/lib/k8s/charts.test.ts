@@ -190,17 +190,21 @@ describe('flavor manifests', () => {
     expect(JSON.stringify(np)).not.toContain('10.9.0.0/16');
   });
 
-  test("Given CDC, Then the primary region's cluster declares the connector's replication role with the secret Connect mounts; replica clusters do not", () => {
-    const apps = flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused' });
-    const cluster = (region: string) =>
-      appManifests(apps.get(region)!).find((m) => m.kind === 'Cluster') as unknown as { spec: { managed?: unknown } };
-    expect(cluster('us-east-1').spec.managed).toEqual({
-      roles: [{ name: 'flavors_cdc', ensure: 'present', login: true, replication: true, passwordSecret: { name: 'content-cdc-credentials' } }],
-    });
-    expect(cluster('ap-southeast-2').spec.managed).toBeUndefined();
-    const connect = appManifests(apps.get('us-east-1')!).find((m) => m.kind === 'KafkaConnect') as unknown as {
-      spec: { externalConfiguration: { volumes: { secret: { secretName: string } }[] } };
-    };
-    expect(connect.spec.externalConfiguration.volumes.map((v) => v.secret.secretName)).toContain('content-cdc-credentials');
-  });
+  test(
+    "Given CDC, Then the primary region's cluster declares the connector's " +
+      'replication role with the secret Connect mounts; replica clusters do not',
+    () => {
+      const apps = flavorManifestApps({ flavor: usAustralia, account: '1', outdir: '/unused' });
+      const cluster = (region: string) =>
+        appManifests(apps.get(region)!).find((m) => m.kind === 'Cluster') as unknown as { spec: { managed?: unknown } };
+      expect(cluster('us-east-1').spec.managed).toEqual({
+        roles: [{ name: 'flavors_cdc', ensure: 'present', login: true, replication: true, passwordSecret: { name: 'content-cdc-credentials' } }],
+      });
+      expect(cluster('ap-southeast-2').spec.managed).toBeUndefined();
+      const connect = appManifests(apps.get('us-east-1')!).find((m) => m.kind === 'KafkaConnect') as unknown as {
+        spec: { externalConfiguration: { volumes: { secret: { secretName: string } }[] } };
+      };
+      expect(connect.spec.externalConfiguration.volumes.map((v) => v.secret.secretName)).toContain('content-cdc-credentials');
+    },
+  );
 });

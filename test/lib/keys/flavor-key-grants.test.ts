@@ -62,7 +62,8 @@ describe('FlavorKey.fromKeyAttributes', () => {
     expect(thrownBy(() => FlavorKey.fromKeyAttributes(stack, 'FlavorKey', { flavor: FLAVOR, keyId: KEY_ID }))).toMatchObject({
       code: 'KEY_REGION_OUTSIDE_FLAVOR',
       message:
-        "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
+        'FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in ' +
+        "eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
     });
   });
 
@@ -73,8 +74,10 @@ describe('FlavorKey.fromKeyAttributes', () => {
     ).toMatchObject({
       code: 'KEY_REGION_UNRESOLVED',
       message: [
-        "FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_UNRESOLVED: the stack has no explicit region; give it an env with one of the flavor's regions.",
-        "FlavorKey.fromKeyAttributes Team/FlavorKey: keyId: KEY_ID_INVALID: '1234abcd-12ab-34cd-56ef-1234567890ab' is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.",
+        'FlavorKey.fromKeyAttributes Team/FlavorKey: region: KEY_REGION_UNRESOLVED: the ' +
+          "stack has no explicit region; give it an env with one of the flavor's regions.",
+        "FlavorKey.fromKeyAttributes Team/FlavorKey: keyId: KEY_ID_INVALID: '1234abcd-12ab-34cd-56ef-1234567890ab' " +
+          "is not a multi-Region key id (mrk- and 32 hex digits); take it from the primary stack's FlavorKey.keyId.",
       ].join('\n'),
     });
   });

@@ -81,7 +81,8 @@ describe('FlavorKey in the primary region', () => {
 
   test('arnIn refuses a region outside the flavor', () => {
     expect(() => key.arnIn('eu-west-1')).toThrow(
-      'FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: eu-west-1 is not a region of this flavor (us-east-1, ap-southeast-2); the key has no replica there and never will.',
+      'FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: eu-west-1 is not a region of ' +
+        'this flavor (us-east-1, ap-southeast-2); the key has no replica there and never will.',
     );
   });
 
@@ -152,7 +153,8 @@ describe('FlavorKey in a fallback region', () => {
 describe('FlavorKey refuses what would break residency or replication', () => {
   test('a region outside the flavor', () => {
     expect(errorOf(() => keyIn('eu-west-1')).message).toBe(
-      "FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
+      'FlavorKey S/Key: region: KEY_REGION_OUTSIDE_FLAVOR: the stack is in eu-west-1, outside ' +
+        "the flavor's regions (us-east-1, ap-southeast-2); a flavor key exists only there.",
     );
   });
 
@@ -162,13 +164,15 @@ describe('FlavorKey refuses what would break residency or replication', () => {
 
   test('a fallback region without the primary key ARN', () => {
     expect(errorOf(() => keyIn('ap-southeast-2')).message).toBe(
-      "FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_REQUIRED: ap-southeast-2 is a fallback region: pass the primary key's ARN (from the us-east-1 stack) so the key is replicated here.",
+      'FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_REQUIRED: ap-southeast-2 is a fallback ' +
+        "region: pass the primary key's ARN (from the us-east-1 stack) so the key is replicated here.",
     );
   });
 
   test('a primary key ARN in the primary region', () => {
     expect(errorOf(() => keyIn('us-east-1', { primaryKeyArn: PRIMARY_ARN })).message).toBe(
-      'FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_UNEXPECTED: us-east-1 is the primary region, where the primary key is created; leave primaryKeyArn out.',
+      'FlavorKey S/Key: primaryKeyArn: KEY_PRIMARY_ARN_UNEXPECTED: us-east-1 is the ' +
+        'primary region, where the primary key is created; leave primaryKeyArn out.',
     );
   });
 

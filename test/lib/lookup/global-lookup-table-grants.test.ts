@@ -41,28 +41,32 @@ describe('GlobalLookupTable.grantReadData', () => {
 });
 
 describe('GlobalLookupTable.fromTableAttributes', () => {
-  test("Given another team's stack in a replica region, When it imports the table and grants read, Then the grant names the replica there and its key", () => {
-    const stack = new Stack(testApp(), 'Team', { env: { account: ACCOUNT, region: 'eu-central-1' } });
-    const key = kms.Key.fromKeyArn(stack, 'LookupKey', KEY_ARN);
-    const table = GlobalLookupTable.fromTableAttributes(stack, 'Lookup', { encryptionKey: key });
-    expect(table.tableName).toBe('flavors-lookup');
-    table.grantReadData(new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: [
-          { Action: ['kms:Decrypt', 'kms:DescribeKey'], Effect: 'Allow', Resource: KEY_ARN },
-          {
-            Action: READ_ACTIONS,
-            Effect: 'Allow',
-            Resource: [
-              'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup',
-              'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup/index/*',
-            ],
-          },
-        ],
-      },
-    });
-  });
+  test(
+    "Given another team's stack in a replica region, When it imports the " +
+      'table and grants read, Then the grant names the replica there and its key',
+    () => {
+      const stack = new Stack(testApp(), 'Team', { env: { account: ACCOUNT, region: 'eu-central-1' } });
+      const key = kms.Key.fromKeyArn(stack, 'LookupKey', KEY_ARN);
+      const table = GlobalLookupTable.fromTableAttributes(stack, 'Lookup', { encryptionKey: key });
+      expect(table.tableName).toBe('flavors-lookup');
+      table.grantReadData(new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }));
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            { Action: ['kms:Decrypt', 'kms:DescribeKey'], Effect: 'Allow', Resource: KEY_ARN },
+            {
+              Action: READ_ACTIONS,
+              Effect: 'Allow',
+              Resource: [
+                'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup',
+                'arn:aws:dynamodb:eu-central-1:444444444444:table/flavors-lookup/index/*',
+              ],
+            },
+          ],
+        },
+      });
+    },
+  );
 
   test('Given a custom table name, When imported, Then the name is used', () => {
     const stack = new Stack(testApp(), 'Team', { env: { account: ACCOUNT, region: 'us-east-1' } });

@@ -159,8 +159,10 @@ describe('GlobalLookupTable validation', () => {
     expect(errorOf({ replicaRegions: ['nowhere-1', 'us-east-1'], pointInTimeRecoveryDays: 99 })).toBe(
       [
         "GlobalLookupTable Table/LookupTable: replicaRegions[0]: LOOKUP_TABLE_INVALID: replicaRegions[0] 'nowhere-1' is not a region of the catalog",
-        "GlobalLookupTable Table/LookupTable: replicaRegions[1]: LOOKUP_TABLE_INVALID: replicaRegions[1] 'us-east-1' is the stack's own region; list only the other regions",
-        'GlobalLookupTable Table/LookupTable: pointInTimeRecoveryDays: LOOKUP_TABLE_INVALID: pointInTimeRecoveryDays must be a whole number from 1 to 35, got 99',
+        'GlobalLookupTable Table/LookupTable: replicaRegions[1]: LOOKUP_TABLE_INVALID: ' +
+          "replicaRegions[1] 'us-east-1' is the stack's own region; list only the other regions",
+        'GlobalLookupTable Table/LookupTable: pointInTimeRecoveryDays: LOOKUP_TABLE_INVALID: ' +
+          'pointInTimeRecoveryDays must be a whole number from 1 to 35, got 99',
       ].join('\n'),
     );
   });

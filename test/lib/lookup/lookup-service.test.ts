@@ -105,46 +105,50 @@ describe('LookupService', () => {
     expect(parseLookupFlavors(lookupFlavorsJson(many))).toHaveLength(50);
   });
 
-  test("the role may read only this region's table replica, decrypt it only through DynamoDB, sign only RAW ECDSA_SHA_256 with its key, write only its logs", () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    expect(policies).toHaveLength(1);
-    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
-      {
-        Sid: 'ReadLookupTableReplica',
-        Effect: 'Allow',
-        Action: 'dynamodb:BatchGetItem',
-        Resource: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/flavors-lookup`,
-      },
-      {
-        Sid: 'DecryptLookupTableThroughDynamoDb',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:DescribeKey'],
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TableKey/), 'Arn'] },
-        Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } },
-      },
-      {
-        Sid: 'CertifyTokenSigningKeys',
-        Effect: 'Allow',
-        Action: 'kms:Sign',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] },
-        Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
-      },
-      {
-        Sid: 'PublishRootPublicKey',
-        Effect: 'Allow',
-        Action: 'kms:GetPublicKey',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] },
-      },
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceFunctionLogs/), 'Arn'] },
-      },
-    ]);
-    // No managed policies: nothing beyond the statements above.
-    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
-  });
+  test(
+    "the role may read only this region's table replica, decrypt it only through " +
+      'DynamoDB, sign only RAW ECDSA_SHA_256 with its key, write only its logs',
+    () => {
+      const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+      expect(policies).toHaveLength(1);
+      expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'ReadLookupTableReplica',
+          Effect: 'Allow',
+          Action: 'dynamodb:BatchGetItem',
+          Resource: `arn:aws:dynamodb:eu-central-1:${ACCOUNT}:table/flavors-lookup`,
+        },
+        {
+          Sid: 'DecryptLookupTableThroughDynamoDb',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:DescribeKey'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TableKey/), 'Arn'] },
+          Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-central-1.amazonaws.com' } },
+        },
+        {
+          Sid: 'CertifyTokenSigningKeys',
+          Effect: 'Allow',
+          Action: 'kms:Sign',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] },
+          Condition: { StringEquals: { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'RAW' } },
+        },
+        {
+          Sid: 'PublishRootPublicKey',
+          Effect: 'Allow',
+          Action: 'kms:GetPublicKey',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceSigningKey/), 'Arn'] },
+        },
+        {
+          Sid: 'WriteOwnLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LookupServiceFunctionLogs/), 'Arn'] },
+        },
+      ]);
+      // No managed policies: nothing beyond the statements above.
+      template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    },
+  );
 
   test('signs with a retained ECC_NIST_P256 key of this region', () => {
     template.hasResource('AWS::KMS::Key', {
@@ -400,7 +404,8 @@ describe('LookupService bundling', () => {
       process.execPath,
       [
         '-e',
-        `require(${JSON.stringify(path.join(dir, 'index.js'))}).handler({ rawPath: '/v1/spaces/space-1/route', requestContext: { http: { method: 'GET' } }, headers: {} }).then((r) => process.stdout.write(JSON.stringify(r)))`,
+        `require(${JSON.stringify(path.join(dir, 'index.js'))}).handler({ rawPath: '/v1/spaces/space-1/route', ` +
+          `requestContext: { http: { method: 'GET' } }, headers: {} }).then((r) => process.stdout.write(JSON.stringify(r)))`,
       ],
       {
         encoding: 'utf-8',
@@ -428,8 +433,10 @@ describe('LookupService validation', () => {
     expect(errorOf({ identity: { issuer: ' ', jwksUrl: 'http://login.example.com/jwks', audience: '' } })).toBe(
       [
         'LookupService Service/LookupService: identity.issuer: LOOKUP_SERVICE_INVALID: identity.issuer must not be empty',
-        "LookupService Service/LookupService: identity.audience: LOOKUP_SERVICE_INVALID: identity.audience is required: the `aud` the identity tokens of this service carry, e.g. 'flavors-lookup'",
-        "LookupService Service/LookupService: identity.jwksUrl: LOOKUP_SERVICE_INVALID: identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
+        'LookupService Service/LookupService: identity.audience: LOOKUP_SERVICE_INVALID: identity.audience ' +
+          "is required: the `aud` the identity tokens of this service carry, e.g. 'flavors-lookup'",
+        'LookupService Service/LookupService: identity.jwksUrl: LOOKUP_SERVICE_INVALID: ' +
+          "identity.jwksUrl must be an https:// URL, got 'http://login.example.com/jwks'",
       ].join('\n'),
     );
   });

@@ -33,7 +33,8 @@ describe('LookupTableKey', () => {
     expect(() => new LookupTableKey(stack(), 'TableKey', { aliasName: 'lookup-table' })).toThrow(
       new FlavorsError(
         'LOOKUP_KEY_ALIAS_INVALID',
-        "LookupTableKey Keys/TableKey: aliasName: LOOKUP_KEY_ALIAS_INVALID: aliasName must look like 'alias/<name>' (letters, digits, '/', '_', '-'), got 'lookup-table'.",
+        'LookupTableKey Keys/TableKey: aliasName: LOOKUP_KEY_ALIAS_INVALID: aliasName must ' +
+          "look like 'alias/<name>' (letters, digits, '/', '_', '-'), got 'lookup-table'.",
       ),
     );
   });

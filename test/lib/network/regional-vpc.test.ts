@@ -122,7 +122,8 @@ describe('RegionalVpc', () => {
     const app = testApp();
     const stack = new Stack(app, 'Agnostic');
     expect(() => new RegionalVpc(stack, 'Network')).toThrow(
-      'RegionalVpc Agnostic/Network: availabilityZones: VPC_REGION_UNRESOLVED: the stack has no explicit region; give the stack an env with a region or pass availabilityZones.',
+      'RegionalVpc Agnostic/Network: availabilityZones: VPC_REGION_UNRESOLVED: the stack ' +
+        'has no explicit region; give the stack an env with a region or pass availabilityZones.',
     );
   });
 

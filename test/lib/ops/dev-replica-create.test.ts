@@ -175,31 +175,35 @@ describe('createDevReplica (EC2)', () => {
 });
 
 describe('createDevReplica (RDS)', () => {
-  test('Given a mask, when created, then the primary is restored to its latest time with protection off, masked, and the RDS-managed secret handed out', async () => {
-    const { result } = await run('reports', 'mask.sql');
-    const handOut = await result;
-    expect(await emails()).toEqual(['user1@example.invalid', 'user2@example.invalid']);
-    expect(world.dev.restoreInputs.get('dev-reports-202506011200-ab12')).toMatchObject({
-      SourceDBInstanceIdentifier: 'reports-primary',
-      UseLatestRestorableTime: true,
-      DBInstanceClass: 'db.r5.large',
-      MultiAZ: false,
-      PubliclyAccessible: false,
-      DeletionProtection: false,
-      ManageMasterUserPassword: true,
-      MasterUserSecretKmsKeyId: ALIAS,
-      DBSubnetGroupName: 'flavors-dev-us-australia',
-      VpcSecurityGroupIds: [SG[PRIMARY].reports],
-    });
-    const db = world.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === handOut.replicaId)!;
-    expect(db).toMatchObject({ KmsKeyId: VIRGINIA_KEY, DBInstanceStatus: 'available' });
-    expect(handOut).toMatchObject({ user: 'flavors_admin', secretArn: db.MasterUserSecret!.SecretArn, host: '127.0.0.1', masked: true });
-    expect(world.dev.dbSubnetGroups[PRIMARY].get('flavors-dev-us-australia')!.subnetIds).toEqual([
-      'subnet-p-private-a',
-      'subnet-p-private-b',
-      'subnet-p-private-c',
-    ]);
-  });
+  test(
+    'Given a mask, when created, then the primary is restored to its latest ' +
+      'time with protection off, masked, and the RDS-managed secret handed out',
+    async () => {
+      const { result } = await run('reports', 'mask.sql');
+      const handOut = await result;
+      expect(await emails()).toEqual(['user1@example.invalid', 'user2@example.invalid']);
+      expect(world.dev.restoreInputs.get('dev-reports-202506011200-ab12')).toMatchObject({
+        SourceDBInstanceIdentifier: 'reports-primary',
+        UseLatestRestorableTime: true,
+        DBInstanceClass: 'db.r5.large',
+        MultiAZ: false,
+        PubliclyAccessible: false,
+        DeletionProtection: false,
+        ManageMasterUserPassword: true,
+        MasterUserSecretKmsKeyId: ALIAS,
+        DBSubnetGroupName: 'flavors-dev-us-australia',
+        VpcSecurityGroupIds: [SG[PRIMARY].reports],
+      });
+      const db = world.aws.rdsRegion(PRIMARY).instances.find((d) => d.DBInstanceIdentifier === handOut.replicaId)!;
+      expect(db).toMatchObject({ KmsKeyId: VIRGINIA_KEY, DBInstanceStatus: 'available' });
+      expect(handOut).toMatchObject({ user: 'flavors_admin', secretArn: db.MasterUserSecret!.SecretArn, host: '127.0.0.1', masked: true });
+      expect(world.dev.dbSubnetGroups[PRIMARY].get('flavors-dev-us-australia')!.subnetIds).toEqual([
+        'subnet-p-private-a',
+        'subnet-p-private-b',
+        'subnet-p-private-c',
+      ]);
+    },
+  );
 
   test('Given a mask that fails, when created, then the DB instance is deleted without a final snapshot and nothing is handed out', async () => {
     const { result } = await run('reports', 'broken.sql');
@@ -214,21 +218,24 @@ describe('createDevReplica (RDS)', () => {
 });
 
 describe('createDevReplica (k8s)', () => {
-  test('Given a mask, when created, then the Cluster recovers in the dev namespace, is masked, and its login is stored in Secrets Manager', async () => {
-    const { result } = await run('content', 'mask.sql');
-    const handOut = await result;
-    expect(handOut).toMatchObject({
-      host: 'dev-content-202506011200-ab12-rw.flavors-dev-us-australia.svc',
-      user: 'app',
-      dbname: 'app',
-      masked: true,
-    });
-    expect(await emails('app')).toEqual(['user1@example.invalid', 'user2@example.invalid']);
-    const kube = world.kube[PRIMARY];
-    expect(kube.find('Cluster', 'flavors-dev-us-australia', handOut.replicaId)?.status).toMatchObject({ readyInstances: 1 });
-    expect(kube.find('Secret', 'flavors-dev-us-australia', `${handOut.replicaId}-login`)).toBeDefined();
-    expect([...world.dev.secretsIn(PRIMARY).values()].map((s) => s.Name)).toEqual(['flavors/dev-replicas/dev-content-202506011200-ab12']);
-  });
+  test(
+    'Given a mask, when created, then the Cluster recovers in the dev ' + 'namespace, is masked, and its login is stored in Secrets Manager',
+    async () => {
+      const { result } = await run('content', 'mask.sql');
+      const handOut = await result;
+      expect(handOut).toMatchObject({
+        host: 'dev-content-202506011200-ab12-rw.flavors-dev-us-australia.svc',
+        user: 'app',
+        dbname: 'app',
+        masked: true,
+      });
+      expect(await emails('app')).toEqual(['user1@example.invalid', 'user2@example.invalid']);
+      const kube = world.kube[PRIMARY];
+      expect(kube.find('Cluster', 'flavors-dev-us-australia', handOut.replicaId)?.status).toMatchObject({ readyInstances: 1 });
+      expect(kube.find('Secret', 'flavors-dev-us-australia', `${handOut.replicaId}-login`)).toBeDefined();
+      expect([...world.dev.secretsIn(PRIMARY).values()].map((s) => s.Name)).toEqual(['flavors/dev-replicas/dev-content-202506011200-ab12']);
+    },
+  );
 
   test('Given a mask that fails, when created, then every dev object and the secret are deleted and production snapshots stay', async () => {
     const { result } = await run('content', 'broken.sql');

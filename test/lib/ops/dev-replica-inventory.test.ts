@@ -134,29 +134,32 @@ describe('expireDevReplicas', () => {
     expect(world.kube[PRIMARY].calls.filter((c) => !c.startsWith('list') && !c.startsWith('get'))).toEqual([]);
   });
 
-  test('Given expired and live replicas, when expired, then only the expired ones are deleted, each kind its own way, and production stays', async () => {
-    seed();
-    const result = await expireDevReplicas(REGIONS, NOW, false, deps());
-    expect(result.failed).toEqual([]);
-    const r = world.aws.region(PRIMARY);
-    expect(r.instances.get('i-dev-ledger-old')!.State).toBe('terminated');
-    expect(r.volumes.has('vol-dev-ledger-old')).toBe(false);
-    expect(r.instances.get('i-dev-ledger-new')!.State).toBe('running');
-    expect(r.volumes.has('vol-dev-ledger-new')).toBe(true);
-    expect(r.volumes.has('vol-dev-odd')).toBe(true);
-    expect([...world.dev.secretsIn(PRIMARY).values()].map((s) => s.Name)).toEqual(['flavors/dev-replicas/dev-ledger-new']);
-    expect(world.aws.calls.find((c) => c.command === 'DeleteDBInstance')!.input).toMatchObject({
-      DBInstanceIdentifier: 'dev-reports-old',
-      SkipFinalSnapshot: true,
-    });
-    expect([...world.kube[PRIMARY].objects.values()].filter((o) => o.metadata.labels?.['flavors/dev-replica'])).toEqual([]);
-    // Production: nodes running, volumes in place, RDS untouched, CloudNativePG snapshots kept.
-    expect(['i-p0', 'i-p1', 'i-p2'].map((i) => r.instances.get(i)!.State)).toEqual(['running', 'running', 'running']);
-    expect(['vol-p0', 'vol-p1', 'vol-p2'].every((v) => r.volumes.has(v))).toBe(true);
-    expect(world.aws.rdsRegion(PRIMARY).instances[0].DBInstanceStatus).toBe('available');
-    expect([...world.kube[PRIMARY].objects.values()].filter((o) => o.kind === 'VolumeSnapshot')).toHaveLength(3);
-    expect(world.aws.region(PRIMARY).violations).toEqual([]);
-  });
+  test(
+    'Given expired and live replicas, when expired, then only the ' + 'expired ones are deleted, each kind its own way, and production stays',
+    async () => {
+      seed();
+      const result = await expireDevReplicas(REGIONS, NOW, false, deps());
+      expect(result.failed).toEqual([]);
+      const r = world.aws.region(PRIMARY);
+      expect(r.instances.get('i-dev-ledger-old')!.State).toBe('terminated');
+      expect(r.volumes.has('vol-dev-ledger-old')).toBe(false);
+      expect(r.instances.get('i-dev-ledger-new')!.State).toBe('running');
+      expect(r.volumes.has('vol-dev-ledger-new')).toBe(true);
+      expect(r.volumes.has('vol-dev-odd')).toBe(true);
+      expect([...world.dev.secretsIn(PRIMARY).values()].map((s) => s.Name)).toEqual(['flavors/dev-replicas/dev-ledger-new']);
+      expect(world.aws.calls.find((c) => c.command === 'DeleteDBInstance')!.input).toMatchObject({
+        DBInstanceIdentifier: 'dev-reports-old',
+        SkipFinalSnapshot: true,
+      });
+      expect([...world.kube[PRIMARY].objects.values()].filter((o) => o.metadata.labels?.['flavors/dev-replica'])).toEqual([]);
+      // Production: nodes running, volumes in place, RDS untouched, CloudNativePG snapshots kept.
+      expect(['i-p0', 'i-p1', 'i-p2'].map((i) => r.instances.get(i)!.State)).toEqual(['running', 'running', 'running']);
+      expect(['vol-p0', 'vol-p1', 'vol-p2'].every((v) => r.volumes.has(v))).toBe(true);
+      expect(world.aws.rdsRegion(PRIMARY).instances[0].DBInstanceStatus).toBe('available');
+      expect([...world.kube[PRIMARY].objects.values()].filter((o) => o.kind === 'VolumeSnapshot')).toHaveLength(3);
+      expect(world.aws.region(PRIMARY).violations).toEqual([]);
+    },
+  );
 
   test('Given a flavor, when expired, then replicas of other flavors are left alone', async () => {
     seed();

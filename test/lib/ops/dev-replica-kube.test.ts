@@ -6,15 +6,18 @@ import { KUBE_KINDS, kubectlFor } from '../../../lib/ops/dev-replica-kube';
 // A stand-in `kubectl` on disk: records its arguments and stdin, answers like kubectl does.
 let dir: string;
 let binary: string;
-const FAKE = `#!/usr/bin/env node
+const FAKE =
+  `#!/usr/bin/env node
 const fs = require('fs');
 const args = process.argv.slice(2);
 let stdin = '';
 try { stdin = fs.readFileSync(0, 'utf-8'); } catch {}
 fs.appendFileSync(process.env.KUBECTL_LOG || __dirname + '/log.jsonl', JSON.stringify({ args, stdin }) + '\\n');
 if (args.includes('boom')) { process.stderr.write('Error from server (Forbidden): clusters "boom" is forbidden\\nmore detail\\n'); process.exit(1); }
-if (args[2] === 'get' && args.includes('-l')) { process.stdout.write(JSON.stringify({ items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'n' } }] })); }
-else if (args[2] === 'get' && args.includes('present')) { process.stdout.write(JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'present' } })); }
+if (args[2] === 'get' && args.includes('-l')) { process.stdout.write(JSON.stringify({ ` +
+  `items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'n' } }] })); }
+else if (args[2] === 'get' && args.includes('present')) { process.stdout.write(JSON.stringify({ ` +
+  `apiVersion: 'v1', kind: 'Secret', metadata: { name: 'present' } })); }
 `;
 
 beforeAll(() => {
@@ -56,6 +59,7 @@ test('Given kubectl fails, when called, then one DEV_REPLICA_KUBECTL_FAILED line
   await expect(kube.get(KUBE_KINDS.cluster, 'n', 'boom')).rejects.toMatchObject({
     code: 'DEV_REPLICA_KUBECTL_FAILED',
     message:
-      'kubectl --context ap-southeast-2 get clusters.postgresql.cnpg.io boom -n n --ignore-not-found -o json: Error from server (Forbidden): clusters "boom" is forbidden',
+      'kubectl --context ap-southeast-2 get clusters.postgresql.cnpg.io boom -n n ' +
+      '--ignore-not-found -o json: Error from server (Forbidden): clusters "boom" is forbidden',
   });
 });

@@ -19,26 +19,30 @@ const plan = (database: string, region: string) =>
 const mutating = () => world.aws.calls.filter((c) => !/^(Describe|List|Get)/.test(c.command));
 
 describe('planDevReplica (EC2)', () => {
-  test('Given the primary region, when planned, then the newest completed snapshot of node 0 goes to a private subnet with the ledger security group and the flavor key', async () => {
-    setup();
-    const p = (await plan('ledger', PRIMARY)) as Ec2DevPlan;
-    expect(p.platform).toBe('ec2');
-    expect(p.snapshot.snapshotId).toBe('snap-p0new');
-    expect(p.subnet).toEqual({ subnetId: 'subnet-p-private-a', availabilityZone: 'us-east-1a', vpcId: 'vpc-p' });
-    expect(p.securityGroupId).toBe(SG[PRIMARY].ledger);
-    expect(p.kmsKeyId).toBe(ALIAS);
-    expect(p.instanceType).toBe('r5.large');
-    expect(p.volume).toEqual({ sizeGiB: 500, iops: 6000, throughputMiBps: 250 });
-    expect(p.tags).toEqual({
-      Name: 'dev-ledger-202506011200-ab12',
-      'flavors:flavor': 'us-australia',
-      'flavors:dev-replica': 'dev-ledger-202506011200-ab12',
-      'flavors:dev-replica-source': 'ledger',
-      'flavors:owner': 'alice',
-      'flavors:expires-at': '2025-06-01T20:00:00.000Z',
-    });
-    expect(mutating()).toEqual([]);
-  });
+  test(
+    'Given the primary region, when planned, then the newest completed snapshot of ' +
+      'node 0 goes to a private subnet with the ledger security group and the flavor key',
+    async () => {
+      setup();
+      const p = (await plan('ledger', PRIMARY)) as Ec2DevPlan;
+      expect(p.platform).toBe('ec2');
+      expect(p.snapshot.snapshotId).toBe('snap-p0new');
+      expect(p.subnet).toEqual({ subnetId: 'subnet-p-private-a', availabilityZone: 'us-east-1a', vpcId: 'vpc-p' });
+      expect(p.securityGroupId).toBe(SG[PRIMARY].ledger);
+      expect(p.kmsKeyId).toBe(ALIAS);
+      expect(p.instanceType).toBe('r5.large');
+      expect(p.volume).toEqual({ sizeGiB: 500, iops: 6000, throughputMiBps: 250 });
+      expect(p.tags).toEqual({
+        Name: 'dev-ledger-202506011200-ab12',
+        'flavors:flavor': 'us-australia',
+        'flavors:dev-replica': 'dev-ledger-202506011200-ab12',
+        'flavors:dev-replica-source': 'ledger',
+        'flavors:owner': 'alice',
+        'flavors:expires-at': '2025-06-01T20:00:00.000Z',
+      });
+      expect(mutating()).toEqual([]);
+    },
+  );
 
   test('Given the fallback region, when planned, then the newest copy is used, never the newer snapshots of the empty standby volumes', async () => {
     setup();
@@ -62,19 +66,22 @@ describe('planDevReplica (EC2)', () => {
     await expect(plan('ledger', FALLBACK)).rejects.toMatchObject({ code: 'DEV_REPLICA_NO_SNAPSHOT' });
   });
 
-  test("Given a region without the flavor's private subnets, when planned, then DEV_REPLICA_NO_SUBNETS (another flavor's subnet is never used)", async () => {
-    setup({ noSubnetsIn: PRIMARY });
-    world.dev.subnets[PRIMARY].push({
-      SubnetId: 'subnet-x',
-      AvailabilityZone: 'us-east-1a',
-      VpcId: 'vpc-x',
-      Tags: [
-        { Key: 'flavors:flavor', Value: 'global' },
-        { Key: 'aws-cdk:subnet-name', Value: 'Private' },
-      ],
-    });
-    await expect(plan('ledger', PRIMARY)).rejects.toMatchObject({ code: 'DEV_REPLICA_NO_SUBNETS' });
-  });
+  test(
+    "Given a region without the flavor's private subnets, when planned, " + "then DEV_REPLICA_NO_SUBNETS (another flavor's subnet is never used)",
+    async () => {
+      setup({ noSubnetsIn: PRIMARY });
+      world.dev.subnets[PRIMARY].push({
+        SubnetId: 'subnet-x',
+        AvailabilityZone: 'us-east-1a',
+        VpcId: 'vpc-x',
+        Tags: [
+          { Key: 'flavors:flavor', Value: 'global' },
+          { Key: 'aws-cdk:subnet-name', Value: 'Private' },
+        ],
+      });
+      await expect(plan('ledger', PRIMARY)).rejects.toMatchObject({ code: 'DEV_REPLICA_NO_SUBNETS' });
+    },
+  );
 
   test('Given private subnets of the flavor in two VPCs, when planned, then DEV_REPLICA_SUBNETS_AMBIGUOUS', async () => {
     setup();
@@ -107,31 +114,38 @@ describe('planDevReplica (EC2)', () => {
 });
 
 describe('planDevReplica (RDS)', () => {
-  test("Given the primary region, when planned, then a restore of the primary to its latest restorable time in the flavor's private subnets", async () => {
-    setup();
-    const p = (await plan('reports', PRIMARY)) as RdsDevPlan;
-    expect(p.source).toMatchObject({
-      kind: 'instance',
-      instanceId: 'reports-primary',
-      latestRestorableTime: new Date('2025-06-01T11:55:00Z'),
-      kmsKeyId: expect.stringContaining('us-east-1'),
-    });
-    expect(p.subnetGroup).toEqual({
-      name: 'flavors-dev-us-australia',
-      subnetIds: ['subnet-p-private-a', 'subnet-p-private-b', 'subnet-p-private-c'],
-    });
-    expect(p.securityGroupId).toBe(SG[PRIMARY].reports);
-    expect(p.instanceClass).toBe('db.r5.large');
-    expect(mutating()).toEqual([]);
-  });
+  test(
+    'Given the primary region, when planned, then a restore of the ' + "primary to its latest restorable time in the flavor's private subnets",
+    async () => {
+      setup();
+      const p = (await plan('reports', PRIMARY)) as RdsDevPlan;
+      expect(p.source).toMatchObject({
+        kind: 'instance',
+        instanceId: 'reports-primary',
+        latestRestorableTime: new Date('2025-06-01T11:55:00Z'),
+        kmsKeyId: expect.stringContaining('us-east-1'),
+      });
+      expect(p.subnetGroup).toEqual({
+        name: 'flavors-dev-us-australia',
+        subnetIds: ['subnet-p-private-a', 'subnet-p-private-b', 'subnet-p-private-c'],
+      });
+      expect(p.securityGroupId).toBe(SG[PRIMARY].reports);
+      expect(p.instanceClass).toBe('db.r5.large');
+      expect(mutating()).toEqual([]);
+    },
+  );
 
-  test('Given a fallback holding only the read replica, when planned, then DEV_REPLICA_NO_RESTORE_POINT (RDS restores a point in time of a writer only)', async () => {
-    setup();
-    await expect(plan('reports', FALLBACK)).rejects.toMatchObject({
-      code: 'DEV_REPLICA_NO_RESTORE_POINT',
-      message: expect.stringContaining('--region us-east-1'),
-    });
-  });
+  test(
+    'Given a fallback holding only the read replica, when planned, then ' +
+      'DEV_REPLICA_NO_RESTORE_POINT (RDS restores a point in time of a writer only)',
+    async () => {
+      setup();
+      await expect(plan('reports', FALLBACK)).rejects.toMatchObject({
+        code: 'DEV_REPLICA_NO_RESTORE_POINT',
+        message: expect.stringContaining('--region us-east-1'),
+      });
+    },
+  );
 
   test("Given the primary's backups replicated to the fallback, when planned there, then they are the source", async () => {
     setup({ rdsBackupAgeMinutes: 12 });
@@ -148,43 +162,47 @@ describe('planDevReplica (RDS)', () => {
 });
 
 describe('planDevReplica (k8s)', () => {
-  test("Given CloudNativePG snapshots, when planned, then the newest ready one is re-bound in the dev namespace and recovered by a one-instance Cluster on the flavor's storage class", async () => {
-    setup();
-    const p = (await plan('content', PRIMARY)) as K8sDevPlan;
-    expect(p.snapshot).toMatchObject({
-      name: 'content-backup-2',
-      snapshotHandle: 'snap-k8s-p-content-backup-2',
-      annotations: { 'cnpg.io/backupLabelFile': 'U1RBUlQ=' },
-    });
-    expect(p.manifests.map((m) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`)).toEqual([
-      'Namespace /flavors-dev-us-australia',
-      'VolumeSnapshotContent /dev-content-202506011200-ab12',
-      'VolumeSnapshot flavors-dev-us-australia/dev-content-202506011200-ab12',
-      'Cluster flavors-dev-us-australia/dev-content-202506011200-ab12',
-    ]);
-    const [, content, snapshot, cluster] = p.manifests;
-    expect(content.spec).toMatchObject({ deletionPolicy: 'Retain', source: { snapshotHandle: 'snap-k8s-p-content-backup-2' } });
-    expect(snapshot.metadata.annotations).toMatchObject({ 'cnpg.io/backupLabelFile': 'U1RBUlQ=', 'flavors/owner': 'alice' });
-    expect(snapshot.metadata.annotations).not.toHaveProperty('kubectl.kubernetes.io/last-applied-configuration');
-    expect(cluster.spec).toEqual({
-      instances: 1,
-      storage: { size: '200Gi', storageClass: 'flavors-us-australia-gp3' },
-      bootstrap: {
-        recovery: {
-          volumeSnapshots: { storage: { name: 'dev-content-202506011200-ab12', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
-          database: 'app',
-          owner: 'app',
-          secret: { name: 'dev-content-202506011200-ab12-login' },
+  test(
+    'Given CloudNativePG snapshots, when planned, then the newest ready one is re-bound in ' +
+      "the dev namespace and recovered by a one-instance Cluster on the flavor's storage class",
+    async () => {
+      setup();
+      const p = (await plan('content', PRIMARY)) as K8sDevPlan;
+      expect(p.snapshot).toMatchObject({
+        name: 'content-backup-2',
+        snapshotHandle: 'snap-k8s-p-content-backup-2',
+        annotations: { 'cnpg.io/backupLabelFile': 'U1RBUlQ=' },
+      });
+      expect(p.manifests.map((m) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`)).toEqual([
+        'Namespace /flavors-dev-us-australia',
+        'VolumeSnapshotContent /dev-content-202506011200-ab12',
+        'VolumeSnapshot flavors-dev-us-australia/dev-content-202506011200-ab12',
+        'Cluster flavors-dev-us-australia/dev-content-202506011200-ab12',
+      ]);
+      const [, content, snapshot, cluster] = p.manifests;
+      expect(content.spec).toMatchObject({ deletionPolicy: 'Retain', source: { snapshotHandle: 'snap-k8s-p-content-backup-2' } });
+      expect(snapshot.metadata.annotations).toMatchObject({ 'cnpg.io/backupLabelFile': 'U1RBUlQ=', 'flavors/owner': 'alice' });
+      expect(snapshot.metadata.annotations).not.toHaveProperty('kubectl.kubernetes.io/last-applied-configuration');
+      expect(cluster.spec).toEqual({
+        instances: 1,
+        storage: { size: '200Gi', storageClass: 'flavors-us-australia-gp3' },
+        bootstrap: {
+          recovery: {
+            volumeSnapshots: { storage: { name: 'dev-content-202506011200-ab12', kind: 'VolumeSnapshot', apiGroup: 'snapshot.storage.k8s.io' } },
+            database: 'app',
+            owner: 'app',
+            secret: { name: 'dev-content-202506011200-ab12-login' },
+          },
         },
-      },
-    });
-    expect(cluster.metadata.labels).toEqual({
-      'flavors/dev-replica': 'dev-content-202506011200-ab12',
-      'flavors/flavor': 'us-australia',
-      'flavors/dev-replica-source': 'content',
-    });
-    expect(JSON.stringify(p.manifests)).not.toContain('password');
-  });
+      });
+      expect(cluster.metadata.labels).toEqual({
+        'flavors/dev-replica': 'dev-content-202506011200-ab12',
+        'flavors/flavor': 'us-australia',
+        'flavors/dev-replica-source': 'content',
+      });
+      expect(JSON.stringify(p.manifests)).not.toContain('password');
+    },
+  );
 
   test('Given no ready snapshot, when planned, then DEV_REPLICA_NO_SNAPSHOT', async () => {
     setup();

@@ -74,7 +74,9 @@ describe('drStatus', () => {
       status: 'breached',
       newest: 'replicated-backups',
       ageMinutes: 10,
-      note: 'replica reports-replica error (Replication has stopped.); lag 20 s; replication state error is not normal; replicated backups to 2025-06-01T11:50:00.000Z',
+      note:
+        'replica reports-replica error (Replication has stopped.); lag 20 s; replication ' +
+        'state error is not normal; replicated backups to 2025-06-01T11:50:00.000Z',
     });
     expect(report.breaches).toBe(1);
   });
@@ -108,7 +110,9 @@ describe('drStatus', () => {
     const row = report.rows.find((r) => r.kind === 'replica')!;
     expect(row).toMatchObject({
       status: 'breached',
-      note: 'replica reports-replica replicating; lag 20 s; newest ReplicaLag datapoint is from 2025-06-01T11:54:00.000Z, more than 5 min ago: lag now unknown; nothing shows how recent the data is',
+      note:
+        'replica reports-replica replicating; lag 20 s; newest ReplicaLag datapoint is from ' +
+        '2025-06-01T11:54:00.000Z, more than 5 min ago: lag now unknown; nothing shows how recent the data is',
     });
     expect([row.newest, row.dataTime, row.ageMinutes]).toEqual([undefined, undefined, undefined]);
   });
@@ -135,7 +139,9 @@ describe('drStatus', () => {
       status: 'breached',
       newest: 'replicated-backups',
       ageMinutes: 10,
-      note: 'replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
+      note:
+        'replica reports-replica replicating; no ReplicaLag datapoint in the ' +
+        'last 10 min: lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
     });
   });
 
@@ -146,7 +152,9 @@ describe('drStatus', () => {
     expect(report.rows.find((r) => r.kind === 'replica')).toMatchObject({
       status: 'breached',
       newest: 'replicated-backups',
-      note: 'replica reports-replica replicating; could not read ReplicaLag (AccessDenied: not authorized to perform: cloudwatch:GetMetricStatistics): lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
+      note:
+        'replica reports-replica replicating; could not read ReplicaLag (AccessDenied: not authorized to ' +
+        'perform: cloudwatch:GetMetricStatistics): lag unknown; replicated backups to 2025-06-01T11:50:00.000Z',
     });
   });
 
@@ -234,7 +242,8 @@ describe('drStatus', () => {
     world();
     const lines = formatDrReport(await status());
     expect(lines[0]).toBe(
-      'us-australia: primary us-east-1 (flavor file); RPO 3h (snapshot every 1h + 1h DLM start window + 1h copy estimate); checked 2025-06-01T12:00:00.000Z',
+      'us-australia: primary us-east-1 (flavor file); RPO 3h (snapshot every 1h ' +
+        '+ 1h DLM start window + 1h copy estimate); checked 2025-06-01T12:00:00.000Z',
     );
     expect(lines[1]).toMatch(/^DATABASE +REGION +KIND +RESOURCE +NEWEST +DATA TIME +AGE +RPO +NOTE$/);
     expect(lines.find((l) => l.includes('snap-c1new'))).toMatch(

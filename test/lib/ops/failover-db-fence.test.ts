@@ -105,85 +105,98 @@ async function start(options: { oldPrimaryDown?: boolean } = {}) {
 }
 
 describe('failover: the write fence in the databases', () => {
-  test("Given an old primary that answers, When the failover runs, Then its fences move before any restore, the target's before DNS, and no ingress is cut", async () => {
-    const { plan, state, deps } = await start();
-    expect(formatPlan(plan).join('\n')).toContain(`     ledger: bump flavors_fence in ${USE1.ledger} (postgresql://postgres:***@127.0.0.1:`);
-    expect(formatPlan(plan).join('\n')).toContain(`     reports: bump flavors_fence in ${APSE2.reports} (postgresql://postgres:***@`);
-    const seen: Record<string, unknown> = {};
-    aws.onCall = async (command) => {
-      if (command === 'CreateVolume' && !seen.restore)
-        seen.restore = { ledger: await dbs.fences(USE1.ledger), reports: await dbs.fences(USE1.reports), target: await dbs.fences(APSE2.ledger) };
-      if (command === 'ChangeResourceRecordSets') seen.dns = { ledger: await dbs.fences(APSE2.ledger), reports: await dbs.fences(APSE2.reports) };
-    };
+  test(
+    'Given an old primary that answers, When the failover runs, Then its fences ' +
+      "move before any restore, the target's before DNS, and no ingress is cut",
+    async () => {
+      const { plan, state, deps } = await start();
+      expect(formatPlan(plan).join('\n')).toContain(`     ledger: bump flavors_fence in ${USE1.ledger} (postgresql://postgres:***@127.0.0.1:`);
+      expect(formatPlan(plan).join('\n')).toContain(`     reports: bump flavors_fence in ${APSE2.reports} (postgresql://postgres:***@`);
+      const seen: Record<string, unknown> = {};
+      aws.onCall = async (command) => {
+        if (command === 'CreateVolume' && !seen.restore)
+          seen.restore = { ledger: await dbs.fences(USE1.ledger), reports: await dbs.fences(USE1.reports), target: await dbs.fences(APSE2.ledger) };
+        if (command === 'ChangeResourceRecordSets') seen.dns = { ledger: await dbs.fences(APSE2.ledger), reports: await dbs.fences(APSE2.reports) };
+      };
 
-    await runFailover(state, FLAVOR, deps);
+      await runFailover(state, FLAVOR, deps);
 
-    expect(seen.restore).toEqual({ ledger: AFTER, reports: AFTER, target: {} });
-    expect(seen.dns).toEqual({ ledger: AFTER, reports: AFTER });
-    expect(aws.count('RevokeSecurityGroupIngress')).toBe(0);
-    expect(sleeps.filter((ms) => ms > 1000)).toEqual([]);
-    expect(state.dbFence.source).toMatchObject({ ledger: { status: 'fenced' }, reports: { status: 'fenced' } });
-    expect(state.dbFence.target).toEqual({ ledger: { done: true, spaces: 5 }, reports: { done: true, spaces: 5 } });
-  });
+      expect(seen.restore).toEqual({ ledger: AFTER, reports: AFTER, target: {} });
+      expect(seen.dns).toEqual({ ledger: AFTER, reports: AFTER });
+      expect(aws.count('RevokeSecurityGroupIngress')).toBe(0);
+      expect(sleeps.filter((ms) => ms > 1000)).toEqual([]);
+      expect(state.dbFence.source).toMatchObject({ ledger: { status: 'fenced' }, reports: { status: 'fenced' } });
+      expect(state.dbFence.target).toEqual({ ledger: { done: true, spaces: 5 }, reports: { done: true, spaces: 5 } });
+    },
+  );
 
-  test('Given the fences moved by a failover, When writers come with tokens, Then the old epoch is refused in the old primary and the new one accepted in the target only', async () => {
-    const { state, deps } = await start();
-    await runFailover(state, FLAVOR, deps);
-    const t = await tokens();
-    const pools = [new Pool({ connectionString: dbs.map.get(USE1.ledger) }), new Pool({ connectionString: dbs.map.get(APSE2.ledger) })];
-    try {
-      const [virginia, sydney] = [
-        new SpaceWriteFence({ pool: pools[0], region: PRIMARY, trust: t.trust }),
-        new SpaceWriteFence({ pool: pools[1], region: FALLBACK, trust: t.trust }),
-      ];
-      const code = (p: Promise<unknown>) =>
-        p.then(
-          () => 'accepted',
-          (e) => (e instanceof FenceError ? e.code : String(e)),
+  test(
+    'Given the fences moved by a failover, When writers come with tokens, Then the old ' +
+      'epoch is refused in the old primary and the new one accepted in the target only',
+    async () => {
+      const { state, deps } = await start();
+      await runFailover(state, FLAVOR, deps);
+      const t = await tokens();
+      const pools = [new Pool({ connectionString: dbs.map.get(USE1.ledger) }), new Pool({ connectionString: dbs.map.get(APSE2.ledger) })];
+      try {
+        const [virginia, sydney] = [
+          new SpaceWriteFence({ pool: pools[0], region: PRIMARY, trust: t.trust }),
+          new SpaceWriteFence({ pool: pools[1], region: FALLBACK, trust: t.trust }),
+        ];
+        const code = (p: Promise<unknown>) =>
+          p.then(
+            () => 'accepted',
+            (e) => (e instanceof FenceError ? e.code : String(e)),
+          );
+        expect(await code(virginia.write(await t.mint({ region: PRIMARY, epoch: 3 }), () => Promise.resolve('paid')))).toBe('FENCE_STALE_EPOCH');
+        expect(await code(sydney.write(await t.mint({ region: PRIMARY, epoch: 3 }), () => Promise.resolve('paid')))).toBe('FENCE_WRONG_REGION');
+        expect(await code(sydney.write(await t.mint({ region: FALLBACK, epoch: 4 }), () => Promise.resolve('paid')))).toBe('accepted');
+        // The pinned space keeps its home: Virginia takes its writes at the new epoch once it is back, Sydney never.
+        expect(await code(virginia.write(await t.mint({ space: 's-pinned', region: PRIMARY, epoch: 4 }), () => Promise.resolve('paid')))).toBe(
+          'accepted',
         );
-      expect(await code(virginia.write(await t.mint({ region: PRIMARY, epoch: 3 }), () => Promise.resolve('paid')))).toBe('FENCE_STALE_EPOCH');
-      expect(await code(sydney.write(await t.mint({ region: PRIMARY, epoch: 3 }), () => Promise.resolve('paid')))).toBe('FENCE_WRONG_REGION');
-      expect(await code(sydney.write(await t.mint({ region: FALLBACK, epoch: 4 }), () => Promise.resolve('paid')))).toBe('accepted');
-      // The pinned space keeps its home: Virginia takes its writes at the new epoch once it is back, Sydney never.
-      expect(await code(virginia.write(await t.mint({ space: 's-pinned', region: PRIMARY, epoch: 4 }), () => Promise.resolve('paid')))).toBe(
-        'accepted',
+        expect(await code(sydney.write(await t.mint({ space: 's-pinned', region: FALLBACK, epoch: 4 }), () => Promise.resolve('paid')))).toBe(
+          'FENCE_WRONG_REGION',
+        );
+      } finally {
+        await Promise.all(pools.map((p) => p.end()));
+      }
+    },
+  );
+
+  test(
+    'Given an old primary whose database does not answer, When the failover runs, Then the database ' +
+      'port is cut on its groups (only that port), recorded, and the target waits out the old tokens',
+    async () => {
+      const { plan, state, stateStore, deps } = await start({ oldPrimaryDown: true });
+      expect(formatPlan(plan).join('\n')).toContain(
+        'revoke ingress on port 5432 of sg-ledger-p in us-east-1 (--abort authorizes ' +
+          'it again), and ap-southeast-2 waits until tokens of the old epoch expire.',
       );
-      expect(await code(sydney.write(await t.mint({ space: 's-pinned', region: FALLBACK, epoch: 4 }), () => Promise.resolve('paid')))).toBe(
-        'FENCE_WRONG_REGION',
-      );
-    } finally {
-      await Promise.all(pools.map((p) => p.end()));
-    }
-  });
+      expect(JSON.stringify(plan)).not.toContain('secret-pw');
 
-  test('Given an old primary whose database does not answer, When the failover runs, Then the database port is cut on its groups (only that port), recorded, and the target waits out the old tokens', async () => {
-    const { plan, state, stateStore, deps } = await start({ oldPrimaryDown: true });
-    expect(formatPlan(plan).join('\n')).toContain(
-      'revoke ingress on port 5432 of sg-ledger-p in us-east-1 (--abort authorizes it again), and ap-southeast-2 waits until tokens of the old epoch expire.',
-    );
-    expect(JSON.stringify(plan)).not.toContain('secret-pw');
+      await runFailover(state, FLAVOR, deps);
 
-    await runFailover(state, FLAVOR, deps);
-
-    const virginia = aws.region(PRIMARY).securityGroups;
-    expect(virginia.get('sg-ledger-p')!.IpPermissions).toEqual([
-      { IpProtocol: 'tcp', FromPort: 9100, ToPort: 9100, IpRanges: [{ CidrIp: '10.1.0.0/16' }] },
-    ]);
-    expect(virginia.get('sg-reports-p')!.IpPermissions).toEqual([]);
-    expect(aws.region(FALLBACK).securityGroups.get('sg-ledger-f')!.IpPermissions).toHaveLength(2);
-    const saved = stateStore.read()!;
-    expect(saved.dbFence.source.ledger).toMatchObject({
-      status: 'isolated',
-      revoked: [{ groupId: 'sg-ledger-p', permissions: [expect.objectContaining({ FromPort: 5432 })] }],
-    });
-    expect(saved.dbFence.source.reports).toMatchObject({ status: 'isolated', revoked: [{ groupId: 'sg-reports-p' }] });
-    expect(JSON.stringify(saved)).not.toContain('secret-pw');
-    // 300 s token lifetime + 30 s clock tolerance after the lookup fence (the clock stands still here), in 5 s slices
-    expect(sleeps.filter((ms) => ms === 5000)).toHaveLength(66);
-    expect(saved.dbFence.oldTokensExpireAt).toBe('2025-06-01T12:05:30.000Z');
-    expect(await dbs.fences(APSE2.ledger)).toEqual(AFTER);
-    expect(logs.some((l) => l.includes('ledger in us-east-1: isolated: revoked 1 ingress rule(s) on port 5432 of sg-ledger-p'))).toBe(true);
-  });
+      const virginia = aws.region(PRIMARY).securityGroups;
+      expect(virginia.get('sg-ledger-p')!.IpPermissions).toEqual([
+        { IpProtocol: 'tcp', FromPort: 9100, ToPort: 9100, IpRanges: [{ CidrIp: '10.1.0.0/16' }] },
+      ]);
+      expect(virginia.get('sg-reports-p')!.IpPermissions).toEqual([]);
+      expect(aws.region(FALLBACK).securityGroups.get('sg-ledger-f')!.IpPermissions).toHaveLength(2);
+      const saved = stateStore.read()!;
+      expect(saved.dbFence.source.ledger).toMatchObject({
+        status: 'isolated',
+        revoked: [{ groupId: 'sg-ledger-p', permissions: [expect.objectContaining({ FromPort: 5432 })] }],
+      });
+      expect(saved.dbFence.source.reports).toMatchObject({ status: 'isolated', revoked: [{ groupId: 'sg-reports-p' }] });
+      expect(JSON.stringify(saved)).not.toContain('secret-pw');
+      // 300 s token lifetime + 30 s clock tolerance after the lookup fence (the clock stands still here), in 5 s slices
+      expect(sleeps.filter((ms) => ms === 5000)).toHaveLength(66);
+      expect(saved.dbFence.oldTokensExpireAt).toBe('2025-06-01T12:05:30.000Z');
+      expect(await dbs.fences(APSE2.ledger)).toEqual(AFTER);
+      expect(logs.some((l) => l.includes('ledger in us-east-1: isolated: revoked 1 ingress rule(s) on port 5432 of sg-ledger-p'))).toBe(true);
+    },
+  );
 
   test('Given ingress cut by a failover that then failed, When it is aborted, Then every revoked rule is authorized again', async () => {
     const { state, stateStore, deps, clientsFor } = await start({ oldPrimaryDown: true });
@@ -199,7 +212,8 @@ describe('failover: the write fence in the databases', () => {
 
     expect(rules()).toEqual(before);
     expect(lines[0]).toBe(
-      `failover ${state.failoverId} of us-australia (us-east-1 -> ap-southeast-2) aborted; nothing was undone but the ingress cut on the old primary.`,
+      `failover ${state.failoverId} of us-australia (us-east-1 -> ap-southeast-2) ` +
+        `aborted; nothing was undone but the ingress cut on the old primary.`,
     );
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -224,32 +238,40 @@ describe('failover: the write fence in the databases', () => {
     expect(aws.region(PRIMARY).securityGroups.get('sg-reports-p')!.IpPermissions).toHaveLength(1);
   });
 
-  test('Given Ctrl-C during the wait for old tokens, When the failover runs, Then it stops there with the state saved and the target not yet fenced', async () => {
-    const { state, stateStore, deps } = await start({ oldPrimaryDown: true });
-    let stop = false;
-    const run = runFailover(state, FLAVOR, {
-      ...deps,
-      sleep: (ms: number) => {
-        sleeps.push(ms);
-        if (ms === 5000) stop = true;
-        return Promise.resolve();
-      },
-      shouldStop: () => stop,
-    });
-    await expect(run).rejects.toMatchObject({ code: 'FAILOVER_INTERRUPTED' });
-    expect(sleeps.filter((ms) => ms === 5000)).toHaveLength(1);
-    expect(stateStore.read()!.steps.restore).toMatchObject({ status: 'failed', error: 'interrupted' });
-    expect(await dbs.fences(APSE2.ledger)).toEqual({});
-  });
+  test(
+    'Given Ctrl-C during the wait for old tokens, When the failover runs, ' +
+      'Then it stops there with the state saved and the target not yet fenced',
+    async () => {
+      const { state, stateStore, deps } = await start({ oldPrimaryDown: true });
+      let stop = false;
+      const run = runFailover(state, FLAVOR, {
+        ...deps,
+        sleep: (ms: number) => {
+          sleeps.push(ms);
+          if (ms === 5000) stop = true;
+          return Promise.resolve();
+        },
+        shouldStop: () => stop,
+      });
+      await expect(run).rejects.toMatchObject({ code: 'FAILOVER_INTERRUPTED' });
+      expect(sleeps.filter((ms) => ms === 5000)).toHaveLength(1);
+      expect(stateStore.read()!.steps.restore).toMatchObject({ status: 'failed', error: 'interrupted' });
+      expect(await dbs.fences(APSE2.ledger)).toEqual({});
+    },
+  );
 
-  test('Given an old primary whose database and API both do not answer, When the failover runs, Then it is reported exposed and the target still waits out the old tokens', async () => {
-    const { state, deps } = await start({ oldPrimaryDown: true });
-    aws.unreachable.add(PRIMARY);
-    await runFailover(state, FLAVOR, deps);
-    expect(state.dbFence.source.ledger).toMatchObject({ status: 'exposed', detail: expect.stringContaining('ingress: TimeoutError') });
-    expect(sleeps.filter((ms) => ms === 5000).reduce((a, b) => a + b, 0)).toBe(330_000);
-    expect(await dbs.fences(APSE2.reports)).toEqual(AFTER);
-  });
+  test(
+    'Given an old primary whose database and API both do not answer, When the failover ' +
+      'runs, Then it is reported exposed and the target still waits out the old tokens',
+    async () => {
+      const { state, deps } = await start({ oldPrimaryDown: true });
+      aws.unreachable.add(PRIMARY);
+      await runFailover(state, FLAVOR, deps);
+      expect(state.dbFence.source.ledger).toMatchObject({ status: 'exposed', detail: expect.stringContaining('ingress: TimeoutError') });
+      expect(sleeps.filter((ms) => ms === 5000).reduce((a, b) => a + b, 0)).toBe(330_000);
+      expect(await dbs.fences(APSE2.reports)).toEqual(AFTER);
+    },
+  );
 
   test('Given no connection for a target database, When planned, Then FAILOVER_DB_FENCE_NO_CONNECTION names the key to add', async () => {
     const clientsFor = testClients(store.endpoint);
@@ -269,7 +291,9 @@ describe('failover: the write fence in the databases', () => {
       {
         code: 'FAILOVER_DB_FENCE_NO_CONNECTION',
         overridable: false,
-        message: `reports: no connection for ${APSE2.reports}; its flavors_fence must be bumped before ap-southeast-2 takes writes: add "${APSE2.reports}": "postgresql://…" to the connections file (--connections).`,
+        message:
+          `reports: no connection for ${APSE2.reports}; its flavors_fence must be bumped before ap-southeast-2 ` +
+          `takes writes: add "${APSE2.reports}": "postgresql://…" to the connections file (--connections).`,
       },
     ]);
   });

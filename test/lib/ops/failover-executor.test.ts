@@ -410,39 +410,43 @@ describe('abortFailover', () => {
     await expect(runFailover(stateStore.read()!, FLAVOR, deps(stateStore))).rejects.toMatchObject({ code: 'FAILOVER_NOT_IN_PROGRESS' });
   });
 
-  test('Given a move of a space of the flavor that started after the plan, when the failover runs, then it stops before fencing and releases its lock', async () => {
-    const { state, stateStore } = await start();
-    const mark = flavorMoveKey(FLAVOR.name, 's-moving');
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: lookup.tableName,
-        Item: {
-          pk: { S: mark.pk },
-          sk: { S: mark.sk },
-          owner: { S: 'mv-1' },
-          spaceId: { S: 's-moving' },
-          source: { S: FLAVOR.name },
-          target: { S: 'global' },
-          startedAt: { S: NOW.toISOString() },
-        },
-      }),
-    );
-    const before = await space(SPACES[0]);
+  test(
+    'Given a move of a space of the flavor that started after the plan, when ' +
+      'the failover runs, then it stops before fencing and releases its lock',
+    async () => {
+      const { state, stateStore } = await start();
+      const mark = flavorMoveKey(FLAVOR.name, 's-moving');
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: lookup.tableName,
+          Item: {
+            pk: { S: mark.pk },
+            sk: { S: mark.sk },
+            owner: { S: 'mv-1' },
+            spaceId: { S: 's-moving' },
+            source: { S: FLAVOR.name },
+            target: { S: 'global' },
+            startedAt: { S: NOW.toISOString() },
+          },
+        }),
+      );
+      const before = await space(SPACES[0]);
 
-    await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({
-      code: 'FAILOVER_MOVE_IN_PROGRESS',
-      message: expect.stringContaining('space s-moving is being moved (mv-1'),
-    });
+      await expect(runFailover(state, FLAVOR, deps(stateStore))).rejects.toMatchObject({
+        code: 'FAILOVER_MOVE_IN_PROGRESS',
+        message: expect.stringContaining('space s-moving is being moved (mv-1'),
+      });
 
-    expect(await space(SPACES[0])).toEqual(before);
-    expect(stateStore.read()!.status).toBe('aborted');
-    const lock = await dynamodb.send(
-      new GetItemCommand({
-        TableName: lookup.tableName,
-        Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } },
-        ConsistentRead: true,
-      }),
-    );
-    expect(lock.Item).toBeUndefined();
-  });
+      expect(await space(SPACES[0])).toEqual(before);
+      expect(stateStore.read()!.status).toBe('aborted');
+      const lock = await dynamodb.send(
+        new GetItemCommand({
+          TableName: lookup.tableName,
+          Key: { pk: { S: failoverLockKey(FLAVOR.name).pk }, sk: { S: 'FAILOVER_LOCK' } },
+          ConsistentRead: true,
+        }),
+      );
+      expect(lock.Item).toBeUndefined();
+    },
+  );
 });

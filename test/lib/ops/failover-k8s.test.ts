@@ -101,7 +101,9 @@ describe('planK8sPromotions', () => {
       {
         code: 'FAILOVER_K8S_NO_REPLICA_CLUSTER',
         overridable: false,
-        message: `content: no Cluster ${NS}/content in ap-southeast-2 (context ctx-ap-southeast-2); apply the flavor's manifests there (dist/k8s/us-australia/ap-southeast-2) first.`,
+        message:
+          `content: no Cluster ${NS}/content in ap-southeast-2 (context ctx-ap-southeast-2); ` +
+          `apply the flavor's manifests there (dist/k8s/us-australia/ap-southeast-2) first.`,
       },
     ]);
   });
@@ -114,22 +116,26 @@ describe('planK8sPromotions', () => {
     expect(refusals[0].message).toContain('phase Setting up primary, 0 ready instance(s)');
   });
 
-  test('Given the target cluster already promoted, When planning, Then nothing to promote if the old one is a replica, FAILOVER_K8S_TWO_PRIMARIES if it is a primary too', async () => {
-    const world = buildWorld();
-    const c = world.region(FALLBACK).cluster(NS, 'content')!;
-    world.region(FALLBACK).put({ ...c, spec: { ...c.spec, replica: { enabled: false, source: 'content-us-east-1' } } });
-    const both = await plan(world);
-    expect(both.refusals.map((r) => [r.code, r.overridable])).toEqual([['FAILOVER_K8S_TWO_PRIMARIES', false]]);
-    const old = world.region(PRIMARY).cluster(NS, 'content')!;
-    world.region(PRIMARY).put({ ...old, spec: { ...old.spec, replica: { enabled: true, source: 'content-ap-southeast-2' } } });
-    const resumed = await plan(world);
-    expect(resumed.refusals).toEqual([]);
-    expect(resumed.warnings).toEqual([`content: Cluster ${NS}/content in ap-southeast-2 is already a primary; nothing to promote`]);
-    expect(formatK8sPromotions(resumed.plans)).toEqual({
-      fence: [],
-      restore: [expect.stringContaining('is already a primary; nothing to promote.')],
-    });
-  });
+  test(
+    'Given the target cluster already promoted, When planning, Then nothing to promote ' +
+      'if the old one is a replica, FAILOVER_K8S_TWO_PRIMARIES if it is a primary too',
+    async () => {
+      const world = buildWorld();
+      const c = world.region(FALLBACK).cluster(NS, 'content')!;
+      world.region(FALLBACK).put({ ...c, spec: { ...c.spec, replica: { enabled: false, source: 'content-us-east-1' } } });
+      const both = await plan(world);
+      expect(both.refusals.map((r) => [r.code, r.overridable])).toEqual([['FAILOVER_K8S_TWO_PRIMARIES', false]]);
+      const old = world.region(PRIMARY).cluster(NS, 'content')!;
+      world.region(PRIMARY).put({ ...old, spec: { ...old.spec, replica: { enabled: true, source: 'content-ap-southeast-2' } } });
+      const resumed = await plan(world);
+      expect(resumed.refusals).toEqual([]);
+      expect(resumed.warnings).toEqual([`content: Cluster ${NS}/content in ap-southeast-2 is already a primary; nothing to promote`]);
+      expect(formatK8sPromotions(resumed.plans)).toEqual({
+        fence: [],
+        restore: [expect.stringContaining('is already a primary; nothing to promote.')],
+      });
+    },
+  );
 
   test('Given the target Kubernetes API does not answer, When planning, Then FAILOVER_K8S_UNREACHABLE', async () => {
     const world = buildWorld();
@@ -139,46 +145,56 @@ describe('planK8sPromotions', () => {
     expect(refusals[0].message).toContain('context ctx-ap-southeast-2');
   });
 
-  test('Given the old primary region does not answer, When planning, Then a plain promotion is planned behind FAILOVER_K8S_NO_DEMOTION (--accept-data-loss)', async () => {
-    const world = buildWorld();
-    world.region(PRIMARY).reachable = false;
-    const { plans, refusals } = await plan(world);
-    expect(refusals.map((r) => [r.code, r.overridable])).toEqual([['FAILOVER_K8S_NO_DEMOTION', true]]);
-    expect(plans[0].source).toMatchObject({ role: 'unreachable', detail: expect.stringContaining('i/o timeout') });
-    expect(formatK8sPromotions(plans)).toEqual({ fence: [], restore: [expect.stringContaining('without a demotion token (replica.enabled: false')] });
-  });
+  test(
+    'Given the old primary region does not answer, When planning, Then a plain ' +
+      'promotion is planned behind FAILOVER_K8S_NO_DEMOTION (--accept-data-loss)',
+    async () => {
+      const world = buildWorld();
+      world.region(PRIMARY).reachable = false;
+      const { plans, refusals } = await plan(world);
+      expect(refusals.map((r) => [r.code, r.overridable])).toEqual([['FAILOVER_K8S_NO_DEMOTION', true]]);
+      expect(plans[0].source).toMatchObject({ role: 'unreachable', detail: expect.stringContaining('i/o timeout') });
+      expect(formatK8sPromotions(plans)).toEqual({
+        fence: [],
+        restore: [expect.stringContaining('without a demotion token (replica.enabled: false')],
+      });
+    },
+  );
 });
 
 describe('failover of CloudNativePG clusters', () => {
-  test('Given both regions up, When fencing then promoting, Then a token switchover: old primary read-only, target primary on a new timeline', async () => {
-    const world = buildWorld();
-    const { plans } = await plan(world);
-    const state: Record<string, K8sDbState> = {};
-    const ctx = context(world, plans, state);
-    expect(world.region(PRIMARY).write(NS, 'content')).toBe(true);
+  test(
+    'Given both regions up, When fencing then promoting, Then a token ' + 'switchover: old primary read-only, target primary on a new timeline',
+    async () => {
+      const world = buildWorld();
+      const { plans } = await plan(world);
+      const state: Record<string, K8sDbState> = {};
+      const ctx = context(world, plans, state);
+      expect(world.region(PRIMARY).write(NS, 'content')).toBe(true);
 
-    expect(await demoteOldPrimaryClusters(ctx)).toEqual(['content']);
-    const old = world.region(PRIMARY).cluster(NS, 'content')!;
-    expect(isReplicaCluster(old)).toBe(true);
-    expect(old.spec.replica).toEqual({ self: 'content-us-east-1', primary: 'content-ap-southeast-2', source: 'content-ap-southeast-2' });
-    expect(world.region(PRIMARY).write(NS, 'content')).toBe(false);
-    expect(state.content.demotion).toMatchObject({ status: 'demoted', token: old.status!.demotionToken });
-    // Nothing is promoted during the fence step.
-    expect(patches(world, FALLBACK)).toEqual([]);
+      expect(await demoteOldPrimaryClusters(ctx)).toEqual(['content']);
+      const old = world.region(PRIMARY).cluster(NS, 'content')!;
+      expect(isReplicaCluster(old)).toBe(true);
+      expect(old.spec.replica).toEqual({ self: 'content-us-east-1', primary: 'content-ap-southeast-2', source: 'content-ap-southeast-2' });
+      expect(world.region(PRIMARY).write(NS, 'content')).toBe(false);
+      expect(state.content.demotion).toMatchObject({ status: 'demoted', token: old.status!.demotionToken });
+      // Nothing is promoted during the fence step.
+      expect(patches(world, FALLBACK)).toEqual([]);
 
-    await promoteTargetClusters(ctx);
-    const promoted = world.region(FALLBACK).cluster(NS, 'content')!;
-    expect(promoted.spec.replica).toEqual({
-      self: 'content-ap-southeast-2',
-      primary: 'content-ap-southeast-2',
-      source: 'content-us-east-1',
-      promotionToken: state.content.demotion!.token,
-    });
-    expect(promoted.status).toMatchObject({ phase: CNPG_HEALTHY_PHASE, timelineID: 2 });
-    expect(world.region(FALLBACK).write(NS, 'content')).toBe(true);
-    expect(state.content.promotion).toEqual({ mode: 'token', timelineBefore: 1, done: true });
-    expect(await checkK8sTargets(ctx)).toEqual([]);
-  });
+      await promoteTargetClusters(ctx);
+      const promoted = world.region(FALLBACK).cluster(NS, 'content')!;
+      expect(promoted.spec.replica).toEqual({
+        self: 'content-ap-southeast-2',
+        primary: 'content-ap-southeast-2',
+        source: 'content-us-east-1',
+        promotionToken: state.content.demotion!.token,
+      });
+      expect(promoted.status).toMatchObject({ phase: CNPG_HEALTHY_PHASE, timelineID: 2 });
+      expect(world.region(FALLBACK).write(NS, 'content')).toBe(true);
+      expect(state.content.promotion).toEqual({ mode: 'token', timelineBefore: 1, done: true });
+      expect(await checkK8sTargets(ctx)).toEqual([]);
+    },
+  );
 
   test('Given the old primary is gone and --accept-data-loss, When promoting, Then replica.enabled: false (a plain promotion)', async () => {
     const world = buildWorld();
@@ -194,43 +210,50 @@ describe('failover of CloudNativePG clusters', () => {
     expect(world.region(FALLBACK).write(NS, 'content')).toBe(true);
   });
 
-  test('Given the demotion failed at run time and no --accept-data-loss, When promoting, Then FAILOVER_K8S_NO_DEMOTION and the target is untouched', async () => {
-    const world = buildWorld();
-    const { plans } = await plan(world);
-    world.region(PRIMARY).reachable = false; // went down after the plan
-    const state: Record<string, K8sDbState> = {};
-    const ctx = context(world, plans, state);
-    await demoteOldPrimaryClusters(ctx);
-    await expect(promoteTargetClusters(ctx)).rejects.toMatchObject({ code: 'FAILOVER_K8S_NO_DEMOTION' });
-    expect(patches(world, FALLBACK)).toEqual([]);
-    expect(isReplicaCluster(world.region(FALLBACK).cluster(NS, 'content')!)).toBe(true);
+  test(
+    'Given the demotion failed at run time and no --accept-data-loss, When ' + 'promoting, Then FAILOVER_K8S_NO_DEMOTION and the target is untouched',
+    async () => {
+      const world = buildWorld();
+      const { plans } = await plan(world);
+      world.region(PRIMARY).reachable = false; // went down after the plan
+      const state: Record<string, K8sDbState> = {};
+      const ctx = context(world, plans, state);
+      await demoteOldPrimaryClusters(ctx);
+      await expect(promoteTargetClusters(ctx)).rejects.toMatchObject({ code: 'FAILOVER_K8S_NO_DEMOTION' });
+      expect(patches(world, FALLBACK)).toEqual([]);
+      expect(isReplicaCluster(world.region(FALLBACK).cluster(NS, 'content')!)).toBe(true);
 
-    // When it answers again, the rerun of step 2 demotes it first and switches over with the token.
-    world.region(PRIMARY).reachable = true;
-    await promoteTargetClusters(ctx);
-    expect(state.content.promotion).toMatchObject({ mode: 'token', done: true });
-  });
+      // When it answers again, the rerun of step 2 demotes it first and switches over with the token.
+      world.region(PRIMARY).reachable = true;
+      await promoteTargetClusters(ctx);
+      expect(state.content.promotion).toMatchObject({ mode: 'token', done: true });
+    },
+  );
 
-  test('Given a demotion that never publishes its token, When fencing, Then it stays requested (read-only, no token) and the fence goes on', async () => {
-    const world = buildWorld();
-    world.region(PRIMARY).demotionReads = Infinity;
-    const { plans } = await plan(world);
-    const state: Record<string, K8sDbState> = {};
-    const logs: string[] = [];
-    expect(await demoteOldPrimaryClusters(context(world, plans, state, false, logs))).toEqual([]);
-    expect(state.content.demotion).toMatchObject({
-      status: 'requested',
-      detail: expect.stringContaining('status.demotionToken: not reached after 5 checks'),
-    });
-    expect(world.region(PRIMARY).write(NS, 'content')).toBe(false);
-    expect(logs.join('\n')).toContain('not demoted');
-    // --abort tells how to give the old primary its role back, since nothing was promoted.
-    expect(k8sAbortLines({ from: PRIMARY, to: FALLBACK, plans, state })).toEqual([
-      expect.stringContaining(
-        'stays asked to demote (read-only; nothing was promoted). To make it primary again: kubectl --context ctx-us-east-1 patch clusters.postgresql.cnpg.io content -n flavor-us-australia --type merge -p \'{"spec":{"replica":{"primary":"content-us-east-1"}}}\'',
-      ),
-    ]);
-  });
+  test(
+    'Given a demotion that never publishes its token, When fencing, ' + 'Then it stays requested (read-only, no token) and the fence goes on',
+    async () => {
+      const world = buildWorld();
+      world.region(PRIMARY).demotionReads = Infinity;
+      const { plans } = await plan(world);
+      const state: Record<string, K8sDbState> = {};
+      const logs: string[] = [];
+      expect(await demoteOldPrimaryClusters(context(world, plans, state, false, logs))).toEqual([]);
+      expect(state.content.demotion).toMatchObject({
+        status: 'requested',
+        detail: expect.stringContaining('status.demotionToken: not reached after 5 checks'),
+      });
+      expect(world.region(PRIMARY).write(NS, 'content')).toBe(false);
+      expect(logs.join('\n')).toContain('not demoted');
+      // --abort tells how to give the old primary its role back, since nothing was promoted.
+      expect(k8sAbortLines({ from: PRIMARY, to: FALLBACK, plans, state })).toEqual([
+        expect.stringContaining(
+          'stays asked to demote (read-only; nothing was promoted). To make it primary again: kubectl --context ctx-us-east-1 patch ' +
+            'clusters.postgresql.cnpg.io content -n flavor-us-australia --type merge -p \'{"spec":{"replica":{"primary":"content-us-east-1"}}}\'',
+        ),
+      ]);
+    },
+  );
 
   test('Given a promotion asked before a crash, When the step runs again, Then it is not asked twice and waits for the new timeline', async () => {
     const world = buildWorld();
@@ -270,70 +293,78 @@ describe('failover of CloudNativePG clusters', () => {
     expect(await checkK8sTargets(context(world, plans, state))).toEqual([expect.stringContaining('is a primary, phase Promoting replica cluster')]);
   });
 
-  test('Given a target in the distributed layout (replica.primary) and no token, When promoting, Then it names itself primary instead of enabled: false, which the webhook refuses', async () => {
-    const world = buildWorld();
-    world.region(PRIMARY).reachable = false;
-    const c = world.region(FALLBACK).cluster(NS, 'content')!;
-    const externalClusters = [...c.spec.externalClusters!, { name: 'content-ap-southeast-2', connectionParameters: {} }];
-    world.region(FALLBACK).put({
-      ...c,
-      spec: { ...c.spec, externalClusters, replica: { primary: 'content-us-east-1', self: 'content-ap-southeast-2', source: 'content-us-east-1' } },
-    });
-    await expect(world.region(FALLBACK).patchCluster(NS, 'content', { spec: { replica: { enabled: false } } })).rejects.toThrow(
-      'replica mode enabled is not compatible with the primary field',
-    );
-    const { plans } = await plan(world);
-    const state: Record<string, K8sDbState> = {};
-    await promoteTargetClusters(context(world, plans, state, true));
-    expect(world.region(FALLBACK).cluster(NS, 'content')!.spec.replica).toEqual({
-      primary: 'content-ap-southeast-2',
-      self: 'content-ap-southeast-2',
-      source: 'content-us-east-1',
-    });
-    expect(state.content.promotion).toMatchObject({ mode: 'plain', done: true });
-  });
+  test(
+    'Given a target in the distributed layout (replica.primary) and no token, When promoting, ' +
+      'Then it names itself primary instead of enabled: false, which the webhook refuses',
+    async () => {
+      const world = buildWorld();
+      world.region(PRIMARY).reachable = false;
+      const c = world.region(FALLBACK).cluster(NS, 'content')!;
+      const externalClusters = [...c.spec.externalClusters!, { name: 'content-ap-southeast-2', connectionParameters: {} }];
+      world.region(FALLBACK).put({
+        ...c,
+        spec: { ...c.spec, externalClusters, replica: { primary: 'content-us-east-1', self: 'content-ap-southeast-2', source: 'content-us-east-1' } },
+      });
+      await expect(world.region(FALLBACK).patchCluster(NS, 'content', { spec: { replica: { enabled: false } } })).rejects.toThrow(
+        'replica mode enabled is not compatible with the primary field',
+      );
+      const { plans } = await plan(world);
+      const state: Record<string, K8sDbState> = {};
+      await promoteTargetClusters(context(world, plans, state, true));
+      expect(world.region(FALLBACK).cluster(NS, 'content')!.spec.replica).toEqual({
+        primary: 'content-ap-southeast-2',
+        self: 'content-ap-southeast-2',
+        source: 'content-us-east-1',
+      });
+      expect(state.content.promotion).toMatchObject({ mode: 'plain', done: true });
+    },
+  );
 });
 
 describe('kubectlClusters', () => {
-  test('Given a context, When reading and patching, Then kubectl gets the context, a request timeout and a merge patch with the failover field manager', async () => {
-    const runs: string[][] = [];
-    const kube = kubectlClusters('eks-apse2', 'kubectl', (args) => {
-      runs.push([...args]);
-      return Promise.resolve(args.includes('patch') ? '{"metadata":{"name":"content"},"spec":{}}' : '');
-    });
-    expect(await kube.getCluster(NS, 'content')).toBeUndefined();
-    await kube.patchCluster(NS, 'content', { spec: { replica: { enabled: false } } });
-    expect(runs).toEqual([
-      [
-        '--context',
-        'eks-apse2',
-        '--request-timeout=20s',
-        'get',
-        'clusters.postgresql.cnpg.io',
-        'content',
-        '-n',
-        NS,
-        '--ignore-not-found',
-        '-o',
-        'json',
-      ],
-      [
-        '--context',
-        'eks-apse2',
-        '--request-timeout=20s',
-        'patch',
-        'clusters.postgresql.cnpg.io',
-        'content',
-        '-n',
-        NS,
-        '--type',
-        'merge',
-        '--field-manager=flavors-failover',
-        '-p',
-        '{"spec":{"replica":{"enabled":false}}}',
-        '-o',
-        'json',
-      ],
-    ]);
-  });
+  test(
+    'Given a context, When reading and patching, Then kubectl gets the context, ' +
+      'a request timeout and a merge patch with the failover field manager',
+    async () => {
+      const runs: string[][] = [];
+      const kube = kubectlClusters('eks-apse2', 'kubectl', (args) => {
+        runs.push([...args]);
+        return Promise.resolve(args.includes('patch') ? '{"metadata":{"name":"content"},"spec":{}}' : '');
+      });
+      expect(await kube.getCluster(NS, 'content')).toBeUndefined();
+      await kube.patchCluster(NS, 'content', { spec: { replica: { enabled: false } } });
+      expect(runs).toEqual([
+        [
+          '--context',
+          'eks-apse2',
+          '--request-timeout=20s',
+          'get',
+          'clusters.postgresql.cnpg.io',
+          'content',
+          '-n',
+          NS,
+          '--ignore-not-found',
+          '-o',
+          'json',
+        ],
+        [
+          '--context',
+          'eks-apse2',
+          '--request-timeout=20s',
+          'patch',
+          'clusters.postgresql.cnpg.io',
+          'content',
+          '-n',
+          NS,
+          '--type',
+          'merge',
+          '--field-manager=flavors-failover',
+          '-p',
+          '{"spec":{"replica":{"enabled":false}}}',
+          '-o',
+          'json',
+        ],
+      ]);
+    },
+  );
 });

@@ -96,19 +96,24 @@ describe('planFailover', () => {
     const text = formatPlan(await plan()).join('\n');
     expect(text).toContain('Failover plan for us-australia: us-east-1 -> ap-southeast-2; RPO 3h');
     expect(text).toMatch(
-      / {2}1\. Fence writers: bump the epoch of all 5 space\(s\) of us-australia in table flavors-lookup \(us-east-1\) with conditional writes; 4 get home region ap-southeast-2/,
+      new RegExp(
+        ' {2}1\\. Fence writers: bump the epoch of all 5 space\\(s\\) of us-australia in table flavors-lookup \\(us-east-1\\) with ' +
+          'conditional writes; 4 get home region ap-southeast-2',
+      ),
     );
     expect(text).toContain('1 space(s) keep home us-east-1: their policy excludes ap-southeast-2 (s-pinned)');
     expect(text).toContain('  2. Restore data in ap-southeast-2:');
     expect(text).toContain(
-      'ledger node 1: new encrypted gp3 volume (500 GiB, 6000 IOPS, 250 MiB/s) in ap-southeast-2b from snap-c1new (data of 2025-06-01T11:30:00.000Z, 30m old); stop i-f1, detach vol-f1, attach at /dev/sdf, start.',
+      'ledger node 1: new encrypted gp3 volume (500 GiB, 6000 IOPS, 250 MiB/s) in ap-southeast-2b from snap-c1new ' +
+        '(data of 2025-06-01T11:30:00.000Z, 30m old); stop i-f1, detach vol-f1, attach at /dev/sdf, start.',
     );
     expect(text).toContain(
       'reports: promote read replica reports-replica (replica reports-replica replicating; lag 20 s; data of 2025-06-01T11:58:40.000Z, 1m old).',
     );
     expect(text).toContain('content (k8s): skipped');
     expect(text).toContain(
-      '  3. Switch DNS: us-australia.flavors.example.com (zone Z0000000000000EXAMPLE) sends clients to ap-southeast-2, then us-east-1; wait until Route 53 reports INSYNC.',
+      '  3. Switch DNS: us-australia.flavors.example.com (zone Z0000000000000EXAMPLE) ' +
+        'sends clients to ap-southeast-2, then us-east-1; wait until Route 53 reports INSYNC.',
     );
     expect(text).toContain('UPSERT us-australia.flavors.example.com PRIMARY -> ap-southeast-2');
     expect(text).toContain('  4. Verify:');
@@ -178,7 +183,8 @@ describe('planFailover', () => {
     const p = await plan();
     expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
     expect(p.refusals[0].message).toContain(
-      "reports: the age of replica reports-replica's data is unknown (replica reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)",
+      "reports: the age of replica reports-replica's data is unknown (replica " +
+        'reports-replica replicating; no ReplicaLag datapoint in the last 10 min: lag unknown)',
     );
     expect([p.promotions[0].lagSeconds, p.promotions[0].dataTime, p.promotions[0].ageMinutes]).toEqual([undefined, undefined, undefined]);
     expect(formatPlan(p).join('\n')).toContain('data age unknown).');
@@ -194,13 +200,17 @@ describe('planFailover', () => {
     // Then FAILOVER_DATA_TOO_OLD (lifted only by --accept-data-loss), and warnings say why and what the backups offer
     expect(p.refusals).toEqual([expect.objectContaining({ code: 'FAILOVER_DATA_TOO_OLD', overridable: true })]);
     expect(p.refusals[0].message).toContain(
-      "reports: the age of replica reports-replica's data is unknown (replica reports-replica error (Replication has stopped.); lag 20 s; replication state error is not normal;",
+      "reports: the age of replica reports-replica's data is unknown (replica reports-replica " +
+        'error (Replication has stopped.); lag 20 s; replication state error is not normal;',
     );
     expect(blockingRefusals(p, true)).toEqual([]);
     expect(p.warnings).toEqual([
       'reports: replica reports-replica replication is error (Replication has stopped.)',
       expect.stringMatching(
-        /^reports: automated backups replicated into ap-southeast-2 are restorable to 2025-06-01T11:50:00.000Z, more recent than what the promotion of reports-replica gives; /,
+        new RegExp(
+          '^reports: automated backups replicated into ap-southeast-2 are restorable to 2025-06-01T11:50:00.000Z, more recent than what the ' +
+            'promotion of reports-replica gives; ',
+        ),
       ),
     ]);
   });
@@ -320,7 +330,8 @@ describe('planFailover', () => {
         code: 'FAILOVER_MOVE_IN_PROGRESS',
         overridable: false,
         message:
-          'space s-moving is being moved (mv-1, us-australia -> global, started 2025-06-01T11:00:00.000Z); fail us-australia over after the move ends, or --abort it.',
+          'space s-moving is being moved (mv-1, us-australia -> global, started ' +
+          '2025-06-01T11:00:00.000Z); fail us-australia over after the move ends, or --abort it.',
       }),
     ]);
   });

@@ -83,7 +83,8 @@ export class FakeCnpgRegion implements ClusterKube {
     if (!this.reachable) throw new Error(`Unable to connect to the server: dial tcp ${this.name}: i/o timeout`);
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- fakes an async API: its throws must reach callers as rejections, as the real client's do
+  // fakes an async API: its throws must reach callers as rejections, as the real client's do
+  // eslint-disable-next-line @typescript-eslint/require-await
   async getCluster(namespace: string, name: string): Promise<CnpgCluster | undefined> {
     this.calls.push(`get ${namespace}/${name}`);
     this.check();
@@ -92,7 +93,8 @@ export class FakeCnpgRegion implements ClusterKube {
     return c ? structuredClone(c) : undefined;
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- fakes an async API: its throws must reach callers as rejections, as the real client's do
+  // fakes an async API: its throws must reach callers as rejections, as the real client's do
+  // eslint-disable-next-line @typescript-eslint/require-await
   async patchCluster(namespace: string, name: string, patch: ClusterPatch): Promise<CnpgCluster> {
     this.calls.push(`patch ${namespace}/${name} ${JSON.stringify(patch)}`);
     this.check();

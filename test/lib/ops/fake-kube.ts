@@ -57,7 +57,8 @@ export class FakeKube implements KubeClient {
     return o ? structuredClone(o) : undefined;
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- a fake of an async API: its throws must reach callers as rejections, as the real client's do
+  // a fake of an async API: its throws must reach callers as rejections, as the real client's do
+  // eslint-disable-next-line @typescript-eslint/require-await
   async apply(object: KubeObject): Promise<void> {
     this.calls.push(`apply ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
     if (this.failApply?.kind === object.kind) {

@@ -146,29 +146,32 @@ describe('replicaFreshness', () => {
     });
   });
 
-  test("replicated backups of the source, fresher than the replica, give the region's newest restore point; the replica's own time stays", async () => {
-    lagAt(600);
-    rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
-      DBInstanceAutomatedBackups: [
-        { DBInstanceArn: SOURCE_ARN, DBInstanceAutomatedBackupsArn: 'ab-1', Status: 'replicating', RestoreWindow: { LatestTime: minutesAgo(4) } },
-        // Backups of some other instance do not count
-        {
-          DBInstanceArn: 'arn:aws:rds:us-east-1:333333333333:db:other',
-          DBInstanceAutomatedBackupsArn: 'ab-2',
-          Status: 'replicating',
-          RestoreWindow: { LatestTime: minutesAgo(1) },
-        },
-      ],
-    });
-    const fresh = await replicaFreshness(clients(), replica(), [SOURCE_ARN], NOW);
-    expect(fresh).toMatchObject({
-      measure: 'replicated-backups',
-      dataTime: minutesAgo(4),
-      backupsRestorableTo: minutesAgo(4),
-      replicaDataTime: minutesAgo(11),
-    });
-    expect(fresh.note).toBe(`replica reports-replica replicating; lag 600 s; replicated backups to ${minutesAgo(4).toISOString()}`);
-  });
+  test(
+    'replicated backups of the source, fresher than the replica, give ' + "the region's newest restore point; the replica's own time stays",
+    async () => {
+      lagAt(600);
+      rdsMock.on(DescribeDBInstanceAutomatedBackupsCommand).resolves({
+        DBInstanceAutomatedBackups: [
+          { DBInstanceArn: SOURCE_ARN, DBInstanceAutomatedBackupsArn: 'ab-1', Status: 'replicating', RestoreWindow: { LatestTime: minutesAgo(4) } },
+          // Backups of some other instance do not count
+          {
+            DBInstanceArn: 'arn:aws:rds:us-east-1:333333333333:db:other',
+            DBInstanceAutomatedBackupsArn: 'ab-2',
+            Status: 'replicating',
+            RestoreWindow: { LatestTime: minutesAgo(1) },
+          },
+        ],
+      });
+      const fresh = await replicaFreshness(clients(), replica(), [SOURCE_ARN], NOW);
+      expect(fresh).toMatchObject({
+        measure: 'replicated-backups',
+        dataTime: minutesAgo(4),
+        backupsRestorableTo: minutesAgo(4),
+        replicaDataTime: minutesAgo(11),
+      });
+      expect(fresh.note).toBe(`replica reports-replica replicating; lag 600 s; replicated backups to ${minutesAgo(4).toISOString()}`);
+    },
+  );
 });
 
 describe('findRdsInstances', () => {

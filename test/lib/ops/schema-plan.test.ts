@@ -62,7 +62,8 @@ describe('schemaProblems of unfinished migrations', () => {
     const vacuum = migration(2, 'VACUUM entries', true);
     const [problem] = schemaProblems(compareHistory([vacuum], [row(vacuum, 'started')]), context);
     expect(problem.message).toBe(
-      '0002_m2.sql started on 2026-12-01T10:00:00.000Z outside a transaction and never finished; part of it may have taken effect: check the database and undo what it left, then run flavors schema apply ledger --flavor global --retry 2 --execute.',
+      '0002_m2.sql started on 2026-12-01T10:00:00.000Z outside a transaction and never finished; part of it may have taken ' +
+        'effect: check the database and undo what it left, then run flavors schema apply ledger --flavor global --retry 2 --execute.',
     );
   });
 

@@ -65,84 +65,103 @@ describe('schemaTargets', () => {
 describe('applySchema', () => {
   beforeEach(async () => world.reset());
 
-  test('Given three migrations and three fresh flavors, When applied, Then each primary has all three, the index is valid, and a rerun applies nothing', async () => {
-    const lines = await apply({ canary: 'global' });
-    expect(lines.filter((l) => l.endsWith('now at 0003'))).toEqual([
-      'global (us-east-1): now at 0003',
-      'germany-belgium (eu-central-1): now at 0003',
-      'us-australia (us-east-1): now at 0003',
-    ]);
-    expect(lines).toContainEqual(
-      expect.stringMatching(/^global \(us-east-1\): 0003_entries_account_index\.sql applied in \d+ ms \(no transaction\)$/),
-    );
-    for (const db of Object.values(world.db)) {
-      expect(await historyOf(pg, db)).toEqual(['1:finished', '2:finished', '3:finished']);
-      expect(await pg.query(db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'entries_account_idx'::regclass")).toEqual([
-        { indisvalid: true },
+  test(
+    'Given three migrations and three fresh flavors, When applied, Then each ' +
+      'primary has all three, the index is valid, and a rerun applies nothing',
+    async () => {
+      const lines = await apply({ canary: 'global' });
+      expect(lines.filter((l) => l.endsWith('now at 0003'))).toEqual([
+        'global (us-east-1): now at 0003',
+        'germany-belgium (eu-central-1): now at 0003',
+        'us-australia (us-east-1): now at 0003',
       ]);
-    }
-    const [row] = await pg.query(
-      world.db.global,
-      'SELECT name, checksum, applied_at IS NOT NULL AS applied, duration_ms >= 0 AS timed FROM flavors_schema_history WHERE version = 1',
-    );
-    expect(row).toEqual({ name: '0001_accounts.sql', checksum: world.migrations()[0].checksum, applied: true, timed: true });
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^global \(us-east-1\): 0003_entries_account_index\.sql applied in \d+ ms \(no transaction\)$/),
+      );
+      for (const db of Object.values(world.db)) {
+        expect(await historyOf(pg, db)).toEqual(['1:finished', '2:finished', '3:finished']);
+        expect(await pg.query(db, "SELECT indisvalid FROM pg_index WHERE indexrelid = 'entries_account_idx'::regclass")).toEqual([
+          { indisvalid: true },
+        ]);
+      }
+      const [row] = await pg.query(
+        world.db.global,
+        'SELECT name, checksum, applied_at IS NOT NULL AS applied, duration_ms >= 0 AS timed FROM flavors_schema_history WHERE version = 1',
+      );
+      expect(row).toEqual({ name: '0001_accounts.sql', checksum: world.migrations()[0].checksum, applied: true, timed: true });
 
-    expect(await apply()).toEqual([
-      'germany-belgium (eu-central-1): already at 0003, nothing to apply',
-      'global (us-east-1): already at 0003, nothing to apply',
-      'us-australia (us-east-1): already at 0003, nothing to apply',
-    ]);
-  });
+      expect(await apply()).toEqual([
+        'germany-belgium (eu-central-1): already at 0003, nothing to apply',
+        'global (us-east-1): already at 0003, nothing to apply',
+        'us-australia (us-east-1): already at 0003, nothing to apply',
+      ]);
+    },
+  );
 
-  test('Given 0002 fails in the second flavor, When applied, Then it stops there naming flavor, migration and error, the third is untouched, and a rerun after the fix completes', async () => {
-    await pg.query(world.db.global, 'CREATE TABLE entries (stray int)');
-    const lines: string[] = [];
-    const failure = applySchema(targets(), world.migrations(), world.resolve, { log: (l) => lines.push(l) });
-    await expect(failure).rejects.toMatchObject({
-      code: 'SCHEMA_MIGRATION_FAILED',
-      message: expect.stringMatching(
-        /^global \(us-east-1\): .*0002_entries\.sql failed: relation "entries" already exists \(SQLSTATE 42P07\)\. Rolled back: nothing of it was applied; fix the cause \(the file, if it was applied nowhere yet, or the data\) and rerun the same command to resume from it\.\nflavors done: germany-belgium; not reached: us-australia\.$/,
-      ),
-    });
-    expect(lines.at(-1)).toBe('global (us-east-1): 0001_accounts.sql applied in ' + lines.at(-1)!.split(' in ')[1]);
-    expect(await historyOf(pg, world.db['germany-belgium'])).toEqual(['1:finished', '2:finished', '3:finished']);
-    expect(await historyOf(pg, world.db.global)).toEqual(['1:finished']);
-    expect(await historyOf(pg, world.db['us-australia'])).toBe('no history');
-    expect(await pg.query(world.db['us-australia'], "SELECT to_regclass('accounts') IS NULL AS untouched")).toEqual([{ untouched: true }]);
+  test(
+    'Given 0002 fails in the second flavor, When applied, Then it stops there naming ' +
+      'flavor, migration and error, the third is untouched, and a rerun after the fix completes',
+    async () => {
+      await pg.query(world.db.global, 'CREATE TABLE entries (stray int)');
+      const lines: string[] = [];
+      const failure = applySchema(targets(), world.migrations(), world.resolve, { log: (l) => lines.push(l) });
+      await expect(failure).rejects.toMatchObject({
+        code: 'SCHEMA_MIGRATION_FAILED',
+        message: expect.stringMatching(
+          new RegExp(
+            '^global \\(us-east-1\\): .*0002_entries\\.sql failed: relation "entries" already exists \\(SQLSTATE 42P07\\)\\. Rolled back: ' +
+              'nothing of it was applied; fix the cause \\(the file, if it was applied nowhere yet, or the data\\) and rerun the same command to ' +
+              'resume from it\\.\\nflavors done: germany-belgium; not reached: us-australia\\.$',
+          ),
+        ),
+      });
+      expect(lines.at(-1)).toBe('global (us-east-1): 0001_accounts.sql applied in ' + lines.at(-1)!.split(' in ')[1]);
+      expect(await historyOf(pg, world.db['germany-belgium'])).toEqual(['1:finished', '2:finished', '3:finished']);
+      expect(await historyOf(pg, world.db.global)).toEqual(['1:finished']);
+      expect(await historyOf(pg, world.db['us-australia'])).toBe('no history');
+      expect(await pg.query(world.db['us-australia'], "SELECT to_regclass('accounts') IS NULL AS untouched")).toEqual([{ untouched: true }]);
 
-    await pg.query(world.db.global, 'DROP TABLE entries');
-    const rerun = await apply();
-    expect(rerun.filter((l) => / applied in /.test(l)).map((l) => l.replace(/ in \d+ ms/, ''))).toEqual([
-      'global (us-east-1): 0002_entries.sql applied',
-      'global (us-east-1): 0003_entries_account_index.sql applied (no transaction)',
-      'us-australia (us-east-1): 0001_accounts.sql applied',
-      'us-australia (us-east-1): 0002_entries.sql applied',
-      'us-australia (us-east-1): 0003_entries_account_index.sql applied (no transaction)',
-    ]);
-    for (const db of Object.values(world.db)) expect(await historyOf(pg, db)).toEqual(['1:finished', '2:finished', '3:finished']);
-  });
+      await pg.query(world.db.global, 'DROP TABLE entries');
+      const rerun = await apply();
+      expect(rerun.filter((l) => / applied in /.test(l)).map((l) => l.replace(/ in \d+ ms/, ''))).toEqual([
+        'global (us-east-1): 0002_entries.sql applied',
+        'global (us-east-1): 0003_entries_account_index.sql applied (no transaction)',
+        'us-australia (us-east-1): 0001_accounts.sql applied',
+        'us-australia (us-east-1): 0002_entries.sql applied',
+        'us-australia (us-east-1): 0003_entries_account_index.sql applied (no transaction)',
+      ]);
+      for (const db of Object.values(world.db)) expect(await historyOf(pg, db)).toEqual(['1:finished', '2:finished', '3:finished']);
+    },
+  );
 
-  test('Given an applied migration whose comment changed, When status and apply run, Then drift is reported everywhere and nothing runs, not even a new migration', async () => {
-    await apply();
-    world.write({
-      '0001_accounts.sql': LEDGER['0001_accounts.sql'].replace('-- accounts', '-- accounts of a space'),
-      '0004_currency_index.sql': 'CREATE INDEX accounts_currency_idx ON accounts (currency);\n',
-    });
-    const statuses = await readSchemaStatus(targets(), world.migrations(), world.resolve);
-    expect(statuses.map((s) => s.problems.map((p) => p.code))).toEqual([
-      ['SCHEMA_CHECKSUM_DRIFT'],
-      ['SCHEMA_CHECKSUM_DRIFT'],
-      ['SCHEMA_CHECKSUM_DRIFT'],
-    ]);
-    expect(statuses[0].problems[0].message).toMatch(
-      /0001_accounts\.sql changed after it was applied on \S+ \(checksum then [0-9a-f]{12}…, now [0-9a-f]{12}…\); an applied migration is never run again/,
-    );
-    await expect(apply()).rejects.toMatchObject({
-      code: 'SCHEMA_CHECKSUM_DRIFT',
-      message: expect.stringContaining('flavors done: none; not reached: global, us-australia.'),
-    });
-    for (const db of Object.values(world.db)) expect(await historyOf(pg, db)).toEqual(['1:finished', '2:finished', '3:finished']);
-  });
+  test(
+    'Given an applied migration whose comment changed, When status and apply run, ' +
+      'Then drift is reported everywhere and nothing runs, not even a new migration',
+    async () => {
+      await apply();
+      world.write({
+        '0001_accounts.sql': LEDGER['0001_accounts.sql'].replace('-- accounts', '-- accounts of a space'),
+        '0004_currency_index.sql': 'CREATE INDEX accounts_currency_idx ON accounts (currency);\n',
+      });
+      const statuses = await readSchemaStatus(targets(), world.migrations(), world.resolve);
+      expect(statuses.map((s) => s.problems.map((p) => p.code))).toEqual([
+        ['SCHEMA_CHECKSUM_DRIFT'],
+        ['SCHEMA_CHECKSUM_DRIFT'],
+        ['SCHEMA_CHECKSUM_DRIFT'],
+      ]);
+      expect(statuses[0].problems[0].message).toMatch(
+        new RegExp(
+          '0001_accounts\\.sql changed after it was applied on \\S+ \\(checksum then [0-9a-f]{12}…, now [0-9a-f]{12}…\\); an applied migration ' +
+            'is never run again',
+        ),
+      );
+      await expect(apply()).rejects.toMatchObject({
+        code: 'SCHEMA_CHECKSUM_DRIFT',
+        message: expect.stringContaining('flavors done: none; not reached: global, us-australia.'),
+      });
+      for (const db of Object.values(world.db)) expect(await historyOf(pg, db)).toEqual(['1:finished', '2:finished', '3:finished']);
+    },
+  );
 
   test('Given applied migrations checked out again with CRLF line endings, When status runs, Then it is not drift', async () => {
     await apply();
@@ -155,13 +174,16 @@ describe('applySchema', () => {
     ]);
   });
 
-  test('Given an applied migration whose file was deleted and a new one numbered below the applied, When status runs, Then both are problems', async () => {
-    await apply({ only: ['global'] });
-    world.remove('0002_entries.sql');
-    world.write({ '0000_early.sql': 'SELECT 1;' });
-    const [status] = await readSchemaStatus(targets({ only: ['global'] }), world.migrations(), world.resolve);
-    expect(status.problems.map((p) => p.code)).toEqual(['SCHEMA_APPLIED_MIGRATION_MISSING', 'SCHEMA_OUT_OF_ORDER']);
-  });
+  test(
+    'Given an applied migration whose file was deleted and a new one ' + 'numbered below the applied, When status runs, Then both are problems',
+    async () => {
+      await apply({ only: ['global'] });
+      world.remove('0002_entries.sql');
+      world.write({ '0000_early.sql': 'SELECT 1;' });
+      const [status] = await readSchemaStatus(targets({ only: ['global'] }), world.migrations(), world.resolve);
+      expect(status.problems.map((p) => p.code)).toEqual(['SCHEMA_APPLIED_MIGRATION_MISSING', 'SCHEMA_OUT_OF_ORDER']);
+    },
+  );
 
   test('Given one flavor without a connection, When applied, Then CONNECTION_MISSING names its key and no database was touched', async () => {
     const connections = new Map(world.connections);

@@ -36,7 +36,8 @@ beforeAll(async () => {
   await pg.query(
     'src',
     `
-    INSERT INTO b_orders SELECT s, g, timestamptz '2026-03-01 12:00+00' + g * interval '1 hour' FROM unnest(ARRAY['s-1', 's-2']) s, generate_series(1, 50) g;
+    INSERT INTO b_orders SELECT s, g, timestamptz '2026-03-01 12:00+00' + g * ` +
+      `interval '1 hour' FROM unnest(ARRAY['s-1', 's-2']) s, generate_series(1, 50) g;
     INSERT INTO a_lines (space_id, id, order_id, qty) SELECT s, g, g % 50 + 1, g FROM unnest(ARRAY['s-1', 's-2']) s, generate_series(1, 200) g;
     BEGIN; SET CONSTRAINTS ALL DEFERRED;
     INSERT INTO c_left SELECT 's-1', g, g FROM generate_series(1, 10) g;
@@ -71,26 +72,29 @@ describe('readLayout', () => {
 });
 
 describe('copySpaceRows and checksumRows', () => {
-  test('Given two sessions in different time zones, when copied twice, then one space lands once, checksums match, and an altered row shows', async () => {
-    await source.query(MOVE_SESSION_SQL);
-    await target.query(MOVE_SESSION_SQL);
-    const { tables } = await readLayout(source, 'space_id');
+  test(
+    'Given two sessions in different time zones, when copied twice, ' + 'then one space lands once, checksums match, and an altered row shows',
+    async () => {
+      await source.query(MOVE_SESSION_SQL);
+      await target.query(MOVE_SESSION_SQL);
+      const { tables } = await readLayout(source, 'space_id');
 
-    const first = await copySpaceRows(source, target, tables, 'space_id', 's-1');
-    const second = await copySpaceRows(source, target, tables, 'space_id', 's-1');
+      const first = await copySpaceRows(source, target, tables, 'space_id', 's-1');
+      const second = await copySpaceRows(source, target, tables, 'space_id', 's-1');
 
-    expect(second).toEqual(first);
-    expect(first).toEqual({ 'public.b_orders': 50, 'public.d_events': 100, 'public.a_lines': 200, 'public.c_left': 10, 'public.c_right': 10 });
-    for (const t of tables) {
-      expect(await checksumRows(target, t, 'space_id', 's-1')).toEqual(await checksumRows(source, t, 'space_id', 's-1'));
-    }
-    expect(await pg.query('tgt', "SELECT count(*)::int AS n FROM a_lines WHERE space_id = 's-2'")).toEqual([{ n: 0 }]);
+      expect(second).toEqual(first);
+      expect(first).toEqual({ 'public.b_orders': 50, 'public.d_events': 100, 'public.a_lines': 200, 'public.c_left': 10, 'public.c_right': 10 });
+      for (const t of tables) {
+        expect(await checksumRows(target, t, 'space_id', 's-1')).toEqual(await checksumRows(source, t, 'space_id', 's-1'));
+      }
+      expect(await pg.query('tgt', "SELECT count(*)::int AS n FROM a_lines WHERE space_id = 's-2'")).toEqual([{ n: 0 }]);
 
-    const lines = tables.find((t) => t.name === 'public.a_lines')!;
-    const before = await checksumRows(target, lines, 'space_id', 's-1');
-    await pg.query('tgt', "UPDATE a_lines SET qty = qty + 1 WHERE space_id = 's-1' AND id = 7");
-    expect((await checksumRows(target, lines, 'space_id', 's-1')).sum).not.toBe(before.sum);
-  });
+      const lines = tables.find((t) => t.name === 'public.a_lines')!;
+      const before = await checksumRows(target, lines, 'space_id', 's-1');
+      await pg.query('tgt', "UPDATE a_lines SET qty = qty + 1 WHERE space_id = 's-1' AND id = 7");
+      expect((await checksumRows(target, lines, 'space_id', 's-1')).sum).not.toBe(before.sum);
+    },
+  );
 
   test('the checksum does not depend on the physical order of rows', async () => {
     await pg.query(

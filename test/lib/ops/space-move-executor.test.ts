@@ -66,54 +66,64 @@ async function runUntilCopied(state: MoveState, store: MoveStateStore): Promise<
 }
 
 describe('runMove', () => {
-  test('Given a crash after the copy committed but before it was recorded, when the move is rerun, then it resumes with no row duplicated or lost', async () => {
-    const original = await dump(fx.pg, SOURCE_DB, MOVING);
-    const { state, store } = await start();
-    const saved = await runUntilCopied(state, store);
-    expect(saved.steps.copy.status).toBe('done');
-    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
-    // The crash: the target transaction committed, the state file still says the copy is running.
-    saved.steps.copy = { status: 'running' };
-    saved.copied = {};
-    store.write(saved, NOW);
+  test(
+    'Given a crash after the copy committed but before it was recorded, ' + 'when the move is rerun, then it resumes with no row duplicated or lost',
+    async () => {
+      const original = await dump(fx.pg, SOURCE_DB, MOVING);
+      const { state, store } = await start();
+      const saved = await runUntilCopied(state, store);
+      expect(saved.steps.copy.status).toBe('done');
+      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
+      // The crash: the target transaction committed, the state file still says the copy is running.
+      saved.steps.copy = { status: 'running' };
+      saved.copied = {};
+      store.write(saved, NOW);
 
-    const done = await runMove(store.read()!, deps(store));
+      const done = await runMove(store.read()!, deps(store));
 
-    expect(done.status).toBe('done');
-    expect(done.copied.ledger).toEqual({ 'public.accounts': 1000, 'public.transfers': 4000, 'public.entries': 5000 });
-    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
-    expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
-    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
-  });
+      expect(done.status).toBe('done');
+      expect(done.copied.ledger).toEqual({ 'public.accounts': 1000, 'public.transfers': 4000, 'public.entries': 5000 });
+      expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
+      expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
+      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
+    },
+  );
 
-  test('Given a row altered in the target before verify, when the move resumes, then it stops naming the table, removes the copies, keeps the source and the fence', async () => {
-    const original = await dump(fx.pg, SOURCE_DB, MOVING);
-    const { state, store } = await start();
-    await runUntilCopied(state, store);
-    await fx.pg.query(
-      TARGET_DB,
-      'UPDATE transfers SET amount = amount + 0.01 WHERE space_id = $1 AND id = (SELECT min(id) FROM transfers WHERE space_id = $1)',
-      [MOVING],
-    );
+  test(
+    'Given a row altered in the target before verify, when the move resumes, then ' +
+      'it stops naming the table, removes the copies, keeps the source and the fence',
+    async () => {
+      const original = await dump(fx.pg, SOURCE_DB, MOVING);
+      const { state, store } = await start();
+      await runUntilCopied(state, store);
+      await fx.pg.query(
+        TARGET_DB,
+        'UPDATE transfers SET amount = amount + 0.01 WHERE space_id = $1 AND id = (SELECT min(id) FROM transfers WHERE space_id = $1)',
+        [MOVING],
+      );
 
-    const failure = runMove(store.read()!, deps(store));
-    await expect(failure).rejects.toMatchObject({
-      code: 'MOVE_VERIFY_MISMATCH',
-      message: expect.stringMatching(
-        /^step 3 \(verify\) failed: ledger: table public\.transfers: source 4000 row\(s\) checksum -?\d+, target 4000 row\(s\) checksum -?\d+\. The copied rows were removed/,
-      ),
-    });
+      const failure = runMove(store.read()!, deps(store));
+      await expect(failure).rejects.toMatchObject({
+        code: 'MOVE_VERIFY_MISMATCH',
+        message: expect.stringMatching(
+          new RegExp(
+            '^step 3 \\(verify\\) failed: ledger: table public\\.transfers: source 4000 row\\(s\\) checksum -?\\d+, target 4000 row\\(s\\) ' +
+              'checksum -?\\d+\\. The copied rows were removed',
+          ),
+        ),
+      });
 
-    expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
-    expect(await dump(fx.pg, SOURCE_DB, MOVING)).toBe(original);
-    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 2, state: 'moving' });
-    const after = store.read()!;
-    expect([after.steps.copy.status, after.steps.verify.status]).toEqual(['pending', 'failed']);
+      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
+      expect(await dump(fx.pg, SOURCE_DB, MOVING)).toBe(original);
+      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 2, state: 'moving' });
+      const after = store.read()!;
+      expect([after.steps.copy.status, after.steps.verify.status]).toEqual(['pending', 'failed']);
 
-    // And a rerun copies again and finishes.
-    expect((await runMove(after, deps(store))).status).toBe('done');
-    expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
-  });
+      // And a rerun copies again and finishes.
+      expect((await runMove(after, deps(store))).status).toBe('done');
+      expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(original);
+    },
+  );
 
   test('Given two moves of one space started at once, when both run, then exactly one proceeds and the other changes nothing', async () => {
     const original = await dump(fx.pg, SOURCE_DB, MOVING);
@@ -135,26 +145,29 @@ describe('runMove', () => {
     expect(await listFlavorMoves(table, 'global')).toEqual([]);
   });
 
-  test('Given a failover of the target flavor in progress, when the move runs, then it stops before the fence and leaves no lock or mark', async () => {
-    const { state, store } = await start();
-    const key = failoverLockKey('germany-belgium');
-    await fx.dynamodb.send(
-      new PutItemCommand({
-        TableName: table.tableName,
-        Item: { pk: { S: key.pk }, sk: { S: key.sk }, owner: { S: 'fo-1' }, target: { S: 'eu-central-1' }, startedAt: { S: NOW.toISOString() } },
-      }),
-    );
+  test(
+    'Given a failover of the target flavor in progress, when the move ' + 'runs, then it stops before the fence and leaves no lock or mark',
+    async () => {
+      const { state, store } = await start();
+      const key = failoverLockKey('germany-belgium');
+      await fx.dynamodb.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: { pk: { S: key.pk }, sk: { S: key.sk }, owner: { S: 'fo-1' }, target: { S: 'eu-central-1' }, startedAt: { S: NOW.toISOString() } },
+        }),
+      );
 
-    await expect(runMove(state, deps(store))).rejects.toMatchObject({
-      code: 'MOVE_FAILOVER_IN_PROGRESS',
-      message: expect.stringContaining('failover fo-1 of flavor germany-belgium'),
-    });
+      await expect(runMove(state, deps(store))).rejects.toMatchObject({
+        code: 'MOVE_FAILOVER_IN_PROGRESS',
+        message: expect.stringContaining('failover fo-1 of flavor germany-belgium'),
+      });
 
-    expect(store.read()!.status).toBe('aborted');
-    expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 1 });
-    expect(await readMoveLock(table, MOVING)).toBeUndefined();
-    expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
-  });
+      expect(store.read()!.status).toBe('aborted');
+      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'global', epoch: 1 });
+      expect(await readMoveLock(table, MOVING)).toBeUndefined();
+      expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
+    },
+  );
 
   test('Given a row written to the source after the copy, when the purge runs, then it deletes nothing and names the table', async () => {
     const { state, store } = await start();
@@ -181,22 +194,26 @@ describe('runMove', () => {
     expect(fs.readFileSync(store.file, 'utf-8')).not.toContain('flavors-test-pw');
   });
 
-  test('Given a source whose services use the write fence, when the move runs, then the source is fenced at the move epoch and the target (fence installed) at the new epoch and home before the switch', async () => {
-    const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
-    try {
-      await installFence(pool);
-    } finally {
-      await pool.end();
-    }
-    const { state, store } = await start();
-    const done = await runMove(state, deps(store));
-    const fenceRow = (db: string) => fx.pg.query(db, 'SELECT epoch::int AS epoch, home_region FROM flavors_fence WHERE space_id = $1', [MOVING]);
-    expect(await fenceRow(SOURCE_DB)).toEqual([{ epoch: done.epochs.fenced, home_region: state.plan.from.homeRegion }]);
-    expect(await fenceRow(TARGET_DB)).toEqual([{ epoch: done.epochs.switched, home_region: 'eu-central-1' }]);
-    expect(done.databaseFences).toMatchObject({ 'global/us-east-1/ledger': 'fenced', 'germany-belgium/eu-central-1/ledger': 'fenced' });
-    // The fence's own rows are bookkeeping of each database: never copied, never purged.
-    expect(done.copied[state.plan.databases[0].database]).not.toHaveProperty('public.flavors_fence');
-  });
+  test(
+    'Given a source whose services use the write fence, when the move runs, then the source is fenced ' +
+      'at the move epoch and the target (fence installed) at the new epoch and home before the switch',
+    async () => {
+      const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
+      try {
+        await installFence(pool);
+      } finally {
+        await pool.end();
+      }
+      const { state, store } = await start();
+      const done = await runMove(state, deps(store));
+      const fenceRow = (db: string) => fx.pg.query(db, 'SELECT epoch::int AS epoch, home_region FROM flavors_fence WHERE space_id = $1', [MOVING]);
+      expect(await fenceRow(SOURCE_DB)).toEqual([{ epoch: done.epochs.fenced, home_region: state.plan.from.homeRegion }]);
+      expect(await fenceRow(TARGET_DB)).toEqual([{ epoch: done.epochs.switched, home_region: 'eu-central-1' }]);
+      expect(done.databaseFences).toMatchObject({ 'global/us-east-1/ledger': 'fenced', 'germany-belgium/eu-central-1/ledger': 'fenced' });
+      // The fence's own rows are bookkeeping of each database: never copied, never purged.
+      expect(done.copied[state.plan.databases[0].database]).not.toHaveProperty('public.flavors_fence');
+    },
+  );
 
   test('Given a source without the fence, when the move runs, then that is reported and the move still completes', async () => {
     const { state, store } = await start();
@@ -205,19 +222,22 @@ describe('runMove', () => {
     expect(logs.some((l) => l.includes('write fence not-installed'))).toBe(true);
   });
 
-  test('Given a move aborted after its fence, when abort runs, then the source fence is raised to the abort epoch so the new tokens write there', async () => {
-    const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
-    try {
-      await installFence(pool);
-    } finally {
-      await pool.end();
-    }
-    const { state, store } = await start();
-    const fenced = await runUntilCopied(state, store);
-    const lines = await abortMove(fenced, deps(store));
-    expect(lines.join('\n')).toContain(`write fence at epoch ${fenced.epochs.fenced + 1}`);
-    expect(await fx.pg.query(SOURCE_DB, 'SELECT epoch::int AS epoch FROM flavors_fence WHERE space_id = $1', [MOVING])).toEqual([
-      { epoch: fenced.epochs.fenced + 1 },
-    ]);
-  });
+  test(
+    'Given a move aborted after its fence, when abort runs, then the ' + 'source fence is raised to the abort epoch so the new tokens write there',
+    async () => {
+      const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
+      try {
+        await installFence(pool);
+      } finally {
+        await pool.end();
+      }
+      const { state, store } = await start();
+      const fenced = await runUntilCopied(state, store);
+      const lines = await abortMove(fenced, deps(store));
+      expect(lines.join('\n')).toContain(`write fence at epoch ${fenced.epochs.fenced + 1}`);
+      expect(await fx.pg.query(SOURCE_DB, 'SELECT epoch::int AS epoch FROM flavors_fence WHERE space_id = $1', [MOVING])).toEqual([
+        { epoch: fenced.epochs.fenced + 1 },
+      ]);
+    },
+  );
 });

@@ -43,25 +43,28 @@ describe('identity', () => {
     expect(page).toContain('s-global-1');
   });
 
-  test('Given the sign-in form, when posted without the cookie or with a malformed user id, then 403 / the id error next to the field, escaped', async () => {
-    const missing = await p.app.request('/login', {
-      method: 'POST',
-      body: new URLSearchParams({ userId: 'user-global', csrf: 'x' }),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expect(missing.status).toBe(403);
-    expect(await missing.text()).toContain('PORTAL_CSRF_INVALID');
-    const r = await p.app.request('/login', {
-      method: 'POST',
-      body: new URLSearchParams({ userId: '<script>alert(1)</script>', csrf: 'abc' }),
-      headers: { cookie: `${LOGIN_CSRF_COOKIE}=abc`, 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    expect(r.status).toBe(400);
-    const body = await r.text();
-    expect(fieldErrorIn(body, 'userId')).toBe('LOOKUP_ID_INVALID');
-    expect(body).not.toContain('<script>alert');
-    expect(body).toContain('&lt;script&gt;');
-  });
+  test(
+    'Given the sign-in form, when posted without the cookie or with a ' + 'malformed user id, then 403 / the id error next to the field, escaped',
+    async () => {
+      const missing = await p.app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ userId: 'user-global', csrf: 'x' }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(missing.status).toBe(403);
+      expect(await missing.text()).toContain('PORTAL_CSRF_INVALID');
+      const r = await p.app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ userId: '<script>alert(1)</script>', csrf: 'abc' }),
+        headers: { cookie: `${LOGIN_CSRF_COOKIE}=abc`, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(r.status).toBe(400);
+      const body = await r.text();
+      expect(fieldErrorIn(body, 'userId')).toBe('LOOKUP_ID_INVALID');
+      expect(body).not.toContain('<script>alert');
+      expect(body).toContain('&lt;script&gt;');
+    },
+  );
 });
 
 describe('flavors page', () => {

@@ -42,19 +42,23 @@ describe('renderFlavorSvg', () => {
 });
 
 describe('flavorMermaid', () => {
-  test('Given a two-country flavor, when drawn for a pull-request comment, then it has the same regions, roles, databases, copies and DNS order as the SVG', () => {
-    const mermaid = flavorMermaid(usAustralia, 'example.org');
-    expect(mermaid.split('\n')[0]).toBe('flowchart LR');
-    expect(mermaid).toContain('  subgraph c_AU["country AU"]');
-    expect(mermaid).toContain('  subgraph c_US["country US"]');
-    expect(mermaid).toMatch(/ {4}r_us_east_1\["us-east-1 \(primary\)<br\/>N\. Virginia<br\/>ledger: ec2 postgres r5n\.xlarge ×3, 500 GiB/);
-    expect(mermaid).toContain('  r_us_east_1 -. snapshot copy .-> r_ap_southeast_2');
-    expect(mermaid).toContain('  dns -->|"1 (first healthy)"| r_us_east_1');
-    expect(mermaid).toContain('  dns -->|"2"| r_ap_southeast_2');
-    expect(mermaid).toContain('  class r_us_east_1 primary');
-    // Every subgraph is closed.
-    expect(mermaid.match(/^ {2}subgraph /gm)!.length).toBe(mermaid.match(/^ {2}end$/gm)!.length);
-  });
+  test(
+    'Given a two-country flavor, when drawn for a pull-request comment, then ' +
+      'it has the same regions, roles, databases, copies and DNS order as the SVG',
+    () => {
+      const mermaid = flavorMermaid(usAustralia, 'example.org');
+      expect(mermaid.split('\n')[0]).toBe('flowchart LR');
+      expect(mermaid).toContain('  subgraph c_AU["country AU"]');
+      expect(mermaid).toContain('  subgraph c_US["country US"]');
+      expect(mermaid).toMatch(/ {4}r_us_east_1\["us-east-1 \(primary\)<br\/>N\. Virginia<br\/>ledger: ec2 postgres r5n\.xlarge ×3, 500 GiB/);
+      expect(mermaid).toContain('  r_us_east_1 -. snapshot copy .-> r_ap_southeast_2');
+      expect(mermaid).toContain('  dns -->|"1 (first healthy)"| r_us_east_1');
+      expect(mermaid).toContain('  dns -->|"2"| r_ap_southeast_2');
+      expect(mermaid).toContain('  class r_us_east_1 primary');
+      // Every subgraph is closed.
+      expect(mermaid.match(/^ {2}subgraph /gm)!.length).toBe(mermaid.match(/^ {2}end$/gm)!.length);
+    },
+  );
 
   test('Given text that Mermaid would read as syntax, when drawn, then it is written as entity codes inside the label', () => {
     const mermaid = flavorMermaid({ ...germanyBelgium, name: 'g', databases: {} }, 'a"b<c>.example.org');

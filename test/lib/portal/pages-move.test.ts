@@ -34,13 +34,16 @@ beforeAll(async () => {
 afterAll(async () => p.close());
 
 describe('space move pages', () => {
-  test('Given an admin, when a move is planned, then the plan and its data loss show (escaped) with a confirmation box, and nothing ran', async () => {
-    const body = await (await p.post('/spaces/s-global-1/move/plan', 'user-admin', { toFlavor: 'us-australia', data: 'copy' })).text();
-    expect(body).toContain('Move plan for space s-global-1: global -&gt; us-australia');
-    expect(body).toContain('rows &lt;deleted&gt; from global');
-    expect(body).toContain('name="confirmDataLoss"');
-    expect(move.executed).toEqual([]);
-  });
+  test(
+    'Given an admin, when a move is planned, then the plan and its ' + 'data loss show (escaped) with a confirmation box, and nothing ran',
+    async () => {
+      const body = await (await p.post('/spaces/s-global-1/move/plan', 'user-admin', { toFlavor: 'us-australia', data: 'copy' })).text();
+      expect(body).toContain('Move plan for space s-global-1: global -&gt; us-australia');
+      expect(body).toContain('rows &lt;deleted&gt; from global');
+      expect(body).toContain('name="confirmDataLoss"');
+      expect(move.executed).toEqual([]);
+    },
+  );
 
   test('Given the plan, when submitted without the confirmation, then the refusal shows next to the box and nothing ran', async () => {
     const r = await p.post('/spaces/s-global-1/move/execute', 'user-admin', { toFlavor: 'us-australia', data: 'copy' });

@@ -25,30 +25,42 @@ function expectOnlySpanChanged(before: string, after: string, from: number, to: 
 }
 
 describe('flavor file edits', () => {
-  test('Given global.ts (trailing comma after the last database), when a database is added, then one line is inserted after it and nothing else changes', () => {
-    const before = real('global');
-    const after = add(before);
-    const anchor = "    content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },\n";
-    const at = before.indexOf(anchor) + anchor.length;
-    expect(after).toBe(
-      `${before.slice(0, at)}    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n${before.slice(at)}`,
-    );
-  });
+  test(
+    'Given global.ts (trailing comma after the last database), when a database ' +
+      'is added, then one line is inserted after it and nothing else changes',
+    () => {
+      const before = real('global');
+      const after = add(before);
+      const anchor = "    content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },\n";
+      const at = before.indexOf(anchor) + anchor.length;
+      expect(after).toBe(
+        `${before.slice(0, at)}    search: { platform: 'rds', engine: 'postgres', ` +
+          `instanceType: 'db.r5.large', storageGiB: 100 },\n${before.slice(at)}`,
+      );
+    },
+  );
 
-  test('Given a last database without a trailing comma, when one is added, then that comma is the only other change and the new entry has none either', () => {
-    const before = real('global').replace('storageGiB: 200 },\n  },', 'storageGiB: 200 } // the CMS\n  },');
-    const after = add(before);
-    const comma = before.indexOf(' // the CMS');
-    expect(after).toBe(
-      `${before.slice(0, comma)}, // the CMS\n    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 }${before.slice(comma + ' // the CMS'.length)}`,
-    );
-  });
+  test(
+    'Given a last database without a trailing comma, when one is added, then ' +
+      'that comma is the only other change and the new entry has none either',
+    () => {
+      const before = real('global').replace('storageGiB: 200 },\n  },', 'storageGiB: 200 } // the CMS\n  },');
+      const after = add(before);
+      const comma = before.indexOf(' // the CMS');
+      expect(after).toBe(
+        `${before.slice(0, comma)}, // the CMS\n    search: { platform: 'rds', engine: 'postgres', ` +
+          `instanceType: 'db.r5.large', storageGiB: 100 }${before.slice(comma + ' // the CMS'.length)}`,
+      );
+    },
+  );
 
   test('Given databases on one line, when one is added, then it is appended inline after the last', () => {
     const before =
-      "export default defineFlavor({ name: 'x', databases: { a: { platform: 'k8s', engine: 'postgres', instances: 1, storageGiB: 1 } }, regions: [] });\n";
+      "export default defineFlavor({ name: 'x', databases: { a: { platform: 'k8s', " +
+      "engine: 'postgres', instances: 1, storageGiB: 1 } }, regions: [] });\n";
     expect(add(before, 'b', { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 100 })).toBe(
-      "export default defineFlavor({ name: 'x', databases: { a: { platform: 'k8s', engine: 'postgres', instances: 1, storageGiB: 1 }, b: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 100 } }, regions: [] });\n",
+      "export default defineFlavor({ name: 'x', databases: { a: { platform: 'k8s', engine: 'postgres', instances: 1, " +
+        "storageGiB: 1 }, b: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 100 } }, regions: [] });\n",
     );
   });
 
@@ -64,7 +76,8 @@ describe('flavor file edits', () => {
     expect(add(before)).toBe(
       before.replace(
         "role: 'primary' }],\n",
-        "role: 'primary' }],\n  databases: {\n    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n  },\n",
+        "role: 'primary' }],\n  databases: {\n    search: { platform: 'rds', " +
+          "engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n  },\n",
       ),
     );
   });
@@ -72,7 +85,8 @@ describe('flavor file edits', () => {
   test('Given `databases: {}`, when one is added, then it goes inside, one level deeper', () => {
     const before = "export default defineFlavor({\n  name: 'x',\n  databases: {},\n  regions: [],\n});\n";
     expect(add(before)).toBe(
-      "export default defineFlavor({\n  name: 'x',\n  databases: {\n    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n  },\n  regions: [],\n});\n",
+      "export default defineFlavor({\n  name: 'x',\n  databases: {\n    search: { platform: 'rds', " +
+        "engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\n  },\n  regions: [],\n});\n",
     );
   });
 
@@ -81,18 +95,22 @@ describe('flavor file edits', () => {
     expect(add(before)).toContain('    search: { platform: "rds", engine: "postgres", instanceType: "db.r5.large", storageGiB: 100 },\n');
   });
 
-  test('Given a file with CRLF line endings, when a database is added and another removed, then the new line ends in CRLF and the removal takes the whole line', () => {
-    const before = real('us-australia').replace(/\n/g, '\r\n');
-    const added = add(before);
-    expect(added).toBe(
-      before.replace(
-        'storageGiB: 100 },\r\n  },',
-        "storageGiB: 100 },\r\n    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\r\n  },",
-      ),
-    );
-    const removed = applyEdits(before, removeDatabaseEdits(parseFlavorSyntax(before, 'f.ts'), before, 'content'));
-    expect(removed).toBe(before.replace("    content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },\r\n", ''));
-  });
+  test(
+    'Given a file with CRLF line endings, when a database is added and another ' +
+      'removed, then the new line ends in CRLF and the removal takes the whole line',
+    () => {
+      const before = real('us-australia').replace(/\n/g, '\r\n');
+      const added = add(before);
+      expect(added).toBe(
+        before.replace(
+          'storageGiB: 100 },\r\n  },',
+          "storageGiB: 100 },\r\n    search: { platform: 'rds', engine: 'postgres', instanceType: 'db.r5.large', storageGiB: 100 },\r\n  },",
+        ),
+      );
+      const removed = applyEdits(before, removeDatabaseEdits(parseFlavorSyntax(before, 'f.ts'), before, 'content'));
+      expect(removed).toBe(before.replace("    content: { platform: 'k8s', engine: 'postgres', instances: 3, storageGiB: 200 },\r\n", ''));
+    },
+  );
 
   test('Given ledger spread over two lines with a comment inside, when two of its fields change, then only those two values change', () => {
     const before = real('global').replace('nodes: 3,\n', 'nodes: 3, // one per AZ\n');

@@ -19,17 +19,20 @@ describe('checkFlavorText', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  test('Given a text whose flavor name does not match the file, then FLAVOR_NAME_FILE_MISMATCH is reported against the file and nothing is written', () => {
-    const before = copies.read('global');
-    const result = checkFlavorText(copies.file('global'), before.replace("name: 'global'", "name: 'world'"), {
-      write: true,
-      shownAs: 'flavors/global.ts',
-    });
-    expect(result.written).toBe(false);
-    expect(result.problems).toEqual([expect.objectContaining({ file: 'flavors/global.ts', code: 'FLAVOR_NAME_FILE_MISMATCH' })]);
-    expect(copies.read('global')).toBe(before);
-    expect(leftovers()).toEqual([]);
-  });
+  test(
+    'Given a text whose flavor name does not match the file, then ' + 'FLAVOR_NAME_FILE_MISMATCH is reported against the file and nothing is written',
+    () => {
+      const before = copies.read('global');
+      const result = checkFlavorText(copies.file('global'), before.replace("name: 'global'", "name: 'world'"), {
+        write: true,
+        shownAs: 'flavors/global.ts',
+      });
+      expect(result.written).toBe(false);
+      expect(result.problems).toEqual([expect.objectContaining({ file: 'flavors/global.ts', code: 'FLAVOR_NAME_FILE_MISMATCH' })]);
+      expect(copies.read('global')).toBe(before);
+      expect(leftovers()).toEqual([]);
+    },
+  );
 
   test('Given the file changes while the request runs, then DB_FILE_CHANGED and the other edit is kept', () => {
     const before = copies.read('global');

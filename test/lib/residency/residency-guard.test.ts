@@ -56,7 +56,8 @@ describe('ResidencyGuard', () => {
 
   test('a stack outside the flavor: error naming the path, CloudFormation stack type and region', () => {
     expect(errorsOf(guarded('eu-west-1'))).toEqual([
-      `${RESIDENCY_VIOLATION}: AWS::CloudFormation::Stack Team: the stack is deployed to eu-west-1, outside the regions of flavor us-australia (us-east-1, ap-southeast-2) [RES_STACK_REGION, flavor us-australia]. Deploy the stack to one of the flavor's regions.`,
+      `${RESIDENCY_VIOLATION}: AWS::CloudFormation::Stack Team: the stack is deployed to eu-west-1, outside the regions of flavor ` +
+        `us-australia (us-east-1, ap-southeast-2) [RES_STACK_REGION, flavor us-australia]. Deploy the stack to one of the flavor's regions.`,
     ]);
   });
 
@@ -72,12 +73,14 @@ describe('ResidencyGuard', () => {
       'a table replica',
       (s) =>
         new dynamodb.TableV2(s, 'Table', { partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING }, replicas: [{ region: 'eu-west-1' }] }),
-      'AWS::DynamoDB::GlobalTable Team/Table/Resource: replica in eu-west-1, outside the allowed regions (us-east-1, ap-southeast-2) (at Properties/Replicas/0/Region) [RES_GLOBAL_TABLE_REPLICA_REGION',
+      'AWS::DynamoDB::GlobalTable Team/Table/Resource: replica in eu-west-1, outside the allowed regions ' +
+        '(us-east-1, ap-southeast-2) (at Properties/Replicas/0/Region) [RES_GLOBAL_TABLE_REPLICA_REGION',
     ],
     [
       'a KMS replica key of a foreign primary',
       (s) => new kms.CfnReplicaKey(s, 'Replica', { primaryKeyArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1', keyPolicy: {} }),
-      "AWS::KMS::ReplicaKey Team/Replica: replicates a primary key in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/PrimaryKeyArn) [RES_KMS_REPLICA_REGION",
+      "AWS::KMS::ReplicaKey Team/Replica: replicates a primary key in eu-west-1, outside the flavor's " +
+        'regions (us-east-1, ap-southeast-2) (at Properties/PrimaryKeyArn) [RES_KMS_REPLICA_REGION',
     ],
     [
       'a DLM copy target',
@@ -90,7 +93,8 @@ describe('ResidencyGuard', () => {
             schedules: [{ crossRegionCopyRules: [{ target: 'eu-west-1', encrypted: true, cmkArn: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1' }] }],
           },
         }),
-      "AWS::DLM::LifecyclePolicy Team/Policy: copies snapshots to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target) [RES_DLM_COPY_TARGET",
+      "AWS::DLM::LifecyclePolicy Team/Policy: copies snapshots to eu-west-1, outside the flavor's regions (us-east-1, " +
+        'ap-southeast-2) (at Properties/PolicyDetails/Schedules/0/CrossRegionCopyRules/0/Target) [RES_DLM_COPY_TARGET',
     ],
     [
       'an RDS replica source',
@@ -99,7 +103,8 @@ describe('ResidencyGuard', () => {
           dbInstanceClass: 'db.r5.large',
           sourceDbInstanceIdentifier: 'arn:aws:rds:eu-west-1:333333333333:db:primary',
         }),
-      "AWS::RDS::DBInstance Team/Replica: replicates an instance in eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/SourceDBInstanceIdentifier) [RES_RDS_REPLICA_SOURCE",
+      "AWS::RDS::DBInstance Team/Replica: replicates an instance in eu-west-1, outside the flavor's regions " +
+        '(us-east-1, ap-southeast-2) (at Properties/SourceDBInstanceIdentifier) [RES_RDS_REPLICA_SOURCE',
     ],
     [
       'RDS backup replication',
@@ -109,7 +114,8 @@ describe('ResidencyGuard', () => {
           automaticBackupReplicationRegion: 'eu-west-1',
           automaticBackupReplicationKmsKeyId: 'arn:aws:kms:eu-west-1:333333333333:key/mrk-1',
         }),
-      "AWS::RDS::DBInstance Team/Db: replicates automated backups to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/AutomaticBackupReplicationRegion) [RES_RDS_BACKUP_REPLICATION",
+      "AWS::RDS::DBInstance Team/Db: replicates automated backups to eu-west-1, outside the flavor's regions " +
+        '(us-east-1, ap-southeast-2) (at Properties/AutomaticBackupReplicationRegion) [RES_RDS_BACKUP_REPLICATION',
     ],
     [
       'an S3 replication destination',
@@ -121,7 +127,8 @@ describe('ResidencyGuard', () => {
             rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::elsewhere' } }],
           },
         }),
-      'AWS::S3::Bucket Team/Bucket: replicates objects to arn:aws:s3:::elsewhere, whose region an S3 ARN does not carry, so residency cannot be proven (at Properties/ReplicationConfiguration/Rules/0/Destination/Bucket) [RES_S3_REPLICATION_DESTINATION',
+      'AWS::S3::Bucket Team/Bucket: replicates objects to arn:aws:s3:::elsewhere, whose region an S3 ARN does not carry, so ' +
+        'residency cannot be proven (at Properties/ReplicationConfiguration/Rules/0/Destination/Bucket) [RES_S3_REPLICATION_DESTINATION',
     ],
     [
       'a Route 53 failover target',
@@ -135,7 +142,8 @@ describe('ResidencyGuard', () => {
           setIdentifier: 'b',
           resourceRecords: ['eu-west-1.x.flavors.example.com'],
         }),
-      "AWS::Route53::RecordSet Team/Record: failover record sends clients to eu-west-1, outside the flavor's regions (us-east-1, ap-southeast-2) (at Properties/ResourceRecords/0) [RES_ROUTE53_TARGET",
+      'AWS::Route53::RecordSet Team/Record: failover record sends clients to eu-west-1, outside the ' +
+        "flavor's regions (us-east-1, ap-southeast-2) (at Properties/ResourceRecords/0) [RES_ROUTE53_TARGET",
     ],
   ])('%s outside the flavor is an error on that resource', (_what, add, expected) => {
     // Given a guarded stack in a flavor region with one offending resource
@@ -156,7 +164,10 @@ describe('ResidencyGuard', () => {
     // Then the consuming resource is flagged with the producer's path and region
     expect(errorsOf(stack)).toEqual([
       expect.stringMatching(
-        /^RESIDENCY_VIOLATION: AWS::SNS::Topic Team\/Copy\/Resource: references Abroad\/Topic\/Resource of stack Abroad, in eu-west-1, outside the regions of flavor us-australia .*\[RES_CROSS_REGION_REFERENCE/,
+        new RegExp(
+          '^RESIDENCY_VIOLATION: AWS::SNS::Topic Team\\/Copy\\/Resource: references Abroad\\/Topic\\/Resource of stack Abroad, in eu-west-1, ' +
+            'outside the regions of flavor us-australia .*\\[RES_CROSS_REGION_REFERENCE',
+        ),
       ),
     ]);
   });
@@ -173,7 +184,10 @@ describe('ResidencyGuard', () => {
     expect(errorsOf(stack)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /^RESIDENCY_VIOLATION: Custom::CrossRegionExportWriter Team\/ExportsWritereuwest1\S+: writes exported values \(SSM parameters\) into eu-west-1, outside the flavor's regions .*\[RES_CROSS_REGION_REFERENCE/,
+          new RegExp(
+            '^RESIDENCY_VIOLATION: Custom::CrossRegionExportWriter Team\\/ExportsWritereuwest1\\S+: writes exported values \\(SSM ' +
+              "parameters\\) into eu-west-1, outside the flavor's regions .*\\[RES_CROSS_REGION_REFERENCE",
+          ),
         ),
       ]),
     );

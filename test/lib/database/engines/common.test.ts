@@ -22,7 +22,8 @@ describe('user data prelude (every engine)', () => {
 
   test('reads the engine password from Secrets Manager through Parameter Store in its own region', () => {
     expect(script).toContain(
-      "aws ssm get-parameter --region us-east-1 --name '/aws/reference/secretsmanager/flavors/us-australia-us-east-1-ledger-1A2B3C4D/credentials' --with-decryption",
+      'aws ssm get-parameter --region us-east-1 --name ' +
+        "'/aws/reference/secretsmanager/flavors/us-australia-us-east-1-ledger-1A2B3C4D/credentials' --with-decryption",
     );
   });
 

@@ -19,7 +19,8 @@ describe('couchbase user data', () => {
   test('node 0 initialises the cluster with the shared password', () => {
     const script = couchbaseUserData.commands(node({ index: 0 })).join('\n');
     expect(script).toContain(
-      '/opt/couchbase/bin/couchbase-cli cluster-init -c 127.0.0.1 --cluster-username Administrator --cluster-password "$DB_PASSWORD" --services data,index,query',
+      '/opt/couchbase/bin/couchbase-cli cluster-init -c 127.0.0.1 --cluster-username ' +
+        'Administrator --cluster-password "$DB_PASSWORD" --services data,index,query',
     );
     expect(script).not.toContain('server-add');
   });

@@ -54,7 +54,8 @@ describe('mysql user data', () => {
     expect(script).toContain('super_read_only = ON');
     expect(script).toContain("PRIMARY='10.0.32.10'");
     expect(script).toContain(
-      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='$PRIMARY', SOURCE_PORT=3306, SOURCE_USER='replicator', SOURCE_PASSWORD='$DB_PASSWORD', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1",
+      "CHANGE REPLICATION SOURCE TO SOURCE_HOST='$PRIMARY', SOURCE_PORT=3306, " +
+        "SOURCE_USER='replicator', SOURCE_PASSWORD='$DB_PASSWORD', SOURCE_AUTO_POSITION=1, SOURCE_SSL=1",
     );
     expect(script).toContain('START REPLICA;');
   });

@@ -114,7 +114,8 @@ describe('flavor tokens', () => {
   });
 
   test("rejects an unsigned token, and a certified key's token of another type", async () => {
-    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'flavor+jwt', kid: key.keyId, cert: key.certificate })).toString('base64url')}.${Buffer.from(JSON.stringify(CLAIMS)).toString('base64url')}.`;
+    const header = { alg: 'none', typ: 'flavor+jwt', kid: key.keyId, cert: key.certificate };
+    const unsigned = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(CLAIMS)).toString('base64url')}.`;
     await expect(code(verify(unsigned))).resolves.toBe('FLAVOR_TOKEN_INVALID');
     await expect(code(verify(signByHand(key, { typ: 'JWT' }, CLAIMS)))).resolves.toBe('FLAVOR_TOKEN_INVALID');
   });
@@ -174,7 +175,8 @@ describe('only keys certified by a root key of the JWKS sign tokens a verifier a
     const stranger = await LocalKeySigner.generate('root-euc1');
     const { token } = await issueFlavorToken(await certifiedBy(stranger), INPUT);
     await expect(reason(verify(token))).resolves.toBe(
-      "FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by a root key of the lookup service (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).",
+      "FLAVOR_TOKEN_UNTRUSTED_KEY: the token's signing key is not certified by " +
+        'a root key of the lookup service (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).',
     );
   });
 

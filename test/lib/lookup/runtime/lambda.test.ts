@@ -238,7 +238,8 @@ describe('lambda bundle', () => {
         process.execPath,
         [
           '-e',
-          `require(${JSON.stringify(outfile)}).handler({ rawPath: '/v1/spaces/s-1-x/route', requestContext: { http: { method: 'GET' } } }).then((r) => process.stdout.write(JSON.stringify(r)))`,
+          `require(${JSON.stringify(outfile)}).handler({ rawPath: '/v1/spaces/s-1-x/route', requestContext: ` +
+            `{ http: { method: 'GET' } } }).then((r) => process.stdout.write(JSON.stringify(r)))`,
         ],
         {
           encoding: 'utf-8',

@@ -9,8 +9,11 @@ import { lookupTableDefinition } from '../../../../lib/lookup/runtime/table';
 import { REPO_ROOT, startTestStore, type TestStore } from './lookup-fixtures';
 
 /** Field names that would mean personal data (names, contact details, identifiers of a person, free text). */
-const PERSONAL =
-  /name|mail|phone|address|street|city|zip|postal|birth|age|gender|ssn|passport|ip|geo|location|note|comment|description|text|label|title|first|last|display|user_?agent|contact/i;
+const PERSONAL = new RegExp(
+  'name|mail|phone|address|street|city|zip|postal|birth|age|gender|ssn|passport|ip|geo|location|note|comment|description|text|label|title|' +
+    'first|last|display|user_?agent|contact',
+  'i',
+);
 const KEY_ATTRIBUTES = Object.values(LOOKUP_TABLE_KEYS).filter((v) => v !== LOOKUP_TABLE_KEYS.flavorIndex);
 /** Every string value of a record: an opaque id, a key (`SPACE#…`), a flavor, a region, a country or a failover mode. */
 const ROUTING_VALUE = /^([A-Z]+#)?[A-Za-z0-9][A-Za-z0-9._:|#-]{0,140}$/;

@@ -128,7 +128,8 @@ describe('lookup records: items', () => {
       expect.objectContaining({
         code: 'LOOKUP_RECORD_FIELD_INVALID',
         message:
-          'grant record: userId: LOOKUP_RECORD_FIELD_INVALID: "a b" is not a valid userId (1–128 characters of A-Z, a-z, 0-9 and . _ : | -, starting with a letter or digit).',
+          'grant record: userId: LOOKUP_RECORD_FIELD_INVALID: "a b" is not a valid userId ' +
+          '(1–128 characters of A-Z, a-z, 0-9 and . _ : | -, starting with a letter or digit).',
       }),
     );
   });

@@ -62,7 +62,8 @@ describe('regional endpoint alias rule', () => {
       {
         location: 'Properties/AliasTarget/HostedZoneId',
         message:
-          'us-east-1.us-australia.flavors.example.com serves us-east-1 but aliases a load balancer or API Gateway domain of ap-southeast-2 (hosted zone Z1GM3OXH4ZPM65)',
+          'us-east-1.us-australia.flavors.example.com serves us-east-1 but aliases a load ' +
+          'balancer or API Gateway domain of ap-southeast-2 (hosted zone Z1GM3OXH4ZPM65)',
       },
     ]);
   });
@@ -80,7 +81,8 @@ describe('regional endpoint alias rule', () => {
       {
         location: 'Properties/AliasTarget/HostedZoneId',
         message:
-          'ap-southeast-2.us-australia.flavors.example.com serves ap-southeast-2 but aliases a load balancer or API Gateway domain of us-east-1 (hosted zone Z1UJRXOUMOOFQ8)',
+          'ap-southeast-2.us-australia.flavors.example.com serves ap-southeast-2 but aliases ' +
+          'a load balancer or API Gateway domain of us-east-1 (hosted zone Z1UJRXOUMOOFQ8)',
       },
     ]);
   });

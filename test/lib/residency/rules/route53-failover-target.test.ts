@@ -91,7 +91,8 @@ describe('Route 53 failover target rule', () => {
     expect(route53FailoverTarget.check(elsewhere, allowed)).toEqual([
       expect.objectContaining({
         message:
-          'failover target backup.example.net names no flavor region and is neither below g.flavors.example.com nor the next level of its failover chain, so residency cannot be proven',
+          'failover target backup.example.net names no flavor region and is neither below ' +
+          'g.flavors.example.com nor the next level of its failover chain, so residency cannot be proven',
       }),
     ]);
   });
@@ -156,7 +157,8 @@ describe('Route 53 failover target rule', () => {
       {
         location: 'Properties/HealthCheckConfig/Regions/1',
         message:
-          "health check runs checkers in sa-east-1, outside the flavor's regions (us-east-1, ap-southeast-2); leave Regions unset (Route 53's default checkers)",
+          "health check runs checkers in sa-east-1, outside the flavor's regions " +
+          "(us-east-1, ap-southeast-2); leave Regions unset (Route 53's default checkers)",
       },
     ]);
   });
