@@ -295,7 +295,8 @@ function printVerdict(s: {
   ] as const) {
     lines.push(
       `${name}  p99 c1 − store p99: ${v.p99_c1_excess_ms.median} ms ${range(v.p99_c1_excess_ms)}, aim ≤ ${AIM.p99ExcessMs} ms: ${mark(v.p99_pass)}` +
-        `   throughput c32 / store: ${v.throughput_ratio_c32.median} ${range(v.throughput_ratio_c32)}, aim ≥ ${AIM.throughputRatio}: ${mark(v.throughput_pass)}`,
+        `   throughput c32 / store: ${v.throughput_ratio_c32.median} ${range(v.throughput_ratio_c32)}, ` +
+        `aim ≥ ${AIM.throughputRatio}: ${mark(v.throughput_pass)}`,
     );
   }
   for (const line of lines) console.log(line);

@@ -397,7 +397,8 @@ describe('the real CLI without AWS credentials', () => {
       refusal = `error ${(e as { code?: string }).code}: ${(e as Error).message}`;
     }
     expect(refusal).toBe(
-      'error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor us-australia (us-east-1, ap-southeast-2); its data may only move between those.',
+      'error FAILOVER_TARGET_OUTSIDE_FLAVOR: eu-central-1 is not a region of flavor ' +
+        'us-australia (us-east-1, ap-southeast-2); its data may only move between those.',
     );
     expect([asked, out]).toEqual([[], []]);
   });

@@ -93,44 +93,47 @@ describe('lambda entry point', () => {
     expect(kms.commandCalls(SignCommand)[0].args[0].input.KeyId).toBe(KEY_ARN);
   });
 
-  test('Given a route reader (the SDK-free read AWS uses), when a route is asked, then it reads through it and not through the SDK client', async () => {
-    const reads: unknown[] = [];
-    const handler = createLambdaHandler(ENV, {
-      dynamo: dynamoClient,
-      routeReader: {
-        batchGetItem: (input) => {
-          reads.push(input);
-          return Promise.resolve({
-            Responses: {
-              'flavors-lookup': [
-                spaceItem({ spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'us-australia', homeRegion: 'ap-southeast-2', epoch: 7 }),
-                grantItem({ spaceId: 's-acme-1', userId: 'user-acme' }),
-              ],
-            },
-          });
-        },
-      },
-      kms: kmsClient,
-      identityJwks: createLocalJWKSet(issuer.jwks()),
-      log: () => undefined,
-    });
-    const res = await handler(event('/v1/spaces/s-acme-1/route', await issuer.mint('user-acme')));
-    expect([res.statusCode, JSON.parse(res.body).epoch]).toEqual([200, 7]);
-    expect(reads).toEqual([
-      {
-        RequestItems: {
-          'flavors-lookup': {
-            Keys: [
-              { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'SPACE' } },
-              { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'GRANT#user-acme' } },
-            ],
-            ConsistentRead: true,
+  test(
+    'Given a route reader (the SDK-free read AWS uses), when a route ' + 'is asked, then it reads through it and not through the SDK client',
+    async () => {
+      const reads: unknown[] = [];
+      const handler = createLambdaHandler(ENV, {
+        dynamo: dynamoClient,
+        routeReader: {
+          batchGetItem: (input) => {
+            reads.push(input);
+            return Promise.resolve({
+              Responses: {
+                'flavors-lookup': [
+                  spaceItem({ spaceId: 's-acme-1', clientId: 'c-acme', flavor: 'us-australia', homeRegion: 'ap-southeast-2', epoch: 7 }),
+                  grantItem({ spaceId: 's-acme-1', userId: 'user-acme' }),
+                ],
+              },
+            });
           },
         },
-      },
-    ]);
-    expect(dynamo.calls()).toHaveLength(0);
-  });
+        kms: kmsClient,
+        identityJwks: createLocalJWKSet(issuer.jwks()),
+        log: () => undefined,
+      });
+      const res = await handler(event('/v1/spaces/s-acme-1/route', await issuer.mint('user-acme')));
+      expect([res.statusCode, JSON.parse(res.body).epoch]).toEqual([200, 7]);
+      expect(reads).toEqual([
+        {
+          RequestItems: {
+            'flavors-lookup': {
+              Keys: [
+                { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'SPACE' } },
+                { pk: { S: 'SPACE#s-acme-1' }, sk: { S: 'GRANT#user-acme' } },
+              ],
+              ConsistentRead: true,
+            },
+          },
+        },
+      ]);
+      expect(dynamo.calls()).toHaveLength(0);
+    },
+  );
 
   test('KMS is off the request path: the key is certified once, at init, and 100 routes make no further KMS call', async () => {
     // Given a freshly started execution environment (its init phase asks KMS to certify its key)
