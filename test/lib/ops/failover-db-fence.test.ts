@@ -3,7 +3,6 @@
 // cut when it does not answer), the target's before DNS sends writes there, and --abort opens the
 // cut ingress again.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Pool } from 'pg';
 import { FenceError, SpaceWriteFence } from '../../../lib/fence';
@@ -28,6 +27,7 @@ import {
   ZONE_ID,
   type FenceDatabases,
 } from './world';
+import { scratchDir } from '../../helpers/embedded-pg-run';
 
 let store: { endpoint: string; close: () => Promise<void> };
 let dbs: FenceDatabases;
@@ -51,7 +51,7 @@ afterAll(async () => {
 beforeEach(async () => {
   aws = buildWorld();
   mocks = aws.install();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-dbfence-'));
+  dir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-dbfence-'));
   logs = [];
   sleeps = [];
   await dbs.reset();

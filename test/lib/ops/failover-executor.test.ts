@@ -1,6 +1,5 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { SNAPSHOT_TARGET_TAG_KEY } from '../../../lib/backup/defaults';
 import { DB_DATA_DEVICE, DB_TAGS } from '../../../lib/database/tags';
@@ -29,6 +28,7 @@ import {
   seedSpaces,
   type FenceDatabases,
 } from './world';
+import { scratchDir } from '../../helpers/embedded-pg-run';
 
 jest.setTimeout(30000);
 
@@ -63,7 +63,7 @@ beforeEach(async () => {
   tableSeq += 1;
   lookup = { ...LOOKUP, tableName: `${TABLE}-${tableSeq}` };
   await seedSpaces(dynamodb, lookup.tableName);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-failover-'));
+  dir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-failover-'));
   logs = [];
   await dbs.reset();
 });

@@ -4,13 +4,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { FailoverStateStore, newFailoverId, newFailoverState } from '../../../lib/ops/failover-state';
 import type { FailoverPlan } from '../../../lib/ops/failover-plan';
+import { scratchDir } from '../../helpers/embedded-pg-run';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const PLAN = { flavor: 'us-australia', from: 'us-east-1', to: 'ap-southeast-2', restores: [], promotions: [] } as unknown as FailoverPlan;
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-state-'));
+  dir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-state-'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

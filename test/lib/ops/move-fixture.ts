@@ -2,7 +2,6 @@
 // flavor primary, dynalite for the lookup table, the repository's flavors and a connections file.
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 import type { Flavor } from '../../../lib/flavor/types';
@@ -16,6 +15,7 @@ import type { LookupTableRef } from '../../../lib/ops/fencing';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { ROOT } from '../../helpers/run-cli';
 import { startDynalite } from './world';
+import { scratchDir } from '../../helpers/embedded-pg-run';
 
 export const SOURCE_DB = 'global_us_east_1_ledger';
 export const TARGET_DB = 'germany_belgium_eu_central_1_ledger';
@@ -82,7 +82,7 @@ export async function startMoveFixture(): Promise<MoveFixture> {
     await dynalite.close();
     throw err;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-move-'));
+  const dir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-move-'));
   const connectionsFile = path.join(dir, 'connections.json');
   fs.writeFileSync(
     connectionsFile,

@@ -1,6 +1,7 @@
 import { applySchema, readSchemaStatus, schemaTargets } from '../../../lib/ops/schema-rollout';
 import { schemaLockKey } from '../../../lib/ops/schema-lock';
 import { APPLY_APPLICATION_NAME } from '../../../lib/ops/schema-runner';
+import { Client } from 'pg';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { FLAVORS, historyOf, schemaWorld, type SchemaWorld } from './schema-fixture';
 
@@ -31,9 +32,17 @@ async function failure(promise: Promise<unknown>): Promise<{ code: string; messa
 }
 
 describe('the schema lock', () => {
+  // 0002 waits at a gate (an advisory lock of a key pair the schema lock never uses) while a test holds it: an
+  // apply stays inside 0002 exactly as long as the test needs, however slow the machine (a fixed sleep raced it).
+  const GATE = [4242, 2];
   const SLOW = {
     '0001_trace.sql': 'CREATE TABLE trace (at timestamptz NOT NULL DEFAULT clock_timestamp(), what text NOT NULL);\n',
-    '0002_slow.sql': "INSERT INTO trace (what) VALUES ('0002 start');\nSELECT pg_sleep(0.5);\nINSERT INTO trace (what) VALUES ('0002 end');\n",
+    '0002_slow.sql': [
+      "INSERT INTO trace (what) VALUES ('0002 start');",
+      `SELECT pg_advisory_lock(${GATE.join(', ')});`,
+      `SELECT pg_advisory_unlock(${GATE.join(', ')});`,
+      "INSERT INTO trace (what) VALUES ('0002 end');\n",
+    ].join('\n'),
     '0003_after.sql': "INSERT INTO trace (what) VALUES ('0003');\n",
   };
   beforeEach(async () => world.reset(SLOW));

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { MovePlan } from '../../../lib/ops/space-move-plan';
 import { MoveStateStore, newMoveId, newMoveState } from '../../../lib/ops/space-move-state';
+import { scratchDir } from '../../helpers/embedded-pg-run';
 
 const NOW = new Date('2026-12-07T04:00:00.000Z');
 const PLAN: MovePlan = {
@@ -23,7 +23,7 @@ const PLAN: MovePlan = {
 
 let dir: string;
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-move-state-'));
+  dir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-move-state-'));
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
