@@ -47,10 +47,37 @@ describe('the schema lock', () => {
   };
   beforeEach(async () => world.reset(SLOW));
 
+  /** Closes the gate of 0002 until `open()`. */
+  async function closeGate(): Promise<{ open: () => Promise<void> }> {
+    const gate = new Client({ connectionString: pg.url(db()) });
+    await gate.connect();
+    await gate.query('SELECT pg_advisory_lock($1, $2)', GATE);
+    return { open: () => gate.end() };
+  }
+
+  /** The session of the apply waiting at the gate of 0002. */
+  async function waitingApply(): Promise<number | undefined> {
+    for (let i = 0; i < 1000; i += 1) {
+      const rows = await pg.query<{ pid: number }>(
+        db(),
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE $2 AND wait_event_type = 'Lock'",
+        [APPLY_APPLICATION_NAME, `%pg_advisory_lock(${GATE.join(', ')})%`],
+      );
+      if (rows[0]) return rows[0].pid;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return undefined;
+  }
+
   test(
     'Given two applies started at the same instant, When both run, Then ' + 'one applies everything and the other refuses with SCHEMA_LOCKED',
     async () => {
-      const results = await Promise.allSettled([apply(), apply()]);
+      const gate = await closeGate();
+      const runs = [apply(), apply()];
+      // One of them is refused while the other waits inside 0002; then the gate opens.
+      await Promise.race(runs.map((run) => run.catch(() => undefined)));
+      await gate.open();
+      const results = await Promise.allSettled(runs);
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')!;
       expect(rejected.reason).toMatchObject({ code: 'SCHEMA_LOCKED' });
@@ -64,22 +91,15 @@ describe('the schema lock', () => {
   );
 
   test(
-    'Given an apply sleeping inside 0002, When a second apply starts, Then it ' +
-      "refuses naming the first one's session, and run afterwards it finds nothing to do",
+    'Given an apply held inside 0002, When a second apply starts, Then it refuses ' +
+      "naming the first one's session, and run afterwards it finds nothing to do",
     async () => {
+      const gate = await closeGate();
       const first = apply();
-      let pid: number | undefined;
-      for (let i = 0; i < 200 && pid === undefined; i += 1) {
-        const rows = await pg.query<{ pid: number }>(
-          db(),
-          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'",
-          [APPLY_APPLICATION_NAME],
-        );
-        pid = rows[0]?.pid;
-        if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
-      }
+      const pid = await waitingApply();
       expect(pid).toBeDefined();
       const second = await failure(apply());
+      await gate.open();
       expect(second.code).toBe('SCHEMA_LOCKED');
       expect(second.message).toContain(`another schema apply holds the lock on ledger: session pid ${pid} (flavors schema apply`);
       expect(second.message).toMatch(/^global \(us-east-1\): /);
@@ -96,18 +116,12 @@ describe('the schema lock', () => {
   test(
     "Given the connection is cut inside 0002's transaction, When rerun, " + 'Then 0002 left nothing behind and the rerun applies it and 0003',
     async () => {
+      const gate = await closeGate();
       const run = failure(apply());
-      let pid: number | undefined;
-      for (let i = 0; i < 200 && pid === undefined; i += 1) {
-        const rows = await pg.query<{ pid: number }>(
-          db(),
-          "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%'",
-          [APPLY_APPLICATION_NAME],
-        );
-        pid = rows[0]?.pid;
-        if (pid === undefined) await new Promise((r) => setTimeout(r, 10));
-      }
+      const pid = await waitingApply();
+      expect(pid).toBeDefined();
       await pg.query(db(), 'SELECT pg_terminate_backend($1)', [pid]);
+      await gate.open();
       expect(await run).toMatchObject({ code: 'SCHEMA_MIGRATION_FAILED', message: expect.stringContaining('0002_slow.sql failed') });
       expect(await historyOf(pg, db())).toEqual(['1:finished']);
       expect(await pg.query(db(), 'SELECT what FROM trace')).toEqual([]);
@@ -124,7 +138,6 @@ describe('the schema lock', () => {
     'Given another session holds the advisory lock of ledger, When an apply ' +
       'starts, Then it refuses and touches nothing until the lock is let go',
     async () => {
-      const { Client } = await import('pg');
       const holder = new Client({ connectionString: world.connections.get('global/us-east-1/ledger') });
       await holder.connect();
       try {
@@ -195,7 +208,6 @@ describe('no-transaction migrations', () => {
       await world.reset({ '0001_entries.sql': 'CREATE TABLE entries (entry_id int PRIMARY KEY, transfer_id int NOT NULL);\n' });
       await apply();
       world.write({ '0002_transfer_unique.sql': DUPLICATES['0002_transfer_unique.sql'] });
-      const { Client } = await import('pg');
       const reader = new Client({ connectionString: world.connections.get('global/us-east-1/ledger') });
       await reader.connect();
       // An open snapshot makes CREATE INDEX CONCURRENTLY wait in its last phase, with the index INVALID.
