@@ -2,4 +2,4 @@
 const base = require('./jest.config');
 
 /** @type {import('jest').Config} */
-module.exports = { ...base, testMatch: ['**/*.e2e.test.ts'], testPathIgnorePatterns: ['/node_modules/'], testTimeout: 300000 };
+module.exports = { ...base, testMatch: ['**/*.e2e.test.ts'], testPathIgnorePatterns: ['/node_modules/'], maxWorkers: '100%', testTimeout: 300000 };
