@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { scratchDir } from './scratch-dir';
 
 export const USER = 'postgres';
 // Test-only password of a throwaway local server; it never leaves this machine.
@@ -21,27 +22,6 @@ export const RUN_DIR_ENV = 'FLAVORS_PG_RUN_DIR';
 const RUN_PREFIX = 'flavors-pg-run-';
 const OWNER_FILE = 'owner';
 const RECORD_FILE = 'server.json';
-const SHM = '/dev/shm';
-// Room for a few servers' data with 10,000-row databases and their WAL; a container's default 64 MB is not.
-const SHM_MIN_FREE = 1024 ** 3;
-
-/**
- * Where data directories go: the RAM disk when there is one with room (initdb there takes 0.9 s instead of
- * 1–3 s, CREATE DATABASE from a 10,000-row template 40 ms instead of 100–600 ms on the shared ext4 disk),
- * else the temp folder. The data is thrown away after the run either way. Tests put their state files here
- * too: the ops code fsyncs every state write, which costs 10–100 ms on the shared disk and nothing in RAM.
- */
-export function scratchDir(): string {
-  try {
-    const stats = fs.statfsSync(SHM);
-    fs.accessSync(SHM, fs.constants.W_OK);
-    if (stats.bavail * stats.bsize >= SHM_MIN_FREE) return SHM;
-  } catch {
-    // No RAM disk here (macOS, or a container without one).
-  }
-  return os.tmpdir();
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A TCP port nobody listens on right now (asked of the kernel, then released). */

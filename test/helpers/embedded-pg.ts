@@ -10,7 +10,7 @@
 // database, role and replication slot; recreates `postgres` when a file left objects in it), which costs a
 // few milliseconds, and databases are created with STRATEGY FILE_COPY from template0 (20–40 ms each).
 // A file therefore sees exactly the fresh cluster it saw before, by name, with no other file's data.
-// The run's data lives on the RAM disk when there is one (scratchDir in embedded-pg-run.ts): on the shared disk
+// The run's data lives on the RAM disk when there is one (test/helpers/scratch-dir.ts): on the shared disk
 // initdb took 1–3 s of wall and CREATE DATABASE from a 10,000-row template 100–600 ms; in RAM 0.9 s and 40 ms.
 // The worker's server runs with wal_level=logical (CDC tests need it; the rest do not notice). A private server
 // (own initdb, own data directory) is still started when other server flags are asked for (wal_level=replica),

@@ -13,7 +13,7 @@ import { planFailover } from '../../../lib/ops/failover-plan';
 import { FailoverStateStore, newFailoverState } from '../../../lib/ops/failover-state';
 import { testClients } from './fake-aws';
 import { buildWorld, FALLBACK, FLAVOR, LOOKUP, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, ZONE_ID } from './world';
-import { scratchDir } from '../../helpers/embedded-pg-run';
+import { scratchDir } from '../../helpers/scratch-dir';
 
 /** A token as the lookup service issues it: signed by a short-lived key its root key certified. */
 async function mint(key: CertifiedSigningKey, region: string, epoch: number): Promise<string> {

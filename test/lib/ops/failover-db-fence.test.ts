@@ -27,7 +27,7 @@ import {
   ZONE_ID,
   type FenceDatabases,
 } from './world';
-import { scratchDir } from '../../helpers/embedded-pg-run';
+import { scratchDir } from '../../helpers/scratch-dir';
 
 let store: { endpoint: string; close: () => Promise<void> };
 let dbs: FenceDatabases;

@@ -28,7 +28,7 @@ import {
   seedSpaces,
   type FenceDatabases,
 } from './world';
-import { scratchDir } from '../../helpers/embedded-pg-run';
+import { scratchDir } from '../../helpers/scratch-dir';
 
 jest.setTimeout(30000);
 

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FailoverStateStore, newFailoverId, newFailoverState } from '../../../lib/ops/failover-state';
 import type { FailoverPlan } from '../../../lib/ops/failover-plan';
-import { scratchDir } from '../../helpers/embedded-pg-run';
+import { scratchDir } from '../../helpers/scratch-dir';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const PLAN = { flavor: 'us-australia', from: 'us-east-1', to: 'ap-southeast-2', restores: [], promotions: [] } as unknown as FailoverPlan;

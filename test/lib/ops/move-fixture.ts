@@ -15,7 +15,7 @@ import type { LookupTableRef } from '../../../lib/ops/fencing';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { ROOT } from '../../helpers/run-cli';
 import { startDynalite } from './world';
-import { scratchDir } from '../../helpers/embedded-pg-run';
+import { scratchDir } from '../../helpers/scratch-dir';
 
 export const SOURCE_DB = 'global_us_east_1_ledger';
 export const TARGET_DB = 'germany_belgium_eu_central_1_ledger';

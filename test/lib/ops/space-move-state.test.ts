@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { MovePlan } from '../../../lib/ops/space-move-plan';
 import { MoveStateStore, newMoveId, newMoveState } from '../../../lib/ops/space-move-state';
-import { scratchDir } from '../../helpers/embedded-pg-run';
+import { scratchDir } from '../../helpers/scratch-dir';
 
 const NOW = new Date('2026-12-07T04:00:00.000Z');
 const PLAN: MovePlan = {
