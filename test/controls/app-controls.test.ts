@@ -65,20 +65,38 @@ const MYSQL_LISTENER_SUPPRESSIONS = ['NIST.800.53.R5-ELBv2ACMCertificateRequired
 /**
  * One synthesis of the whole app serves both checkers: the cdk-nag packs only add annotations (the
  * templates cfn-guard reads are byte for byte those of an app without them), so the app is
- * synthesized once, with the packs, as `cdk synth` would write it.
+ * synthesized once, with the packs, as `cdk synth` would write it. cfn-guard runs in child processes,
+ * so the data-traffic stage below is synthesized while it checks the app.
  */
-describe('the whole app, as `cdk synth` writes it (every flavor Stage and the control plane)', () => {
-  let synth: SynthesizedApp;
-  let findings: ControlFinding[];
+let synth: SynthesizedApp;
+let findings: ControlFinding[];
+const dataTrafficOutdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-data-traffic-'));
+let dataTraffic: SynthesizedStack[];
+let dataTrafficFindings: ControlFinding[];
 
-  beforeAll(() => {
-    // Given the whole app, with the three packs added to each Stage (App-level aspects stop at Stages)
-    // When it synthesizes (which runs the packs) and cfn-guard runs the bundled Control Tower rules over each template on disk
-    synth = synthesizeApp(addNagPacks);
-    findings = checkTemplates(synth.stacks);
+beforeAll(async () => {
+  // Given the whole app, with the three packs added to each Stage (App-level aspects stop at Stages)
+  // When it synthesizes (which runs the packs) and cfn-guard runs the bundled Control Tower rules over each template on disk
+  synth = synthesizeApp(addNagPacks);
+  const appChecked = checkTemplates(synth.stacks);
+  // Given the test flavor's stage with a team ALB in each region and the three cdk-nag packs, when it synthesizes to disk
+  const app = testApp({}, { outdir: dataTrafficOutdir });
+  const stage = new FlavorStage(app, {
+    flavor: MYSQL_FLAVOR,
+    account: '333333333333',
+    dns: { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' },
+    endpoints: { 'us-east-1': importedAlb('us-east-1'), 'ap-southeast-2': importedAlb('ap-southeast-2') },
   });
-  afterAll(() => synth.cleanup());
+  addNagPacks(stage);
+  dataTraffic = synthesizedStacks(app.synth(), stage);
+  [findings, dataTrafficFindings] = await Promise.all([appChecked, checkTemplates(dataTraffic)]);
+});
+afterAll(() => {
+  synth.cleanup();
+  fs.rmSync(dataTrafficOutdir, { recursive: true, force: true });
+});
 
+describe('the whole app, as `cdk synth` writes it (every flavor Stage and the control plane)', () => {
   describe('AWS Control Tower proactive controls over every template of the app', () => {
     test('then every stack of every stage was checked against the bundled rules', () => {
       expect(BUNDLED_RULE_COUNT).toBeGreaterThan(200);
@@ -119,7 +137,7 @@ describe('the whole app, as `cdk synth` writes it (every flavor Stage and the co
       for (const a of CONTROL_TOWER_ACKNOWLEDGMENTS) expect(a.reason.trim().length).toBeGreaterThanOrEqual(40);
     });
 
-    test('and the checker is live: a key without the CreateGrant guard and a Lambda outside a VPC are found', () => {
+    test('and the checker is live: a key without the CreateGrant guard and a Lambda outside a VPC are found', async () => {
       // Given a template with what the app's templates must not contain
       const file = path.join(synth.outdir, 'bad.template.json');
       fs.writeFileSync(
@@ -140,7 +158,7 @@ describe('the whole app, as `cdk synth` writes it (every flavor Stage and the co
         }),
       );
       // When it is checked, then both are reported with their control ids and logical ids
-      const found = checkTemplates([{ templatePath: file, stackName: 'bad' }]).map(show);
+      const found = (await checkTemplates([{ templatePath: file, stackName: 'bad' }])).map(show);
       expect(found.sort()).toEqual(expect.arrayContaining(['CT.KMS.PR.3 bad BareKey', 'CT.LAMBDA.PR.3 bad Fn']));
     });
   });
@@ -189,26 +207,9 @@ describe('the whole app, as `cdk synth` writes it (every flavor Stage and the co
  * checkers over a test-only flavor that has both.
  */
 describe('controls over the data-traffic resources (test flavor mysql-x: MySQL NLB and regional endpoints)', () => {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-data-traffic-'));
-  let stacks: SynthesizedStack[];
-
-  beforeAll(() => {
-    // Given the test flavor's stage with a team ALB in each region and the three cdk-nag packs
-    const app = testApp({}, { outdir });
-    const stage = new FlavorStage(app, {
-      flavor: MYSQL_FLAVOR,
-      account: '333333333333',
-      dns: { hostedZoneId: 'Z0000000000000EXAMPLE', zoneName: 'flavors.example.com' },
-      endpoints: { 'us-east-1': importedAlb('us-east-1'), 'ap-southeast-2': importedAlb('ap-southeast-2') },
-    });
-    addNagPacks(stage);
-    // When it synthesizes to disk
-    stacks = synthesizedStacks(app.synth(), stage);
-  });
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
-
+  // Given the test flavor's stage, synthesized above (next to the app)
   test('then no pack reports an unsuppressed error or warning', () => {
-    const nagFindings = stacks.flatMap(({ stackName, messages }) =>
+    const nagFindings = dataTraffic.flatMap(({ stackName, messages }) =>
       messages
         .filter((m) => (m.level === 'error' || m.level === 'warning') && NAG_FINDING.test(m.data))
         .map((m) => `${stackName}: ${m.data.split(':')[0]}`),
@@ -217,7 +218,7 @@ describe('controls over the data-traffic resources (test flavor mysql-x: MySQL N
   });
 
   test('then the NLB suppresses only access logging and its listeners only the ACM certificate, with reasons', () => {
-    const resources = stacks.flatMap(({ templatePath }) => resourcesOf(templatePath));
+    const resources = dataTraffic.flatMap(({ templatePath }) => resourcesOf(templatePath));
     const nlbs = resources.filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(nlbs).toHaveLength(2);
     for (const nlb of nlbs) {
@@ -234,7 +235,7 @@ describe('controls over the data-traffic resources (test flavor mysql-x: MySQL N
   });
 
   test('then the Control Tower proactive controls find only acknowledged findings, and every data-traffic acknowledgment is used', () => {
-    const found = checkTemplates(stacks);
+    const found = dataTrafficFindings;
     const acknowledged = [...CONTROL_TOWER_ACKNOWLEDGMENTS, ...DATA_TRAFFIC_ACKNOWLEDGMENTS];
     const unlisted = found.filter((f) => !acknowledged.some((a) => matches(a, f)));
     expect(unlisted.map(show)).toEqual([]);

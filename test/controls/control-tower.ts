@@ -1,4 +1,5 @@
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import type { PolicyViolationBeta1 } from 'aws-cdk-lib';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -85,14 +86,32 @@ function applicableRules(template: TemplateJson): BundledRule[] {
   );
 }
 
+/** Runs guard-runner.js (`CfnGuardValidator` in a child process) over the groups; resolves with each group's violations. */
+function runGuard(groups: readonly { disabledRules: string[]; templatePaths: string[] }[]): Promise<PolicyViolationBeta1[][]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(__dirname, 'guard-runner.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf-8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf-8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as PolicyViolationBeta1[][]);
+      else reject(new Error(`guard-runner.js exited with ${code}: ${stderr.trim()}`));
+    });
+    child.stdin.end(JSON.stringify(groups));
+  });
+}
+
 /**
- * Runs `CfnGuardValidator` with its bundled Control Tower rules over templates on disk.
+ * Runs `CfnGuardValidator` with its bundled Control Tower rules over templates on disk, in a child
+ * process: the caller can synthesize something else meanwhile and await the findings later.
  * Speed: cfn-guard's time grows with rules × templates (17 s for all 237 rules over the app), so a
  * template is checked only against the rules that can fail on it (see `analyzeRule`): every Control
  * Tower rule is `when <resources of its types> not empty`, so a rule whose types are absent passes.
  * Templates that need the same rules share one cfn-guard run, which reads the rules once.
  */
-export function checkTemplates(templates: readonly TemplateFile[]): ControlFinding[] {
+export async function checkTemplates(templates: readonly TemplateFile[]): Promise<ControlFinding[]> {
   const groups = new Map<string, { disabledRules: string[]; files: TemplateFile[] }>();
   for (const file of templates) {
     const enabled = new Set(applicableRules(JSON.parse(fs.readFileSync(file.templatePath, 'utf-8')) as TemplateJson).map((r) => r.name));
@@ -102,12 +121,13 @@ export function checkTemplates(templates: readonly TemplateFile[]): ControlFindi
     group.files.push(file);
     groups.set(key, group);
   }
-  return [...groups.values()].flatMap(({ disabledRules, files }) => {
+  if (groups.size === 0) return [];
+  const reports = await runGuard(
+    [...groups.values()].map((g) => ({ disabledRules: g.disabledRules, templatePaths: g.files.map((f) => f.templatePath) })),
+  );
+  return [...groups.values()].flatMap(({ files }, i) => {
     const stackOf = new Map(files.map((f) => [path.resolve(f.templatePath), f.stackName]));
-    const report = new CfnGuardValidator({ disabledRules, maxBuffer: 64 * 1024 * 1024 }).validate({
-      templatePaths: files.map((f) => f.templatePath),
-    });
-    const findings = report.violations.flatMap((violation) =>
+    const findings = reports[i].flatMap((violation) =>
       violation.violatingResources.map((resource) => {
         const stackName = stackOf.get(path.resolve(resource.templatePath));
         if (stackName === undefined) throw new Error(`cfn-guard reported ${resource.templatePath}, which it was not given`);
