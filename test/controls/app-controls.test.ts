@@ -271,6 +271,10 @@ describe('which Control Tower rules a template is checked against', () => {
     ['a block without a condition', 'rule k {\n  %kms_keys empty\n}'],
     ['a condition with or', 'rule k when is_cfn_template(%INPUT_DOCUMENT)\n    %kms_keys not empty or %other not empty {\n}'],
     ['a query that is not by type', 'rule k when is_cfn_template(%INPUT_DOCUMENT)\n    %other not empty {\n}'],
+    [
+      'a clause outside any rule',
+      'Resources.*.Type exists\nrule k when is_cfn_template(%INPUT_DOCUMENT)\n    %kms_keys not empty {\n  check(%kms_keys.Properties)\n}',
+    ],
   ])('%s: the rule runs whenever a type it names is present, as before', (_name, blocks) => {
     expect(rule(blocks)).toEqual({ name: 'r', types: ['AWS::KMS::Key'] });
   });

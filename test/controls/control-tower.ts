@@ -43,14 +43,30 @@ const RULE_BLOCK = /^rule\s+\w+(\s+when\b[^{]*)?\s*\{/gm;
 const HOOK_CONDITION = /^\s*when\s+is_cfn_hook\(/;
 const TEMPLATE_CONDITION = /^\s*when\s+is_cfn_template\([^)]*\)\s+%(\w+)\s+not\s+empty\s*$/;
 
+/** True when the file has a clause outside `let` statements and rule blocks: cfn-guard evaluates it on its own. */
+function hasTopLevelClause(code: string): boolean {
+  let depth = 0;
+  let inHeader = false;
+  for (const line of code.split('\n').map((l) => l.trim())) {
+    if (line === '') continue;
+    if (depth === 0 && !inHeader && !line.startsWith('let ') && !line.startsWith('rule ')) return true;
+    if (depth === 0 && line.startsWith('rule ')) inHeader = true;
+    if (line.includes('{')) inHeader = false;
+    depth += (line.match(/[{[]/g)?.length ?? 0) - (line.match(/[}\]]/g)?.length ?? 0);
+  }
+  return false;
+}
+
 /**
  * When the rules of one file can fail. A block guarded by `is_cfn_hook` reads a Hook's input (a
  * top-level key named after the resource type), which a template has not (`checkTemplates` makes
- * sure). Any block of another shape (no condition, `or`, a query not by type) makes the answer unknown.
+ * sure). Any block of another shape (no condition, `or`, a query not by type), or a clause outside
+ * any rule, makes the answer unknown.
  */
 export function analyzeRule(name: string, text: string): BundledRule {
   const code = text.replace(/#.*$/gm, '');
   const types = [...code.matchAll(TYPE_LITERAL)].map((m) => m[1]);
+  if (hasTopLevelClause(code)) return { name, types };
   const constants = new Map([...code.matchAll(TYPE_CONSTANT)].map((m) => [m[1], m[2]]));
   const queries = new Map([...code.matchAll(TYPE_QUERY)].map((m) => [m[1], constants.get(m[2])]));
   const firesOn = new Set<string>();
