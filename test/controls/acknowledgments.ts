@@ -1,6 +1,6 @@
 /**
  * The Control Tower proactive-control findings this project keeps, each with why. The test in
- * control-tower.test.ts fails on a finding not listed here and on an entry that no longer matches
+ * app-controls.test.ts fails on a finding not listed here and on an entry that no longer matches
  * a finding. An entry covers its logical id in every stack that has it: the same construct in every
  * region (the lookup service in each control-plane region, the VPC in each flavor region).
  */
@@ -72,7 +72,7 @@ export const NLB_TCP_ACCESS_LOG_REASON =
 
 /**
  * Findings of the data-traffic test flavor (test/helpers/data-traffic-flavor.ts: a `mysql` database named
- * `orders`), checked by data-traffic.test.ts in both directions. The checked-in flavors have no
+ * `orders`), checked by app-controls.test.ts in both directions. The checked-in flavors have no
  * `mysql` database on EC2; when one gets it, add its NLB (`<name>Endpoint…`) to the list above.
  */
 export const DATA_TRAFFIC_ACKNOWLEDGMENTS: readonly ControlAcknowledgment[] = [

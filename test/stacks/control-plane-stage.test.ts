@@ -12,7 +12,7 @@ const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 const SETTINGS = controlPlaneSettings(CDK_CONTEXT.controlPlane);
 const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2'];
 describe('ControlPlaneStage', () => {
-  // Given the control plane as bin/app.ts wires it from cdk.json (cdk-nag: test/controls/nag.test.ts)
+  // Given the control plane as bin/app.ts wires it from cdk.json (cdk-nag: test/controls/app-controls.test.ts)
   const app = testApp();
   const { stage, stageRegions } = addControlPlane(app, FLAVORS, ACCOUNTS, SETTINGS);
   // When it synthesizes

@@ -1,21 +1,38 @@
-import { Template, Match } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as cxapi from 'aws-cdk-lib/cx-api';
 import * as path from 'path';
-import { defineFlavor } from '../../lib/flavor/define-flavor';
+import { accountResolver, parseDnsContext } from '../../bin/context';
+import { snapshotCopyDestinations } from '../../lib/backup/copy-destinations';
+import { flavorRegions } from '../../lib/flavor/define-flavor';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import type { Flavor } from '../../lib/flavor/types';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
+import { regionsMentioned } from '../../lib/residency/rules/foreign-region-reference';
 import { FlavorStage } from '../../stacks/flavor-stage';
-import { accountResolver } from '../../bin/context';
 import { addFlavorStages } from '../../stacks/flavors-app';
-import { RegionStack } from '../../stacks/region-stack';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
 
 const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
 const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
+const DNS = parseDnsContext(CDK_CONTEXT.dns)!;
 
+interface Resource {
+  readonly Type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- synthesized template JSON, whose shape the assertions below check
+  readonly Properties: Record<string, any>;
+}
+const resourcesOf = (stack: cxapi.CloudFormationStackArtifact, type: string): Resource[] =>
+  Object.values((stack.template as { Resources: Record<string, Resource> }).Resources).filter((r) => r.Type === type);
+
+// One synth of the app `cdk synth` builds (bin/app.ts: every flavor file, with the DNS zone of cdk.json),
+// read by every test of this file: its FlavorStages, their region stacks and DNS stacks. Region stacks
+// are the same with or without the zone; the zone adds each flavor's `<flavor>-dns` stack.
+// (FlavorStages and RegionStacks built directly, one per test: flavor-stage.test.ts.)
 const app = testApp();
-const { stages, stageRegions } = addFlavorStages(app, FLAVORS, ACCOUNTS);
+const { stages, stageRegions } = addFlavorStages(app, FLAVORS, ACCOUNTS, DNS);
 const assembly = app.synth();
+const stacksOf = (flavor: Flavor) => assembly.getNestedAssembly(stages.find((s) => s.stageName === flavor.name)!.artifactId).stacks;
 const stageOf = (name: string) => stages.find((s) => s.stageName === name)!;
 const stackOf = (flavor: string, region: string) => stageOf(flavor).regionStacks.get(region)!;
 const templates = new Map<string, Template>();
@@ -51,6 +68,99 @@ const LEDGER_FLEET = {
   'AWS::EC2::Instance': ['ledgerNode0Instance36597F5E', 'ledgerNode1Instance08850E4A', 'ledgerNode2InstanceA3222F41'],
   'AWS::SecretsManager::Secret': ['ledgerCredentials13B45294'],
 };
+
+describe('FlavorStage', () => {
+  test('every flavor file becomes a Stage named after it', () => {
+    expect(stages.map((s) => s.stageName)).toEqual(FLAVORS.map((f) => f.name));
+    expect(FLAVORS.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test.each(FLAVORS.map((f) => [f.name, f]))('%s: one stack per flavor region, each with an explicit env inside the flavor', (name, flavor) => {
+    const stacks = stacksOf(flavor);
+    const regionStacks = stacks.filter((s) => s.stackName !== `${name}-dns`);
+    expect(regionStacks.map((s) => s.environment.region).sort()).toEqual([...flavorRegions(flavor)].sort());
+    for (const stack of regionStacks) expect(stack.stackName).toBe(`${name}-${stack.environment.region}`);
+    for (const stack of stacks) {
+      expect(stack.environment.account).toBe(ACCOUNTS(name));
+      expect(flavorRegions(flavor)).toContain(stack.environment.region);
+      expect(stack.terminationProtection).toBe(true);
+    }
+    // Without a zone the stage holds the region stacks only
+    const bare = new FlavorStage(testApp(), { flavor, account: ACCOUNTS(name) });
+    expect(bare.dnsStack).toBeUndefined();
+    expect(bare.node.children.filter(Stack.isStack).map((s) => s.stackName)).toEqual([...bare.regionStacks.values()].map((s) => s.stackName));
+  });
+
+  test('the whole app passes the residency check and needs no context lookup', () => {
+    expect(checkAssemblyResidency(assembly, stageRegions)).toEqual([]);
+    const missing = [assembly, ...stages.map((s) => assembly.getNestedAssembly(s.artifactId))].flatMap((a) => a.manifest.missing ?? []);
+    expect(missing).toEqual([]);
+  });
+
+  test('stacks are tagged with their flavor and region role', () => {
+    const stage = stages.find((s) => s.stageName === 'us-australia')!;
+    const fallback = assembly.getNestedAssembly(stage.artifactId).getStackByName('us-australia-ap-southeast-2');
+    expect(fallback.tags).toEqual(expect.objectContaining({ 'flavors:flavor': 'us-australia', 'flavors:region-role': 'fallback' }));
+  });
+});
+
+describe('flavor residency: every stack, copy target, key replica and DNS target is a flavor region', () => {
+  // Given the app as `cdk synth` builds it (above): every flavor with its region stacks and DNS stack
+  test('the whole assembly passes checkAssemblyResidency with the three DR rules in it', () => {
+    expect(checkAssemblyResidency(assembly, stageRegions)).toEqual([]);
+  });
+
+  describe.each(FLAVORS.map((f) => [f.name, f] as const))('%s', (_name, flavor) => {
+    const regions = flavorRegions(flavor);
+
+    test('every stack is deployed to a flavor region; the DNS stack to the primary', () => {
+      const stacks = stacksOf(flavor);
+      for (const stack of stacks) expect(regions).toContain(stack.environment.region);
+      expect(stacks.find((s) => s.stackName === `${flavor.name}-dns`)?.environment.region).toBe(flavor.primaryRegion);
+    });
+
+    test('every DLM copy goes to a flavor region other than its source, encrypted with the key in that region', () => {
+      for (const stack of stacksOf(flavor).filter((s) => s.stackName !== `${flavor.name}-dns`)) {
+        const source = stack.environment.region;
+        const policies = resourcesOf(stack, 'AWS::DLM::LifecyclePolicy');
+        expect(policies).toHaveLength(1);
+        const rules: Record<string, unknown>[] = policies[0].Properties.PolicyDetails.Schedules[0].CrossRegionCopyRules ?? [];
+        // The copies are exactly the planned destinations: never the source, at most 3, only flavor regions
+        expect(rules.map((r) => r.Target)).toEqual(snapshotCopyDestinations(flavor, source));
+        expect(rules.length).toBeLessThanOrEqual(3);
+        for (const rule of rules) {
+          expect(regions).toContain(rule.Target);
+          expect(rule.Target).not.toBe(source);
+          expect(rule.Encrypted).toBe(true);
+          expect(regionsMentioned(JSON.stringify(rule.CmkArn))).toEqual([rule.Target]);
+        }
+      }
+    });
+
+    test('the multi-Region key lives in the primary; replicas only in the fallback regions', () => {
+      for (const stack of stacksOf(flavor).filter((s) => s.stackName !== `${flavor.name}-dns`)) {
+        const replicas = resourcesOf(stack, 'AWS::KMS::ReplicaKey');
+        const primaries = resourcesOf(stack, 'AWS::KMS::Key').filter((k) => k.Properties.MultiRegion);
+        if (stack.environment.region === flavor.primaryRegion) {
+          expect([primaries.length, replicas.length]).toEqual([1, 0]);
+        } else {
+          expect(flavor.fallbackRegions).toContain(stack.environment.region);
+          expect([primaries.length, replicas.length]).toEqual([0, 1]);
+        }
+      }
+    });
+
+    test('every DNS record target and health check names flavor regions only, and reaches each of them', () => {
+      const dns = stacksOf(flavor).find((s) => s.stackName === `${flavor.name}-dns`)!;
+      const targets = resourcesOf(dns, 'AWS::Route53::RecordSet').flatMap((r) => r.Properties.ResourceRecords as string[]);
+      const probed = resourcesOf(dns, 'AWS::Route53::HealthCheck')
+        .map((c) => c.Properties.HealthCheckConfig.FullyQualifiedDomainName)
+        .filter(Boolean);
+      expect([...new Set(targets.flatMap(regionsMentioned))].sort()).toEqual([...regions].sort());
+      expect([...new Set(probed.flatMap(regionsMentioned))].sort()).toEqual([...regions].sort());
+    });
+  });
+});
 
 describe('RegionStack data plane', () => {
   test.each([
@@ -179,43 +289,5 @@ describe('RegionStack data plane', () => {
 
   test('the data plane passes every residency rule', () => {
     expect(checkAssemblyResidency(assembly, stageRegions)).toEqual([]);
-  });
-});
-
-describe('RegionStack wiring', () => {
-  const flavor = (
-    databases: Flavor['databases'],
-    regions = [
-      { region: 'ap-southeast-2', role: 'fallback' as const },
-      { region: 'us-east-1', role: 'primary' as const },
-    ],
-  ) => defineFlavor({ name: 'order-test', residency: 'global', regions, databases });
-
-  test('a fallback region listed before the primary still replicates the primary key', () => {
-    const stage = new FlavorStage(testApp(), { flavor: flavor({}), account: '111111111111' });
-    expect([...stage.regionStacks.keys()]).toEqual(['us-east-1', 'ap-southeast-2']);
-    Template.fromStack(stage.regionStacks.get('ap-southeast-2')!).resourceCountIs('AWS::KMS::ReplicaKey', 1);
-  });
-
-  test('a fallback stack without the primary stack is refused', () => {
-    const f = flavor({});
-    expect(
-      () => new RegionStack(testApp(), 'x', { env: { account: '111111111111', region: 'ap-southeast-2' }, flavor: f, role: 'fallback' }),
-    ).toThrow(
-      'x: primary: REGION_STACK_PRIMARY_MISSING: a fallback region stack needs the ' +
-        "primary region's stack (props.primary) to replicate its key and databases.",
-    );
-  });
-
-  test("adding or renaming another database leaves a database's logical ids alone (construct id = its name)", () => {
-    const ledger = { platform: 'ec2' as const, engine: 'postgres' as const, instanceType: 'r5.large', nodes: 2, volume: { sizeGiB: 50 } };
-    const ids = (databases: Flavor['databases']) => {
-      const stage = new FlavorStage(testApp(), { flavor: flavor(databases, [{ region: 'us-east-1', role: 'primary' }]), account: '111111111111' });
-      return Object.keys(Template.fromStack(stage.regionStacks.get('us-east-1')!).toJSON().Resources).filter((id) => id.startsWith('ledger'));
-    };
-    const before = ids({ ledger });
-    expect(before.length).toBeGreaterThan(5);
-    expect(ids({ ledger, orders: { platform: 'rds', engine: 'mysql', instanceType: 'db.r5.large', storageGiB: 20 } })).toEqual(before);
-    expect(ids({ ledger, billing: { platform: 'rds', engine: 'mysql', instanceType: 'db.r5.large', storageGiB: 20 } })).toEqual(before);
   });
 });
