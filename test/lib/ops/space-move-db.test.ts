@@ -69,6 +69,39 @@ describe('readLayout', () => {
       await pg.query('src', 'DROP TABLE f_audit');
     }
   });
+
+  test(
+    'Given a temporary table, another schema and a role that may read only some tables, when read by that role, ' +
+      'then it sees the tables and space columns information_schema shows it',
+    async () => {
+      await pg.query(
+        'src',
+        `CREATE SCHEMA g_other; CREATE TABLE g_other.h_items (space_id text, n int); CREATE TABLE g_other.i_hidden (space_id text);
+        CREATE TABLE j_colgrant (id int, space_id text); CREATE ROLE move_reader LOGIN PASSWORD 'reader-pw';
+        GRANT USAGE ON SCHEMA g_other TO move_reader; GRANT SELECT ON b_orders, a_lines, g_other.h_items TO move_reader;
+        GRANT SELECT (id) ON j_colgrant TO move_reader;`,
+      );
+      const reader = new Client({ connectionString: pg.url('src').replace('postgres:flavors-test-pw', 'move_reader:reader-pw') });
+      await reader.connect();
+      try {
+        await reader.query('CREATE TEMP TABLE k_scratch (space_id text)');
+        const { rows } = await reader.query<{ name: string; has: boolean }>(`
+          SELECT t.table_schema || '.' || t.table_name AS name, EXISTS (SELECT 1 FROM information_schema.columns k
+            WHERE k.table_schema = t.table_schema AND k.table_name = t.table_name AND k.column_name = 'space_id') AS has
+          FROM information_schema.tables t JOIN pg_namespace n ON n.nspname = t.table_schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
+          WHERE t.table_type = 'BASE TABLE' AND t.table_schema NOT IN ('pg_catalog', 'information_schema') AND NOT c.relispartition`);
+        const layout = await readLayout(reader, 'space_id');
+        const sorted = (names: string[]) => [...names].sort();
+        expect(sorted(layout.tables.map((t) => t.name))).toEqual(sorted(rows.filter((r) => r.has).map((r) => r.name)));
+        expect(sorted(layout.others)).toEqual(sorted(rows.filter((r) => !r.has).map((r) => r.name)));
+        expect(sorted(layout.tables.map((t) => t.name))).toEqual(['g_other.h_items', 'public.a_lines', 'public.b_orders']);
+        expect(layout.others).toEqual(['public.j_colgrant']);
+      } finally {
+        await reader.end();
+        await pg.query('src', 'DROP SCHEMA g_other CASCADE; DROP TABLE j_colgrant; DROP OWNED BY move_reader; DROP ROLE move_reader');
+      }
+    },
+  );
 });
 
 describe('copySpaceRows and checksumRows', () => {
