@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { CliIo } from '../../bin/cli-io';
 import { makeSpaceMoveCommand } from '../../bin/commands/space-move';
 import { FlavorsError } from '../../lib/errors';
+import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { DevIdentityIssuer } from '../../lib/lookup/runtime/dev-identity';
 import { verifyFlavorToken } from '../../lib/lookup/runtime/flavor-token';
 import { IdentityVerifier } from '../../lib/lookup/runtime/identity';
@@ -56,16 +57,14 @@ afterAll(async () => {
   await fx?.close();
 });
 /**
- * Set by a test that changes rows, schema or the lookup table: the next test starts from fresh copies of the
- * databases and a fresh lookup table. A test that only plans or is refused changes nothing (most of them check that).
+ * Set by a test that changes rows or schema (`data`) or the lookup table (`lookup`): the next test starts from fresh
+ * copies of the databases or a fresh lookup table. A test that only plans or is refused changes nothing (most check that).
  */
-let dirty = true;
+const dirty = { data: true, lookup: true };
 beforeEach(async () => {
-  if (dirty) {
-    await resetData(fx.pg);
-    table = await freshLookup(fx);
-  }
-  dirty = false;
+  if (dirty.data) await resetData(fx.pg);
+  if (dirty.lookup) table = await freshLookup(fx);
+  dirty.data = dirty.lookup = false;
   stateDir = path.join(fx.dir, `state-${++seq}`);
 });
 
@@ -93,6 +92,8 @@ async function move(args: string[], options: { onLog?: (line: string) => void } 
     fallback: () => Promise.resolve(undefined),
     now: () => NOW,
     newMoveId: () => `mv-cli-${seq}`,
+    // The repository's flavors, loaded once by the fixture (the real-CLI test below loads them as a user's run does).
+    loadFlavors: (dir) => (dir === path.join(ROOT, 'flavors') ? fx.flavors : loadFlavorsOrThrow(dir)),
     onInterrupt: (handler) => {
       interrupt = handler;
       return () => {
@@ -207,7 +208,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target the space policy forbids', async () => {
-    dirty = true;
+    dirty.lookup = true;
     table = await freshLookup(fx, { countries: ['US'] });
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -226,7 +227,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a failover of the target flavor in progress, and another move of the space', async () => {
-    dirty = true;
+    dirty.lookup = true;
     const put = (key: { pk: string; sk: string }, extra: Record<string, { S: string }>) =>
       fx.dynamodb.send(
         new PutItemCommand({
@@ -242,7 +243,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('rows of the space already in the target, named by table', async () => {
-    dirty = true;
+    dirty.data = true;
     await fx.pg.query(TARGET_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -252,7 +253,6 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target flavor lacking a database that holds the space rows (lifted by --data none)', async () => {
-    dirty = true;
     await fx.pg.query(
       CONTENT_DB,
       "CREATE TABLE notes (space_id text, body text); INSERT INTO notes VALUES ($1, 'hello')".replace('$1', `'${MOVING}'`),
@@ -270,7 +270,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target table without a column the source has', async () => {
-    dirty = true;
+    dirty.data = true;
     await fx.pg.query(TARGET_DB, 'ALTER TABLE transfers DROP COLUMN note');
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -280,7 +280,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a table without the space column that references the space rows (the purge could not delete them)', async () => {
-    dirty = true;
+    dirty.data = true;
     await fx.pg.query(SOURCE_DB, 'CREATE TABLE audit (space text, account uuid, FOREIGN KEY (space, account) REFERENCES accounts (space_id, id))');
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -319,7 +319,7 @@ describe('flavors space move --execute', () => {
     'Given rows in three related tables, when moved, then the target holds them byte-identical, ' +
       'the sibling is untouched and the route answers the target (10,000 rows: space-move.load.test.ts)',
     async () => {
-      dirty = true;
+      dirty.data = dirty.lookup = true;
       const moved = await dump(fx.pg, SOURCE_DB, MOVING);
       const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
       const resident = await dump(fx.pg, TARGET_DB, RESIDENT);
@@ -372,7 +372,7 @@ describe('flavors space move --execute', () => {
   );
 
   test('Given --data none --accept-data-loss, when executed, then the space starts empty in the target and its source rows are purged', async () => {
-    dirty = true;
+    dirty.data = dirty.lookup = true;
     const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
     const r = await move([MOVING, '--to', 'germany-belgium', '--data', 'none', '--accept-data-loss', '--execute']);
     expect(r.code).toBe(0);
@@ -389,7 +389,7 @@ describe('flavors space move --execute', () => {
   test(
     'Given Ctrl-C after the copy, then the space answers 503 SPACE_MOVING; ' + '--abort removes the copies and reactivates it at a new epoch',
     async () => {
-      dirty = true;
+      dirty.data = dirty.lookup = true;
       const original = await dump(fx.pg, SOURCE_DB, MOVING);
       const before = await route();
       const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
@@ -436,7 +436,7 @@ describe('flavors space move --execute', () => {
   );
 
   test('--abort after the switch is refused: the space already lives in the target', async () => {
-    dirty = true;
+    dirty.data = dirty.lookup = true;
     const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
       onLog: (l) => {
         if (l.includes('switch the space to the target flavor: done')) interrupt?.();

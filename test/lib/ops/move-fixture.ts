@@ -4,7 +4,9 @@ import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBC
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
-import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
+import germanyBelgium from '../../../flavors/germany-belgium';
+import globalFlavor from '../../../flavors/global';
+import usAustralia from '../../../flavors/us-australia';
 import type { Flavor } from '../../../lib/flavor/types';
 import { createClient, createSpace, grantSpace } from '../../../lib/lookup/runtime/admin';
 import { createLookupDynamoClient } from '../../../lib/lookup/runtime/dynamo-client';
@@ -15,7 +17,6 @@ import { connectionResolver, loadConnectionsFile, type ConnectionResolver } from
 import type { LookupTableRef } from '../../../lib/ops/fencing';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { startDynalite } from '../../helpers/dynalite';
-import { ROOT } from '../../helpers/run-cli';
 import { scratchDir } from '../../helpers/scratch-dir';
 
 export const SOURCE_DB = 'global_us_east_1_ledger';
@@ -28,6 +29,11 @@ export const STAYING = 's-stay';
 export const RESIDENT = 's-de-1';
 export const USER = 'user-1';
 export const NOW = new Date('2026-12-07T04:00:00.000Z');
+/**
+ * The flavors of `flavors/`, imported as the CDK app does: the sandboxed loader (a child process per file set) is
+ * the CLI's part, and space-move.test.ts runs it through the real binary.
+ */
+const REPO_FLAVORS: readonly Flavor[] = [germanyBelgium, globalFlavor, usAustralia];
 
 /** Three related tables (foreign keys, identity, serial, generated column, bytea, jsonb, NULLs) and one without the space column. */
 const LEDGER_SCHEMA = `
@@ -59,6 +65,7 @@ export interface MoveFixture {
   readonly dynamodb: DynamoDBClient;
   /** The dynalite URL (`--store`). */
   readonly storeUrl: string;
+  /** The repository's flavor files, in file-name order as `loadFlavorsOrThrow` lists them. */
   readonly flavors: readonly Flavor[];
   /** A folder with `connections.json` (and state files under `state/`). */
   readonly dir: string;
@@ -135,7 +142,7 @@ export async function startMoveFixture(size: MoveFixtureSize = SMALL_MOVE): Prom
     dir,
     connectionsFile,
     storeUrl: dynalite.endpoint,
-    flavors: loadFlavorsOrThrow(path.join(ROOT, 'flavors')),
+    flavors: REPO_FLAVORS,
     resolve: connectionResolver(loadConnectionsFile(connectionsFile, { required: true })),
     close: async () => {
       dynamodb.destroy();
