@@ -4,9 +4,6 @@ import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBC
 import * as fs from 'fs';
 import * as path from 'path';
 import { Client } from 'pg';
-import germanyBelgium from '../../../flavors/germany-belgium';
-import globalFlavor from '../../../flavors/global';
-import usAustralia from '../../../flavors/us-australia';
 import type { Flavor } from '../../../lib/flavor/types';
 import { createClient, createSpace, grantSpace } from '../../../lib/lookup/runtime/admin';
 import { createLookupDynamoClient } from '../../../lib/lookup/runtime/dynamo-client';
@@ -17,6 +14,7 @@ import { connectionResolver, loadConnectionsFile, type ConnectionResolver } from
 import type { LookupTableRef } from '../../../lib/ops/fencing';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { startDynalite } from '../../helpers/dynalite';
+import { REPO_FLAVORS } from '../../helpers/repo-flavors';
 import { scratchDir } from '../../helpers/scratch-dir';
 
 export const SOURCE_DB = 'global_us_east_1_ledger';
@@ -29,11 +27,6 @@ export const STAYING = 's-stay';
 export const RESIDENT = 's-de-1';
 export const USER = 'user-1';
 export const NOW = new Date('2026-12-07T04:00:00.000Z');
-/**
- * The flavors of `flavors/`, imported as the CDK app does: the sandboxed loader (a child process per file set) is
- * the CLI's part, and space-move.test.ts runs it through the real binary.
- */
-const REPO_FLAVORS: readonly Flavor[] = [germanyBelgium, globalFlavor, usAustralia];
 
 /** Three related tables (foreign keys, identity, serial, generated column, bytea, jsonb, NULLs) and one without the space column. */
 const LEDGER_SCHEMA = `

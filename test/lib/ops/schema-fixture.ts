@@ -4,14 +4,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 import type { Flavor } from '../../../lib/flavor/types';
 import { connectionResolver, type ConnectionResolver } from '../../../lib/ops/connections';
 import { loadMigrations, type Migration } from '../../../lib/ops/schema-migrations';
 import type { EmbeddedPg } from '../../helpers/embedded-pg';
-import { ROOT } from '../../helpers/run-cli';
+import { REPO_FLAVORS } from '../../helpers/repo-flavors';
 
-export const FLAVORS: readonly Flavor[] = loadFlavorsOrThrow(path.join(ROOT, 'flavors'));
+export const FLAVORS: readonly Flavor[] = REPO_FLAVORS;
 
 /** The ledger migrations of the tests: accounts, entries, and an index built concurrently. */
 export const LEDGER: Readonly<Record<string, string>> = {
