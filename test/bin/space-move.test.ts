@@ -498,11 +498,13 @@ describe('flavors space move through the real CLI', () => {
     const err: string[] = [];
     const io: CliIo = { out: () => undefined, err: (l) => err.push(l), cwd: ROOT, env: {} };
     const args = [MOVING, '--to', 'germany-belgium', '--store', closed, '--connections', fx.connectionsFile, '--state-dir', stateDir];
-    await expect(makeSpaceMoveCommand({ fallback: () => Promise.resolve(undefined) })(args, io)).rejects.toMatchObject({
-      code: 'LOOKUP_STORE_UNREACHABLE',
-      message: expect.stringMatching(
-        new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`),
-      ),
-    });
+    await expect(makeSpaceMoveCommand({ fallback: () => Promise.resolve(undefined), loadFlavors: () => fx.flavors })(args, io)).rejects.toMatchObject(
+      {
+        code: 'LOOKUP_STORE_UNREACHABLE',
+        message: expect.stringMatching(
+          new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`),
+        ),
+      },
+    );
   });
 });
