@@ -21,8 +21,12 @@ export function copyFlavors(options: { git?: boolean } = {}): FlavorCopies {
   fs.symlinkSync(path.join(ROOT, 'lib'), path.join(root, 'lib'), 'dir');
   if (options.git) {
     git(root, 'init', '-q', '-b', 'main');
-    // The identity later commits (the code under test) use, written into the repository's config without two more git runs.
-    fs.appendFileSync(path.join(root, '.git', 'config'), '[user]\n\tname = Test\n\temail = test@example.com\n');
+    // The identity later commits (the code under test) use, written into the repository's config without two more git runs;
+    // and no background maintenance after each commit (a git process per commit, for a repository that lives a second).
+    fs.appendFileSync(
+      path.join(root, '.git', 'config'),
+      '[user]\n\tname = Test\n\temail = test@example.com\n[maintenance]\n\tauto = false\n[gc]\n\tauto = 0\n',
+    );
     git(root, 'add', '.');
     git(root, 'commit', '-qm', 'flavors');
   }
