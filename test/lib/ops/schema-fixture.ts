@@ -38,14 +38,19 @@ export interface SchemaWorld {
 let seq = 0;
 
 /**
- * One database per flavor that has `ledger`, and a migrations folder holding `files`. Tests call
+ * One database per flavor that has `ledger` (or per flavor of `only`), and a migrations folder holding `files`. Tests call
  * `reset` between cases: emptying a schema is much cheaper than CREATE DATABASE.
  */
-export async function schemaWorld(pg: EmbeddedPg, files: Readonly<Record<string, string>> = LEDGER): Promise<SchemaWorld> {
+export async function schemaWorld(
+  pg: EmbeddedPg,
+  files: Readonly<Record<string, string>> = LEDGER,
+  options: { readonly only?: readonly string[] } = {},
+): Promise<SchemaWorld> {
   seq += 1;
   const db: Record<string, string> = {};
   const connections = new Map<string, string>();
-  for (const flavor of FLAVORS.filter((f) => 'ledger' in f.databases)) {
+  // `only`: the flavors a file uses (the others' databases would be created and emptied for nothing).
+  for (const flavor of FLAVORS.filter((f) => 'ledger' in f.databases && (!options.only || options.only.includes(f.name)))) {
     db[flavor.name] = `ledger_${flavor.name.replace(/-/g, '_')}_${seq}`;
     connections.set(`${flavor.name}/${flavor.primaryRegion}/ledger`, await pg.createDatabase(db[flavor.name]));
   }
