@@ -191,11 +191,10 @@ export async function resetData(pg: EmbeddedPg): Promise<void> {
 /** Every row of the space in the three tables, as text in a fixed order: equal strings mean byte-identical rows. */
 export async function dump(pg: EmbeddedPg, db: string, spaceId: string): Promise<string> {
   // One query (one connection) for the three tables.
-  const [row] = await pg.query<Record<string, string | null>>(
-    db,
-    `SELECT ${DUMP.map(([table, key]) => `(SELECT string_agg(t::text, E'\\n' ORDER BY t.${key}) FROM ${table} t WHERE space_id = $1) AS ${table}`).join(', ')}`,
-    [spaceId],
+  const columns = DUMP.map(
+    ([table, key]) => `(SELECT string_agg(t::text, E'\\n' ORDER BY t.${key}) FROM ${table} t WHERE space_id = $1) AS ${table}`,
   );
+  const [row] = await pg.query<Record<string, string | null>>(db, `SELECT ${columns.join(', ')}`, [spaceId]);
   return DUMP.map(([table]) => `${table}:\n${row[table] ?? ''}`).join('\n');
 }
 

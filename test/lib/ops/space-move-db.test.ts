@@ -90,7 +90,8 @@ describe('readLayout', () => {
         const { rows } = await reader.query<{ name: string; has: boolean }>(`
           SELECT t.table_schema || '.' || t.table_name AS name, EXISTS (SELECT 1 FROM information_schema.columns k
             WHERE k.table_schema = t.table_schema AND k.table_name = t.table_name AND k.column_name = 'space_id') AS has
-          FROM information_schema.tables t JOIN pg_namespace n ON n.nspname = t.table_schema JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
+          FROM information_schema.tables t JOIN pg_namespace n ON n.nspname = t.table_schema
+          JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
           WHERE t.table_type = 'BASE TABLE' AND t.table_schema NOT IN ('pg_catalog', 'information_schema') AND NOT c.relispartition`);
         const layout = await readLayout(reader, 'space_id');
         const sorted = (names: readonly string[]) => [...names].sort();
