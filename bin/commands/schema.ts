@@ -3,6 +3,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { FlavorsError } from '../../lib/errors';
 import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
+import type { Flavor } from '../../lib/flavor/types';
 import { connectionResolver, DEFAULT_CONNECTIONS_FILE, loadConnectionsFile, type ConnectionResolver } from '../../lib/ops/connections';
 import { applyCounts, formatApplyPlan, formatStatus, migrationsHeader, problemLines, statusJson } from '../../lib/ops/schema-format';
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations, type Migration } from '../../lib/ops/schema-migrations';
@@ -16,6 +17,12 @@ const COMMON_OPTIONS = {
   'migrations-dir': { type: 'string', default: DEFAULT_MIGRATIONS_DIR },
   dir: { type: 'string', default: 'flavors' },
 } as const;
+
+/** What `flavors schema` needs from outside; tests pass the flavors they already hold. */
+export interface SchemaDeps {
+  /** Loads the flavors of `--dir` (an absolute path). @default loadFlavorsOrThrow (each file in the sandbox) */
+  readonly loadFlavors?: (dir: string) => readonly Flavor[];
+}
 
 interface Setup {
   readonly database: string;
@@ -31,6 +38,7 @@ function setup(
   values: { flavor?: string[]; canary?: string; connections?: string; 'migrations-dir'?: string; dir?: string },
   io: CliIo,
   usage: string,
+  deps: SchemaDeps,
 ): Setup {
   if (positionals.length !== 1) throw new FlavorsError('CLI_BAD_ARGUMENTS', `expected one database name.\nusage: ${usage}`);
   const database = positionals[0];
@@ -41,7 +49,7 @@ function setup(
       `${values.dir}/ does not exist; run from the repository root or pass --dir <folder of flavor files>.`,
     );
   }
-  const targets = schemaTargets(loadFlavorsOrThrow(flavorsDir), database, { only: values.flavor, canary: values.canary });
+  const targets = schemaTargets((deps.loadFlavors ?? loadFlavorsOrThrow)(flavorsDir), database, { only: values.flavor, canary: values.canary });
   const display = (file: string) => path.relative(io.cwd, file) || '.';
   const root = path.resolve(io.cwd, values['migrations-dir']!);
   const migrations = loadMigrations(root, database, display);
@@ -50,13 +58,13 @@ function setup(
   return { database, migrationsDir: display(path.join(root, database)), migrations, targets, resolve: connectionResolver(connections) };
 }
 
-async function status(args: readonly string[], io: CliIo): Promise<number> {
+async function status(args: readonly string[], io: CliIo, deps: SchemaDeps): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
     options: { ...COMMON_OPTIONS, json: { type: 'boolean', default: false } },
   });
-  const s = setup(positionals, values, io, SCHEMA_USAGE.split('\n')[0]);
+  const s = setup(positionals, values, io, SCHEMA_USAGE.split('\n')[0], deps);
   const statuses = await readSchemaStatus(s.targets, s.migrations, s.resolve);
   if (values.json) {
     io.out(JSON.stringify(statusJson(s.database, statuses), null, 2));
@@ -77,14 +85,14 @@ function parseRetry(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-async function apply(args: readonly string[], io: CliIo): Promise<number> {
+async function apply(args: readonly string[], io: CliIo, deps: SchemaDeps): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
     options: { ...COMMON_OPTIONS, canary: { type: 'string' }, execute: { type: 'boolean', default: false }, retry: { type: 'string' } },
   });
   const retry = parseRetry(values.retry);
-  const s = setup(positionals, values, io, SCHEMA_USAGE.split('\n')[1].trim());
+  const s = setup(positionals, values, io, SCHEMA_USAGE.split('\n')[1].trim(), deps);
   const statuses = await readSchemaStatus(s.targets, s.migrations, s.resolve, retry);
   if (retry !== undefined) checkRetry(statuses, s.migrations, retry);
   io.out(migrationsHeader(s.database, s.migrationsDir, s.migrations));
@@ -114,11 +122,16 @@ async function apply(args: readonly string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-const ACTIONS: Record<string, Command> = { status, apply };
+const ACTIONS: Record<string, (args: readonly string[], io: CliIo, deps: SchemaDeps) => Promise<number>> = { status, apply };
 
-export async function schemaCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const [action, ...rest] = args;
-  const run = action ? ACTIONS[action] : undefined;
-  if (!run) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unknown schema action ${JSON.stringify(action ?? '')}; expected:\n  ${SCHEMA_USAGE}`);
-  return run(rest, io);
+/** `flavors schema`. */
+export function makeSchemaCommand(deps: SchemaDeps = {}): Command {
+  return async (args, io) => {
+    const [action, ...rest] = args;
+    const run = action ? ACTIONS[action] : undefined;
+    if (!run) throw new FlavorsError('CLI_BAD_ARGUMENTS', `unknown schema action ${JSON.stringify(action ?? '')}; expected:\n  ${SCHEMA_USAGE}`);
+    return run(rest, io, deps);
+  };
 }
+
+export const schemaCommand = makeSchemaCommand();

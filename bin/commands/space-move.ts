@@ -41,6 +41,8 @@ export interface SpaceMoveDeps {
   readonly onInterrupt?: (handler: () => void) => () => void;
   /** @default mv-<time>-<random> */
   readonly newMoveId?: (now: Date) => string;
+  /** Loads the flavors of `--dir` (an absolute path). @default loadFlavorsOrThrow (each file in the sandbox) */
+  readonly loadFlavors?: (dir: string) => readonly Flavor[];
 }
 
 function storeClient(url: string): DynamoDBClient {
@@ -110,7 +112,7 @@ export function makeSpaceMoveCommand(deps: SpaceMoveDeps = {}) {
     if (values.data !== 'copy' && values.data !== 'none')
       throw new FlavorsError('CLI_BAD_ARGUMENTS', `--data must be copy or none, not ${JSON.stringify(values.data.slice(0, 20))}.`);
     if (!values.abort && !values.to) throw new FlavorsError('CLI_BAD_ARGUMENTS', `--to <flavor> is required.\nusage: ${SPACE_MOVE_USAGE}`);
-    const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
+    const flavors = (deps.loadFlavors ?? loadFlavorsOrThrow)(path.resolve(io.cwd, values.dir));
     const connections = loadConnectionsFile(path.resolve(io.cwd, values.connections ?? DEFAULT_CONNECTIONS_FILE), {
       required: values.connections !== undefined,
     });

@@ -64,24 +64,36 @@ export function assertColumnName(column: string): void {
 const PLATFORM_TABLES = [FENCE_TABLE, 'flavors_schema_history'];
 
 /**
- * Reads the layout: the tables that have the space column (found in `information_schema`; partitions
- * are reached through their parent), the other tables, and the foreign keys between them
- * (`pg_catalog.pg_constraint`). Parents come before children; tables in a cycle follow in name order.
+ * The tables `information_schema.tables` lists as `BASE TABLE` (plain and partitioned, not temporary, ones the role
+ * owns or holds a privilege on) and whether each has the space column as `information_schema.columns` would show it,
+ * read from `pg_catalog` directly: the same rows, for a tenth of the server's work (the views join and filter every
+ * relation and column of the database before this query's conditions apply).
+ */
+const TABLES_SQL = `
+    SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS table,
+           EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = c.oid AND a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped
+                     AND (pg_has_role(c.relowner, 'USAGE') OR has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))) AS has
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.oid <> pg_my_temp_schema() AND NOT pg_is_other_temp_schema(n.oid)
+      AND (pg_has_role(c.relowner, 'USAGE')
+           OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+           OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))
+      AND c.relname <> ALL($2::text[])
+    ORDER BY n.nspname, c.relname`;
+
+/**
+ * Reads the layout: the tables that have the space column (partitions are reached through their
+ * parent), the other tables, and the foreign keys between them (`pg_catalog.pg_constraint`).
+ * Parents come before children; tables in a cycle follow in name order.
  */
 export async function readLayout(client: Client, spaceColumn: string): Promise<DatabaseLayout> {
-  const { rows: tables } = await client.query<{ oid: number; schema: string; table: string; has: boolean }>(
-    `
-    SELECT c.oid::int AS oid, t.table_schema AS schema, t.table_name AS table,
-           EXISTS (SELECT 1 FROM information_schema.columns k
-                   WHERE k.table_schema = t.table_schema AND k.table_name = t.table_name AND k.column_name = $1) AS has
-    FROM information_schema.tables t
-    JOIN pg_catalog.pg_namespace n ON n.nspname = t.table_schema
-    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
-    WHERE t.table_type = 'BASE TABLE' AND t.table_schema NOT IN ('pg_catalog', 'information_schema') AND NOT c.relispartition
-      AND t.table_name <> ALL($2::text[])
-    ORDER BY t.table_schema, t.table_name`,
-    [spaceColumn, PLATFORM_TABLES],
-  );
+  const { rows: tables } = await client.query<{ oid: number; schema: string; table: string; has: boolean }>(TABLES_SQL, [
+    spaceColumn,
+    PLATFORM_TABLES,
+  ]);
   const { rows: columns } = await client.query<{ oid: number; name: string }>(
     `
     SELECT a.attrelid::int AS oid, a.attname AS name FROM pg_catalog.pg_attribute a

@@ -1,7 +1,8 @@
 import { FlavorsError } from '../errors';
 import { connectionKey, type ConnectionResolver, type DatabaseRef } from './connections';
 import { acquireMoveLock, releaseMoveLock, type LookupTableRef, type MoveLockOwner } from './fencing';
-import { checksumRows, copySpaceRows, deleteSpaceRows, withDatabase } from './space-move-db';
+import { MoveConnections } from './space-move-connections';
+import { checksumRows, copySpaceRows, deleteSpaceRows } from './space-move-db';
 import { bumpDatabaseFence, distinctDatabases } from './space-move-fence';
 import { fenceSpace, readSpace, spaceChanged, switchSpace, unfenceSpace } from './space-move-lookup';
 import type { MoveDatabasePlan } from './space-move-plan';
@@ -38,17 +39,20 @@ const TITLES: Record<MoveStepName, string> = {
 interface Run {
   readonly state: MoveState;
   readonly deps: MoveRunDeps;
+  /** The run's database connections (one per database, kept between steps). */
+  readonly db: MoveConnections;
   now(): Date;
   save(): void;
   log(step: MoveStepName, line: string): void;
   checkStop(): void;
 }
 
-function makeRun(state: MoveState, deps: MoveRunDeps): Run {
+function makeRun(state: MoveState, deps: MoveRunDeps, db: MoveConnections): Run {
   const now = deps.now ?? (() => new Date());
   return {
     state,
     deps,
+    db,
     now,
     save: () => deps.store.write(state, now()),
     log: (step, line) => deps.log(`${now().toISOString()} [${MOVE_STEPS.indexOf(step) + 1}/${MOVE_STEPS.length} ${step}] ${line}`),
@@ -80,7 +84,16 @@ const copied = (state: MoveState): (MoveDatabasePlan & { target: DatabaseRef })[
  */
 export async function runMove(state: MoveState, deps: MoveRunDeps): Promise<MoveState> {
   if (state.status !== 'in-progress') throw new FlavorsError('MOVE_NOT_IN_PROGRESS', `move ${state.moveId} is ${state.status}; start a new one.`);
-  const run = makeRun(state, deps);
+  const db = new MoveConnections(deps.resolve);
+  try {
+    return await runSteps(makeRun(state, deps, db));
+  } finally {
+    await db.close();
+  }
+}
+
+async function runSteps(run: Run): Promise<MoveState> {
+  const { state, deps } = run;
   const owner = moveLockOwner(state);
   try {
     await acquireMoveLock(deps.table, owner);
@@ -173,13 +186,13 @@ async function fence(run: Run): Promise<void> {
 }
 
 async function copy(run: Run): Promise<void> {
-  const { state, deps } = run;
+  const { state } = run;
   for (const d of copied(state)) {
     if (state.copied[d.database]) continue;
     run.checkStop();
     run.log('copy', `${d.database}: ${d.tables.length} table(s) to ${d.target.flavor}/${d.target.region}`);
-    const rows = await withDatabase(d.source, deps.resolve, (source) =>
-      withDatabase(d.target, deps.resolve, (target) =>
+    const rows = await run.db.with(d.source, (source) =>
+      run.db.with(d.target, (target) =>
         copySpaceRows(source, target, d.tables, state.plan.spaceColumn, state.spaceId, (table, n) =>
           run.log('copy', `${d.database}: ${table}: ${n} row(s)`),
         ),
@@ -191,11 +204,11 @@ async function copy(run: Run): Promise<void> {
 }
 
 async function verify(run: Run): Promise<void> {
-  const { state, deps } = run;
+  const { state } = run;
   const { spaceColumn } = state.plan;
   for (const d of copied(state)) {
-    const mismatch = await withDatabase(d.source, deps.resolve, (source) =>
-      withDatabase(d.target, deps.resolve, async (target) => {
+    const mismatch = await run.db.with(d.source, (source) =>
+      run.db.with(d.target, async (target) => {
         for (const t of d.tables) {
           const [a, b] = await Promise.all([
             checksumRows(source, t, spaceColumn, state.spaceId),
@@ -209,7 +222,7 @@ async function verify(run: Run): Promise<void> {
       }),
     );
     if (mismatch) {
-      await removeCopies(state, deps);
+      await removeCopies(state, run.db);
       state.copied = {};
       state.steps.copy = { status: 'pending' };
       run.save();
@@ -248,13 +261,13 @@ async function switchStep(run: Run): Promise<void> {
 }
 
 async function purge(run: Run): Promise<void> {
-  const { state, deps } = run;
+  const { state } = run;
   for (const d of state.plan.databases) {
     if (d.tables.length === 0 || state.purged[d.database]) continue;
     run.checkStop();
     // With --data copy, exactly the copied rows may go: a row written after the fence was never copied.
     const expected = d.target && state.plan.data === 'copy' ? (state.copied[d.database] ?? {}) : undefined;
-    state.purged[d.database] = await withDatabase(d.source, deps.resolve, (source) =>
+    state.purged[d.database] = await run.db.with(d.source, (source) =>
       deleteSpaceRows(source, d.tables, state.plan.spaceColumn, state.spaceId, expected),
     );
     run.save();
@@ -271,10 +284,10 @@ async function purge(run: Run): Promise<void> {
 }
 
 /** Deletes the space's rows from every target database (those an attempt of this move wrote). */
-async function removeCopies(state: MoveState, deps: MoveRunDeps): Promise<number> {
+async function removeCopies(state: MoveState, db: MoveConnections): Promise<number> {
   let removed = 0;
   for (const d of copied(state)) {
-    const deleted = await withDatabase(d.target, deps.resolve, (target) => deleteSpaceRows(target, d.tables, state.plan.spaceColumn, state.spaceId));
+    const deleted = await db.with(d.target, (target) => deleteSpaceRows(target, d.tables, state.plan.spaceColumn, state.spaceId));
     removed += Object.values(deleted).reduce((a, b) => a + b, 0);
   }
   return removed;
@@ -299,7 +312,15 @@ export async function abortMove(state: MoveState, deps: Omit<MoveRunDeps, 'shoul
     );
   }
   const copyStarted = state.steps.copy.status !== 'pending' && state.steps.copy.status !== 'skipped';
-  const removed = copyStarted ? await removeCopies(state, deps) : 0;
+  let removed = 0;
+  if (copyStarted) {
+    const db = new MoveConnections(deps.resolve);
+    try {
+      removed = await removeCopies(state, db);
+    } finally {
+      await db.close();
+    }
+  }
   let unfenced = false;
   if (space?.state === 'moving') {
     if (!(space.flavor === from.flavor && space.epoch === state.epochs.fenced))

@@ -27,18 +27,23 @@ afterAll(async () => {
   await pg.stop();
   fs.rmSync(cwd, { recursive: true, force: true });
 });
-beforeEach(async () => {
-  await pg.query('postgres', 'DROP TABLE IF EXISTS customers');
-  await pg.query('postgres', "CREATE TABLE customers (id int, email text); INSERT INTO customers VALUES (1, 'ada@bank.example')");
+/** A fresh fake AWS account and customers table; the bad-input tests below fail before either is reached and go without. */
+async function freshWorld(): Promise<void> {
+  await pg.query(
+    'postgres',
+    "DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int, email text); INSERT INTO customers VALUES (1, 'ada@bank.example')",
+  );
   world = buildDevWorld();
   world.dev.onBoot = async (e) => {
     const verifier = e.kind === 'ec2' ? /PASSWORD '([^']+)'/.exec(e.userData)?.[1] : e.password;
     const role = e.kind === 'ec2' ? 'flavors_dev' : e.username;
-    await pg.query('postgres', `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$`);
-    await pg.query('postgres', `ALTER ROLE ${role} WITH LOGIN SUPERUSER PASSWORD '${verifier!}'`);
+    await pg.query(
+      'postgres',
+      `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$;
+      ALTER ROLE ${role} WITH LOGIN SUPERUSER PASSWORD '${verifier!}'`,
+    );
   };
-});
-afterEach(() => world.restore());
+}
 
 const devReplica = () =>
   makeDevReplicaCommand({
@@ -86,6 +91,9 @@ describe('flavors dev-replica (bad input, in process)', () => {
 });
 
 describe('flavors dev-replica create', () => {
+  beforeEach(freshWorld);
+  afterEach(() => world.restore());
+
   test('Given no --execute, when run, then the plan is printed and nothing is created', async () => {
     const { io, out, err } = bufferIo(cwd);
     await expect(
@@ -132,6 +140,9 @@ describe('flavors dev-replica create', () => {
 });
 
 describe('flavors dev-replica list and expire', () => {
+  beforeEach(freshWorld);
+  afterEach(() => world.restore());
+
   test('Given a created copy, when listed and expired after its TTL, then it is shown and then deleted', async () => {
     await devReplica()(['create', 'us-australia', 'ledger', '--region', PRIMARY, '--ttl', '1h', '--owner', 'alice', '--execute'], bufferIo(cwd).io);
     const listed = bufferIo(cwd);
@@ -170,6 +181,9 @@ describe('flavors dev-replica list and expire', () => {
 });
 
 describe('flavors dev-replica create (k8s manifests)', () => {
+  beforeEach(freshWorld);
+  afterEach(() => world.restore());
+
   test('Given --k8s-out, when planning a k8s copy, then the manifests are written as YAML without any password and nothing is applied', async () => {
     const { io, out } = bufferIo(cwd);
     const file = path.join(cwd, 'content-dev.yaml');

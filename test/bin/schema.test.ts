@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { schemaCommand } from '../../bin/commands/schema';
+import { makeSchemaCommand } from '../../bin/commands/schema';
 import { FlavorsError } from '../../lib/errors';
+import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { startPg, type EmbeddedPg } from '../helpers/embedded-pg';
 import { ROOT, runFlavors } from '../helpers/run-cli';
 import { bufferIo } from '../lib/ops/cli-helpers';
-import { historyOf, LEDGER, schemaWorld, type SchemaWorld } from '../lib/ops/schema-fixture';
+import { FLAVORS, historyOf, LEDGER, schemaWorld, type SchemaWorld } from '../lib/ops/schema-fixture';
 
 let pg: EmbeddedPg;
 let world: SchemaWorld;
@@ -20,6 +21,9 @@ afterAll(async () => {
   world.cleanup();
   await pg.stop();
 });
+
+// The repository's flavors as the fixture holds them (the real-binary test loads them from flavors/ as a user's run does).
+const schemaCommand = makeSchemaCommand({ loadFlavors: (dir) => (dir === path.join(ROOT, 'flavors') ? FLAVORS : loadFlavorsOrThrow(dir)) });
 
 /** The command in this process, failing as bin/flavors.ts prints a FlavorsError (the last test runs the real binary). */
 async function flavors(...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {

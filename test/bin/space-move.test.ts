@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { CliIo } from '../../bin/cli-io';
 import { makeSpaceMoveCommand } from '../../bin/commands/space-move';
 import { FlavorsError } from '../../lib/errors';
+import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { DevIdentityIssuer } from '../../lib/lookup/runtime/dev-identity';
 import { verifyFlavorToken } from '../../lib/lookup/runtime/flavor-token';
 import { IdentityVerifier } from '../../lib/lookup/runtime/identity';
@@ -55,12 +56,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
-/** Set by a test that changes rows or schema: the next test starts from fresh copies of the databases. */
-let dirty = true;
+/**
+ * Set by a test that changes rows or schema (`data`) or the lookup table (`lookup`): the next test starts from fresh
+ * copies of the databases or a fresh lookup table. A test that only plans or is refused changes nothing (most check that).
+ */
+const dirty = { data: true, lookup: true };
 beforeEach(async () => {
-  if (dirty) await resetData(fx.pg);
-  dirty = false;
-  table = await freshLookup(fx);
+  if (dirty.data) await resetData(fx.pg);
+  if (dirty.lookup) table = await freshLookup(fx);
+  dirty.data = dirty.lookup = false;
   stateDir = path.join(fx.dir, `state-${++seq}`);
 });
 
@@ -88,6 +92,8 @@ async function move(args: string[], options: { onLog?: (line: string) => void } 
     fallback: () => Promise.resolve(undefined),
     now: () => NOW,
     newMoveId: () => `mv-cli-${seq}`,
+    // The repository's flavors, loaded once by the fixture (the real-CLI test below loads them as a user's run does).
+    loadFlavors: (dir) => (dir === path.join(ROOT, 'flavors') ? fx.flavors : loadFlavorsOrThrow(dir)),
     onInterrupt: (handler) => {
       interrupt = handler;
       return () => {
@@ -148,17 +154,17 @@ describe('flavors space move (plan)', () => {
           ', space s-move gets state moving and epoch 2 (a conditional write on epoch 1): ' +
           'the lookup service answers 503 SPACE_MOVING, and tokens of epoch 1 are refused.',
         "  2. Copy the space's rows (where space_id = 's-move') with COPY, parents before children, one transaction per database on the target:",
-        '     ledger: global/us-east-1/ledger -> germany-belgium/eu-central-1/ledger: 10000 rows in 3 tables',
-        '       public.accounts: 1000 rows',
-        '       public.transfers: 4000 rows',
-        '       public.entries: 5000 rows',
+        '     ledger: global/us-east-1/ledger -> germany-belgium/eu-central-1/ledger: 100 rows in 3 tables',
+        '       public.accounts: 10 rows',
+        '       public.transfers: 40 rows',
+        '       public.entries: 50 rows',
         '       left in place (no space_id column): public.currencies',
         '     content: global/us-east-1/content: no table has space_id',
         '       left in place (no space_id column): public.pages',
         expect.stringMatching(/^ {2}3\. Verify: per table, row count and an order-independent checksum/),
         '  4. Switch: space s-move gets flavor germany-belgium, home eu-central-1, ' +
           'state active, epoch 3; the other spaces of client c-acme are untouched.',
-        "  5. Purge: delete the space's 10000 rows from global's primary (us-east-1), one transaction per database; replicas follow.",
+        "  5. Purge: delete the space's 100 rows from global's primary (us-east-1), one transaction per database; replicas follow.",
         "  Snapshots: global's snapshots are whole volumes and cannot be edited. Those taken before the purge keep the " +
           "space's rows until they expire: purge time + 4 h x 42 = 168 h, so not before 2026-12-14T04:00:00.000Z (if purged now).",
         'Nothing was changed. Rerun with --execute to carry out this plan.',
@@ -202,6 +208,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target the space policy forbids', async () => {
+    dirty.lookup = true;
     table = await freshLookup(fx, { countries: ['US'] });
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -220,6 +227,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a failover of the target flavor in progress, and another move of the space', async () => {
+    dirty.lookup = true;
     const put = (key: { pk: string; sk: string }, extra: Record<string, { S: string }>) =>
       fx.dynamodb.send(
         new PutItemCommand({
@@ -235,7 +243,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('rows of the space already in the target, named by table', async () => {
-    dirty = true;
+    dirty.data = true;
     await fx.pg.query(TARGET_DB, "INSERT INTO accounts VALUES ($1, gen_random_uuid(), 'EUR', now(), NULL)", [MOVING]);
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -245,7 +253,6 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target flavor lacking a database that holds the space rows (lifted by --data none)', async () => {
-    dirty = true;
     await fx.pg.query(
       CONTENT_DB,
       "CREATE TABLE notes (space_id text, body text); INSERT INTO notes VALUES ($1, 'hello')".replace('$1', `'${MOVING}'`),
@@ -263,7 +270,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a target table without a column the source has', async () => {
-    dirty = true;
+    dirty.data = true;
     await fx.pg.query(TARGET_DB, 'ALTER TABLE transfers DROP COLUMN note');
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -273,7 +280,7 @@ describe('flavors space move (refusals)', () => {
   });
 
   test('a table without the space column that references the space rows (the purge could not delete them)', async () => {
-    dirty = true;
+    dirty.data = true;
     await fx.pg.query(SOURCE_DB, 'CREATE TABLE audit (space text, account uuid, FOREIGN KEY (space, account) REFERENCES accounts (space_id, id))');
     await refused(
       [MOVING, '--to', 'germany-belgium'],
@@ -309,10 +316,10 @@ describe('flavors space move (refusals)', () => {
 
 describe('flavors space move --execute', () => {
   test(
-    'Given 10,000 rows in three related tables, when moved, then the target holds ' +
-      'them byte-identical, the sibling is untouched and the route answers the target',
+    'Given rows in three related tables, when moved, then the target holds them byte-identical, ' +
+      'the sibling is untouched and the route answers the target (10,000 rows: space-move.load.test.ts)',
     async () => {
-      dirty = true;
+      dirty.data = dirty.lookup = true;
       const moved = await dump(fx.pg, SOURCE_DB, MOVING);
       const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
       const resident = await dump(fx.pg, TARGET_DB, RESIDENT);
@@ -365,12 +372,12 @@ describe('flavors space move --execute', () => {
   );
 
   test('Given --data none --accept-data-loss, when executed, then the space starts empty in the target and its source rows are purged', async () => {
-    dirty = true;
+    dirty.data = dirty.lookup = true;
     const sibling = await dump(fx.pg, SOURCE_DB, STAYING);
     const r = await move([MOVING, '--to', 'germany-belgium', '--data', 'none', '--accept-data-loss', '--execute']);
     expect(r.code).toBe(0);
     expect(r.out[3]).toContain(
-      '2. Copy: skipped (--data none): the space starts empty in germany-belgium; its 10000 rows in global are purged in step 5 and lost.',
+      '2. Copy: skipped (--data none): the space starts empty in germany-belgium; its 100 rows in global are purged in step 5 and lost.',
     );
     expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(0);
     expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
@@ -382,7 +389,7 @@ describe('flavors space move --execute', () => {
   test(
     'Given Ctrl-C after the copy, then the space answers 503 SPACE_MOVING; ' + '--abort removes the copies and reactivates it at a new epoch',
     async () => {
-      dirty = true;
+      dirty.data = dirty.lookup = true;
       const original = await dump(fx.pg, SOURCE_DB, MOVING);
       const before = await route();
       const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
@@ -392,7 +399,7 @@ describe('flavors space move --execute', () => {
       });
       expect(r.code).toBe(130);
       expect(r.err.at(-1)).toMatch(/^error MOVE_INTERRUPTED: interrupted; progress saved in .*move-s-move\.json/);
-      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(10000);
+      expect(await countRows(fx.pg, TARGET_DB, MOVING)).toBe(100);
       const fenced = await route();
       expect([fenced.status, fenced.headers['retry-after'], fenced.json.error.code]).toEqual([503, '1', 'SPACE_MOVING']);
 
@@ -408,7 +415,7 @@ describe('flavors space move --execute', () => {
       expect(aborted.code).toBe(0);
       expect(aborted.out).toEqual([
         `move mv-cli-${seq} of space s-move (global -> germany-belgium) aborted.`,
-        '  target: 10000 copied row(s) removed from germany-belgium.',
+        '  target: 100 copied row(s) removed from germany-belgium.',
         '  space: active in global (home us-east-1) at epoch 3; tokens issued before or during the move are refused.',
         '  global/us-east-1/ledger: write fence not-installed.',
         '  global/us-east-1/content: write fence not-installed.',
@@ -429,7 +436,7 @@ describe('flavors space move --execute', () => {
   );
 
   test('--abort after the switch is refused: the space already lives in the target', async () => {
-    dirty = true;
+    dirty.data = dirty.lookup = true;
     const r = await move([MOVING, '--to', 'germany-belgium', '--execute'], {
       onLog: (l) => {
         if (l.includes('switch the space to the target flavor: done')) interrupt?.();
@@ -482,7 +489,7 @@ describe('flavors space move through the real CLI', () => {
       stateDir,
     ]);
     expect([plan.status, plan.stderr]).toEqual([0, '']);
-    expect(plan.stdout).toContain('public.transfers: 4000 rows');
+    expect(plan.stdout).toContain('public.transfers: 40 rows');
     expect(plan.stdout).not.toContain(PASSWORD);
   });
 
@@ -491,11 +498,13 @@ describe('flavors space move through the real CLI', () => {
     const err: string[] = [];
     const io: CliIo = { out: () => undefined, err: (l) => err.push(l), cwd: ROOT, env: {} };
     const args = [MOVING, '--to', 'germany-belgium', '--store', closed, '--connections', fx.connectionsFile, '--state-dir', stateDir];
-    await expect(makeSpaceMoveCommand({ fallback: () => Promise.resolve(undefined) })(args, io)).rejects.toMatchObject({
-      code: 'LOOKUP_STORE_UNREACHABLE',
-      message: expect.stringMatching(
-        new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`),
-      ),
-    });
+    await expect(makeSpaceMoveCommand({ fallback: () => Promise.resolve(undefined), loadFlavors: () => fx.flavors })(args, io)).rejects.toMatchObject(
+      {
+        code: 'LOOKUP_STORE_UNREACHABLE',
+        message: expect.stringMatching(
+          new RegExp(`^the lookup store at ${closed} did not answer .*start one with npm run lookup:dev, or pass --store\\.$`),
+        ),
+      },
+    );
   });
 });

@@ -20,16 +20,15 @@ export function copyFlavors(options: { git?: boolean } = {}): FlavorCopies {
   for (const f of fs.readdirSync(path.join(ROOT, 'flavors'))) fs.copyFileSync(path.join(ROOT, 'flavors', f), path.join(dir, f));
   fs.symlinkSync(path.join(ROOT, 'lib'), path.join(root, 'lib'), 'dir');
   if (options.git) {
-    for (const args of [
-      ['init', '-q', '-b', 'main'],
-      ['config', 'user.name', 'Test'],
-      ['config', 'user.email', 'test@example.com'],
-      ['add', '.'],
-      ['commit', '-qm', 'flavors'],
-    ]) {
-      const r = spawnSync('git', args, { cwd: root, encoding: 'utf-8' });
-      if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-    }
+    git(root, 'init', '-q', '-b', 'main');
+    // The identity later commits (the code under test) use, written into the repository's config without two more git runs;
+    // and no background maintenance after each commit (a git process per commit, for a repository that lives a second).
+    fs.appendFileSync(
+      path.join(root, '.git', 'config'),
+      '[user]\n\tname = Test\n\temail = test@example.com\n[maintenance]\n\tauto = false\n[gc]\n\tauto = 0\n',
+    );
+    git(root, 'add', '.');
+    git(root, 'commit', '-qm', 'flavors');
   }
   const file = (name: string) => path.join(dir, `${name}.ts`);
   return { root, dir, file, read: (name) => fs.readFileSync(file(name), 'utf-8'), cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };

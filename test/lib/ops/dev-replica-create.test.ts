@@ -21,8 +21,11 @@ let log: string[];
 // The copy "is" the embedded PostgreSQL: what booting does on AWS (the dev node's user data, RDS
 // setting its new master password, CloudNativePG setting the owner's password) is applied to it.
 async function setRole(role: string, password: string): Promise<void> {
-  await pg.query('postgres', `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$`);
-  await pg.query('postgres', `ALTER ROLE ${role} WITH LOGIN SUPERUSER PASSWORD '${password.replace(/'/g, "''")}'`);
+  await pg.query(
+    'postgres',
+    `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${role}') THEN CREATE ROLE ${role}; END IF; END $$;
+    ALTER ROLE ${role} WITH LOGIN SUPERUSER PASSWORD '${password.replace(/'/g, "''")}'`,
+  );
 }
 
 beforeAll(async () => {
@@ -41,9 +44,12 @@ afterAll(async () => {
 
 beforeEach(async () => {
   for (const db of ['postgres', 'app']) {
-    await pg.query(db, 'DROP TABLE IF EXISTS customers');
-    await pg.query(db, 'CREATE TABLE customers (id int PRIMARY KEY, name text, email text)');
-    await pg.query(db, "INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@bank.example'), (2, 'Alan Turing', 'alan@bank.example')");
+    // One statement list per database: each pg.query is a connection of its own.
+    await pg.query(
+      db,
+      `DROP TABLE IF EXISTS customers; CREATE TABLE customers (id int PRIMARY KEY, name text, email text);
+      INSERT INTO customers VALUES (1, 'Ada Lovelace', 'ada@bank.example'), (2, 'Alan Turing', 'alan@bank.example')`,
+    );
   }
   world = buildDevWorld();
   world.dev.rdsPort = pg.port;

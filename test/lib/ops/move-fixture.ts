@@ -1,9 +1,9 @@
 // Shared world of the space-move tests (not a test file): one real PostgreSQL with a database per
 // flavor primary, dynalite for the lookup table, the repository's flavors and a connections file.
-import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
+import { Client } from 'pg';
 import type { Flavor } from '../../../lib/flavor/types';
 import { createClient, createSpace, grantSpace } from '../../../lib/lookup/runtime/admin';
 import { createLookupDynamoClient } from '../../../lib/lookup/runtime/dynamo-client';
@@ -13,8 +13,8 @@ import { ensureLookupTable } from '../../../lib/lookup/runtime/table';
 import { connectionResolver, loadConnectionsFile, type ConnectionResolver } from '../../../lib/ops/connections';
 import type { LookupTableRef } from '../../../lib/ops/fencing';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
-import { ROOT } from '../../helpers/run-cli';
-import { startDynalite } from './world';
+import { startDynalite } from '../../helpers/dynalite';
+import { REPO_FLAVORS } from '../../helpers/repo-flavors';
 import { scratchDir } from '../../helpers/scratch-dir';
 
 export const SOURCE_DB = 'global_us_east_1_ledger';
@@ -58,6 +58,7 @@ export interface MoveFixture {
   readonly dynamodb: DynamoDBClient;
   /** The dynalite URL (`--store`). */
   readonly storeUrl: string;
+  /** The repository's flavor files, in file-name order as `loadFlavorsOrThrow` lists them. */
   readonly flavors: readonly Flavor[];
   /** A folder with `connections.json` (and state files under `state/`). */
   readonly dir: string;
@@ -66,15 +67,49 @@ export interface MoveFixture {
   close(): Promise<void>;
 }
 
-export async function startMoveFixture(): Promise<MoveFixture> {
+/** Rows of one space per table. */
+export interface SpaceRows {
+  readonly accounts: number;
+  readonly transfers: number;
+  readonly entries: number;
+}
+
+/** How many rows each space starts with. */
+export interface MoveFixtureSize {
+  /** The space that moves. */
+  readonly moving: SpaceRows;
+  /** Its sibling of the same client (must stay byte-identical). */
+  readonly staying: SpaceRows;
+  /** The space already living in the target. */
+  readonly resident: SpaceRows;
+}
+
+/**
+ * `npm test`: a few rows per table. Nothing the tests check depends on the size (FK order, identity and generated
+ * columns, bytea, jsonb and NULLs are all in a few rows), and each move costs PostgreSQL a fraction of the large one.
+ */
+export const SMALL_MOVE: MoveFixtureSize = {
+  moving: { accounts: 10, transfers: 40, entries: 50 },
+  staying: { accounts: 5, transfers: 10, entries: 15 },
+  resident: { accounts: 3, transfers: 6, entries: 9 },
+};
+
+/** The load test (`npm run test:load`): 10,000 rows of the moving space. */
+export const LARGE_MOVE: MoveFixtureSize = {
+  moving: { accounts: 1000, transfers: 4000, entries: 5000 },
+  staying: { accounts: 100, transfers: 200, entries: 300 },
+  resident: { accounts: 50, transfers: 100, entries: 150 },
+};
+
+export async function startMoveFixture(size: MoveFixtureSize = SMALL_MOVE): Promise<MoveFixture> {
   const dynalite = await startDynalite();
   let pg: EmbeddedPg | undefined;
   try {
     pg = await startPg({ databases: [TEMPLATE(SOURCE_DB), TEMPLATE(TARGET_DB), CONTENT_DB] });
     for (const db of [SOURCE_DB, TARGET_DB]) await pg.query(TEMPLATE(db), LEDGER_SCHEMA);
-    await seedRows(pg, TEMPLATE(SOURCE_DB), MOVING, { accounts: 1000, transfers: 4000, entries: 5000 });
-    await seedRows(pg, TEMPLATE(SOURCE_DB), STAYING, { accounts: 100, transfers: 200, entries: 300 });
-    await seedRows(pg, TEMPLATE(TARGET_DB), RESIDENT, { accounts: 50, transfers: 100, entries: 150 });
+    await seedRows(pg, TEMPLATE(SOURCE_DB), MOVING, size.moving);
+    await seedRows(pg, TEMPLATE(SOURCE_DB), STAYING, size.staying);
+    await seedRows(pg, TEMPLATE(TARGET_DB), RESIDENT, size.resident);
     await resetData(pg);
     await pg.query(CONTENT_DB, 'CREATE TABLE pages (id int PRIMARY KEY, body text)');
   } catch (err) {
@@ -100,7 +135,7 @@ export async function startMoveFixture(): Promise<MoveFixture> {
     dir,
     connectionsFile,
     storeUrl: dynalite.endpoint,
-    flavors: loadFlavorsOrThrow(path.join(ROOT, 'flavors')),
+    flavors: REPO_FLAVORS,
     resolve: connectionResolver(loadConnectionsFile(connectionsFile, { required: true })),
     close: async () => {
       dynamodb.destroy();
@@ -112,12 +147,7 @@ export async function startMoveFixture(): Promise<MoveFixture> {
 }
 
 /** Rows of one space: `accounts` accounts, `transfers` transfers, `entries` entries. */
-export async function seedRows(
-  pg: EmbeddedPg,
-  db: string,
-  spaceId: string,
-  n: { accounts: number; transfers: number; entries: number },
-): Promise<void> {
+export async function seedRows(pg: EmbeddedPg, db: string, spaceId: string, n: SpaceRows): Promise<void> {
   await pg.query(
     db,
     `INSERT INTO accounts SELECT $1, md5($1 || g)::uuid, CASE WHEN g % 2 = 0 THEN 'EUR' ELSE 'USD' END,
@@ -144,26 +174,28 @@ export async function seedRows(
 
 const TEMPLATE = (db: string) => `${db}_template`;
 
-/** 10,000 rows of the moving space, 600 of its sibling, 300 of a space already in the target (copies of seeded templates: fast). */
+/** The databases as seeded (copies of the seeded templates: fast), through one connection. */
 export async function resetData(pg: EmbeddedPg): Promise<void> {
-  for (const db of [SOURCE_DB, TARGET_DB]) {
-    await pg.query('postgres', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-    await pg.query('postgres', `CREATE DATABASE ${db} TEMPLATE ${TEMPLATE(db)} STRATEGY FILE_COPY`);
+  const admin = new Client({ connectionString: pg.url('postgres') });
+  await admin.connect();
+  try {
+    for (const db of [SOURCE_DB, TARGET_DB]) {
+      await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${db} TEMPLATE ${TEMPLATE(db)} STRATEGY FILE_COPY`);
+    }
+  } finally {
+    await admin.end();
   }
 }
 
 /** Every row of the space in the three tables, as text in a fixed order: equal strings mean byte-identical rows. */
 export async function dump(pg: EmbeddedPg, db: string, spaceId: string): Promise<string> {
-  const parts: string[] = [];
-  for (const [table, key] of DUMP) {
-    const [row] = await pg.query<{ text: string | null }>(
-      db,
-      `SELECT string_agg(t::text, E'\\n' ORDER BY t.${key}) AS text FROM ${table} t WHERE space_id = $1`,
-      [spaceId],
-    );
-    parts.push(`${table}:\n${row.text ?? ''}`);
-  }
-  return parts.join('\n');
+  // One query (one connection) for the three tables.
+  const columns = DUMP.map(
+    ([table, key]) => `(SELECT string_agg(t::text, E'\\n' ORDER BY t.${key}) FROM ${table} t WHERE space_id = $1) AS ${table}`,
+  );
+  const [row] = await pg.query<Record<string, string | null>>(db, `SELECT ${columns.join(', ')}`, [spaceId]);
+  return DUMP.map(([table]) => `${table}:\n${row[table] ?? ''}`).join('\n');
 }
 
 export async function countRows(pg: EmbeddedPg, db: string, spaceId: string): Promise<number> {
@@ -177,12 +209,28 @@ export async function countRows(pg: EmbeddedPg, db: string, spaceId: string): Pr
 }
 
 let tables = 0;
+/** The items of the seeded lookup table (no policy), per fixture: later tables get them in one batch write. */
+const seeded = new WeakMap<MoveFixture, Record<string, AttributeValue>[]>();
 
-/** A fresh lookup table: client c-acme (global) with the moving and the staying space, c-de (germany-belgium) with its own. */
+/**
+ * A fresh lookup table: client c-acme (global) with the moving and the staying space, c-de (germany-belgium) with its own.
+ * The first one (and one with a policy) is made through the admin functions, as `flavors client/space/grant` would; the
+ * others are a copy of the first one's items (one BatchWriteItem instead of a dozen conditional writes).
+ */
 export async function freshLookup(fx: MoveFixture, movingPolicy?: PolicyOverride): Promise<LookupTableRef & { store: LookupStore }> {
   const tableName = `flavors-lookup-move-${++tables}`;
   await ensureLookupTable(fx.dynamodb, tableName);
   const store = new LookupStore({ client: fx.dynamodb, tableName });
+  const items = movingPolicy ? undefined : seeded.get(fx);
+  if (items) {
+    for (let i = 0; i < items.length; i += 25) {
+      const out = await fx.dynamodb.send(
+        new BatchWriteItemCommand({ RequestItems: { [tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+      );
+      if (Object.keys(out.UnprocessedItems ?? {}).length > 0) throw new Error(`dynalite left items of ${tableName} unwritten`);
+    }
+    return { dynamodb: fx.dynamodb, tableName, store };
+  }
   const admin = { store, flavors: fx.flavors };
   await createClient(admin, { clientId: 'c-acme', flavor: 'global' });
   await createClient(admin, { clientId: 'c-de', flavor: 'germany-belgium' });
@@ -190,5 +238,10 @@ export async function freshLookup(fx: MoveFixture, movingPolicy?: PolicyOverride
   await createSpace(admin, { spaceId: STAYING, clientId: 'c-acme' }, ZONE);
   await createSpace(admin, { spaceId: RESIDENT, clientId: 'c-de' }, ZONE);
   await grantSpace(admin, { userId: USER, spaceId: MOVING });
+  if (!movingPolicy) {
+    const scanned = await fx.dynamodb.send(new ScanCommand({ TableName: tableName }));
+    if (scanned.LastEvaluatedKey) throw new Error(`the seeded lookup table ${tableName} took more than one scan page`);
+    seeded.set(fx, scanned.Items ?? []);
+  }
   return { dynamodb: fx.dynamodb, tableName, store };
 }

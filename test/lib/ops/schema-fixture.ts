@@ -4,14 +4,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 import type { Flavor } from '../../../lib/flavor/types';
 import { connectionResolver, type ConnectionResolver } from '../../../lib/ops/connections';
 import { loadMigrations, type Migration } from '../../../lib/ops/schema-migrations';
 import type { EmbeddedPg } from '../../helpers/embedded-pg';
-import { ROOT } from '../../helpers/run-cli';
+import { REPO_FLAVORS } from '../../helpers/repo-flavors';
 
-export const FLAVORS: readonly Flavor[] = loadFlavorsOrThrow(path.join(ROOT, 'flavors'));
+export const FLAVORS: readonly Flavor[] = REPO_FLAVORS;
 
 /** The ledger migrations of the tests: accounts, entries, and an index built concurrently. */
 export const LEDGER: Readonly<Record<string, string>> = {
@@ -39,14 +38,19 @@ export interface SchemaWorld {
 let seq = 0;
 
 /**
- * One database per flavor that has `ledger`, and a migrations folder holding `files`. Tests call
+ * One database per flavor that has `ledger` (or per flavor of `only`), and a migrations folder holding `files`. Tests call
  * `reset` between cases: emptying a schema is much cheaper than CREATE DATABASE.
  */
-export async function schemaWorld(pg: EmbeddedPg, files: Readonly<Record<string, string>> = LEDGER): Promise<SchemaWorld> {
+export async function schemaWorld(
+  pg: EmbeddedPg,
+  files: Readonly<Record<string, string>> = LEDGER,
+  options: { readonly only?: readonly string[] } = {},
+): Promise<SchemaWorld> {
   seq += 1;
   const db: Record<string, string> = {};
   const connections = new Map<string, string>();
-  for (const flavor of FLAVORS.filter((f) => 'ledger' in f.databases)) {
+  // `only`: the flavors a file uses (the others' databases would be created and emptied for nothing).
+  for (const flavor of FLAVORS.filter((f) => 'ledger' in f.databases && (!options.only || options.only.includes(f.name)))) {
     db[flavor.name] = `ledger_${flavor.name.replace(/-/g, '_')}_${seq}`;
     connections.set(`${flavor.name}/${flavor.primaryRegion}/ledger`, await pg.createDatabase(db[flavor.name]));
   }

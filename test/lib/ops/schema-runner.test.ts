@@ -9,7 +9,7 @@ let pg: EmbeddedPg;
 let world: SchemaWorld;
 beforeAll(async () => {
   pg = await startPg();
-  world = await schemaWorld(pg, {});
+  world = await schemaWorld(pg, {}, { only: ['global'] });
 });
 afterAll(async () => {
   world.cleanup();

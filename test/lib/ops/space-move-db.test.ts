@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { connectionResolver } from '../../../lib/ops/connections';
+import { MoveConnections } from '../../../lib/ops/space-move-connections';
 import { checksumRows, copySpaceRows, MOVE_SESSION_SQL, readLayout } from '../../../lib/ops/space-move-db';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 
@@ -69,6 +71,40 @@ describe('readLayout', () => {
       await pg.query('src', 'DROP TABLE f_audit');
     }
   });
+
+  test(
+    'Given a temporary table, another schema and a role that may read only some tables, when read by that role, ' +
+      'then it sees the tables and space columns information_schema shows it',
+    async () => {
+      await pg.query(
+        'src',
+        `CREATE SCHEMA g_other; CREATE TABLE g_other.h_items (space_id text, n int); CREATE TABLE g_other.i_hidden (space_id text);
+        CREATE TABLE j_colgrant (id int, space_id text); CREATE ROLE move_reader LOGIN PASSWORD 'reader-pw';
+        GRANT USAGE ON SCHEMA g_other TO move_reader; GRANT SELECT ON b_orders, a_lines, g_other.h_items TO move_reader;
+        GRANT SELECT (id) ON j_colgrant TO move_reader;`,
+      );
+      const reader = new Client({ connectionString: pg.url('src').replace('postgres:flavors-test-pw', 'move_reader:reader-pw') });
+      await reader.connect();
+      try {
+        await reader.query('CREATE TEMP TABLE k_scratch (space_id text)');
+        const { rows } = await reader.query<{ name: string; has: boolean }>(`
+          SELECT t.table_schema || '.' || t.table_name AS name, EXISTS (SELECT 1 FROM information_schema.columns k
+            WHERE k.table_schema = t.table_schema AND k.table_name = t.table_name AND k.column_name = 'space_id') AS has
+          FROM information_schema.tables t JOIN pg_namespace n ON n.nspname = t.table_schema
+          JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name
+          WHERE t.table_type = 'BASE TABLE' AND t.table_schema NOT IN ('pg_catalog', 'information_schema') AND NOT c.relispartition`);
+        const layout = await readLayout(reader, 'space_id');
+        const sorted = (names: readonly string[]) => [...names].sort();
+        expect(sorted(layout.tables.map((t) => t.name))).toEqual(sorted(rows.filter((r) => r.has).map((r) => r.name)));
+        expect(sorted(layout.others)).toEqual(sorted(rows.filter((r) => !r.has).map((r) => r.name)));
+        expect(sorted(layout.tables.map((t) => t.name))).toEqual(['g_other.h_items', 'public.a_lines', 'public.b_orders']);
+        expect(layout.others).toEqual(['public.j_colgrant']);
+      } finally {
+        await reader.end();
+        await pg.query('src', 'DROP SCHEMA g_other CASCADE; DROP TABLE j_colgrant; DROP OWNED BY move_reader; DROP ROLE move_reader');
+      }
+    },
+  );
 });
 
 describe('copySpaceRows and checksumRows', () => {
@@ -119,4 +155,44 @@ describe('copySpaceRows and checksumRows', () => {
       await pg.query('tgt', 'ALTER TABLE d_events DROP CONSTRAINT short_body');
     }
   });
+});
+
+describe('MoveConnections', () => {
+  const ref = { flavor: 'global', region: 'us-east-1', database: 'ledger' };
+  const backend = (c: Client) => c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then((r) => r.rows[0].pid);
+  const ended = (c: Client) => new Promise((resolveEnd) => c.once('end', resolveEnd));
+
+  test(
+    'Given one run, when steps use a database one after another, then they share one connection with the move session settings; ' +
+      'after a failure or a server-side close the next step gets a new one, and close() ends them',
+    async () => {
+      const db = new MoveConnections(connectionResolver(new Map([['global/us-east-1/ledger', pg.url('src')]])));
+      try {
+        const first = await db.with(ref, backend);
+        expect(await db.with(ref, backend)).toBe(first);
+        expect(await db.with(ref, (c) => c.query<{ TimeZone: string }>('SHOW TimeZone').then((r) => r.rows[0].TimeZone))).toBe('UTC');
+
+        await expect(db.with(ref, (c) => c.query('SELECT * FROM no_such_table'))).rejects.toMatchObject({
+          code: 'MOVE_DATABASE_FAILED',
+          message: expect.stringMatching(/^global\/us-east-1\/ledger: relation "no_such_table" does not exist/),
+        });
+        const second = await db.with(ref, backend);
+        expect(second).not.toBe(first);
+
+        const kept = await db.with(ref, (c) => Promise.resolve(c));
+        const closedByServer = ended(kept);
+        await pg.query('postgres', 'SELECT pg_terminate_backend($1)', [second]);
+        await closedByServer;
+        const third = await db.with(ref, (c) => Promise.resolve(c));
+        expect(third).not.toBe(kept);
+        expect([first, second]).not.toContain(await backend(third));
+
+        const closed = ended(third);
+        await db.close();
+        await closed;
+      } finally {
+        await db.close();
+      }
+    },
+  );
 });

@@ -4,7 +4,6 @@
 // the flavor's spaces.
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Tag } from '@aws-sdk/client-ec2';
-import * as http from 'http';
 import { SNAPSHOT_TAGS } from '../../../lib/backup/defaults';
 import { DB_DATA_DEVICE, DB_DATA_ROLE, DB_TAGS } from '../../../lib/database/tags';
 import type { Flavor } from '../../../lib/flavor/types';
@@ -15,6 +14,8 @@ import { FENCE_DDL } from '../../../lib/fence';
 import { connectionResolver, type ConnectionResolver } from '../../../lib/ops/connections';
 import { startPg, type EmbeddedPg } from '../../helpers/embedded-pg';
 import { FakeAws } from './fake-aws';
+
+export { startDynalite } from '../../helpers/dynalite';
 
 export const FLAVOR: Flavor = usAustralia;
 export const PRIMARY = 'us-east-1';
@@ -220,24 +221,6 @@ export async function seedSpaces(dynamodb: DynamoDBClient, tableName = TABLE, ep
       Item: spaceItem({ spaceId: 's-elsewhere', clientId: 'c-other', flavor: 'global', homeRegion: PRIMARY, epoch: 7 }),
     }),
   );
-}
-
-/** dynalite on 127.0.0.1, port chosen by the system; close it in `finally`. */
-export async function startDynalite(): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  // dynalite has no types; it returns an http.Server.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynalite = require('dynalite') as (options: Record<string, number>) => http.Server;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections?.();
-      }),
-  };
 }
 
 /** The flavor's PostgreSQL databases (ledger, reports, content) in both regions, as connections-file keys. */

@@ -1,12 +1,38 @@
 import * as fs from 'fs';
-import { formatProblem, loadFlavorFile } from '../../../lib/flavor/load-flavors';
+import * as path from 'path';
+import { formatProblem, listFlavorFiles, loadFlavorFile, loadFlavorFiles } from '../../../lib/flavor/load-flavors';
+import type { Flavor } from '../../../lib/flavor/types';
 import { applyDatabaseRequest, RequestValidationError } from '../../../lib/requests/apply-database-request';
 import type { DatabaseRequest } from '../../../lib/requests/database-request';
 import { copyFlavors, git, type FlavorCopies } from '../../helpers/flavor-copies';
+import { ROOT } from '../../helpers/run-cli';
+
+/**
+ * What a flavor file's text defines, loaded once per text: every test works on its own copy of the files (another
+ * folder), and the sandboxed loader would start a child process for each (the flavor does not depend on the folder).
+ * The repository's files are loaded together, in one child, before the tests.
+ */
+const loaded = new Map<string, Flavor>();
+const keyOf = (file: string) => `${path.basename(file)}\n${fs.readFileSync(file, 'utf-8')}`;
+function flavorOf(file: string): Flavor {
+  const key = keyOf(file);
+  let flavor = loaded.get(key);
+  if (!flavor) {
+    flavor = loadFlavorFile(file).flavor!;
+    loaded.set(key, flavor);
+  }
+  return flavor;
+}
+beforeAll(() => {
+  const repo = listFlavorFiles(path.join(ROOT, 'flavors'));
+  const { flavors, problems } = loadFlavorFiles(repo);
+  expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+  for (const { file, flavor } of flavors) loaded.set(keyOf(file), flavor);
+});
 
 function run(copies: FlavorCopies, flavorName: string, request: DatabaseRequest, branch?: string) {
   const file = copies.file(flavorName);
-  return applyDatabaseRequest({ file, flavor: loadFlavorFile(file).flavor!, request, shownAs: `flavors/${flavorName}.ts`, branch });
+  return applyDatabaseRequest({ file, flavor: flavorOf(file), request, shownAs: `flavors/${flavorName}.ts`, branch });
 }
 
 const leftovers = (copies: FlavorCopies) => fs.readdirSync(copies.dir).filter((f) => f.startsWith('_'));
