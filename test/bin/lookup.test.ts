@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runFlavors, runFlavorsInProcess, ROOT } from '../helpers/run-cli';
+import { makeLookupCommand } from '../../bin/commands/lookup';
+import { bufferIo } from '../lib/ops/cli-helpers';
 import { tempDir } from '../lib/lookup/runtime/lookup-fixtures';
 
 /** Starts `flavors lookup serve` as a user would and waits until it printed `until` (or exited). */
@@ -89,17 +91,32 @@ describe('flavors lookup serve', () => {
   });
 
   test('--json prints one machine-readable line', async () => {
-    server = serve(['--port', '0', '--store-port', '0', '--state-dir', stateDir, '--json']);
-    const out = await server.ready(/\n/);
-    const ready = JSON.parse(out.split('\n')[0]);
-    expect(ready).toMatchObject({
+    // In this process (the test above runs the real binary), stopped by the signal the command waits for
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const { io, out, err } = bufferIo();
+    let ready: (line: string) => void = () => undefined;
+    const firstLine = new Promise<string>((resolve) => (ready = resolve));
+    const command = makeLookupCommand({ untilStopped: () => stopped });
+    const done = command(['serve', '--port', '0', '--store-port', '0', '--state-dir', stateDir, '--json'], {
+      ...io,
+      out: (line) => {
+        io.out(line);
+        ready(line);
+      },
+    });
+    const line = await Promise.race([firstLine, done.then((code) => `exited with ${code}: ${err.join('\n')}`)]);
+    expect(JSON.parse(line)).toMatchObject({
       event: 'ready',
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       storeUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       tableName: 'flavors-lookup',
       sampleToken: expect.any(String),
     });
-    expect(await stop(server)).toBe(0);
+    stop('SIGTERM');
+    await expect(done).resolves.toBe(0);
+    expect(out).toHaveLength(1);
+    expect(err).toEqual(['SIGTERM: stopping the lookup service and its store']);
   });
 
   test.each([
