@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runFlavors, runFlavorsInProcess, ROOT } from '../helpers/run-cli';
+import { runFlavorsInProcess, ROOT } from '../helpers/run-cli';
 import { makeLookupCommand } from '../../bin/commands/lookup';
 import { bufferIo } from '../lib/ops/cli-helpers';
 import { tempDir } from '../lib/lookup/runtime/lookup-fixtures';
@@ -123,9 +123,10 @@ describe('flavors lookup serve', () => {
     [['serve', '--port', '99999'], 'error CLI_BAD_ARGUMENTS: --port must be a port number from 0 (any free port) to 65535, not "99999".'],
     [['start'], /^error CLI_BAD_ARGUMENTS: unknown lookup action "start"; expected: flavors lookup serve/],
   ])('refuses %j with exit 1', async (args, message) => {
-    // The first through bin/flavors.js (exit status, stderr only), the second in this process
-    const result = args[0] === 'serve' ? runFlavors(['lookup', ...args]) : await runFlavorsInProcess(['lookup', ...args]);
+    // In this process: the first test runs the real binary (its exit status and stderr on Ctrl-C)
+    const result = await runFlavorsInProcess(['lookup', ...args]);
     expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
     if (typeof message === 'string') expect(result.stderr.trim()).toBe(message);
     else expect(result.stderr).toMatch(message);
   });
