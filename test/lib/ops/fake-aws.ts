@@ -222,6 +222,8 @@ const normalize = (name: string) => name.toLowerCase().replace(/\.$/, '');
 /** What a fake command handler gets: the command's input and the client it was sent with (for its region). */
 export type SendHandler = (input: never, getClient: () => { config: { region: () => Promise<string> } }) => Promise<unknown>;
 
+const REAL_SEND = Symbol("the client class's own send");
+
 /**
  * Replaces `send` on every client of one class, as `mockClient(Class)` of aws-sdk-client-mock does, with the same
  * `on(Command).callsFake(handler)` and `restore()`; a command without a handler resolves to undefined there too.
@@ -233,12 +235,15 @@ export class SendMock {
   private readonly original: unknown;
 
   constructor(private readonly client: { prototype: { send: unknown } }) {
-    this.original = client.prototype.send;
+    // A mock of this class still installed is replaced, not wrapped (as mockClient does): restores in any order leave the real send.
+    const current = client.prototype.send as { [REAL_SEND]?: unknown };
+    this.original = current[REAL_SEND] ?? current;
     const handlers = this.handlers;
-    client.prototype.send = function (this: { config: { region: () => Promise<string> } }, command: { constructor: unknown; input: never }) {
+    const send = function (this: { config: { region: () => Promise<string> } }, command: { constructor: unknown; input: never }) {
       const handler = handlers.get(command.constructor);
       return handler ? handler(command.input, () => this) : Promise.resolve(undefined);
     };
+    client.prototype.send = Object.assign(send, { [REAL_SEND]: this.original });
   }
 
   on(command: unknown): { callsFake: (handler: SendHandler) => SendMock } {
