@@ -47,7 +47,19 @@ function printReady(server: LookupDevServer, sampleToken: string | undefined, io
   for (const line of lines) io.out(line);
 }
 
-export async function lookupCommand(args: readonly string[], io: CliIo): Promise<number> {
+/** What `lookup serve` takes from its surroundings; tests pass their own. */
+export interface LookupCommandDeps {
+  /** Resolves with the signal's name once the server should stop. @default the first SIGINT or SIGTERM */
+  readonly untilStopped?: () => Promise<string>;
+}
+
+export function makeLookupCommand(deps: LookupCommandDeps = {}): (args: readonly string[], io: CliIo) => Promise<number> {
+  return (args, io) => lookup(args, io, deps.untilStopped ?? untilStopped);
+}
+
+export const lookupCommand = makeLookupCommand();
+
+async function lookup(args: readonly string[], io: CliIo, whenStopped: () => Promise<string>): Promise<number> {
   const [action, ...rest] = args;
   if (action !== 'serve')
     throw new FlavorsError('CLI_BAD_ARGUMENTS', `unknown lookup action ${JSON.stringify(action ?? '')}; expected: ${LOOKUP_USAGE}`);
@@ -68,7 +80,7 @@ export async function lookupCommand(args: readonly string[], io: CliIo): Promise
   if (positionals.length > 0)
     throw new FlavorsError('CLI_BAD_ARGUMENTS', `unexpected argument ${JSON.stringify(positionals[0])}; expected: ${LOOKUP_USAGE}`);
   const flavors = loadFlavorsOrThrow(path.resolve(io.cwd, values.dir));
-  const stopped = untilStopped();
+  const stopped = whenStopped();
   const server = await startLookupDevServer({
     flavors,
     stateDir: path.resolve(io.cwd, values['state-dir']),

@@ -8,11 +8,31 @@ import { copyFlavors, git, type FlavorCopies } from '../helpers/flavor-copies';
 const runInProcess = (args: readonly string[], cwd: string) => runFlavorsInProcess(args, { cwd, env: { ...process.env } });
 
 describe('flavors db (real CLI, temp git repository, --no-infra-diff)', () => {
+  // The repository (copies of the flavor files, one commit) is made once; each test gets it back as it was, in the same
+  // folder: no git runs per test, and flavor files this process already loaded with the same text are not loaded again.
+  let template: FlavorCopies;
   let copies: FlavorCopies;
-  beforeEach(() => {
-    copies = copyFlavors({ git: true });
+  beforeAll(() => {
+    template = copyFlavors({ git: true });
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-db-test-')));
+    const dir = path.join(root, 'flavors');
+    const file = (name: string) => path.join(dir, `${name}.ts`);
+    copies = {
+      root,
+      dir,
+      file,
+      read: (name) => fs.readFileSync(file(name), 'utf-8'),
+      cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
+    };
   });
-  afterEach(() => copies.cleanup());
+  beforeEach(() => {
+    for (const entry of fs.readdirSync(copies.root)) fs.rmSync(path.join(copies.root, entry), { recursive: true, force: true });
+    fs.cpSync(template.root, copies.root, { recursive: true, verbatimSymlinks: true });
+  });
+  afterAll(() => {
+    copies.cleanup();
+    template.cleanup();
+  });
   const db = (...args: string[]) => runFlavors(['db', ...args], { cwd: copies.root });
 
   test(

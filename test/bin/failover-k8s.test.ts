@@ -10,6 +10,7 @@ import { bufferIo } from '../lib/ops/cli-helpers';
 import { testClients } from '../lib/ops/fake-aws';
 import { cnpgWorld, type FakeCnpgWorld } from '../lib/ops/fake-cnpg';
 import { buildWorld, FALLBACK, FLAVOR, NOW, PRIMARY, seedSpaces, startDynalite, startFenceDatabases, type FenceDatabases } from '../lib/ops/world';
+import { scratchDir } from '../helpers/scratch-dir';
 
 // `flavors failover --kube-context`: the us-australia flavor's k8s database `content` runs as a
 // CloudNativePG primary cluster in us-east-1 and a replica cluster in ap-southeast-2.
@@ -29,6 +30,9 @@ let kube: FakeCnpgWorld;
 
 beforeAll(async () => {
   store = await startDynalite();
+  // One set of clients for the file: each test has its own table, fake world and state folder.
+  clientsFor = testClients(store.endpoint);
+  dynamodb = clientsFor(PRIMARY).dynamodb;
   dbs = await startFenceDatabases();
   connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-k8s-conn-')), 'connections.json');
   fs.writeFileSync(connectionsFile, JSON.stringify(Object.fromEntries(dbs.map)));
@@ -40,12 +44,10 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  clientsFor = testClients(store.endpoint);
-  dynamodb = clientsFor(PRIMARY).dynamodb;
   seq += 1;
   table = `flavors-lookup-k8s-${seq}`;
   await seedSpaces(dynamodb, table);
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-k8s-state-'));
+  stateDir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-k8s-state-'));
   await dbs.reset();
   mocks = buildWorld().install();
   kube = cnpgWorld(FLAVOR.name, 'content', PRIMARY, [PRIMARY, FALLBACK]);

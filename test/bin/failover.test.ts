@@ -19,6 +19,7 @@ import {
   type WorldOptions,
 } from '../lib/ops/world';
 import { ROOT } from '../helpers/run-cli';
+import { scratchDir } from '../helpers/scratch-dir';
 
 jest.setTimeout(60000);
 
@@ -37,6 +38,9 @@ let connectionsFile: string;
 
 beforeAll(async () => {
   store = await startDynalite();
+  // One set of clients for the file: each test has its own table, fake world and state folder.
+  clientsFor = testClients(store.endpoint);
+  dynamodb = clientsFor(PRIMARY).dynamodb;
   dbs = await startFenceDatabases();
   connectionsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-conn-')), 'connections.json');
   fs.writeFileSync(connectionsFile, JSON.stringify(Object.fromEntries(dbs.map)));
@@ -48,12 +52,10 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  clientsFor = testClients(store.endpoint);
-  dynamodb = clientsFor(PRIMARY).dynamodb;
   seq += 1;
   table = `flavors-lookup-cli-${seq}`;
   await seedSpaces(dynamodb, table);
-  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-cli-state-'));
+  stateDir = fs.mkdtempSync(path.join(scratchDir(), 'flavors-cli-state-'));
   interrupt = undefined;
   await dbs.reset();
 });

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runFlavors, runFlavorsInProcess, ROOT } from '../helpers/run-cli';
+import { runFlavorsInProcess, ROOT } from '../helpers/run-cli';
+import { makeLookupCommand } from '../../bin/commands/lookup';
+import { bufferIo } from '../lib/ops/cli-helpers';
 import { tempDir } from '../lib/lookup/runtime/lookup-fixtures';
 
 /** Starts `flavors lookup serve` as a user would and waits until it printed `until` (or exited). */
@@ -89,26 +91,42 @@ describe('flavors lookup serve', () => {
   });
 
   test('--json prints one machine-readable line', async () => {
-    server = serve(['--port', '0', '--store-port', '0', '--state-dir', stateDir, '--json']);
-    const out = await server.ready(/\n/);
-    const ready = JSON.parse(out.split('\n')[0]);
-    expect(ready).toMatchObject({
+    // In this process (the test above runs the real binary), stopped by the signal the command waits for
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    const { io, out, err } = bufferIo();
+    let ready: (line: string) => void = () => undefined;
+    const firstLine = new Promise<string>((resolve) => (ready = resolve));
+    const command = makeLookupCommand({ untilStopped: () => stopped });
+    const done = command(['serve', '--port', '0', '--store-port', '0', '--state-dir', stateDir, '--json'], {
+      ...io,
+      out: (line) => {
+        io.out(line);
+        ready(line);
+      },
+    });
+    const line = await Promise.race([firstLine, done.then((code) => `exited with ${code}: ${err.join('\n')}`)]);
+    expect(JSON.parse(line)).toMatchObject({
       event: 'ready',
       url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       storeUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       tableName: 'flavors-lookup',
       sampleToken: expect.any(String),
     });
-    expect(await stop(server)).toBe(0);
+    stop('SIGTERM');
+    await expect(done).resolves.toBe(0);
+    expect(out).toHaveLength(1);
+    expect(err).toEqual(['SIGTERM: stopping the lookup service and its store']);
   });
 
   test.each([
     [['serve', '--port', '99999'], 'error CLI_BAD_ARGUMENTS: --port must be a port number from 0 (any free port) to 65535, not "99999".'],
     [['start'], /^error CLI_BAD_ARGUMENTS: unknown lookup action "start"; expected: flavors lookup serve/],
   ])('refuses %j with exit 1', async (args, message) => {
-    // The first through bin/flavors.js (exit status, stderr only), the second in this process
-    const result = args[0] === 'serve' ? runFlavors(['lookup', ...args]) : await runFlavorsInProcess(['lookup', ...args]);
+    // In this process: the first test runs the real binary (its exit status and stderr on Ctrl-C)
+    const result = await runFlavorsInProcess(['lookup', ...args]);
     expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
     if (typeof message === 'string') expect(result.stderr.trim()).toBe(message);
     else expect(result.stderr).toMatch(message);
   });

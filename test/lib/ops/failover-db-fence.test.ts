@@ -9,6 +9,7 @@ import { FenceError, SpaceWriteFence } from '../../../lib/fence';
 import { connectionResolver } from '../../../lib/ops/connections';
 import { abortFailover, runFailover } from '../../../lib/ops/failover-executor';
 import { blockingRefusals, formatPlan, planFailover } from '../../../lib/ops/failover-plan';
+import type { ClientsFor } from '../../../lib/ops/aws-clients';
 import { FailoverStateStore, newFailoverState } from '../../../lib/ops/failover-state';
 import { freePort } from '../../helpers/embedded-pg';
 import { tokens } from '../fence/fence-fixtures';
@@ -37,9 +38,12 @@ let dir: string;
 let logs: string[];
 let sleeps: number[];
 let seq = 0;
+let clientsFor: ClientsFor;
 
 beforeAll(async () => {
   store = await startDynalite();
+  // One set of clients for the file: each test has its own table and fake world.
+  clientsFor = testClients(store.endpoint);
   dbs = await startFenceDatabases();
 });
 
@@ -74,7 +78,6 @@ const AFTER = {
 
 /** A planned failover of us-australia to Sydney over `connections`; the old primary's URLs can be swapped for a dead port. */
 async function start(options: { oldPrimaryDown?: boolean } = {}) {
-  const clientsFor = testClients(store.endpoint);
   seq += 1;
   const lookup = { ...LOOKUP, tableName: `${TABLE}-db-${seq}` };
   await seedSpaces(clientsFor(PRIMARY).dynamodb, lookup.tableName);
@@ -274,7 +277,6 @@ describe('failover: the write fence in the databases', () => {
   );
 
   test('Given no connection for a target database, When planned, Then FAILOVER_DB_FENCE_NO_CONNECTION names the key to add', async () => {
-    const clientsFor = testClients(store.endpoint);
     await seedSpaces(clientsFor(PRIMARY).dynamodb, `${TABLE}-db-plan`);
     const map = new Map(dbs.map);
     map.delete(APSE2.reports);

@@ -46,6 +46,9 @@ let dbs: FenceDatabases;
 
 beforeAll(async () => {
   store = await startDynalite();
+  // One set of clients for the file: each test has its own table and fake world.
+  clientsFor = testClients(store.endpoint);
+  dynamodb = clientsFor(PRIMARY).dynamodb;
   dbs = await startFenceDatabases();
 });
 
@@ -57,8 +60,6 @@ afterAll(async () => {
 beforeEach(async () => {
   aws = buildWorld();
   mocks = aws.install();
-  clientsFor = testClients(store.endpoint);
-  dynamodb = clientsFor(PRIMARY).dynamodb;
   // A fresh table per test keeps tests independent on the shared store.
   tableSeq += 1;
   lookup = { ...LOOKUP, tableName: `${TABLE}-${tableSeq}` };

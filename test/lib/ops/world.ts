@@ -2,8 +2,9 @@
 // (live in us-east-1, standby in ap-southeast-2), hourly snapshots copied to Sydney, the reports
 // RDS instance with its Sydney replica, the failover records, and a lookup table (dynalite) with
 // the flavor's spaces.
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Tag } from '@aws-sdk/client-ec2';
+import { Client } from 'pg';
 import { SNAPSHOT_TAGS } from '../../../lib/backup/defaults';
 import { DB_DATA_DEVICE, DB_DATA_ROLE, DB_TAGS } from '../../../lib/database/tags';
 import type { Flavor } from '../../../lib/flavor/types';
@@ -199,28 +200,21 @@ export const SPACES = ['s-alpha', 's-bravo', 's-charlie', 's-delta', 's-pinned']
 
 export async function seedSpaces(dynamodb: DynamoDBClient, tableName = TABLE, epoch = 3): Promise<void> {
   await ensureLookupTable(dynamodb, tableName);
-  for (const spaceId of SPACES) {
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: tableName,
-        Item: spaceItem({
-          spaceId,
-          clientId: 'c-bank',
-          flavor: FLAVOR.name,
-          homeRegion: PRIMARY,
-          epoch,
-          ...(spaceId === 's-pinned' ? { policy: { regions: [PRIMARY] } } : {}),
-        }),
-      }),
-    );
-  }
-  // A space of another flavor: a failover of us-australia must not touch it.
-  await dynamodb.send(
-    new PutItemCommand({
-      TableName: tableName,
-      Item: spaceItem({ spaceId: 's-elsewhere', clientId: 'c-other', flavor: 'global', homeRegion: PRIMARY, epoch: 7 }),
+  const items = SPACES.map((spaceId) =>
+    spaceItem({
+      spaceId,
+      clientId: 'c-bank',
+      flavor: FLAVOR.name,
+      homeRegion: PRIMARY,
+      epoch,
+      ...(spaceId === 's-pinned' ? { policy: { regions: [PRIMARY] } } : {}),
     }),
   );
+  // A space of another flavor: a failover of us-australia must not touch it.
+  items.push(spaceItem({ spaceId: 's-elsewhere', clientId: 'c-other', flavor: 'global', homeRegion: PRIMARY, epoch: 7 }));
+  // One request for all (every test seeds a fresh table; each SDK call to dynalite costs a few ms of CPU).
+  const out = await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: items.map((Item) => ({ PutRequest: { Item } })) } }));
+  if (Object.keys(out.UnprocessedItems ?? {}).length > 0) throw new Error(`dynalite left items of ${tableName} unwritten`);
 }
 
 /** The flavor's PostgreSQL databases (ledger, reports, content) in both regions, as connections-file keys. */
@@ -250,24 +244,42 @@ export interface FenceDatabases {
   reset(): Promise<void>;
 }
 
-/** Starts the flavor's six PostgreSQL databases (real, embedded) with the fence installed; stop `pg` in afterAll. */
+/**
+ * Starts the flavor's six PostgreSQL databases (real, embedded) with the fence installed; stop `pg` in afterAll.
+ * One connection per database stays open for the test's own reads and resets (every test resets, and a connection
+ * costs a backend process); `pg.stop()` closes them first.
+ */
 export async function startFenceDatabases(): Promise<FenceDatabases> {
-  const pg = await startPg({ databases: Object.values(FENCE_DATABASES) });
-  for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, FENCE_DDL);
+  const started = await startPg({ databases: Object.values(FENCE_DATABASES) });
+  const clients = new Map<string, Client>();
+  for (const db of Object.values(FENCE_DATABASES)) {
+    const client = new Client({ connectionString: started.url(db) });
+    // The server may drop the database under it at stop; an idle client then emits 'error'.
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.query(FENCE_DDL);
+    clients.set(db, client);
+  }
+  const pg: EmbeddedPg = {
+    ...started,
+    async stop() {
+      await Promise.all([...clients.values()].map((c) => c.end().catch(() => undefined)));
+      await started.stop();
+    },
+  };
   const map = new Map(Object.entries(FENCE_DATABASES).map(([key, db]) => [key, pg.url(db)]));
   return {
     pg,
     map,
     connections: connectionResolver(map),
     async fences(key) {
-      const rows = await pg.query<{ space_id: string; epoch: string; home_region: string }>(
-        FENCE_DATABASES[key],
-        'SELECT space_id, epoch, home_region FROM flavors_fence',
-      );
+      const { rows } = await clients
+        .get(FENCE_DATABASES[key])!
+        .query<{ space_id: string; epoch: string; home_region: string }>('SELECT space_id, epoch, home_region FROM flavors_fence');
       return Object.fromEntries(rows.map((r) => [r.space_id, { epoch: Number(r.epoch), home: r.home_region }]));
     },
     async reset() {
-      for (const db of Object.values(FENCE_DATABASES)) await pg.query(db, 'DELETE FROM flavors_fence');
+      await Promise.all([...clients.values()].map((c) => c.query('DELETE FROM flavors_fence')));
     },
   };
 }
