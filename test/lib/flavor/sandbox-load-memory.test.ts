@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadFlavorFile, loadFlavorFiles, loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
-import { loadInSandbox, SANDBOX_DEFAULTS } from '../../../lib/flavor/sandbox-load';
+import { loadInSandbox } from '../../../lib/flavor/sandbox-load';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'hostile');
@@ -95,15 +95,19 @@ describe('loading the same flavor files twice in one process', () => {
   });
 
   test('Given a file that runs out of time, when it is loaded twice, then each load runs its own child', () => {
-    const limit = SANDBOX_DEFAULTS.fileTimeoutMs;
-    SANDBOX_DEFAULTS.fileTimeoutMs = 300;
-    try {
-      const file = path.join(HOSTILE, 'hangs.ts');
-      expect(loadFlavorFiles([file]).problems.map((p) => p.code)).toEqual(['FLAVOR_FILE_TIMEOUT']);
-      expect(loadFlavorFiles([file]).problems.map((p) => p.code)).toEqual(['FLAVOR_FILE_TIMEOUT']);
-      expect(loadingChildren()).toBe(2);
-    } finally {
-      SANDBOX_DEFAULTS.fileTimeoutMs = limit;
-    }
+    const file = path.join(HOSTILE, 'hangs.ts');
+    const short = { fileTimeoutMs: 250 };
+    expect(loadFlavorFiles([file], short).problems.map((p) => p.code)).toEqual(['FLAVOR_FILE_TIMEOUT']);
+    expect(loadFlavorFiles([file], short).problems.map((p) => p.code)).toEqual(['FLAVOR_FILE_TIMEOUT']);
+    expect(loadingChildren()).toBe(2);
+  });
+
+  test('Given a file loaded under one time limit, when it is loaded under another, then a child runs again', () => {
+    const file = writeFlavor('limited', 'same');
+    expect(loadFlavorFile(file).flavor?.description).toBe('same');
+    expect(loadFlavorFile(file, file, { fileTimeoutMs: 1000 }).flavor?.description).toBe('same');
+    expect(loadingChildren()).toBe(2);
+    expect(loadFlavorFile(file, file, { fileTimeoutMs: 1000 }).flavor?.description).toBe('same');
+    expect(loadingChildren()).toBe(2);
   });
 });

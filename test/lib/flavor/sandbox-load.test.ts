@@ -9,6 +9,9 @@ const ROOT = path.join(__dirname, '..', '..', '..');
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'hostile');
 const LIB = path.join(ROOT, 'lib', 'flavor').split(path.sep).join('/');
 const REGIONS = "regions: [{ region: 'us-east-1', role: 'primary' }, { region: 'ap-southeast-2', role: 'fallback' }]";
+// "A file that spins is stopped with FLAVOR_FILE_TIMEOUT" needs no 2 s of spinning: the corpus's other files finish in
+// a few ms, even at 20 ms. One test below proves the default limit (2 s) applies when none is given.
+const SHORT = { fileTimeoutMs: 250 };
 
 describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', () => {
   let result: LoadResult;
@@ -26,14 +29,15 @@ describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', 
         .filter((f) => f.endsWith('.ts'))
         .sort()
         .map((f) => path.join(HOSTILE, f)),
+      SHORT,
     );
     seconds = (Date.now() - started) / 1000;
   });
 
   test('no hostile file becomes a flavor, and the batch ends in bounded time despite the hang', () => {
     expect(result.flavors).toEqual([]);
-    // One file hangs (2 s limit); the rest take milliseconds each, even on a loaded machine
-    expect(seconds).toBeLessThan(SANDBOX_DEFAULTS.fileTimeoutMs / 1000 + 30);
+    // One file hangs (stopped at the limit); the rest take milliseconds each, even on a loaded machine
+    expect(seconds).toBeLessThan(SHORT.fileTimeoutMs / 1000 + 30);
   });
 
   test.each<[string, [string, string][]]>([
@@ -76,6 +80,10 @@ describe('loading hostile flavor files (test/fixtures/hostile) in the sandbox', 
     }
     expect(result.problems.find((p) => p.code === 'FLAVOR_REGION_LOOKALIKE')!.message).toBe(
       "'eu-\\u0441entral-1' contains non-ASCII characters and only looks like 'eu-central-1'; type region names in plain ASCII.",
+    );
+    // The timeout names the limit the load ran with
+    expect(result.problems.find((p) => p.code === 'FLAVOR_FILE_TIMEOUT')!.message).toMatch(
+      /^the file ran longer than 250 ms at import and was stopped/,
     );
   });
 
@@ -126,11 +134,11 @@ const until = Date.now() + 60000; while (!connected && Date.now() < until) { /* 
     );
     // When it is loaded
     const started = Date.now();
-    const { flavor, problems } = loadFlavorFile(file);
+    const { flavor, problems } = loadFlavorFile(file, file, SHORT);
     // Then it is not a flavor, the attempt has a code, it took no longer than the per-file limit, and the server saw nothing
     expect(flavor).toBeUndefined();
     expect(problems.map((p) => p.code)).toEqual(['FLAVOR_FILE_SIDE_EFFECT']);
-    expect(Date.now() - started).toBeLessThan(SANDBOX_DEFAULTS.fileTimeoutMs + 20000);
+    expect(Date.now() - started).toBeLessThan(SHORT.fileTimeoutMs + 20000);
     expect(connections).toBe(0);
   });
 });
@@ -163,4 +171,46 @@ export default defineFlavor({ name: path.basename('x/paired'), description: form
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the time limit of a file', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flavors-limit-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('Given no limit, when a file never finishes, then it is stopped after the default 2 s with FLAVOR_FILE_TIMEOUT naming it', () => {
+    // Given a file that blocks forever (a wait, not a spin: the limit is on time, and waiting costs the machine no CPU)
+    const file = path.join(dir, 'waits.ts');
+    fs.writeFileSync(
+      file,
+      `import { defineFlavor } from '${LIB}';\nAtomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n` +
+        `export default defineFlavor({ name: 'waits', residency: 'global', ${REGIONS} });\n`,
+    );
+    // When it is loaded without options
+    const started = Date.now();
+    const { flavor, problems } = loadFlavorFile(file);
+    const took = Date.now() - started;
+    // Then the default limit stopped it: not before 2 s, and well before the child would be killed
+    expect(SANDBOX_DEFAULTS.fileTimeoutMs).toBe(2000);
+    expect(flavor).toBeUndefined();
+    expect(problems.map((p) => [p.code, p.message])).toEqual([
+      [
+        'FLAVOR_FILE_TIMEOUT',
+        'the file ran longer than 2000 ms at import and was stopped; a flavor file only declares data (no loops, waits or I/O).',
+      ],
+    ]);
+    expect(took).toBeGreaterThanOrEqual(2000);
+    expect(took).toBeLessThan(2000 + SANDBOX_DEFAULTS.processGraceMs);
+  });
+
+  test.each([0, -1, 1.5, Number.NaN, 600_001])(
+    'Given a limit of %p ms, when files are loaded, then the limit is refused with SANDBOX_LIMIT_INVALID',
+    (ms) => {
+      expect(() => loadFlavorFiles([path.join(HOSTILE, 'hangs.ts')], { fileTimeoutMs: ms })).toThrow(
+        expect.objectContaining({ code: 'SANDBOX_LIMIT_INVALID', message: expect.stringContaining('from 1 to 600000') }),
+      );
+    },
+  );
 });
