@@ -26,10 +26,8 @@ export function validateCommand(args: readonly string[], io: CliIo): number {
   const limit = fileTimeoutMs(values['file-timeout-ms']);
   const files = positionals.length > 0 ? positionals : listFlavorFiles(path.resolve(io.cwd, values.dir)).map((f) => path.relative(io.cwd, f));
   // Report paths as the user typed them; load from the absolute path.
-  const { problems } = loadFlavorFiles(
-    files.map((f) => path.resolve(io.cwd, f)),
-    { fileTimeoutMs: limit },
-  );
+  const absolute = files.map((f) => path.resolve(io.cwd, f));
+  const { problems } = loadFlavorFiles(absolute, { fileTimeoutMs: limit });
   const shown = problems.map((p) => ({ ...p, file: path.relative(io.cwd, p.file) || p.file }));
   for (const p of shown) io.out(formatProblem(p));
   const errors = shown.filter((p) => p.severity === 'error').length;

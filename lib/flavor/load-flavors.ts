@@ -112,10 +112,11 @@ function interpret(file: string, outcome: LoadOutcome, options: LoadOptions): { 
 }
 
 /**
- * Loads one flavor file and returns its flavor or the problems that stop it, never throwing: a file
- * that does not compile, throws, hangs, tries a side effect at import, or does not default-export
- * a `defineFlavor(...)` becomes a problem with a stable code. The file runs in a sandboxed child
- * process (see sandbox-load.ts); what comes back is validated again here.
+ * Loads one flavor file and returns its flavor or the problems that stop it, never throwing for what
+ * the file does: a file that does not compile, throws, hangs, tries a side effect at import, or does
+ * not default-export a `defineFlavor(...)` becomes a problem with a stable code. The file runs in a
+ * sandboxed child process (see sandbox-load.ts); what comes back is validated again here. `options`
+ * sets the sandbox's limits (a limit out of range throws SANDBOX_LIMIT_INVALID).
  *
  * `reportAs` checks a candidate text saved under another name (e.g. an edit not yet written) as if it
  * were that file: problems name it, and the flavor name must match its file name.
@@ -145,10 +146,8 @@ function loadFiles(files: readonly string[], names: readonly string[], options: 
         },
   );
   const toLoad = files.filter((_, i) => !results[i]);
-  const outcomes = loadInSandbox(
-    toLoad.map((f) => path.resolve(f)),
-    options,
-  );
+  const absolute = toLoad.map((f) => path.resolve(f));
+  const outcomes = loadInSandbox(absolute, options);
   let next = 0;
   return results.map((r, i) => r ?? interpret(names[i], outcomes[next++], options));
 }

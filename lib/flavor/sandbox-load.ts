@@ -224,10 +224,8 @@ export function loadInSandbox(files: readonly string[], options: SandboxOptions 
     return outcomes;
   }
   while (pending.length > 0) {
-    const { reported, started, ending } = runChild(
-      pending.map(({ file, code }) => ({ file, code })),
-      timeoutMs,
-    );
+    const toRun = pending.map(({ file, code }) => ({ file, code }));
+    const { reported, started, ending } = runChild(toRun, timeoutMs);
     let next = pending.length;
     pending.forEach((entry, i) => {
       const report = reported.get(i);
