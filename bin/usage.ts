@@ -2,6 +2,7 @@
 // load this file only, not the command modules with their AWS SDK clients, pg, cdk8s or aws-cdk-lib.
 // It may import constants only; test/bin/usage.test.ts checks the defaults it spells out against
 // the modules that own them.
+import { SANDBOX_DEFAULTS } from '../lib/flavor/sandbox-load';
 import { LOOKUP_DEFAULTS } from '../lib/lookup/runtime/defaults';
 import { DEFAULT_LOOKUP_TABLE_NAME } from '../lib/lookup/runtime/schema-keys';
 import { PORTAL_DEFAULTS } from '../lib/portal/defaults';
@@ -73,4 +74,6 @@ export const SPACE_USAGE = [
   `  flavors space show <spaceId> ${STORE_USAGE}   a space's record, route and grants (JSON)`,
   `  ${SPACE_MOVE_USAGE}`,
 ].join('\n');
-export const VALIDATE_USAGE = 'flavors validate [file...] [--dir flavors]   check flavor files; exit 1 on any error';
+export const VALIDATE_USAGE =
+  `flavors validate [file...] [--dir flavors] [--file-timeout-ms ${SANDBOX_DEFAULTS.fileTimeoutMs}]   ` +
+  'check flavor files (each may run that long at import); exit 1 on any error';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FlavorDefinitionError, type Problem } from '../errors';
 import { defineFlavor, isFlavor } from './define-flavor';
-import { loadInSandbox, SANDBOX_DEFAULTS, type LoadOutcome } from './sandbox-load';
+import { fileTimeoutOf, loadInSandbox, type LoadOutcome, type SandboxOptions } from './sandbox-load';
 import type { Flavor, FlavorSpec } from './types';
 
 /** A problem found in a flavor file. */
@@ -43,8 +43,11 @@ function firstLines(message: string): string {
 
 const FLAVOR_FIELDS = ['name', 'description', 'residency', 'regions', 'databases', 'backup', 'failover'] as const;
 
+/** How flavor files are loaded: the sandbox's limits (sandbox-load.ts); each left out is its default. */
+export type LoadOptions = SandboxOptions;
+
 /** Turns what loading one file came to into its flavor or its problems. */
-function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; problems: FileProblem[] } {
+function interpret(file: string, outcome: LoadOutcome, options: LoadOptions): { flavor?: Flavor; problems: FileProblem[] } {
   const at = (p: Problem): FileProblem => ({ file, ...p });
   const error = (code: string, message: string, path = ''): { problems: FileProblem[] } => ({
     problems: [at({ code, path, severity: 'error', message })],
@@ -60,7 +63,7 @@ function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; probl
     case 'timeout':
       return error(
         'FLAVOR_FILE_TIMEOUT',
-        `the file ran longer than ${SANDBOX_DEFAULTS.fileTimeoutMs} ms at import ` +
+        `the file ran longer than ${fileTimeoutOf(options)} ms at import ` +
           `and was stopped; a flavor file only declares data (no loops, waits or I/O).`,
       );
     case 'side-effect':
@@ -109,23 +112,24 @@ function interpret(file: string, outcome: LoadOutcome): { flavor?: Flavor; probl
 }
 
 /**
- * Loads one flavor file and returns its flavor or the problems that stop it, never throwing: a file
- * that does not compile, throws, hangs, tries a side effect at import, or does not default-export
- * a `defineFlavor(...)` becomes a problem with a stable code. The file runs in a sandboxed child
- * process (see sandbox-load.ts); what comes back is validated again here.
+ * Loads one flavor file and returns its flavor or the problems that stop it, never throwing for what
+ * the file does: a file that does not compile, throws, hangs, tries a side effect at import, or does
+ * not default-export a `defineFlavor(...)` becomes a problem with a stable code. The file runs in a
+ * sandboxed child process (see sandbox-load.ts); what comes back is validated again here. `options`
+ * sets the sandbox's limits (a limit out of range throws SANDBOX_LIMIT_INVALID).
  *
  * `reportAs` checks a candidate text saved under another name (e.g. an edit not yet written) as if it
  * were that file: problems name it, and the flavor name must match its file name.
  */
-export function loadFlavorFile(file: string, reportAs: string = file): { flavor?: Flavor; problems: FileProblem[] } {
-  return loadFiles([file], [reportAs])[0];
+export function loadFlavorFile(file: string, reportAs: string = file, options: LoadOptions = {}): { flavor?: Flavor; problems: FileProblem[] } {
+  return loadFiles([file], [reportAs], options)[0];
 }
 
 /**
  * Loads files in one sandbox run. `names` are what problems call each file (and what its flavor name
  * must match): the file itself, or for a candidate edit saved under a temporary name, the real one.
  */
-function loadFiles(files: readonly string[], names: readonly string[] = files): { flavor?: Flavor; problems: FileProblem[] }[] {
+function loadFiles(files: readonly string[], names: readonly string[], options: LoadOptions): { flavor?: Flavor; problems: FileProblem[] }[] {
   const results: ({ flavor?: Flavor; problems: FileProblem[] } | undefined)[] = files.map((file, i) =>
     fs.existsSync(path.resolve(file))
       ? undefined
@@ -142,17 +146,18 @@ function loadFiles(files: readonly string[], names: readonly string[] = files): 
         },
   );
   const toLoad = files.filter((_, i) => !results[i]);
-  const outcomes = loadInSandbox(toLoad.map((f) => path.resolve(f)));
+  const absolute = toLoad.map((f) => path.resolve(f));
+  const outcomes = loadInSandbox(absolute, options);
   let next = 0;
-  return results.map((r, i) => r ?? interpret(names[i], outcomes[next++]));
+  return results.map((r, i) => r ?? interpret(names[i], outcomes[next++], options));
 }
 
 /** Loads the given flavor files and checks what spans files (unique names). */
-export function loadFlavorFiles(files: readonly string[]): LoadResult {
+export function loadFlavorFiles(files: readonly string[], options: LoadOptions = {}): LoadResult {
   const flavors: LoadedFlavor[] = [];
   const problems: FileProblem[] = [];
   const seen = new Map<string, string>();
-  const loaded = loadFiles(files);
+  const loaded = loadFiles(files, files, options);
   for (const [i, file] of files.entries()) {
     const result = loaded[i];
     problems.push(...result.problems);
@@ -175,8 +180,8 @@ export function loadFlavorFiles(files: readonly string[]): LoadResult {
 }
 
 /** Loads every flavor of a folder; throws one `FlavorDefinitionError` naming each file's problems if any has an error. */
-export function loadFlavorsOrThrow(dir: string): Flavor[] {
-  const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir));
+export function loadFlavorsOrThrow(dir: string, options: LoadOptions = {}): Flavor[] {
+  const { flavors, problems } = loadFlavorFiles(listFlavorFiles(dir), options);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     throw new FlavorDefinitionError(errors.map((p) => ({ ...p, path: `${p.file}: ${p.path}`.replace(/: $/, '') })));

@@ -3,19 +3,44 @@ import { createHash } from 'crypto';
 import type * as Esbuild from 'esbuild';
 import * as fs from 'fs';
 import * as path from 'path';
+import { FlavorsError } from '../errors';
 import { SANDBOX_LINE_PREFIX, type SandboxInput, type SandboxOutcome } from './sandbox-protocol';
 
 /** Limits of loading flavor files; the lib/flavor README explains what they guarantee. */
-export const SANDBOX_DEFAULTS = {
+export const SANDBOX_DEFAULTS = Object.freeze({
   /** Time one file may run at import (synchronous code, its getters and promise jobs). */
   fileTimeoutMs: 2000,
+  /** The longest per-file limit a caller may set (10 minutes): a longer hang would pass for a stuck CI job. */
+  maxFileTimeoutMs: 600_000,
   /** Extra time the child process gets beyond the per-file limits before it is killed (a last resort). */
   processGraceMs: 10000,
   /** Heap of the child process: a flavor is a few kilobytes. */
   maxOldSpaceMb: 256,
   /** Batches whose outcomes this process remembers (least recently used dropped first); 0 turns remembering off. */
   rememberedBatches: 64,
-};
+});
+
+/** What a caller may set for one load; what it leaves out is the default. */
+export interface SandboxOptions {
+  /**
+   * Time one file may run at import, in ms (a whole number from 1 to 600,000): raise it for a slow machine, lower it
+   * where only "a file that hangs is stopped" matters.
+   * @default SANDBOX_DEFAULTS.fileTimeoutMs (2000)
+   */
+  readonly fileTimeoutMs?: number;
+}
+
+/** The per-file limit of `options`; throws a `FlavorsError` (SANDBOX_LIMIT_INVALID) for a value the child could not apply. */
+export function fileTimeoutOf(options: SandboxOptions = {}): number {
+  const ms = options.fileTimeoutMs ?? SANDBOX_DEFAULTS.fileTimeoutMs;
+  if (!Number.isInteger(ms) || ms < 1 || ms > SANDBOX_DEFAULTS.maxFileTimeoutMs) {
+    throw new FlavorsError(
+      'SANDBOX_LIMIT_INVALID',
+      `fileTimeoutMs must be a whole number of ms from 1 to ${SANDBOX_DEFAULTS.maxFileTimeoutMs}, got ${ms}.`,
+    );
+  }
+  return ms;
+}
 
 export type LoadOutcome =
   SandboxOutcome | { readonly kind: 'unbundlable'; readonly message: string } | { readonly kind: 'crashed'; readonly message: string };
@@ -55,7 +80,15 @@ const BUNDLE_OPTIONS: Esbuild.BuildOptions = {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const esbuildModule = (): typeof Esbuild => require('esbuild') as typeof Esbuild;
 
-/** Bundles every file in one esbuild run (fast); when one does not build, each file alone (to name the one). */
+type BundleError = { text: string; location?: { file: string; line: number; column: number } | null };
+
+const errorsOf = (err: unknown): BundleError[] => (err as { errors?: BundleError[] }).errors ?? [];
+
+/**
+ * Bundles every file in one esbuild run (fast). When that fails, the files its errors point into are bundled
+ * alone (to name each one's own error) and the rest together again; only errors in no file of the batch
+ * (e.g. in a shared helper) fall back to one run per file. A folder with one broken file costs three runs, not one per file.
+ */
 function bundleAll(files: readonly string[]): ({ code: string } | { error: string })[] {
   try {
     const result = esbuildModule().buildSync({
@@ -65,8 +98,15 @@ function bundleAll(files: readonly string[]): ({ code: string } | { error: strin
     });
     const byPath = new Map(result.outputFiles!.map((o) => [o.path, o.text]));
     return files.map((_, i) => ({ code: byPath.get(path.join('/flavor-bundles', `f${i}.js`))! }));
-  } catch {
-    return files.map(bundle);
+  } catch (err) {
+    // esbuild names a file relative to its working folder, which is this process's.
+    const named = new Set(errorsOf(err).flatMap((e) => (e.location ? [path.resolve(e.location.file)] : [])));
+    const broken = files.filter((file) => named.has(path.resolve(file)));
+    if (files.length === 1 || broken.length === 0) return files.map(bundle);
+    const alone = new Map(broken.map((file) => [file, bundle(file)]));
+    const rest = files.filter((file) => !alone.has(file));
+    const together = rest.length > 0 ? bundleAll(rest) : [];
+    return files.map((file) => alone.get(file) ?? together[rest.indexOf(file)]);
   }
 }
 
@@ -74,7 +114,7 @@ function bundle(file: string): { code: string } | { error: string } {
   try {
     return { code: esbuildModule().buildSync({ ...BUNDLE_OPTIONS, entryPoints: [file] }).outputFiles![0].text };
   } catch (err) {
-    const first = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+    const first = errorsOf(err)[0];
     const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
     return { error: first ? `${where}${first.text}` : String((err as { message?: unknown })?.message ?? err) };
   }
@@ -83,12 +123,15 @@ function bundle(file: string): { code: string } | { error: string } {
 const permissionFlag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 
 /** Runs the files in one child process; returns what it reported, in order, and how it ended. */
-function runChild(files: readonly { file: string; code: string }[]): {
+function runChild(
+  files: readonly { file: string; code: string }[],
+  timeoutMs: number,
+): {
   reported: Map<number, { outcome: SandboxOutcome; attempts: string[] }>;
   started: Set<number>;
   ending: string;
 } {
-  const input: SandboxInput = { timeoutMs: SANDBOX_DEFAULTS.fileTimeoutMs, files };
+  const input: SandboxInput = { timeoutMs, files };
   const result = spawnSync(
     process.execPath,
     [permissionFlag, '--disable-warning=ExperimentalWarning', `--max-old-space-size=${SANDBOX_DEFAULTS.maxOldSpaceMb}`, '-'],
@@ -98,7 +141,7 @@ function runChild(files: readonly { file: string; code: string }[]): {
       env: {},
       killSignal: 'SIGKILL',
       maxBuffer: 64 * 1024 * 1024,
-      timeout: SANDBOX_DEFAULTS.processGraceMs + files.length * SANDBOX_DEFAULTS.fileTimeoutMs,
+      timeout: SANDBOX_DEFAULTS.processGraceMs + files.length * timeoutMs,
     },
   );
   const reported = new Map<number, { outcome: SandboxOutcome; attempts: string[] }>();
@@ -128,9 +171,9 @@ function runChild(files: readonly { file: string; code: string }[]): {
  */
 const remembered = new Map<string, string>();
 
-function batchKey(files: readonly { file: string; code: string }[]): string {
+function batchKey(files: readonly { file: string; code: string }[], timeoutMs: number): string {
   return createHash('sha256')
-    .update(JSON.stringify([process.execPath, process.version, process.cwd(), permissionFlag, SANDBOX_DEFAULTS, runnerProgram()]))
+    .update(JSON.stringify([process.execPath, process.version, process.cwd(), permissionFlag, SANDBOX_DEFAULTS, timeoutMs, runnerProgram()]))
     .update(JSON.stringify(files.map(({ file, code }) => [file, code])))
     .digest('hex');
 }
@@ -157,9 +200,11 @@ function remember(key: string, outcomes: readonly LoadOutcome[]): void {
  * per file; each file runs in its own realm, so one cannot alter what another sees. Only plain data
  * comes back. A file that hangs, crashes the child or ends it is reported, and the files after it
  * run in a new child. Files that this process already loaded with the same code (and everything
- * else the child would get) come back from memory, as fresh copies, without a child. Never throws.
+ * else the child would get) come back from memory, as fresh copies, without a child. Throws only for
+ * an option out of range (SANDBOX_LIMIT_INVALID), never for what a file does.
  */
-export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
+export function loadInSandbox(files: readonly string[], options: SandboxOptions = {}): LoadOutcome[] {
+  const timeoutMs = fileTimeoutOf(options);
   const outcomes = new Array<LoadOutcome>(files.length);
   let pending: { index: number; file: string; code: string }[] = [];
   const bundles = files.length > 0 ? bundleAll(files) : [];
@@ -170,7 +215,7 @@ export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
   });
   if (pending.length === 0) return outcomes;
   const batch = pending;
-  const key = batchKey(batch);
+  const key = batchKey(batch, timeoutMs);
   const known = recall(key);
   if (known) {
     batch.forEach((entry, i) => {
@@ -179,7 +224,8 @@ export function loadInSandbox(files: readonly string[]): LoadOutcome[] {
     return outcomes;
   }
   while (pending.length > 0) {
-    const { reported, started, ending } = runChild(pending.map(({ file, code }) => ({ file, code })));
+    const toRun = pending.map(({ file, code }) => ({ file, code }));
+    const { reported, started, ending } = runChild(toRun, timeoutMs);
     let next = pending.length;
     pending.forEach((entry, i) => {
       const report = reported.get(i);

@@ -3,8 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { ROOT, runFlavors, runFlavorsInProcess } from '../helpers/run-cli';
 
-// Four tests run bin/flavors.js as a process (exit status, stderr without a stack trace, --help); the rest run
-// the same runCli in this process (test/helpers/run-cli.ts), without a process start per test.
+// Three tests run bin/flavors.js as a process (exit status, stderr without a stack trace): one per command here
+// (list, validate) and an unknown command; the rest run the same runCli in this process (test/helpers/run-cli.ts),
+// without a process start per test.
 
 const STACK_TRACE = /\n\s+at .+\(.+:\d+:\d+\)/;
 
@@ -95,14 +96,22 @@ describe('flavors validate', () => {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => `test/fixtures/hostile/${f}`);
     fs.rmSync('/tmp/flavors-hostile-writes-file', { force: true });
-    // When they are validated together
-    const { status, stdout, stderr } = await runFlavorsInProcess(['validate', ...files]);
+    // When they are validated together (the hang only needs to be stopped: 250 ms, not the 2 s default)
+    const { status, stdout, stderr } = await runFlavorsInProcess(['validate', '--file-timeout-ms', '250', ...files]);
     // Then each gets an error line naming the file and a code; none is accepted; the summary counts them all
     expect(status).toBe(1);
     for (const file of files) expect(stdout).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}: (\\S+: )?FLAVOR_[A-Z_]+: (?!warning)`, 'm'));
     expect(stdout).toContain(`${files.length} flavor file(s) checked: `);
     expect(stdout + stderr).not.toMatch(STACK_TRACE);
+    expect(stdout).toContain('test/fixtures/hostile/hangs.ts: FLAVOR_FILE_TIMEOUT: the file ran longer than 250 ms at import');
     expect(fs.existsSync('/tmp/flavors-hostile-writes-file')).toBe(false);
+  });
+
+  test.each(['0', '1.5', 'soon', '600001'])('--file-timeout-ms %s is one clear error line naming the option, exit 1', async (value) => {
+    const { status, stdout, stderr } = await runFlavorsInProcess(['validate', '--file-timeout-ms', value, 'flavors/global.ts']);
+    expect(status).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('error CLI_BAD_ARGUMENTS: --file-timeout-ms must be a whole number of ms from 1 to 600000.\n');
   });
 
   test('a new file in flavors/ is discovered with no registry to edit', async () => {
@@ -144,8 +153,8 @@ describe('usage', () => {
     expect(stderr).toMatch(/^error CLI_BAD_ARGUMENTS: Unknown option '--colour'/);
   });
 
-  test('--help lists the commands', () => {
-    const { status, stdout } = runFlavors(['--help']);
+  test('--help lists the commands', async () => {
+    const { status, stdout } = await runFlavorsInProcess(['--help']);
     expect(status).toBe(0);
     expect(stdout).toContain('flavors list');
     expect(stdout).toContain('flavors validate');

@@ -214,23 +214,20 @@ describe('errors', () => {
   });
 
   test('Given an unexpected failure, when a page fails, then 500 with a code and a reference, never a stack', async () => {
-    const broken = await startPortalFixture({
+    // Given the same portal whose credentials check throws (a second app over the same store)
+    const broken = p.withDeps({
       ops: {
         credentials: () => {
           throw new TypeError('boom at secret place');
         },
       },
     });
-    try {
-      const r = await broken.get('/dr/global', 'user-global');
-      expect(r.status).toBe(500);
-      const body = await r.text();
-      expect(body).toContain('PORTAL_INTERNAL_ERROR');
-      expect(body).not.toMatch(/boom|at .*\.ts:\d+/);
-      expect(broken.errors).toHaveLength(1);
-    } finally {
-      await broken.close();
-    }
+    const r = await broken.get('/dr/global', 'user-global');
+    expect(r.status).toBe(500);
+    const body = await r.text();
+    expect(body).toContain('PORTAL_INTERNAL_ERROR');
+    expect(body).not.toMatch(/boom|at .*\.ts:\d+/);
+    expect(broken.errors).toHaveLength(1);
   });
 
   test('Given an unknown page, when opened, then 404 with its code', async () => {

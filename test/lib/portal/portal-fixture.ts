@@ -20,6 +20,8 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export const ZONE = 'flavors.example.com';
 export const SECRET = Buffer.from('portal-test-secret-portal-test-secret');
 
+type FixtureOverrides = Omit<Partial<PortalDeps>, 'ops'> & { ops?: Partial<PortalOpsDeps> };
+
 export interface PortalFixture {
   readonly app: Hono<never>;
   readonly deps: PortalDeps;
@@ -29,12 +31,15 @@ export interface PortalFixture {
   get(url: string, userId?: string): Promise<Response>;
   /** A form POST as `userId` with that session's CSRF token (or `csrf`, when given; null leaves it out). */
   post(url: string, userId: string, form: Record<string, string>, csrf?: string | null): Promise<Response>;
+  /**
+   * A second portal app over the same store, issuer and state folder, with other deps (its own `errors`): no second
+   * store to start and seed. Closing it is a no-op; this fixture's `close` ends the store.
+   */
+  withDeps(overrides: FixtureOverrides): PortalFixture;
   close(): Promise<void>;
 }
 
-export async function startPortalFixture(
-  overrides: Omit<Partial<PortalDeps>, 'ops'> & { ops?: Partial<PortalOpsDeps> } = {},
-): Promise<PortalFixture> {
+export async function startPortalFixture(overrides: FixtureOverrides = {}): Promise<PortalFixture> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const store: EmbeddedStore = await startEmbeddedStore({ port: 0 });
   const client = createLookupDynamoClient({ endpoint: store.endpoint });
@@ -43,9 +48,7 @@ export async function startPortalFixture(
   await ensureLookupTable(client, 'flavors-lookup');
   await seedLookupStore({ store: lookup, flavors }, devSeedPlan(flavors), ZONE);
   const issuer = await DevIdentityIssuer.load(stateDir);
-  const errors: unknown[] = [];
-  const { ops, ...rest } = overrides;
-  const deps: PortalDeps = {
+  const base: Omit<PortalDeps, 'logError'> = {
     flavors,
     flavorsDir: path.join(ROOT, 'flavors'),
     store: lookup,
@@ -55,7 +58,6 @@ export async function startPortalFixture(
     devIdentity: issuer,
     admins: new Set(['user-admin']),
     csrfSecret: SECRET,
-    logError: (_id, err) => errors.push(err),
     ops: {
       clientsFor: () => {
         throw new Error('no AWS in this test');
@@ -65,39 +67,44 @@ export async function startPortalFixture(
       now: () => new Date(),
       stateDir,
       cwd: stateDir,
-      ...ops,
     },
-    ...rest,
   };
-  const app = createPortalApp(deps) as unknown as Hono<never>;
   const tokens = new Map<string, string>();
   const token = async (userId: string) => {
     if (!tokens.has(userId)) tokens.set(userId, await issuer.mint(userId));
     return tokens.get(userId)!;
   };
-  return {
-    app,
-    deps,
-    issuer,
-    errors,
-    token,
-    get: async (url, userId) => app.request(url, { headers: userId ? { authorization: `Bearer ${await token(userId)}` } : {} }),
-    post: async (url, userId, form, csrf) => {
-      const t = await token(userId);
-      const body = new URLSearchParams(form);
-      if (csrf !== null) body.set('csrf', csrf ?? csrfToken(SECRET, t));
-      return app.request(url, {
-        method: 'POST',
-        body,
-        headers: { authorization: `Bearer ${t}`, 'content-type': 'application/x-www-form-urlencoded' },
-      });
-    },
-    close: async () => {
-      client.destroy();
-      await store.close();
-      fs.rmSync(stateDir, { recursive: true, force: true });
-    },
+  const fixture = (over: FixtureOverrides, close: () => Promise<void>): PortalFixture => {
+    const errors: unknown[] = [];
+    const { ops, ...rest } = over;
+    const deps: PortalDeps = { ...base, logError: (_id, err) => errors.push(err), ops: { ...base.ops, ...ops }, ...rest };
+    const app = createPortalApp(deps) as unknown as Hono<never>;
+    return {
+      app,
+      deps,
+      issuer,
+      errors,
+      token,
+      get: async (url, userId) => app.request(url, { headers: userId ? { authorization: `Bearer ${await token(userId)}` } : {} }),
+      post: async (url, userId, form, csrf) => {
+        const t = await token(userId);
+        const body = new URLSearchParams(form);
+        if (csrf !== null) body.set('csrf', csrf ?? csrfToken(SECRET, t));
+        return app.request(url, {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${t}`, 'content-type': 'application/x-www-form-urlencoded' },
+        });
+      },
+      withDeps: (more) => fixture({ ...over, ...more, ops: { ...ops, ...more.ops } }, () => Promise.resolve()),
+      close,
+    };
   };
+  return fixture(overrides, async () => {
+    client.destroy();
+    await store.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
 }
 
 /** The text of a field's error (`<code>` and message) in a page, or undefined. */
