@@ -22,8 +22,10 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { ESLint } from 'eslint';
-import ts from 'typescript';
+
+// Loaded in the worker only (below): the main thread just starts Prettier and waits.
+let ts;
+let ESLint;
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const TSCONFIG = path.join(ROOT, 'tsconfig.json');
@@ -156,6 +158,8 @@ async function main() {
 if (isMainThread) {
   await main();
 } else {
+  ts = (await import('typescript')).default;
+  ({ ESLint } = await import('eslint'));
   const { program, ...typed } = typecheck();
   parentPort.postMessage([typed, await lint(program)]);
 }
