@@ -19,10 +19,6 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const JEST = path.join(ROOT, 'node_modules/jest/bin/jest.js');
 const CHECK = path.join(ROOT, 'scripts/check.mjs');
 const GRACE_MS = 5000;
-// jest's workers and the static checks' single thread share the cores. At equal priority the static checks' serial
-// chain (type check, then lint) gets a fifth of the machine and ends after jest; a little lower priority for jest
-// lets that chain run on one core while jest fills the rest, so the run ends when the total CPU is spent.
-const JEST_NICE = 5;
 
 const jestArgs = process.argv.slice(2);
 const color = Boolean(process.stdout.isTTY);
@@ -87,11 +83,6 @@ async function jestOnly() {
 async function everything() {
   const check = run([CHECK], { capture: true });
   const jest = run([JEST]);
-  try {
-    os.setPriority(jest.child.pid, JEST_NICE);
-  } catch {
-    // Not allowed here (or jest already exited): equal priority only costs wall time.
-  }
   const [jestResult, checkResult] = await Promise.all([jest.done, check.done]);
   if (interrupted) return 130;
   process.stdout.write(`\n── static checks (${checkResult.seconds} s) ──\n${checkResult.output.trimEnd()}\n`);
