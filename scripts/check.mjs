@@ -20,6 +20,7 @@
 // reads JSDoc; a rule that does (e.g. no-deprecated) would need ts.JSDocParsingMode.ParseAll here.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 
@@ -27,7 +28,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 let ts;
 let ESLint;
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TSCONFIG = path.join(ROOT, 'tsconfig.json');
 // The same cache as `npm run lint`: the findings are the same, so either command reuses the other's work.
 const ESLINT_CACHE = { cache: true, cacheLocation: path.join(ROOT, 'node_modules/.cache/eslint/'), cacheStrategy: 'content' };
@@ -78,7 +79,7 @@ function typecheck() {
 
 /**
  * The program ESLint asks for only when a file misses its cache. When the type check found everything up to date
- * it made no program; one is built here from the same config and host, only if ESLint needs it.
+ * it made no program; one is built here from the same tsconfig.json, and only if ESLint needs it.
  */
 class ProgramOnDemand extends Array {
   static get [Symbol.species]() {
@@ -94,7 +95,9 @@ class ProgramOnDemand extends Array {
   *[Symbol.iterator]() {
     if (!this[0]) {
       const config = ts.getParsedCommandLineOfConfigFile(TSCONFIG, { noEmit: true }, { ...ts.sys, onUnRecoverableConfigFileDiagnostic() {} });
-      this[0] = ts.createProgram({ rootNames: config.fileNames, options: config.options, host: ts.createCompilerHost(config.options) });
+      const host = ts.createCompilerHost(config.options);
+      host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
+      this[0] = ts.createProgram({ rootNames: config.fileNames, options: config.options, host });
     }
     yield this[0];
   }
@@ -156,7 +159,10 @@ async function main() {
 }
 
 if (isMainThread) {
-  await main();
+  await main().catch((error) => {
+    process.stdout.write(`static checks could not run: ${error.stack ?? error}\n`);
+    process.exitCode = 1;
+  });
 } else {
   ts = (await import('typescript')).default;
   ({ ESLint } = await import('eslint'));

@@ -3,7 +3,7 @@
 // Run one after the other they took ~35 s before jest started on a cold cache (after `npm ci`); side by side the
 // suite takes about as long as its CPU time shared over the cores (README "Tests" has the figures). jest's output
 // streams as usual; the static checks' output is held back and printed as one block when jest is done, then one
-// line per part. Exits 1 if any part fails (jest's own code if only jest fails).
+// line with both verdicts. Exits non-zero if either fails (jest's own code when jest fails, else 1).
 //
 // `npm test -- <jest arguments>` (a file, `-t name`, `--watch`) runs jest alone, as the developer narrowing the run
 // to a few tests expects: type and lint errors elsewhere in a half-edited tree would otherwise fail it. The static
@@ -14,8 +14,9 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const JEST = path.join(ROOT, 'node_modules/jest/bin/jest.js');
 const CHECK = path.join(ROOT, 'scripts/check.mjs');
 const GRACE_MS = 5000;
@@ -66,7 +67,7 @@ let interrupted = false;
 function interrupt() {
   if (interrupted) return;
   interrupted = true;
-  process.stderr.write('\nnpm test: interrupted, stopping jest and the static checks\n');
+  process.stderr.write('\nnpm test: interrupted, stopping\n');
   stopAll('SIGINT');
   setTimeout(() => stopAll('SIGKILL'), GRACE_MS).unref();
 }
