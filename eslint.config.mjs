@@ -1,6 +1,7 @@
 // ESLint: typescript-eslint's recommended type-checked rules over every TypeScript file of the project.
 // Formatting and line length are Prettier's job plus test/style.test.ts (ESLint's max-len is deprecated), so no
-// stylistic rules here. `npm test` runs `eslint --cache` (node_modules/.cache/eslint/); see README "Tests".
+// stylistic rules here. `npm run lint` is `eslint --cache` (node_modules/.cache/eslint/); `npm test` lints through
+// scripts/check.mjs, which reads this config and hands typescript-eslint the type check's program; see README "Tests".
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -9,6 +10,7 @@ export default tseslint.config(
   {
     // One program from tsconfig.json for every linted file: measured ~30% less CPU than `projectService`, which
     // builds the same program through the language service. tsconfig.json includes every folder linted here.
+    // scripts/check.mjs overrides it with `programs` (the program its type check already built).
     languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
   },
   {
