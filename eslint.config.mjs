@@ -1,11 +1,21 @@
 // ESLint: typescript-eslint's recommended type-checked rules over every TypeScript file of the project.
 // Formatting and line length are Prettier's job plus test/style.test.ts (ESLint's max-len is deprecated), so no
-// stylistic rules here. `npm run lint` is `eslint --cache` (node_modules/.cache/eslint/); `npm test` lints through
+// stylistic rules here. `npm run lint` is `eslint --cache` (.cache/eslint/); `npm test` lints through
 // scripts/check.mjs, which reads this config and hands typescript-eslint the type check's program; see README "Tests".
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import tseslint from 'typescript-eslint';
 
+// The lint cache lives in .cache/ (it survives `npm ci`, like jest's), and ESLint keys it by file content and this
+// config. Typed rules also read the installed packages' types, so the config carries a hash of the lock file:
+// installing other versions re-lints every file.
+const lockHash = createHash('sha1')
+  .update(readFileSync(new URL('./package-lock.json', import.meta.url)))
+  .digest('hex');
+
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', 'test/fixtures/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { settings: { 'flavors/package-lock': lockHash } },
+  { ignores: ['node_modules/', '.cache/', 'dist/', 'cdk.out/', 'coverage/', 'test/fixtures/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     // One program from tsconfig.json for every linted file: measured ~30% less CPU than `projectService`, which

@@ -31,7 +31,8 @@ let ESLint;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TSCONFIG = path.join(ROOT, 'tsconfig.json');
 // The same cache as `npm run lint`: the findings are the same, so either command reuses the other's work.
-const ESLINT_CACHE = { cache: true, cacheLocation: path.join(ROOT, 'node_modules/.cache/eslint/'), cacheStrategy: 'content' };
+const ESLINT_CACHE = { cache: true, cacheLocation: path.join(ROOT, '.cache/eslint/'), cacheStrategy: 'content' };
+const PRETTIER_CACHE = path.join(ROOT, '.cache/prettier');
 // FORCE_COLOR is set by scripts/test.mjs when its own output is a terminal (our output is a pipe then).
 const COLOR = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY);
 
@@ -45,7 +46,7 @@ function plain(text) {
 
 /**
  * `tsc --build --noEmit` through TypeScript's own solution builder, so up-to-date checks and the build info in
- * node_modules/.cache/tsc/ behave as with `npm run typecheck`. Returns the program when the builder made one
+ * .cache/tsc/ behave as with `npm run typecheck`. Returns the program when the builder made one
  * (nothing changed since the last clean build: none).
  */
 function typecheck() {
@@ -124,7 +125,7 @@ async function lint(program) {
 function formatCheck() {
   const started = performance.now();
   const prettier = path.join(ROOT, 'node_modules/prettier/bin/prettier.cjs');
-  const child = spawn(process.execPath, [prettier, '--check', '--cache', '--log-level', 'warn', '.'], {
+  const child = spawn(process.execPath, [prettier, '--check', '--cache', '--cache-location', PRETTIER_CACHE, '--log-level', 'warn', '.'], {
     cwd: ROOT,
     env: { ...process.env, FORCE_COLOR: COLOR ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
