@@ -1,13 +1,13 @@
-import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { accountResolver, controlPlaneSettings } from '../../bin/context';
-import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { CONTROL_PLANE_STAGE_NAME, ControlPlaneStage, type ControlPlaneStageProps } from '../../stacks/control-plane-stage';
 import { addControlPlane } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
+import { REPO_FLAVORS } from '../helpers/repo-flavors';
 
-const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
+// The flavors as modules: the sandboxed load of the folder is covered by load-flavors.test.ts and flavors-app.test.ts.
+const FLAVORS = REPO_FLAVORS;
 const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 const SETTINGS = controlPlaneSettings(CDK_CONTEXT.controlPlane);
 const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2'];

@@ -5,15 +5,18 @@ import * as path from 'path';
 import { accountResolver, parseDnsContext } from '../../bin/context';
 import { snapshotCopyDestinations } from '../../lib/backup/copy-destinations';
 import { flavorRegions } from '../../lib/flavor/define-flavor';
-import { loadFlavorsOrThrow } from '../../lib/flavor/load-flavors';
+import { listFlavorFiles } from '../../lib/flavor/load-flavors';
 import type { Flavor } from '../../lib/flavor/types';
 import { checkAssemblyResidency } from '../../lib/residency/check-assembly';
 import { regionsMentioned } from '../../lib/residency/rules/foreign-region-reference';
 import { FlavorStage } from '../../stacks/flavor-stage';
 import { addFlavorStages } from '../../stacks/flavors-app';
 import { CDK_CONTEXT, testApp } from '../helpers/cdk-app';
+import { REPO_FLAVORS } from '../helpers/repo-flavors';
 
-const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', 'flavors'));
+// The flavor files as modules (the first test checks they are every file of flavors/): their sandboxed load is covered by
+// load-flavors.test.ts and test/controls, and costs a child process per run.
+const FLAVORS = REPO_FLAVORS;
 const ACCOUNTS = accountResolver(CDK_CONTEXT.accounts);
 const DNS = parseDnsContext(CDK_CONTEXT.dns)!;
 
@@ -71,7 +74,9 @@ const LEDGER_FLEET = {
 
 describe('FlavorStage', () => {
   test('every flavor file becomes a Stage named after it', () => {
-    expect(stages.map((s) => s.stageName)).toEqual(FLAVORS.map((f) => f.name));
+    const files = listFlavorFiles(path.join(__dirname, '..', '..', 'flavors')).map((f) => path.basename(f, '.ts'));
+    expect(FLAVORS.map((f) => f.name)).toEqual(files);
+    expect(stages.map((s) => s.stageName)).toEqual(files);
     expect(FLAVORS.length).toBeGreaterThanOrEqual(3);
   });
 

@@ -23,8 +23,16 @@ describe('bundleLookupService', () => {
     expect(bundleLookupService({ entry: LOOKUP_SERVICE_ENTRY, flavorsJson: '[{"name":"alpha"}]', cacheDir })).toBe(a);
     expect(fs.statSync(path.join(a, 'index.js')).mtimeMs).toBe(mtime);
 
-    const b = bundleLookupService({ entry: LOOKUP_SERVICE_ENTRY, flavorsJson: '[{"name":"beta"}]', cacheDir });
-    expect(b).not.toBe(a);
+    // Other flavors, same entry: another folder. Shown on a one-line entry, as the key is the same code for any entry
+    // (a second bundle of the real service costs ~0.4 s of CPU).
+    const tiny = path.join(cacheDir, 'tiny', 'lib', 'lookup', 'runtime', 'lambda.ts');
+    fs.mkdirSync(path.dirname(tiny), { recursive: true });
+    fs.writeFileSync(tiny, 'declare const LOOKUP_FLAVORS_BUNDLED: string;\nexport const flavors = LOOKUP_FLAVORS_BUNDLED;\n');
+    const tinyAlpha = bundleLookupService({ entry: tiny, flavorsJson: '[{"name":"alpha"}]', cacheDir });
+    const tinyBeta = bundleLookupService({ entry: tiny, flavorsJson: '[{"name":"beta"}]', cacheDir });
+    expect(tinyBeta).not.toBe(tinyAlpha);
+    expect([tinyAlpha, tinyBeta]).not.toContain(a);
+    expect(fs.readFileSync(path.join(tinyBeta, 'index.js'), 'utf-8')).toContain('beta');
     // nothing half-built is left behind
     expect(fs.readdirSync(cacheDir).filter((f) => f.startsWith('building-'))).toEqual([]);
   });

@@ -1,14 +1,13 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as path from 'path';
-import { loadFlavorFile } from '../../../lib/flavor/load-flavors';
 import { retainedResources } from '../../../lib/requests/retained-resources';
+import usAustralia from '../../../flavors/us-australia';
 import { FlavorStage } from '../../../stacks/flavor-stage';
 import { testApp } from '../../helpers/cdk-app';
-import { ROOT } from '../../helpers/run-cli';
 
 describe('retainedResources names what the stacks really build', () => {
-  const flavor = loadFlavorFile(path.join(ROOT, 'flavors', 'us-australia.ts')).flavor!;
+  // The flavor as a module: its sandboxed load is covered by load-flavors.test.ts.
+  const flavor = usAustralia;
   const app = testApp();
   const stage = new FlavorStage(app, { flavor, account: '111111111111' });
   // Tags and the snapshot-target aspect apply during synth.
