@@ -1,5 +1,11 @@
-import * as ts from 'typescript';
+import type * as ts from 'typescript';
 import { FlavorsError } from '../errors';
+
+// The compiler takes about 0.2 s to load: it is required on the first parse, so `flavors portal` and the other
+// modules that import this one only to render or validate requests do not pay for it.
+let loaded: typeof ts | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const compiler = (): typeof ts => (loaded ??= require('typescript') as typeof ts);
 
 /** Replace `[start, end)` of the original text with `text` (an insertion when start === end). */
 export interface TextEdit {
@@ -34,22 +40,25 @@ function unsupported(file: string, why: string): FlavorsError {
 }
 
 function unwrap(node: ts.Expression): ts.Expression {
+  const tsc = compiler();
   let n = node;
-  while (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isSatisfiesExpression(n)) n = n.expression;
+  while (tsc.isParenthesizedExpression(n) || tsc.isAsExpression(n) || tsc.isSatisfiesExpression(n)) n = n.expression;
   return n;
 }
 
 function propertyName(p: ts.ObjectLiteralElementLike, sf: ts.SourceFile): string | undefined {
-  if (!ts.isPropertyAssignment(p)) return undefined;
+  const tsc = compiler();
+  if (!tsc.isPropertyAssignment(p)) return undefined;
   const n = p.name;
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNumericLiteral(n)) return n.text;
+  if (tsc.isIdentifier(n) || tsc.isStringLiteral(n) || tsc.isNumericLiteral(n)) return n.text;
   return n.getText(sf);
 }
 
 /** Plain `key: value` properties only: a spread or shorthand hides names the edit must know. */
 function checkPlain(obj: ts.ObjectLiteralExpression, sf: ts.SourceFile, file: string, what: string): void {
+  const tsc = compiler();
   for (const p of obj.properties) {
-    if (!ts.isPropertyAssignment(p) || ts.isComputedPropertyName(p.name)) {
+    if (!tsc.isPropertyAssignment(p) || tsc.isComputedPropertyName(p.name)) {
       const { line } = sf.getLineAndCharacterOfPosition(p.getStart(sf));
       throw unsupported(file, `${what} has '${p.getText(sf).split('\n')[0]}' on line ${line + 1}, which is not a plain 'name: value' entry`);
     }
@@ -62,37 +71,39 @@ function findProperty(obj: ts.ObjectLiteralExpression, name: string, sf: ts.Sour
 
 /** Finds `export default defineFlavor({...})` and its `databases` object. */
 export function parseFlavorSyntax(text: string, file: string): FlavorSyntax {
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const tsc = compiler();
+  const sf = tsc.createSourceFile(file, text, tsc.ScriptTarget.Latest, true, tsc.ScriptKind.TS);
   let flavor: ts.ObjectLiteralExpression | undefined;
   for (const statement of sf.statements) {
-    if (!ts.isExportAssignment(statement) || statement.isExportEquals) continue;
+    if (!tsc.isExportAssignment(statement) || statement.isExportEquals) continue;
     const call = unwrap(statement.expression);
-    if (!ts.isCallExpression(call)) continue;
+    if (!tsc.isCallExpression(call)) continue;
     const callee = call.expression;
-    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    const name = tsc.isIdentifier(callee) ? callee.text : tsc.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
     const arg = call.arguments[0] ? unwrap(call.arguments[0]) : undefined;
-    if (name === 'defineFlavor' && arg && ts.isObjectLiteralExpression(arg)) flavor = arg;
+    if (name === 'defineFlavor' && arg && tsc.isObjectLiteralExpression(arg)) flavor = arg;
   }
   if (!flavor) throw unsupported(file, 'no `export default defineFlavor({...})` with an object literal was found');
   const databasesProperty = findProperty(flavor, 'databases', sf);
   let databases: ts.ObjectLiteralExpression | undefined;
   if (databasesProperty) {
     const value = unwrap(databasesProperty.initializer);
-    if (!ts.isObjectLiteralExpression(value)) throw unsupported(file, '`databases` is not an object literal');
+    if (!tsc.isObjectLiteralExpression(value)) throw unsupported(file, '`databases` is not an object literal');
     checkPlain(value, sf, file, '`databases`');
     databases = value;
   }
-  const firstString = findFirst(databases ?? flavor, ts.isStringLiteral);
+  const firstString = findFirst(databases ?? flavor, tsc.isStringLiteral);
   const quote = firstString && firstString.getText(sf).startsWith('"') ? '"' : "'";
   return { sf, flavor, databasesProperty, databases, quote };
 }
 
 function findFirst<T extends ts.Node>(root: ts.Node, test: (n: ts.Node) => n is T): T | undefined {
+  const tsc = compiler();
   let found: T | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (test(n)) found = n;
-    else ts.forEachChild(n, visit);
+    else tsc.forEachChild(n, visit);
   };
   visit(root);
   return found;
@@ -202,6 +213,7 @@ export function addDatabaseEdits(syntax: FlavorSyntax, text: string, name: strin
 
 /** Edits that set fields inside the database `name`, leaving every other character of the entry as it is. */
 export function setDatabaseFieldsEdits(syntax: FlavorSyntax, text: string, name: string, changes: readonly FieldChange[]): TextEdit[] {
+  const tsc = compiler();
   const { sf, quote } = syntax;
   const entry = syntax.databases ? findProperty(syntax.databases, name, sf) : undefined;
   if (!entry) throw new FlavorsError('DB_NOT_FOUND', `${sf.fileName}: no database '${name}' in databases.`);
@@ -210,7 +222,7 @@ export function setDatabaseFieldsEdits(syntax: FlavorSyntax, text: string, name:
     let obj = unwrap(entry.initializer);
     let i = 0;
     for (; ; i++) {
-      if (!ts.isObjectLiteralExpression(obj))
+      if (!tsc.isObjectLiteralExpression(obj))
         throw unsupported(sf.fileName, `databases.${[name, ...change.path.slice(0, i)].join('.')} is not an object literal`);
       checkPlain(obj, sf, sf.fileName, `databases.${[name, ...change.path.slice(0, i)].join('.')}`);
       const prop = findProperty(obj, change.path[i], sf);

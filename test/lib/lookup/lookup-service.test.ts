@@ -8,13 +8,14 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { FlavorsError } from '../../../lib/errors';
 import { defineFlavor } from '../../../lib/flavor/define-flavor';
-import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 import { LOOKUP_SERVICE_ENTRY, LOOKUP_SERVICE_ROUTES, LookupService, type LookupServiceProps } from '../../../lib/lookup/lookup-service';
 import { lookupFlavorsJson, parseLookupFlavors } from '../../../lib/lookup/runtime/flavor-config';
 import { testApp } from '../../helpers/cdk-app';
+import { REPO_FLAVORS } from '../../helpers/repo-flavors';
 
 const ACCOUNT = '444444444444';
-const FLAVORS = loadFlavorsOrThrow(path.join(__dirname, '..', '..', '..', 'flavors'));
+// The repository's flavors as modules: no sandboxed child process to load them (the loader has its own tests).
+const FLAVORS = REPO_FLAVORS;
 const IDENTITY = { issuer: 'https://login.example.com/', jwksUrl: 'https://login.example.com/.well-known/jwks.json', audience: 'flavors-lookup' };
 type Overrides = Partial<Omit<LookupServiceProps, 'tableKey' | 'hostedZone'>>;
 

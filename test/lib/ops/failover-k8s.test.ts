@@ -1,3 +1,4 @@
+import usAustralia from '../../../flavors/us-australia';
 import type { Flavor } from '../../../lib/flavor/types';
 import {
   checkK8sTargets,
@@ -10,9 +11,12 @@ import {
 import { formatK8sPromotions, planK8sPromotions, type K8sPromotionPlan } from '../../../lib/ops/failover-k8s-plan';
 import { CNPG_HEALTHY_PHASE, isReplicaCluster, kubectlClusters, type CnpgCluster } from '../../../lib/ops/failover-kube';
 import { chartCluster as chartOf, cnpgWorld, type FakeCnpgWorld } from './fake-cnpg';
-import { FALLBACK, FLAVOR, PRIMARY } from './world';
 
-// us-australia: `content` is a k8s database, primary in us-east-1, replica cluster in ap-southeast-2.
+// us-australia: `content` is a k8s database, primary in us-east-1, replica cluster in ap-southeast-2. (The flavor file
+// itself, not ./world: that module brings the fake AWS account and every SDK client, which these tests never call.)
+const FLAVOR: Flavor = usAustralia;
+const PRIMARY = 'us-east-1';
+const FALLBACK = 'ap-southeast-2';
 const NS = 'flavor-us-australia';
 
 const chartCluster = (region: string, status: CnpgCluster['status']) => chartOf(FLAVOR.name, 'content', region, PRIMARY, status);

@@ -4,7 +4,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Hono } from 'hono';
-import { loadFlavorsOrThrow } from '../../../lib/flavor/load-flavors';
 import { DevIdentityIssuer } from '../../../lib/lookup/runtime/dev-identity';
 import { createLookupDynamoClient } from '../../../lib/lookup/runtime/dynamo-client';
 import { startEmbeddedStore, type EmbeddedStore } from '../../../lib/lookup/runtime/embedded-store';
@@ -15,6 +14,7 @@ import { ensureLookupTable } from '../../../lib/lookup/runtime/table';
 import { createPortalApp } from '../../../lib/portal/app';
 import type { PortalDeps, PortalOpsDeps } from '../../../lib/portal/context';
 import { csrfToken } from '../../../lib/portal/session';
+import { REPO_FLAVORS } from '../../helpers/repo-flavors';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const ZONE = 'flavors.example.com';
@@ -43,7 +43,8 @@ export async function startPortalFixture(overrides: FixtureOverrides = {}): Prom
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'portal-test-'));
   const store: EmbeddedStore = await startEmbeddedStore({ port: 0 });
   const client = createLookupDynamoClient({ endpoint: store.endpoint });
-  const flavors = loadFlavorsOrThrow(path.join(ROOT, 'flavors'));
+  // The repository's flavors as modules: loading them through the sandbox costs a child process, and the loader has its own tests.
+  const flavors = REPO_FLAVORS;
   const lookup = new LookupStore({ client, tableName: 'flavors-lookup' });
   await ensureLookupTable(client, 'flavors-lookup');
   await seedLookupStore({ store: lookup, flavors }, devSeedPlan(flavors), ZONE);

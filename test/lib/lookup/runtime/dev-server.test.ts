@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { loadFlavorsOrThrow } from '../../../../lib/flavor/load-flavors';
 import { createLookupDynamoClient } from '../../../../lib/lookup/runtime/dynamo-client';
 import { DEV_STATE_FILES, DevIdentityIssuer } from '../../../../lib/lookup/runtime/dev-identity';
 import { startLookupDevServer, type LookupDevServer } from '../../../../lib/lookup/runtime/dev-server';
 import { verifyFlavorToken } from '../../../../lib/lookup/runtime/flavor-token';
-import { REPO_ROOT, tempDir } from './lookup-fixtures';
+import { REPO_FLAVORS } from '../../../helpers/repo-flavors';
+import { tempDir } from './lookup-fixtures';
 
 /** A raw HTTP GET (fetch would normalise `..`, `%2F` and friends before they reach the server). */
 async function get(
@@ -32,7 +32,7 @@ describe('the lookup dev server over HTTP (real store, real keys)', () => {
 
   beforeAll(async () => {
     stateDir = tempDir('dev-server');
-    server = await startLookupDevServer({ flavors: loadFlavorsOrThrow(path.join(REPO_ROOT, 'flavors')), stateDir, port: 0, storePort: 0 });
+    server = await startLookupDevServer({ flavors: REPO_FLAVORS, stateDir, port: 0, storePort: 0 });
   });
   afterAll(async () => {
     await server?.close();
