@@ -19,6 +19,8 @@
 // `npx eslint --fix`. The program parses JSDoc only where types need it (tsc's own mode): no enabled rule
 // reads JSDoc; a rule that does (e.g. no-deprecated) would need ts.JSDocParsingMode.ParseAll here.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
@@ -149,7 +151,31 @@ function typecheckAndLint() {
   });
 }
 
+/**
+ * The caches live in .cache/ and survive `npm ci`. `tsc --build` decides "up to date" from our sources alone, so
+ * after other package versions are installed its build info would skip a check the new types might fail: the
+ * build info is dropped when package-lock.json changed since it was written. (ESLint's key carries the lock's hash
+ * through eslint.config.mjs; Prettier's depends on nothing installed but Prettier, which it keys itself.)
+ */
+function forgetTypeCheckOfOtherDependencies() {
+  const lockHash = createHash('sha1')
+    .update(fs.readFileSync(path.join(ROOT, 'package-lock.json')))
+    .digest('hex');
+  const stamp = path.join(ROOT, '.cache/tsc/package-lock.sha1');
+  let seen;
+  try {
+    seen = fs.readFileSync(stamp, 'utf-8');
+  } catch {
+    seen = undefined;
+  }
+  if (seen === lockHash) return;
+  fs.rmSync(path.dirname(stamp), { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(stamp), { recursive: true });
+  fs.writeFileSync(stamp, lockHash);
+}
+
 async function main() {
+  forgetTypeCheckOfOtherDependencies();
   // Prettier first: its process runs on the other core while the worker type-checks and lints.
   const [format, [typed, linted]] = await Promise.all([formatCheck(), typecheckAndLint()]);
   const parts = [typed, linted, format];
