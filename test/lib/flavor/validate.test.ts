@@ -45,14 +45,14 @@ describe('validation codes', () => {
   });
 
   // Every fixture loads in one batch (one sandbox process); a cross-file fixture loads with the file it conflicts with.
-  // The fixture that hangs only needs to be stopped: a 250 ms limit, not the 2 s default (sandbox-load.test.ts proves that one).
+  // The fixture that hangs only needs to be stopped: a 1000 ms limit, not the 2 s default (sandbox-load.test.ts proves that one).
   let batch: LoadResult;
   beforeAll(() => {
     batch = loadFlavorFiles(
       fixtures()
         .filter((f) => !f.with)
         .map((f) => f.file),
-      { fileTimeoutMs: 250 },
+      { fileTimeoutMs: 1000 },
     );
   });
 
