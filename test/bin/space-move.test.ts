@@ -13,7 +13,7 @@ import { IdentityVerifier } from '../../lib/lookup/runtime/identity';
 import { createLookupHandler, type LookupHandler } from '../../lib/lookup/runtime/route-handler';
 import { failoverLockKey, moveLockKey } from '../../lib/lookup/runtime/schema-keys';
 import { LocalKeySigner } from '../../lib/lookup/runtime/signer';
-import { listFlavorMoves, listFlavorSpaces, readMoveLock } from '../../lib/ops/fencing';
+import { readMoveLock } from '../../lib/ops/fencing';
 import { readSpace } from '../../lib/ops/space-move-lookup';
 import {
   CONTENT_DB,
@@ -34,6 +34,7 @@ import {
 } from '../lib/ops/move-fixture';
 import { freePort } from '../helpers/embedded-pg';
 import { ROOT, type CliResult } from '../helpers/run-cli';
+import { expectSpaceMoved } from './space-move-expect';
 
 jest.setTimeout(30000);
 
@@ -328,40 +329,18 @@ describe('flavors space move --execute', () => {
 
       const r = await move([MOVING, '--to', 'germany-belgium', '--execute']);
 
-      expect(r.code).toBe(0);
-      expect(r.out.at(-2)).toBe('space s-move moved from global to germany-belgium (home eu-central-1, epoch 3).');
-      expect(r.err.filter((l) => / \[\d\/5 \w+\] .*: done$/.test(l)).map((l) => l.split(' ')[1])).toEqual(['[1/5', '[2/5', '[3/5', '[4/5', '[5/5']);
-      expect(await dump(fx.pg, TARGET_DB, MOVING)).toBe(moved);
-      expect(await countRows(fx.pg, SOURCE_DB, MOVING)).toBe(0);
-      expect(await dump(fx.pg, SOURCE_DB, STAYING)).toBe(sibling);
-      expect(await dump(fx.pg, TARGET_DB, RESIDENT)).toBe(resident);
-      // The identity sequence moved past the copied keys: the target's next insert does not collide.
-      await fx.pg.query(
-        TARGET_DB,
-        `INSERT INTO transfers (space_id, account_id, amount) SELECT space_id, id, 1 FROM accounts WHERE space_id = $1 LIMIT 1`,
-        [MOVING],
-      );
-
-      expect(await readSpace(table, MOVING)).toMatchObject({ flavor: 'germany-belgium', homeRegion: 'eu-central-1', epoch: 3, state: 'active' });
-      expect(await readSpace(table, STAYING)).toMatchObject({ flavor: 'global', epoch: 1 });
-      expect((await table.store.getClient('c-acme'))?.flavor).toBe('global');
-      expect((await listFlavorSpaces(table, 'germany-belgium')).map((s) => s.spaceId).sort()).toEqual([RESIDENT, MOVING]);
-      expect(await readMoveLock(table, MOVING)).toBeUndefined();
-      expect(await listFlavorMoves(table, 'germany-belgium')).toEqual([]);
-
-      const after = await route();
-      expect(after.status).toBe(200);
-      expect(after.json).toMatchObject({
-        flavor: 'germany-belgium',
-        homeRegion: 'eu-central-1',
-        endpoint: 'https://eu-central-1.germany-belgium.flavors.example.com',
-        epoch: 3,
+      const stateText = await expectSpaceMoved({
+        fx,
+        table,
+        stateDir,
+        ...r,
+        moved,
+        sibling,
+        resident,
+        tokenBefore: before.json.token,
+        route,
+        verify,
       });
-      await expect(verify(after.json.token, 'germany-belgium', 'eu-central-1', 3)).resolves.toMatchObject({ space: MOVING, epoch: 3 });
-      await expect(verify(before.json.token, 'global', 'us-east-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_STALE_EPOCH' });
-      await expect(verify(before.json.token, 'germany-belgium', 'eu-central-1', 3)).rejects.toMatchObject({ code: 'FLAVOR_TOKEN_WRONG_FLAVOR' });
-
-      const stateText = fs.readFileSync(path.join(stateDir, `move-${MOVING}.json`), 'utf-8');
       expect(JSON.parse(stateText)).toMatchObject({
         status: 'done',
         purgedAt: NOW.toISOString(),
