@@ -29,24 +29,24 @@ afterAll(async () => {
   await pg?.stop();
 });
 
+/** The two sides of a failover: A, the old primary, written with epoch-1 tokens; B, the new one, with epoch-2 tokens. */
+async function sides(): Promise<[Side, Side]> {
+  const side = async (pool: Side['pool'], region: string, epoch: number): Promise<Side> => ({
+    pool,
+    fence: new SpaceWriteFence({ pool, region, trust: t.trust }),
+    token: await t.mint({ region, epoch }),
+    epoch,
+  });
+  return [await side(pools.a, REGION_A, 1), await side(pools.b, REGION_B, 2)];
+}
+
 describe('double spend across a failover', () => {
   test(
     'Given balance 100 in A and B a copy of A, When 50 debits of 60 with epoch-1 tokens for A and ' +
       'epoch-2 tokens for B race a failover, Then at most 100 is ever debited (20 random interleavings)',
     async () => {
       const seen: Record<string, number> = {};
-      const a: Side = {
-        pool: pools.a,
-        fence: new SpaceWriteFence({ pool: pools.a, region: REGION_A, trust: t.trust }),
-        token: await t.mint({ region: REGION_A, epoch: 1 }),
-        epoch: 1,
-      };
-      const b: Side = {
-        pool: pools.b,
-        fence: new SpaceWriteFence({ pool: pools.b, region: REGION_B, trust: t.trust }),
-        token: await t.mint({ region: REGION_B, epoch: 2 }),
-        epoch: 2,
-      };
+      const [a, b] = await sides();
       await fc.assert(
         fc.asyncProperty(schedule, async (s) => {
           await resetLedger(pools.a, BALANCE, { epoch: 1, home: REGION_A });
@@ -75,18 +75,7 @@ describe('double spend across a failover', () => {
     async () => {
       await resetLedger(pools.a, BALANCE, { epoch: 1, home: REGION_A });
       await resetLedger(pools.b, BALANCE, { epoch: 1, home: REGION_A });
-      const a: Side = {
-        pool: pools.a,
-        fence: new SpaceWriteFence({ pool: pools.a, region: REGION_A, trust: t.trust }),
-        token: await t.mint({ region: REGION_A, epoch: 1 }),
-        epoch: 1,
-      };
-      const b: Side = {
-        pool: pools.b,
-        fence: new SpaceWriteFence({ pool: pools.b, region: REGION_B, trust: t.trust }),
-        token: await t.mint({ region: REGION_B, epoch: 2 }),
-        epoch: 2,
-      };
+      const [a, b] = await sides();
       // No bump in A: the copy is taken while A still accepts epoch-1 writes.
       await copyBalance(pools.a, pools.b, 0);
       await bumpFenceEpoch(pools.b, SPACE, 2, REGION_B);

@@ -66,6 +66,16 @@ async function runUntilCopied(state: MoveState, store: MoveStateStore): Promise<
   return store.read()!;
 }
 
+/** The source database's services use the write fence (its table and trigger installed). */
+async function installSourceFence(): Promise<void> {
+  const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
+  try {
+    await installFence(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
 describe('runMove', () => {
   beforeEach(freshWorld);
 
@@ -192,12 +202,7 @@ describe('runMove', () => {
     'Given a source whose services use the write fence, when the move runs, then the source is fenced ' +
       'at the move epoch and the target (fence installed) at the new epoch and home before the switch',
     async () => {
-      const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
-      try {
-        await installFence(pool);
-      } finally {
-        await pool.end();
-      }
+      await installSourceFence();
       const { state, store } = await start();
       const done = await runMove(state, deps(store));
       const fenceRow = (db: string) => fx.pg.query(db, 'SELECT epoch::int AS epoch, home_region FROM flavors_fence WHERE space_id = $1', [MOVING]);
@@ -212,12 +217,7 @@ describe('runMove', () => {
   test(
     'Given a move aborted after its fence, when abort runs, then the ' + 'source fence is raised to the abort epoch so the new tokens write there',
     async () => {
-      const pool = new Pool({ connectionString: fx.pg.url(SOURCE_DB) });
-      try {
-        await installFence(pool);
-      } finally {
-        await pool.end();
-      }
+      await installSourceFence();
       const { state, store } = await start();
       const fenced = await runUntilCopied(state, store);
       const lines = await abortMove(fenced, deps(store));
